@@ -1,0 +1,26 @@
+//! What both browser apps (desktop and widget) need to talk to the server.
+//!
+//! - [`outbox`]: messages typed but not yet acknowledged, re-sent after a reconnect (pure, tested natively).
+//! - [`socket`]: the one WebSocket, reconnecting with back-off and re-sending `hello` each time.
+//! - [`http`]: JSON POSTs to the server's small HTTP API.
+//! - [`lines`]: a transcript as display lines (pure, shared by both apps).
+//!
+//! Nothing here knows about the views; the apps feed what arrives into their reducers.
+
+pub mod http;
+pub mod lines;
+pub mod outbox;
+pub mod socket;
+
+pub use outbox::Outbox;
+pub use socket::{Socket, SocketEvent};
+
+/// The page's storage (`localStorage` or `sessionStorage`), when the browser allows it.
+pub fn storage(session: bool) -> Option<web_sys::Storage> {
+    let window = web_sys::window()?;
+    if session {
+        window.session_storage().ok().flatten()
+    } else {
+        window.local_storage().ok().flatten()
+    }
+}

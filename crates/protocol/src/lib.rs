@@ -1,0 +1,34 @@
+//! The Parley wire protocol: every frame that crosses a WebSocket, and the domain types they carry.
+//!
+//! - [`ids`]: typed identifiers and the millisecond clock type.
+//! - [`domain`]: parties, agent status, events and their audience.
+//! - [`msg`]: [`ClientMsg`] (client → server) and [`ServerMsg`] (server → client), parsed once at the edge.
+//! - [`transcript`]: a sequence-ordered event list that both browser apps use to merge live events
+//!   and resumed ones without losing or doubling any.
+//!
+//! Frames are JSON text, one message per frame, tagged by `"type"`. A connection starts with
+//! `{"type":"hello","v":1,...}`; the server answers `welcome` or an `error`. Every interaction event
+//! carries a per-interaction sequence number `seq` assigned by the server; a client that reconnects
+//! sends the last `seq` it saw for each interaction and receives exactly the events after it.
+//!
+//! This crate is serde only: it builds for wasm32 and native and must never depend on an async
+//! runtime or a browser API.
+
+pub mod domain;
+pub mod ids;
+pub mod msg;
+pub mod transcript;
+
+pub use domain::*;
+pub use ids::*;
+pub use msg::*;
+pub use transcript::Transcript;
+
+/// The protocol version a client announces in its `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The largest text frame the server accepts; larger ones get a `too_large` error frame.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// The longest chat message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 8 * 1024;

@@ -1,0 +1,222 @@
+//! The server's configuration: one TOML file (see `config/demo.toml`).
+
+use parley_protocol::{AgentId, AgentSettings, QueueId};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub routing: RoutingConfig,
+    pub agents: Vec<AgentConfig>,
+    pub queues: Vec<QueueConfig>,
+    #[serde(default)]
+    pub groups: Vec<GroupConfig>,
+    #[serde(default)]
+    pub skills: Vec<SkillConfig>,
+    #[serde(default)]
+    pub dispositions: Vec<String>,
+    #[serde(default)]
+    pub disposition_required: bool,
+    #[serde(default)]
+    pub not_ready_reasons: Vec<String>,
+    #[serde(default)]
+    pub responses: Vec<ResponseConfig>,
+}
+
+/// Network and file locations.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Where to listen unless `--addr` or `PARLEY_ADDR` says otherwise.
+    pub addr: String,
+    /// SQLite database file unless `--db` says otherwise.
+    pub db: PathBuf,
+    /// Origins allowed to open the WebSocket besides the server's own (e.g. a CRM portal).
+    pub allowed_origins: Vec<String>,
+    /// The built desktop (trunk's `dist/`), served at `/`.
+    pub desktop_dir: PathBuf,
+    /// The built widget, served at `/chat/`.
+    pub widget_dir: PathBuf,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".into(),
+            db: "data/parley.db".into(),
+            allowed_origins: Vec::new(),
+            desktop_dir: "dist".into(),
+            widget_dir: "crates/widget/dist".into(),
+        }
+    }
+}
+
+/// Routing timers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingConfig {
+    /// The queue a chat joins when the widget names none.
+    pub default_queue: Option<QueueId>,
+    /// How long an offer waits for Accept before it counts as rejected.
+    pub offer_timeout_secs: u32,
+    /// After rejecting a chat, an agent is not offered the same chat again for this long.
+    pub reject_cooldown_secs: u32,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        Self {
+            default_queue: None,
+            offer_timeout_secs: 30,
+            reject_cooldown_secs: 60,
+        }
+    }
+}
+
+/// One agent account.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub id: AgentId,
+    /// Full name, shown to other agents.
+    pub name: String,
+    /// Shown to contacts instead of the name; defaults to the name.
+    pub nickname: Option<String>,
+    /// Argon2 PHC string (`parley-server hash-password` makes one).
+    pub password_hash: String,
+    /// Maximum concurrent chats.
+    #[serde(default = "default_capacity")]
+    pub capacity: u32,
+    #[serde(default)]
+    pub skills: Vec<String>,
+}
+
+fn default_capacity() -> u32 {
+    3
+}
+
+/// An interaction queue.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    pub id: QueueId,
+    pub name: String,
+    /// Only agents with this skill get this queue's chats.
+    pub skill: Option<String>,
+}
+
+/// An agent group.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    pub id: String,
+    pub name: String,
+    pub agents: Vec<AgentId>,
+}
+
+/// A skill that agents and queues name.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillConfig {
+    pub id: String,
+    pub name: String,
+}
+
+/// A standard response.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseConfig {
+    pub name: String,
+    pub category: String,
+    /// Typing this keyword in the composer inserts the response.
+    pub keyword: Option<String>,
+    pub text: String,
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.into(),
+            source,
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if self.queues.is_empty() {
+            return invalid("at least one [[queues]] entry is needed".into());
+        }
+        if let Some(q) = &self.routing.default_queue {
+            if !self.queues.iter().any(|x| &x.id == q) {
+                return invalid(format!(
+                    "routing.default_queue {q:?} is not a configured queue"
+                ));
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for a in &self.agents {
+            if !ids.insert(&a.id) {
+                return invalid(format!("agent {:?} is configured twice", a.id.as_str()));
+            }
+            if a.capacity == 0 {
+                return invalid(format!("agent {:?} has capacity 0", a.id.as_str()));
+            }
+        }
+        for g in &self.groups {
+            if let Some(a) = g.agents.iter().find(|a| !ids.contains(a)) {
+                return invalid(format!(
+                    "group {:?} names unknown agent {:?}",
+                    g.id,
+                    a.as_str()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The queue chats join when none is named.
+    pub fn default_queue(&self) -> QueueId {
+        self.routing
+            .default_queue
+            .clone()
+            .unwrap_or_else(|| self.queues[0].id.clone())
+    }
+
+    /// The lists the desktop shows in its controls.
+    pub fn agent_settings(&self) -> AgentSettings {
+        AgentSettings {
+            dispositions: self.dispositions.clone(),
+            disposition_required: self.disposition_required,
+            not_ready_reasons: self.not_ready_reasons.clone(),
+        }
+    }
+}

@@ -1,0 +1,701 @@
+//! Engine scenarios: each drives the pure state machine through one procedure.
+
+use super::*;
+
+const T0: Millis = 1_700_000_000_000;
+
+fn config(disposition_required: bool) -> Config {
+    toml::from_str(&format!(
+        r#"
+        disposition_required = {disposition_required}
+        dispositions = ["Resolved", "Escalated"]
+        not_ready_reasons = ["Lunch"]
+        [routing]
+        offer_timeout_secs = 20
+        reject_cooldown_secs = 30
+        [[agents]]
+        id = "kate"
+        name = "Kate Lewis"
+        nickname = "Kate"
+        password_hash = "-"
+        capacity = 2
+        [[agents]]
+        id = "john"
+        name = "John Davis"
+        password_hash = "-"
+        capacity = 1
+        [[agents]]
+        id = "vip"
+        name = "Vera Ip"
+        password_hash = "-"
+        skills = ["gold"]
+        [[queues]]
+        id = "general"
+        name = "General"
+        [[queues]]
+        id = "gold"
+        name = "Gold customers"
+        skill = "gold"
+        "#
+    ))
+    .expect("test config parses")
+}
+
+fn agent(id: &str) -> AgentId {
+    AgentId(id.into())
+}
+
+fn ix(id: &str) -> InteractionId {
+    InteractionId(id.into())
+}
+
+fn start(engine: &mut Engine, id: &str, queue: Option<&str>, now: Millis) -> Vec<Effect> {
+    let contact = ContactInfo {
+        name: "Mark Avram".into(),
+        email: None,
+        subject: None,
+    };
+    let cmd = Command::StartChat {
+        id: ix(id),
+        contact,
+        queue: queue.map(QueueId::from),
+        text: Some("Hello, my card is refused".into()),
+    };
+    engine.handle(cmd, now)
+}
+
+fn ready(engine: &mut Engine, id: &str, now: Millis) -> Vec<Effect> {
+    engine.handle(Command::AgentConnected(agent(id)), now);
+    engine.handle(
+        Command::SetStatus {
+            agent: agent(id),
+            status: AgentStatus::Ready,
+        },
+        now,
+    )
+}
+
+fn invitations(effects: &[Effect]) -> Vec<(AgentId, Invitation)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                to: Actor::Agent(a),
+                msg: ServerMsg::Invitation { invitation },
+            } => Some((a.clone(), invitation.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn appended(effects: &[Effect]) -> Vec<(&Event, &Vec<Recipient>)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Append { event, to, .. } => Some((event, to)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn replies(effects: &[Effect]) -> Vec<&ServerMsg> {
+    effects
+        .iter()
+        .filter_map(|e| {
+            if let Effect::Reply(m) = e {
+                Some(m)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn error_code(effects: &[Effect]) -> Option<ErrorCode> {
+    replies(effects).into_iter().find_map(|m| {
+        if let ServerMsg::Error { code, .. } = m {
+            Some(*code)
+        } else {
+            None
+        }
+    })
+}
+
+/// Starts a chat, makes `who` Ready and accepts the offer.
+fn accepted_chat(engine: &mut Engine, id: &str, who: &str) -> Vec<Effect> {
+    start(engine, id, None, T0);
+    let offers = invitations(&ready(engine, who, T0 + 1));
+    let (_, inv) = offers.into_iter().next().expect("an offer");
+    engine.handle(
+        Command::Accept {
+            agent: agent(who),
+            invitation: inv.id,
+        },
+        T0 + 2,
+    )
+}
+
+#[test]
+fn a_new_chat_is_queued_with_the_joined_and_waiting_notices() {
+    let mut e = Engine::new(&config(false));
+    let out = start(&mut e, "ix-1", None, T0);
+    assert!(matches!(&out[0], Effect::Save(r) if r.id == ix("ix-1") && !r.closed));
+    let events = appended(&out);
+    let kinds: Vec<_> = events
+        .iter()
+        .map(|(ev, _)| (ev.seq, ev.kind.clone()))
+        .collect();
+    assert_eq!(
+        kinds[0],
+        (
+            1,
+            EventKind::Joined {
+                party: Party::Contact {
+                    name: "Mark Avram".into()
+                }
+            }
+        )
+    );
+    assert_eq!(
+        kinds[1],
+        (
+            2,
+            EventKind::Notice {
+                text: "Agent will be with you shortly".into()
+            }
+        )
+    );
+    assert!(
+        matches!(&kinds[2], (3, EventKind::Message { text, .. }) if text == "Hello, my card is refused")
+    );
+    for (_, to) in events {
+        assert_eq!(to, &vec![Actor::Contact(ix("ix-1"))]);
+    }
+    assert!(invitations(&out).is_empty(), "nobody is ready");
+}
+
+#[test]
+fn a_chat_is_offered_to_the_longest_idle_ready_agent() {
+    let mut e = Engine::new(&config(false));
+    ready(&mut e, "john", T0);
+    ready(&mut e, "kate", T0 + 5);
+    let offers = invitations(&start(&mut e, "ix-1", None, T0 + 10));
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0].0, agent("john"));
+    assert_eq!(offers[0].1.expires_at, T0 + 10 + 20_000);
+    assert_eq!(offers[0].1.interaction.contact, "Mark Avram");
+    let second = invitations(&start(&mut e, "ix-2", None, T0 + 11));
+    assert_eq!(
+        second[0].0,
+        agent("kate"),
+        "john is busy with an offer and has capacity 1"
+    );
+}
+
+#[test]
+fn not_ready_disconnected_or_unskilled_agents_get_no_offer() {
+    let mut e = Engine::new(&config(false));
+    e.handle(Command::AgentConnected(agent("kate")), T0);
+    e.handle(
+        Command::SetStatus {
+            agent: agent("kate"),
+            status: AgentStatus::NotReady {
+                reason: Some("Lunch".into()),
+            },
+        },
+        T0,
+    );
+    e.handle(
+        Command::SetStatus {
+            agent: agent("john"),
+            status: AgentStatus::Ready,
+        },
+        T0,
+    );
+    ready(&mut e, "vip", T0);
+    let out = start(&mut e, "ix-1", Some("gold"), T0);
+    assert_eq!(invitations(&out)[0].0, agent("vip"));
+    ready(&mut e, "kate", T0);
+    e.handle(Command::AgentDisconnected(agent("vip")), T0);
+    let out = start(&mut e, "ix-2", Some("gold"), T0 + 1);
+    assert!(invitations(&out).is_empty(), "only vip has the gold skill");
+}
+
+#[test]
+fn accepting_opens_the_chat_and_both_sides_exchange_messages() {
+    let mut e = Engine::new(&config(false));
+    let out = accepted_chat(&mut e, "ix-1", "kate");
+    assert!(matches!(
+        &out[0],
+        Effect::Send {
+            msg: ServerMsg::InvitationGone { .. },
+            ..
+        }
+    ));
+    assert!(
+        matches!(&out[1], Effect::Open { agent: a, summary } if a == &agent("kate") && summary.state == InteractionState::Active)
+    );
+    let (joined, to) = appended(&out)[0];
+    assert_eq!(joined.seq, 4);
+    assert_eq!(
+        joined.kind,
+        EventKind::Joined {
+            party: Party::Agent {
+                id: agent("kate"),
+                name: "Kate".into()
+            }
+        }
+    );
+    assert_eq!(
+        to,
+        &vec![Actor::Agent(agent("kate")), Actor::Contact(ix("ix-1"))]
+    );
+
+    let out = e.handle(
+        Command::Send {
+            from: Actor::Agent(agent("kate")),
+            interaction: ix("ix-1"),
+            client_id: "a1".into(),
+            text: " Which card? ".into(),
+        },
+        T0 + 3,
+    );
+    let (msg, to) = appended(&out)[0];
+    assert!(
+        matches!(&msg.kind, EventKind::Message { text, from: Party::Agent { name, .. }, .. } if text == "Which card?" && name == "Kate")
+    );
+    assert_eq!(to.len(), 2);
+    assert_eq!(
+        replies(&out),
+        vec![&ServerMsg::Ack {
+            interaction: ix("ix-1"),
+            client_id: "a1".into(),
+            seq: 5
+        }]
+    );
+
+    let out = e.handle(
+        Command::Send {
+            from: Actor::Contact(ix("ix-1")),
+            interaction: ix("ix-1"),
+            client_id: "c1".into(),
+            text: "Visa".into(),
+        },
+        T0 + 4,
+    );
+    assert_eq!(appended(&out)[0].0.seq, 6);
+    assert_eq!(e.agent_interactions(&agent("kate")).len(), 1);
+}
+
+#[test]
+fn a_retried_send_is_stored_once_and_acknowledged_again() {
+    let mut e = Engine::new(&config(false));
+    accepted_chat(&mut e, "ix-1", "kate");
+    let send = || Command::Send {
+        from: Actor::Contact(ix("ix-1")),
+        interaction: ix("ix-1"),
+        client_id: "c1".into(),
+        text: "Visa".into(),
+    };
+    let first = e.handle(send(), T0 + 3);
+    let again = e.handle(send(), T0 + 4);
+    assert_eq!(appended(&first).len(), 1);
+    assert!(appended(&again).is_empty());
+    assert_eq!(replies(&first), replies(&again));
+}
+
+#[test]
+fn nobody_outside_the_chat_can_act_on_it() {
+    let mut e = Engine::new(&config(false));
+    accepted_chat(&mut e, "ix-1", "kate");
+    start(&mut e, "ix-2", None, T0);
+    let by_john = e.handle(
+        Command::Send {
+            from: Actor::Agent(agent("john")),
+            interaction: ix("ix-1"),
+            client_id: "x".into(),
+            text: "hi".into(),
+        },
+        T0 + 3,
+    );
+    assert_eq!(error_code(&by_john), Some(ErrorCode::Forbidden));
+    let other_contact = e.handle(
+        Command::Send {
+            from: Actor::Contact(ix("ix-2")),
+            interaction: ix("ix-1"),
+            client_id: "x".into(),
+            text: "hi".into(),
+        },
+        T0 + 3,
+    );
+    assert_eq!(error_code(&other_contact), Some(ErrorCode::Forbidden));
+    let end = e.handle(
+        Command::End {
+            by: Actor::Agent(agent("john")),
+            interaction: ix("ix-1"),
+        },
+        T0 + 3,
+    );
+    assert_eq!(error_code(&end), Some(ErrorCode::Forbidden));
+    let missing = e.handle(
+        Command::End {
+            by: Actor::Agent(agent("kate")),
+            interaction: ix("nope"),
+        },
+        T0 + 3,
+    );
+    assert_eq!(error_code(&missing), Some(ErrorCode::NotFound));
+    let empty = e.handle(
+        Command::Send {
+            from: Actor::Agent(agent("kate")),
+            interaction: ix("ix-1"),
+            client_id: "x".into(),
+            text: "  ".into(),
+        },
+        T0 + 3,
+    );
+    assert_eq!(error_code(&empty), Some(ErrorCode::Invalid));
+    let huge = "x".repeat(MAX_MESSAGE_CHARS + 1);
+    let long = e.handle(
+        Command::Send {
+            from: Actor::Agent(agent("kate")),
+            interaction: ix("ix-1"),
+            client_id: "x".into(),
+            text: huge,
+        },
+        T0 + 3,
+    );
+    assert_eq!(error_code(&long), Some(ErrorCode::Invalid));
+    let other_agents_offer = e.handle(
+        Command::Accept {
+            agent: agent("john"),
+            invitation: "inv-1".into(),
+        },
+        T0 + 3,
+    );
+    assert_eq!(error_code(&other_agents_offer), Some(ErrorCode::NotFound));
+}
+
+#[test]
+fn a_rejected_chat_goes_to_the_next_agent() {
+    let mut e = Engine::new(&config(false));
+    ready(&mut e, "kate", T0);
+    ready(&mut e, "john", T0 + 1);
+    let (who, inv) = invitations(&start(&mut e, "ix-1", None, T0 + 2)).remove(0);
+    assert_eq!(who, agent("kate"));
+    let out = e.handle(
+        Command::Reject {
+            agent: agent("kate"),
+            invitation: inv.id.clone(),
+        },
+        T0 + 3,
+    );
+    assert!(
+        matches!(&out[0], Effect::Send { to: Actor::Agent(a), msg: ServerMsg::InvitationGone { invitation } } if a == &agent("kate") && invitation == &inv.id)
+    );
+    assert_eq!(invitations(&out)[0].0, agent("john"));
+}
+
+#[test]
+fn a_chat_rejected_by_the_only_agent_waits_in_the_queue_and_comes_back_after_the_cooldown() {
+    let mut e = Engine::new(&config(false));
+    ready(&mut e, "kate", T0);
+    let (_, inv) = invitations(&start(&mut e, "ix-1", None, T0)).remove(0);
+    let out = e.handle(
+        Command::Reject {
+            agent: agent("kate"),
+            invitation: inv.id,
+        },
+        T0 + 1_000,
+    );
+    assert!(invitations(&out).is_empty());
+    assert!(invitations(&e.handle(Command::Tick, T0 + 30_999)).is_empty());
+    let again = invitations(&e.handle(Command::Tick, T0 + 31_000));
+    assert_eq!(again[0].0, agent("kate"));
+}
+
+#[test]
+fn an_offer_that_times_out_counts_as_a_reject() {
+    let mut e = Engine::new(&config(false));
+    ready(&mut e, "kate", T0);
+    ready(&mut e, "john", T0 + 1);
+    let (_, inv) = invitations(&start(&mut e, "ix-1", None, T0)).remove(0);
+    assert!(e.handle(Command::Tick, T0 + 19_999).is_empty());
+    let out = e.handle(Command::Tick, T0 + 20_000);
+    assert!(out.contains(&Effect::Send {
+        to: Actor::Agent(agent("kate")),
+        msg: ServerMsg::InvitationGone { invitation: inv.id }
+    }));
+    assert_eq!(invitations(&out)[0].0, agent("john"));
+}
+
+#[test]
+fn an_agent_who_disconnects_loses_its_offers_to_the_queue() {
+    let mut e = Engine::new(&config(false));
+    ready(&mut e, "kate", T0);
+    start(&mut e, "ix-1", None, T0);
+    e.handle(Command::AgentDisconnected(agent("kate")), T0 + 1);
+    assert!(e.agent_invitations(&agent("kate")).is_empty());
+    let out = ready(&mut e, "john", T0 + 2);
+    assert_eq!(invitations(&out)[0].0, agent("john"));
+}
+
+#[test]
+fn end_then_mark_done_closes_the_chat_and_frees_capacity() {
+    let mut e = Engine::new(&config(false));
+    accepted_chat(&mut e, "ix-1", "john");
+    let early = e.handle(
+        Command::Done {
+            agent: agent("john"),
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        },
+        T0 + 3,
+    );
+    assert_eq!(error_code(&early), Some(ErrorCode::Invalid));
+    let out = e.handle(
+        Command::End {
+            by: Actor::Agent(agent("john")),
+            interaction: ix("ix-1"),
+        },
+        T0 + 4,
+    );
+    let (ended, to) = appended(&out)[0];
+    assert_eq!(
+        ended.kind,
+        EventKind::Ended {
+            reason: EndReason::AgentEnded
+        }
+    );
+    assert!(to.contains(&Actor::Contact(ix("ix-1"))));
+    let late = e.handle(
+        Command::Send {
+            from: Actor::Contact(ix("ix-1")),
+            interaction: ix("ix-1"),
+            client_id: "z".into(),
+            text: "wait".into(),
+        },
+        T0 + 5,
+    );
+    assert_eq!(error_code(&late), Some(ErrorCode::Invalid));
+    let queued = invitations(&start(&mut e, "ix-2", None, T0 + 5));
+    assert!(queued.is_empty(), "john's only slot is held until Done");
+    let out = e.handle(
+        Command::Done {
+            agent: agent("john"),
+            interaction: ix("ix-1"),
+            disposition: Some("Resolved".into()),
+            note: Some(" replaced card ".into()),
+        },
+        T0 + 6,
+    );
+    let (done, to) = appended(&out)[0];
+    assert_eq!(done.audience, Audience::Agents);
+    assert_eq!(
+        done.kind,
+        EventKind::Done {
+            agent: agent("john"),
+            disposition: Some("Resolved".into()),
+            note: Some("replaced card".into())
+        }
+    );
+    assert_eq!(to, &vec![Actor::Agent(agent("john"))]);
+    assert!(out.iter().any(|e| matches!(e, Effect::Save(r) if r.closed)));
+    assert!(out.contains(&Effect::Send {
+        to: Actor::Agent(agent("john")),
+        msg: ServerMsg::Closed {
+            interaction: ix("ix-1")
+        }
+    }));
+    assert_eq!(
+        invitations(&out)[0].1.interaction.id,
+        ix("ix-2"),
+        "the freed slot takes the next chat"
+    );
+    assert!(!e.contact_may_connect(&ix("ix-1")));
+}
+
+#[test]
+fn mark_done_requires_a_known_disposition_when_configured() {
+    let mut e = Engine::new(&config(true));
+    accepted_chat(&mut e, "ix-1", "kate");
+    e.handle(
+        Command::End {
+            by: Actor::Contact(ix("ix-1")),
+            interaction: ix("ix-1"),
+        },
+        T0 + 3,
+    );
+    let none = e.handle(
+        Command::Done {
+            agent: agent("kate"),
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        },
+        T0 + 4,
+    );
+    assert_eq!(error_code(&none), Some(ErrorCode::Invalid));
+    let bogus = e.handle(
+        Command::Done {
+            agent: agent("kate"),
+            interaction: ix("ix-1"),
+            disposition: Some("Bogus".into()),
+            note: None,
+        },
+        T0 + 4,
+    );
+    assert_eq!(error_code(&bogus), Some(ErrorCode::Invalid));
+    let ok = e.handle(
+        Command::Done {
+            agent: agent("kate"),
+            interaction: ix("ix-1"),
+            disposition: Some("Escalated".into()),
+            note: None,
+        },
+        T0 + 4,
+    );
+    assert_eq!(error_code(&ok), None);
+}
+
+#[test]
+fn the_contact_ending_leaves_and_ends_for_everyone() {
+    let mut e = Engine::new(&config(false));
+    accepted_chat(&mut e, "ix-1", "kate");
+    let out = e.handle(
+        Command::End {
+            by: Actor::Contact(ix("ix-1")),
+            interaction: ix("ix-1"),
+        },
+        T0 + 3,
+    );
+    let kinds: Vec<_> = appended(&out)
+        .iter()
+        .map(|(ev, _)| ev.kind.clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            EventKind::Left {
+                party: Party::Contact {
+                    name: "Mark Avram".into()
+                }
+            },
+            EventKind::Ended {
+                reason: EndReason::ContactEnded
+            },
+        ]
+    );
+    let again = e.handle(
+        Command::End {
+            by: Actor::Agent(agent("kate")),
+            interaction: ix("ix-1"),
+        },
+        T0 + 4,
+    );
+    assert_eq!(error_code(&again), Some(ErrorCode::Invalid));
+}
+
+#[test]
+fn restore_rebuilds_live_chats_from_their_event_logs() {
+    let mut live = Engine::new(&config(false));
+    let mut log: Vec<Event> = Vec::new();
+    let mut record = None;
+    let mut collect = |effects: Vec<Effect>| {
+        for e in effects {
+            match e {
+                Effect::Append { event, .. } => log.push(event),
+                Effect::Save(r) => record = Some(r),
+                _ => {}
+            }
+        }
+    };
+    collect(start(&mut live, "ix-1", None, T0));
+    let (_, inv) = invitations(&ready(&mut live, "kate", T0 + 1)).remove(0);
+    collect(live.handle(
+        Command::Accept {
+            agent: agent("kate"),
+            invitation: inv.id,
+        },
+        T0 + 2,
+    ));
+    collect(live.handle(
+        Command::Send {
+            from: Actor::Contact(ix("ix-1")),
+            interaction: ix("ix-1"),
+            client_id: "c1".into(),
+            text: "Visa".into(),
+        },
+        T0 + 3,
+    ));
+
+    let mut restored = Engine::new(&config(false));
+    restored.restore(record.expect("saved"), &log);
+    assert_eq!(restored.agent_interactions(&agent("kate")).len(), 1);
+    assert!(restored.agent_may_read(&agent("kate"), &ix("ix-1")));
+    let retry = restored.handle(
+        Command::Send {
+            from: Actor::Contact(ix("ix-1")),
+            interaction: ix("ix-1"),
+            client_id: "c1".into(),
+            text: "Visa".into(),
+        },
+        T0 + 4,
+    );
+    assert!(
+        appended(&retry).is_empty(),
+        "the retried send is known after restart"
+    );
+    let next = restored.handle(
+        Command::Send {
+            from: Actor::Agent(agent("kate")),
+            interaction: ix("ix-1"),
+            client_id: "a1".into(),
+            text: "ok".into(),
+        },
+        T0 + 5,
+    );
+    assert_eq!(
+        appended(&next)[0].0.seq,
+        log.last().map(|e| e.seq + 1).unwrap_or(0)
+    );
+}
+
+#[test]
+fn restore_puts_unanswered_chats_back_in_the_queue() {
+    let mut live = Engine::new(&config(false));
+    let out = start(&mut live, "ix-1", None, T0);
+    let Effect::Save(record) = out[0].clone() else {
+        panic!("first effect saves the record")
+    };
+    let log: Vec<Event> = appended(&out).into_iter().map(|(e, _)| e.clone()).collect();
+    let mut restored = Engine::new(&config(false));
+    restored.restore(record, &log);
+    assert_eq!(
+        invitations(&ready(&mut restored, "kate", T0 + 1))[0]
+            .1
+            .interaction
+            .id,
+        ix("ix-1")
+    );
+}
+
+#[test]
+fn an_unknown_not_ready_reason_is_refused() {
+    let mut e = Engine::new(&config(false));
+    let out = e.handle(
+        Command::SetStatus {
+            agent: agent("kate"),
+            status: AgentStatus::NotReady {
+                reason: Some("Nap".into()),
+            },
+        },
+        T0,
+    );
+    assert_eq!(error_code(&out), Some(ErrorCode::Invalid));
+    assert_eq!(
+        e.status(&agent("kate")),
+        AgentStatus::NotReady { reason: None }
+    );
+}

@@ -1,0 +1,97 @@
+//! One WebSocket connection: frames in and out, parsed once at this edge.
+//!
+//! The socket is split into a writer task (fed by the connection's outbox) and this reader loop.
+//! [`serve`] is generic over the socket's `Stream`/`Sink` so it can run over channels in tests.
+//! Nothing here decides what a client may do: it only parses, checks `hello` comes first and
+//! hands commands to the hub.
+
+use crate::engine::Actor;
+use crate::hub::{ConnId, HubHandle};
+use axum::extract::ws::{Message, Utf8Bytes};
+use futures::{Sink, SinkExt, Stream, StreamExt};
+use parley_protocol::{ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::mpsc;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// Runs one connection until the client closes it or the socket fails.
+/// `cookie_token` is the session cookie sent with the upgrade request, used when `hello` has no token.
+pub async fn serve<W, R, E>(
+    mut writer: W,
+    mut reader: R,
+    hub: HubHandle,
+    cookie_token: Option<String>,
+) where
+    W: Sink<Message> + Unpin + Send + 'static,
+    R: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let (outbox, mut rx) = mpsc::unbounded_channel::<ServerMsg>();
+    let write_task = tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            if writer
+                .send(Message::Text(Utf8Bytes::from(msg.to_frame())))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        let _ = writer.close().await;
+    });
+
+    let mut actor: Option<Actor> = None;
+    while let Some(Ok(frame)) = reader.next().await {
+        let text = match frame {
+            Message::Text(t) => t,
+            Message::Binary(_) => {
+                let _ = outbox.send(ServerMsg::error(
+                    ErrorCode::BadFrame,
+                    "binary frames are not supported; send JSON text",
+                ));
+                continue;
+            }
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        let msg = match ClientMsg::parse(text.as_str()) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = outbox.send(e.to_server_msg());
+                continue;
+            }
+        };
+        match (&actor, msg) {
+            (None, ClientMsg::Hello { v, token, resume }) => {
+                if v != PROTOCOL_VERSION {
+                    let message =
+                        format!("this server speaks protocol version {PROTOCOL_VERSION}, not {v}");
+                    let _ = outbox.send(ServerMsg::error(ErrorCode::UnsupportedVersion, message));
+                    continue;
+                }
+                actor = hub
+                    .hello(
+                        conn,
+                        outbox.clone(),
+                        token.or_else(|| cookie_token.clone()),
+                        resume,
+                    )
+                    .await;
+            }
+            (None, _) => {
+                let _ = outbox.send(ServerMsg::error(
+                    ErrorCode::Unauthorized,
+                    "send hello first",
+                ));
+            }
+            (Some(a), msg) => hub.command(conn, a.clone(), msg),
+        }
+    }
+    if actor.is_some() {
+        hub.gone(conn);
+    }
+    drop(outbox);
+    // The hub holds a clone of the outbox until it processes `gone`; the writer then ends.
+    let _ = write_task.await;
+}

@@ -1,0 +1,346 @@
+//! The HTTP surface: login, starting a chat, the WebSocket upgrade (with its origin check), and
+//! the two browser apps as static files.
+
+use crate::auth::{hash_password, new_token, token_hash, verify_password};
+use crate::config::Config;
+use crate::engine::ContactInfo;
+use crate::hub::{HubHandle, StartError};
+use crate::store::{SqliteStore, Store};
+use crate::{gateway, now_ms};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::StreamExt;
+use parley_protocol::{AgentId, InteractionId, QueueId, MAX_MESSAGE_CHARS};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, LazyLock};
+use tower_http::services::{ServeDir, ServeFile};
+
+/// The name of the agent session cookie.
+pub const SESSION_COOKIE: &str = "parley_session";
+
+/// What every handler shares.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub hub: HubHandle,
+    pub store: SqliteStore,
+}
+
+/// The whole router.
+pub fn router(state: Arc<AppState>) -> Router {
+    let server = &state.config.server;
+    let desktop = ServeDir::new(&server.desktop_dir)
+        .fallback(ServeFile::new(server.desktop_dir.join("index.html")));
+    let widget = ServeDir::new(&server.widget_dir)
+        .fallback(ServeFile::new(server.widget_dir.join("index.html")));
+    let api = Router::new()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/chats", post(start_chat))
+        .route("/api/health", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(16 * 1024));
+    api.route("/ws", get(socket))
+        .route("/chat", get(|| async { Redirect::permanent("/chat/") }))
+        .nest_service("/chat/", widget)
+        .fallback_service(desktop)
+        .with_state(state)
+}
+
+/// A JSON error body: `{"error": "..."}`.
+#[derive(Serialize)]
+struct ApiError {
+    error: String,
+}
+
+fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(ApiError {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct LoginResponse {
+    token: String,
+    agent: AgentId,
+    name: String,
+}
+
+async fn login(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "send JSON with username and password",
+        );
+    };
+    let agent = state
+        .config
+        .agents
+        .iter()
+        .find(|a| a.id.as_str() == req.username.trim())
+        .cloned();
+    // Verify against a real hash even for unknown users so timing does not reveal who exists.
+    let phc = agent
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false);
+    let Some(agent) = agent.filter(|_| ok) else {
+        return api_error(StatusCode::UNAUTHORIZED, "wrong username or password");
+    };
+    let token = new_token();
+    if let Err(e) = state
+        .store
+        .create_session(&token_hash(&token), &agent.id, now_ms())
+        .await
+    {
+        tracing::error!("login: {e}");
+        return api_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server could not log you in; try again",
+        );
+    }
+    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+    (
+        [(header::SET_COOKIE, cookie)],
+        Json(LoginResponse {
+            token,
+            agent: agent.id,
+            name: agent.name,
+        }),
+    )
+        .into_response()
+}
+
+/// A real Argon2 hash of a random string, so unknown usernames cost the same time as known ones.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(&new_token()).unwrap_or_default());
+
+async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(token) = bearer(&headers).or_else(|| cookie(&headers, SESSION_COOKIE)) {
+        let _ = state.store.delete_session(&token_hash(&token)).await;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::to_owned)
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+#[derive(Deserialize)]
+struct StartChatRequest {
+    name: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    queue: Option<QueueId>,
+}
+
+#[derive(Serialize)]
+struct StartChatResponse {
+    interaction: InteractionId,
+    token: String,
+}
+
+fn optional(field: Option<String>, what: &str, max: usize) -> Result<Option<String>, String> {
+    let field = field.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    match field {
+        Some(s) if s.chars().count() > max => {
+            Err(format!("{what} is longer than {max} characters"))
+        }
+        other => Ok(other),
+    }
+}
+
+fn contact_from(req: &StartChatRequest) -> Result<ContactInfo, String> {
+    let name = req.name.trim().to_owned();
+    if name.is_empty() {
+        return Err("enter your name".into());
+    }
+    if name.chars().count() > 100 {
+        return Err("name is longer than 100 characters".into());
+    }
+    let email = optional(req.email.clone(), "e-mail", 200)?;
+    if email.as_ref().is_some_and(|e| !e.contains('@')) {
+        return Err("e-mail address is not valid".into());
+    }
+    Ok(ContactInfo {
+        name,
+        email,
+        subject: optional(req.subject.clone(), "subject", 200)?,
+    })
+}
+
+async fn start_chat(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<StartChatRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return api_error(StatusCode::BAD_REQUEST, "send JSON with at least a name");
+    };
+    let contact = match contact_from(&req) {
+        Ok(c) => c,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
+    };
+    let text = match optional(req.text, "message", MAX_MESSAGE_CHARS) {
+        Ok(t) => t,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
+    };
+    match state.hub.start_chat(contact, req.queue, text).await {
+        Ok((interaction, token)) => Json(StartChatResponse { interaction, token }).into_response(),
+        Err(StartError::Refused(m)) => api_error(StatusCode::BAD_REQUEST, m),
+        Err(e) => {
+            tracing::error!("start chat: {e}");
+            api_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "chat is not available right now; try again",
+            )
+        }
+    }
+}
+
+/// Whether a browser page from `origin` may open the socket: the server's own origin, or one
+/// from the configuration. Clients that send no `Origin` are not browsers and are let through.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let own = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        == Some(host);
+    own || allowed.iter().any(|a| a == origin)
+}
+
+async fn socket(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers, &state.config.server.allowed_origins) {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "this origin may not open a Parley socket",
+        );
+    }
+    let token = cookie(&headers, SESSION_COOKIE);
+    let hub = state.hub.clone();
+    upgrade
+        .max_message_size(1024 * 1024)
+        .on_upgrade(move |ws| async move {
+            let (writer, reader) = ws.split();
+            gateway::serve(writer, reader, hub, token).await;
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_str(host).expect("host"));
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, HeaderValue::from_str(o).expect("origin"));
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_own_origin_and_configured_ones_may_open_the_socket() {
+        let allowed = vec!["https://crm.example.com".to_owned()];
+        assert!(origin_allowed(
+            &headers(Some("http://127.0.0.1:8080"), "127.0.0.1:8080"),
+            &[]
+        ));
+        assert!(origin_allowed(
+            &headers(Some("https://crm.example.com"), "127.0.0.1:8080"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("http://evil.example"), "127.0.0.1:8080"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("http://127.0.0.1:8081"), "127.0.0.1:8080"),
+            &[]
+        ));
+        assert!(origin_allowed(&headers(None, "127.0.0.1:8080"), &[]));
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; parley_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "zzz"), None);
+    }
+
+    #[test]
+    fn the_pre_chat_form_is_checked() {
+        let req = |name: &str, email: Option<&str>| StartChatRequest {
+            name: name.into(),
+            email: email.map(Into::into),
+            subject: None,
+            text: None,
+            queue: None,
+        };
+        assert_eq!(
+            contact_from(&req("  ", None)),
+            Err("enter your name".into())
+        );
+        assert!(contact_from(&req("Mark", Some("not-an-email"))).is_err());
+        let ok = contact_from(&req(" Mark ", Some(" "))).expect("valid");
+        assert_eq!((ok.name.as_str(), ok.email), ("Mark", None));
+        assert!(contact_from(&req(&"x".repeat(101), None)).is_err());
+    }
+}

@@ -1,0 +1,550 @@
+//! The hub: one task that owns the [`Engine`], persists each command's effects in one store
+//! transaction, and only then delivers them to the connections allowed to see them.
+//!
+//! Commands are processed one at a time, so the engine needs no locks and every connection sees
+//! the events of an interaction in sequence order. A connection registers in the same step that
+//! reads what it missed, so no event can fall between its resume and its live feed.
+
+use crate::auth::token_hash;
+use crate::config::Config;
+use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
+use crate::now_ms;
+use crate::store::{Store, StoreError, Write};
+use parley_protocol::{
+    ClientMsg, ErrorCode, Event, Identity, InteractionId, QueueId, Resume, Seq, ServerMsg,
+    PROTOCOL_VERSION,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Identifies one WebSocket connection.
+pub type ConnId = u64;
+
+/// Where the hub puts frames for one connection.
+pub type Outbox = mpsc::UnboundedSender<ServerMsg>;
+
+/// How often offer time-outs and routing retries are checked.
+const TICK: Duration = Duration::from_millis(500);
+
+/// A chat could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("the server is shutting down")]
+    Gone,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+enum HubMsg {
+    Hello {
+        conn: ConnId,
+        outbox: Outbox,
+        token: Option<String>,
+        resume: Vec<Resume>,
+        reply: oneshot::Sender<Option<Actor>>,
+    },
+    Command {
+        conn: ConnId,
+        actor: Actor,
+        msg: ClientMsg,
+    },
+    Gone {
+        conn: ConnId,
+    },
+    StartChat {
+        contact: ContactInfo,
+        queue: Option<QueueId>,
+        text: Option<String>,
+        reply: oneshot::Sender<Result<(InteractionId, String), StartError>>,
+    },
+    Tick,
+}
+
+/// A cheap, cloneable way to talk to the hub task.
+#[derive(Clone)]
+pub struct HubHandle {
+    tx: mpsc::UnboundedSender<HubMsg>,
+}
+
+impl HubHandle {
+    /// Authenticates a connection and sends it everything it missed. `None`: refused (an error
+    /// frame has been sent).
+    pub async fn hello(
+        &self,
+        conn: ConnId,
+        outbox: Outbox,
+        token: Option<String>,
+        resume: Vec<Resume>,
+    ) -> Option<Actor> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(HubMsg::Hello {
+                conn,
+                outbox,
+                token,
+                resume,
+                reply,
+            })
+            .ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// Passes an authenticated connection's command on.
+    pub fn command(&self, conn: ConnId, actor: Actor, msg: ClientMsg) {
+        let _ = self.tx.send(HubMsg::Command { conn, actor, msg });
+    }
+
+    /// The connection closed.
+    pub fn gone(&self, conn: ConnId) {
+        let _ = self.tx.send(HubMsg::Gone { conn });
+    }
+
+    /// Starts a chat; returns its id and the contact's token.
+    pub async fn start_chat(
+        &self,
+        contact: ContactInfo,
+        queue: Option<QueueId>,
+        text: Option<String>,
+    ) -> Result<(InteractionId, String), StartError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(HubMsg::StartChat {
+                contact,
+                queue,
+                text,
+                reply,
+            })
+            .map_err(|_| StartError::Gone)?;
+        rx.await.map_err(|_| StartError::Gone)?
+    }
+}
+
+struct Hub<S> {
+    engine: Engine,
+    store: S,
+    config: Arc<Config>,
+    conns: HashMap<ConnId, (Actor, Outbox)>,
+    routes: HashMap<Actor, Vec<ConnId>>,
+}
+
+/// Restores the engine from the store and starts the hub task.
+pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle, StoreError> {
+    let mut engine = Engine::new(&config);
+    for (record, events) in store.open_interactions().await? {
+        engine.restore(record, &events);
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let ticker = tx.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(TICK);
+        loop {
+            interval.tick().await;
+            if ticker.send(HubMsg::Tick).is_err() {
+                break;
+            }
+        }
+    });
+    let mut hub = Hub {
+        engine,
+        store,
+        config,
+        conns: HashMap::new(),
+        routes: HashMap::new(),
+    };
+    tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            hub.on(msg).await;
+        }
+    });
+    Ok(HubHandle { tx })
+}
+
+impl<S: Store> Hub<S> {
+    async fn on(&mut self, msg: HubMsg) {
+        match msg {
+            HubMsg::Hello {
+                conn,
+                outbox,
+                token,
+                resume,
+                reply,
+            } => {
+                let actor = self.hello(conn, outbox, token, resume).await;
+                let _ = reply.send(actor);
+            }
+            HubMsg::Command { conn, actor, msg } => self.command(conn, actor, msg).await,
+            HubMsg::Gone { conn } => self.gone(conn).await,
+            HubMsg::StartChat {
+                contact,
+                queue,
+                text,
+                reply,
+            } => {
+                let _ = reply.send(self.start_chat(contact, queue, text).await);
+            }
+            HubMsg::Tick => self.run(None, Command::Tick).await,
+        }
+    }
+
+    async fn authenticate(&self, token: &str) -> Result<Option<Actor>, StoreError> {
+        let hash = token_hash(token);
+        if let Some(agent) = self.store.session_agent(&hash).await? {
+            return Ok(self
+                .engine
+                .knows_agent(&agent)
+                .then_some(Actor::Agent(agent)));
+        }
+        Ok(self
+            .store
+            .contact_interaction(&hash)
+            .await?
+            .map(Actor::Contact))
+    }
+
+    async fn hello(
+        &mut self,
+        conn: ConnId,
+        outbox: Outbox,
+        token: Option<String>,
+        resume: Vec<Resume>,
+    ) -> Option<Actor> {
+        let refuse = |outbox: &Outbox, code, message: &str| {
+            let _ = outbox.send(ServerMsg::error(code, message));
+            None
+        };
+        let Some(token) = token else {
+            return refuse(&outbox, ErrorCode::Unauthorized, "log in first");
+        };
+        let actor = match self.authenticate(&token).await {
+            Ok(Some(actor)) => actor,
+            Ok(None) => {
+                return refuse(
+                    &outbox,
+                    ErrorCode::Unauthorized,
+                    "your session has expired; log in again",
+                )
+            }
+            Err(e) => {
+                tracing::error!("hello: {e}");
+                return refuse(
+                    &outbox,
+                    ErrorCode::Internal,
+                    "the server could not check your session",
+                );
+            }
+        };
+        let after: HashMap<_, _> = resume
+            .into_iter()
+            .map(|r| (r.interaction, r.after))
+            .collect();
+        let since = |id: &InteractionId| after.get(id).copied().unwrap_or(0);
+        match &actor {
+            Actor::Agent(agent) => {
+                let first = !self.routes.get(&actor).is_some_and(|c| !c.is_empty());
+                let me = Identity::Agent {
+                    id: agent.clone(),
+                    name: self
+                        .config
+                        .agents
+                        .iter()
+                        .find(|a| &a.id == agent)
+                        .map_or_else(String::new, |a| a.name.clone()),
+                    nickname: self.engine.nickname(agent).unwrap_or_default().to_owned(),
+                    status: self.engine.status(agent),
+                };
+                let _ = outbox.send(ServerMsg::Welcome {
+                    v: PROTOCOL_VERSION,
+                    me,
+                    settings: Some(self.engine.settings().clone()),
+                });
+                for summary in self.engine.agent_interactions(agent) {
+                    let id = summary.id.clone();
+                    let _ = outbox.send(ServerMsg::Opened {
+                        interaction: summary,
+                    });
+                    self.send_missed(&outbox, &actor, &id, since(&id)).await;
+                }
+                for invitation in self.engine.agent_invitations(agent) {
+                    let _ = outbox.send(ServerMsg::Invitation { invitation });
+                }
+                if first {
+                    self.register(conn, actor.clone(), outbox);
+                    self.run(Some(conn), Command::AgentConnected(agent.clone()))
+                        .await;
+                    return Some(actor);
+                }
+            }
+            Actor::Contact(interaction) => {
+                let name = self.contact_name(interaction).await;
+                let me = Identity::Contact {
+                    interaction: interaction.clone(),
+                    name,
+                };
+                let _ = outbox.send(ServerMsg::Welcome {
+                    v: PROTOCOL_VERSION,
+                    me,
+                    settings: None,
+                });
+                self.send_missed(&outbox, &actor, interaction, since(interaction))
+                    .await;
+            }
+        }
+        self.register(conn, actor.clone(), outbox);
+        Some(actor)
+    }
+
+    async fn contact_name(&self, interaction: &InteractionId) -> String {
+        let events = self
+            .store
+            .events_after(interaction, 0)
+            .await
+            .unwrap_or_default();
+        events
+            .iter()
+            .find_map(|e| match &e.kind {
+                parley_protocol::EventKind::Joined {
+                    party: p @ parley_protocol::Party::Contact { .. },
+                } => Some(p.name().to_owned()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    fn register(&mut self, conn: ConnId, actor: Actor, outbox: Outbox) {
+        self.routes.entry(actor.clone()).or_default().push(conn);
+        self.conns.insert(conn, (actor, outbox));
+    }
+
+    /// Sends the stored events this actor may see after `after`.
+    async fn send_missed(
+        &self,
+        outbox: &Outbox,
+        actor: &Actor,
+        interaction: &InteractionId,
+        after: Seq,
+    ) {
+        match self.store.events_after(interaction, after).await {
+            Ok(events) => {
+                let events: Vec<Event> = events.into_iter().filter(|e| may_see(actor, e)).collect();
+                if !events.is_empty() {
+                    let _ = outbox.send(ServerMsg::Events {
+                        interaction: interaction.clone(),
+                        events,
+                    });
+                }
+            }
+            Err(e) => {
+                tracing::error!("resume {interaction}: {e}");
+                let _ = outbox.send(ServerMsg::error(
+                    ErrorCode::Internal,
+                    "could not load the transcript; reconnect to retry",
+                ));
+            }
+        }
+    }
+
+    async fn gone(&mut self, conn: ConnId) {
+        let Some((actor, _)) = self.conns.remove(&conn) else {
+            return;
+        };
+        let last = match self.routes.get_mut(&actor) {
+            Some(conns) => {
+                conns.retain(|c| *c != conn);
+                conns.is_empty()
+            }
+            None => false,
+        };
+        if last {
+            self.routes.remove(&actor);
+            if let Actor::Agent(agent) = actor {
+                self.run(None, Command::AgentDisconnected(agent)).await;
+            }
+        }
+    }
+
+    async fn command(&mut self, conn: ConnId, actor: Actor, msg: ClientMsg) {
+        let agent = match &actor {
+            Actor::Agent(a) => Some(a.clone()),
+            Actor::Contact(_) => None,
+        };
+        let command = match (msg, agent) {
+            (ClientMsg::Hello { .. }, _) => {
+                return self.reply(
+                    conn,
+                    ServerMsg::error(ErrorCode::Invalid, "already said hello"),
+                )
+            }
+            (
+                ClientMsg::Send {
+                    interaction,
+                    client_id,
+                    text,
+                },
+                _,
+            ) => Command::Send {
+                from: actor,
+                interaction,
+                client_id,
+                text,
+            },
+            (ClientMsg::End { interaction }, _) => Command::End {
+                by: actor,
+                interaction,
+            },
+            (ClientMsg::SetStatus { status }, Some(agent)) => Command::SetStatus { agent, status },
+            (ClientMsg::Accept { invitation }, Some(agent)) => {
+                Command::Accept { agent, invitation }
+            }
+            (ClientMsg::Reject { invitation }, Some(agent)) => {
+                Command::Reject { agent, invitation }
+            }
+            (
+                ClientMsg::Done {
+                    interaction,
+                    disposition,
+                    note,
+                },
+                Some(agent),
+            ) => Command::Done {
+                agent,
+                interaction,
+                disposition,
+                note,
+            },
+            (_, None) => {
+                return self.reply(
+                    conn,
+                    ServerMsg::error(ErrorCode::Forbidden, "only agents may do this"),
+                )
+            }
+        };
+        self.run(Some(conn), command).await;
+    }
+
+    async fn start_chat(
+        &mut self,
+        contact: ContactInfo,
+        queue: Option<QueueId>,
+        text: Option<String>,
+    ) -> Result<(InteractionId, String), StartError> {
+        let now = now_ms();
+        let id = InteractionId(format!("ix-{now:013}-{}", &crate::auth::new_token()[..8]));
+        let token = crate::auth::new_token();
+        self.store
+            .create_contact_token(&token_hash(&token), &id)
+            .await?;
+        let effects = self.engine.handle(
+            Command::StartChat {
+                id: id.clone(),
+                contact,
+                queue,
+                text,
+            },
+            now,
+        );
+        if let Some(Effect::Reply(ServerMsg::Error { message, .. })) = effects.first() {
+            return Err(StartError::Refused(message.clone()));
+        }
+        self.apply(None, effects).await;
+        Ok((id, token))
+    }
+
+    async fn run(&mut self, conn: Option<ConnId>, command: Command) {
+        let effects = self.engine.handle(command, now_ms());
+        self.apply(conn, effects).await;
+    }
+
+    fn reply(&self, conn: ConnId, msg: ServerMsg) {
+        if let Some((_, outbox)) = self.conns.get(&conn) {
+            let _ = outbox.send(msg);
+        }
+    }
+
+    fn send_to(&self, to: &Actor, msg: &ServerMsg) {
+        for conn in self.routes.get(to).into_iter().flatten() {
+            if let Some((_, outbox)) = self.conns.get(conn) {
+                let _ = outbox.send(msg.clone());
+            }
+        }
+    }
+
+    /// Stores the effects' writes in one transaction, then delivers them in order.
+    async fn apply(&mut self, conn: Option<ConnId>, effects: Vec<Effect>) {
+        let writes: Vec<Write> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Save(record) => Some(Write::Interaction(record.clone())),
+                Effect::Append {
+                    interaction, event, ..
+                } => Some(Write::Event(interaction.clone(), event.clone())),
+                _ => None,
+            })
+            .collect();
+        if let Err(e) = self.store.commit(writes).await {
+            tracing::error!("commit: {e}");
+            if let Some(conn) = conn {
+                self.reply(
+                    conn,
+                    ServerMsg::error(
+                        ErrorCode::Internal,
+                        "the server could not store this; try again",
+                    ),
+                );
+            }
+            return;
+        }
+        for effect in effects {
+            match effect {
+                Effect::Save(_) => {}
+                Effect::Append {
+                    interaction,
+                    event,
+                    to,
+                } => {
+                    for actor in to.iter().filter(|a| may_see(a, &event)) {
+                        self.send_to(
+                            actor,
+                            &ServerMsg::Events {
+                                interaction: interaction.clone(),
+                                events: vec![event.clone()],
+                            },
+                        );
+                    }
+                }
+                Effect::Send { to, msg } => self.send_to(&to, &msg),
+                Effect::Open { agent, summary } => {
+                    let actor = Actor::Agent(agent);
+                    let id = summary.id.clone();
+                    self.send_to(
+                        &actor,
+                        &ServerMsg::Opened {
+                            interaction: summary,
+                        },
+                    );
+                    for conn in self.routes.get(&actor).cloned().unwrap_or_default() {
+                        if let Some((_, outbox)) = self.conns.get(&conn) {
+                            self.send_missed(&outbox.clone(), &actor, &id, 0).await;
+                        }
+                    }
+                }
+                Effect::Reply(msg) => {
+                    if let Some(conn) = conn {
+                        self.reply(conn, msg);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The gateway's own audience check, on top of the engine's choice of recipients.
+fn may_see(actor: &Actor, event: &Event) -> bool {
+    match actor {
+        Actor::Agent(_) => true,
+        Actor::Contact(_) => event.audience.includes_contact(),
+    }
+}

@@ -1,0 +1,43 @@
+//! The Parley chat backend.
+//!
+//! - [`config`]: the TOML configuration (agents, queues, dispositions, limits).
+//! - [`engine`]: routing and the interaction state machine. Pure: no I/O, no clock, no randomness.
+//! - [`store`]: the [`store::Store`] trait and its SQLite implementation (append-only event log).
+//! - [`auth`]: password hashing and opaque session tokens.
+//! - [`hub`]: the single task that owns the engine, persists its effects and fans events out.
+//! - [`gateway`]: WebSocket connections: origin check, framing, hello, parsing at the edge.
+//! - [`http`]: the router: login, starting a chat, the socket, and the two browser apps.
+//!
+//! Every state change goes `gateway → hub → engine → store → connections`, in that order: an
+//! event reaches a client only after it is stored.
+
+pub mod auth;
+pub mod config;
+pub mod engine;
+pub mod gateway;
+pub mod http;
+pub mod hub;
+pub mod store;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The wall clock in protocol milliseconds; the engine never reads it itself.
+pub fn now_ms() -> parley_protocol::Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Opens the store, restores the hub and binds the listener: everything but serving.
+pub async fn start(
+    config: config::Config,
+) -> Result<(tokio::net::TcpListener, axum::Router), Box<dyn std::error::Error + Send + Sync>> {
+    let config = std::sync::Arc::new(config);
+    let store = store::SqliteStore::open(&config.server.db).await?;
+    let hub = hub::start(config.clone(), store.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(&config.server.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.server.addr))?;
+    let app = http::router(std::sync::Arc::new(http::AppState { config, hub, store }));
+    Ok((listener, app))
+}

@@ -1,0 +1,68 @@
+//! `parley-server`: runs the chat backend, or hashes a password for the configuration.
+
+use clap::{Parser, Subcommand};
+use parley_server::config::Config;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "parley-server", about = "The Parley chat backend")]
+struct Cli {
+    /// Configuration file (TOML).
+    #[arg(long, default_value = "config/demo.toml")]
+    config: PathBuf,
+    /// SQLite database file (overrides `server.db`).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Listen address (overrides `server.addr`).
+    #[arg(long, env = "PARLEY_ADDR")]
+    addr: Option<String>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Prints the Argon2 hash of a password, for an agent's `password_hash`.
+    HashPassword { password: String },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("parley-server: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if let Some(Cmd::HashPassword { password }) = cli.command {
+        println!(
+            "{}",
+            parley_server::auth::hash_password(&password).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    let mut config = Config::load(&cli.config)?;
+    if let Some(db) = cli.db {
+        config.server.db = db;
+    }
+    if let Some(addr) = cli.addr {
+        config.server.addr = addr;
+    }
+    let (listener, app) = parley_server::start(config).await?;
+    let addr = listener.local_addr()?;
+    println!(
+        "parley-server listening on http://{addr}/ (desktop) and http://{addr}/chat/ (widget)"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,291 @@
+//! Durable state: interactions, their append-only event logs, and session tokens.
+//!
+//! [`Store`] is what the hub needs; [`SqliteStore`] is the default implementation. A batch of
+//! writes from one engine command is stored in one transaction before any of it is delivered, so
+//! an acknowledged message survives a crash. `(interaction, seq)` is the primary key of an event
+//! and `(interaction, client_id)` is unique: the database itself refuses a duplicate.
+
+use crate::engine::{ContactInfo, InteractionRecord};
+use parley_protocol::{AgentId, Audience, Event, EventKind, InteractionId, Millis, QueueId, Seq};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::future::Future;
+use std::path::Path;
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("stored event is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+/// One write of a batch.
+#[derive(Clone, Debug)]
+pub enum Write {
+    Interaction(InteractionRecord),
+    Event(InteractionId, Event),
+}
+
+/// What the hub persists and reads back.
+pub trait Store: Send + Sync + 'static {
+    /// Stores every write or none.
+    fn commit(&self, batch: Vec<Write>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Events of an interaction after `after`, in order.
+    fn events_after(
+        &self,
+        interaction: &InteractionId,
+        after: Seq,
+    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+    /// Interactions not yet closed, with their events: what a restarted engine restores.
+    fn open_interactions(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError>> + Send;
+    /// Remembers an agent session under the hash of its token.
+    fn create_session(
+        &self,
+        token_hash: &str,
+        agent: &AgentId,
+        now: Millis,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The agent of a session token hash.
+    fn session_agent(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<AgentId>, StoreError>> + Send;
+    /// Forgets a session.
+    fn delete_session(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Remembers the contact token of a new interaction.
+    fn create_contact_token(
+        &self,
+        token_hash: &str,
+        interaction: &InteractionId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The interaction of a contact token hash.
+    fn contact_interaction(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<InteractionId>, StoreError>> + Send;
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS interactions (
+    id TEXT PRIMARY KEY,
+    contact_name TEXT NOT NULL,
+    contact_email TEXT,
+    subject TEXT,
+    queue TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+    interaction TEXT NOT NULL REFERENCES interactions(id),
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    audience TEXT NOT NULL,
+    client_id TEXT,
+    body TEXT NOT NULL,
+    PRIMARY KEY (interaction, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_client_id ON events(interaction, client_id) WHERE client_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contact_tokens (
+    token_hash TEXT PRIMARY KEY,
+    interaction TEXT NOT NULL
+);
+"#;
+
+/// The SQLite store (WAL journal: a killed process loses nothing it committed).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database file and its tables.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn audience_str(a: &Audience) -> &'static str {
+    match a {
+        Audience::Everyone => "everyone",
+        Audience::Agents => "agents",
+    }
+}
+
+fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
+    let audience = match row.try_get::<String, _>("audience")?.as_str() {
+        "agents" => Audience::Agents,
+        _ => Audience::Everyone,
+    };
+    let kind: EventKind = serde_json::from_str(&row.try_get::<String, _>("body")?)?;
+    Ok(Event {
+        seq: row.try_get::<i64, _>("seq")? as Seq,
+        at: row.try_get("at")?,
+        audience,
+        kind,
+    })
+}
+
+impl Store for SqliteStore {
+    async fn commit(&self, batch: Vec<Write>) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for write in batch {
+            match write {
+                Write::Interaction(r) => {
+                    sqlx::query(
+                        "INSERT INTO interactions (id, contact_name, contact_email, subject, queue, started_at, closed)
+                         VALUES (?, ?, ?, ?, ?, ?, ?)
+                         ON CONFLICT(id) DO UPDATE SET closed = excluded.closed",
+                    )
+                    .bind(r.id.as_str())
+                    .bind(&r.contact.name)
+                    .bind(&r.contact.email)
+                    .bind(&r.contact.subject)
+                    .bind(r.queue.as_str())
+                    .bind(r.started_at)
+                    .bind(r.closed)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Write::Event(interaction, event) => {
+                    let client_id = match &event.kind {
+                        EventKind::Message { client_id, .. } => client_id.clone(),
+                        _ => None,
+                    };
+                    sqlx::query("INSERT INTO events (interaction, seq, at, audience, client_id, body) VALUES (?, ?, ?, ?, ?, ?)")
+                        .bind(interaction.as_str())
+                        .bind(event.seq as i64)
+                        .bind(event.at)
+                        .bind(audience_str(&event.audience))
+                        .bind(client_id)
+                        .bind(serde_json::to_string(&event.kind)?)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn events_after(
+        &self,
+        interaction: &InteractionId,
+        after: Seq,
+    ) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query("SELECT seq, at, audience, body FROM events WHERE interaction = ? AND seq > ? ORDER BY seq")
+            .bind(interaction.as_str())
+            .bind(after as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn open_interactions(&self) -> Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError> {
+        let rows = sqlx::query("SELECT id, contact_name, contact_email, subject, queue, started_at FROM interactions WHERE closed = 0 ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = InteractionRecord {
+                id: InteractionId(row.try_get("id")?),
+                contact: ContactInfo {
+                    name: row.try_get("contact_name")?,
+                    email: row.try_get("contact_email")?,
+                    subject: row.try_get("subject")?,
+                },
+                queue: QueueId(row.try_get("queue")?),
+                started_at: row.try_get("started_at")?,
+                closed: false,
+            };
+            let events = self.events_after(&record.id, 0).await?;
+            out.push((record, events));
+        }
+        Ok(out)
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        agent: &AgentId,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO sessions (token_hash, agent, created_at) VALUES (?, ?, ?)")
+            .bind(token_hash)
+            .bind(agent.as_str())
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_agent(&self, token_hash: &str) -> Result<Option<AgentId>, StoreError> {
+        let agent: Option<String> =
+            sqlx::query_scalar("SELECT agent FROM sessions WHERE token_hash = ?")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(agent.map(AgentId))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_contact_token(
+        &self,
+        token_hash: &str,
+        interaction: &InteractionId,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO contact_tokens (token_hash, interaction) VALUES (?, ?)")
+            .bind(token_hash)
+            .bind(interaction.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn contact_interaction(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InteractionId>, StoreError> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT interaction FROM contact_tokens WHERE token_hash = ?")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(id.map(InteractionId))
+    }
+}

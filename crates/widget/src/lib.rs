@@ -1,0 +1,251 @@
+//! The contact's web-chat: a pre-chat form, then the chat.
+//!
+//! - [`state`]: [`state::WidgetState`] and its reducer (pure, tested natively).
+//! - [`Widget`]: the views; they read the state and send what it produces.
+
+pub mod state;
+
+use leptos::prelude::*;
+use parley_client::lines::Line;
+use parley_client::{socket, Socket, SocketEvent};
+use parley_protocol::{ClientMsg, InteractionId};
+use serde::{Deserialize, Serialize};
+use state::{Session, WidgetState};
+
+const STORAGE_KEY: &str = "parley.chat";
+
+fn load_session() -> Option<Session> {
+    let raw = parley_client::storage(false)?
+        .get_item(STORAGE_KEY)
+        .ok()
+        .flatten()?;
+    serde_json::from_str(&raw).ok()
+}
+
+fn save_session(session: Option<&Session>) {
+    let Some(storage) = parley_client::storage(false) else {
+        return;
+    };
+    let _ = match session.and_then(|s| serde_json::to_string(s).ok()) {
+        Some(json) => storage.set_item(STORAGE_KEY, &json),
+        None => storage.remove_item(STORAGE_KEY),
+    };
+}
+
+/// The widget: the form until a chat starts, then the chat (which survives a reload).
+#[component]
+pub fn Widget() -> impl IntoView {
+    let session = RwSignal::new(load_session());
+    move || match session.get() {
+        None => view! {
+            <PreChat on_start=move |s: Session| {
+                save_session(Some(&s));
+                session.set(Some(s));
+            } />
+        }
+        .into_any(),
+        Some(s) => view! {
+            <Chat session=s on_new=move || {
+                save_session(None);
+                session.set(None);
+            } />
+        }
+        .into_any(),
+    }
+}
+
+#[derive(Serialize)]
+struct StartRequest {
+    name: String,
+    email: String,
+    subject: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct StartResponse {
+    interaction: InteractionId,
+    token: String,
+}
+
+/// The pre-chat form: name, e-mail, subject and the first message.
+#[component]
+fn PreChat(
+    /// Receives the new chat's session.
+    on_start: impl Fn(Session) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let (name, email, subject, text) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let req = StartRequest {
+            name: name.get_untracked(),
+            email: email.get_untracked(),
+            subject: subject.get_untracked(),
+            text: text.get_untracked(),
+        };
+        if req.name.trim().is_empty() {
+            error.set(Some("Please enter your name.".into()));
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match parley_client::http::post_json::<_, StartResponse>("/api/chats", &req).await {
+                Ok(r) => on_start(Session {
+                    interaction: r.interaction,
+                    token: r.token,
+                }),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let field = |label: &'static str,
+                 id: &'static str,
+                 value: RwSignal<String>,
+                 kind: &'static str| {
+        view! {
+            <label>{label}
+                <input data-testid=id type=kind prop:value=value on:input=move |ev| value.set(event_target_value(&ev)) />
+            </label>
+        }
+    };
+    view! {
+        <div class="pl-widget">
+            <header class="pl-widget__header">"Chat with us"</header>
+            <form class="pl-form" on:submit=submit>
+                {field("Your name", "widget-name", name, "text")}
+                {field("E-mail (optional)", "widget-email", email, "email")}
+                {field("Subject (optional)", "widget-subject", subject, "text")}
+                <label>"How can we help?"
+                    <textarea data-testid="widget-first-message" rows="3" prop:value=text
+                        on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                </label>
+                <Show when=move || error.get().is_some()>
+                    <p class="pl-form__error" role="alert" data-testid="widget-error">{move || error.get()}</p>
+                </Show>
+                <button type="submit" data-testid="widget-start" disabled=busy>"Start chat"</button>
+            </form>
+        </div>
+    }
+}
+
+/// The chat itself.
+#[component]
+fn Chat(
+    /// The contact's chat session.
+    session: Session,
+    /// Called when the contact wants a new chat after this one ended.
+    on_new: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let state = RwSignal::new(WidgetState::new(
+        session.clone(),
+        &format!("w{}", chrono::Utc::now().timestamp_millis()),
+    ));
+    let socket_slot: StoredValue<Option<Socket>> = StoredValue::new(None);
+    let send =
+        move |msg: &ClientMsg| socket_slot.with_value(|s| s.iter().for_each(|s| s.send(msg)));
+    let socket = socket::open(
+        socket::default_url(),
+        move || state.with_untracked(WidgetState::hello),
+        move |event| match event {
+            SocketEvent::Msg(msg) => {
+                let resend = state.try_update(|s| s.apply(msg)).unwrap_or_default();
+                resend.iter().for_each(send);
+            }
+            SocketEvent::Closed { .. } => state.update(WidgetState::disconnected),
+            SocketEvent::Connecting | SocketEvent::Open => {}
+        },
+    );
+    socket_slot.set_value(Some(socket));
+    on_cleanup(move || socket_slot.set_value(None));
+    if state.with_untracked(|s| s.forgotten) {
+        on_new();
+    }
+    Effect::new(move |_| {
+        if state.with(|s| s.forgotten) {
+            on_new();
+        }
+    });
+
+    let input = RwSignal::new(String::new());
+    let submit = move || {
+        let text = input.get_untracked();
+        let mut msg = None;
+        state.update(|s| msg = s.send(&text));
+        if let Some(m) = msg {
+            send(&m);
+            input.set(String::new());
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            submit();
+        }
+    };
+    let ended = move || state.with(|s| s.ended());
+    view! {
+        <div class="pl-widget">
+            <header class="pl-widget__header">"Chat with us"
+                <Show when=move || !ended()>
+                    <button data-testid="widget-end" on:click=move |_| send(&ClientMsg::End { interaction: state.with_untracked(|s| s.session.interaction.clone()) })>"End chat"</button>
+                </Show>
+            </header>
+            <ol class="pl-widget__transcript" data-testid="widget-transcript" aria-live="polite">
+                <For each=move || state.with(WidgetState::lines) key=Line::seq let:line>
+                    {render(line)}
+                </For>
+                <For each=move || state.with(|s| s.unsent()) key=|t| t.clone() let:text>
+                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{text}</span></li>
+                </For>
+            </ol>
+            <Show when=move || !ended()
+                fallback=move || view! {
+                    <div class="pl-widget__ended" data-testid="widget-ended">"This chat has ended. "
+                        <button on:click=move |_| on_new() data-testid="widget-new">"Start a new chat"</button>
+                    </div>
+                }>
+                <div class="pl-widget__composer">
+                    <textarea class="pl-widget__input" data-testid="widget-input" rows="2" aria-label="Message" placeholder="Type a message…"
+                        prop:value=input on:input=move |ev| input.set(event_target_value(&ev)) on:keydown=on_key></textarea>
+                    <button class="pl-widget__send" data-testid="widget-send" on:click=move |_| submit()>"Send"</button>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+fn render(line: Line) -> impl IntoView {
+    match line {
+        Line::System { seq, text, .. } => {
+            view! { <li class="pl-system" data-testid="widget-system" data-id=seq>{text}</li> }
+                .into_any()
+        }
+        Line::Message {
+            seq,
+            from,
+            text,
+            mine,
+            ..
+        } => {
+            let sender = from.clone();
+            view! {
+            <li class="pl-bubble" class:pl-bubble--mine=mine data-testid="widget-message" data-id=seq data-from=sender>
+                <span class="pl-bubble__from">{from}</span>
+                <span class="pl-bubble__text">{text}</span>
+            </li>
+            }
+            .into_any()
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The contact's side of one chat, as a pure reducer.
+
+use parley_client::lines::{lines, Line};
+use parley_client::Outbox;
+use parley_protocol::{
+    ClientMsg, ErrorCode, InteractionId, Party, Resume, ServerMsg, Transcript, PROTOCOL_VERSION,
+};
+use serde::{Deserialize, Serialize};
+
+/// What the page keeps to come back to the chat after a reload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub interaction: InteractionId,
+    pub token: String,
+}
+
+/// The chat as the contact sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WidgetState {
+    pub session: Session,
+    pub transcript: Transcript,
+    pub outbox: Outbox,
+    /// The server no longer knows this chat: the page should offer a new one.
+    pub forgotten: bool,
+    /// Whether the socket is up.
+    pub online: bool,
+}
+
+impl WidgetState {
+    /// The state of a chat just started or reloaded; `client_prefix` makes message ids unique.
+    pub fn new(session: Session, client_prefix: &str) -> Self {
+        Self {
+            session,
+            transcript: Transcript::default(),
+            outbox: Outbox::new(client_prefix),
+            forgotten: false,
+            online: false,
+        }
+    }
+
+    /// The `hello` for each connection, resuming after the last event held.
+    pub fn hello(&self) -> ClientMsg {
+        ClientMsg::Hello {
+            v: PROTOCOL_VERSION,
+            token: Some(self.session.token.clone()),
+            resume: vec![Resume {
+                interaction: self.session.interaction.clone(),
+                after: self.transcript.last_seq(),
+            }],
+        }
+    }
+
+    /// Applies a server frame; returns frames to send (unacknowledged messages after a welcome).
+    pub fn apply(&mut self, msg: ServerMsg) -> Vec<ClientMsg> {
+        match msg {
+            ServerMsg::Welcome { .. } => {
+                self.online = true;
+                return self.outbox.resend();
+            }
+            ServerMsg::Events {
+                interaction,
+                events,
+            } if interaction == self.session.interaction => {
+                self.transcript.merge(events);
+                if self.ended() {
+                    self.outbox.drop_interaction(&interaction);
+                }
+            }
+            ServerMsg::Ack { client_id, .. } => self.outbox.ack(&client_id),
+            ServerMsg::Error {
+                code: ErrorCode::Unauthorized,
+                ..
+            } => self.forgotten = true,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The socket dropped.
+    pub fn disconnected(&mut self) {
+        self.online = false;
+    }
+
+    /// The contact sends `text`: the frame to send, if any.
+    pub fn send(&mut self, text: &str) -> Option<ClientMsg> {
+        if self.ended() {
+            return None;
+        }
+        self.outbox.push(&self.session.interaction, text)
+    }
+
+    /// Whether the chat is over.
+    pub fn ended(&self) -> bool {
+        self.transcript.is_ended()
+    }
+
+    /// The transcript lines, the contact's own marked as mine.
+    pub fn lines(&self) -> Vec<Line> {
+        lines(&self.transcript, |p| matches!(p, Party::Contact { .. }))
+    }
+
+    /// Sent messages not in the transcript yet.
+    pub fn unsent(&self) -> Vec<String> {
+        self.outbox
+            .pending()
+            .iter()
+            .filter(|p| !self.transcript.has_client_id(&p.client_id))
+            .map(|p| p.text.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_protocol::{Audience, EndReason, Event, EventKind, Identity};
+
+    fn state() -> WidgetState {
+        WidgetState::new(
+            Session {
+                interaction: "ix-1".into(),
+                token: "tok".into(),
+            },
+            "w",
+        )
+    }
+
+    fn events(events: Vec<Event>) -> ServerMsg {
+        ServerMsg::Events {
+            interaction: "ix-1".into(),
+            events,
+        }
+    }
+
+    fn welcome() -> ServerMsg {
+        ServerMsg::Welcome {
+            v: 1,
+            me: Identity::Contact {
+                interaction: "ix-1".into(),
+                name: "Mark".into(),
+            },
+            settings: None,
+        }
+    }
+
+    #[test]
+    fn messages_survive_a_reconnect_and_resume_after_the_last_event() {
+        let mut s = state();
+        s.apply(welcome());
+        s.apply(events(vec![Event {
+            seq: 1,
+            at: 0,
+            audience: Audience::Everyone,
+            kind: EventKind::Notice {
+                text: "Agent will be with you shortly".into(),
+            },
+        }]));
+        let Some(ClientMsg::Send { client_id, .. }) = s.send("Hello?") else {
+            panic!("send frame")
+        };
+        assert_eq!(s.unsent(), vec!["Hello?".to_owned()]);
+        s.disconnected();
+        assert!(!s.online);
+        assert_eq!(
+            s.hello(),
+            ClientMsg::Hello {
+                v: 1,
+                token: Some("tok".into()),
+                resume: vec![Resume {
+                    interaction: "ix-1".into(),
+                    after: 1
+                }]
+            }
+        );
+        let resend = s.apply(welcome());
+        assert_eq!(resend.len(), 1, "the unacknowledged message goes again");
+        s.apply(ServerMsg::Ack {
+            interaction: "ix-1".into(),
+            client_id,
+            seq: 2,
+        });
+        assert!(s.apply(welcome()).is_empty());
+    }
+
+    #[test]
+    fn events_of_another_chat_are_ignored_and_the_end_closes_the_composer() {
+        let mut s = state();
+        let end = Event {
+            seq: 1,
+            at: 0,
+            audience: Audience::Everyone,
+            kind: EventKind::Ended {
+                reason: EndReason::AgentEnded,
+            },
+        };
+        s.apply(ServerMsg::Events {
+            interaction: "ix-2".into(),
+            events: vec![end.clone()],
+        });
+        assert!(!s.ended());
+        s.apply(events(vec![end]));
+        assert!(s.ended());
+        assert_eq!(s.send("late"), None);
+        assert_eq!(
+            s.lines(),
+            vec![Line::System {
+                seq: 1,
+                at: 0,
+                text: "The chat was ended".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn an_unknown_token_forgets_the_chat() {
+        let mut s = state();
+        s.apply(ServerMsg::error(ErrorCode::Unauthorized, "no"));
+        assert!(s.forgotten);
+    }
+}

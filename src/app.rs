@@ -1,0 +1,132 @@
+//! The views. [`App`] shows the login or the desktop; [`Desktop`] opens the one socket and feeds
+//! every frame into the reducer; the components below only read [`DesktopState`].
+
+mod chat;
+mod login;
+mod main_bar;
+mod preview;
+pub mod transcript;
+
+use crate::state::DesktopState;
+use leptos::prelude::*;
+use parley_client::{socket, Socket, SocketEvent};
+use parley_protocol::{ClientMsg, ServerMsg};
+
+/// Write access to the desktop: the state and the socket, handed out through context.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    pub state: RwSignal<DesktopState>,
+    socket: StoredValue<Option<Socket>>,
+}
+
+impl Desk {
+    /// Sends a frame to the server.
+    pub fn send(&self, msg: &ClientMsg) {
+        self.socket.with_value(|s| {
+            if let Some(s) = s {
+                s.send(msg)
+            }
+        });
+    }
+
+    /// Lets the reducer produce a frame, and sends it if it did.
+    pub fn act(&self, f: impl FnOnce(&mut DesktopState) -> Option<ClientMsg>) {
+        let mut msg = None;
+        self.state.update(|s| msg = f(s));
+        if let Some(msg) = msg {
+            self.send(&msg);
+        }
+    }
+}
+
+/// The desk of the surrounding [`Desktop`].
+pub fn use_desk() -> Desk {
+    expect_context::<Desk>()
+}
+
+/// The whole app: login first, then the desktop.
+#[component]
+pub fn App() -> impl IntoView {
+    let token = RwSignal::new(crate::session::load());
+    let logout = move || {
+        crate::session::clear();
+        token.set(None);
+    };
+    move || match token.get() {
+        None => view! {
+            <login::Login on_login=move |t: String| {
+                crate::session::save(&t);
+                token.set(Some(t));
+            } />
+        }
+        .into_any(),
+        Some(t) => view! { <Desktop token=t on_logout=logout /> }.into_any(),
+    }
+}
+
+fn client_prefix() -> String {
+    format!("d{}", js_sys_now())
+}
+
+fn js_sys_now() -> u64 {
+    chrono::Utc::now().timestamp_millis().max(0) as u64
+}
+
+/// The agent desktop for a logged-in agent.
+#[component]
+pub fn Desktop(
+    /// The session token from the login.
+    token: String,
+    /// Called when the server no longer accepts the session, or the agent logs out.
+    on_logout: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let desk = Desk {
+        state: RwSignal::new(DesktopState::new(&client_prefix())),
+        socket: StoredValue::new(None),
+    };
+    provide_context(desk);
+    let state = desk.state;
+    let hello_token = token.clone();
+    let socket = socket::open(
+        socket::default_url(),
+        move || state.with_untracked(|s| s.hello(Some(hello_token.clone()))),
+        move |event| match event {
+            SocketEvent::Msg(msg) => {
+                let welcome = matches!(msg, ServerMsg::Welcome { .. });
+                state.update(|s| s.apply(msg));
+                if welcome {
+                    for m in state.with_untracked(DesktopState::after_welcome) {
+                        desk.send(&m);
+                    }
+                }
+                if state.with_untracked(|s| s.logged_out) {
+                    on_logout();
+                }
+            }
+            SocketEvent::Closed { .. } => state.update(DesktopState::disconnected),
+            SocketEvent::Connecting | SocketEvent::Open => {}
+        },
+    );
+    desk.socket.set_value(Some(socket));
+    on_cleanup(move || desk.socket.set_value(None));
+    let logout_token = token;
+    let log_out = move || {
+        let token = logout_token.clone();
+        leptos::task::spawn_local(async move {
+            let _ = gloo_net::http::Request::post("/api/logout")
+                .header("Authorization", &format!("Bearer {token}"))
+                .send()
+                .await;
+        });
+        on_logout();
+    };
+
+    view! {
+        <div class="pl-desktop">
+            <main_bar::MainBar on_logout=log_out />
+            <preview::Previews />
+            <chat::InteractionBar />
+            <chat::ChatArea />
+        </div>
+    }
+}

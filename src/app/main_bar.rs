@@ -1,0 +1,93 @@
+//! The main bar: who is logged in, the status control, the connection indicator, log out.
+
+use super::use_desk;
+use leptos::prelude::*;
+use parley_protocol::{AgentStatus, ClientMsg};
+
+const READY: &str = "ready";
+const NOT_READY: &str = "not_ready";
+const ACW: &str = "acw";
+const REASON: &str = "reason:";
+
+fn status_value(status: &AgentStatus) -> String {
+    match status {
+        AgentStatus::Ready => READY.into(),
+        AgentStatus::NotReady { reason: None } => NOT_READY.into(),
+        AgentStatus::NotReady { reason: Some(r) } => format!("{REASON}{r}"),
+        AgentStatus::AfterCallWork => ACW.into(),
+    }
+}
+
+fn status_from(value: &str) -> AgentStatus {
+    match value {
+        READY => AgentStatus::Ready,
+        ACW => AgentStatus::AfterCallWork,
+        v => AgentStatus::NotReady {
+            reason: v.strip_prefix(REASON).map(str::to_owned),
+        },
+    }
+}
+
+/// The top bar of the desktop.
+#[component]
+pub fn MainBar(
+    /// Logs the agent out.
+    on_logout: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let desk = use_desk();
+    let state = desk.state;
+    let name = move || state.with(|s| s.me.as_ref().map(|m| m.name.clone()).unwrap_or_default());
+    let link = move || state.with(|s| s.link);
+    let reasons = move || state.with(|s| s.settings.not_ready_reasons.clone());
+    let on_status = move |ev| {
+        desk.send(&ClientMsg::SetStatus {
+            status: status_from(&event_target_value(&ev)),
+        })
+    };
+    view! {
+        <header class="pl-main-bar">
+            <span class="pl-main-bar__brand">"Parley"</span>
+            <span class="pl-main-bar__agent" data-testid="agent-name">{name}</span>
+            <select class="pl-main-bar__status" data-testid="status-select" aria-label="Status"
+                prop:value=move || state.with(|s| status_value(&s.status)) on:change=on_status>
+                <option value=READY>"Ready"</option>
+                <option value=NOT_READY>"Not Ready"</option>
+                <For each=reasons key=|r| r.clone() let:reason>
+                    <option value=format!("{REASON}{reason}")>{format!("Not Ready – {reason}")}</option>
+                </For>
+                <option value=ACW>"After-call work"</option>
+            </select>
+            <span class="pl-main-bar__link" data-testid="connection-state" data-state=move || link().as_str()
+                title=move || match link() {
+                    crate::state::Link::Online => "Connected",
+                    crate::state::Link::Connecting => "Connecting…",
+                    crate::state::Link::Offline => "Disconnected: reconnecting…",
+                }>
+                "●"
+            </span>
+            <button class="pl-main-bar__logout" data-testid="logout" on:click=move |_| on_logout()>"Log out"</button>
+        </header>
+        <Show when=move || state.with(|s| s.notice.is_some())>
+            <p class="pl-notice" role="status" data-testid="desktop-notice">{move || state.with(|s| s.notice.clone())}</p>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_survives_the_select_value() {
+        for status in [
+            AgentStatus::Ready,
+            AgentStatus::AfterCallWork,
+            AgentStatus::NotReady { reason: None },
+            AgentStatus::NotReady {
+                reason: Some("Lunch".into()),
+            },
+        ] {
+            assert_eq!(status_from(&status_value(&status)), status);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Interaction Previews: one toast per open offer, with Accept and Reject.
+
+use super::use_desk;
+use leptos::prelude::*;
+use parley_protocol::{Invitation, InvitationKind};
+
+/// Every open offer.
+#[component]
+pub fn Previews() -> impl IntoView {
+    let state = use_desk().state;
+    view! {
+        <div class="pl-previews" aria-live="polite">
+            <For each=move || state.with(|s| s.invitations.clone()) key=|i| i.id.clone() let:invitation>
+                <Preview invitation />
+            </For>
+        </div>
+    }
+}
+
+/// One offer.
+#[component]
+fn Preview(
+    /// The offer shown.
+    invitation: Invitation,
+) -> impl IntoView {
+    let desk = use_desk();
+    let id = invitation.id.clone();
+    let answer = move |accept: bool| {
+        let id = id.clone();
+        move |_| desk.act(|s| s.answer(&id, accept))
+    };
+    let kind = match invitation.kind {
+        InvitationKind::NewChat => "Inbound chat",
+    };
+    let expires_at = invitation.expires_at;
+    let now = RwSignal::new(chrono::Utc::now().timestamp_millis());
+    let tick = set_interval_with_handle(
+        move || now.set(chrono::Utc::now().timestamp_millis()),
+        std::time::Duration::from_millis(500),
+    );
+    on_cleanup(move || {
+        if let Ok(t) = tick {
+            t.clear();
+        }
+    });
+    let seconds_left = move || ((expires_at - now.get()).max(0) + 999) / 1000;
+    let ix = invitation.interaction;
+    view! {
+        <section class="pl-preview" data-testid="preview" data-id=invitation.id.to_string() role="dialog" aria-label="Interaction Preview">
+            <header class="pl-preview__kind" data-testid="preview-kind">{kind}</header>
+            <p class="pl-preview__from" data-testid="preview-from">{ix.contact.clone()}</p>
+            <dl class="pl-preview__data">
+                <dt>"Queue"</dt><dd>{ix.queue.to_string()}</dd>
+                {ix.subject.map(|s| view! { <dt>"Subject"</dt><dd>{s}</dd> })}
+                {ix.email.map(|e| view! { <dt>"E-mail"</dt><dd>{e}</dd> })}
+            </dl>
+            <p class="pl-preview__countdown" data-testid="preview-countdown">{move || format!("0:{:02}", seconds_left())}</p>
+            <div class="pl-preview__actions">
+                <button class="pl-button pl-button--primary" data-testid="preview-accept" on:click=answer(true)>"Accept"</button>
+                <button class="pl-button" data-testid="preview-reject" on:click=answer(false)>"Reject"</button>
+            </div>
+        </section>
+    }
+}

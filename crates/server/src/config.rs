@@ -220,3 +220,29 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_configuration_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo.toml");
+        let config = Config::load(&path).expect("demo config");
+        assert_eq!(config.agents.len(), 3);
+        assert_eq!(config.default_queue(), QueueId::from("general"));
+        assert!(config.agents.iter().all(|a| crate::auth::verify_password(&format!("{}-demo", a.id), &a.password_hash)));
+    }
+
+    #[test]
+    fn bad_configurations_are_refused_with_a_reason() {
+        let bad = |extra: &str| {
+            let text = format!("{extra}\n[[queues]]\nid = \"q\"\nname = \"Q\"\n[[agents]]\nid = \"a\"\nname = \"A\"\npassword_hash = \"-\"\n");
+            let config: Config = toml::from_str(&text).expect("parses");
+            config.check().err().map(|e| e.to_string())
+        };
+        assert_eq!(bad(""), None);
+        assert!(bad("[routing]\ndefault_queue = \"nope\"").is_some_and(|e| e.contains("nope")));
+        assert!(toml::from_str::<Config>("bogus = 1\nagents = []\nqueues = []").is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! Helpers for the server integration tests: a real server on 127.0.0.1:0 with a temporary
+//! SQLite file, a tiny HTTP client and WebSocket clients acting as contacts and agents.
+#![allow(dead_code)]
+
+use futures::{SinkExt, StreamExt};
+use parley_protocol::{ClientMsg, InteractionId, Resume, ServerMsg, PROTOCOL_VERSION};
+use parley_server::config::Config;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub fn demo_config_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo.toml")
+}
+
+/// Starts a server in this process; it lives as long as the test's runtime.
+pub async fn spawn_server(db: &Path, tweak: impl FnOnce(&mut Config)) -> SocketAddr {
+    let mut config = Config::load(&demo_config_path()).expect("demo config");
+    config.server.addr = "127.0.0.1:0".into();
+    config.server.db = db.to_owned();
+    tweak(&mut config);
+    let (listener, app) = parley_server::start(config).await.expect("server starts");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// Whether a response is complete without waiting for the server to close: a 101's head, or a
+/// head plus `Content-Length` bytes.
+fn complete(raw: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(raw);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+    if head.starts_with("HTTP/1.1 101") {
+        return true;
+    }
+    let length = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok()).flatten()
+    });
+    length.is_some_and(|n| body.len() >= n)
+}
+
+/// A minimal HTTP/1.1 request; returns status and body.
+pub async fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n", body.len());
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("connection")) {
+        req.push_str("Connection: close\r\n");
+    }
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    stream.write_all(req.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await.expect("read");
+            raw.extend_from_slice(&buf[..n]);
+            if n == 0 || complete(&raw) {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, read).await.expect("response in time");
+    let raw = String::from_utf8_lossy(&raw).to_string();
+    let status = raw.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+pub async fn post(addr: SocketAddr, path: &str, body: Value) -> (u16, Value) {
+    let (status, body) = http(addr, "POST", path, &[], Some(&body)).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+pub async fn login(addr: SocketAddr, user: &str) -> String {
+    let (status, body) = post(addr, "/api/login", json!({"username": user, "password": format!("{user}-demo")})).await;
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+/// Starts a chat as a contact; returns the interaction and the contact token.
+pub async fn start_chat(addr: SocketAddr, name: &str, text: &str) -> (InteractionId, String) {
+    let (status, body) = post(addr, "/api/chats", json!({"name": name, "text": text})).await;
+    assert_eq!(status, 200, "{body}");
+    (InteractionId(body["interaction"].as_str().expect("id").into()), body["token"].as_str().expect("token").into())
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+/// A WebSocket client that keeps every frame it received.
+pub struct Client {
+    ws: Ws,
+    pub seen: Vec<ServerMsg>,
+}
+
+impl Client {
+    pub async fn connect(addr: SocketAddr) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.expect("ws connect");
+        Self { ws, seen: Vec::new() }
+    }
+
+    /// Connects and says hello with this token; waits for the welcome.
+    pub async fn hello(addr: SocketAddr, token: &str, resume: Vec<Resume>) -> Self {
+        let mut c = Self::connect(addr).await;
+        c.send(&ClientMsg::Hello { v: PROTOCOL_VERSION, token: Some(token.into()), resume }).await;
+        c.expect(|m| matches!(m, ServerMsg::Welcome { .. })).await;
+        c
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.send_raw(&msg.to_frame()).await;
+    }
+
+    pub async fn send_raw(&mut self, frame: &str) {
+        self.ws.send(Message::Text(frame.into())).await.expect("ws send");
+    }
+
+    /// The next frame from the server.
+    pub async fn next(&mut self) -> ServerMsg {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next()).await.expect("a frame in time").expect("open").expect("frame");
+            if let Message::Text(t) = frame {
+                let msg = ServerMsg::parse(t.as_str()).expect("server frame parses");
+                self.seen.push(msg.clone());
+                return msg;
+            }
+        }
+    }
+
+    /// Reads frames until one matches.
+    pub async fn expect(&mut self, pred: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
+        loop {
+            let m = self.next().await;
+            if pred(&m) {
+                return m;
+            }
+        }
+    }
+
+    /// Reads frames until one event in `interaction` satisfies the predicate; returns its seq.
+    pub async fn expect_event(&mut self, interaction: &InteractionId, pred: impl Fn(&parley_protocol::EventKind) -> bool) -> u64 {
+        loop {
+            if let ServerMsg::Events { interaction: i, events } = self.next().await {
+                if &i == interaction {
+                    if let Some(e) = events.iter().find(|e| pred(&e.kind)) {
+                        return e.seq;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every event seen so far, for one interaction, in arrival order.
+    pub fn events(&self, interaction: &InteractionId) -> Vec<parley_protocol::Event> {
+        self.seen
+            .iter()
+            .filter_map(|m| match m {
+                ServerMsg::Events { interaction: i, events } if i == interaction => Some(events.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}
+
+pub fn message_text(kind: &parley_protocol::EventKind) -> Option<&str> {
+    match kind {
+        parley_protocol::EventKind::Message { text, .. } => Some(text),
+        _ => None,
+    }
+}

@@ -1,11 +1,13 @@
 //! The views. [`App`] shows the login or the desktop; [`Desktop`] opens the one socket and feeds
 //! every frame into the reducer; the components below only read [`DesktopState`].
 
-mod chat;
+pub mod chat;
 mod login;
 mod main_bar;
 mod preview;
 pub mod transcript;
+
+pub use chat::Composer;
 
 use crate::state::DesktopState;
 use leptos::prelude::*;

@@ -1,1 +1,91 @@
-fn main() {}
+//! `cargo xtask`: set-up, build and test orchestration for Parley, in plain Rust (std only).
+//!
+//! - `cargo xtask run [--addr ADDR]`: install what is missing, build both browser apps (release),
+//!   start the server with the demo configuration.
+//! - `cargo xtask test`: every check and every test tier, ending with `N passed, N failed`.
+//! - `cargo xtask build`: only the browser apps and the release server.
+//!
+//! Modules: [`tools`] installs and finds the external tools; [`web`] builds the browser apps with
+//! trunk, skipping builds that are up to date; [`suite`] runs the test tiers and counts results.
+
+mod suite;
+mod tools;
+mod web;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A command run from the workspace root with the project's tool PATH.
+pub fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root()).env("PATH", tools::path());
+    c
+}
+
+/// Runs a command to completion; an error says what failed.
+pub fn run(c: &mut Command) -> Result<(), String> {
+    let status = c
+        .status()
+        .map_err(|e| format!("cannot start {:?}: {e}", c.get_program()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{:?} failed ({status})", c.get_program()))
+    }
+}
+
+const DEMO_LOGINS: &str = "kate / kate-demo, john / john-demo, avril / avril-demo";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run_demo(&args[1..]),
+        Some("test") => suite::test(),
+        Some("build") => tools::ensure()
+            .and_then(|_| web::build_all())
+            .and_then(|_| build_server()),
+        _ => {
+            eprintln!("usage: cargo xtask <run [--addr ADDR] | test | build>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build_server() -> Result<(), String> {
+    run(cmd("cargo").args(["build", "--release", "-p", "parley-server"]))
+}
+
+fn run_demo(args: &[String]) -> Result<(), String> {
+    let addr = match args {
+        [flag, addr] if flag == "--addr" => addr.clone(),
+        [] => std::env::var("PARLEY_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into()),
+        _ => return Err("usage: cargo xtask run [--addr ADDR]".into()),
+    };
+    tools::ensure()?;
+    web::build_all()?;
+    build_server()?;
+    println!("\nParley is starting on http://{addr}/");
+    println!("  agent desktop: http://{addr}/");
+    println!("  contact widget: http://{addr}/chat/");
+    println!("  demo logins: {DEMO_LOGINS}");
+    println!("  data: data/parley.db (Ctrl-C stops the server)\n");
+    run(cmd(&root()
+        .join("target/release/parley-server")
+        .to_string_lossy())
+    .args(["--config", "config/demo.toml", "--addr", &addr]))
+}

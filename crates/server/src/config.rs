@@ -231,7 +231,10 @@ mod tests {
         let config = Config::load(&path).expect("demo config");
         assert_eq!(config.agents.len(), 3);
         assert_eq!(config.default_queue(), QueueId::from("general"));
-        assert!(config.agents.iter().all(|a| crate::auth::verify_password(&format!("{}-demo", a.id), &a.password_hash)));
+        assert!(config
+            .agents
+            .iter()
+            .all(|a| crate::auth::verify_password(&format!("{}-demo", a.id), &a.password_hash)));
     }
 
     #[test]

@@ -244,7 +244,7 @@ impl<S: Store> Hub<S> {
         let since = |id: &InteractionId| after.get(id).copied().unwrap_or(0);
         match &actor {
             Actor::Agent(agent) => {
-                let first = !self.routes.get(&actor).is_some_and(|c| !c.is_empty());
+                let first = self.routes.get(&actor).is_none_or(|c| c.is_empty());
                 let me = Identity::Agent {
                     id: agent.clone(),
                     name: self

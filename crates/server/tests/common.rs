@@ -35,23 +35,39 @@ pub async fn spawn_server(db: &Path, tweak: impl FnOnce(&mut Config)) -> SocketA
 /// head plus `Content-Length` bytes.
 fn complete(raw: &[u8]) -> bool {
     let text = String::from_utf8_lossy(raw);
-    let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
     if head.starts_with("HTTP/1.1 101") {
         return true;
     }
     let length = head.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok()).flatten()
+        k.eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<usize>().ok())
+            .flatten()
     });
     length.is_some_and(|n| body.len() >= n)
 }
 
 /// A minimal HTTP/1.1 request; returns status and body.
-pub async fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> (u16, String) {
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n", body.len());
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("connection")) {
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("connection"))
+    {
         req.push_str("Connection: close\r\n");
     }
     if !body.is_empty() {
@@ -74,10 +90,19 @@ pub async fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, 
             }
         }
     };
-    tokio::time::timeout(WAIT, read).await.expect("response in time");
+    tokio::time::timeout(WAIT, read)
+        .await
+        .expect("response in time");
     let raw = String::from_utf8_lossy(&raw).to_string();
-    let status = raw.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -87,7 +112,12 @@ pub async fn post(addr: SocketAddr, path: &str, body: Value) -> (u16, Value) {
 }
 
 pub async fn login(addr: SocketAddr, user: &str) -> String {
-    let (status, body) = post(addr, "/api/login", json!({"username": user, "password": format!("{user}-demo")})).await;
+    let (status, body) = post(
+        addr,
+        "/api/login",
+        json!({"username": user, "password": format!("{user}-demo")}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     body["token"].as_str().expect("token").to_owned()
 }
@@ -96,7 +126,10 @@ pub async fn login(addr: SocketAddr, user: &str) -> String {
 pub async fn start_chat(addr: SocketAddr, name: &str, text: &str) -> (InteractionId, String) {
     let (status, body) = post(addr, "/api/chats", json!({"name": name, "text": text})).await;
     assert_eq!(status, 200, "{body}");
-    (InteractionId(body["interaction"].as_str().expect("id").into()), body["token"].as_str().expect("token").into())
+    (
+        InteractionId(body["interaction"].as_str().expect("id").into()),
+        body["token"].as_str().expect("token").into(),
+    )
 }
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
@@ -109,14 +142,24 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(addr: SocketAddr) -> Self {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.expect("ws connect");
-        Self { ws, seen: Vec::new() }
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("ws connect");
+        Self {
+            ws,
+            seen: Vec::new(),
+        }
     }
 
     /// Connects and says hello with this token; waits for the welcome.
     pub async fn hello(addr: SocketAddr, token: &str, resume: Vec<Resume>) -> Self {
         let mut c = Self::connect(addr).await;
-        c.send(&ClientMsg::Hello { v: PROTOCOL_VERSION, token: Some(token.into()), resume }).await;
+        c.send(&ClientMsg::Hello {
+            v: PROTOCOL_VERSION,
+            token: Some(token.into()),
+            resume,
+        })
+        .await;
         c.expect(|m| matches!(m, ServerMsg::Welcome { .. })).await;
         c
     }
@@ -126,13 +169,20 @@ impl Client {
     }
 
     pub async fn send_raw(&mut self, frame: &str) {
-        self.ws.send(Message::Text(frame.into())).await.expect("ws send");
+        self.ws
+            .send(Message::Text(frame.into()))
+            .await
+            .expect("ws send");
     }
 
     /// The next frame from the server.
     pub async fn next(&mut self) -> ServerMsg {
         loop {
-            let frame = tokio::time::timeout(WAIT, self.ws.next()).await.expect("a frame in time").expect("open").expect("frame");
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a frame in time")
+                .expect("open")
+                .expect("frame");
             if let Message::Text(t) = frame {
                 let msg = ServerMsg::parse(t.as_str()).expect("server frame parses");
                 self.seen.push(msg.clone());
@@ -152,9 +202,17 @@ impl Client {
     }
 
     /// Reads frames until one event in `interaction` satisfies the predicate; returns its seq.
-    pub async fn expect_event(&mut self, interaction: &InteractionId, pred: impl Fn(&parley_protocol::EventKind) -> bool) -> u64 {
+    pub async fn expect_event(
+        &mut self,
+        interaction: &InteractionId,
+        pred: impl Fn(&parley_protocol::EventKind) -> bool,
+    ) -> u64 {
         loop {
-            if let ServerMsg::Events { interaction: i, events } = self.next().await {
+            if let ServerMsg::Events {
+                interaction: i,
+                events,
+            } = self.next().await
+            {
                 if &i == interaction {
                     if let Some(e) = events.iter().find(|e| pred(&e.kind)) {
                         return e.seq;
@@ -169,7 +227,10 @@ impl Client {
         self.seen
             .iter()
             .filter_map(|m| match m {
-                ServerMsg::Events { interaction: i, events } if i == interaction => Some(events.clone()),
+                ServerMsg::Events {
+                    interaction: i,
+                    events,
+                } if i == interaction => Some(events.clone()),
                 _ => None,
             })
             .flatten()

@@ -26,8 +26,16 @@ async fn launch(db: &Path) -> (Child, SocketAddr) {
         .expect("server starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(WAIT, lines.next_line()).await.expect("announces in time").expect("reads").expect("a line");
-    let addr = line.split("http://").nth(1).and_then(|s| s.split('/').next()).expect("address in the banner");
+    let line = tokio::time::timeout(WAIT, lines.next_line())
+        .await
+        .expect("announces in time")
+        .expect("reads")
+        .expect("a line");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("address in the banner");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, addr.parse().expect("socket address"))
 }
@@ -40,50 +48,138 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
 
     let token = login(addr, "kate").await;
     let mut kate = Client::hello(addr, &token, vec![]).await;
-    kate.send(&ClientMsg::SetStatus { status: AgentStatus::Ready }).await;
+    kate.send(&ClientMsg::SetStatus {
+        status: AgentStatus::Ready,
+    })
+    .await;
 
     // One chat finished before the crash...
     let (done_ix, _) = start_chat(addr, "Mark Avram", "first chat").await;
     let accept = |m: &ServerMsg| matches!(m, ServerMsg::Invitation { .. });
-    let ServerMsg::Invitation { invitation } = kate.expect(accept).await else { unreachable!() };
-    kate.send(&ClientMsg::Accept { invitation: invitation.id }).await;
-    kate.send(&ClientMsg::Send { interaction: done_ix.clone(), client_id: "k1".into(), text: "Solved!".into() }).await;
-    kate.send(&ClientMsg::End { interaction: done_ix.clone() }).await;
-    kate.send(&ClientMsg::Done { interaction: done_ix.clone(), disposition: Some("Resolved".into()), note: Some("ok".into()) }).await;
+    let ServerMsg::Invitation { invitation } = kate.expect(accept).await else {
+        unreachable!()
+    };
+    kate.send(&ClientMsg::Accept {
+        invitation: invitation.id,
+    })
+    .await;
+    kate.send(&ClientMsg::Send {
+        interaction: done_ix.clone(),
+        client_id: "k1".into(),
+        text: "Solved!".into(),
+    })
+    .await;
+    kate.send(&ClientMsg::End {
+        interaction: done_ix.clone(),
+    })
+    .await;
+    kate.send(&ClientMsg::Done {
+        interaction: done_ix.clone(),
+        disposition: Some("Resolved".into()),
+        note: Some("ok".into()),
+    })
+    .await;
     kate.expect(|m| matches!(m, ServerMsg::Closed { .. })).await;
 
     // ...and one still going.
     let (live_ix, contact_token) = start_chat(addr, "Avril Mai", "second chat").await;
-    let ServerMsg::Invitation { invitation } = kate.expect(accept).await else { unreachable!() };
-    kate.send(&ClientMsg::Accept { invitation: invitation.id }).await;
+    let ServerMsg::Invitation { invitation } = kate.expect(accept).await else {
+        unreachable!()
+    };
+    kate.send(&ClientMsg::Accept {
+        invitation: invitation.id,
+    })
+    .await;
     let mut contact = Client::hello(addr, &contact_token, vec![]).await;
-    contact.send(&ClientMsg::Send { interaction: live_ix.clone(), client_id: "c1".into(), text: "before the crash".into() }).await;
+    contact
+        .send(&ClientMsg::Send {
+            interaction: live_ix.clone(),
+            client_id: "c1".into(),
+            text: "before the crash".into(),
+        })
+        .await;
     contact.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
-    let last_seen = kate.expect_event(&live_ix, |k| message_text(k) == Some("before the crash")).await;
+    let last_seen = kate
+        .expect_event(&live_ix, |k| message_text(k) == Some("before the crash"))
+        .await;
 
     server.kill().await.expect("SIGKILL");
     let (_server, addr) = launch(&db).await;
 
     // The finished chat and its transcript are in the database.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("db");
-    let closed: i64 = sqlx::query("SELECT closed FROM interactions WHERE id = ?").bind(done_ix.as_str()).fetch_one(&pool).await.expect("row").get(0);
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("db");
+    let closed: i64 = sqlx::query("SELECT closed FROM interactions WHERE id = ?")
+        .bind(done_ix.as_str())
+        .fetch_one(&pool)
+        .await
+        .expect("row")
+        .get(0);
     assert_eq!(closed, 1);
-    let texts: Vec<String> = sqlx::query("SELECT body FROM events WHERE interaction = ? ORDER BY seq").bind(done_ix.as_str()).fetch_all(&pool).await.expect("rows")
-        .iter().map(|r| r.get::<String, _>(0)).collect();
+    let texts: Vec<String> =
+        sqlx::query("SELECT body FROM events WHERE interaction = ? ORDER BY seq")
+            .bind(done_ix.as_str())
+            .fetch_all(&pool)
+            .await
+            .expect("rows")
+            .iter()
+            .map(|r| r.get::<String, _>(0))
+            .collect();
     assert!(texts.iter().any(|b| b.contains("Solved!")), "{texts:?}");
     assert!(texts.iter().any(|b| b.contains("\"done\"")), "{texts:?}");
 
     // The agent's session and the live chat survive; the agent resumes exactly after what it saw.
-    let mut kate = Client::hello(addr, &token, vec![Resume { interaction: live_ix.clone(), after: last_seen }]).await;
-    kate.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == live_ix)).await;
-    let mut contact = Client::hello(addr, &contact_token, vec![Resume { interaction: live_ix.clone(), after: 0 }]).await;
-    contact.expect_event(&live_ix, |k| message_text(k) == Some("before the crash")).await;
+    let mut kate = Client::hello(
+        addr,
+        &token,
+        vec![Resume {
+            interaction: live_ix.clone(),
+            after: last_seen,
+        }],
+    )
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == live_ix))
+        .await;
+    let mut contact = Client::hello(
+        addr,
+        &contact_token,
+        vec![Resume {
+            interaction: live_ix.clone(),
+            after: 0,
+        }],
+    )
+    .await;
+    contact
+        .expect_event(&live_ix, |k| message_text(k) == Some("before the crash"))
+        .await;
     // A retry of the message sent before the crash is not stored twice.
-    contact.send(&ClientMsg::Send { interaction: live_ix.clone(), client_id: "c1".into(), text: "before the crash".into() }).await;
-    contact.expect(|m| matches!(m, ServerMsg::Ack { seq, .. } if *seq == last_seen)).await;
-    contact.send(&ClientMsg::Send { interaction: live_ix.clone(), client_id: "c2".into(), text: "after the restart".into() }).await;
-    kate.expect_event(&live_ix, |k| message_text(k) == Some("after the restart")).await;
+    contact
+        .send(&ClientMsg::Send {
+            interaction: live_ix.clone(),
+            client_id: "c1".into(),
+            text: "before the crash".into(),
+        })
+        .await;
+    contact
+        .expect(|m| matches!(m, ServerMsg::Ack { seq, .. } if *seq == last_seen))
+        .await;
+    contact
+        .send(&ClientMsg::Send {
+            interaction: live_ix.clone(),
+            client_id: "c2".into(),
+            text: "after the restart".into(),
+        })
+        .await;
+    kate.expect_event(&live_ix, |k| message_text(k) == Some("after the restart"))
+        .await;
     let after: Vec<_> = kate.events(&live_ix).iter().map(|e| e.seq).collect();
-    assert!(after.iter().all(|s| *s > last_seen), "nothing already seen is sent again: {after:?}");
-    assert!(!kate.events(&live_ix).iter().any(|e| matches!(&e.kind, EventKind::Message { text, .. } if text == "before the crash")));
+    assert!(
+        after.iter().all(|s| *s > last_seen),
+        "nothing already seen is sent again: {after:?}"
+    );
+    assert!(!kate
+        .events(&live_ix)
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Message { text, .. } if text == "before the crash")));
 }

@@ -9,13 +9,29 @@ use serde_json::json;
 async fn ready_agent(addr: std::net::SocketAddr, user: &str) -> Client {
     let token = login(addr, user).await;
     let mut agent = Client::hello(addr, &token, vec![]).await;
-    agent.send(&ClientMsg::SetStatus { status: AgentStatus::Ready }).await;
-    agent.expect(|m| matches!(m, ServerMsg::Status { status: AgentStatus::Ready })).await;
+    agent
+        .send(&ClientMsg::SetStatus {
+            status: AgentStatus::Ready,
+        })
+        .await;
+    agent
+        .expect(|m| {
+            matches!(
+                m,
+                ServerMsg::Status {
+                    status: AgentStatus::Ready
+                }
+            )
+        })
+        .await;
     agent
 }
 
 async fn next_invitation(agent: &mut Client) -> parley_protocol::Invitation {
-    match agent.expect(|m| matches!(m, ServerMsg::Invitation { .. })).await {
+    match agent
+        .expect(|m| matches!(m, ServerMsg::Invitation { .. }))
+        .await
+    {
         ServerMsg::Invitation { invitation } => invitation,
         _ => unreachable!(),
     }
@@ -28,39 +44,101 @@ async fn one_chat_from_widget_to_agent_and_back_then_end_and_done() {
 
     let (ix, contact_token) = start_chat(addr, "Mark Avram", "Hello, my card is refused").await;
     let mut contact = Client::hello(addr, &contact_token, vec![]).await;
-    contact.expect_event(&ix, |k| matches!(k, EventKind::Notice { text } if text == "Agent will be with you shortly")).await;
+    contact
+        .expect_event(
+            &ix,
+            |k| matches!(k, EventKind::Notice { text } if text == "Agent will be with you shortly"),
+        )
+        .await;
 
     let mut kate = ready_agent(addr, "kate").await;
     let invitation = next_invitation(&mut kate).await;
     assert_eq!(invitation.interaction.id, ix);
     assert_eq!(invitation.interaction.contact, "Mark Avram");
-    kate.send(&ClientMsg::Accept { invitation: invitation.id }).await;
-    kate.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix)).await;
-    kate.expect_event(&ix, |k| message_text(k) == Some("Hello, my card is refused")).await;
-    contact.expect_event(&ix, |k| matches!(k, EventKind::Joined { party } if party.name() == "Kate")).await;
+    kate.send(&ClientMsg::Accept {
+        invitation: invitation.id,
+    })
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix))
+        .await;
+    kate.expect_event(&ix, |k| {
+        message_text(k) == Some("Hello, my card is refused")
+    })
+    .await;
+    contact
+        .expect_event(
+            &ix,
+            |k| matches!(k, EventKind::Joined { party } if party.name() == "Kate"),
+        )
+        .await;
 
-    kate.send(&ClientMsg::Send { interaction: ix.clone(), client_id: "k1".into(), text: "Which card do you use?".into() }).await;
+    kate.send(&ClientMsg::Send {
+        interaction: ix.clone(),
+        client_id: "k1".into(),
+        text: "Which card do you use?".into(),
+    })
+    .await;
     let ack = kate.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
-    contact.expect_event(&ix, |k| message_text(k) == Some("Which card do you use?")).await;
-    contact.send(&ClientMsg::Send { interaction: ix.clone(), client_id: "c1".into(), text: "Visa".into() }).await;
-    kate.expect_event(&ix, |k| message_text(k) == Some("Visa")).await;
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("Which card do you use?"))
+        .await;
+    contact
+        .send(&ClientMsg::Send {
+            interaction: ix.clone(),
+            client_id: "c1".into(),
+            text: "Visa".into(),
+        })
+        .await;
+    kate.expect_event(&ix, |k| message_text(k) == Some("Visa"))
+        .await;
 
     // A retried send is acknowledged with the same sequence number and stored once.
-    kate.send(&ClientMsg::Send { interaction: ix.clone(), client_id: "k1".into(), text: "Which card do you use?".into() }).await;
-    assert_eq!(kate.expect(|m| matches!(m, ServerMsg::Ack { .. })).await, ack);
+    kate.send(&ClientMsg::Send {
+        interaction: ix.clone(),
+        client_id: "k1".into(),
+        text: "Which card do you use?".into(),
+    })
+    .await;
+    assert_eq!(
+        kate.expect(|m| matches!(m, ServerMsg::Ack { .. })).await,
+        ack
+    );
 
-    kate.send(&ClientMsg::End { interaction: ix.clone() }).await;
-    contact.expect_event(&ix, |k| matches!(k, EventKind::Ended { .. })).await;
-    kate.send(&ClientMsg::Done { interaction: ix.clone(), disposition: Some("Resolved".into()), note: None }).await;
-    kate.expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == &ix)).await;
+    kate.send(&ClientMsg::End {
+        interaction: ix.clone(),
+    })
+    .await;
+    contact
+        .expect_event(&ix, |k| matches!(k, EventKind::Ended { .. }))
+        .await;
+    kate.send(&ClientMsg::Done {
+        interaction: ix.clone(),
+        disposition: Some("Resolved".into()),
+        note: None,
+    })
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == &ix))
+        .await;
 
     let seqs: Vec<u64> = kate.events(&ix).iter().map(|e| e.seq).collect();
     let mut unique = seqs.clone();
     unique.dedup();
-    assert!(unique.windows(2).all(|w| w[0] < w[1]), "events arrive in order: {seqs:?}");
-    assert_eq!(kate.events(&ix).iter().filter(|e| message_text(&e.kind) == Some("Which card do you use?")).count(), 1);
     assert!(
-        contact.events(&ix).iter().all(|e| !matches!(e.kind, EventKind::Done { .. })),
+        unique.windows(2).all(|w| w[0] < w[1]),
+        "events arrive in order: {seqs:?}"
+    );
+    assert_eq!(
+        kate.events(&ix)
+            .iter()
+            .filter(|e| message_text(&e.kind) == Some("Which card do you use?"))
+            .count(),
+        1
+    );
+    assert!(
+        contact
+            .events(&ix)
+            .iter()
+            .all(|e| !matches!(e.kind, EventKind::Done { .. })),
         "the contact never sees the agents-only Done record"
     );
 }
@@ -73,13 +151,31 @@ async fn a_rejected_chat_goes_back_to_the_queue_and_to_the_next_agent() {
     let mut john = ready_agent(addr, "john").await;
     let (ix, _) = start_chat(addr, "Avril", "hi").await;
     let first = next_invitation(&mut kate).await;
-    kate.send(&ClientMsg::Reject { invitation: first.id.clone() }).await;
-    kate.expect(|m| matches!(m, ServerMsg::InvitationGone { invitation } if invitation == &first.id)).await;
+    kate.send(&ClientMsg::Reject {
+        invitation: first.id.clone(),
+    })
+    .await;
+    kate.expect(
+        |m| matches!(m, ServerMsg::InvitationGone { invitation } if invitation == &first.id),
+    )
+    .await;
     let second = next_invitation(&mut john).await;
     assert_eq!(second.interaction.id, ix);
     // Kate can no longer accept the offer she rejected.
-    kate.send(&ClientMsg::Accept { invitation: first.id }).await;
-    kate.expect(|m| matches!(m, ServerMsg::Error { code: ErrorCode::NotFound, .. })).await;
+    kate.send(&ClientMsg::Accept {
+        invitation: first.id,
+    })
+    .await;
+    kate.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::NotFound,
+                ..
+            }
+        )
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -95,17 +191,42 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
     assert_eq!(code(c.next().await), ErrorCode::BadFrame);
     c.send_raw(r#"{"type":"self_destruct"}"#).await;
     assert_eq!(code(c.next().await), ErrorCode::UnknownType);
-    c.send_raw(&format!(r#"{{"type":"send","text":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES))).await;
+    c.send_raw(&format!(
+        r#"{{"type":"send","text":"{}"}}"#,
+        "x".repeat(MAX_FRAME_BYTES)
+    ))
+    .await;
     assert_eq!(code(c.next().await), ErrorCode::TooLarge);
-    c.send(&ClientMsg::SetStatus { status: AgentStatus::Ready }).await;
+    c.send(&ClientMsg::SetStatus {
+        status: AgentStatus::Ready,
+    })
+    .await;
     assert_eq!(code(c.next().await), ErrorCode::Unauthorized);
-    c.send(&ClientMsg::Hello { v: 99, token: None, resume: vec![] }).await;
+    c.send(&ClientMsg::Hello {
+        v: 99,
+        token: None,
+        resume: vec![],
+    })
+    .await;
     assert_eq!(code(c.next().await), ErrorCode::UnsupportedVersion);
-    c.send(&ClientMsg::Hello { v: 1, token: Some("forged".into()), resume: vec![] }).await;
+    c.send(&ClientMsg::Hello {
+        v: 1,
+        token: Some("forged".into()),
+        resume: vec![],
+    })
+    .await;
     assert_eq!(code(c.next().await), ErrorCode::Unauthorized);
     let token = login(addr, "john").await;
-    c.send(&ClientMsg::Hello { v: 1, token: Some(token), resume: vec![] }).await;
-    assert!(matches!(c.next().await, ServerMsg::Welcome { .. }), "still usable after the errors");
+    c.send(&ClientMsg::Hello {
+        v: 1,
+        token: Some(token),
+        resume: vec![],
+    })
+    .await;
+    assert!(
+        matches!(c.next().await, ServerMsg::Welcome { .. }),
+        "still usable after the errors"
+    );
 }
 
 #[tokio::test]
@@ -115,16 +236,66 @@ async fn a_contact_cannot_act_as_an_agent_or_on_another_chat() {
     let (ix_a, token_a) = start_chat(addr, "A", "hi").await;
     let (ix_b, _) = start_chat(addr, "B", "hi").await;
     let mut a = Client::hello(addr, &token_a, vec![]).await;
-    a.send(&ClientMsg::SetStatus { status: AgentStatus::Ready }).await;
-    a.expect(|m| matches!(m, ServerMsg::Error { code: ErrorCode::Forbidden, .. })).await;
-    a.send(&ClientMsg::Send { interaction: ix_b.clone(), client_id: "x".into(), text: "spy".into() }).await;
-    a.expect(|m| matches!(m, ServerMsg::Error { code: ErrorCode::Forbidden, .. })).await;
+    a.send(&ClientMsg::SetStatus {
+        status: AgentStatus::Ready,
+    })
+    .await;
+    a.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Forbidden,
+                ..
+            }
+        )
+    })
+    .await;
+    a.send(&ClientMsg::Send {
+        interaction: ix_b.clone(),
+        client_id: "x".into(),
+        text: "spy".into(),
+    })
+    .await;
+    a.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Forbidden,
+                ..
+            }
+        )
+    })
+    .await;
     // Resuming someone else's chat yields nothing of it.
-    let mut resumed = Client::hello(addr, &token_a, vec![parley_protocol::Resume { interaction: ix_b.clone(), after: 0 }]).await;
+    let mut resumed = Client::hello(
+        addr,
+        &token_a,
+        vec![parley_protocol::Resume {
+            interaction: ix_b.clone(),
+            after: 0,
+        }],
+    )
+    .await;
     // Frames are ordered: once this error is back, everything the hello produced has arrived.
     resumed.send_raw("{}").await;
-    resumed.expect(|m| matches!(m, ServerMsg::Error { code: ErrorCode::BadFrame, .. })).await;
-    assert!(resumed.events(&ix_a).iter().any(|e| message_text(&e.kind) == Some("hi")), "its own chat is resumed");
+    resumed
+        .expect(|m| {
+            matches!(
+                m,
+                ServerMsg::Error {
+                    code: ErrorCode::BadFrame,
+                    ..
+                }
+            )
+        })
+        .await;
+    assert!(
+        resumed
+            .events(&ix_a)
+            .iter()
+            .any(|e| message_text(&e.kind) == Some("hi")),
+        "its own chat is resumed"
+    );
     assert!(resumed.events(&ix_b).is_empty());
 }
 
@@ -132,14 +303,37 @@ async fn a_contact_cannot_act_as_an_agent_or_on_another_chat() {
 async fn login_and_chat_start_refuse_bad_input_with_clear_errors() {
     let dir = tempfile::tempdir().expect("tmp");
     let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
-    let (status, body) = post(addr, "/api/login", json!({"username": "kate", "password": "wrong"})).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("wrong username or password")));
-    let (status, _) = post(addr, "/api/login", json!({"username": "nobody", "password": "x"})).await;
+    let (status, body) = post(
+        addr,
+        "/api/login",
+        json!({"username": "kate", "password": "wrong"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("wrong username or password"))
+    );
+    let (status, _) = post(
+        addr,
+        "/api/login",
+        json!({"username": "nobody", "password": "x"}),
+    )
+    .await;
     assert_eq!(status, 401);
-    let (status, body) = http(addr, "POST", "/api/login", &[("Content-Type", "application/json")], None).await;
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/api/login",
+        &[("Content-Type", "application/json")],
+        None,
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     let (status, body) = post(addr, "/api/chats", json!({"name": "  "})).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("enter your name")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("enter your name"))
+    );
     let (status, _) = post(addr, "/api/chats", json!({"name": "M", "queue": "nope"})).await;
     assert_eq!(status, 400);
 }
@@ -147,7 +341,10 @@ async fn login_and_chat_start_refuse_bad_input_with_clear_errors() {
 #[tokio::test]
 async fn the_socket_refuses_foreign_origins_with_403() {
     let dir = tempfile::tempdir().expect("tmp");
-    let addr = spawn_server(&dir.path().join("p.db"), |c| c.server.allowed_origins = vec!["https://crm.example.com".into()]).await;
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.allowed_origins = vec!["https://crm.example.com".into()]
+    })
+    .await;
     let upgrade = |origin: &'static str| {
         [
             ("Upgrade", "websocket"),
@@ -159,7 +356,14 @@ async fn the_socket_refuses_foreign_origins_with_403() {
     };
     let (status, _) = http(addr, "GET", "/ws", &upgrade("http://evil.example"), None).await;
     assert_eq!(status, 403);
-    let (status, _) = http(addr, "GET", "/ws", &upgrade("https://crm.example.com"), None).await;
+    let (status, _) = http(
+        addr,
+        "GET",
+        "/ws",
+        &upgrade("https://crm.example.com"),
+        None,
+    )
+    .await;
     assert_eq!(status, 101);
 }
 
@@ -168,12 +372,46 @@ async fn the_session_cookie_authenticates_a_hello_without_token() {
     let dir = tempfile::tempdir().expect("tmp");
     let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
     let token = login(addr, "kate").await;
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!("ws://{addr}/ws")).expect("request");
-    request.headers_mut().insert("Cookie", format!("parley_session={token}").parse().expect("header"));
-    let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{addr}/ws"
+        ))
+        .expect("request");
+    request.headers_mut().insert(
+        "Cookie",
+        format!("parley_session={token}").parse().expect("header"),
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
     let (mut tx, mut rx) = futures::StreamExt::split(ws);
-    futures::SinkExt::send(&mut tx, tokio_tungstenite::tungstenite::Message::Text(ClientMsg::Hello { v: 1, token: None, resume: vec![] }.to_frame().into())).await.expect("send");
-    let frame = futures::StreamExt::next(&mut rx).await.expect("frame").expect("ok");
+    futures::SinkExt::send(
+        &mut tx,
+        tokio_tungstenite::tungstenite::Message::Text(
+            ClientMsg::Hello {
+                v: 1,
+                token: None,
+                resume: vec![],
+            }
+            .to_frame()
+            .into(),
+        ),
+    )
+    .await
+    .expect("send");
+    let frame = futures::StreamExt::next(&mut rx)
+        .await
+        .expect("frame")
+        .expect("ok");
     let msg = ServerMsg::parse(frame.to_text().expect("text")).expect("parses");
-    assert!(matches!(msg, ServerMsg::Welcome { me: parley_protocol::Identity::Agent { .. }, .. }), "{msg:?}");
+    assert!(
+        matches!(
+            msg,
+            ServerMsg::Welcome {
+                me: parley_protocol::Identity::Agent { .. },
+                ..
+            }
+        ),
+        "{msg:?}"
+    );
 }

@@ -1,0 +1,149 @@
+// Shared end-to-end helpers: start the real server on a free loopback port, launch Debian's
+// Chromium through playwright-core, and keep a screenshot of every step.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+const SERVER_BIN = process.env.PARLEY_SERVER_BIN ?? join(ROOT, 'target/debug/parley-server');
+export const ARTIFACTS = process.env.PARLEY_ARTIFACTS ?? join(ROOT, 'target/e2e-artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const running = new Set();
+process.on('exit', () => running.forEach((p) => p.kill('SIGKILL')));
+
+/** A server process on a fixed port and database, which can be killed and started again. */
+export class Server {
+  constructor(port, db) {
+    this.port = port;
+    this.db = db ?? join(mkdtempSync(join(tmpdir(), 'parley-e2e-')), 'parley.db');
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  static async start() {
+    const server = new Server(await freePort());
+    await server.start();
+    return server;
+  }
+
+  start() {
+    const args = ['--config', 'config/demo.toml', '--db', this.db, '--addr', `127.0.0.1:${this.port}`];
+    this.proc = spawn(SERVER_BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    running.add(this.proc);
+    return new Promise((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error('server did not start within 20 s')), 20_000);
+      this.proc.once('error', fail);
+      this.proc.stdout.on('data', (chunk) => {
+        if (String(chunk).includes('listening on')) {
+          clearTimeout(timer);
+          ok();
+        }
+      });
+    });
+  }
+
+  /** SIGKILL: nothing gets a chance to flush. */
+  async kill() {
+    const exited = new Promise((ok) => this.proc.once('exit', ok));
+    this.proc.kill('SIGKILL');
+    await exited;
+    running.delete(this.proc);
+  }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-first-run', '--disable-quic',
+    ],
+  });
+}
+
+/** Numbered screenshots for one test: `<test>-01-<step>.png`. */
+export function shooter(testName) {
+  let n = 0;
+  return async (page, step) => {
+    n += 1;
+    const file = join(ARTIFACTS, `${testName}-${String(n).padStart(2, '0')}-${step}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+  };
+}
+
+/** The agent desktop, as a page object. */
+export class AgentDesk {
+  constructor(page) {
+    this.page = page;
+  }
+
+  static async open(browser, server, user) {
+    const context = await browser.newContext();
+    const desk = new AgentDesk(await context.newPage());
+    await desk.page.goto(`${server.url}/`);
+    await desk.page.getByTestId('login-username').fill(user);
+    await desk.page.getByTestId('login-password').fill(`${user}-demo`);
+    await desk.page.getByTestId('login-submit').click();
+    await desk.page.getByTestId('connection-state').and(desk.page.locator('[data-state=online]')).waitFor();
+    return desk;
+  }
+
+  async setStatus(value) {
+    await this.page.getByTestId('status-select').selectOption(value);
+  }
+
+  preview() {
+    return this.page.getByTestId('preview');
+  }
+
+  transcript() {
+    return this.page.getByTestId('transcript');
+  }
+
+  async send(text) {
+    await this.page.getByTestId('composer-input').fill(text);
+    await this.page.getByTestId('composer-input').press('Enter');
+  }
+}
+
+/** The contact's widget, as a page object. */
+export class ContactWidget {
+  constructor(page) {
+    this.page = page;
+  }
+
+  static async open(browser, server, name, firstMessage) {
+    const context = await browser.newContext();
+    const widget = new ContactWidget(await context.newPage());
+    await widget.page.goto(`${server.url}/chat/`);
+    await widget.page.getByTestId('widget-name').fill(name);
+    await widget.page.getByTestId('widget-first-message').fill(firstMessage);
+    await widget.page.getByTestId('widget-start').click();
+    return widget;
+  }
+
+  transcript() {
+    return this.page.getByTestId('widget-transcript');
+  }
+
+  async send(text) {
+    await this.page.getByTestId('widget-input').fill(text);
+    await this.page.getByTestId('widget-send').click();
+  }
+}

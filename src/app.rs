@@ -94,8 +94,8 @@ pub fn Desktop(
         move || state.with_untracked(|s| s.hello(Some(hello_token.clone()))),
         move |event| match event {
             SocketEvent::Msg(msg) => {
-                let welcome = matches!(msg, ServerMsg::Welcome { .. });
-                state.update(|s| s.apply(msg));
+                let welcome = matches!(*msg, ServerMsg::Welcome { .. });
+                state.update(|s| s.apply(*msg));
                 if welcome {
                     for m in state.with_untracked(DesktopState::after_welcome) {
                         desk.send(&m);

@@ -6,8 +6,8 @@
 pub use parley_client::lines::Line;
 use parley_client::Outbox;
 use parley_protocol::{
-    AgentId, AgentSettings, AgentStatus, ClientMsg, ErrorCode, Identity, InteractionId,
-    InteractionSummary, Invitation, InvitationId, Resume, ServerMsg, Transcript,
+    AgentId, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind, Identity, InteractionId,
+    InteractionSummary, Invitation, InvitationId, Party, Resume, ServerMsg, Transcript,
 };
 
 /// The state of the link to the server, for the connection indicator.
@@ -47,14 +47,16 @@ pub struct Chat {
     pub transcript: Transcript,
     /// The disposition code chosen for Mark Done.
     pub disposition: Option<String>,
+    /// This agent left the chat (End in a conference, or deleted from it): its part is over.
+    pub left: bool,
     /// The last refusal from the server for this chat, shown above the transcript.
     pub error: Option<String>,
 }
 
 impl Chat {
-    /// Whether the chat has ended (Mark Done is offered, the composer is closed).
+    /// Whether this agent's part is over: Mark Done is offered, the composer is closed.
     pub fn ended(&self) -> bool {
-        self.transcript.is_ended()
+        self.left || self.transcript.is_ended()
     }
 }
 
@@ -149,6 +151,7 @@ impl DesktopState {
                         summary: interaction,
                         transcript: Transcript::default(),
                         disposition: None,
+                        left: false,
                         error: None,
                     });
                 }
@@ -157,8 +160,12 @@ impl DesktopState {
                 interaction,
                 events,
             } => {
+                let me = self.me.as_ref().map(|m| m.id.clone());
                 let ended = match self.chat_mut(&interaction) {
                     Some(chat) => {
+                        chat.left |= events.iter().any(|e| {
+                            matches!(&e.kind, EventKind::Left { party: Party::Agent { id, .. }, .. } if Some(id) == me.as_ref())
+                        });
                         chat.transcript.merge(events);
                         chat.ended()
                     }
@@ -176,6 +183,17 @@ impl DesktopState {
                     self.selected = self.chats.first().map(|c| c.summary.id.clone());
                 }
             }
+            ServerMsg::Pending { interaction, level } => {
+                if let Some(chat) = self.chat_mut(&interaction) {
+                    chat.summary.pending = level;
+                }
+            }
+            // Not shown by the desktop yet (Team Communicator, typing notice, history views); the
+            // queue position is for contacts only.
+            ServerMsg::Presence { .. }
+            | ServerMsg::Typing { .. }
+            | ServerMsg::History { .. }
+            | ServerMsg::QueuePosition { .. } => {}
             ServerMsg::Error { code, message } => {
                 if code == ErrorCode::Unauthorized {
                     self.logged_out = true;

@@ -29,8 +29,12 @@ fn Preview(
         let id = id.clone();
         move |_| desk.act(|s| s.answer(&id, accept))
     };
-    let kind = match invitation.kind {
-        InvitationKind::NewChat => "Inbound chat",
+    let (kind, from) = match &invitation.kind {
+        InvitationKind::NewChat => ("Inbound chat".to_owned(), None),
+        InvitationKind::Request { request, from } => (
+            format!("Chat {} request", request.noun()),
+            Some(from.clone()),
+        ),
     };
     let expires_at = invitation.expires_at;
     let now = RwSignal::new(chrono::Utc::now().timestamp_millis());
@@ -48,9 +52,11 @@ fn Preview(
     view! {
         <section class="pl-preview" data-testid="preview" data-id=invitation.id.to_string() role="dialog" aria-label="Interaction Preview">
             <header class="pl-preview__kind" data-testid="preview-kind">{kind}</header>
-            <p class="pl-preview__from" data-testid="preview-from">{ix.contact.clone()}</p>
+            <p class="pl-preview__from" data-testid="preview-from">{from.unwrap_or_else(|| ix.contact.clone())}</p>
             <dl class="pl-preview__data">
+                <dt>"Contact"</dt><dd data-testid="preview-contact">{ix.contact.clone()}</dd>
                 <dt>"Queue"</dt><dd>{ix.queue.to_string()}</dd>
+                {ix.case_data.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect::<Vec<_>>()}
                 {ix.subject.map(|s| view! { <dt>"Subject"</dt><dd>{s}</dd> })}
                 {ix.email.map(|e| view! { <dt>"E-mail"</dt><dd>{e}</dd> })}
             </dl>

@@ -12,6 +12,9 @@ fn summary(id: &str) -> InteractionSummary {
         queue: "general".into(),
         state: InteractionState::Active,
         started_at: 0,
+        case_data: Default::default(),
+        pending: Default::default(),
+        role: Default::default(),
     }
 }
 
@@ -28,6 +31,7 @@ fn welcome() -> ServerMsg {
             dispositions: vec!["Resolved".into()],
             disposition_required: true,
             not_ready_reasons: vec![],
+            ..AgentSettings::default()
         }),
     }
 }
@@ -50,6 +54,7 @@ fn contact_says(seq: u64, text: &str) -> Event {
             },
             text: text.into(),
             client_id: None,
+            consultation: None,
         },
     )
 }
@@ -202,6 +207,7 @@ fn a_sent_message_is_pending_until_acknowledged_and_resent_after_a_reconnect() {
             },
             text: "Which card?".into(),
             client_id: Some(client_id.clone()),
+            consultation: None,
         },
     );
     s.apply(events("ix-1", vec![mine]));
@@ -271,4 +277,35 @@ fn refusals_go_to_the_chat_or_the_main_notice_and_unauthorized_logs_out() {
     assert!(!s.logged_out);
     s.apply(ServerMsg::error(ErrorCode::Unauthorized, "log in"));
     assert!(s.logged_out);
+}
+
+#[test]
+fn leaving_a_conference_ends_this_agents_part_only() {
+    let mut s = with_chat();
+    let ix: InteractionId = "ix-1".into();
+    let left = |seq, id: &str, name: &str| {
+        event(
+            seq,
+            EventKind::Left {
+                party: Party::Agent {
+                    id: id.into(),
+                    name: name.into(),
+                },
+                reason: None,
+            },
+        )
+    };
+    s.apply(events("ix-1", vec![left(3, "john", "John")]));
+    assert!(
+        !s.chat(&ix).expect("chat").ended(),
+        "another agent leaving changes nothing for me"
+    );
+    s.apply(events("ix-1", vec![left(4, "kate", "Kate")]));
+    assert!(s.chat(&ix).expect("chat").ended());
+    assert_eq!(s.send(&ix, "hello?"), None);
+    s.set_disposition(&ix, "Resolved");
+    assert!(
+        matches!(s.done(&ix), Some(ClientMsg::Done { .. })),
+        "Mark Done is offered once my part is over"
+    );
 }

@@ -4,10 +4,12 @@
 //!   start the server with the demo configuration.
 //! - `cargo xtask test`: every check and every test tier, ending with `N passed, N failed`.
 //! - `cargo xtask build`: only the browser apps and the release server.
+//! - `cargo xtask bench`: the load benchmark (figures, not pass/fail).
 //!
 //! Modules: [`tools`] installs and finds the external tools; [`web`] builds the browser apps with
 //! trunk, skipping builds that are up to date; [`suite`] runs the test tiers and counts results.
 
+mod bench;
 mod suite;
 mod tools;
 mod web;
@@ -52,8 +54,9 @@ fn main() -> ExitCode {
         Some("build") => tools::ensure()
             .and_then(|_| web::build_all())
             .and_then(|_| build_server()),
+        Some("bench") => bench::bench(),
         _ => {
-            eprintln!("usage: cargo xtask <run [--addr ADDR] | test | build>");
+            eprintln!("usage: cargo xtask <run [--addr ADDR] | test | build | bench>");
             return ExitCode::from(2);
         }
     };

@@ -1,6 +1,6 @@
 //! A transcript turned into display lines, the same way in the desktop and the widget.
 
-use parley_protocol::{EndReason, EventKind, Party, Transcript};
+use parley_protocol::{DeclineReason, EndReason, EventKind, LeaveReason, Party, Transcript};
 
 /// A line of the transcript as a view shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +36,11 @@ pub fn lines(transcript: &Transcript, is_me: impl Fn(&Party) -> bool) -> Vec<Lin
             let (seq, at) = (e.seq, e.at);
             let system = |text: String| Some(Line::System { seq, at, text });
             match &e.kind {
+                // Consultation messages belong to the consultation panel, not the contact transcript.
+                EventKind::Message {
+                    consultation: Some(_),
+                    ..
+                } => None,
                 EventKind::Message { from, text, .. } => Some(Line::Message {
                     seq,
                     at,
@@ -48,17 +53,48 @@ pub fn lines(transcript: &Transcript, is_me: impl Fn(&Party) -> bool) -> Vec<Lin
                     "New party '{}' has joined the session",
                     party.name()
                 )),
-                EventKind::Left { party } => {
-                    system(format!("Party '{}' has left the session", party.name()))
-                }
+                EventKind::Left { party, reason } => system(match reason {
+                    Some(LeaveReason::Removed) => {
+                        format!("Party '{}' was removed from the conference", party.name())
+                    }
+                    Some(LeaveReason::Disconnected) => {
+                        format!("Party '{}' has disconnected", party.name())
+                    }
+                    _ => format!("Party '{}' has left the session", party.name()),
+                }),
                 EventKind::Notice { text } => system(text.clone()),
-                EventKind::Ended {
-                    reason: EndReason::ContactEnded,
-                } => system("The contact ended the chat".into()),
-                EventKind::Ended {
-                    reason: EndReason::AgentEnded,
-                } => system("The chat was ended".into()),
-                EventKind::Done { .. } => None,
+                EventKind::Ended { reason } => system(
+                    match reason {
+                        EndReason::ContactEnded => "The contact ended the chat",
+                        EndReason::ContactDisconnected => {
+                            "The chat ended: the contact is disconnected"
+                        }
+                        EndReason::Inactivity => "The chat ended after a period of inactivity",
+                        EndReason::AgentEnded => "The chat was ended",
+                    }
+                    .into(),
+                ),
+                EventKind::Declined {
+                    request,
+                    target,
+                    reason,
+                } => system(match reason {
+                    DeclineReason::Rejected => format!("{target} rejected the {}", request.noun()),
+                    DeclineReason::TimedOut => {
+                        format!("{target} did not answer the {} request", request.noun())
+                    }
+                    DeclineReason::NobodyAvailable => {
+                        format!("Nobody in {target} accepted the {}", request.noun())
+                    }
+                }),
+                EventKind::OwnerChanged { owner } => {
+                    system(format!("'{}' is now the owner of the chat", owner.name()))
+                }
+                EventKind::Done { .. }
+                | EventKind::ConsultationStarted { .. }
+                | EventKind::ConsultationEnded { .. }
+                | EventKind::Read { .. }
+                | EventKind::CaseData { .. } => None,
             }
         })
         .collect()
@@ -98,6 +134,7 @@ mod tests {
                     from: kate.clone(),
                     text: "Hi".into(),
                     client_id: None,
+                    consultation: None,
                 },
             ),
             ev(
@@ -106,6 +143,7 @@ mod tests {
                     from: mark.clone(),
                     text: "<b>Hello</b>".into(),
                     client_id: None,
+                    consultation: None,
                 },
             ),
             ev(
@@ -122,9 +160,26 @@ mod tests {
                     reason: EndReason::ContactEnded,
                 },
             ),
+            ev(
+                6,
+                EventKind::Message {
+                    from: kate.clone(),
+                    text: "private".into(),
+                    client_id: None,
+                    consultation: Some("c1".into()),
+                },
+            ),
+            ev(
+                7,
+                EventKind::Declined {
+                    request: parley_protocol::RequestKind::Transfer,
+                    target: "John Davis".into(),
+                    reason: DeclineReason::Rejected,
+                },
+            ),
         ]);
         let as_contact = lines(&t, |p| matches!(p, Party::Contact { .. }));
-        assert_eq!(as_contact.len(), 4);
+        assert_eq!(as_contact.len(), 5, "{as_contact:?}");
         assert_eq!(
             as_contact[0],
             Line::System {
@@ -145,6 +200,14 @@ mod tests {
             matches!(&as_contact[2], Line::Message { mine: true, contact: true, text, .. } if text == "<b>Hello</b>")
         );
         assert_eq!(as_contact[3].seq(), 5);
+        assert_eq!(
+            as_contact[4],
+            Line::System {
+                seq: 7,
+                at: 0,
+                text: "John Davis rejected the transfer".into()
+            }
+        );
         let as_kate = lines(&t, |p| p == &kate);
         assert!(matches!(&as_kate[1], Line::Message { mine: true, .. }));
     }

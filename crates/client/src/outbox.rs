@@ -9,6 +9,8 @@ use parley_protocol::{ClientMsg, InteractionId};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub interaction: InteractionId,
+    /// The consultation it goes to, if not the main chat.
+    pub consultation: Option<String>,
     pub client_id: String,
     pub text: String,
 }
@@ -20,6 +22,7 @@ impl Pending {
             interaction: self.interaction.clone(),
             client_id: self.client_id.clone(),
             text: self.text.clone(),
+            consultation: self.consultation.clone(),
         }
     }
 }
@@ -43,14 +46,25 @@ impl Outbox {
         }
     }
 
-    /// Queues a message; returns the frame to send now, or `None` for blank text.
+    /// Queues a message for the main chat; returns the frame to send now, or `None` for blank text.
     pub fn push(&mut self, interaction: &InteractionId, text: &str) -> Option<ClientMsg> {
+        self.push_to(interaction, None, text)
+    }
+
+    /// Queues a message for the main chat or a consultation.
+    pub fn push_to(
+        &mut self,
+        interaction: &InteractionId,
+        consultation: Option<&str>,
+        text: &str,
+    ) -> Option<ClientMsg> {
         let text = text.trim();
         if text.is_empty() {
             return None;
         }
         let pending = Pending {
             interaction: interaction.clone(),
+            consultation: consultation.map(str::to_owned),
             client_id: format!("{}-{}", self.prefix, self.next),
             text: text.to_owned(),
         };
@@ -96,9 +110,15 @@ mod tests {
             Some(ClientMsg::Send {
                 interaction: ix.clone(),
                 client_id: "p-1".into(),
-                text: "hello".into()
+                text: "hello".into(),
+                consultation: None,
             })
         );
+        let consult = outbox.push_to(&ix, Some("ix-1/c1"), "psst");
+        assert!(
+            matches!(consult, Some(ClientMsg::Send { consultation: Some(c), .. }) if c == "ix-1/c1")
+        );
+        outbox.ack("p-2");
         outbox.push(&ix, "second");
         assert_eq!(outbox.resend().len(), 2);
         outbox.ack("p-1");

@@ -17,7 +17,7 @@ pub enum SocketEvent {
     /// Connected; `hello` was sent.
     Open,
     /// A frame from the server.
-    Msg(ServerMsg),
+    Msg(Box<ServerMsg>),
     /// The connection dropped; a retry follows after `retry_in`.
     Closed { retry_in: Duration },
 }
@@ -74,7 +74,7 @@ pub fn open(
                                 Some(Ok(Message::Text(text))) => {
                                     retry = FIRST_RETRY;
                                     if let Ok(msg) = ServerMsg::parse(&text) {
-                                        on_event(SocketEvent::Msg(msg));
+                                        on_event(SocketEvent::Msg(Box::new(msg)));
                                     }
                                 }
                                 Some(Ok(Message::Bytes(_))) => {}

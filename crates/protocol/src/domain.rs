@@ -2,6 +2,7 @@
 
 use crate::ids::{AgentId, InteractionId, InvitationId, Millis, QueueId, Seq};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Who takes part in an interaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,18 +40,28 @@ pub enum AgentStatus {
 
 /// Who may receive an event. Decided by the engine, enforced by the gateway, stored with the event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "scope", rename_all = "snake_case")]
 pub enum Audience {
-    /// The contact and every agent party.
+    /// The contact and every agent of the interaction (parties and consultants).
     Everyone,
-    /// Agent parties only, never the contact.
+    /// Agents of the interaction only, never the contact.
     Agents,
+    /// Only these agents (a consultation's two agents, or the initiator of a declined request).
+    Private { agents: Vec<AgentId> },
 }
 
 impl Audience {
     /// Whether the contact of the interaction may receive an event with this audience.
     pub fn includes_contact(&self) -> bool {
         matches!(self, Audience::Everyone)
+    }
+
+    /// Whether this agent (a party or consultant of the interaction) may receive it.
+    pub fn includes_agent(&self, agent: &AgentId) -> bool {
+        match self {
+            Audience::Everyone | Audience::Agents => true,
+            Audience::Private { agents } => agents.contains(agent),
+        }
     }
 }
 
@@ -60,8 +71,71 @@ impl Audience {
 pub enum EndReason {
     /// The contact ended the chat from the widget.
     ContactEnded,
-    /// An agent clicked End.
+    /// The last agent clicked End.
     AgentEnded,
+    /// The contact's connection was gone longer than the grace period.
+    ContactDisconnected,
+    /// Nobody wrote anything for the configured inactivity time-out.
+    Inactivity,
+}
+
+/// Why an agent left an interaction that goes on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// The agent clicked End while others stayed.
+    Ended,
+    /// The agent transferred the chat.
+    Transferred,
+    /// Another agent deleted this one from the conference.
+    Removed,
+    /// The contact closed the chat or lost the connection.
+    Disconnected,
+}
+
+/// What an agent asks another internal target to do with an interaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    Consultation,
+    Transfer,
+    Conference,
+}
+
+impl RequestKind {
+    /// The noun used in messages ("consultation", "transfer", "conference").
+    pub fn noun(self) -> &'static str {
+        match self {
+            RequestKind::Consultation => "consultation",
+            RequestKind::Transfer => "transfer",
+            RequestKind::Conference => "conference",
+        }
+    }
+}
+
+/// Why a consultation, transfer or conference request did not happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+    /// The target clicked Reject.
+    Rejected,
+    /// The target let the offer time out.
+    TimedOut,
+    /// Every available agent of the group, skill or queue declined, or none was available.
+    NobodyAvailable,
+}
+
+/// How quickly the agents owe the contact an answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingLevel {
+    /// Nothing unanswered, or under the warning threshold.
+    #[default]
+    Ok,
+    /// Past the warning threshold.
+    Warn,
+    /// Past the urgent threshold.
+    Late,
 }
 
 /// What happened, as stored in an interaction's event log.
@@ -70,27 +144,61 @@ pub enum EndReason {
 pub enum EventKind {
     /// A party joined the chat session.
     Joined { party: Party },
-    /// A party left the chat session.
-    Left { party: Party },
-    /// A chat message.
+    /// A party left the chat session, which goes on.
+    Left {
+        party: Party,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<LeaveReason>,
+    },
+    /// A chat message; in a consultation when `consultation` is set (private to its two agents).
     Message {
         from: Party,
         text: String,
         /// The sender's own id for the message, kept unique per interaction so a retry is stored once.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consultation: Option<String>,
     },
     /// A system notice shown in the transcript.
     Notice { text: String },
     /// The chat ended; no more messages.
     Ended { reason: EndReason },
-    /// An agent marked the interaction done (agents only).
+    /// An agent marked its part of the interaction done (agents only).
     Done {
         agent: AgentId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         disposition: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+    },
+    /// A consultation between two agents began (private to them).
+    ConsultationStarted {
+        consultation: String,
+        initiator: Party,
+        target: Party,
+    },
+    /// A consultation ended; `by` is the agent who ended it, none when the chat's end ended it.
+    ConsultationEnded {
+        consultation: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Party>,
+    },
+    /// A consultation, transfer or conference request did not happen (private to its initiator).
+    Declined {
+        request: RequestKind,
+        target: String,
+        reason: DeclineReason,
+    },
+    /// The agent who owns the interaction changed (agents only).
+    OwnerChanged { owner: Party },
+    /// The contact has read everything up to this sequence number (agents only).
+    Read { up_to: Seq },
+    /// A case data value was attached or changed (agents only); `None` removes the key.
+    CaseData {
+        key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
     },
 }
 
@@ -138,14 +246,78 @@ pub struct InteractionSummary {
     pub state: InteractionState,
     /// When the contact started the chat.
     pub started_at: Millis,
+    /// Attached key/values at the time of the summary.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub case_data: BTreeMap<String, String>,
+    /// How urgently the contact waits for an answer.
+    #[serde(default)]
+    pub pending: PendingLevel,
+    /// How the receiving agent takes part (party or consultant).
+    #[serde(default)]
+    pub role: Role,
 }
 
 /// What an invitation asks of the agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InvitationKind {
     /// A new chat routed from a queue.
     NewChat,
+    /// Another agent asks for a consultation, a transfer or a conference.
+    Request { request: RequestKind, from: String },
+}
+
+/// An internal target in the Team Communicator.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Target {
+    Agent(AgentId),
+    Group(String),
+    Skill(String),
+    Queue(QueueId),
+}
+
+/// How an agent takes part in an interaction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A connected party: owner or conferenced agent.
+    #[default]
+    Party,
+    /// The target of a consultation: sees the contact transcript, chats privately with the initiator.
+    Consultant,
+}
+
+/// An agent as the Team Communicator shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentPresence {
+    pub id: AgentId,
+    pub name: String,
+    /// Whether the agent has a desktop open.
+    pub online: bool,
+    pub status: AgentStatus,
+    /// Open chats (including offers) against `capacity`.
+    pub load: u32,
+    pub capacity: u32,
+}
+
+/// A named group, skill or queue for the Team Communicator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+/// One past or current interaction in My History or Contact History.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub id: InteractionId,
+    pub contact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub started_at: Millis,
+    /// Whether every agent has marked it done.
+    pub closed: bool,
 }
 
 /// An offer shown in the Interaction Preview.

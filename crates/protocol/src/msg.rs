@@ -4,12 +4,21 @@
 //!
 //! ```json
 //! {"type":"hello","v":1,"token":"3f1c…","resume":[{"interaction":"ix-1","after":4}]}
-//! {"type":"set_status","status":{"state":"ready"}}
+//! {"type":"set_status","status":{"state":"not_ready","reason":"Lunch"}}
 //! {"type":"accept","invitation":"inv-1"}
 //! {"type":"reject","invitation":"inv-1"}
 //! {"type":"send","interaction":"ix-1","client_id":"c-7","text":"Hello"}
+//! {"type":"send","interaction":"ix-1","client_id":"c-8","text":"Can you check?","consultation":"ix-1/c1"}
+//! {"type":"typing","interaction":"ix-1","typing":true,"preview":"the visa end"}
+//! {"type":"read","interaction":"ix-1","up_to":9}
 //! {"type":"end","interaction":"ix-1"}
 //! {"type":"done","interaction":"ix-1","disposition":"Resolved","note":"Card replaced"}
+//! {"type":"invite","interaction":"ix-1","request":"consultation","target":{"kind":"agent","id":"john"}}
+//! {"type":"invite","interaction":"ix-1","request":"transfer","target":{"kind":"group","id":"tier2"}}
+//! {"type":"end_consultation","interaction":"ix-1","consultation":"ix-1/c1"}
+//! {"type":"remove","interaction":"ix-1","agent":"john"}
+//! {"type":"set_case_data","interaction":"ix-1","key":"Order number","value":"A-1234"}
+//! {"type":"history","scope":{"of":"contact","interaction":"ix-1"}}
 //! ```
 //!
 //! Server → client (`ServerMsg`):
@@ -17,17 +26,35 @@
 //! ```json
 //! {"type":"welcome","v":1,"me":{"role":"agent","id":"kate","name":"Kate Lewis","nickname":"Kate","status":{"state":"not_ready","reason":null}},"settings":{"dispositions":["Resolved"],"disposition_required":false,"not_ready_reasons":["Lunch"]}}
 //! {"type":"status","status":{"state":"ready"}}
-//! {"type":"invitation","invitation":{"id":"inv-1","kind":"new_chat","interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"offered","started_at":1700000000000},"expires_at":1700000020000}}
+//! {"type":"invitation","invitation":{"id":"inv-1","kind":{"kind":"new_chat"},"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"offered","started_at":1700000000000},"expires_at":1700000020000}}
+//! {"type":"invitation","invitation":{"id":"inv-2","kind":{"kind":"request","request":"consultation","from":"Kate Lewis"},"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000},"expires_at":1700000020000}}
 //! {"type":"invitation_gone","invitation":"inv-1"}
-//! {"type":"opened","interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000}}
-//! {"type":"events","interaction":"ix-1","events":[{"seq":5,"at":1700000001000,"audience":"everyone","kind":"message","from":{"kind":"contact","name":"Mark Avram"},"text":"Hi"}]}
+//! {"type":"opened","interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000,"pending":"warn","role":"party"}}
+//! {"type":"events","interaction":"ix-1","events":[{"seq":5,"at":1700000001000,"audience":{"scope":"everyone"},"kind":"message","from":{"kind":"contact","name":"Mark Avram"},"text":"Hi"}]}
+//! {"type":"events","interaction":"ix-1","events":[{"seq":6,"at":1700000002000,"audience":{"scope":"private","agents":["kate","john"]},"kind":"consultation_started","consultation":"ix-1/c1","initiator":{"kind":"agent","id":"kate","name":"Kate"},"target":{"kind":"agent","id":"john","name":"John"}}]}
 //! {"type":"ack","interaction":"ix-1","client_id":"c-7","seq":6}
 //! {"type":"closed","interaction":"ix-1"}
 //! {"type":"error","code":"bad_frame","message":"expected value at line 1 column 1"}
+//! {"type":"presence","agents":[{"id":"john","name":"John Davis","online":true,"status":{"state":"ready"},"load":1,"capacity":3}]}
+//! {"type":"typing","interaction":"ix-1","party":{"kind":"contact","name":"Mark Avram"},"typing":true,"preview":"the visa end"}
+//! {"type":"queue_position","interaction":"ix-1","position":2}
+//! {"type":"pending","interaction":"ix-1","level":"late"}
+//! {"type":"history","scope":{"of":"mine"},"entries":[{"id":"ix-0","contact":"Mark Avram","started_at":1690000000000,"closed":true}]}
 //! ```
+//!
+//! Rules of the conversation:
+//! - The first frame is `hello`; anything else before it gets `unauthorized`.
+//! - Every event carries an `audience`. A contact only ever receives `everyone` events; an agent
+//!   receives `private` events only when named in them. This holds for live frames and resumes.
+//! - `send` is answered by `ack` with the event's `seq`; a client re-sends unacknowledged messages
+//!   with the same `client_id` after a reconnect and the server stores each at most once.
+//! - Refusals come back as `error` with a [`ErrorCode`]; the connection stays open.
 
-use crate::domain::{AgentStatus, Event, Identity, InteractionSummary, Invitation};
-use crate::ids::{InteractionId, InvitationId, Seq};
+use crate::domain::{
+    AgentPresence, AgentStatus, Event, HistoryEntry, Identity, InteractionSummary, Invitation,
+    Named, Party, PendingLevel, RequestKind, Target,
+};
+use crate::ids::{AgentId, InteractionId, InvitationId, Seq};
 use crate::MAX_FRAME_BYTES;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +64,16 @@ pub struct Resume {
     pub interaction: InteractionId,
     /// The last sequence number the client has; the server sends everything after it.
     pub after: Seq,
+}
+
+/// Which history list to read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of", rename_all = "snake_case")]
+pub enum HistoryScope {
+    /// Interactions this agent engaged in with a contact (consultations excluded).
+    Mine,
+    /// Earlier interactions of the contact of this interaction.
+    Contact { interaction: InteractionId },
 }
 
 /// Every frame a client may send.
@@ -58,16 +95,32 @@ pub enum ClientMsg {
     Accept { invitation: InvitationId },
     /// Agent only: reject an invitation.
     Reject { invitation: InvitationId },
-    /// Send a chat message.
+    /// Send a chat message; into a consultation when `consultation` is set.
     Send {
         interaction: InteractionId,
         /// Unique per interaction for this sender; a retry with the same id is stored once.
         client_id: String,
         text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consultation: Option<String>,
+    },
+    /// Typing started or stopped; the contact's widget may include what is typed so far.
+    Typing {
+        interaction: InteractionId,
+        typing: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consultation: Option<String>,
+    },
+    /// Contact only: everything up to `up_to` has been read.
+    Read {
+        interaction: InteractionId,
+        up_to: Seq,
     },
     /// End the chat (an agent's End, or the contact's End Chat).
     End { interaction: InteractionId },
-    /// Agent only: mark an ended interaction done.
+    /// Agent only: mark this agent's part of an interaction done.
     Done {
         interaction: InteractionId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +128,31 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// Agent only: ask a target for a consultation, a transfer or a conference.
+    Invite {
+        interaction: InteractionId,
+        request: RequestKind,
+        target: Target,
+    },
+    /// Agent only: end a consultation (either of its two agents).
+    EndConsultation {
+        interaction: InteractionId,
+        consultation: String,
+    },
+    /// Agent only: Delete From Conference.
+    Remove {
+        interaction: InteractionId,
+        agent: AgentId,
+    },
+    /// Agent only: attach or change a case data value (`null` removes it).
+    SetCaseData {
+        interaction: InteractionId,
+        key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+    },
+    /// Agent only: read My History or a contact's history.
+    History { scope: HistoryScope },
 }
 
 /// The per-agent lists the desktop offers in its controls.
@@ -86,6 +164,16 @@ pub struct AgentSettings {
     pub disposition_required: bool,
     /// Reason codes for Not Ready.
     pub not_ready_reasons: Vec<String>,
+    /// Case data keys agents may edit.
+    #[serde(default)]
+    pub editable_case_data: Vec<String>,
+    /// Agent groups, skills and queues for the Team Communicator.
+    #[serde(default)]
+    pub groups: Vec<Named>,
+    #[serde(default)]
+    pub skills: Vec<Named>,
+    #[serde(default)]
+    pub queues: Vec<Named>,
 }
 
 /// Machine-readable error codes of the `error` frame.
@@ -108,6 +196,8 @@ pub enum ErrorCode {
     NotFound,
     /// The command does not fit the current state (e.g. sending into an ended chat).
     Invalid,
+    /// Too many frames in a short time; slow down.
+    RateLimited,
     /// The server failed; the command may be retried.
     Internal,
 }
@@ -146,6 +236,33 @@ pub enum ServerMsg {
     Closed { interaction: InteractionId },
     /// Something the client sent was refused; the connection stays open.
     Error { code: ErrorCode, message: String },
+    /// Every agent's presence, for the Team Communicator (sent on change).
+    Presence { agents: Vec<AgentPresence> },
+    /// Someone in the interaction started or stopped typing (never stored).
+    Typing {
+        interaction: InteractionId,
+        party: Party,
+        typing: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consultation: Option<String>,
+    },
+    /// Contact only: the chat's place in the queue (1 = next).
+    QueuePosition {
+        interaction: InteractionId,
+        position: u32,
+    },
+    /// The pending-response level of a chat changed.
+    Pending {
+        interaction: InteractionId,
+        level: PendingLevel,
+    },
+    /// An answer to `history`.
+    History {
+        scope: HistoryScope,
+        entries: Vec<HistoryEntry>,
+    },
 }
 
 impl ServerMsg {
@@ -181,14 +298,22 @@ impl ParseError {
     }
 }
 
+/// Every `type` a client may send; the round-trip tests send each variant through `parse`.
 const CLIENT_TYPES: &[&str] = &[
     "hello",
     "set_status",
     "accept",
     "reject",
     "send",
+    "typing",
+    "read",
     "end",
     "done",
+    "invite",
+    "end_consultation",
+    "remove",
+    "set_case_data",
+    "history",
 ];
 
 impl ClientMsg {

@@ -11,18 +11,20 @@ fn msg_event(seq: Seq, text: &str) -> Event {
             },
             text: text.into(),
             client_id: Some(format!("c-{seq}")),
+            consultation: None,
         },
     }
 }
 
 #[test]
 fn every_client_message_round_trips() {
+    let ix = || InteractionId::from("ix-1");
     let msgs = vec![
         ClientMsg::Hello {
             v: PROTOCOL_VERSION,
             token: Some("tok".into()),
             resume: vec![Resume {
-                interaction: "ix-1".into(),
+                interaction: ix(),
                 after: 4,
             }],
         },
@@ -38,17 +40,61 @@ fn every_client_message_round_trips() {
             invitation: "inv-1".into(),
         },
         ClientMsg::Send {
-            interaction: "ix-1".into(),
+            interaction: ix(),
             client_id: "c-1".into(),
             text: "Hi ✓".into(),
+            consultation: None,
         },
-        ClientMsg::End {
-            interaction: "ix-1".into(),
+        ClientMsg::Send {
+            interaction: ix(),
+            client_id: "c-2".into(),
+            text: "psst".into(),
+            consultation: Some("ix-1/c1".into()),
         },
+        ClientMsg::Typing {
+            interaction: ix(),
+            typing: true,
+            preview: Some("the vi".into()),
+            consultation: None,
+        },
+        ClientMsg::Read {
+            interaction: ix(),
+            up_to: 7,
+        },
+        ClientMsg::End { interaction: ix() },
         ClientMsg::Done {
-            interaction: "ix-1".into(),
+            interaction: ix(),
             disposition: Some("Resolved".into()),
             note: None,
+        },
+        ClientMsg::Invite {
+            interaction: ix(),
+            request: RequestKind::Conference,
+            target: Target::Queue("billing".into()),
+        },
+        ClientMsg::Invite {
+            interaction: ix(),
+            request: RequestKind::Consultation,
+            target: Target::Agent("john".into()),
+        },
+        ClientMsg::EndConsultation {
+            interaction: ix(),
+            consultation: "ix-1/c1".into(),
+        },
+        ClientMsg::Remove {
+            interaction: ix(),
+            agent: "john".into(),
+        },
+        ClientMsg::SetCaseData {
+            interaction: ix(),
+            key: "Order".into(),
+            value: None,
+        },
+        ClientMsg::History {
+            scope: HistoryScope::Contact { interaction: ix() },
+        },
+        ClientMsg::History {
+            scope: HistoryScope::Mine,
         },
     ];
     for m in msgs {
@@ -67,6 +113,17 @@ fn every_server_message_round_trips() {
         queue: "general".into(),
         state: InteractionState::Active,
         started_at: 5,
+        case_data: [("Order".to_owned(), "A-1".to_owned())]
+            .into_iter()
+            .collect(),
+        pending: PendingLevel::Warn,
+        role: Role::Consultant,
+    };
+    let event = |seq, audience, kind| Event {
+        seq,
+        at: 3,
+        audience,
+        kind,
     };
     let msgs = vec![
         ServerMsg::Welcome {
@@ -77,7 +134,13 @@ fn every_server_message_round_trips() {
                 nickname: "Kate".into(),
                 status: AgentStatus::Ready,
             },
-            settings: Some(AgentSettings::default()),
+            settings: Some(AgentSettings {
+                groups: vec![Named {
+                    id: "t2".into(),
+                    name: "Tier 2".into(),
+                }],
+                ..AgentSettings::default()
+            }),
         },
         ServerMsg::Welcome {
             v: 1,
@@ -93,7 +156,10 @@ fn every_server_message_round_trips() {
         ServerMsg::Invitation {
             invitation: Invitation {
                 id: "inv-1".into(),
-                kind: InvitationKind::NewChat,
+                kind: InvitationKind::Request {
+                    request: RequestKind::Transfer,
+                    from: "Kate Lewis".into(),
+                },
                 interaction: summary.clone(),
                 expires_at: 99,
             },
@@ -108,24 +174,89 @@ fn every_server_message_round_trips() {
             interaction: "ix-1".into(),
             events: vec![
                 msg_event(1, "hi"),
-                Event {
-                    seq: 2,
-                    at: 3,
-                    audience: Audience::Agents,
-                    kind: EventKind::Done {
+                event(
+                    2,
+                    Audience::Private {
+                        agents: vec!["kate".into()],
+                    },
+                    EventKind::Done {
                         agent: "kate".into(),
                         disposition: None,
                         note: Some("n".into()),
                     },
-                },
-                Event {
-                    seq: 3,
-                    at: 3,
-                    audience: Audience::Everyone,
-                    kind: EventKind::Ended {
-                        reason: EndReason::AgentEnded,
+                ),
+                event(
+                    3,
+                    Audience::Everyone,
+                    EventKind::Ended {
+                        reason: EndReason::Inactivity,
                     },
-                },
+                ),
+                event(
+                    4,
+                    Audience::Private {
+                        agents: vec!["kate".into()],
+                    },
+                    EventKind::Declined {
+                        request: RequestKind::Consultation,
+                        target: "Tier 2".into(),
+                        reason: DeclineReason::NobodyAvailable,
+                    },
+                ),
+                event(
+                    5,
+                    Audience::Everyone,
+                    EventKind::Left {
+                        party: Party::Contact { name: "M".into() },
+                        reason: Some(LeaveReason::Disconnected),
+                    },
+                ),
+                event(
+                    6,
+                    Audience::Agents,
+                    EventKind::CaseData {
+                        key: "k".into(),
+                        value: Some("v".into()),
+                    },
+                ),
+                event(7, Audience::Agents, EventKind::Read { up_to: 6 }),
+                event(
+                    8,
+                    Audience::Agents,
+                    EventKind::OwnerChanged {
+                        owner: Party::Agent {
+                            id: "john".into(),
+                            name: "John".into(),
+                        },
+                    },
+                ),
+                event(
+                    9,
+                    Audience::Private {
+                        agents: vec!["kate".into(), "john".into()],
+                    },
+                    EventKind::ConsultationStarted {
+                        consultation: "ix-1/c1".into(),
+                        initiator: Party::Agent {
+                            id: "kate".into(),
+                            name: "Kate".into(),
+                        },
+                        target: Party::Agent {
+                            id: "john".into(),
+                            name: "John".into(),
+                        },
+                    },
+                ),
+                event(
+                    10,
+                    Audience::Private {
+                        agents: vec!["kate".into(), "john".into()],
+                    },
+                    EventKind::ConsultationEnded {
+                        consultation: "ix-1/c1".into(),
+                        by: None,
+                    },
+                ),
             ],
         },
         ServerMsg::Ack {
@@ -136,7 +267,42 @@ fn every_server_message_round_trips() {
         ServerMsg::Closed {
             interaction: "ix-1".into(),
         },
-        ServerMsg::error(ErrorCode::NotFound, "no such chat"),
+        ServerMsg::error(ErrorCode::RateLimited, "slow down"),
+        ServerMsg::Presence {
+            agents: vec![AgentPresence {
+                id: "john".into(),
+                name: "John".into(),
+                online: true,
+                status: AgentStatus::Ready,
+                load: 1,
+                capacity: 3,
+            }],
+        },
+        ServerMsg::Typing {
+            interaction: "ix-1".into(),
+            party: Party::System,
+            typing: false,
+            preview: None,
+            consultation: Some("c".into()),
+        },
+        ServerMsg::QueuePosition {
+            interaction: "ix-1".into(),
+            position: 3,
+        },
+        ServerMsg::Pending {
+            interaction: "ix-1".into(),
+            level: PendingLevel::Late,
+        },
+        ServerMsg::History {
+            scope: HistoryScope::Mine,
+            entries: vec![HistoryEntry {
+                id: "ix-0".into(),
+                contact: "M".into(),
+                subject: None,
+                started_at: 1,
+                closed: true,
+            }],
+        },
     ];
     for m in msgs {
         let frame = m.to_frame();
@@ -179,18 +345,37 @@ fn parse_tells_malformed_unknown_and_oversized_frames_apart() {
 #[test]
 fn documented_examples_parse() {
     let docs = include_str!("../src/msg.rs");
-    let mut client = 0;
-    let mut server = 0;
-    for line in docs.lines().filter_map(|l| l.trim().strip_prefix("//! {")) {
-        let frame = format!("{{{line}");
-        if ClientMsg::parse(&frame).is_ok() {
-            client += 1;
-        } else {
-            ServerMsg::parse(&frame).unwrap_or_else(|e| panic!("{frame}: {e}"));
-            server += 1;
-        }
+    let (client_part, server_part) = docs
+        .split_once("Server → client")
+        .expect("both example blocks");
+    let frames = |part: &'static str| {
+        part.lines()
+            .filter_map(|l| l.trim().strip_prefix("//! {"))
+            .map(|l| format!("{{{l}"))
+            .collect::<Vec<_>>()
+    };
+    let client = frames(client_part);
+    let server = frames(server_part);
+    for frame in &client {
+        ClientMsg::parse(frame).unwrap_or_else(|e| panic!("{frame}: {e}"));
     }
-    assert_eq!((client, server), (7, 9));
+    for frame in &server {
+        ServerMsg::parse(frame).unwrap_or_else(|e| panic!("{frame}: {e}"));
+    }
+    assert_eq!((client.len(), server.len()), (16, 16));
+}
+
+#[test]
+fn audiences_decide_who_sees_an_event() {
+    let kate = AgentId::from("kate");
+    let john = AgentId::from("john");
+    assert!(Audience::Everyone.includes_contact() && Audience::Everyone.includes_agent(&kate));
+    assert!(!Audience::Agents.includes_contact() && Audience::Agents.includes_agent(&kate));
+    let private = Audience::Private {
+        agents: vec![kate.clone()],
+    };
+    assert!(!private.includes_contact());
+    assert!(private.includes_agent(&kate) && !private.includes_agent(&john));
 }
 
 #[test]

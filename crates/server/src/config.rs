@@ -29,6 +29,8 @@ pub struct Config {
     pub server: ServerConfig,
     #[serde(default)]
     pub routing: RoutingConfig,
+    #[serde(default)]
+    pub chat: ChatConfig,
     pub agents: Vec<AgentConfig>,
     pub queues: Vec<QueueConfig>,
     #[serde(default)]
@@ -59,6 +61,10 @@ pub struct ServerConfig {
     pub desktop_dir: PathBuf,
     /// The built widget, served at `/chat/`.
     pub widget_dir: PathBuf,
+    /// Frames one connection may send in a burst...
+    pub frame_burst: u32,
+    /// ...and per second after it; more get a `rate_limited` error.
+    pub frames_per_second: u32,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +75,8 @@ impl Default for ServerConfig {
             allowed_origins: Vec::new(),
             desktop_dir: "dist".into(),
             widget_dir: "crates/widget/dist".into(),
+            frame_burst: 40,
+            frames_per_second: 20,
         }
     }
 }
@@ -91,6 +99,43 @@ impl Default for RoutingConfig {
             default_queue: None,
             offer_timeout_secs: 30,
             reject_cooldown_secs: 60,
+        }
+    }
+}
+
+/// Chat timers and switches. A time of 0 turns its timer off.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatConfig {
+    /// The pending-response indicator turns yellow after this long without an answer...
+    pub pending_warn_secs: u32,
+    /// ...and red after this long.
+    pub pending_late_secs: u32,
+    /// With nobody writing for this long, the chat gets an inactivity warning...
+    pub inactivity_warn_secs: u32,
+    /// ...and after this long it ends.
+    pub inactivity_timeout_secs: u32,
+    /// A contact whose connection is gone this long has left the chat.
+    pub contact_grace_secs: u32,
+    /// This long after the contact left, the chat closes for every agent (0: agents close it).
+    pub auto_close_secs: u32,
+    /// Agents see what the contact is typing before it is sent.
+    pub typing_preview: bool,
+    /// Case data keys agents may edit.
+    pub editable_case_data: Vec<String>,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        Self {
+            pending_warn_secs: 30,
+            pending_late_secs: 60,
+            inactivity_warn_secs: 240,
+            inactivity_timeout_secs: 300,
+            contact_grace_secs: 30,
+            auto_close_secs: 0,
+            typing_preview: true,
+            editable_case_data: Vec::new(),
         }
     }
 }
@@ -217,6 +262,8 @@ impl Config {
             dispositions: self.dispositions.clone(),
             disposition_required: self.disposition_required,
             not_ready_reasons: self.not_ready_reasons.clone(),
+            editable_case_data: self.chat.editable_case_data.clone(),
+            ..AgentSettings::default()
         }
     }
 }

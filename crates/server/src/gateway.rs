@@ -11,9 +11,48 @@ use axum::extract::ws::{Message, Utf8Bytes};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use parley_protocol::{ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// How many frames a connection may send: a burst, then a steady rate.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub burst: u32,
+    pub per_second: u32,
+}
+
+/// A token bucket: each frame takes a token; tokens come back at a steady rate.
+pub struct RateLimit {
+    limits: Limits,
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimit {
+    pub fn new(limits: Limits, now: Instant) -> Self {
+        Self {
+            limits,
+            tokens: f64::from(limits.burst),
+            last: now,
+        }
+    }
+
+    /// Whether a frame arriving at `now` may pass.
+    pub fn allow(&mut self, now: Instant) -> bool {
+        let refill = now.saturating_duration_since(self.last).as_secs_f64()
+            * f64::from(self.limits.per_second);
+        self.tokens = (self.tokens + refill).min(f64::from(self.limits.burst));
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
 
 /// Runs one connection until the client closes it or the socket fails.
 /// `cookie_token` is the session cookie sent with the upgrade request, used when `hello` has no token.
@@ -22,6 +61,7 @@ pub async fn serve<W, R, E>(
     mut reader: R,
     hub: HubHandle,
     cookie_token: Option<String>,
+    limits: Limits,
 ) where
     W: Sink<Message> + Unpin + Send + 'static,
     R: Stream<Item = Result<Message, E>> + Unpin,
@@ -42,7 +82,15 @@ pub async fn serve<W, R, E>(
     });
 
     let mut actor: Option<Actor> = None;
+    let mut limit = RateLimit::new(limits, Instant::now());
     while let Some(Ok(frame)) = reader.next().await {
+        if !limit.allow(Instant::now()) {
+            let _ = outbox.send(ServerMsg::error(
+                ErrorCode::RateLimited,
+                "too many messages; slow down",
+            ));
+            continue;
+        }
         let text = match frame {
             Message::Text(t) => t,
             Message::Binary(_) => {
@@ -94,4 +142,36 @@ pub async fn serve<W, R, E>(
     drop(outbox);
     // The hub holds a clone of the outbox until it processes `gone`; the writer then ends.
     let _ = write_task.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_burst_passes_then_the_rate_is_held() {
+        let t0 = Instant::now();
+        let mut limit = RateLimit::new(
+            Limits {
+                burst: 40,
+                per_second: 20,
+            },
+            t0,
+        );
+        let passed = (0..100).filter(|_| limit.allow(t0)).count();
+        assert_eq!(passed, 40);
+        assert!(!limit.allow(t0));
+        assert!(
+            limit.allow(t0 + Duration::from_millis(50)),
+            "one token back after 1/20 s"
+        );
+        assert!(!limit.allow(t0 + Duration::from_millis(50)));
+        let later = t0 + Duration::from_secs(10);
+        assert_eq!(
+            (0..100).filter(|_| limit.allow(later)).count(),
+            40,
+            "never more than the burst"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 use crate::auth::{hash_password, new_token, token_hash, verify_password};
 use crate::config::Config;
 use crate::engine::ContactInfo;
-use crate::hub::{HubHandle, StartError};
+use crate::hub::{HubHandle, NewChat, StartError};
 use crate::store::{SqliteStore, Store};
 use crate::{gateway, now_ms};
 use axum::extract::ws::WebSocketUpgrade;
@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use futures::StreamExt;
 use parley_protocol::{AgentId, InteractionId, QueueId, MAX_MESSAGE_CHARS};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -172,6 +173,9 @@ struct StartChatRequest {
     text: Option<String>,
     #[serde(default)]
     queue: Option<QueueId>,
+    /// Attached data from the host page (e.g. the visitor's journey).
+    #[serde(default)]
+    case_data: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -224,7 +228,24 @@ async fn start_chat(
         Ok(t) => t,
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
-    match state.hub.start_chat(contact, req.queue, text).await {
+    if req.case_data.len() > 50
+        || req
+            .case_data
+            .iter()
+            .any(|(k, v)| k.chars().count() > 100 || v.chars().count() > 1000)
+    {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "case data: at most 50 keys of 100 characters, values of 1000",
+        );
+    }
+    let chat = NewChat {
+        contact,
+        queue: req.queue,
+        text,
+        case_data: req.case_data,
+    };
+    match state.hub.start_chat(chat).await {
         Ok((interaction, token)) => Json(StartChatResponse { interaction, token }).into_response(),
         Err(StartError::Refused(m)) => api_error(StatusCode::BAD_REQUEST, m),
         Err(e) => {
@@ -270,11 +291,16 @@ async fn socket(
     }
     let token = cookie(&headers, SESSION_COOKIE);
     let hub = state.hub.clone();
+    let server = &state.config.server;
+    let limits = gateway::Limits {
+        burst: server.frame_burst,
+        per_second: server.frames_per_second,
+    };
     upgrade
         .max_message_size(1024 * 1024)
         .on_upgrade(move |ws| async move {
             let (writer, reader) = ws.split();
-            gateway::serve(writer, reader, hub, token).await;
+            gateway::serve(writer, reader, hub, token, limits).await;
         })
 }
 
@@ -333,6 +359,7 @@ mod tests {
             subject: None,
             text: None,
             queue: None,
+            case_data: BTreeMap::new(),
         };
         assert_eq!(
             contact_from(&req("  ", None)),

@@ -11,10 +11,10 @@ use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{
-    ClientMsg, ErrorCode, Event, Identity, InteractionId, QueueId, Resume, Seq, ServerMsg,
-    PROTOCOL_VERSION,
+    AgentId, ClientMsg, ErrorCode, Event, HistoryScope, Identity, InteractionId, QueueId, Resume,
+    Seq, ServerMsg, PROTOCOL_VERSION,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -56,12 +56,19 @@ enum HubMsg {
         conn: ConnId,
     },
     StartChat {
-        contact: ContactInfo,
-        queue: Option<QueueId>,
-        text: Option<String>,
+        chat: NewChat,
         reply: oneshot::Sender<Result<(InteractionId, String), StartError>>,
     },
     Tick,
+}
+
+/// What a contact's pre-chat form starts.
+#[derive(Clone, Debug)]
+pub struct NewChat {
+    pub contact: ContactInfo,
+    pub queue: Option<QueueId>,
+    pub text: Option<String>,
+    pub case_data: BTreeMap<String, String>,
 }
 
 /// A cheap, cloneable way to talk to the hub task.
@@ -104,20 +111,10 @@ impl HubHandle {
     }
 
     /// Starts a chat; returns its id and the contact's token.
-    pub async fn start_chat(
-        &self,
-        contact: ContactInfo,
-        queue: Option<QueueId>,
-        text: Option<String>,
-    ) -> Result<(InteractionId, String), StartError> {
+    pub async fn start_chat(&self, chat: NewChat) -> Result<(InteractionId, String), StartError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(HubMsg::StartChat {
-                contact,
-                queue,
-                text,
-                reply,
-            })
+            .send(HubMsg::StartChat { chat, reply })
             .map_err(|_| StartError::Gone)?;
         rx.await.map_err(|_| StartError::Gone)?
     }
@@ -178,13 +175,8 @@ impl<S: Store> Hub<S> {
             }
             HubMsg::Command { conn, actor, msg } => self.command(conn, actor, msg).await,
             HubMsg::Gone { conn } => self.gone(conn).await,
-            HubMsg::StartChat {
-                contact,
-                queue,
-                text,
-                reply,
-            } => {
-                let _ = reply.send(self.start_chat(contact, queue, text).await);
+            HubMsg::StartChat { chat, reply } => {
+                let _ = reply.send(self.start_chat(chat).await);
             }
             HubMsg::Tick => self.run(None, Command::Tick).await,
         }
@@ -271,6 +263,9 @@ impl<S: Store> Hub<S> {
                 for invitation in self.engine.agent_invitations(agent) {
                     let _ = outbox.send(ServerMsg::Invitation { invitation });
                 }
+                let _ = outbox.send(ServerMsg::Presence {
+                    agents: self.engine.presence(),
+                });
                 if first {
                     self.register(conn, actor.clone(), outbox);
                     self.run(Some(conn), Command::AgentConnected(agent.clone()))
@@ -360,9 +355,11 @@ impl<S: Store> Hub<S> {
         };
         if last {
             self.routes.remove(&actor);
-            if let Actor::Agent(agent) = actor {
-                self.run(None, Command::AgentDisconnected(agent)).await;
-            }
+            let command = match actor {
+                Actor::Agent(agent) => Command::AgentDisconnected(agent),
+                Actor::Contact(interaction) => Command::ContactDisconnected(interaction),
+            };
+            self.run(None, command).await;
         }
     }
 
@@ -383,6 +380,7 @@ impl<S: Store> Hub<S> {
                     interaction,
                     client_id,
                     text,
+                    consultation,
                 },
                 _,
             ) => Command::Send {
@@ -390,11 +388,39 @@ impl<S: Store> Hub<S> {
                 interaction,
                 client_id,
                 text,
+                consultation,
+            },
+            (
+                ClientMsg::Typing {
+                    interaction,
+                    typing,
+                    preview,
+                    consultation,
+                },
+                _,
+            ) => Command::Typing {
+                from: actor,
+                interaction,
+                typing,
+                preview,
+                consultation,
             },
             (ClientMsg::End { interaction }, _) => Command::End {
                 by: actor,
                 interaction,
             },
+            (ClientMsg::Read { interaction, up_to }, None) => {
+                if actor != Actor::Contact(interaction.clone()) {
+                    return self.reply(
+                        conn,
+                        ServerMsg::error(ErrorCode::Forbidden, "not your chat"),
+                    );
+                }
+                Command::Read { interaction, up_to }
+            }
+            (ClientMsg::History { scope }, Some(agent)) => {
+                return self.history(conn, agent, scope).await
+            }
             (ClientMsg::SetStatus { status }, Some(agent)) => Command::SetStatus { agent, status },
             (ClientMsg::Accept { invitation }, Some(agent)) => {
                 Command::Accept { agent, invitation }
@@ -415,6 +441,60 @@ impl<S: Store> Hub<S> {
                 disposition,
                 note,
             },
+            (
+                ClientMsg::Invite {
+                    interaction,
+                    request,
+                    target,
+                },
+                Some(agent),
+            ) => Command::Invite {
+                agent,
+                interaction,
+                request,
+                target,
+            },
+            (
+                ClientMsg::EndConsultation {
+                    interaction,
+                    consultation,
+                },
+                Some(agent),
+            ) => Command::EndConsultation {
+                agent,
+                interaction,
+                consultation,
+            },
+            (
+                ClientMsg::Remove {
+                    interaction,
+                    agent: target,
+                },
+                Some(agent),
+            ) => Command::Remove {
+                agent,
+                interaction,
+                target,
+            },
+            (
+                ClientMsg::SetCaseData {
+                    interaction,
+                    key,
+                    value,
+                },
+                Some(agent),
+            ) => Command::SetCaseData {
+                agent,
+                interaction,
+                key,
+                value,
+            },
+            (ClientMsg::Read { .. }, Some(_)) => {
+                return self.reply(
+                    conn,
+                    ServerMsg::error(ErrorCode::Forbidden, "only the contact sends read receipts"),
+                )
+            }
             (_, None) => {
                 return self.reply(
                     conn,
@@ -425,12 +505,7 @@ impl<S: Store> Hub<S> {
         self.run(Some(conn), command).await;
     }
 
-    async fn start_chat(
-        &mut self,
-        contact: ContactInfo,
-        queue: Option<QueueId>,
-        text: Option<String>,
-    ) -> Result<(InteractionId, String), StartError> {
+    async fn start_chat(&mut self, chat: NewChat) -> Result<(InteractionId, String), StartError> {
         let now = now_ms();
         let id = InteractionId(format!("ix-{now:013}-{}", &crate::auth::new_token()[..8]));
         let token = crate::auth::new_token();
@@ -440,9 +515,10 @@ impl<S: Store> Hub<S> {
         let effects = self.engine.handle(
             Command::StartChat {
                 id: id.clone(),
-                contact,
-                queue,
-                text,
+                contact: chat.contact,
+                queue: chat.queue,
+                text: chat.text,
+                case_data: chat.case_data,
             },
             now,
         );
@@ -451,6 +527,32 @@ impl<S: Store> Hub<S> {
         }
         self.apply(None, effects).await;
         Ok((id, token))
+    }
+
+    /// My History or a contact's history, straight from the store.
+    async fn history(&self, conn: ConnId, agent: AgentId, scope: HistoryScope) {
+        let entries = match &scope {
+            HistoryScope::Mine => self.store.history_of_agent(&agent).await,
+            HistoryScope::Contact { interaction } => {
+                if !self.engine.agent_may_read(&agent, interaction) {
+                    return self.reply(
+                        conn,
+                        ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
+                    );
+                }
+                self.store.history_of_contact(interaction).await
+            }
+        };
+        match entries {
+            Ok(entries) => self.reply(conn, ServerMsg::History { scope, entries }),
+            Err(e) => {
+                tracing::error!("history: {e}");
+                self.reply(
+                    conn,
+                    ServerMsg::error(ErrorCode::Internal, "could not load the history"),
+                );
+            }
+        }
     }
 
     async fn run(&mut self, conn: Option<ConnId>, command: Command) {
@@ -516,6 +618,13 @@ impl<S: Store> Hub<S> {
                     }
                 }
                 Effect::Send { to, msg } => self.send_to(&to, &msg),
+                Effect::Broadcast(msg) => {
+                    for (actor, outbox) in self.conns.values() {
+                        if matches!(actor, Actor::Agent(_)) {
+                            let _ = outbox.send(msg.clone());
+                        }
+                    }
+                }
                 Effect::Open { agent, summary } => {
                     let actor = Actor::Agent(agent);
                     let id = summary.id.clone();
@@ -544,7 +653,7 @@ impl<S: Store> Hub<S> {
 /// The gateway's own audience check, on top of the engine's choice of recipients.
 fn may_see(actor: &Actor, event: &Event) -> bool {
     match actor {
-        Actor::Agent(_) => true,
+        Actor::Agent(agent) => event.audience.includes_agent(agent),
         Actor::Contact(_) => event.audience.includes_contact(),
     }
 }

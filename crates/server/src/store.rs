@@ -6,7 +6,9 @@
 //! and `(interaction, client_id)` is unique: the database itself refuses a duplicate.
 
 use crate::engine::{ContactInfo, InteractionRecord};
-use parley_protocol::{AgentId, Audience, Event, EventKind, InteractionId, Millis, QueueId, Seq};
+use parley_protocol::{
+    AgentId, Audience, Event, EventKind, HistoryEntry, InteractionId, Millis, Party, QueueId, Seq,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::future::Future;
@@ -70,13 +72,28 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> impl Future<Output = Result<Option<InteractionId>, StoreError>> + Send;
+    /// My History: interactions the agent joined as a party (consultations are not joins), newest first.
+    fn history_of_agent(
+        &self,
+        agent: &AgentId,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+    /// Other interactions of the same contact (same e-mail address), newest first.
+    fn history_of_contact(
+        &self,
+        interaction: &InteractionId,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
 }
+
+/// How many entries a history list holds at most.
+const HISTORY_LIMIT: i64 = 100;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS interactions (
     id TEXT PRIMARY KEY,
     contact_name TEXT NOT NULL,
     contact_email TEXT,
+    -- Who the contact is across chats: the lower-cased e-mail address, when given.
+    contact_key TEXT,
     subject TEXT,
     queue TEXT NOT NULL,
     started_at INTEGER NOT NULL,
@@ -92,6 +109,13 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (interaction, seq)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_client_id ON events(interaction, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS interactions_contact ON interactions(contact_key);
+-- Agents who joined an interaction as a party: My History.
+CREATE TABLE IF NOT EXISTS interaction_agents (
+    interaction TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    PRIMARY KEY (agent, interaction)
+);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
     agent TEXT NOT NULL,
@@ -130,24 +154,24 @@ impl SqliteStore {
     }
 }
 
-fn audience_str(a: &Audience) -> &'static str {
-    match a {
-        Audience::Everyone => "everyone",
-        Audience::Agents => "agents",
-    }
-}
-
 fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
-    let audience = match row.try_get::<String, _>("audience")?.as_str() {
-        "agents" => Audience::Agents,
-        _ => Audience::Everyone,
-    };
+    let audience: Audience = serde_json::from_str(&row.try_get::<String, _>("audience")?)?;
     let kind: EventKind = serde_json::from_str(&row.try_get::<String, _>("body")?)?;
     Ok(Event {
         seq: row.try_get::<i64, _>("seq")? as Seq,
         at: row.try_get("at")?,
         audience,
         kind,
+    })
+}
+
+fn history_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<HistoryEntry, StoreError> {
+    Ok(HistoryEntry {
+        id: InteractionId(row.try_get("id")?),
+        contact: row.try_get("contact_name")?,
+        subject: row.try_get("subject")?,
+        started_at: row.try_get("started_at")?,
+        closed: row.try_get::<bool, _>("closed")?,
     })
 }
 
@@ -161,13 +185,14 @@ impl Store for SqliteStore {
             match write {
                 Write::Interaction(r) => {
                     sqlx::query(
-                        "INSERT INTO interactions (id, contact_name, contact_email, subject, queue, started_at, closed)
-                         VALUES (?, ?, ?, ?, ?, ?, ?)
+                        "INSERT INTO interactions (id, contact_name, contact_email, contact_key, subject, queue, started_at, closed)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                          ON CONFLICT(id) DO UPDATE SET closed = excluded.closed",
                     )
                     .bind(r.id.as_str())
                     .bind(&r.contact.name)
                     .bind(&r.contact.email)
+                    .bind(r.contact.email.as_ref().map(|e| e.to_lowercase()))
                     .bind(&r.contact.subject)
                     .bind(r.queue.as_str())
                     .bind(r.started_at)
@@ -180,11 +205,21 @@ impl Store for SqliteStore {
                         EventKind::Message { client_id, .. } => client_id.clone(),
                         _ => None,
                     };
+                    if let EventKind::Joined {
+                        party: Party::Agent { id, .. },
+                    } = &event.kind
+                    {
+                        sqlx::query("INSERT OR IGNORE INTO interaction_agents (interaction, agent) VALUES (?, ?)")
+                            .bind(interaction.as_str())
+                            .bind(id.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     sqlx::query("INSERT INTO events (interaction, seq, at, audience, client_id, body) VALUES (?, ?, ?, ?, ?, ?)")
                         .bind(interaction.as_str())
                         .bind(event.seq as i64)
                         .bind(event.at)
-                        .bind(audience_str(&event.audience))
+                        .bind(serde_json::to_string(&event.audience)?)
                         .bind(client_id)
                         .bind(serde_json::to_string(&event.kind)?)
                         .execute(&mut *tx)
@@ -275,6 +310,34 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn history_of_agent(&self, agent: &AgentId) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.contact_name, i.subject, i.started_at, i.closed FROM interactions i
+             JOIN interaction_agents a ON a.interaction = i.id WHERE a.agent = ? ORDER BY i.started_at DESC LIMIT ?",
+        )
+        .bind(agent.as_str())
+        .bind(HISTORY_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(history_from_row).collect()
+    }
+
+    async fn history_of_contact(
+        &self,
+        interaction: &InteractionId,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.contact_name, i.subject, i.started_at, i.closed FROM interactions i
+             JOIN interactions me ON me.id = ? AND me.contact_key IS NOT NULL AND i.contact_key = me.contact_key
+             WHERE i.id <> me.id ORDER BY i.started_at DESC LIMIT ?",
+        )
+        .bind(interaction.as_str())
+        .bind(HISTORY_LIMIT)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(history_from_row).collect()
     }
 
     async fn contact_interaction(

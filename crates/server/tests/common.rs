@@ -124,7 +124,13 @@ pub async fn login(addr: SocketAddr, user: &str) -> String {
 
 /// Starts a chat as a contact; returns the interaction and the contact token.
 pub async fn start_chat(addr: SocketAddr, name: &str, text: &str) -> (InteractionId, String) {
-    let (status, body) = post(addr, "/api/chats", json!({"name": name, "text": text})).await;
+    let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+    let (status, body) = post(
+        addr,
+        "/api/chats",
+        json!({"name": name, "text": text, "email": email}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     (
         InteractionId(body["interaction"].as_str().expect("id").into()),
@@ -191,6 +197,21 @@ impl Client {
         }
     }
 
+    /// The next frame if one arrives within `wait`.
+    pub async fn try_next(&mut self, wait: Duration) -> Option<ServerMsg> {
+        loop {
+            let frame = tokio::time::timeout(wait, self.ws.next())
+                .await
+                .ok()??
+                .ok()?;
+            if let Message::Text(t) = frame {
+                let msg = ServerMsg::parse(t.as_str()).ok()?;
+                self.seen.push(msg.clone());
+                return Some(msg);
+            }
+        }
+    }
+
     /// Reads frames until one matches.
     pub async fn expect(&mut self, pred: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
         loop {
@@ -240,6 +261,59 @@ impl Client {
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
     }
+}
+
+/// Logs an agent in, says hello and goes Ready.
+pub async fn ready_agent(addr: SocketAddr, user: &str) -> Client {
+    let token = login(addr, user).await;
+    let mut agent = Client::hello(addr, &token, vec![]).await;
+    agent
+        .send(&ClientMsg::SetStatus {
+            status: parley_protocol::AgentStatus::Ready,
+        })
+        .await;
+    agent
+        .expect(|m| {
+            matches!(
+                m,
+                ServerMsg::Status {
+                    status: parley_protocol::AgentStatus::Ready
+                }
+            )
+        })
+        .await;
+    agent
+}
+
+/// Waits for the next offer and returns it.
+pub async fn next_invitation(agent: &mut Client) -> parley_protocol::Invitation {
+    match agent
+        .expect(|m| matches!(m, ServerMsg::Invitation { .. }))
+        .await
+    {
+        ServerMsg::Invitation { invitation } => invitation,
+        _ => unreachable!(),
+    }
+}
+
+/// A contact's chat accepted by `agent`: returns the interaction, the contact client and its token.
+pub async fn chat_with(
+    addr: SocketAddr,
+    agent: &mut Client,
+    contact: &str,
+) -> (InteractionId, Client, String) {
+    let (ix, token) = start_chat(addr, contact, "Hello").await;
+    let contact = Client::hello(addr, &token, vec![]).await;
+    let invitation = next_invitation(agent).await;
+    agent
+        .send(&ClientMsg::Accept {
+            invitation: invitation.id,
+        })
+        .await;
+    agent
+        .expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix))
+        .await;
+    (ix, contact, token)
 }
 
 pub fn message_text(kind: &parley_protocol::EventKind) -> Option<&str> {

@@ -67,6 +67,7 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
         interaction: done_ix.clone(),
         client_id: "k1".into(),
         text: "Solved!".into(),
+        consultation: None,
     })
     .await;
     kate.send(&ClientMsg::End {
@@ -96,6 +97,7 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
             interaction: live_ix.clone(),
             client_id: "c1".into(),
             text: "before the crash".into(),
+            consultation: None,
         })
         .await;
     contact.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
@@ -159,6 +161,7 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
             interaction: live_ix.clone(),
             client_id: "c1".into(),
             text: "before the crash".into(),
+            consultation: None,
         })
         .await;
     contact
@@ -169,6 +172,7 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
             interaction: live_ix.clone(),
             client_id: "c2".into(),
             text: "after the restart".into(),
+            consultation: None,
         })
         .await;
     kate.expect_event(&live_ix, |k| message_text(k) == Some("after the restart"))

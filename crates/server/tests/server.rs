@@ -6,37 +6,6 @@ use common::*;
 use parley_protocol::{AgentStatus, ClientMsg, ErrorCode, EventKind, ServerMsg, MAX_FRAME_BYTES};
 use serde_json::json;
 
-async fn ready_agent(addr: std::net::SocketAddr, user: &str) -> Client {
-    let token = login(addr, user).await;
-    let mut agent = Client::hello(addr, &token, vec![]).await;
-    agent
-        .send(&ClientMsg::SetStatus {
-            status: AgentStatus::Ready,
-        })
-        .await;
-    agent
-        .expect(|m| {
-            matches!(
-                m,
-                ServerMsg::Status {
-                    status: AgentStatus::Ready
-                }
-            )
-        })
-        .await;
-    agent
-}
-
-async fn next_invitation(agent: &mut Client) -> parley_protocol::Invitation {
-    match agent
-        .expect(|m| matches!(m, ServerMsg::Invitation { .. }))
-        .await
-    {
-        ServerMsg::Invitation { invitation } => invitation,
-        _ => unreachable!(),
-    }
-}
-
 #[tokio::test]
 async fn one_chat_from_widget_to_agent_and_back_then_end_and_done() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -76,6 +45,7 @@ async fn one_chat_from_widget_to_agent_and_back_then_end_and_done() {
         interaction: ix.clone(),
         client_id: "k1".into(),
         text: "Which card do you use?".into(),
+        consultation: None,
     })
     .await;
     let ack = kate.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
@@ -87,6 +57,7 @@ async fn one_chat_from_widget_to_agent_and_back_then_end_and_done() {
             interaction: ix.clone(),
             client_id: "c1".into(),
             text: "Visa".into(),
+            consultation: None,
         })
         .await;
     kate.expect_event(&ix, |k| message_text(k) == Some("Visa"))
@@ -97,6 +68,7 @@ async fn one_chat_from_widget_to_agent_and_back_then_end_and_done() {
         interaction: ix.clone(),
         client_id: "k1".into(),
         text: "Which card do you use?".into(),
+        consultation: None,
     })
     .await;
     assert_eq!(
@@ -254,6 +226,7 @@ async fn a_contact_cannot_act_as_an_agent_or_on_another_chat() {
         interaction: ix_b.clone(),
         client_id: "x".into(),
         text: "spy".into(),
+        consultation: None,
     })
     .await;
     a.expect(|m| {

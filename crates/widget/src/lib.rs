@@ -159,7 +159,7 @@ fn Chat(
         move || state.with_untracked(WidgetState::hello),
         move |event| match event {
             SocketEvent::Msg(msg) => {
-                let resend = state.try_update(|s| s.apply(msg)).unwrap_or_default();
+                let resend = state.try_update(|s| s.apply(*msg)).unwrap_or_default();
                 resend.iter().for_each(send);
             }
             SocketEvent::Closed { .. } => state.update(WidgetState::disconnected),

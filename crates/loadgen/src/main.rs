@@ -1,0 +1,331 @@
+//! `parley-loadgen`: simulated agents and contacts driving a running Parley server over loopback.
+//!
+//! Agents log in, go Ready and accept every offer; contacts start chats and, once an agent has
+//! joined, send messages at a steady total rate; agents answer every contact message. Each text
+//! carries its send time, so the receiver measures latency; every message has a unique client id,
+//! so the receiver can count what was lost or delivered twice. One line is printed at the end:
+//! `bench: chats=N agents=N msgs=N secs=N rate=N/s p50_ms=N p99_ms=N lost=N dup=N rss_kb_per_conn=N`.
+
+mod http;
+mod stats;
+
+use clap::Parser;
+use futures::{SinkExt, StreamExt};
+use parley_protocol::{AgentStatus, ClientMsg, EventKind, Party, ServerMsg, PROTOCOL_VERSION};
+use stats::Stats;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Parser, Clone)]
+struct Args {
+    /// The server.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Agents `bench-1` … `bench-N`, all with the password `--password`.
+    #[arg(long, default_value_t = 50)]
+    agents: usize,
+    #[arg(long, default_value = "bench")]
+    password: String,
+    /// Concurrent chats.
+    #[arg(long, default_value_t = 5000)]
+    chats: usize,
+    /// Messages per second, contacts and agents together.
+    #[arg(long, default_value_t = 2000)]
+    rate: u64,
+    /// How long to send at that rate once every chat is connected.
+    #[arg(long, default_value_t = 20)]
+    secs: u64,
+    /// The server's process id, to read its memory use.
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn now_us() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros())
+}
+
+async fn connect(addr: SocketAddr, token: &str) -> Result<Ws, String> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let hello = ClientMsg::Hello {
+        v: PROTOCOL_VERSION,
+        token: Some(token.into()),
+        resume: vec![],
+    };
+    ws.send(Message::Text(hello.to_frame().into()))
+        .await
+        .map_err(|e| format!("hello: {e}"))?;
+    Ok(ws)
+}
+
+fn parse(frame: Message) -> Option<ServerMsg> {
+    match frame {
+        Message::Text(t) => ServerMsg::parse(t.as_str()).ok(),
+        _ => None,
+    }
+}
+
+/// The body of a measured message: `<tag> <id> t=<send time in µs>`.
+fn body(tag: &str, id: &str) -> String {
+    format!("{tag} {id} t={}", now_us())
+}
+
+/// The id and latency of a measured message, if it is one.
+fn measure(text: &str) -> Option<(String, u64)> {
+    let mut words = text.split(' ');
+    let (_tag, id, t) = (
+        words.next()?,
+        words.next()?,
+        words.next()?.strip_prefix("t=")?.parse::<u128>().ok()?,
+    );
+    Some((id.to_owned(), now_us().saturating_sub(t) as u64))
+}
+
+async fn run_agent(
+    args: Args,
+    index: usize,
+    stats: Arc<Stats>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), String> {
+    let token = http::login(args.addr, &format!("bench-{index}"), &args.password).await?;
+    let mut ws = connect(args.addr, &token).await?;
+    ws.send(Message::Text(
+        ClientMsg::SetStatus {
+            status: AgentStatus::Ready,
+        }
+        .to_frame()
+        .into(),
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut replies = 0u64;
+    while let Some(Ok(frame)) = ws.next().await {
+        let Some(msg) = parse(frame) else { continue };
+        let reply = match msg {
+            ServerMsg::Invitation { invitation } => Some(ClientMsg::Accept {
+                invitation: invitation.id,
+            }),
+            ServerMsg::Events {
+                interaction,
+                events,
+            } => {
+                let mut out = None;
+                for e in events {
+                    if let EventKind::Message {
+                        from: Party::Contact { .. },
+                        text,
+                        ..
+                    } = e.kind
+                    {
+                        if let Some((id, latency)) = measure(&text) {
+                            stats.received(&id, e.seq, &interaction, latency);
+                            if !stop.load(Ordering::Relaxed) {
+                                replies += 1;
+                                let id = format!("a{index}-{replies}");
+                                stats.sent(&id);
+                                out = Some(ClientMsg::Send {
+                                    interaction: interaction.clone(),
+                                    client_id: id.clone(),
+                                    text: body("agent", &id),
+                                    consultation: None,
+                                });
+                            }
+                        }
+                    }
+                }
+                out
+            }
+            ServerMsg::Ack { client_id, .. } => {
+                stats.acked(&client_id);
+                None
+            }
+            _ => None,
+        };
+        if let Some(reply) = reply {
+            ws.send(Message::Text(reply.to_frame().into()))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// One contact: starts a chat, waits for an agent, then sends every `every` until told to stop.
+async fn run_contact(
+    args: Args,
+    index: usize,
+    every: Duration,
+    stats: Arc<Stats>,
+    start: Arc<Semaphore>,
+    go: Arc<tokio::sync::Notify>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), String> {
+    let (ix, token) = {
+        let _permit = start.acquire().await.map_err(|e| e.to_string())?;
+        http::start_chat(args.addr, &format!("Contact {index}")).await?
+    };
+    let mut ws = connect(args.addr, &token).await?;
+    // Wait for the agent to join.
+    loop {
+        let frame = ws
+            .next()
+            .await
+            .ok_or("closed before an agent joined")?
+            .map_err(|e| e.to_string())?;
+        if let Some(ServerMsg::Events { events, .. }) = parse(frame) {
+            if events.iter().any(|e| {
+                matches!(
+                    &e.kind,
+                    EventKind::Joined {
+                        party: Party::Agent { .. }
+                    }
+                )
+            }) {
+                break;
+            }
+        }
+    }
+    stats.connected();
+    go.notified().await;
+    // Spread the contacts over the interval so the load is even.
+    tokio::time::sleep(every.mul_f64((index % 1000) as f64 / 1000.0)).await;
+    let (mut sink, mut stream) = ws.split();
+    let stats_rx = stats.clone();
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(frame)) = stream.next().await {
+            match parse(frame) {
+                Some(ServerMsg::Events {
+                    interaction,
+                    events,
+                }) => {
+                    for e in events {
+                        if let EventKind::Message {
+                            from: Party::Agent { .. },
+                            text,
+                            ..
+                        } = e.kind
+                        {
+                            if let Some((id, latency)) = measure(&text) {
+                                stats_rx.received(&id, e.seq, &interaction, latency);
+                            }
+                        }
+                    }
+                }
+                Some(ServerMsg::Ack { client_id, .. }) => stats_rx.acked(&client_id),
+                _ => {}
+            }
+        }
+    });
+    let mut tick = tokio::time::interval(every);
+    let mut k = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        tick.tick().await;
+        k += 1;
+        let id = format!("c{index}-{k}");
+        stats.sent(&id);
+        let msg = ClientMsg::Send {
+            interaction: ix.clone(),
+            client_id: id.clone(),
+            text: body("contact", &id),
+            consultation: None,
+        };
+        if sink
+            .send(Message::Text(msg.to_frame().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    // Keep reading the last replies while the run drains.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    reader.abort();
+    Ok(())
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let stats = Arc::new(Stats::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let go = Arc::new(tokio::sync::Notify::new());
+    for i in 1..=args.agents {
+        let (a, s, st) = (args.clone(), stats.clone(), stop.clone());
+        tokio::spawn(async move {
+            if let Err(e) = run_agent(a, i, s, st).await {
+                eprintln!("agent {i}: {e}");
+            }
+        });
+    }
+    // Contacts send half the messages; agents answer each one.
+    let contact_rate = (args.rate / 2).max(1) as f64;
+    let every = Duration::from_secs_f64(args.chats as f64 / contact_rate);
+    let start = Arc::new(Semaphore::new(64));
+    let ramp = Instant::now();
+    for i in 1..=args.chats {
+        let (a, s, p, g, st) = (
+            args.clone(),
+            stats.clone(),
+            start.clone(),
+            go.clone(),
+            stop.clone(),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = run_contact(a, i, every, s, p, g, st).await {
+                eprintln!("contact {i}: {e}");
+            }
+        });
+    }
+    let deadline = ramp + Duration::from_secs(120);
+    while stats.connected_count() < args.chats && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ramp_secs = ramp.elapsed().as_secs_f64();
+    eprintln!(
+        "loadgen: {} of {} chats connected in {ramp_secs:.1}s; sending for {}s",
+        stats.connected_count(),
+        args.chats,
+        args.secs
+    );
+    let rss = args.server_pid.and_then(rss_kb);
+    stats.reset_clock();
+    go.notify_waiters();
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(args.secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let secs = t0.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss = args.server_pid.and_then(rss_kb).or(rss).unwrap_or(0);
+    let report = stats.report();
+    let conns = (args.agents + stats.connected_count()).max(1) as u64;
+    println!(
+        "bench: chats={} agents={} msgs={} secs={secs:.0} rate={:.0}/s p50_ms={:.1} p99_ms={:.1} lost={} dup={} rss_kb_per_conn={}",
+        stats.connected_count(),
+        args.agents,
+        report.received,
+        report.received as f64 / secs,
+        report.p50_ms,
+        report.p99_ms,
+        report.lost,
+        report.dup,
+        rss / conns,
+    );
+}

@@ -1,0 +1,524 @@
+//! What happens inside an interaction: messages (main chat and consultations), typing, read
+//! receipts, End, Mark Done, Delete From Conference, case data, and the contact's connection.
+
+use super::{error, Actor, Effect, Engine};
+use parley_protocol::{
+    AgentId, Audience, EndReason, ErrorCode, EventKind, InteractionId, InteractionState,
+    LeaveReason, Millis, Party, Seq, ServerMsg, MAX_MESSAGE_CHARS,
+};
+
+/// The longest case data value and typing preview, in characters.
+const MAX_VALUE_CHARS: usize = 1000;
+const MAX_PREVIEW_CHARS: usize = 200;
+
+/// The longest client message id, in bytes.
+const MAX_CLIENT_ID: usize = 64;
+
+impl Engine {
+    /// Who `actor` is in the main chat: a connected agent party or the present contact.
+    fn party_of(&self, actor: &Actor, interaction: &InteractionId) -> Result<Party, Vec<Effect>> {
+        let Some(ix) = self.interactions.get(interaction) else {
+            return Err(error(ErrorCode::NotFound, "no such interaction"));
+        };
+        match actor {
+            Actor::Agent(agent) if ix.agents.contains(agent) => Ok(self.agent_party(agent)),
+            Actor::Contact(id) if id == interaction && ix.contact_present => Ok(ix.contact_party()),
+            _ => Err(error(
+                ErrorCode::Forbidden,
+                "you are not connected to this interaction",
+            )),
+        }
+    }
+
+    /// The two agents of an active consultation, if `agent` is one of them.
+    fn consultation_pair(
+        &self,
+        agent: &Actor,
+        interaction: &InteractionId,
+        consultation: &str,
+    ) -> Result<Vec<AgentId>, Vec<Effect>> {
+        let Some(ix) = self.interactions.get(interaction) else {
+            return Err(error(ErrorCode::NotFound, "no such interaction"));
+        };
+        let Some(c) = ix.consultations.iter().find(|c| c.id == consultation) else {
+            return Err(error(ErrorCode::NotFound, "no such consultation"));
+        };
+        match agent {
+            Actor::Agent(a) if a == &c.initiator || a == &c.target => {}
+            _ => {
+                return Err(error(
+                    ErrorCode::Forbidden,
+                    "you are not in this consultation",
+                ))
+            }
+        }
+        if !c.active {
+            return Err(error(ErrorCode::Invalid, "the consultation has ended"));
+        }
+        Ok(vec![c.initiator.clone(), c.target.clone()])
+    }
+
+    pub(super) fn send(
+        &mut self,
+        from: Actor,
+        interaction: InteractionId,
+        client_id: String,
+        text: String,
+        consultation: Option<String>,
+        now: Millis,
+    ) -> Vec<Effect> {
+        let text = text.trim();
+        if text.is_empty() {
+            return error(ErrorCode::Invalid, "empty message");
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return error(ErrorCode::Invalid, "message is too long");
+        }
+        if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
+            return error(ErrorCode::Invalid, "client_id must be 1 to 64 bytes");
+        }
+        let (party, audience) = match &consultation {
+            None => match self.party_of(&from, &interaction) {
+                Ok(p) => (p, Audience::Everyone),
+                Err(e) => return e,
+            },
+            Some(c) => match self.consultation_pair(&from, &interaction, c) {
+                Ok(pair) => match &from {
+                    Actor::Agent(a) => (self.agent_party(a), Audience::Private { agents: pair }),
+                    Actor::Contact(_) => {
+                        return error(ErrorCode::Forbidden, "you are not in this consultation")
+                    }
+                },
+                Err(e) => return e,
+            },
+        };
+        let Some(ix) = self.interactions.get_mut(&interaction) else {
+            return Vec::new();
+        };
+        let ack = |seq| {
+            Effect::Reply(ServerMsg::Ack {
+                interaction: interaction.clone(),
+                client_id: client_id.clone(),
+                seq,
+            })
+        };
+        if let Some(&seq) = ix.client_ids.get(&client_id) {
+            return vec![ack(seq)];
+        }
+        if ix.state == InteractionState::Ended {
+            return error(ErrorCode::Invalid, "the chat has ended");
+        }
+        let mut out = Vec::new();
+        let was = ix.pending;
+        let kind = EventKind::Message {
+            from: party,
+            text: text.to_owned(),
+            client_id: Some(client_id.clone()),
+            consultation,
+        };
+        let seq = ix.push(&mut out, now, audience, kind);
+        if ix.pending != was {
+            let msg = ServerMsg::Pending {
+                interaction: interaction.clone(),
+                level: ix.pending,
+            };
+            out.extend(ix.agents.iter().map(|a| Effect::Send {
+                to: Actor::Agent(a.clone()),
+                msg: msg.clone(),
+            }));
+        }
+        out.push(ack(seq));
+        out
+    }
+
+    pub(super) fn typing(
+        &mut self,
+        from: Actor,
+        interaction: InteractionId,
+        typing: bool,
+        preview: Option<String>,
+        consultation: Option<String>,
+    ) -> Vec<Effect> {
+        let (party, to) = match &consultation {
+            Some(c) => match self.consultation_pair(&from, &interaction, c) {
+                Ok(pair) => {
+                    let Actor::Agent(me) = &from else {
+                        return Vec::new();
+                    };
+                    let others = pair
+                        .into_iter()
+                        .filter(|a| a != me)
+                        .map(Actor::Agent)
+                        .collect();
+                    (self.agent_party(me), others)
+                }
+                Err(e) => return e,
+            },
+            None => match self.party_of(&from, &interaction) {
+                Ok(p) => {
+                    let Some(ix) = self.interactions.get(&interaction) else {
+                        return Vec::new();
+                    };
+                    let mut to: Vec<Actor> = ix
+                        .agent_recipients(&Audience::Agents)
+                        .into_iter()
+                        .map(Actor::Agent)
+                        .filter(|a| a != &from)
+                        .collect();
+                    if matches!(from, Actor::Agent(_)) {
+                        to.push(Actor::Contact(interaction.clone()));
+                    }
+                    (p, to)
+                }
+                Err(e) => return e,
+            },
+        };
+        // Only agents ever see what the contact is typing, and only where configured.
+        let preview = match (&from, typing, self.timers.typing_preview) {
+            (Actor::Contact(_), true, true) => {
+                preview.map(|p| p.chars().take(MAX_PREVIEW_CHARS).collect::<String>())
+            }
+            _ => None,
+        };
+        to.into_iter()
+            .map(|to| {
+                let preview = if matches!(to, Actor::Agent(_)) {
+                    preview.clone()
+                } else {
+                    None
+                };
+                let msg = ServerMsg::Typing {
+                    interaction: interaction.clone(),
+                    party: party.clone(),
+                    typing,
+                    preview,
+                    consultation: consultation.clone(),
+                };
+                Effect::Send { to, msg }
+            })
+            .collect()
+    }
+
+    pub(super) fn read(
+        &mut self,
+        interaction: InteractionId,
+        up_to: Seq,
+        now: Millis,
+    ) -> Vec<Effect> {
+        let Some(ix) = self.interactions.get_mut(&interaction) else {
+            return error(ErrorCode::NotFound, "no such interaction");
+        };
+        if up_to >= ix.next_seq {
+            return error(ErrorCode::Invalid, "cannot read ahead of the transcript");
+        }
+        let mut out = Vec::new();
+        if up_to > ix.last_read && ix.contact_present {
+            ix.push(&mut out, now, Audience::Agents, EventKind::Read { up_to });
+        }
+        out
+    }
+
+    pub(super) fn contact_link(
+        &mut self,
+        interaction: &InteractionId,
+        online: bool,
+        now: Millis,
+    ) -> Vec<Effect> {
+        if let Some(ix) = self.interactions.get_mut(interaction) {
+            ix.contact_online = online;
+            ix.contact_gone_since = if online { None } else { Some(now) };
+        }
+        Vec::new()
+    }
+
+    pub(super) fn end(
+        &mut self,
+        by: Actor,
+        interaction: InteractionId,
+        now: Millis,
+    ) -> Vec<Effect> {
+        if let Actor::Agent(agent) = &by {
+            let consultant = self
+                .interactions
+                .get(&interaction)
+                .is_some_and(|ix| !ix.agents.contains(agent) && ix.consulting(agent).is_some());
+            if consultant {
+                return error(
+                    ErrorCode::Invalid,
+                    "you are consulting on this chat: end the consultation instead",
+                );
+            }
+        }
+        let party = match self.party_of(&by, &interaction) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        if self
+            .interactions
+            .get(&interaction)
+            .is_some_and(|ix| ix.state == InteractionState::Ended)
+        {
+            return error(ErrorCode::Invalid, "the chat has already ended");
+        }
+        let mut out = Vec::new();
+        match by {
+            Actor::Agent(agent) => {
+                self.end_consultations_of(&interaction, &agent, None, Some(&agent), now, &mut out);
+                let others = self
+                    .interactions
+                    .get(&interaction)
+                    .is_some_and(|ix| ix.agents.len() > 1);
+                if others {
+                    // In a conference, End leaves: the chat goes on with the others.
+                    self.leave(
+                        &interaction,
+                        &agent,
+                        party,
+                        LeaveReason::Ended,
+                        now,
+                        &mut out,
+                    );
+                } else {
+                    self.end_for_everyone(&interaction, EndReason::AgentEnded, now, &mut out);
+                }
+            }
+            Actor::Contact(_) => {
+                if let Some(ix) = self.interactions.get_mut(&interaction) {
+                    ix.push(
+                        &mut out,
+                        now,
+                        Audience::Everyone,
+                        EventKind::Left {
+                            party,
+                            reason: None,
+                        },
+                    );
+                }
+                self.end_for_everyone(&interaction, EndReason::ContactEnded, now, &mut out);
+            }
+        }
+        out
+    }
+
+    /// An agent leaves a chat that goes on; ownership passes on when the owner leaves.
+    fn leave(
+        &mut self,
+        interaction: &InteractionId,
+        agent: &AgentId,
+        party: Party,
+        reason: LeaveReason,
+        now: Millis,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(ix) = self.interactions.get_mut(interaction) else {
+            return;
+        };
+        let was_owner = ix.owner() == Some(agent);
+        ix.push(
+            out,
+            now,
+            Audience::Everyone,
+            EventKind::Left {
+                party,
+                reason: Some(reason),
+            },
+        );
+        let new_owner = ix.owner().cloned();
+        if let (true, Some(owner)) = (was_owner, new_owner) {
+            let owner = self.agent_party(&owner);
+            if let Some(ix) = self.interactions.get_mut(interaction) {
+                ix.push(
+                    out,
+                    now,
+                    Audience::Agents,
+                    EventKind::OwnerChanged { owner },
+                );
+            }
+        }
+    }
+
+    /// Ends the chat: consultations first, then the end, then offers for it are withdrawn.
+    pub(super) fn end_for_everyone(
+        &mut self,
+        interaction: &InteractionId,
+        reason: EndReason,
+        now: Millis,
+        out: &mut Vec<Effect>,
+    ) {
+        if let Some(ix) = self.interactions.get_mut(interaction) {
+            ix.end_all(out, now, reason);
+        }
+        self.withdraw_offers(interaction, out);
+        self.close_if_finished(interaction, out);
+    }
+
+    pub(super) fn done(
+        &mut self,
+        agent: AgentId,
+        interaction: InteractionId,
+        disposition: Option<String>,
+        note: Option<String>,
+        now: Millis,
+    ) -> Vec<Effect> {
+        let Some(ix) = self.interactions.get(&interaction) else {
+            return error(ErrorCode::NotFound, "no such interaction");
+        };
+        if !ix.pending_done.contains(&agent) {
+            return error(
+                ErrorCode::Forbidden,
+                "you are not a party of this interaction",
+            );
+        }
+        if !ix.part_over(&agent) {
+            return error(ErrorCode::Invalid, "end the chat before marking it done");
+        }
+        if disposition
+            .as_ref()
+            .is_some_and(|d| !self.settings.dispositions.contains(d))
+        {
+            return error(ErrorCode::Invalid, "unknown disposition code");
+        }
+        if self.settings.disposition_required
+            && disposition.is_none()
+            && ix.ever_party.contains(&agent)
+        {
+            return error(ErrorCode::Invalid, "choose a disposition code first");
+        }
+        let note = note
+            .map(|n| n.trim().chars().take(MAX_MESSAGE_CHARS).collect::<String>())
+            .filter(|n| !n.is_empty());
+        let mut out = Vec::new();
+        self.finish(&interaction, &agent, disposition, note, now, &mut out);
+        out
+    }
+
+    /// Records an agent's Done and closes its view; the interaction closes when nobody is left.
+    pub(super) fn finish(
+        &mut self,
+        interaction: &InteractionId,
+        agent: &AgentId,
+        disposition: Option<String>,
+        note: Option<String>,
+        now: Millis,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(ix) = self.interactions.get_mut(interaction) else {
+            return;
+        };
+        let kind = EventKind::Done {
+            agent: agent.clone(),
+            disposition,
+            note,
+        };
+        ix.push(
+            out,
+            now,
+            Audience::Private {
+                agents: vec![agent.clone()],
+            },
+            kind,
+        );
+        let state = self.agent_mut(agent);
+        state.chats.remove(interaction);
+        state.idle_since = now;
+        out.push(Effect::Send {
+            to: Actor::Agent(agent.clone()),
+            msg: ServerMsg::Closed {
+                interaction: interaction.clone(),
+            },
+        });
+        self.close_if_finished(interaction, out);
+    }
+
+    pub(super) fn end_consultation(
+        &mut self,
+        agent: AgentId,
+        interaction: InteractionId,
+        consultation: String,
+        now: Millis,
+    ) -> Vec<Effect> {
+        if let Err(e) =
+            self.consultation_pair(&Actor::Agent(agent.clone()), &interaction, &consultation)
+        {
+            return e;
+        }
+        let party = self.agent_party(&agent);
+        let mut out = Vec::new();
+        if let Some(ix) = self.interactions.get_mut(&interaction) {
+            ix.end_consultation(&mut out, now, &consultation, Some(party));
+        }
+        out
+    }
+
+    pub(super) fn remove(
+        &mut self,
+        agent: AgentId,
+        interaction: InteractionId,
+        target: AgentId,
+        now: Millis,
+    ) -> Vec<Effect> {
+        if let Err(e) = self.party_of(&Actor::Agent(agent.clone()), &interaction) {
+            return e;
+        }
+        if target == agent {
+            return error(ErrorCode::Invalid, "use End to leave the chat yourself");
+        }
+        let party = match self.party_of(&Actor::Agent(target.clone()), &interaction) {
+            Ok(p) => p,
+            Err(_) => return error(ErrorCode::NotFound, "this agent is not in the conference"),
+        };
+        if self
+            .interactions
+            .get(&interaction)
+            .is_some_and(|ix| ix.state == InteractionState::Ended)
+        {
+            return error(ErrorCode::Invalid, "the chat has ended");
+        }
+        let mut out = Vec::new();
+        self.end_consultations_of(&interaction, &target, None, Some(&agent), now, &mut out);
+        self.leave(
+            &interaction,
+            &target,
+            party,
+            LeaveReason::Removed,
+            now,
+            &mut out,
+        );
+        out
+    }
+
+    pub(super) fn set_case_data(
+        &mut self,
+        agent: AgentId,
+        interaction: InteractionId,
+        key: String,
+        value: Option<String>,
+        now: Millis,
+    ) -> Vec<Effect> {
+        if let Err(e) = self.party_of(&Actor::Agent(agent), &interaction) {
+            return e;
+        }
+        if !self.settings.editable_case_data.contains(&key) {
+            return error(ErrorCode::Forbidden, "this case data key is not editable");
+        }
+        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > MAX_VALUE_CHARS)
+        {
+            return error(ErrorCode::Invalid, "the value is too long");
+        }
+        let mut out = Vec::new();
+        if let Some(ix) = self.interactions.get_mut(&interaction) {
+            if ix.case_data.get(&key) != value.as_ref() {
+                ix.push(
+                    &mut out,
+                    now,
+                    Audience::Agents,
+                    EventKind::CaseData { key, value },
+                );
+            }
+        }
+        out
+    }
+}

@@ -298,6 +298,10 @@ async fn socket(
     };
     upgrade
         .max_message_size(1024 * 1024)
+        // Chat frames are small: tungstenite's 128 KiB default buffers would dominate memory at
+        // thousands of connections.
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
         .on_upgrade(move |ws| async move {
             let (writer, reader) = ws.split();
             gateway::serve(writer, reader, hub, token, limits).await;

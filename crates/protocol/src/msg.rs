@@ -18,6 +18,7 @@
 //! {"type":"end_consultation","interaction":"ix-1","consultation":"ix-1/c1"}
 //! {"type":"remove","interaction":"ix-1","agent":"john"}
 //! {"type":"set_case_data","interaction":"ix-1","key":"Order number","value":"A-1234"}
+//! {"type":"rejoin","interaction":"ix-1"}
 //! {"type":"history","scope":{"of":"contact","interaction":"ix-1"}}
 //! ```
 //!
@@ -151,6 +152,8 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<String>,
     },
+    /// Agent only, with asynchronous chat: rejoin a chat this agent left and has not marked done.
+    Rejoin { interaction: InteractionId },
     /// Agent only: read My History or a contact's history.
     History { scope: HistoryScope },
 }
@@ -313,6 +316,7 @@ const CLIENT_TYPES: &[&str] = &[
     "end_consultation",
     "remove",
     "set_case_data",
+    "rejoin",
     "history",
 ];
 

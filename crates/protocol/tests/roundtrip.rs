@@ -96,6 +96,7 @@ fn every_client_message_round_trips() {
         ClientMsg::History {
             scope: HistoryScope::Mine,
         },
+        ClientMsg::Rejoin { interaction: ix() },
     ];
     for m in msgs {
         let frame = m.to_frame();
@@ -362,7 +363,7 @@ fn documented_examples_parse() {
     for frame in &server {
         ServerMsg::parse(frame).unwrap_or_else(|e| panic!("{frame}: {e}"));
     }
-    assert_eq!((client.len(), server.len()), (16, 16));
+    assert_eq!((client.len(), server.len()), (17, 16));
 }
 
 #[test]

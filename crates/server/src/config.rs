@@ -123,6 +123,9 @@ pub struct ChatConfig {
     pub typing_preview: bool,
     /// Case data keys agents may edit.
     pub editable_case_data: Vec<String>,
+    /// Asynchronous chat: the chat stays open after the last agent leaves, and that agent can
+    /// rejoin until it marks the chat done.
+    pub async_chat: bool,
 }
 
 impl Default for ChatConfig {
@@ -136,6 +139,7 @@ impl Default for ChatConfig {
             auto_close_secs: 0,
             typing_preview: true,
             editable_case_data: Vec::new(),
+            async_chat: false,
         }
     }
 }

@@ -119,6 +119,11 @@ pub enum Command {
         interaction: InteractionId,
         target: AgentId,
     },
+    /// Asynchronous chat: rejoin a chat this agent left but has not marked done.
+    Rejoin {
+        agent: AgentId,
+        interaction: InteractionId,
+    },
     SetCaseData {
         agent: AgentId,
         interaction: InteractionId,
@@ -176,6 +181,7 @@ struct Timers {
     contact_grace: Millis,
     auto_close: Millis,
     typing_preview: bool,
+    async_chat: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -302,6 +308,7 @@ impl Engine {
                 contact_grace: secs(chat.contact_grace_secs),
                 auto_close: secs(chat.auto_close_secs),
                 typing_preview: chat.typing_preview,
+                async_chat: chat.async_chat,
             },
             settings,
             agents: HashMap::new(),
@@ -472,6 +479,7 @@ impl Engine {
                 key,
                 value,
             } => self.set_case_data(agent, interaction, key, value, now),
+            Command::Rejoin { agent, interaction } => self.rejoin(agent, interaction, now),
             Command::Tick => self.tick(now),
         };
         self.route(now, &mut out);

@@ -489,6 +489,9 @@ impl<S: Store> Hub<S> {
                 key,
                 value,
             },
+            (ClientMsg::Rejoin { interaction }, Some(agent)) => {
+                Command::Rejoin { agent, interaction }
+            }
             (ClientMsg::Read { .. }, Some(_)) => {
                 return self.reply(
                     conn,

@@ -264,12 +264,15 @@ impl Engine {
         match by {
             Actor::Agent(agent) => {
                 self.end_consultations_of(&interaction, &agent, None, Some(&agent), now, &mut out);
-                let others = self
+                let (others, contact_here) = self
                     .interactions
                     .get(&interaction)
-                    .is_some_and(|ix| ix.agents.len() > 1);
-                if others {
-                    // In a conference, End leaves: the chat goes on with the others.
+                    .map_or((false, false), |ix| {
+                        (ix.agents.len() > 1, ix.contact_present)
+                    });
+                // In a conference, End leaves: the chat goes on with the others. With asynchronous
+                // chat the last agent leaves too: the chat stays open until that agent marks it done.
+                if others || (self.timers.async_chat && contact_here) {
                     self.leave(
                         &interaction,
                         &agent,
@@ -427,7 +430,44 @@ impl Engine {
                 interaction: interaction.clone(),
             },
         });
+        // An open chat that no agent is connected to or owes a Done any more is over.
+        let orphaned = self.interactions.get(interaction).is_some_and(|ix| {
+            ix.state != InteractionState::Ended
+                && ix.state != InteractionState::Queued
+                && ix.agents.is_empty()
+                && ix.pending_done.is_empty()
+        });
+        if orphaned {
+            self.end_for_everyone(interaction, EndReason::AgentEnded, now, out);
+        }
         self.close_if_finished(interaction, out);
+    }
+
+    /// Asynchronous chat: an agent who left rejoins before marking the chat done.
+    pub(super) fn rejoin(
+        &mut self,
+        agent: AgentId,
+        interaction: InteractionId,
+        now: Millis,
+    ) -> Vec<Effect> {
+        let Some(ix) = self.interactions.get(&interaction) else {
+            return error(ErrorCode::NotFound, "no such interaction");
+        };
+        if !ix.pending_done.contains(&agent) || !ix.ever_party.contains(&agent) {
+            return error(
+                ErrorCode::Forbidden,
+                "you are not a party of this interaction",
+            );
+        }
+        if ix.agents.contains(&agent) {
+            return error(ErrorCode::Invalid, "you are already in this chat");
+        }
+        if ix.state == InteractionState::Ended {
+            return error(ErrorCode::Invalid, "the chat has ended");
+        }
+        let mut out = Vec::new();
+        self.join(&interaction, &agent, now, &mut out);
+        out
     }
 
     pub(super) fn end_consultation(

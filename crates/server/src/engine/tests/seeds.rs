@@ -833,3 +833,69 @@ fn restore_keeps_a_live_consultation() {
         Role::Consultant
     );
 }
+
+#[test]
+fn with_asynchronous_chat_the_chat_stays_open_after_the_last_agent_leaves_until_done() {
+    let mut config = config(false);
+    config.chat.async_chat = true;
+    let mut w = World::new(config);
+    let out = w.run(Command::End {
+        by: kate(),
+        interaction: ix("ix-1"),
+    });
+    let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
+    assert!(
+        matches!(&kinds[..], [EventKind::Left { party, reason: Some(LeaveReason::Ended) }] if party.name() == "Kate"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        w.e.interactions[&ix("ix-1")].state,
+        InteractionState::Active
+    );
+    // The contact can still write; the agent rejoins and sees it.
+    w.say(mark(), "I am back");
+    let out = w.run(Command::Rejoin {
+        agent: agent("kate"),
+        interaction: ix("ix-1"),
+    });
+    assert!(
+        opened(&out, "kate").is_some(),
+        "rejoining sends the transcript again"
+    );
+    assert!(w
+        .seen_by(&mark())
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Joined { party } if party.name() == "Kate")));
+    assert_eq!(
+        error_code(&w.run(Command::Rejoin {
+            agent: agent("kate"),
+            interaction: ix("ix-1")
+        })),
+        Some(ErrorCode::Invalid)
+    );
+    assert_eq!(
+        error_code(&w.run(Command::Rejoin {
+            agent: agent("john"),
+            interaction: ix("ix-1")
+        })),
+        Some(ErrorCode::Forbidden)
+    );
+    // Leaving again and marking done ends and closes the chat.
+    w.run(Command::End {
+        by: kate(),
+        interaction: ix("ix-1"),
+    });
+    let out = w.run(Command::Done {
+        agent: agent("kate"),
+        interaction: ix("ix-1"),
+        disposition: None,
+        note: None,
+    });
+    assert!(
+        appended(&out)
+            .iter()
+            .any(|(e, to)| matches!(e.kind, EventKind::Ended { .. }) && to.contains(&mark())),
+        "the contact is told the chat ended"
+    );
+    assert!(out.iter().any(|e| matches!(e, Effect::Save(r) if r.closed)));
+}

@@ -2,12 +2,21 @@
 //!
 //! Every rule of what the agent sees lives here, with native tests; the views only read this
 //! state and call the methods that produce frames to send.
+//!
+//! - [`chat`]: one chat and the rules that concern only it (unread, flashing, typing, read marks).
+//! - this module: the whole desktop — link, status, offers, chats, drafts, the composer's
+//!   helpers (standard responses, pushed URLs), zoom and alert preferences.
+
+mod chat;
+
+pub use chat::{Chat, Flash, Typing};
 
 pub use parley_client::lines::Line;
 use parley_client::Outbox;
 use parley_protocol::{
-    AgentId, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind, Identity, InteractionId,
-    InteractionSummary, Invitation, InvitationId, Party, Resume, ServerMsg, Transcript,
+    AgentId, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind, HistoryScope, Identity,
+    InteractionId, Invitation, InvitationId, Party, RequestKind, Resume, ServerMsg,
+    StandardResponse,
 };
 
 /// The state of the link to the server, for the connection indicator.
@@ -40,26 +49,6 @@ pub struct Me {
     pub nickname: String,
 }
 
-/// One chat on the desktop.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Chat {
-    pub summary: InteractionSummary,
-    pub transcript: Transcript,
-    /// The disposition code chosen for Mark Done.
-    pub disposition: Option<String>,
-    /// This agent left the chat (End in a conference, or deleted from it): its part is over.
-    pub left: bool,
-    /// The last refusal from the server for this chat, shown above the transcript.
-    pub error: Option<String>,
-}
-
-impl Chat {
-    /// Whether this agent's part is over: Mark Done is offered, the composer is closed.
-    pub fn ended(&self) -> bool {
-        self.left || self.transcript.is_ended()
-    }
-}
-
 /// Everything the desktop shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesktopState {
@@ -78,7 +67,44 @@ pub struct DesktopState {
     pub notice: Option<String>,
     /// The session was refused: the app must show the login again.
     pub logged_out: bool,
+    /// Whether the desktop's window has the focus (a chat is only "looked at" then).
+    pub focused: bool,
+    /// Transcript text size, in percent.
+    pub zoom: u16,
+    pub alerts: Alerts,
+    /// Addresses pushed to contacts, most recent first, for the Push URL suggestions.
+    pub pushed_urls: Vec<String>,
+    /// Errors kept for the agent to read later (rejected transfers).
+    pub my_messages: Vec<String>,
 }
+
+/// How the desktop calls for attention when its window is not focused; each can be switched off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Alerts {
+    pub notifications: bool,
+    pub sound: bool,
+    /// The accessibility option: a rising tone as a pending response approaches red.
+    pub tone: bool,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Self {
+            notifications: true,
+            sound: true,
+            tone: false,
+        }
+    }
+}
+
+/// The text pushed to the contact with an address.
+pub const PUSH_URL_TEXT: &str = "Please navigate to the link:";
+
+/// Zoom bounds and step, in percent.
+const ZOOM: (u16, u16, u16) = (70, 200, 10);
+
+/// How many pushed addresses are remembered.
+const URL_HISTORY: usize = 20;
 
 impl DesktopState {
     /// A fresh state; `client_prefix` makes this page's message ids unique.
@@ -94,7 +120,17 @@ impl DesktopState {
             outbox: Outbox::new(client_prefix),
             notice: None,
             logged_out: false,
+            focused: true,
+            zoom: 100,
+            alerts: Alerts::default(),
+            pushed_urls: Vec::new(),
+            my_messages: Vec::new(),
         }
+    }
+
+    /// Whether the agent is looking at this chat now.
+    fn looking_at(&self, id: &InteractionId) -> bool {
+        self.focused && self.selected.as_ref() == Some(id)
     }
 
     /// The chat with this id.
@@ -147,13 +183,7 @@ impl DesktopState {
                     if self.selected.is_none() {
                         self.selected = Some(interaction.id.clone());
                     }
-                    self.chats.push(Chat {
-                        summary: interaction,
-                        transcript: Transcript::default(),
-                        disposition: None,
-                        left: false,
-                        error: None,
-                    });
+                    self.chats.push(Chat::new(interaction));
                 }
             },
             ServerMsg::Events {
@@ -161,12 +191,30 @@ impl DesktopState {
                 events,
             } => {
                 let me = self.me.as_ref().map(|m| m.id.clone());
+                let looking = self.looking_at(&interaction);
+                let last = self
+                    .chat(&interaction)
+                    .map_or(0, |c| c.transcript.last_seq());
+                // A rejected transfer is an error at the top of the window and in My Messages.
+                for e in events.iter().filter(|e| e.seq > last) {
+                    if let EventKind::Declined {
+                        request: RequestKind::Transfer,
+                        ..
+                    } = &e.kind
+                    {
+                        if let Some(text) =
+                            parley_client::lines::line(e, |_| false).map(|l| l.text().to_owned())
+                        {
+                            self.my_messages.push(text.clone());
+                            if let Some(chat) = self.chat_mut(&interaction) {
+                                chat.error = Some(text);
+                            }
+                        }
+                    }
+                }
                 let ended = match self.chat_mut(&interaction) {
                     Some(chat) => {
-                        chat.left |= events.iter().any(|e| {
-                            matches!(&e.kind, EventKind::Left { party: Party::Agent { id, .. }, .. } if Some(id) == me.as_ref())
-                        });
-                        chat.transcript.merge(events);
+                        chat.absorb(events, me.as_ref(), looking);
                         chat.ended()
                     }
                     None => false,
@@ -184,12 +232,32 @@ impl DesktopState {
                 }
             }
             ServerMsg::Pending { interaction, level } => {
+                let looking = self.looking_at(&interaction);
                 if let Some(chat) = self.chat_mut(&interaction) {
-                    chat.summary.pending = level;
+                    chat.set_pending(level, looking);
                 }
             }
-            // Not shown by the desktop yet (Team Communicator, typing notice, history views); the
-            // queue position is for contacts only.
+            ServerMsg::Typing {
+                interaction,
+                party: Party::Contact { .. },
+                typing,
+                preview,
+                consultation: None,
+            } => {
+                if let Some(chat) = self.chat_mut(&interaction) {
+                    chat.typing = typing.then_some(Typing { preview });
+                }
+            }
+            ServerMsg::History {
+                scope: HistoryScope::Contact { interaction },
+                entries,
+            } => {
+                if let Some(chat) = self.chat_mut(&interaction) {
+                    chat.history = Some(entries);
+                }
+            }
+            // Not shown by the desktop yet (Team Communicator, consultation typing, My History);
+            // the queue position is for contacts only.
             ServerMsg::Presence { .. }
             | ServerMsg::Typing { .. }
             | ServerMsg::History { .. }
@@ -264,10 +332,11 @@ impl DesktopState {
             chat.error = Some("Choose a disposition code before marking this chat done.".into());
             return None;
         }
+        let note = chat.note.trim();
         Some(ClientMsg::Done {
             interaction: interaction.clone(),
             disposition: chat.disposition.clone(),
-            note: None,
+            note: (!note.is_empty()).then(|| note.to_owned()),
         })
     }
 
@@ -297,9 +366,155 @@ impl DesktopState {
 
     /// The agent picked a chat in the interaction bar.
     pub fn select(&mut self, interaction: &InteractionId) {
-        if self.chat(interaction).is_some() {
+        if let Some(chat) = self.chat_mut(interaction) {
+            chat.seen();
             self.selected = Some(interaction.clone());
         }
+    }
+
+    /// The desktop's window gained or lost the focus.
+    pub fn set_focused(&mut self, focused: bool) {
+        self.focused = focused;
+        if let Some(id) = self.selected.clone().filter(|_| focused) {
+            self.select(&id);
+        }
+    }
+
+    /// The pointer rests on a chat's tab: the preview shows and the flashing stops.
+    pub fn hover(&mut self, interaction: &InteractionId) {
+        if let Some(chat) = self.chat_mut(interaction) {
+            chat.flash = None;
+        }
+    }
+
+    /// Whether anything calls for the agent's attention (for the page title and notifications).
+    pub fn needs_attention(&self) -> bool {
+        !self.invitations.is_empty() || self.chats.iter().any(|c| c.flash.is_some())
+    }
+
+    /// The composer's text changed. A word `#keyword` followed by a space becomes that
+    /// standard response.
+    pub fn set_draft(&mut self, interaction: &InteractionId, text: &str) {
+        let expanded = self.expand_keyword(text);
+        if let Some(chat) = self.chat_mut(interaction) {
+            chat.draft = expanded.unwrap_or_else(|| text.to_owned());
+        }
+    }
+
+    fn expand_keyword(&self, text: &str) -> Option<String> {
+        let body = text.strip_suffix(' ')?;
+        let start = body.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let keyword = body[start..].strip_prefix('#')?;
+        let response = self
+            .settings
+            .responses
+            .iter()
+            .find(|r| r.keyword.as_deref() == Some(keyword))?;
+        Some(format!("{}{} ", &body[..start], response.text))
+    }
+
+    /// Sends the chat's draft; the draft is emptied when something was sent.
+    pub fn send_draft(&mut self, interaction: &InteractionId) -> Option<ClientMsg> {
+        let draft = self.chat(interaction)?.draft.clone();
+        let msg = self.send(interaction, &draft)?;
+        if let Some(chat) = self.chat_mut(interaction) {
+            chat.draft.clear();
+        }
+        Some(msg)
+    }
+
+    /// Standard responses whose name, category or keyword contains the query, by category.
+    pub fn find_responses(&self, query: &str) -> Vec<&StandardResponse> {
+        let q = query.trim().to_lowercase();
+        let mut found: Vec<&StandardResponse> = self
+            .settings
+            .responses
+            .iter()
+            .filter(|r| {
+                q.is_empty()
+                    || r.name.to_lowercase().contains(&q)
+                    || r.category.to_lowercase().contains(&q)
+                    || r.keyword
+                        .as_ref()
+                        .is_some_and(|k| k.to_lowercase().contains(&q))
+            })
+            .collect();
+        found.sort_by(|a, b| (&a.category, &a.name).cmp(&(&b.category, &b.name)));
+        found
+    }
+
+    /// Adds text (an emoji, a standard response) at the end of the chat's draft.
+    pub fn insert(&mut self, interaction: &InteractionId, text: &str) {
+        if let Some(chat) = self.chat_mut(interaction) {
+            if !chat.draft.is_empty()
+                && !chat.draft.ends_with(char::is_whitespace)
+                && text.chars().count() > 2
+            {
+                chat.draft.push(' ');
+            }
+            chat.draft.push_str(text);
+        }
+    }
+
+    /// Pushes an address to the contact: "Please navigate to the link: <url>".
+    pub fn push_url(
+        &mut self,
+        interaction: &InteractionId,
+        url: &str,
+    ) -> Result<ClientMsg, String> {
+        let url = url.trim();
+        if !parley_client::links::is_web_address(url) {
+            return Err("Enter a web address starting with http:// or https://".into());
+        }
+        let msg = self
+            .send(interaction, &format!("{PUSH_URL_TEXT} {url}"))
+            .ok_or("This chat is over.")?;
+        self.pushed_urls.retain(|u| u != url);
+        self.pushed_urls.insert(0, url.to_owned());
+        self.pushed_urls.truncate(URL_HISTORY);
+        Ok(msg)
+    }
+
+    /// Earlier pushed addresses that start with (or contain) what is typed.
+    pub fn url_suggestions(&self, typed: &str) -> Vec<&str> {
+        let typed = typed.trim().to_lowercase();
+        self.pushed_urls
+            .iter()
+            .filter(|u| u.to_lowercase().contains(&typed))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The agent typed a note for Mark Done.
+    pub fn set_note(&mut self, interaction: &InteractionId, note: &str) {
+        if let Some(chat) = self.chat_mut(interaction) {
+            chat.note = note.to_owned();
+        }
+    }
+
+    /// Changes a case data value, if the key is editable.
+    pub fn edit_case_data(
+        &self,
+        interaction: &InteractionId,
+        key: &str,
+        value: &str,
+    ) -> Option<ClientMsg> {
+        self.settings
+            .editable_case_data
+            .iter()
+            .any(|k| k == key)
+            .then(|| ClientMsg::SetCaseData {
+                interaction: interaction.clone(),
+                key: key.to_owned(),
+                value: Some(value.trim().to_owned()).filter(|v| !v.is_empty()),
+            })
+    }
+
+    /// Text size of the transcript, one step up or down.
+    pub fn zoom_by(&mut self, steps: i16) {
+        let (min, max, step) = ZOOM;
+        let next = i32::from(self.zoom) + i32::from(steps) * i32::from(step);
+        self.zoom = next.clamp(i32::from(min), i32::from(max)) as u16;
     }
 
     /// Whether a message the agent sent is still waiting for the server.
@@ -335,5 +550,4 @@ pub fn lines(chat: &Chat, me: Option<&AgentId>) -> Vec<Line> {
 }
 
 #[cfg(test)]
-#[path = "state/tests.rs"]
 mod tests;

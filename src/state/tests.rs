@@ -1,6 +1,7 @@
 use super::*;
 use parley_protocol::{
-    Audience, EndReason, Event, EventKind, InteractionState, InvitationKind, Party,
+    Audience, DeclineReason, EndReason, Event, EventKind, InteractionState, InteractionSummary,
+    InvitationKind, Party, PendingLevel, StandardResponse,
 };
 
 fn summary(id: &str) -> InteractionSummary {
@@ -308,4 +309,313 @@ fn leaving_a_conference_ends_this_agents_part_only() {
         matches!(s.done(&ix), Some(ClientMsg::Done { .. })),
         "Mark Done is offered once my part is over"
     );
+}
+
+fn agent_says(seq: u64, text: &str) -> Event {
+    event(
+        seq,
+        EventKind::Message {
+            from: Party::Agent {
+                id: "kate".into(),
+                name: "Kate".into(),
+            },
+            text: text.into(),
+            client_id: None,
+            consultation: None,
+        },
+    )
+}
+
+/// Kate with two chats, ix-1 selected.
+fn two_chats() -> DesktopState {
+    let mut s = with_chat();
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-2"),
+    });
+    s.apply(events("ix-2", vec![contact_says(1, "first")]));
+    s
+}
+
+#[test]
+fn contact_messages_in_a_chat_the_agent_is_not_looking_at_count_as_unread() {
+    let mut s = two_chats();
+    s.apply(events(
+        "ix-2",
+        vec![contact_says(2, "second"), contact_says(3, "third")],
+    ));
+    s.apply(events("ix-1", vec![contact_says(3, "seen at once")]));
+    assert_eq!(s.chat(&"ix-2".into()).map(|c| c.unread), Some(3));
+    assert_eq!(s.chat(&"ix-1".into()).map(|c| c.unread), Some(0));
+    s.set_focused(false);
+    s.apply(events("ix-1", vec![contact_says(4, "while away")]));
+    assert_eq!(
+        s.chat(&"ix-1".into()).map(|c| c.unread),
+        Some(1),
+        "an unfocused window is not looking"
+    );
+    s.set_focused(true);
+    assert_eq!(s.chat(&"ix-1".into()).map(|c| c.unread), Some(0));
+    s.select(&"ix-2".into());
+    assert_eq!(s.chat(&"ix-2".into()).map(|c| c.unread), Some(0));
+}
+
+#[test]
+fn a_tab_flashes_for_the_seeds_reasons_and_stops_on_hover() {
+    let mut s = two_chats();
+    let ix2: InteractionId = "ix-2".into();
+    let flash = |s: &DesktopState| s.chat(&"ix-2".into()).and_then(|c| c.flash);
+    s.apply(events("ix-2", vec![contact_says(2, "no reason to flash")]));
+    assert_eq!(flash(&s), None);
+    s.apply(ServerMsg::Pending {
+        interaction: ix2.clone(),
+        level: PendingLevel::Warn,
+    });
+    assert_eq!(flash(&s), Some(Flash::PendingWarning));
+    assert!(s.needs_attention());
+    s.hover(&ix2);
+    assert_eq!(flash(&s), None);
+    s.apply(events(
+        "ix-2",
+        vec![event(
+            3,
+            EventKind::Joined {
+                party: Party::Agent {
+                    id: "john".into(),
+                    name: "John".into(),
+                },
+            },
+        )],
+    ));
+    assert_eq!(flash(&s), Some(Flash::PartyChanged));
+    s.hover(&ix2);
+    s.apply(events(
+        "ix-2",
+        vec![event(
+            4,
+            EventKind::Notice {
+                text: "The chat session will time out soon due to inactivity".into(),
+            },
+        )],
+    ));
+    assert_eq!(flash(&s), Some(Flash::Inactivity));
+    s.apply(events(
+        "ix-2",
+        vec![event(
+            5,
+            EventKind::Left {
+                party: Party::Contact {
+                    name: "Mark Avram".into(),
+                },
+                reason: None,
+            },
+        )],
+    ));
+    assert_eq!(flash(&s), Some(Flash::ContactLeft));
+    // The chat in front of the agent does not flash.
+    s.apply(ServerMsg::Pending {
+        interaction: "ix-1".into(),
+        level: PendingLevel::Late,
+    });
+    assert_eq!(s.chat(&"ix-1".into()).and_then(|c| c.flash), None);
+    assert_eq!(
+        s.chat(&"ix-1".into()).map(|c| c.summary.pending),
+        Some(PendingLevel::Late)
+    );
+    assert_eq!(
+        s.chat(&ix2).and_then(|c| c.last_contact_message()),
+        Some("no reason to flash")
+    );
+}
+
+#[test]
+fn drafts_are_kept_per_chat_and_keywords_expand_to_standard_responses() {
+    let mut s = two_chats();
+    s.settings.responses = vec![StandardResponse {
+        name: "Greeting".into(),
+        category: "Openers".into(),
+        keyword: Some("hi".into()),
+        text: "Hello, how can I help you today?".into(),
+    }];
+    let (ix1, ix2): (InteractionId, InteractionId) = ("ix-1".into(), "ix-2".into());
+    s.set_draft(&ix1, "half a sentence");
+    s.select(&ix2);
+    s.set_draft(&ix2, "#hi");
+    assert_eq!(
+        s.chat(&ix2).map(|c| c.draft.as_str()),
+        Some("#hi"),
+        "no expansion before the space"
+    );
+    s.set_draft(&ix2, "#hi ");
+    assert_eq!(
+        s.chat(&ix2).map(|c| c.draft.as_str()),
+        Some("Hello, how can I help you today? ")
+    );
+    s.set_draft(&ix2, "Well #nope ");
+    assert_eq!(s.chat(&ix2).map(|c| c.draft.as_str()), Some("Well #nope "));
+    s.select(&ix1);
+    assert_eq!(
+        s.chat(&ix1).map(|c| c.draft.as_str()),
+        Some("half a sentence")
+    );
+    let Some(ClientMsg::Send { text, .. }) = s.send_draft(&ix1) else {
+        panic!("a send")
+    };
+    assert_eq!(text, "half a sentence");
+    assert_eq!(s.chat(&ix1).map(|c| c.draft.as_str()), Some(""));
+    assert_eq!(s.send_draft(&ix1), None, "nothing to send");
+    s.insert(&ix1, "Thanks");
+    s.insert(&ix1, "🙂");
+    assert_eq!(s.chat(&ix1).map(|c| c.draft.as_str()), Some("Thanks🙂"));
+    assert_eq!(s.find_responses("open").len(), 1);
+    assert_eq!(s.find_responses("GREET").len(), 1);
+    assert!(s.find_responses("refund").is_empty());
+}
+
+#[test]
+fn pushing_a_url_sends_the_navigation_text_and_remembers_the_address() {
+    let mut s = with_chat();
+    let ix: InteractionId = "ix-1".into();
+    assert!(s.push_url(&ix, "javascript:alert(1)").is_err());
+    let Ok(ClientMsg::Send { text, .. }) = s.push_url(&ix, " https://example.com/help ") else {
+        panic!("a send")
+    };
+    assert_eq!(
+        text,
+        "Please navigate to the link: https://example.com/help"
+    );
+    s.push_url(&ix, "https://example.com/cards")
+        .expect("pushed");
+    s.push_url(&ix, "https://example.com/help")
+        .expect("pushed again");
+    assert_eq!(
+        s.pushed_urls,
+        vec![
+            "https://example.com/help".to_owned(),
+            "https://example.com/cards".to_owned()
+        ]
+    );
+    assert_eq!(s.url_suggestions("CARD"), vec!["https://example.com/cards"]);
+}
+
+#[test]
+fn read_receipts_mark_the_agents_messages_read() {
+    let mut s = with_chat();
+    s.apply(events(
+        "ix-1",
+        vec![agent_says(3, "one"), agent_says(4, "two")],
+    ));
+    let chat = |s: &DesktopState| s.chat(&"ix-1".into()).cloned().expect("chat");
+    assert!(!chat(&s).is_read(3));
+    s.apply(events("ix-1", vec![event(5, EventKind::Read { up_to: 3 })]));
+    assert!(chat(&s).is_read(3));
+    assert!(!chat(&s).is_read(4));
+}
+
+#[test]
+fn the_contact_typing_notice_shows_until_the_message_arrives() {
+    let mut s = with_chat();
+    let typing = |on: bool, preview: Option<&str>| ServerMsg::Typing {
+        interaction: "ix-1".into(),
+        party: Party::Contact {
+            name: "Mark Avram".into(),
+        },
+        typing: on,
+        preview: preview.map(Into::into),
+        consultation: None,
+    };
+    s.apply(typing(true, Some("the visa end")));
+    assert_eq!(
+        s.chat(&"ix-1".into()).and_then(|c| c.typing.clone()),
+        Some(Typing {
+            preview: Some("the visa end".into())
+        })
+    );
+    s.apply(events("ix-1", vec![contact_says(3, "the visa ending 42")]));
+    assert_eq!(s.chat(&"ix-1".into()).and_then(|c| c.typing.clone()), None);
+    s.apply(typing(true, None));
+    s.apply(typing(false, None));
+    assert_eq!(s.chat(&"ix-1".into()).and_then(|c| c.typing.clone()), None);
+}
+
+#[test]
+fn a_rejected_transfer_shows_at_the_top_of_the_window_and_in_my_messages() {
+    let mut s = with_chat();
+    let declined = EventKind::Declined {
+        request: parley_protocol::RequestKind::Transfer,
+        target: "John Davis".into(),
+        reason: DeclineReason::Rejected,
+    };
+    s.apply(events("ix-1", vec![event(3, declined.clone())]));
+    assert_eq!(
+        s.my_messages,
+        vec!["John Davis rejected the transfer".to_owned()]
+    );
+    assert_eq!(
+        s.chat(&"ix-1".into())
+            .and_then(|c| c.error.clone())
+            .as_deref(),
+        Some("John Davis rejected the transfer")
+    );
+    s.apply(events("ix-1", vec![event(3, declined)]));
+    assert_eq!(
+        s.my_messages.len(),
+        1,
+        "a resumed copy is not counted twice"
+    );
+}
+
+#[test]
+fn notes_case_data_and_zoom() {
+    let mut s = with_chat();
+    let ix: InteractionId = "ix-1".into();
+    s.settings.editable_case_data = vec!["Order number".into()];
+    assert_eq!(s.edit_case_data(&ix, "Credit", "1"), None);
+    assert_eq!(
+        s.edit_case_data(&ix, "Order number", " A-1 "),
+        Some(ClientMsg::SetCaseData {
+            interaction: ix.clone(),
+            key: "Order number".into(),
+            value: Some("A-1".into())
+        })
+    );
+    s.apply(events(
+        "ix-1",
+        vec![event(
+            3,
+            EventKind::CaseData {
+                key: "Order number".into(),
+                value: Some("A-1".into()),
+            },
+        )],
+    ));
+    assert_eq!(
+        s.chat(&ix)
+            .and_then(|c| c.summary.case_data.get("Order number").cloned())
+            .as_deref(),
+        Some("A-1")
+    );
+    s.apply(events(
+        "ix-1",
+        vec![event(
+            4,
+            EventKind::Ended {
+                reason: EndReason::AgentEnded,
+            },
+        )],
+    ));
+    s.set_disposition(&ix, "Resolved");
+    s.set_note(&ix, "  replaced the card ");
+    assert_eq!(
+        s.done(&ix),
+        Some(ClientMsg::Done {
+            interaction: ix.clone(),
+            disposition: Some("Resolved".into()),
+            note: Some("replaced the card".into())
+        })
+    );
+    assert_eq!(s.zoom, 100);
+    s.zoom_by(2);
+    assert_eq!(s.zoom, 120);
+    s.zoom_by(-20);
+    assert_eq!(s.zoom, 70);
 }

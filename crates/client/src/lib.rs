@@ -4,11 +4,13 @@
 //! - [`socket`]: the one WebSocket, reconnecting with back-off and re-sending `hello` each time.
 //! - [`http`]: JSON POSTs to the server's small HTTP API.
 //! - [`lines`]: a transcript as display lines (pure, shared by both apps).
+//! - [`links`]: message text split into text and http(s) links (pure, shared by both apps).
 //!
 //! Nothing here knows about the views; the apps feed what arrives into their reducers.
 
 pub mod http;
 pub mod lines;
+pub mod links;
 pub mod outbox;
 pub mod socket;
 

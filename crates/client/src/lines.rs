@@ -1,6 +1,6 @@
 //! A transcript turned into display lines, the same way in the desktop and the widget.
 
-use parley_protocol::{DeclineReason, EndReason, EventKind, LeaveReason, Party, Transcript};
+use parley_protocol::{DeclineReason, EndReason, Event, EventKind, LeaveReason, Party, Transcript};
 
 /// A line of the transcript as a view shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +19,13 @@ pub enum Line {
 }
 
 impl Line {
+    /// The text the line shows.
+    pub fn text(&self) -> &str {
+        match self {
+            Line::Message { text, .. } | Line::System { text, .. } => text,
+        }
+    }
+
     /// The event's sequence number: a stable key for lists.
     pub fn seq(&self) -> u64 {
         match self {
@@ -32,78 +39,79 @@ pub fn lines(transcript: &Transcript, is_me: impl Fn(&Party) -> bool) -> Vec<Lin
     transcript
         .events()
         .iter()
-        .filter_map(|e| {
-            let (seq, at) = (e.seq, e.at);
-            let system = |text: String| Some(Line::System { seq, at, text });
-            match &e.kind {
-                // Consultation messages belong to the consultation panel, not the contact transcript.
-                EventKind::Message {
-                    consultation: Some(_),
-                    ..
-                } => None,
-                EventKind::Message { from, text, .. } => Some(Line::Message {
-                    seq,
-                    at,
-                    from: from.name().to_owned(),
-                    text: text.clone(),
-                    mine: is_me(from),
-                    contact: matches!(from, Party::Contact { .. }),
-                }),
-                EventKind::Joined { party } => system(format!(
-                    "New party '{}' has joined the session",
-                    party.name()
-                )),
-                EventKind::Left { party, reason } => system(match reason {
-                    Some(LeaveReason::Removed) => {
-                        format!("Party '{}' was removed from the conference", party.name())
-                    }
-                    Some(LeaveReason::Disconnected) => {
-                        format!("Party '{}' has disconnected", party.name())
-                    }
-                    _ => format!("Party '{}' has left the session", party.name()),
-                }),
-                EventKind::Notice { text } => system(text.clone()),
-                EventKind::Ended { reason } => system(
-                    match reason {
-                        EndReason::ContactEnded => "The contact ended the chat",
-                        EndReason::ContactDisconnected => {
-                            "The chat ended: the contact is disconnected"
-                        }
-                        EndReason::Inactivity => "The chat ended after a period of inactivity",
-                        EndReason::AgentEnded => "The chat was ended",
-                    }
-                    .into(),
-                ),
-                EventKind::Declined {
-                    request,
-                    target,
-                    reason,
-                } => system(match reason {
-                    DeclineReason::Rejected => format!("{target} rejected the {}", request.noun()),
-                    DeclineReason::TimedOut => {
-                        format!("{target} did not answer the {} request", request.noun())
-                    }
-                    DeclineReason::NobodyAvailable => {
-                        format!("Nobody in {target} accepted the {}", request.noun())
-                    }
-                }),
-                EventKind::OwnerChanged { owner } => {
-                    system(format!("'{}' is now the owner of the chat", owner.name()))
-                }
-                EventKind::Done { .. }
-                | EventKind::ConsultationStarted { .. }
-                | EventKind::ConsultationEnded { .. }
-                | EventKind::Read { .. }
-                | EventKind::CaseData { .. } => None,
-            }
-        })
+        .filter_map(|e| line(e, &is_me))
         .collect()
+}
+
+/// The line one event shows as, if any.
+pub fn line(e: &Event, is_me: impl Fn(&Party) -> bool) -> Option<Line> {
+    let (seq, at) = (e.seq, e.at);
+    let system = |text: String| Some(Line::System { seq, at, text });
+    match &e.kind {
+        // Consultation messages belong to the consultation panel, not the contact transcript.
+        EventKind::Message {
+            consultation: Some(_),
+            ..
+        } => None,
+        EventKind::Message { from, text, .. } => Some(Line::Message {
+            seq,
+            at,
+            from: from.name().to_owned(),
+            text: text.clone(),
+            mine: is_me(from),
+            contact: matches!(from, Party::Contact { .. }),
+        }),
+        EventKind::Joined { party } => system(format!(
+            "New party '{}' has joined the session",
+            party.name()
+        )),
+        EventKind::Left { party, reason } => system(match reason {
+            Some(LeaveReason::Removed) => {
+                format!("Party '{}' was removed from the conference", party.name())
+            }
+            Some(LeaveReason::Disconnected) => {
+                format!("Party '{}' has disconnected", party.name())
+            }
+            _ => format!("Party '{}' has left the session", party.name()),
+        }),
+        EventKind::Notice { text } => system(text.clone()),
+        EventKind::Ended { reason } => system(
+            match reason {
+                EndReason::ContactEnded => "The contact ended the chat",
+                EndReason::ContactDisconnected => "The chat ended: the contact is disconnected",
+                EndReason::Inactivity => "The chat ended after a period of inactivity",
+                EndReason::AgentEnded => "The chat was ended",
+            }
+            .into(),
+        ),
+        EventKind::Declined {
+            request,
+            target,
+            reason,
+        } => system(match reason {
+            DeclineReason::Rejected => format!("{target} rejected the {}", request.noun()),
+            DeclineReason::TimedOut => {
+                format!("{target} did not answer the {} request", request.noun())
+            }
+            DeclineReason::NobodyAvailable => {
+                format!("Nobody in {target} accepted the {}", request.noun())
+            }
+        }),
+        EventKind::OwnerChanged { owner } => {
+            system(format!("'{}' is now the owner of the chat", owner.name()))
+        }
+        EventKind::Done { .. }
+        | EventKind::ConsultationStarted { .. }
+        | EventKind::ConsultationEnded { .. }
+        | EventKind::Read { .. }
+        | EventKind::CaseData { .. } => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parley_protocol::{Audience, Event};
+    use parley_protocol::Audience;
 
     #[test]
     fn events_become_lines_from_the_viewers_side() {

@@ -177,6 +177,22 @@ pub struct AgentSettings {
     pub skills: Vec<Named>,
     #[serde(default)]
     pub queues: Vec<Named>,
+    /// The standard responses library.
+    #[serde(default)]
+    pub responses: Vec<StandardResponse>,
+    /// Pending-response thresholds in seconds (warning, urgent), for the desktop's indicator.
+    #[serde(default)]
+    pub pending_secs: (u32, u32),
+}
+
+/// A prepared answer an agent can insert, found by name or category, or by typing `#keyword`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandardResponse {
+    pub name: String,
+    pub category: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<String>,
+    pub text: String,
 }
 
 /// Machine-readable error codes of the `error` frame.

@@ -1,6 +1,6 @@
 //! The server's configuration: one TOML file (see `config/demo.toml`).
 
-use parley_protocol::{AgentId, AgentSettings, QueueId};
+use parley_protocol::{AgentId, AgentSettings, QueueId, StandardResponse};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -267,6 +267,17 @@ impl Config {
             disposition_required: self.disposition_required,
             not_ready_reasons: self.not_ready_reasons.clone(),
             editable_case_data: self.chat.editable_case_data.clone(),
+            responses: self
+                .responses
+                .iter()
+                .map(|r| StandardResponse {
+                    name: r.name.clone(),
+                    category: r.category.clone(),
+                    keyword: r.keyword.clone(),
+                    text: r.text.clone(),
+                })
+                .collect(),
+            pending_secs: (self.chat.pending_warn_secs, self.chat.pending_late_secs),
             ..AgentSettings::default()
         }
     }

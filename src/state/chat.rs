@@ -1,0 +1,176 @@
+//! One chat on the desktop and the rules that only concern it: its transcript, draft, unread
+//! count, why it flashes, the contact's typing notice and how far the contact has read.
+
+use parley_protocol::{
+    AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PendingLevel, Seq,
+    Transcript,
+};
+
+/// Why a chat's tab flashes (the seed's list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flash {
+    /// The pending response reached the warning stage.
+    PendingWarning,
+    /// Another party joined or left.
+    PartyChanged,
+    /// The contact left the chat.
+    ContactLeft,
+    /// The chat is about to time out, or timed out, for inactivity.
+    Inactivity,
+}
+
+/// What the contact is typing, when it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Typing {
+    /// The text so far, where the server is configured to show it.
+    pub preview: Option<String>,
+}
+
+/// One chat on the desktop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chat {
+    pub summary: InteractionSummary,
+    pub transcript: Transcript,
+    /// The disposition code chosen for Mark Done.
+    pub disposition: Option<String>,
+    /// The note sent with Mark Done.
+    pub note: String,
+    /// The unsent text of the composer, kept while the agent looks at other chats.
+    pub draft: String,
+    /// This agent left the chat (End in a conference, or deleted from it): its part is over.
+    pub left: bool,
+    /// The last refusal from the server for this chat, shown above the transcript.
+    pub error: Option<String>,
+    /// Contact messages that arrived while the agent looked elsewhere.
+    pub unread: u32,
+    /// Why the tab flashes, until the agent looks at it or hovers over it.
+    pub flash: Option<Flash>,
+    pub typing: Option<Typing>,
+    /// The contact has read everything up to here.
+    pub read_up_to: Seq,
+    /// Earlier chats of the same contact, once asked for.
+    pub history: Option<Vec<HistoryEntry>>,
+}
+
+impl Chat {
+    pub fn new(summary: InteractionSummary) -> Self {
+        Self {
+            summary,
+            transcript: Transcript::default(),
+            disposition: None,
+            note: String::new(),
+            draft: String::new(),
+            left: false,
+            error: None,
+            unread: 0,
+            flash: None,
+            typing: None,
+            read_up_to: 0,
+            history: None,
+        }
+    }
+
+    /// Whether this agent's part is over: Mark Done is offered, the composer is closed.
+    pub fn ended(&self) -> bool {
+        self.left || self.transcript.is_ended()
+    }
+
+    /// Takes in events; `looking` is whether the agent has this chat in front of it.
+    pub fn absorb(&mut self, events: Vec<Event>, me: Option<&AgentId>, looking: bool) {
+        let last = self.transcript.last_seq();
+        for e in events.iter().filter(|e| e.seq > last) {
+            let flash = match &e.kind {
+                EventKind::Message {
+                    from: Party::Contact { .. },
+                    consultation: None,
+                    ..
+                } => {
+                    self.typing = None;
+                    if !looking {
+                        self.unread += 1;
+                    }
+                    None
+                }
+                EventKind::Left {
+                    party: Party::Agent { id, .. },
+                    ..
+                } if Some(id) == me => {
+                    self.left = true;
+                    None
+                }
+                EventKind::Left {
+                    party: Party::Contact { .. },
+                    ..
+                } => {
+                    self.typing = None;
+                    Some(Flash::ContactLeft)
+                }
+                EventKind::Joined {
+                    party: Party::Agent { id, .. },
+                } if Some(id) == me => None,
+                EventKind::Joined { .. } | EventKind::Left { .. } => Some(Flash::PartyChanged),
+                EventKind::Notice { text } if text.contains("inactivity") => {
+                    Some(Flash::Inactivity)
+                }
+                EventKind::Read { up_to } => {
+                    self.read_up_to = self.read_up_to.max(*up_to);
+                    None
+                }
+                EventKind::CaseData { key, value } => {
+                    match value {
+                        Some(v) => self.summary.case_data.insert(key.clone(), v.clone()),
+                        None => self.summary.case_data.remove(key),
+                    };
+                    None
+                }
+                _ => None,
+            };
+            // Only a chat the agent is not looking at needs to call for attention.
+            if !looking && flash.is_some() {
+                self.flash = flash;
+            }
+        }
+        self.transcript.merge(events);
+    }
+
+    /// The server's pending-response level changed.
+    pub fn set_pending(&mut self, level: PendingLevel, looking: bool) {
+        let rising = matches!(
+            (self.summary.pending, level),
+            (PendingLevel::Ok, PendingLevel::Warn | PendingLevel::Late)
+                | (PendingLevel::Warn, PendingLevel::Late)
+        );
+        self.summary.pending = level;
+        if rising && !looking {
+            self.flash = Some(Flash::PendingWarning);
+        }
+    }
+
+    /// The agent looks at the chat: nothing is unread and nothing needs to flash.
+    pub fn seen(&mut self) {
+        self.unread = 0;
+        self.flash = None;
+    }
+
+    /// The latest message from the contact, for the hover preview.
+    pub fn last_contact_message(&self) -> Option<&str> {
+        self.transcript
+            .events()
+            .iter()
+            .rev()
+            .find_map(|e| match &e.kind {
+                EventKind::Message {
+                    from: Party::Contact { .. },
+                    text,
+                    consultation: None,
+                    ..
+                } => Some(text.as_str()),
+                _ => None,
+            })
+    }
+
+    /// Whether the contact has read the event with this sequence number.
+    pub fn is_read(&self, seq: Seq) -> bool {
+        seq <= self.read_up_to
+    }
+}

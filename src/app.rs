@@ -1,13 +1,18 @@
 //! The views. [`App`] shows the login or the desktop; [`Desktop`] opens the one socket and feeds
 //! every frame into the reducer; the components below only read [`DesktopState`].
 
+mod alerts;
+mod batch;
 pub mod chat;
+pub mod composer;
+pub mod interaction_bar;
 mod login;
 mod main_bar;
 mod preview;
+mod side_panel;
 pub mod transcript;
 
-pub use chat::Composer;
+pub use composer::Composer;
 
 use crate::state::DesktopState;
 use leptos::prelude::*;
@@ -22,6 +27,14 @@ pub struct Desk {
 }
 
 impl Desk {
+    /// A desk with no socket (frames are dropped), for mounting components on their own.
+    pub fn detached(state: RwSignal<DesktopState>) -> Self {
+        Self {
+            state,
+            socket: StoredValue::new(None),
+        }
+    }
+
     /// Sends a frame to the server.
     pub fn send(&self, msg: &ClientMsg) {
         self.socket.with_value(|s| {
@@ -89,26 +102,32 @@ pub fn Desktop(
     provide_context(desk);
     let state = desk.state;
     let hello_token = token.clone();
+    let inbox = batch::Inbox::new(move |burst: Vec<ServerMsg>| {
+        let welcome = burst.iter().any(|m| matches!(m, ServerMsg::Welcome { .. }));
+        // One update for the whole burst: the views re-render once per animation frame.
+        state.update(|s| burst.into_iter().for_each(|m| s.apply(m)));
+        if welcome {
+            for m in state.with_untracked(DesktopState::after_welcome) {
+                desk.send(&m);
+            }
+        }
+        if state.with_untracked(|s| s.logged_out) {
+            on_logout();
+        }
+    });
     let socket = socket::open(
         socket::default_url(),
         move || state.with_untracked(|s| s.hello(Some(hello_token.clone()))),
         move |event| match event {
-            SocketEvent::Msg(msg) => {
-                let welcome = matches!(*msg, ServerMsg::Welcome { .. });
-                state.update(|s| s.apply(*msg));
-                if welcome {
-                    for m in state.with_untracked(DesktopState::after_welcome) {
-                        desk.send(&m);
-                    }
-                }
-                if state.with_untracked(|s| s.logged_out) {
-                    on_logout();
-                }
+            SocketEvent::Msg(msg) => inbox.push(*msg),
+            SocketEvent::Closed { .. } => {
+                inbox.flush();
+                state.update(DesktopState::disconnected)
             }
-            SocketEvent::Closed { .. } => state.update(DesktopState::disconnected),
             SocketEvent::Connecting | SocketEvent::Open => {}
         },
     );
+    alerts::watch(state);
     desk.socket.set_value(Some(socket));
     on_cleanup(move || desk.socket.set_value(None));
     let logout_token = token;
@@ -127,7 +146,7 @@ pub fn Desktop(
         <div class="pl-desktop">
             <main_bar::MainBar on_logout=log_out />
             <preview::Previews />
-            <chat::InteractionBar />
+                        <interaction_bar::InteractionBar />
             <chat::ChatArea />
         </div>
     }

@@ -3,9 +3,15 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
+use parley_desktop::app::chat::ChatArea;
+use parley_desktop::app::interaction_bar::InteractionBar;
 use parley_desktop::app::transcript::Transcript;
-use parley_desktop::app::Composer;
-use parley_desktop::state::Line;
+use parley_desktop::app::{Composer, Desk};
+use parley_desktop::state::{DesktopState, Line};
+use parley_protocol::{
+    AgentStatus, Audience, Event, EventKind, Identity, InteractionState, InteractionSummary, Party,
+    PendingLevel, ServerMsg,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -19,6 +25,11 @@ fn fresh_root() -> web_sys::HtmlElement {
         .create_element("div")
         .expect("div")
         .unchecked_into();
+    el.set_attribute(
+        "style",
+        "height: 400px; display: flex; flex-direction: column",
+    )
+    .expect("style");
     document
         .body()
         .expect("body")
@@ -37,6 +48,12 @@ fn all(root: &web_sys::HtmlElement, selector: &str) -> Vec<web_sys::Element> {
         .filter_map(|i| list.item(i))
         .filter_map(|n| n.dyn_into().ok())
         .collect()
+}
+
+fn one(root: &web_sys::HtmlElement, selector: &str) -> web_sys::Element {
+    root.query_selector(selector)
+        .expect("selector")
+        .unwrap_or_else(|| panic!("no {selector}"))
 }
 
 fn message(seq: u64, from: &str, text: &str, contact: bool) -> Line {
@@ -104,19 +121,100 @@ async fn the_transcript_renders_messages_and_system_lines_and_follows_updates() 
 }
 
 #[wasm_bindgen_test]
+async fn only_web_addresses_become_links_and_read_marks_follow_the_receipt() {
+    let root = fresh_root();
+    let lines = RwSignal::new(vec![
+        message(
+            1,
+            "Mark Avram",
+            "see https://example.com/help or javascript:alert(1)",
+            true,
+        ),
+        message(2, "Kate", "sent", false),
+    ]);
+    let read = RwSignal::new(0_u64);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let none: Vec<String> = Vec::new();
+        view! { <Transcript lines=lines unsent=none read_up_to=read /> }
+    });
+    tick().await;
+    let links = all(&root, "a");
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        links[0].get_attribute("href").as_deref(),
+        Some("https://example.com/help")
+    );
+    assert_eq!(
+        links[0].text_content().as_deref(),
+        Some("https://example.com/help"),
+        "the real address is the text"
+    );
+    assert_eq!(
+        links[0].get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert_eq!(links[0].get_attribute("target").as_deref(), Some("_blank"));
+    let mine = || one(&root, "[data-testid=message][data-id='2']");
+    assert_eq!(mine().get_attribute("data-read").as_deref(), Some("false"));
+    assert!(mine()
+        .query_selector(".pl-line__unread")
+        .expect("q")
+        .is_some());
+    read.set(2);
+    tick().await;
+    assert_eq!(mine().get_attribute("data-read").as_deref(), Some("true"));
+    assert!(mine()
+        .query_selector(".pl-line__unread")
+        .expect("q")
+        .is_none());
+    assert_eq!(
+        one(&root, "[data-id='1']").get_attribute("data-read"),
+        None,
+        "contact messages carry no read mark"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_five_thousand_line_transcript_keeps_only_the_lines_near_the_viewport_in_the_dom() {
+    let root = fresh_root();
+    let lines = RwSignal::new(
+        (1..=5000)
+            .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))
+            .collect::<Vec<_>>(),
+    );
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let none: Vec<String> = Vec::new();
+        view! { <Transcript lines=lines unsent=none /> }
+    });
+    tick().await;
+    let rendered = all(&root, "[data-testid=message]");
+    assert!(rendered.len() < 200, "{} lines in the DOM", rendered.len());
+    let last = rendered.last().and_then(|e| e.get_attribute("data-id"));
+    assert_eq!(last.as_deref(), Some("5000"), "the newest line is shown");
+    lines.update(|l| l.push(message(5001, "Mark Avram", "one more", true)));
+    tick().await;
+    let last = all(&root, "[data-testid=message]")
+        .last()
+        .and_then(|e| e.get_attribute("data-id"));
+    assert_eq!(last.as_deref(), Some("5001"));
+}
+
+#[wasm_bindgen_test]
 async fn the_composer_sends_on_enter_keeps_shift_enter_and_ignores_blank_text() {
     let root = fresh_root();
+    let value = RwSignal::new(String::new());
     let sent = RwSignal::new(Vec::<String>::new());
+    let on_send = move || {
+        sent.update(|s| s.push(value.get_untracked()));
+        value.set(String::new());
+    };
     let _handle = leptos::mount::mount_to(
         root.clone(),
-        move || view! { <Composer on_send=move |t| sent.update(|s| s.push(t)) /> },
+        move || view! { <Composer value=value on_input=move |t| value.set(t) on_send /> },
     );
     tick().await;
-    let input: web_sys::HtmlTextAreaElement = root
-        .query_selector("[data-testid=composer-input]")
-        .expect("q")
-        .expect("input")
-        .unchecked_into();
+    let input: web_sys::HtmlTextAreaElement =
+        one(&root, "[data-testid=composer-input]").unchecked_into();
     let press = |key: &str, shift: bool| {
         let init = web_sys::KeyboardEventInit::new();
         init.set_key(key);
@@ -140,6 +238,11 @@ async fn the_composer_sends_on_enter_keeps_shift_enter_and_ignores_blank_text() 
     assert!(sent.get_untracked().is_empty(), "blank text is not sent");
 
     type_text("line one");
+    assert_eq!(
+        value.get_untracked(),
+        "line one",
+        "typing reaches the draft"
+    );
     let not_cancelled = press("Enter", true);
     assert!(
         not_cancelled,
@@ -152,15 +255,180 @@ async fn the_composer_sends_on_enter_keeps_shift_enter_and_ignores_blank_text() 
     tick().await;
     assert!(cancelled, "Enter does not also insert a new line");
     assert_eq!(sent.get_untracked(), vec!["line one".to_owned()]);
-    assert_eq!(input.value(), "", "the input is cleared after sending");
+    assert_eq!(input.value(), "", "the input shows the emptied draft");
+    assert_eq!(input.get_attribute("spellcheck").as_deref(), Some("true"));
 
     type_text("by click");
-    let button: web_sys::HtmlElement = root
-        .query_selector("[data-testid=composer-send]")
-        .expect("q")
-        .expect("button")
-        .unchecked_into();
+    let button: web_sys::HtmlElement = one(&root, "[data-testid=composer-send]").unchecked_into();
     button.click();
     tick().await;
     assert_eq!(sent.get_untracked().len(), 2);
+}
+
+fn summary(id: &str, contact: &str) -> InteractionSummary {
+    InteractionSummary {
+        id: id.into(),
+        contact: contact.into(),
+        email: None,
+        subject: None,
+        queue: "general".into(),
+        state: InteractionState::Active,
+        started_at: chrono::Utc::now().timestamp_millis() - 192_000,
+        case_data: Default::default(),
+        pending: PendingLevel::Ok,
+        role: Default::default(),
+    }
+}
+
+fn contact_says(id: &str, seq: u64, text: &str) -> ServerMsg {
+    let kind = EventKind::Message {
+        from: Party::Contact {
+            name: "Avril Mai".into(),
+        },
+        text: text.into(),
+        client_id: None,
+        consultation: None,
+    };
+    ServerMsg::Events {
+        interaction: id.into(),
+        events: vec![Event {
+            seq,
+            at: 0,
+            audience: Audience::Everyone,
+            kind,
+        }],
+    }
+}
+
+/// A desktop state with Kate logged in and two chats, the first one selected.
+fn desk_with_two_chats() -> RwSignal<DesktopState> {
+    let mut s = DesktopState::new("t");
+    s.apply(ServerMsg::Welcome {
+        v: 1,
+        me: Identity::Agent {
+            id: "kate".into(),
+            name: "Kate Lewis".into(),
+            nickname: "Kate".into(),
+            status: AgentStatus::Ready,
+        },
+        settings: None,
+    });
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-1", "Mark Avram"),
+    });
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-2", "Avril Mai"),
+    });
+    RwSignal::new(s)
+}
+
+#[wasm_bindgen_test]
+async fn the_interaction_bar_shows_elapsed_time_pending_colour_unread_count_and_flashing() {
+    let root = fresh_root();
+    let state = desk_with_two_chats();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(Desk::detached(state));
+        view! { <InteractionBar /> }
+    });
+    tick().await;
+    let tab = |id: &str| {
+        one(
+            &root,
+            &format!("[data-testid=interaction-tab][data-id='{id}']"),
+        )
+    };
+    assert_eq!(all(&root, "[data-testid=interaction-tab]").len(), 2);
+    assert!(tab("ix-2")
+        .text_content()
+        .unwrap_or_default()
+        .contains("Avril Mai"));
+    assert!(
+        tab("ix-2")
+            .text_content()
+            .unwrap_or_default()
+            .contains("03:1"),
+        "elapsed time"
+    );
+    assert_eq!(
+        tab("ix-2").get_attribute("data-pending").as_deref(),
+        Some("ok")
+    );
+    assert!(all(&root, "[data-testid=interaction-tab-unread]").is_empty());
+
+    state.update(|s| {
+        s.apply(contact_says("ix-2", 1, "hello?"));
+        s.apply(contact_says("ix-2", 2, "anyone?"));
+        s.apply(ServerMsg::Pending {
+            interaction: "ix-2".into(),
+            level: PendingLevel::Late,
+        });
+    });
+    tick().await;
+    assert_eq!(
+        tab("ix-2").get_attribute("data-pending").as_deref(),
+        Some("late")
+    );
+    assert_eq!(
+        one(&root, "[data-testid=interaction-tab-unread]")
+            .text_content()
+            .as_deref(),
+        Some("2")
+    );
+    assert!(tab("ix-2")
+        .class_list()
+        .contains("pl-interaction-tab--flash"));
+    assert_eq!(
+        tab("ix-2").get_attribute("title").as_deref(),
+        Some("anyone?"),
+        "hover shows the latest contact message"
+    );
+
+    tab("ix-2")
+        .dispatch_event(&web_sys::Event::new("mouseenter").expect("event"))
+        .expect("hover");
+    tick().await;
+    assert!(
+        !tab("ix-2")
+            .class_list()
+            .contains("pl-interaction-tab--flash"),
+        "hovering stops the flashing"
+    );
+    tab("ix-2").unchecked_ref::<web_sys::HtmlElement>().click();
+    tick().await;
+    assert!(
+        all(&root, "[data-testid=interaction-tab-unread]").is_empty(),
+        "looking at the chat reads it"
+    );
+    assert!(tab("ix-2")
+        .class_list()
+        .contains("pl-interaction-tab--selected"));
+}
+
+#[wasm_bindgen_test]
+async fn the_pending_response_indicator_takes_the_servers_level() {
+    let root = fresh_root();
+    let state = desk_with_two_chats();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(Desk::detached(state));
+        view! { <ChatArea /> }
+    });
+    tick().await;
+    let level = || one(&root, "[data-testid=pending-indicator]").get_attribute("data-pending");
+    assert_eq!(level().as_deref(), Some("ok"));
+    state.update(|s| {
+        s.apply(ServerMsg::Pending {
+            interaction: "ix-1".into(),
+            level: PendingLevel::Warn,
+        })
+    });
+    tick().await;
+    assert_eq!(level().as_deref(), Some("warn"));
+    state.update(|s| {
+        s.apply(ServerMsg::Pending {
+            interaction: "ix-1".into(),
+            level: PendingLevel::Late,
+        })
+    });
+    tick().await;
+    assert_eq!(level().as_deref(), Some("late"));
 }

@@ -1,46 +1,14 @@
-//! The interaction bar and the Chat Interaction window of the selected chat.
+//! The Chat Interaction window of the selected chat: toolbar, transcript, typing notice,
+//! message area and side panel.
 
+use super::composer::{Composer, ComposerTools};
+use super::interaction_bar::pending_name;
+use super::side_panel::SidePanel;
 use super::transcript::Transcript;
 use super::use_desk;
-use crate::state::lines;
+use crate::state::{lines, Chat};
 use leptos::prelude::*;
 use parley_protocol::{ClientMsg, InteractionId};
-
-/// One tab per open chat.
-#[component]
-pub fn InteractionBar() -> impl IntoView {
-    let desk = use_desk();
-    let state = desk.state;
-    let tabs = move || {
-        state.with(|s| {
-            s.chats
-                .iter()
-                .map(|c| (c.summary.id.clone(), c.summary.contact.clone()))
-                .collect::<Vec<_>>()
-        })
-    };
-    view! {
-        <nav class="pl-interaction-bar" aria-label="Open chats">
-            <For each=tabs key=|(id, _)| id.clone() let:tab>
-                {
-                    let (id, contact) = tab;
-                    let selected = {
-                        let id = id.clone();
-                        move || state.with(|s| s.selected.as_ref() == Some(&id))
-                    };
-                    let pick = id.clone();
-                    view! {
-                        <button class="pl-interaction-tab" class:pl-interaction-tab--selected=selected
-                            data-testid="interaction-tab" data-id=id.to_string()
-                            on:click=move |_| state.update(|s| s.select(&pick))>
-                            {contact}
-                        </button>
-                    }
-                }
-            </For>
-        </nav>
-    }
-}
 
 /// The selected chat, or a hint when there is none.
 #[component]
@@ -55,7 +23,7 @@ pub fn ChatArea() -> impl IntoView {
     }
 }
 
-/// The Chat Interaction window: toolbar, transcript, composer.
+/// The Chat Interaction window.
 #[component]
 fn ChatWindow(
     /// The chat shown.
@@ -63,14 +31,14 @@ fn ChatWindow(
 ) -> impl IntoView {
     let desk = use_desk();
     let state = desk.state;
-    let chat_id = StoredValue::new(id);
-    let with_chat = move |f: &dyn Fn(&crate::state::Chat) -> bool| {
-        state.with(|s| chat_id.with_value(|id| s.chat(id).is_some_and(f)))
+    let key = StoredValue::new(id.clone());
+    let get = move |f: &dyn Fn(&Chat) -> String| {
+        state.with(|s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
     };
-    let ended = move || with_chat(&|c| c.ended());
+    let ended = move || state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::ended)));
     let transcript_lines = Signal::derive(move || {
         state.with(|s| {
-            chat_id.with_value(|id| {
+            key.with_value(|id| {
                 s.chat(id)
                     .map(|c| lines(c, s.me.as_ref().map(|m| &m.id)))
                     .unwrap_or_default()
@@ -79,7 +47,7 @@ fn ChatWindow(
     });
     let unsent = Signal::derive(move || {
         state.with(|s| {
-            chat_id.with_value(|id| {
+            key.with_value(|id| {
                 s.unsent(id)
                     .into_iter()
                     .map(str::to_owned)
@@ -87,28 +55,43 @@ fn ChatWindow(
             })
         })
     });
+    let read_up_to = Signal::derive(move || {
+        state.with(|s| key.with_value(|id| s.chat(id).map_or(0, |c| c.read_up_to)))
+    });
+    let zoom = Signal::derive(move || state.with(|s| s.zoom));
     let error =
-        move || state.with(|s| chat_id.with_value(|id| s.chat(id).and_then(|c| c.error.clone())));
-    let title = move || {
-        state.with(|s| chat_id.with_value(|id| s.chat(id).map(|c| c.summary.contact.clone())))
-    };
+        move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.error.clone())));
+    let typing =
+        move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.typing.clone())));
     let dispositions = move || state.with(|s| s.settings.dispositions.clone());
+    let draft = Signal::derive(move || get(&|c| c.draft.clone()));
+    let collapsed = RwSignal::new(false);
+
     let end = move |_| {
         desk.send(&ClientMsg::End {
-            interaction: chat_id.get_value(),
+            interaction: key.get_value(),
         })
     };
-    let done = move |_| desk.act(|s| s.done(&chat_id.get_value()));
+    let done = move |_| desk.act(|s| s.done(&key.get_value()));
     let pick = move |ev| {
         let code = event_target_value(&ev);
-        state.update(|s| s.set_disposition(&chat_id.get_value(), &code));
+        state.update(|s| s.set_disposition(&key.get_value(), &code));
     };
+    let on_input = move |text: String| state.update(|s| s.set_draft(&key.get_value(), &text));
+    let on_send = move || desk.act(|s| s.send_draft(&key.get_value()));
+
     view! {
-        <section class="pl-chat" data-testid="chat" data-id=chat_id.get_value().to_string()>
+        <section class="pl-chat" class:pl-chat--collapsed=collapsed data-testid="chat" data-id=id.to_string()>
             <header class="pl-chat__toolbar">
-                <h2 class="pl-chat__title">{title}</h2>
+                <span class="pl-pending" data-testid="pending-indicator" data-pending=move || get(&|c| pending_name(c.summary.pending).to_owned())
+                    title="Pending response"></span>
+                <h2 class="pl-chat__title">{move || get(&|c| c.summary.contact.clone())}</h2>
                 <Show when=move || !ended()>
                     <button class="pl-button" data-testid="chat-end" on:click=end>"End"</button>
+                    // The Team Communicator behind these buttons is not built yet.
+                    <button class="pl-button" data-testid="chat-transfer" disabled title="Instant Chat Transfer (Team Communicator not available yet)">"Transfer"</button>
+                    <button class="pl-button" data-testid="chat-conference" disabled title="Instant Chat Conference (Team Communicator not available yet)">"Conference"</button>
+                    <button class="pl-button" data-testid="chat-consult" disabled title="Start Consultation (Team Communicator not available yet)">"Consult"</button>
                 </Show>
                 <Show when=ended>
                     <select data-testid="disposition-select" aria-label="Disposition" on:change=pick>
@@ -119,44 +102,34 @@ fn ChatWindow(
                     </select>
                     <button class="pl-button pl-button--primary" data-testid="chat-done" on:click=done>"Mark Done"</button>
                 </Show>
+                <button class="pl-icon-button" data-testid="chat-collapse" title="Collapse or expand the interaction view"
+                    aria-pressed=move || collapsed.get().to_string() on:click=move |_| collapsed.update(|c| *c = !*c)>
+                    {move || if collapsed.get() { "▸" } else { "▾" }}
+                </button>
             </header>
             <Show when=move || error().is_some()>
                 <p class="pl-chat__error" role="alert" data-testid="chat-error">{error}</p>
             </Show>
-            <Transcript lines=transcript_lines unsent />
-            <Show when=move || !ended()>
-                <Composer on_send=move |text: String| desk.act(|s| s.send(&chat_id.get_value(), &text)) />
-            </Show>
+            <div class="pl-chat__body">
+                <div class="pl-chat__main">
+                    <Transcript lines=transcript_lines unsent read_up_to zoom />
+                    <Show when=move || typing().is_some()>
+                        <p class="pl-typing" data-testid="typing">
+                            {move || format!("{} is typing", get(&|c| c.summary.contact.clone()))}
+                            {move || typing().and_then(|t| t.preview).map(|p| view! {
+                                <span class="pl-typing__preview" data-testid="typing-preview">{format!(": \u{201c}{p}\u{201d}")}</span>
+                            })}
+                        </p>
+                    </Show>
+                    <Show when=move || !ended()>
+                        <Composer value=draft on_input on_send />
+                        <ComposerTools id=key.get_value() />
+                    </Show>
+                </div>
+                <Show when=move || !collapsed.get()>
+                    <SidePanel id=key.get_value() />
+                </Show>
+            </div>
         </section>
-    }
-}
-
-/// A multi-line input: Enter sends, Shift+Enter starts a new line.
-#[component]
-pub fn Composer(
-    /// Receives the text to send; the input is cleared.
-    on_send: impl Fn(String) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let send = move || {
-        let t = text.get_untracked();
-        if !t.trim().is_empty() {
-            on_send(t);
-            text.set(String::new());
-        }
-    };
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
-            send();
-        }
-    };
-    view! {
-        <div class="pl-composer">
-            <textarea class="pl-composer__input" data-testid="composer-input" spellcheck="true" rows="3"
-                aria-label="Message" placeholder="Type your message…"
-                prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) on:keydown=on_key></textarea>
-            <button class="pl-button pl-button--primary" data-testid="composer-send" on:click=move |_| send()>"Send"</button>
-        </div>
     }
 }

@@ -1,8 +1,15 @@
-//! The transcript of one chat: messages colour-coded by party, system lines, times.
-//! Contact text is only ever rendered as text.
+//! The transcript of one chat: messages colour-coded by party, system lines, times, the
+//! "not read yet" mark on the agent's messages, and http(s) addresses as real links. Contact
+//! text is only ever rendered as text.
+//!
+//! Long transcripts are windowed: only the lines near the viewport are in the DOM, between two
+//! spacers whose heights come from the measured average line height. While the agent is at the
+//! bottom, new lines keep it there.
 
 use crate::state::Line;
+use leptos::html;
 use leptos::prelude::*;
+use parley_client::links::{segments, Segment};
 
 /// Formats an event time in the browser's time zone, like "1:50:43 PM".
 pub fn clock(at: i64) -> String {
@@ -15,6 +22,41 @@ pub fn clock(at: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Formats a day and time, like "November 29, 1:50 PM".
+pub fn day_and_time(at: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(at)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%B %-d, %-I:%M %p")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Lines rendered beyond the viewport on each side.
+const OVERSCAN: usize = 30;
+/// The first guess of a line's height, before any is measured.
+const GUESS_PX: f64 = 24.0;
+
+/// Which lines to render for a scroll position: `[start, end)`.
+pub fn window(
+    len: usize,
+    scroll_top: f64,
+    viewport: f64,
+    line_px: f64,
+    at_bottom: bool,
+) -> (usize, usize) {
+    let line_px = line_px.max(1.0);
+    let visible = (viewport / line_px).ceil() as usize + 1;
+    let span = visible + 2 * OVERSCAN;
+    if at_bottom || len <= span {
+        return (len.saturating_sub(span), len);
+    }
+    let first = (scroll_top / line_px) as usize;
+    let start = first.saturating_sub(OVERSCAN).min(len.saturating_sub(span));
+    (start, (start + span).min(len))
+}
+
 /// The lines of a transcript, plus the agent's messages still on their way.
 #[component]
 pub fn Transcript(
@@ -24,24 +66,116 @@ pub fn Transcript(
     /// Messages typed but not yet stored by the server.
     #[prop(into)]
     unsent: Signal<Vec<String>>,
+    /// The contact has read everything up to this sequence number.
+    #[prop(into, optional)]
+    read_up_to: MaybeProp<u64>,
+    /// Text size in percent.
+    #[prop(into, optional)]
+    zoom: MaybeProp<u16>,
 ) -> impl IntoView {
+    let list = NodeRef::<html::Div>::new();
+    let scroll_top = RwSignal::new(0.0_f64);
+    let viewport = RwSignal::new(600.0_f64);
+    let line_px = RwSignal::new(GUESS_PX);
+    let at_bottom = RwSignal::new(true);
+    let range = Memo::new(move |_| {
+        lines.with(|l| {
+            window(
+                l.len(),
+                scroll_top.get(),
+                viewport.get(),
+                line_px.get(),
+                at_bottom.get(),
+            )
+        })
+    });
+    let shown = move || {
+        let (start, end) = range.get();
+        lines.with(|l| l[start.min(l.len())..end.min(l.len())].to_vec())
+    };
+    let top_px = move || format!("{}px", range.get().0 as f64 * line_px.get());
+    let bottom_px = move || {
+        format!(
+            "{}px",
+            lines.with(|l| l.len()).saturating_sub(range.get().1) as f64 * line_px.get()
+        )
+    };
+
+    // Measure after each render: the average height of the lines in the DOM drives the spacers.
+    let measure = move || {
+        let Some(el) = list.get_untracked() else {
+            return;
+        };
+        let rendered = el
+            .query_selector_all(".pl-line")
+            .map(|n| n.length())
+            .unwrap_or(0);
+        if let Some(inner) = el.query_selector(".pl-transcript__lines").ok().flatten() {
+            let h = inner.client_height() as f64;
+            if rendered > 0 && h > 0.0 {
+                line_px.set(h / f64::from(rendered));
+            }
+        }
+        viewport.set(f64::from(el.client_height().max(1)));
+    };
+    let on_scroll = move |_| {
+        let Some(el) = list.get_untracked() else {
+            return;
+        };
+        let top = f64::from(el.scroll_top());
+        scroll_top.set(top);
+        at_bottom.set(top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 4.0);
+        measure();
+    };
+    // New lines while at the bottom: stay at the bottom.
+    Effect::new(move |_| {
+        let _ = lines.with(|l| l.len());
+        let _ = unsent.with(|u| u.len());
+        if at_bottom.get_untracked() {
+            if let Some(el) = list.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+        request_animation_frame(measure);
+    });
+
+    let read = move |seq: u64| read_up_to.get().is_some_and(|r| seq <= r);
     let pending = move || unsent.get().into_iter().enumerate().collect::<Vec<_>>();
     view! {
-        <ol class="pl-transcript" data-testid="transcript" aria-live="polite">
-            <For each=move || lines.get() key=Line::seq let:line>
-                {render(line)}
-            </For>
-            <For each=pending key=|(i, t)| (*i, t.clone()) let:item>
-                <li class="pl-line pl-line--mine pl-line--unsent" data-testid="message-unsent">
-                    <span class="pl-line__text">{item.1}</span>
-                    <span class="pl-line__time">"sending…"</span>
-                </li>
-            </For>
-        </ol>
+        <div class="pl-transcript" data-testid="transcript" node_ref=list on:scroll=on_scroll aria-live="polite"
+            style=move || format!("--pl-zoom: {}", f64::from(zoom.get().unwrap_or(100)) / 100.0)>
+            <div class="pl-transcript__spacer" style:height=top_px></div>
+            <ol class="pl-transcript__lines">
+                <For each=shown key=Line::seq let:line>
+                    {render(line, read)}
+                </For>
+                <For each=pending key=|(i, t)| (*i, t.clone()) let:item>
+                    <li class="pl-line pl-line--mine pl-line--unsent" data-testid="message-unsent">
+                        <span class="pl-line__text">{item.1}</span>
+                        <span class="pl-line__time">"sending…"</span>
+                    </li>
+                </For>
+            </ol>
+            <div class="pl-transcript__spacer" style:height=bottom_px></div>
+        </div>
     }
 }
 
-fn render(line: Line) -> impl IntoView {
+/// Message text: plain runs as text, http(s) addresses as links that show their real address.
+pub fn rich_text(text: String) -> impl IntoView {
+    segments(&text)
+        .into_iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.into_any(),
+            Segment::Link(url) => view! {
+                <a href=url.clone() title=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a>
+            }
+            .into_any(),
+        })
+        .collect::<Vec<_>>()
+}
+
+fn render(line: Line, read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static) -> impl IntoView {
     match line {
         Line::System { seq, at, text } => view! {
             <li class="pl-line pl-line--system" data-testid="system-message" data-id=seq>
@@ -67,13 +201,41 @@ fn render(line: Line) -> impl IntoView {
             };
             let sender = from.clone();
             view! {
-                <li class=class data-testid="message" data-id=seq data-from=sender>
+                <li class=class data-testid="message" data-id=seq data-from=sender
+                    data-read=move || mine.then(|| read(seq).to_string())>
                     <span class="pl-line__from">{from}</span>
-                    <span class="pl-line__text">{text}</span>
-                    <time class="pl-line__time">{clock(at)}</time>
+                    <span class="pl-line__text">{rich_text(text)}</span>
+                    <time class="pl-line__time">
+                        {clock(at)}
+                        <Show when=move || mine && !read(seq)>
+                            <span class="pl-line__unread" title="The contact has not read this message yet." aria-label="not read yet">" ◌"</span>
+                        </Show>
+                    </time>
                 </li>
             }
             .into_any()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn the_window_follows_the_scroll_position_and_sticks_to_the_bottom() {
+        // Short transcripts render whole.
+        assert_eq!(window(50, 0.0, 600.0, 24.0, true), (0, 50));
+        // At the bottom of 5,000 lines: the last viewport plus overscan.
+        let (start, end) = window(5000, 0.0, 600.0, 24.0, true);
+        assert_eq!(end, 5000);
+        assert!(end - start < 120, "{start}..{end}");
+        // Scrolled to line 1,000.
+        let (start, end) = window(5000, 24_000.0, 600.0, 24.0, false);
+        assert!(start <= 1000 && end >= 1026, "{start}..{end}");
+        assert!(end - start < 120);
+        // Scrolled past the end (stale position): clamped.
+        let (start, end) = window(100, 1e9, 600.0, 24.0, false);
+        assert!(start <= end && end <= 100);
     }
 }

@@ -1,0 +1,172 @@
+//! The message area: a multi-line input (Enter sends, Shift+Enter starts a new line, the
+//! browser's spell check on) and its tools: emoji, the standard responses library and Push URL.
+
+use super::use_desk;
+use leptos::prelude::*;
+use parley_protocol::InteractionId;
+
+/// The input. It shows `value`, reports typing through `on_input` and asks to send with Enter
+/// or the Send button, never for blank text.
+#[component]
+pub fn Composer(
+    /// The text in the input (the chat's draft).
+    #[prop(into)]
+    value: Signal<String>,
+    /// The agent changed the text.
+    on_input: impl Fn(String) + Copy + Send + Sync + 'static,
+    /// Send what is in the input.
+    on_send: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let send = move || {
+        if !value.get_untracked().trim().is_empty() {
+            on_send();
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            send();
+        }
+    };
+    view! {
+        <div class="pl-composer">
+            <textarea class="pl-composer__input" data-testid="composer-input" spellcheck="true" rows="3"
+                aria-label="Message" placeholder="Type your message… (#keyword inserts a standard response)"
+                prop:value=value on:input=move |ev| on_input(event_target_value(&ev)) on:keydown=on_key></textarea>
+            <button class="pl-button pl-button--primary" data-testid="composer-send" on:click=move |_| send()>"Send"</button>
+        </div>
+    }
+}
+
+const EMOJI: &[&str] = &[
+    "🙂", "😀", "😉", "😊", "🙁", "😢", "😮", "👍", "👎", "👋", "🙏", "🎉", "❤️", "✅", "❌", "⏳",
+    "📎", "💳", "📦", "🚚",
+];
+
+/// Which tool panel is open under the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tool {
+    Emoji,
+    Responses,
+    PushUrl,
+}
+
+/// The buttons and panels beside the input for one chat.
+#[component]
+pub fn ComposerTools(
+    /// The chat they act on.
+    id: InteractionId,
+) -> impl IntoView {
+    let desk = use_desk();
+    let state = desk.state;
+    let key = StoredValue::new(id);
+    let open = RwSignal::new(None::<Tool>);
+    let toggle = move |t: Tool| open.update(|o| *o = if *o == Some(t) { None } else { Some(t) });
+    let insert = move |text: String| state.update(|s| key.with_value(|id| s.insert(id, &text)));
+
+    let query = RwSignal::new(String::new());
+    let found = move || {
+        state.with(|s| {
+            s.find_responses(&query.get())
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+
+    let url = RwSignal::new(String::new());
+    let url_error = RwSignal::new(None::<String>);
+    let suggestions = move || {
+        state.with(|s| {
+            s.url_suggestions(&url.get())
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+    };
+    let push = move || {
+        let mut result = Err(String::new());
+        state.update(|s| result = key.with_value(|id| s.push_url(id, &url.get_untracked())));
+        match result {
+            Ok(msg) => {
+                desk.send(&msg);
+                url.set(String::new());
+                url_error.set(None);
+            }
+            Err(e) => url_error.set(Some(e)),
+        }
+    };
+    let check = move |_| {
+        let address = url.get_untracked();
+        if parley_client::links::is_web_address(&address) {
+            if let Some(w) = web_sys::window() {
+                let _ = w.open_with_url_and_target_and_features(
+                    address.trim(),
+                    "_blank",
+                    "noopener,noreferrer",
+                );
+            }
+        } else {
+            url_error.set(Some(
+                "Enter a web address starting with http:// or https://".into(),
+            ));
+        }
+    };
+
+    view! {
+        <div class="pl-tools">
+            <div class="pl-tools__buttons">
+                <button class="pl-icon-button" data-testid="emoji-button" title="Choose an emoji" on:click=move |_| toggle(Tool::Emoji)>"☺"</button>
+                <button class="pl-icon-button" data-testid="responses-button" title="Standard responses" on:click=move |_| toggle(Tool::Responses)>"≡"</button>
+                <button class="pl-icon-button" data-testid="push-url-button" title="Show the Push URL area" on:click=move |_| toggle(Tool::PushUrl)>"🔗"</button>
+            </div>
+            <Show when=move || open.get() == Some(Tool::Emoji)>
+                <div class="pl-emoji" role="listbox" aria-label="Emoji">
+                    {EMOJI.iter().map(|e| view! {
+                        <button class="pl-emoji__item" data-testid="emoji" on:click=move |_| insert((*e).to_owned())>{*e}</button>
+                    }).collect::<Vec<_>>()}
+                </div>
+            </Show>
+            <Show when=move || open.get() == Some(Tool::Responses)>
+                <div class="pl-responses">
+                    <input data-testid="responses-search" placeholder="Search by name or category" prop:value=query
+                        on:input=move |ev| query.set(event_target_value(&ev)) />
+                    <ul class="pl-responses__list">
+                        <For each=found key=|r| r.name.clone() let:response>
+                            {
+                                let text = response.text.clone();
+                                view! {
+                                    <li>
+                                        <button class="pl-responses__item" data-testid="response-item" title=response.text.clone()
+                                            on:click=move |_| insert(text.clone())>
+                                            <span class="pl-responses__category">{response.category.clone()}</span>
+                                            " " {response.name.clone()}
+                                            {response.keyword.clone().map(|k| view! { <span class="pl-responses__keyword">{format!(" #{k}")}</span> })}
+                                        </button>
+                                    </li>
+                                }
+                            }
+                        </For>
+                    </ul>
+                </div>
+            </Show>
+            <Show when=move || open.get() == Some(Tool::PushUrl)>
+                <div class="pl-push-url">
+                    <input data-testid="push-url-input" type="url" list="pl-push-url-history" placeholder="Type URL to push"
+                        prop:value=url on:input=move |ev| url.set(event_target_value(&ev))
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); push() } />
+                    <datalist id="pl-push-url-history">
+                        <For each=suggestions key=|u| u.clone() let:u>
+                            <option value=u></option>
+                        </For>
+                    </datalist>
+                    <button class="pl-button" data-testid="push-url-check" on:click=check>"Check URL"</button>
+                    <button class="pl-button pl-button--primary" data-testid="push-url-send" on:click=move |_| push()>"Send"</button>
+                    <Show when=move || url_error.get().is_some()>
+                        <p class="pl-push-url__error" role="alert">{move || url_error.get()}</p>
+                    </Show>
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,121 @@
+//! The interaction bar: one tab per open chat with the contact's name, the time since the chat
+//! started, the pending-response colour and the unread count. A tab flashes for the seed's
+//! reasons; hovering shows the contact's latest message and stops the flashing.
+
+use super::use_desk;
+use crate::state::Chat;
+use leptos::prelude::*;
+use parley_protocol::{InteractionId, PendingLevel};
+use std::time::Duration;
+
+/// `m:ss` or `h:mm:ss` since `since`.
+pub fn elapsed(since: i64, now: i64) -> String {
+    let s = ((now - since).max(0) / 1000) as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// The value of `data-pending`.
+pub fn pending_name(level: PendingLevel) -> &'static str {
+    match level {
+        PendingLevel::Ok => "ok",
+        PendingLevel::Warn => "warn",
+        PendingLevel::Late => "late",
+    }
+}
+
+/// A clock that ticks every second while the component lives.
+pub fn use_clock() -> ReadSignal<i64> {
+    let now = RwSignal::new(chrono::Utc::now().timestamp_millis());
+    let timer = set_interval_with_handle(
+        move || now.set(chrono::Utc::now().timestamp_millis()),
+        Duration::from_secs(1),
+    );
+    on_cleanup(move || {
+        if let Ok(t) = timer {
+            t.clear();
+        }
+    });
+    now.read_only()
+}
+
+/// All open chats as tabs.
+#[component]
+pub fn InteractionBar() -> impl IntoView {
+    let state = use_desk().state;
+    let ids = move || {
+        state.with(|s| {
+            s.chats
+                .iter()
+                .map(|c| c.summary.id.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    let now = use_clock();
+    view! {
+        <nav class="pl-interaction-bar" aria-label="Open chats">
+            <For each=ids key=|id| id.clone() let:id>
+                <Tab id now />
+            </For>
+        </nav>
+    }
+}
+
+/// One chat's tab.
+#[component]
+fn Tab(
+    /// The chat.
+    id: InteractionId,
+    /// The clock for the elapsed time.
+    now: ReadSignal<i64>,
+) -> impl IntoView {
+    let state = use_desk().state;
+    let key = StoredValue::new(id.clone());
+    let read = move |f: fn(&Chat) -> String| {
+        state.with(|s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
+    };
+    let selected = move || state.with(|s| key.with_value(|id| s.selected.as_ref() == Some(id)));
+    let flashing =
+        move || state.with(|s| key.with_value(|id| s.chat(id).is_some_and(|c| c.flash.is_some())));
+    let unread = move || state.with(|s| key.with_value(|id| s.chat(id).map_or(0, |c| c.unread)));
+    let started =
+        move || state.with(|s| key.with_value(|id| s.chat(id).map_or(0, |c| c.summary.started_at)));
+    let preview = move || {
+        read(|c| {
+            c.last_contact_message()
+                .map(str::to_owned)
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <button class="pl-interaction-tab" class:pl-interaction-tab--selected=selected class:pl-interaction-tab--flash=flashing
+            data-testid="interaction-tab" data-id=id.to_string()
+            data-pending=move || read(|c| pending_name(c.summary.pending).to_owned())
+            title=preview
+            on:mouseenter=move |_| state.update(|s| key.with_value(|id| s.hover(id)))
+            on:click=move |_| state.update(|s| key.with_value(|id| s.select(id)))>
+            <span class="pl-interaction-tab__dot" aria-hidden="true"></span>
+            <span class="pl-interaction-tab__name">{move || read(|c| c.summary.contact.clone())}</span>
+            <span class="pl-interaction-tab__time">{move || elapsed(started(), now.get())}</span>
+            <Show when=move || { unread() > 0 }>
+                <span class="pl-interaction-tab__unread" data-testid="interaction-tab-unread">{unread}</span>
+            </Show>
+        </button>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapsed_time_reads_like_a_clock() {
+        assert_eq!(elapsed(0, 0), "00:00");
+        assert_eq!(elapsed(0, 192_000), "03:12");
+        assert_eq!(elapsed(0, 3_723_000), "1:02:03");
+        assert_eq!(elapsed(5_000, 0), "00:00", "never negative");
+    }
+}

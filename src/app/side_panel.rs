@@ -1,0 +1,144 @@
+//! The side panel of a chat: case data (editable keys editable), contact information, the
+//! contact's history, and the note sent with Mark Done.
+
+use super::use_desk;
+use leptos::prelude::*;
+use parley_protocol::{ClientMsg, HistoryScope, InteractionId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tab {
+    CaseData,
+    Contact,
+    History,
+    Note,
+}
+
+/// The panel beside (or, in a narrow window, under) the transcript.
+#[component]
+pub fn SidePanel(
+    /// The chat it describes.
+    id: InteractionId,
+) -> impl IntoView {
+    let desk = use_desk();
+    let state = desk.state;
+    let key = StoredValue::new(id);
+    let tab = RwSignal::new(Tab::CaseData);
+    let pick = move |t: Tab| {
+        move |_| {
+            tab.set(t);
+            if t == Tab::History {
+                desk.send(&ClientMsg::History {
+                    scope: HistoryScope::Contact {
+                        interaction: key.get_value(),
+                    },
+                });
+            }
+        }
+    };
+    let tab_button = move |t: Tab, label: &'static str, testid: &'static str| {
+        view! { <button class="pl-side__tab" class:pl-side__tab--active=move || tab.get() == t data-testid=testid on:click=pick(t)>{label}</button> }
+    };
+    let chat = move |f: &dyn Fn(&crate::state::Chat) -> String| {
+        state.with(|s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
+    };
+    let case_data = move || {
+        state.with(|s| {
+            key.with_value(|id| {
+                s.chat(id)
+                    .map(|c| c.summary.case_data.clone())
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let editable =
+        move |k: &str| state.with(|s| s.settings.editable_case_data.iter().any(|e| e == k));
+    let editable_keys = move || state.with(|s| s.settings.editable_case_data.clone());
+    let save = move |k: String, v: String| {
+        if let Some(msg) =
+            state.with_untracked(|s| key.with_value(|id| s.edit_case_data(id, &k, &v)))
+        {
+            desk.send(&msg);
+        }
+    };
+    let missing_keys = move || {
+        let present = case_data();
+        editable_keys()
+            .into_iter()
+            .filter(|k| !present.contains_key(k))
+            .collect::<Vec<_>>()
+    };
+    let history =
+        move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.history.clone())));
+
+    view! {
+        <aside class="pl-side">
+            <nav class="pl-side__tabs">
+                {tab_button(Tab::CaseData, "Case data", "tab-case-data")}
+                {tab_button(Tab::Contact, "Contact", "tab-contact")}
+                {tab_button(Tab::History, "History", "tab-history")}
+                {tab_button(Tab::Note, "Note", "tab-note")}
+            </nav>
+            <Show when=move || tab.get() == Tab::CaseData>
+                <dl class="pl-case-data" data-testid="case-data">
+                    <For each=case_data key=|(k, v)| (k.clone(), v.clone()) let:entry>
+                        {
+                            let (k, v) = entry;
+                            let field = k.clone();
+                            view! {
+                                <dt>{k.clone()}</dt>
+                                <dd>{if editable(&k) {
+                                    view! { <input data-testid="case-data-input" data-key=k.clone() value=v
+                                        on:change=move |ev| save(field.clone(), event_target_value(&ev)) /> }.into_any()
+                                } else {
+                                    view! { <span>{v}</span> }.into_any()
+                                }}</dd>
+                            }
+                        }
+                    </For>
+                    <For each=missing_keys key=|k| k.clone() let:k>
+                        {
+                            let field = k.clone();
+                            view! {
+                                <dt>{k.clone()}</dt>
+                                <dd><input data-testid="case-data-input" data-key=k.clone() placeholder="—"
+                                    on:change=move |ev| save(field.clone(), event_target_value(&ev)) /></dd>
+                            }
+                        }
+                    </For>
+                </dl>
+            </Show>
+            <Show when=move || tab.get() == Tab::Contact>
+                <dl class="pl-contact" data-testid="contact-info">
+                    <dt>"Name"</dt><dd>{move || chat(&|c| c.summary.contact.clone())}</dd>
+                    <dt>"E-mail"</dt><dd>{move || chat(&|c| c.summary.email.clone().unwrap_or_else(|| "—".into()))}</dd>
+                    <dt>"Subject"</dt><dd>{move || chat(&|c| c.summary.subject.clone().unwrap_or_else(|| "—".into()))}</dd>
+                    <dt>"Queue"</dt><dd>{move || chat(&|c| c.summary.queue.to_string())}</dd>
+                </dl>
+            </Show>
+            <Show when=move || tab.get() == Tab::History>
+                <div class="pl-history" data-testid="contact-history">
+                    {move || match history() {
+                        None => view! { <p class="pl-muted">"Loading…"</p> }.into_any(),
+                        Some(entries) if entries.is_empty() => view! { <p class="pl-muted">"No earlier chats with this contact."</p> }.into_any(),
+                        Some(entries) => view! {
+                            <ul>
+                                {entries.into_iter().map(|e| view! {
+                                    <li data-id=e.id.to_string()>
+                                        <time>{super::transcript::day_and_time(e.started_at)}</time>
+                                        " " {e.subject.unwrap_or_else(|| "Chat".into())}
+                                        {(!e.closed).then_some(" (open)")}
+                                    </li>
+                                }).collect::<Vec<_>>()}
+                            </ul>
+                        }.into_any(),
+                    }}
+                </div>
+            </Show>
+            <Show when=move || tab.get() == Tab::Note>
+                <textarea class="pl-note" data-testid="note-input" rows="6" placeholder="A note kept with this interaction"
+                    prop:value=move || chat(&|c| c.note.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); state.update(|s| key.with_value(|id| s.set_note(id, &v))) }></textarea>
+            </Show>
+        </aside>
+    }
+}

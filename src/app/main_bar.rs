@@ -44,6 +44,7 @@ pub fn MainBar(
             status: status_from(&event_target_value(&ev)),
         })
     };
+    let (show_messages, show_settings) = (RwSignal::new(false), RwSignal::new(false));
     view! {
         <header class="pl-main-bar">
             <span class="pl-main-bar__brand">"Parley"</span>
@@ -65,8 +66,35 @@ pub fn MainBar(
                 }>
                 "●"
             </span>
+            <button class="pl-main-bar__messages" data-testid="my-messages" title="My Messages"
+                on:click=move |_| show_messages.update(|v| *v = !*v)>
+                {move || format!("My Messages ({})", state.with(|s| s.my_messages.len()))}
+            </button>
+            <span class="pl-main-bar__zoom">
+                <button class="pl-icon-button" data-testid="zoom-out" title="Smaller text" on:click=move |_| state.update(|s| s.zoom_by(-1))>"A-"</button>
+                <button class="pl-icon-button" data-testid="zoom-in" title="Larger text" on:click=move |_| state.update(|s| s.zoom_by(1))>"A+"</button>
+            </span>
+            <button class="pl-icon-button" data-testid="settings-button" title="Alerts" on:click=move |_| show_settings.update(|v| *v = !*v)>"⚙"</button>
             <button class="pl-main-bar__logout" data-testid="logout" on:click=move |_| on_logout()>"Log out"</button>
         </header>
+        <Show when=move || show_messages.get()>
+            <ul class="pl-popover pl-my-messages" data-testid="my-messages-list">
+                {move || state.with(|s| s.my_messages.iter().rev().map(|m| view! { <li>{m.clone()}</li> }).collect::<Vec<_>>())}
+            </ul>
+        </Show>
+        <Show when=move || show_settings.get()>
+            <div class="pl-popover pl-settings" data-testid="settings">
+                <label><input type="checkbox" data-testid="alert-notifications" prop:checked=move || state.with(|s| s.alerts.notifications)
+                    on:change=move |ev| { let on = event_target_checked(&ev); state.update(|s| s.alerts.notifications = on) } />
+                    " Desktop notifications"</label>
+                <label><input type="checkbox" data-testid="alert-sound" prop:checked=move || state.with(|s| s.alerts.sound)
+                    on:change=move |ev| { let on = event_target_checked(&ev); state.update(|s| s.alerts.sound = on) } />
+                    " Sound"</label>
+                <label><input type="checkbox" data-testid="alert-tone" prop:checked=move || state.with(|s| s.alerts.tone)
+                    on:change=move |ev| { let on = event_target_checked(&ev); state.update(|s| s.alerts.tone = on) } />
+                    " Accessibility: rising tone for pending responses"</label>
+            </div>
+        </Show>
         <Show when=move || state.with(|s| s.notice.is_some())>
             <p class="pl-notice" role="status" data-testid="desktop-notice">{move || state.with(|s| s.notice.clone())}</p>
         </Show>

@@ -7,6 +7,7 @@ pub mod state;
 
 use leptos::prelude::*;
 use parley_client::lines::Line;
+use parley_client::links::Segment;
 use parley_client::{socket, Socket, SocketEvent};
 use parley_protocol::{ClientMsg, InteractionId};
 use serde::{Deserialize, Serialize};
@@ -154,6 +155,17 @@ fn Chat(
     let socket_slot: StoredValue<Option<Socket>> = StoredValue::new(None);
     let send =
         move |msg: &ClientMsg| socket_slot.with_value(|s| s.iter().for_each(|s| s.send(msg)));
+    // The contact has read what a visible page shows.
+    let report_read = move || {
+        if let Some(receipt) = state
+            .try_update(|s| s.read_receipt(page_visible()))
+            .flatten()
+        {
+            send(&receipt);
+        }
+    };
+    let on_visible = window_event_listener(leptos::ev::visibilitychange, move |_| report_read());
+    on_cleanup(move || on_visible.remove());
     let socket = socket::open(
         socket::default_url(),
         move || state.with_untracked(WidgetState::hello),
@@ -161,6 +173,7 @@ fn Chat(
             SocketEvent::Msg(msg) => {
                 let resend = state.try_update(|s| s.apply(*msg)).unwrap_or_default();
                 resend.iter().for_each(send);
+                report_read();
             }
             SocketEvent::Closed { .. } => state.update(WidgetState::disconnected),
             SocketEvent::Connecting | SocketEvent::Open => {}
@@ -206,7 +219,7 @@ fn Chat(
                     {render(line)}
                 </For>
                 <For each=move || state.with(|s| s.unsent()) key=|t| t.clone() let:text>
-                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{text}</span></li>
+                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{rich_text(&text)}</span></li>
                 </For>
             </ol>
             <Show when=move || !ended()
@@ -223,6 +236,23 @@ fn Chat(
             </Show>
         </div>
     }
+}
+
+/// Message text with http(s) addresses as links showing the real address; nothing as HTML.
+fn rich_text(text: &str) -> Vec<AnyView> {
+    parley_client::links::segments(text)
+        .into_iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.into_any(),
+            Segment::Link(url) => view! { <a href=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a> }.into_any(),
+        })
+        .collect()
+}
+
+fn page_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
 fn render(line: Line) -> impl IntoView {
@@ -242,7 +272,7 @@ fn render(line: Line) -> impl IntoView {
             view! {
             <li class="pl-bubble" class:pl-bubble--mine=mine data-testid="widget-message" data-id=seq data-from=sender>
                 <span class="pl-bubble__from">{from}</span>
-                <span class="pl-bubble__text">{text}</span>
+                <span class="pl-bubble__text">{rich_text(&text)}</span>
             </li>
             }
             .into_any()

@@ -3,7 +3,8 @@
 use parley_client::lines::{lines, Line};
 use parley_client::Outbox;
 use parley_protocol::{
-    ClientMsg, ErrorCode, InteractionId, Party, Resume, ServerMsg, Transcript, PROTOCOL_VERSION,
+    ClientMsg, ErrorCode, InteractionId, Party, Resume, Seq, ServerMsg, Transcript,
+    PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,8 @@ pub struct WidgetState {
     pub forgotten: bool,
     /// Whether the socket is up.
     pub online: bool,
+    /// The last sequence number reported read to the server.
+    read_sent: Seq,
 }
 
 impl WidgetState {
@@ -35,6 +38,7 @@ impl WidgetState {
             outbox: Outbox::new(client_prefix),
             forgotten: false,
             online: false,
+            read_sent: 0,
         }
     }
 
@@ -97,6 +101,19 @@ impl WidgetState {
     /// The transcript lines, the contact's own marked as mine.
     pub fn lines(&self) -> Vec<Line> {
         lines(&self.transcript, |p| matches!(p, Party::Contact { .. }))
+    }
+
+    /// A read receipt for everything shown, when the page is visible and there is news to report.
+    pub fn read_receipt(&mut self, visible: bool) -> Option<ClientMsg> {
+        let last = self.transcript.last_seq();
+        if !visible || !self.online || last <= self.read_sent || self.ended() {
+            return None;
+        }
+        self.read_sent = last;
+        Some(ClientMsg::Read {
+            interaction: self.session.interaction.clone(),
+            up_to: last,
+        })
     }
 
     /// Sent messages not in the transcript yet.
@@ -208,6 +225,41 @@ mod tests {
                 at: 0,
                 text: "The chat was ended".into()
             }]
+        );
+    }
+
+    #[test]
+    fn read_receipts_report_what_a_visible_page_shows_once() {
+        let mut s = state();
+        let notice = |seq| Event {
+            seq,
+            at: 0,
+            audience: Audience::Everyone,
+            kind: EventKind::Notice { text: "hi".into() },
+        };
+        s.apply(events(vec![notice(1), notice(2)]));
+        assert_eq!(s.read_receipt(true), None, "not before the welcome");
+        s.apply(welcome());
+        assert_eq!(
+            s.read_receipt(false),
+            None,
+            "a hidden page has read nothing"
+        );
+        assert_eq!(
+            s.read_receipt(true),
+            Some(ClientMsg::Read {
+                interaction: "ix-1".into(),
+                up_to: 2
+            })
+        );
+        assert_eq!(s.read_receipt(true), None, "nothing new");
+        s.apply(events(vec![notice(3)]));
+        assert_eq!(
+            s.read_receipt(true),
+            Some(ClientMsg::Read {
+                interaction: "ix-1".into(),
+                up_to: 3
+            })
         );
     }
 

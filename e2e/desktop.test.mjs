@@ -70,6 +70,15 @@ test('message area: keyword responses, emoji, Push URL, links, read marks and zo
     await acceptNext(kate);
     await kate.transcript().getByText('Hello').waitFor();
 
+    // Typing shows on the other side; only agents see what the contact types.
+    await mark.page.getByTestId('widget-input').pressSequentially('the visa end');
+    await kate.page.getByTestId('typing').waitFor();
+    await kate.page.getByTestId('typing-preview').filter({ hasText: 'the visa end' }).waitFor();
+    await mark.page.getByTestId('widget-input').fill('');
+    await kate.page.getByTestId('composer-input').pressSequentially('Let me');
+    await mark.page.getByTestId('widget-typing').filter({ hasText: 'Kate is typing' }).waitFor();
+    await kate.page.getByTestId('composer-input').fill('');
+
     // "#hi " becomes the Greeting standard response.
     await kate.page.getByTestId('composer-input').pressSequentially('#hi ');
     assert.equal(await kate.page.getByTestId('composer-input').inputValue(), 'Hello, how can I help you today? ');

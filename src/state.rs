@@ -413,12 +413,37 @@ impl DesktopState {
         Some(format!("{}{} ", &body[..start], response.text))
     }
 
+    /// The agent typed in the composer at `now` (ms): the draft changes, and a typing notice
+    /// for the contact is returned when one is due.
+    pub fn typed(
+        &mut self,
+        interaction: &InteractionId,
+        text: &str,
+        now: i64,
+    ) -> Option<ClientMsg> {
+        self.set_draft(interaction, text);
+        let chat = self.chat_mut(interaction)?;
+        if chat.ended() {
+            return None;
+        }
+        let draft = chat.draft.clone();
+        let (typing, _) = chat.typing_notice.input(&draft, now)?;
+        // The contact never sees what an agent types before it is sent.
+        Some(ClientMsg::Typing {
+            interaction: interaction.clone(),
+            typing,
+            preview: None,
+            consultation: None,
+        })
+    }
+
     /// Sends the chat's draft; the draft is emptied when something was sent.
     pub fn send_draft(&mut self, interaction: &InteractionId) -> Option<ClientMsg> {
         let draft = self.chat(interaction)?.draft.clone();
         let msg = self.send(interaction, &draft)?;
         if let Some(chat) = self.chat_mut(interaction) {
             chat.draft.clear();
+            chat.typing_notice.sent();
         }
         Some(msg)
     }

@@ -77,7 +77,10 @@ fn ChatWindow(
         let code = event_target_value(&ev);
         state.update(|s| s.set_disposition(&key.get_value(), &code));
     };
-    let on_input = move |text: String| state.update(|s| s.set_draft(&key.get_value(), &text));
+    let on_input = move |text: String| {
+        let now = chrono::Utc::now().timestamp_millis();
+        desk.act(|s| s.typed(&key.get_value(), &text, now));
+    };
     let on_send = move || desk.act(|s| s.send_draft(&key.get_value()));
 
     view! {

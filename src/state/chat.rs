@@ -1,6 +1,7 @@
 //! One chat on the desktop and the rules that only concern it: its transcript, draft, unread
 //! count, why it flashes, the contact's typing notice and how far the contact has read.
 
+use parley_client::typing::TypingNotice;
 use parley_protocol::{
     AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PendingLevel, Seq,
     Transcript,
@@ -50,6 +51,8 @@ pub struct Chat {
     pub read_up_to: Seq,
     /// Earlier chats of the same contact, once asked for.
     pub history: Option<Vec<HistoryEntry>>,
+    /// When to tell the contact this agent is typing.
+    pub typing_notice: TypingNotice,
 }
 
 impl Chat {
@@ -67,6 +70,7 @@ impl Chat {
             typing: None,
             read_up_to: 0,
             history: None,
+            typing_notice: TypingNotice::default(),
         }
     }
 

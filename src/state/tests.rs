@@ -619,3 +619,29 @@ fn notes_case_data_and_zoom() {
     s.zoom_by(-20);
     assert_eq!(s.zoom, 70);
 }
+
+#[test]
+fn typing_in_the_composer_tells_the_contact_without_the_text() {
+    let mut s = with_chat();
+    let ix: InteractionId = "ix-1".into();
+    assert_eq!(
+        s.typed(&ix, "W", 1_000),
+        Some(ClientMsg::Typing {
+            interaction: ix.clone(),
+            typing: true,
+            preview: None,
+            consultation: None
+        })
+    );
+    assert_eq!(s.typed(&ix, "Wh", 1_050), None, "not on every key");
+    assert_eq!(s.chat(&ix).map(|c| c.draft.as_str()), Some("Wh"));
+    assert_eq!(
+        s.typed(&ix, "", 1_100),
+        Some(ClientMsg::Typing {
+            interaction: ix.clone(),
+            typing: false,
+            preview: None,
+            consultation: None
+        })
+    );
+}

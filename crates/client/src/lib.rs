@@ -2,6 +2,7 @@
 //!
 //! - [`outbox`]: messages typed but not yet acknowledged, re-sent after a reconnect (pure, tested natively).
 //! - [`socket`]: the one WebSocket, reconnecting with back-off and re-sending `hello` each time.
+//! - [`typing`]: when to send typing notices (pure).
 //! - [`http`]: JSON POSTs to the server's small HTTP API.
 //! - [`lines`]: a transcript as display lines (pure, shared by both apps).
 //! - [`links`]: message text split into text and http(s) links (pure, shared by both apps).
@@ -13,6 +14,7 @@ pub mod lines;
 pub mod links;
 pub mod outbox;
 pub mod socket;
+pub mod typing;
 
 pub use outbox::Outbox;
 pub use socket::{Socket, SocketEvent};

@@ -207,6 +207,14 @@ fn Chat(
         }
     };
     let ended = move || state.with(|s| s.ended());
+    let on_input = move |ev| {
+        let text = event_target_value(&ev);
+        let now = chrono::Utc::now().timestamp_millis();
+        if let Some(notice) = state.try_update(|s| s.input(&text, now)).flatten() {
+            send(&notice);
+        }
+        input.set(text);
+    };
     view! {
         <div class="pl-widget">
             <header class="pl-widget__header">"Chat with us"
@@ -221,7 +229,12 @@ fn Chat(
                 <For each=move || state.with(|s| s.unsent()) key=|t| t.clone() let:text>
                     <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{rich_text(&text)}</span></li>
                 </For>
-            </ol>
+                        </ol>
+            <Show when=move || state.with(|s| s.agent_typing.is_some())>
+                <p class="pl-system" data-testid="widget-typing" aria-live="polite">
+                    {move || state.with(|s| s.agent_typing.clone().map(|n| format!("{n} is typing…")).unwrap_or_default())}
+                </p>
+            </Show>
             <Show when=move || !ended()
                 fallback=move || view! {
                     <div class="pl-widget__ended" data-testid="widget-ended">"This chat has ended. "
@@ -230,7 +243,7 @@ fn Chat(
                 }>
                 <div class="pl-widget__composer">
                     <textarea class="pl-widget__input" data-testid="widget-input" rows="2" aria-label="Message" placeholder="Type a message…"
-                        prop:value=input on:input=move |ev| input.set(event_target_value(&ev)) on:keydown=on_key></textarea>
+                        prop:value=input on:input=on_input on:keydown=on_key></textarea>
                     <button class="pl-widget__send" data-testid="widget-send" on:click=move |_| submit()>"Send"</button>
                 </div>
             </Show>

@@ -1,9 +1,10 @@
 //! The contact's side of one chat, as a pure reducer.
 
 use parley_client::lines::{lines, Line};
+use parley_client::typing::TypingNotice;
 use parley_client::Outbox;
 use parley_protocol::{
-    ClientMsg, ErrorCode, InteractionId, Party, Resume, Seq, ServerMsg, Transcript,
+    ClientMsg, ErrorCode, EventKind, InteractionId, Party, Resume, Seq, ServerMsg, Transcript,
     PROTOCOL_VERSION,
 };
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,10 @@ pub struct WidgetState {
     pub online: bool,
     /// The last sequence number reported read to the server.
     read_sent: Seq,
+    /// When to tell the agents the contact is typing.
+    typing: TypingNotice,
+    /// The agent who is typing, by the name the contact sees.
+    pub agent_typing: Option<String>,
 }
 
 impl WidgetState {
@@ -39,6 +44,8 @@ impl WidgetState {
             forgotten: false,
             online: false,
             read_sent: 0,
+            typing: TypingNotice::default(),
+            agent_typing: None,
         }
     }
 
@@ -65,12 +72,31 @@ impl WidgetState {
                 interaction,
                 events,
             } if interaction == self.session.interaction => {
+                if events.iter().any(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::Message {
+                            from: Party::Agent { .. },
+                            ..
+                        }
+                    )
+                }) {
+                    self.agent_typing = None;
+                }
                 self.transcript.merge(events);
                 if self.ended() {
                     self.outbox.drop_interaction(&interaction);
                 }
             }
             ServerMsg::Ack { client_id, .. } => self.outbox.ack(&client_id),
+            ServerMsg::Typing {
+                party: party @ Party::Agent { .. },
+                typing,
+                consultation: None,
+                ..
+            } => {
+                self.agent_typing = typing.then(|| party.name().to_owned());
+            }
             ServerMsg::Error {
                 code: ErrorCode::Unauthorized,
                 ..
@@ -85,11 +111,26 @@ impl WidgetState {
         self.online = false;
     }
 
+    /// The contact typed at `now` (ms): a typing notice with the text so far, when one is due.
+    pub fn input(&mut self, text: &str, now: i64) -> Option<ClientMsg> {
+        if self.ended() {
+            return None;
+        }
+        let (typing, preview) = self.typing.input(text, now)?;
+        Some(ClientMsg::Typing {
+            interaction: self.session.interaction.clone(),
+            typing,
+            preview,
+            consultation: None,
+        })
+    }
+
     /// The contact sends `text`: the frame to send, if any.
     pub fn send(&mut self, text: &str) -> Option<ClientMsg> {
         if self.ended() {
             return None;
         }
+        self.typing.sent();
         self.outbox.push(&self.session.interaction, text)
     }
 
@@ -130,7 +171,7 @@ impl WidgetState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parley_protocol::{Audience, EndReason, Event, EventKind, Identity};
+    use parley_protocol::{Audience, EndReason, Event, Identity};
 
     fn state() -> WidgetState {
         WidgetState::new(
@@ -261,6 +302,40 @@ mod tests {
                 up_to: 3
             })
         );
+    }
+
+    #[test]
+    fn typing_goes_both_ways() {
+        let mut s = state();
+        let Some(ClientMsg::Typing {
+            typing: true,
+            preview: Some(p),
+            ..
+        }) = s.input("the visa end", 1_000)
+        else {
+            panic!("a typing notice")
+        };
+        assert_eq!(p, "the visa end");
+        let agent = Party::Agent {
+            id: "kate".into(),
+            name: "Kate".into(),
+        };
+        s.apply(ServerMsg::Typing {
+            interaction: "ix-1".into(),
+            party: agent.clone(),
+            typing: true,
+            preview: None,
+            consultation: None,
+        });
+        assert_eq!(s.agent_typing.as_deref(), Some("Kate"));
+        s.apply(ServerMsg::Typing {
+            interaction: "ix-1".into(),
+            party: agent,
+            typing: false,
+            preview: None,
+            consultation: None,
+        });
+        assert_eq!(s.agent_typing, None);
     }
 
     #[test]

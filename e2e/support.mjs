@@ -29,20 +29,21 @@ process.on('exit', () => running.forEach((p) => p.kill('SIGKILL')));
 
 /** A server process on a fixed port and database, which can be killed and started again. */
 export class Server {
-  constructor(port, db) {
+  constructor(port, db, config = 'config/demo.toml') {
     this.port = port;
+    this.config = config;
     this.db = db ?? join(mkdtempSync(join(tmpdir(), 'parley-e2e-')), 'parley.db');
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  static async start() {
-    const server = new Server(await freePort());
+  static async start(config) {
+    const server = new Server(await freePort(), undefined, config);
     await server.start();
     return server;
   }
 
   start() {
-    const args = ['--config', 'config/demo.toml', '--db', this.db, '--addr', `127.0.0.1:${this.port}`];
+    const args = ['--config', this.config, '--db', this.db, '--addr', `127.0.0.1:${this.port}`];
     this.proc = spawn(SERVER_BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     running.add(this.proc);
     return new Promise((ok, fail) => {

@@ -1,0 +1,119 @@
+// The desktop benchmark: figures, not pass/fail. Headless Chromium with 4x CPU throttling
+// (Chrome DevTools Protocol) against a release server:
+//   wasm_br_kb    everything the desktop loads, brotli-compressed
+//   load_ms       from navigation to the app on screen (the login form)
+//   open_5000_ms  from Accept to the last of 5,000 messages on screen
+//   append_p99_ms from a message frame arriving to its line on screen, 99th percentile of 200
+//   heap_mb       JS heap in use after all that
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
+import { ROOT, Server, launchBrowser } from '../e2e/support.mjs';
+
+const MESSAGES = 5000;
+const APPENDS = 200;
+
+function brotliKb(dir) {
+  let total = 0;
+  for (const f of readdirSync(dir)) total += brotliCompressSync(readFileSync(join(dir, f))).length;
+  return Math.round(total / 1024);
+}
+
+function pct(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+// The demo configuration without frame-rate limits, so one contact can send 5,000 messages.
+const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+const config = join(dir, 'bench.toml');
+writeFileSync(config, readFileSync(join(ROOT, 'config/demo.toml'), 'utf8')
+  .replace('[server]', '[server]\nframe_burst = 1000000\nframes_per_second = 1000000'));
+
+const server = await Server.start(config);
+const browser = await launchBrowser();
+try {
+  // A contact with a 5,000-message chat, driven from a page of its own.
+  const contactPage = await (await browser.newContext()).newPage();
+  await contactPage.goto(`${server.url}/chat/`);
+  await contactPage.evaluate(async (url) => {
+    const r = await fetch('/api/chats', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bench Contact', text: 'hello' }) });
+    const { interaction, token } = await r.json();
+    const ws = new WebSocket(url);
+    await new Promise((ok) => { ws.onopen = ok; });
+    ws.send(JSON.stringify({ type: 'hello', v: 1, token }));
+    window.benchWs = ws;
+    window.benchIx = interaction;
+  }, `${server.url.replace('http', 'ws')}/ws`);
+  await contactPage.evaluate(async (n) => {
+    for (let i = 1; i <= n; i++) {
+      window.benchWs.send(JSON.stringify({ type: 'send', interaction: window.benchIx, client_id: `b${i}`, text: `bench message ${i} with a little text to wrap` }));
+    }
+    await new Promise((ok) => {
+      let acks = 0;
+      window.benchWs.onmessage = (e) => { if (JSON.parse(e.data).type === 'ack' && ++acks === n) ok(); };
+    });
+  }, MESSAGES);
+
+  // The agent's page, throttled 4x, with a hook that timestamps frames as they arrive.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await page.addInitScript(() => {
+    window.benchArrivals = {};
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => {
+          const m = /bench append (\d+)"/.exec(e.data);
+          if (m) window.benchArrivals[m[1]] = performance.now();
+        });
+      }
+    };
+  });
+  // Load: navigation until the app is on screen (wasm fetched, compiled and mounted).
+  const loadStart = Date.now();
+  await page.goto(`${server.url}/`);
+  await page.getByTestId('login-username').waitFor();
+  const loadMs = Date.now() - loadStart;
+  await page.getByTestId('login-username').fill('kate');
+  await page.getByTestId('login-password').fill('kate-demo');
+  await page.getByTestId('login-submit').click();
+  await page.locator('[data-testid=connection-state][data-state=online]').waitFor();
+
+  // Open: Ready, Accept, and wait for the newest of the 5,000 lines.
+  await page.getByTestId('status-select').selectOption('ready');
+  await page.getByTestId('preview-accept').first().waitFor();
+  const openStart = Date.now();
+  await page.getByTestId('preview-accept').first().click();
+  await page.locator('[data-testid=message]', { hasText: `bench message ${MESSAGES} ` }).waitFor({ timeout: 120_000 });
+  const openMs = Date.now() - openStart;
+
+  // Appends: one message every 50 ms; each line is timestamped when it appears.
+  await page.evaluate(() => {
+    window.benchShown = {};
+    new MutationObserver(() => {
+      for (const text of document.querySelectorAll('[data-testid=message] .pl-line__text')) {
+        const m = /^bench append (\d+)$/.exec(text.textContent);
+        if (m && !(m[1] in window.benchShown)) window.benchShown[m[1]] = performance.now();
+      }
+    }).observe(document.body, { subtree: true, childList: true });
+  });
+  for (let i = 1; i <= APPENDS; i++) {
+    await contactPage.evaluate((i) => window.benchWs.send(JSON.stringify({ type: 'send', interaction: window.benchIx, client_id: `a${i}`, text: `bench append ${i}` })), i);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  await page.locator('[data-testid=message]', { hasText: `bench append ${APPENDS}` }).waitFor({ timeout: 60_000 });
+  const latencies = await page.evaluate(() => Object.keys(window.benchShown)
+    .filter((k) => k in window.benchArrivals)
+    .map((k) => window.benchShown[k] - window.benchArrivals[k]));
+  const heap = await cdp.send('Runtime.getHeapUsage');
+
+  console.log(`desktop: wasm_br_kb=${brotliKb(join(ROOT, 'dist'))} load_ms=${loadMs} open_5000_ms=${openMs} append_p99_ms=${pct(latencies, 0.99).toFixed(1)} heap_mb=${(heap.usedSize / 1048576).toFixed(1)} (appends measured: ${latencies.length})`);
+} finally {
+  await browser.close();
+  await server.kill().catch(() => {});
+}

@@ -60,7 +60,7 @@ try {
   const context = await browser.newContext();
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: Number(process.env.PARLEY_BENCH_CPU_SLOWDOWN ?? 4) });
   await page.addInitScript(() => {
     window.benchArrivals = {};
     const Native = window.WebSocket;
@@ -102,11 +102,25 @@ try {
       }
     }).observe(document.body, { subtree: true, childList: true });
   });
+  if (process.env.PARLEY_BENCH_PROFILE) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
   for (let i = 1; i <= APPENDS; i++) {
     await contactPage.evaluate((i) => window.benchWs.send(JSON.stringify({ type: 'send', interaction: window.benchIx, client_id: `a${i}`, text: `bench append ${i}` })), i);
     await new Promise((ok) => setTimeout(ok, 50));
   }
   await page.locator('[data-testid=message]', { hasText: `bench append ${APPENDS}` }).waitFor({ timeout: 60_000 });
+  if (process.env.PARLEY_BENCH_PROFILE) {
+    // Self time by function, top 15, to see where an append's time goes.
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const dt = profile.timeDeltas;
+    profile.samples.forEach((id, i) => {
+      const f = byId.get(id).callFrame;
+      const name = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+      self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
+    });
+    console.log([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([n, ms]) => `${ms.toFixed(0)}ms ${n}`).join('\n'));
+  }
   const latencies = await page.evaluate(() => Object.keys(window.benchShown)
     .filter((k) => k in window.benchArrivals)
     .map((k) => window.benchShown[k] - window.benchArrivals[k]));

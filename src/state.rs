@@ -566,13 +566,5 @@ impl DesktopState {
     }
 }
 
-/// The transcript lines of a chat as this agent sees them.
-pub fn lines(chat: &Chat, me: Option<&AgentId>) -> Vec<Line> {
-    parley_client::lines::lines(
-        &chat.transcript,
-        |p| matches!(p, parley_protocol::Party::Agent { id, .. } if Some(id) == me),
-    )
-}
-
 #[cfg(test)]
 mod tests;

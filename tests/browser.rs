@@ -12,6 +12,7 @@ use parley_protocol::{
     AgentStatus, Audience, Event, EventKind, Identity, InteractionState, InteractionSummary, Party,
     PendingLevel, ServerMsg,
 };
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -84,10 +85,10 @@ async fn the_transcript_renders_messages_and_system_lines_and_follows_updates() 
         ),
     ]);
     let unsent = RwSignal::new(vec!["Which card?".to_owned()]);
-    let _handle = leptos::mount::mount_to(
-        root.clone(),
-        move || view! { <Transcript lines=lines unsent=unsent /> },
-    );
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let shared = Signal::derive(move || Arc::new(lines.get()));
+        view! { <Transcript lines=shared unsent=unsent /> }
+    });
     tick().await;
 
     let system = all(&root, "[data-testid=system-message]");
@@ -135,7 +136,8 @@ async fn only_web_addresses_become_links_and_read_marks_follow_the_receipt() {
     let read = RwSignal::new(0_u64);
     let _handle = leptos::mount::mount_to(root.clone(), move || {
         let none: Vec<String> = Vec::new();
-        view! { <Transcript lines=lines unsent=none read_up_to=read /> }
+        let shared = Signal::derive(move || Arc::new(lines.get()));
+        view! { <Transcript lines=shared unsent=none read_up_to=read /> }
     });
     tick().await;
     let links = all(&root, "a");
@@ -184,7 +186,8 @@ async fn a_five_thousand_line_transcript_keeps_only_the_lines_near_the_viewport_
     );
     let _handle = leptos::mount::mount_to(root.clone(), move || {
         let none: Vec<String> = Vec::new();
-        view! { <Transcript lines=lines unsent=none /> }
+        let shared = Signal::derive(move || Arc::new(lines.get()));
+        view! { <Transcript lines=shared unsent=none /> }
     });
     tick().await;
     let rendered = all(&root, "[data-testid=message]");

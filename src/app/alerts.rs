@@ -30,9 +30,10 @@ pub fn watch(state: RwSignal<DesktopState>) {
             t.clear();
         }
     });
+    let calling = Memo::new(move |_| state.with(|s| !s.focused && s.needs_attention()));
+    // The title is only touched when it changes.
     Effect::new(move |_| {
-        let calling = state.with(|s| !s.focused && s.needs_attention());
-        let title = if calling && blink.get() {
+        let title = if calling.get() && blink.get() {
             format!("● New activity — {TITLE}")
         } else {
             TITLE.to_owned()

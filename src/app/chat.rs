@@ -6,7 +6,7 @@ use super::interaction_bar::pending_name;
 use super::side_panel::SidePanel;
 use super::transcript::Transcript;
 use super::use_desk;
-use crate::state::{lines, Chat};
+use crate::state::Chat;
 use leptos::prelude::*;
 use parley_protocol::{ClientMsg, InteractionId};
 
@@ -37,13 +37,7 @@ fn ChatWindow(
     };
     let ended = move || state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::ended)));
     let transcript_lines = Signal::derive(move || {
-        state.with(|s| {
-            key.with_value(|id| {
-                s.chat(id)
-                    .map(|c| lines(c, s.me.as_ref().map(|m| &m.id)))
-                    .unwrap_or_default()
-            })
-        })
+        state.with(|s| key.with_value(|id| s.chat(id).map(|c| c.lines.clone()).unwrap_or_default()))
     });
     let unsent = Signal::derive(move || {
         state.with(|s| {

@@ -10,6 +10,7 @@ use crate::state::Line;
 use leptos::html;
 use leptos::prelude::*;
 use parley_client::links::{segments, Segment};
+use std::sync::Arc;
 
 /// Formats an event time in the browser's time zone, like "1:50:43 PM".
 pub fn clock(at: i64) -> String {
@@ -60,9 +61,9 @@ pub fn window(
 /// The lines of a transcript, plus the agent's messages still on their way.
 #[component]
 pub fn Transcript(
-    /// The lines to show, oldest first.
+    /// The lines to show, oldest first (shared, not copied, on every update).
     #[prop(into)]
-    lines: Signal<Vec<Line>>,
+    lines: Signal<Arc<Vec<Line>>>,
     /// Messages typed but not yet stored by the server.
     #[prop(into)]
     unsent: Signal<Vec<String>>,
@@ -106,17 +107,22 @@ pub fn Transcript(
         let Some(el) = list.get_untracked() else {
             return;
         };
-        let rendered = el
-            .query_selector_all(".pl-line")
-            .map(|n| n.length())
-            .unwrap_or(0);
-        if let Some(inner) = el.query_selector(".pl-transcript__lines").ok().flatten() {
-            let h = inner.client_height() as f64;
-            if rendered > 0 && h > 0.0 {
-                line_px.set(h / f64::from(rendered));
+        let (start, end) = range.get_untracked();
+        let rendered = (end - start + unsent.with_untracked(Vec::len)) as f64;
+        if let Some(inner) = el
+            .first_element_child()
+            .and_then(|spacer| spacer.next_element_sibling())
+        {
+            let h = f64::from(inner.client_height());
+            // Only a real change moves the spacers: re-measuring the same height costs nothing.
+            if rendered > 0.0 && h > 0.0 && ((h / rendered) - line_px.get_untracked()).abs() > 0.5 {
+                line_px.set(h / rendered);
             }
         }
-        viewport.set(f64::from(el.client_height().max(1)));
+        let height = f64::from(el.client_height().max(1));
+        if height != viewport.get_untracked() {
+            viewport.set(height);
+        }
     };
     let on_scroll = move |_| {
         let Some(el) = list.get_untracked() else {
@@ -125,7 +131,6 @@ pub fn Transcript(
         let top = f64::from(el.scroll_top());
         scroll_top.set(top);
         at_bottom.set(top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 4.0);
-        measure();
     };
     // New lines while at the bottom: stay at the bottom.
     Effect::new(move |_| {

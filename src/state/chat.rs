@@ -1,11 +1,13 @@
 //! One chat on the desktop and the rules that only concern it: its transcript, draft, unread
 //! count, why it flashes, the contact's typing notice and how far the contact has read.
 
+use parley_client::lines::{line, lines, Line};
 use parley_client::typing::TypingNotice;
 use parley_protocol::{
     AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PendingLevel, Seq,
     Transcript,
 };
+use std::sync::Arc;
 
 /// Why a chat's tab flashes (the seed's list).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +55,9 @@ pub struct Chat {
     pub history: Option<Vec<HistoryEntry>>,
     /// When to tell the contact this agent is typing.
     pub typing_notice: TypingNotice,
+    /// The transcript as display lines, kept up to date as events arrive so that a long chat is
+    /// not converted again on every message. Shared with the view without copying.
+    pub lines: Arc<Vec<Line>>,
 }
 
 impl Chat {
@@ -71,6 +76,7 @@ impl Chat {
             read_up_to: 0,
             history: None,
             typing_notice: TypingNotice::default(),
+            lines: Arc::new(Vec::new()),
         }
     }
 
@@ -134,7 +140,18 @@ impl Chat {
                 self.flash = flash;
             }
         }
-        self.transcript.merge(events);
+        let in_order =
+            events.iter().all(|e| e.seq > last) && events.windows(2).all(|w| w[0].seq < w[1].seq);
+        let is_me = |p: &Party| matches!(p, Party::Agent { id, .. } if Some(id) == me);
+        if in_order {
+            let new = events.iter().filter_map(|e| line(e, is_me));
+            Arc::make_mut(&mut self.lines).extend(new);
+            self.transcript.merge(events);
+        } else {
+            // A resume filled a gap or repeated events: convert the whole transcript again.
+            self.transcript.merge(events);
+            self.lines = Arc::new(lines(&self.transcript, is_me));
+        }
     }
 
     /// The server's pending-response level changed.

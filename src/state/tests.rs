@@ -145,7 +145,7 @@ fn an_opened_chat_is_selected_and_collects_its_transcript_once() {
     ));
     let chat = s.chat(&"ix-1".into()).expect("chat");
     assert_eq!(chat.transcript.events().len(), 3);
-    let l = lines(chat, Some(&"kate".into()));
+    let l = &chat.lines;
     assert_eq!(
         l[0],
         Line::System {
@@ -224,7 +224,7 @@ fn a_sent_message_is_pending_until_acknowledged_and_resent_after_a_reconnect() {
     });
     assert!(!s.is_pending(&client_id));
     assert!(s.after_welcome().is_empty());
-    let l = lines(s.chat(&ix).expect("chat"), Some(&"kate".into()));
+    let l = s.chat(&ix).expect("chat").lines.clone();
     assert!(matches!(&l[2], Line::Message { mine: true, from, .. } if from == "Kate"));
     assert_eq!(s.send(&ix, "  "), None);
 }
@@ -643,5 +643,28 @@ fn typing_in_the_composer_tells_the_contact_without_the_text() {
             preview: None,
             consultation: None
         })
+    );
+}
+
+#[test]
+fn the_lines_follow_the_transcript_whether_events_come_in_order_or_not() {
+    let mut s = with_chat();
+    let ix: InteractionId = "ix-1".into();
+    s.apply(events("ix-1", vec![contact_says(5, "five")]));
+    // A resume fills the gap before it.
+    s.apply(events(
+        "ix-1",
+        vec![contact_says(3, "three"), agent_says(4, "four")],
+    ));
+    let chat = s.chat(&ix).expect("chat");
+    let seqs: Vec<u64> = chat.lines.iter().map(Line::seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
+    assert!(matches!(&chat.lines[3], Line::Message { mine: true, .. }));
+    assert_eq!(
+        *chat.lines,
+        parley_client::lines::lines(
+            &chat.transcript,
+            |p| matches!(p, Party::Agent { id, .. } if id.as_str() == "kate")
+        )
     );
 }

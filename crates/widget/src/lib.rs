@@ -207,13 +207,21 @@ fn Chat(
         }
     };
     let ended = move || state.with(|s| s.ended());
-    let on_input = move |ev| {
-        let text = event_target_value(&ev);
+    let notify_typing = move || {
         let now = chrono::Utc::now().timestamp_millis();
+        let text = input.get_untracked();
         if let Some(notice) = state.try_update(|s| s.input(&text, now)).flatten() {
             send(&notice);
         }
-        input.set(text);
+    };
+    let on_input = move |ev| {
+        input.set(event_target_value(&ev));
+        notify_typing();
+        // Once more a little later, so the agent's preview ends on the last text typed.
+        set_timeout(
+            notify_typing,
+            std::time::Duration::from_millis(parley_client::typing::EVERY_MS as u64 + 50),
+        );
     };
     view! {
         <div class="pl-widget">

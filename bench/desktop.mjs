@@ -20,6 +20,27 @@ function brotliKb(dir) {
   return Math.round(total / 1024);
 }
 
+// With PARLEY_BENCH_PROFILE set, a CPU profile of a phase is summarised by self time.
+async function profileStart(cdp) {
+  if (!process.env.PARLEY_BENCH_PROFILE) return;
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+}
+
+async function profileStop(cdp, phase) {
+  if (!process.env.PARLEY_BENCH_PROFILE) return;
+  const { profile } = await cdp.send('Profiler.stop');
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame;
+    const name = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  console.error(`profile of ${phase}:\n${top.map(([n, ms]) => `  ${ms.toFixed(0)}ms ${n}`).join('\n')}`);
+}
+
 function pct(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
@@ -87,10 +108,12 @@ try {
   // Open: Ready, Accept, and wait for the newest of the 5,000 lines.
   await page.getByTestId('status-select').selectOption('ready');
   await page.getByTestId('preview-accept').first().waitFor();
+  await profileStart(cdp);
   const openStart = Date.now();
   await page.getByTestId('preview-accept').first().click();
   await page.locator('[data-testid=message]', { hasText: `bench message ${MESSAGES} ` }).waitFor({ timeout: 120_000 });
   const openMs = Date.now() - openStart;
+  await profileStop(cdp, 'open');
 
   // Appends: one message every 50 ms; each line is timestamped when it appears.
   await page.evaluate(() => {
@@ -102,25 +125,13 @@ try {
       }
     }).observe(document.body, { subtree: true, childList: true });
   });
-  if (process.env.PARLEY_BENCH_PROFILE) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
+  await profileStart(cdp);
   for (let i = 1; i <= APPENDS; i++) {
     await contactPage.evaluate((i) => window.benchWs.send(JSON.stringify({ type: 'send', interaction: window.benchIx, client_id: `a${i}`, text: `bench append ${i}` })), i);
     await new Promise((ok) => setTimeout(ok, 50));
   }
   await page.locator('[data-testid=message]', { hasText: `bench append ${APPENDS}` }).waitFor({ timeout: 60_000 });
-  if (process.env.PARLEY_BENCH_PROFILE) {
-    // Self time by function, top 15, to see where an append's time goes.
-    const { profile } = await cdp.send('Profiler.stop');
-    const self = new Map();
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const dt = profile.timeDeltas;
-    profile.samples.forEach((id, i) => {
-      const f = byId.get(id).callFrame;
-      const name = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
-      self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
-    });
-    console.log([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([n, ms]) => `${ms.toFixed(0)}ms ${n}`).join('\n'));
-  }
+  await profileStop(cdp, 'appends');
   const latencies = await page.evaluate(() => Object.keys(window.benchShown)
     .filter((k) => k in window.benchArrivals)
     .map((k) => window.benchShown[k] - window.benchArrivals[k]));

@@ -20,6 +20,8 @@ pub enum Flash {
     ContactLeft,
     /// The chat is about to time out, or timed out, for inactivity.
     Inactivity,
+    /// The chat is about to close by itself because the contact left.
+    AboutToClose,
 }
 
 /// What the contact is typing, when it is.
@@ -119,6 +121,9 @@ impl Chat {
                     party: Party::Agent { id, .. },
                 } if Some(id) == me => None,
                 EventKind::Joined { .. } | EventKind::Left { .. } => Some(Flash::PartyChanged),
+                EventKind::Notice { text } if text.contains("closes automatically") => {
+                    Some(Flash::AboutToClose)
+                }
                 EventKind::Notice { text } if text.contains("inactivity") => {
                     Some(Flash::Inactivity)
                 }

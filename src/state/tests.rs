@@ -411,6 +411,16 @@ fn a_tab_flashes_for_the_seeds_reasons_and_stops_on_hover() {
         )],
     ));
     assert_eq!(flash(&s), Some(Flash::ContactLeft));
+    s.apply(events(
+        "ix-2",
+        vec![event(
+            6,
+            EventKind::Notice {
+                text: "The contact has left: this chat closes automatically in 60 seconds".into(),
+            },
+        )],
+    ));
+    assert_eq!(flash(&s), Some(Flash::AboutToClose));
     // The chat in front of the agent does not flash.
     s.apply(ServerMsg::Pending {
         interaction: "ix-1".into(),

@@ -286,16 +286,10 @@ impl Engine {
                 }
             }
             Actor::Contact(_) => {
+                let auto_close = self.timers.auto_close;
                 if let Some(ix) = self.interactions.get_mut(&interaction) {
-                    ix.push(
-                        &mut out,
-                        now,
-                        Audience::Everyone,
-                        EventKind::Left {
-                            party,
-                            reason: None,
-                        },
-                    );
+                    debug_assert_eq!(party, ix.contact_party());
+                    ix.contact_leaves(&mut out, now, None, auto_close);
                 }
                 self.end_for_everyone(&interaction, EndReason::ContactEnded, now, &mut out);
             }

@@ -7,6 +7,9 @@ use parley_protocol::{
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// The start of the agents' notice that a chat whose contact left is about to close.
+pub const AUTO_CLOSE_NOTICE: &str = "The contact has left: this chat closes automatically in";
+
 /// A private chat between the initiator and the target about the interaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Consultation {
@@ -317,6 +320,28 @@ impl Interaction {
             to,
         });
         seq
+    }
+
+    /// The contact leaves; with auto-close on, the agents are told when the chat will close
+    /// (after that no disposition or note can be added).
+    pub fn contact_leaves(
+        &mut self,
+        out: &mut Vec<Effect>,
+        now: Millis,
+        reason: Option<LeaveReason>,
+        auto_close: Millis,
+    ) {
+        let party = self.contact_party();
+        self.push(
+            out,
+            now,
+            Audience::Everyone,
+            EventKind::Left { party, reason },
+        );
+        if auto_close > 0 {
+            let text = format!("{AUTO_CLOSE_NOTICE} {} seconds", auto_close / 1000);
+            self.push(out, now, Audience::Agents, EventKind::Notice { text });
+        }
     }
 
     /// Ends one consultation if it is active; `by` is the agent who ended it.

@@ -627,6 +627,9 @@ fn the_contact_ending_leaves_and_ends_for_everyone() {
                 },
                 reason: None,
             },
+            EventKind::Notice {
+                text: "The contact has left: this chat closes automatically in 60 seconds".into()
+            },
             EventKind::Ended {
                 reason: EndReason::ContactEnded
             },

@@ -94,14 +94,8 @@ impl Engine {
         if now - since < grace {
             return;
         }
-        let party = ix.contact_party();
         let reason = Some(parley_protocol::LeaveReason::Disconnected);
-        ix.push(
-            out,
-            now,
-            Audience::Everyone,
-            EventKind::Left { party, reason },
-        );
+        ix.contact_leaves(out, now, reason, self.timers.auto_close);
         if ix.state != InteractionState::Ended {
             self.end_for_everyone(id, EndReason::ContactDisconnected, now, out);
         }

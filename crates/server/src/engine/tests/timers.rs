@@ -129,6 +129,9 @@ fn a_contact_gone_past_the_grace_period_leaves_and_the_chat_closes_itself_later(
                 },
                 reason: Some(LeaveReason::Disconnected)
             },
+            EventKind::Notice {
+                text: "The contact has left: this chat closes automatically in 60 seconds".into()
+            },
             EventKind::Ended {
                 reason: EndReason::ContactDisconnected
             },

@@ -248,6 +248,18 @@ impl DesktopState {
                     chat.typing = typing.then_some(Typing { preview });
                 }
             }
+            ServerMsg::Older {
+                interaction,
+                events,
+                from,
+            } => {
+                let me = self.me.as_ref().map(|m| m.id.clone());
+                if let Some(chat) = self.chat_mut(&interaction) {
+                    chat.absorb(events, me.as_ref(), true);
+                    chat.loaded_from = from;
+                    chat.older_pending = false;
+                }
+            }
             ServerMsg::History {
                 scope: HistoryScope::Contact { interaction },
                 entries,
@@ -370,6 +382,20 @@ impl DesktopState {
             chat.seen();
             self.selected = Some(interaction.clone());
         }
+    }
+
+    /// The agent scrolled to the top of a chat: ask for older events, once at a time.
+    pub fn older(&mut self, interaction: &InteractionId) -> Option<ClientMsg> {
+        let chat = self.chat_mut(interaction)?;
+        if chat.older_pending || !chat.has_older() {
+            return None;
+        }
+        chat.older_pending = true;
+        Some(ClientMsg::Older {
+            interaction: interaction.clone(),
+            before: chat.earliest(),
+            limit: parley_protocol::OPEN_WINDOW,
+        })
     }
 
     /// The desktop's window gained or lost the focus.

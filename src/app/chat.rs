@@ -60,6 +60,7 @@ fn ChatWindow(
     let dispositions = move || state.with(|s| s.settings.dispositions.clone());
     let draft = Signal::derive(move || get(&|c| c.draft.clone()));
     let collapsed = RwSignal::new(false);
+    let load_older = Callback::new(move |()| desk.act(|s| s.older(&key.get_value())));
 
     let end = move |_| {
         desk.send(&ClientMsg::End {
@@ -109,7 +110,7 @@ fn ChatWindow(
             </Show>
             <div class="pl-chat__body">
                 <div class="pl-chat__main">
-                    <Transcript lines=transcript_lines unsent read_up_to zoom />
+                    <Transcript lines=transcript_lines unsent read_up_to zoom on_top=load_older />
                     <Show when=move || typing().is_some()>
                         <p class="pl-typing" data-testid="typing">
                             {move || format!("{} is typing", get(&|c| c.summary.contact.clone()))}

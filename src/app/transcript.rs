@@ -36,6 +36,8 @@ pub fn day_and_time(at: i64) -> String {
 
 /// Lines rendered beyond the viewport on each side.
 const OVERSCAN: usize = 30;
+/// Closer than this to the top, older lines are asked for.
+const TOP_PX: f64 = 200.0;
 /// The first guess of a line's height, before any is measured.
 const GUESS_PX: f64 = 24.0;
 
@@ -73,6 +75,9 @@ pub fn Transcript(
     /// Text size in percent.
     #[prop(into, optional)]
     zoom: MaybeProp<u16>,
+    /// Called when the agent scrolls near the top, to load older lines.
+    #[prop(optional, into)]
+    on_top: Option<Callback<()>>,
 ) -> impl IntoView {
     let list = NodeRef::<html::Div>::new();
     let scroll_top = RwSignal::new(0.0_f64);
@@ -131,17 +136,29 @@ pub fn Transcript(
         let top = f64::from(el.scroll_top());
         scroll_top.set(top);
         at_bottom.set(top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 4.0);
+        if top < TOP_PX {
+            if let Some(cb) = on_top {
+                cb.run(());
+            }
+        }
     };
-    // New lines while at the bottom: stay at the bottom.
-    Effect::new(move |_| {
-        let _ = lines.with(|l| l.len());
+    // New lines while at the bottom: stay at the bottom. Older lines put in front: keep the
+    // lines in view where they are.
+    Effect::new(move |previous: Option<(usize, u64)>| {
+        let (len, first) = lines.with(|l| (l.len(), l.first().map_or(0, Line::seq)));
         let _ = unsent.with(|u| u.len());
-        if at_bottom.get_untracked() {
-            if let Some(el) = list.get_untracked() {
+        if let Some(el) = list.get_untracked() {
+            if at_bottom.get_untracked() {
                 el.set_scroll_top(el.scroll_height());
+            } else if let Some((before, _)) = previous.filter(|(_, f)| first < *f) {
+                let added = len.saturating_sub(before) as f64;
+                let top = f64::from(el.scroll_top()) + added * line_px.get_untracked();
+                el.set_scroll_top(top as i32);
+                scroll_top.set(top);
             }
         }
         request_animation_frame(measure);
+        (len, first)
     });
 
     let read = move |seq: u64| read_up_to.get().is_some_and(|r| seq <= r);

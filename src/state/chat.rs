@@ -57,6 +57,10 @@ pub struct Chat {
     pub history: Option<Vec<HistoryEntry>>,
     /// When to tell the contact this agent is typing.
     pub typing_notice: TypingNotice,
+    /// The earliest sequence number the server has sent everything from (0: not known yet).
+    pub loaded_from: Seq,
+    /// Older events were asked for and have not arrived yet.
+    pub older_pending: bool,
     /// The transcript as display lines, kept up to date as events arrive so that a long chat is
     /// not converted again on every message. Shared with the view without copying.
     pub lines: Arc<Vec<Line>>,
@@ -79,6 +83,8 @@ impl Chat {
             history: None,
             typing_notice: TypingNotice::default(),
             lines: Arc::new(Vec::new()),
+            loaded_from: 0,
+            older_pending: false,
         }
     }
 
@@ -176,6 +182,27 @@ impl Chat {
     pub fn seen(&mut self) {
         self.unread = 0;
         self.flash = None;
+    }
+
+    /// Whether older events exist that have not been loaded (the chat opened on its latest ones).
+    pub fn has_older(&self) -> bool {
+        let first = self.transcript.events().first().map_or(0, |e| e.seq);
+        let earliest = if self.loaded_from > 0 {
+            self.loaded_from.min(first.max(1))
+        } else {
+            first
+        };
+        earliest > 1
+    }
+
+    /// Where to load older events from: everything before this.
+    pub fn earliest(&self) -> Seq {
+        let first = self.transcript.events().first().map_or(1, |e| e.seq);
+        if self.loaded_from > 0 {
+            self.loaded_from.min(first)
+        } else {
+            first
+        }
     }
 
     /// The latest message from the contact, for the hover preview.

@@ -678,3 +678,51 @@ fn the_lines_follow_the_transcript_whether_events_come_in_order_or_not() {
         )
     );
 }
+
+#[test]
+fn a_long_chat_opens_on_its_latest_events_and_loads_older_ones_on_request() {
+    let mut s = with_chat();
+    let ix: InteractionId = "ix-1".into();
+    // with_chat holds seqs 1..=2: nothing older.
+    assert_eq!(s.older(&ix), None);
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-9"),
+    });
+    let long: InteractionId = "ix-9".into();
+    s.apply(events(
+        "ix-9",
+        (801..=1000).map(|i| contact_says(i, "latest")).collect(),
+    ));
+    let ask = s.older(&long);
+    assert_eq!(
+        ask,
+        Some(ClientMsg::Older {
+            interaction: long.clone(),
+            before: 801,
+            limit: 200
+        })
+    );
+    assert_eq!(s.older(&long), None, "one request at a time");
+    s.apply(ServerMsg::Older {
+        interaction: long.clone(),
+        events: (601..=800).map(|i| contact_says(i, "older")).collect(),
+        from: 601,
+    });
+    let chat = s.chat(&long).expect("chat");
+    assert_eq!(chat.lines.first().map(Line::seq), Some(601));
+    assert_eq!(chat.lines.len(), 400);
+    assert_eq!(
+        chat.unread, 200,
+        "older messages do not add to the unread count"
+    );
+    assert!(matches!(
+        s.older(&long),
+        Some(ClientMsg::Older { before: 601, .. })
+    ));
+    s.apply(ServerMsg::Older {
+        interaction: long.clone(),
+        events: vec![],
+        from: 1,
+    });
+    assert_eq!(s.older(&long), None, "the start is reached");
+}

@@ -19,6 +19,7 @@
 //! {"type":"remove","interaction":"ix-1","agent":"john"}
 //! {"type":"set_case_data","interaction":"ix-1","key":"Order number","value":"A-1234"}
 //! {"type":"rejoin","interaction":"ix-1"}
+//! {"type":"older","interaction":"ix-1","before":4801,"limit":200}
 //! {"type":"history","scope":{"of":"contact","interaction":"ix-1"}}
 //! ```
 //!
@@ -40,6 +41,7 @@
 //! {"type":"typing","interaction":"ix-1","party":{"kind":"contact","name":"Mark Avram"},"typing":true,"preview":"the visa end"}
 //! {"type":"queue_position","interaction":"ix-1","position":2}
 //! {"type":"pending","interaction":"ix-1","level":"late"}
+//! {"type":"older","interaction":"ix-1","events":[],"from":1}
 //! {"type":"history","scope":{"of":"mine"},"entries":[{"id":"ix-0","contact":"Mark Avram","started_at":1690000000000,"closed":true}]}
 //! ```
 //!
@@ -47,6 +49,8 @@
 //! - The first frame is `hello`; anything else before it gets `unauthorized`.
 //! - Every event carries an `audience`. A contact only ever receives `everyone` events; an agent
 //!   receives `private` events only when named in them. This holds for live frames and resumes.
+//! - On opening a chat an agent receives its latest events only ([`OPEN_WINDOW`]); older ones
+//!   come with `older` as the agent scrolls up. A resume always sends everything missed.
 //! - `send` is answered by `ack` with the event's `seq`; a client re-sends unacknowledged messages
 //!   with the same `client_id` after a reconnect and the server stores each at most once.
 //! - Refusals come back as `error` with a [`ErrorCode`]; the connection stays open.
@@ -151,6 +155,12 @@ pub enum ClientMsg {
         key: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<String>,
+    },
+    /// Events before `before` (the earliest the client holds), at most `limit`, for scrolling up.
+    Older {
+        interaction: InteractionId,
+        before: Seq,
+        limit: u32,
     },
     /// Agent only, with asynchronous chat: rejoin a chat this agent left and has not marked done.
     Rejoin { interaction: InteractionId },
@@ -277,6 +287,13 @@ pub enum ServerMsg {
         interaction: InteractionId,
         level: PendingLevel,
     },
+    /// An answer to `older`: the events the client may see with `from <= seq < before`;
+    /// `from` is 1 when the start of the interaction is reached.
+    Older {
+        interaction: InteractionId,
+        events: Vec<Event>,
+        from: Seq,
+    },
     /// An answer to `history`.
     History {
         scope: HistoryScope,
@@ -333,6 +350,7 @@ const CLIENT_TYPES: &[&str] = &[
     "remove",
     "set_case_data",
     "rejoin",
+    "older",
     "history",
 ];
 

@@ -97,6 +97,11 @@ fn every_client_message_round_trips() {
             scope: HistoryScope::Mine,
         },
         ClientMsg::Rejoin { interaction: ix() },
+        ClientMsg::Older {
+            interaction: ix(),
+            before: 4801,
+            limit: 200,
+        },
     ];
     for m in msgs {
         let frame = m.to_frame();
@@ -286,6 +291,11 @@ fn every_server_message_round_trips() {
             preview: None,
             consultation: Some("c".into()),
         },
+        ServerMsg::Older {
+            interaction: "ix-1".into(),
+            events: vec![msg_event(3, "old")],
+            from: 1,
+        },
         ServerMsg::QueuePosition {
             interaction: "ix-1".into(),
             position: 3,
@@ -363,7 +373,7 @@ fn documented_examples_parse() {
     for frame in &server {
         ServerMsg::parse(frame).unwrap_or_else(|e| panic!("{frame}: {e}"));
     }
-    assert_eq!((client.len(), server.len()), (17, 16));
+    assert_eq!((client.len(), server.len()), (18, 17));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{
     AgentId, ClientMsg, ErrorCode, Event, HistoryScope, Identity, InteractionId, QueueId, Resume,
-    Seq, ServerMsg, PROTOCOL_VERSION,
+    Seq, ServerMsg, OPEN_WINDOW, PROTOCOL_VERSION,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -322,7 +322,16 @@ impl<S: Store> Hub<S> {
         interaction: &InteractionId,
         after: Seq,
     ) {
-        match self.store.events_after(interaction, after).await {
+        // An agent opening a chat gets its latest events; older ones come with `older`.
+        let loaded = match actor {
+            Actor::Agent(_) if after == 0 => {
+                self.store
+                    .events_before(interaction, Seq::MAX, OPEN_WINDOW)
+                    .await
+            }
+            _ => self.store.events_after(interaction, after).await,
+        };
+        match loaded {
             Ok(events) => {
                 let events: Vec<Event> = events.into_iter().filter(|e| may_see(actor, e)).collect();
                 if !events.is_empty() {
@@ -421,6 +430,14 @@ impl<S: Store> Hub<S> {
             (ClientMsg::History { scope }, Some(agent)) => {
                 return self.history(conn, agent, scope).await
             }
+            (
+                ClientMsg::Older {
+                    interaction,
+                    before,
+                    limit,
+                },
+                _,
+            ) => return self.older(conn, actor, interaction, before, limit).await,
             (ClientMsg::SetStatus { status }, Some(agent)) => Command::SetStatus { agent, status },
             (ClientMsg::Accept { invitation }, Some(agent)) => {
                 Command::Accept { agent, invitation }
@@ -530,6 +547,54 @@ impl<S: Store> Hub<S> {
         }
         self.apply(None, effects).await;
         Ok((id, token))
+    }
+
+    /// Older events of an interaction the actor may read, for scrolling up.
+    async fn older(
+        &self,
+        conn: ConnId,
+        actor: Actor,
+        interaction: InteractionId,
+        before: Seq,
+        limit: u32,
+    ) {
+        let allowed = match &actor {
+            Actor::Agent(agent) => self.engine.agent_may_read(agent, &interaction),
+            Actor::Contact(own) => own == &interaction,
+        };
+        if !allowed {
+            return self.reply(
+                conn,
+                ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
+            );
+        }
+        let limit = limit.clamp(1, 1000);
+        match self.store.events_before(&interaction, before, limit).await {
+            Ok(events) => {
+                // Fewer than asked for: the start is reached.
+                let from = if events.len() < limit as usize {
+                    1
+                } else {
+                    events.first().map_or(1, |e| e.seq)
+                };
+                let events = events.into_iter().filter(|e| may_see(&actor, e)).collect();
+                self.reply(
+                    conn,
+                    ServerMsg::Older {
+                        interaction,
+                        events,
+                        from,
+                    },
+                );
+            }
+            Err(e) => {
+                tracing::error!("older {interaction}: {e}");
+                self.reply(
+                    conn,
+                    ServerMsg::error(ErrorCode::Internal, "could not load older messages"),
+                );
+            }
+        }
     }
 
     /// My History or a contact's history, straight from the store.

@@ -40,6 +40,13 @@ pub trait Store: Send + Sync + 'static {
         interaction: &InteractionId,
         after: Seq,
     ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+    /// At most `limit` events before `before`, in order (the latest of them).
+    fn events_before(
+        &self,
+        interaction: &InteractionId,
+        before: Seq,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
     /// Interactions not yet closed, with their events: what a restarted engine restores.
     fn open_interactions(
         &self,
@@ -242,6 +249,21 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(event_from_row).collect()
+    }
+
+    async fn events_before(
+        &self,
+        interaction: &InteractionId,
+        before: Seq,
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query("SELECT seq, at, audience, body FROM events WHERE interaction = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
+            .bind(interaction.as_str())
+            .bind(before.min(i64::MAX as u64) as i64)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().rev().map(event_from_row).collect()
     }
 
     async fn open_interactions(&self) -> Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError> {

@@ -388,3 +388,88 @@ async fn the_session_cookie_authenticates_a_hello_without_token() {
         "{msg:?}"
     );
 }
+
+#[tokio::test]
+async fn an_agent_opens_a_long_chat_on_its_latest_events_and_scrolls_back_for_the_rest() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.frames_per_second = 10_000;
+        c.server.frame_burst = 10_000;
+    })
+    .await;
+    let (ix, contact_token) = start_chat(addr, "Mark Avram", "first").await;
+    let mut contact = Client::hello(addr, &contact_token, vec![]).await;
+    for i in 0..300 {
+        contact
+            .send(&ClientMsg::Send {
+                interaction: ix.clone(),
+                client_id: format!("c{i}"),
+                text: format!("m{i}"),
+                consultation: None,
+            })
+            .await;
+    }
+    contact
+        .expect(|m| matches!(m, ServerMsg::Ack { client_id, .. } if client_id == "c299"))
+        .await;
+
+    let mut kate = ready_agent(addr, "kate").await;
+    let invitation = next_invitation(&mut kate).await;
+    kate.send(&ClientMsg::Accept {
+        invitation: invitation.id,
+    })
+    .await;
+    let ServerMsg::Events { events, .. } =
+        kate.expect(|m| matches!(m, ServerMsg::Events { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        events.len(),
+        parley_protocol::OPEN_WINDOW as usize,
+        "only the latest events on opening"
+    );
+    let first = events[0].seq;
+    assert!(first > 1);
+    kate.send(&ClientMsg::Older {
+        interaction: ix.clone(),
+        before: first,
+        limit: 500,
+    })
+    .await;
+    let ServerMsg::Older {
+        events: older,
+        from,
+        ..
+    } = kate.expect(|m| matches!(m, ServerMsg::Older { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(from, 1, "the start is reached");
+    assert_eq!(older.first().map(|e| e.seq), Some(1));
+    assert_eq!(
+        older.last().map(|e| e.seq),
+        Some(first - 1),
+        "nothing missing, nothing twice"
+    );
+
+    // Only parties may scroll back.
+    let john_token = login(addr, "john").await;
+    let mut john = Client::hello(addr, &john_token, vec![]).await;
+    john.send(&ClientMsg::Older {
+        interaction: ix.clone(),
+        before: 100,
+        limit: 10,
+    })
+    .await;
+    john.expect(|m| {
+        matches!(
+            m,
+            ServerMsg::Error {
+                code: ErrorCode::Forbidden,
+                ..
+            }
+        )
+    })
+    .await;
+}

@@ -130,7 +130,15 @@ try {
     await contactPage.evaluate((i) => window.benchWs.send(JSON.stringify({ type: 'send', interaction: window.benchIx, client_id: `a${i}`, text: `bench append ${i}` })), i);
     await new Promise((ok) => setTimeout(ok, 50));
   }
-  await page.locator('[data-testid=message]', { hasText: `bench append ${APPENDS}` }).waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid=message]', { hasText: `bench append ${APPENDS}` }).waitFor({ timeout: 60_000 }).catch(async (e) => {
+    const state = await page.evaluate(() => {
+      const t = document.querySelector('[data-testid=transcript]');
+      const texts = [...document.querySelectorAll('[data-testid=message] .pl-line__text')].map((x) => x.textContent);
+      return { top: t.scrollTop, height: t.scrollHeight, client: t.clientHeight, rendered: texts.length, first: texts[0], last: texts.at(-1) };
+    });
+    await page.screenshot({ path: join(ROOT, 'target/bench-append-failure.png') });
+    throw new Error(`the last append never showed: ${JSON.stringify(state)}; ${e.message}`);
+  });
   await profileStop(cdp, 'appends');
   const latencies = await page.evaluate(() => Object.keys(window.benchShown)
     .filter((k) => k in window.benchArrivals)

@@ -60,6 +60,9 @@ fn ChatWindow(
     let dispositions = move || state.with(|s| s.settings.dispositions.clone());
     let draft = Signal::derive(move || get(&|c| c.draft.clone()));
     let collapsed = RwSignal::new(false);
+    let has_older = Signal::derive(move || {
+        state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::has_older)))
+    });
     let load_older = Callback::new(move |()| desk.act(|s| s.older(&key.get_value())));
 
     let end = move |_| {
@@ -110,7 +113,7 @@ fn ChatWindow(
             </Show>
             <div class="pl-chat__body">
                 <div class="pl-chat__main">
-                    <Transcript lines=transcript_lines unsent read_up_to zoom on_top=load_older />
+                    <Transcript lines=transcript_lines unsent read_up_to zoom on_top=load_older has_older />
                     <Show when=move || typing().is_some()>
                         <p class="pl-typing" data-testid="typing">
                             {move || format!("{} is typing", get(&|c| c.summary.contact.clone()))}

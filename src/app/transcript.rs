@@ -75,9 +75,12 @@ pub fn Transcript(
     /// Text size in percent.
     #[prop(into, optional)]
     zoom: MaybeProp<u16>,
-    /// Called when the agent scrolls near the top, to load older lines.
+    /// Called when the agent scrolls up near the top (or asks), to load older lines.
     #[prop(optional, into)]
     on_top: Option<Callback<()>>,
+    /// Whether older lines exist that are not loaded yet.
+    #[prop(into, optional)]
+    has_older: MaybeProp<bool>,
 ) -> impl IntoView {
     let list = NodeRef::<html::Div>::new();
     let scroll_top = RwSignal::new(0.0_f64);
@@ -114,10 +117,7 @@ pub fn Transcript(
         };
         let (start, end) = range.get_untracked();
         let rendered = (end - start + unsent.with_untracked(Vec::len)) as f64;
-        if let Some(inner) = el
-            .first_element_child()
-            .and_then(|spacer| spacer.next_element_sibling())
-        {
+        if let Some(inner) = el.query_selector(".pl-transcript__lines").ok().flatten() {
             let h = f64::from(inner.client_height());
             // Only a real change moves the spacers: re-measuring the same height costs nothing.
             if rendered > 0.0 && h > 0.0 && ((h / rendered) - line_px.get_untracked()).abs() > 0.5 {
@@ -134,9 +134,20 @@ pub fn Transcript(
             return;
         };
         let top = f64::from(el.scroll_top());
+        let at_end = top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 4.0;
+        // Following the newest lines stops only when the view moved up: content growing under
+        // a view that has not caught up yet must not stop it.
+        if at_end {
+            at_bottom.set(true);
+        } else if top < scroll_top.get_untracked() {
+            at_bottom.set(false);
+        }
         scroll_top.set(top);
-        at_bottom.set(top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 4.0);
-        if top < TOP_PX {
+    };
+    // Only the agent's own scrolling up near the top asks for older lines: layout changes move
+    // the view too, and must not load anything.
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        if ev.delta_y() < 0.0 && scroll_top.get_untracked() < TOP_PX {
             if let Some(cb) = on_top {
                 cb.run(());
             }
@@ -147,25 +158,34 @@ pub fn Transcript(
     Effect::new(move |previous: Option<(usize, u64)>| {
         let (len, first) = lines.with(|l| (l.len(), l.first().map_or(0, Line::seq)));
         let _ = unsent.with(|u| u.len());
-        if let Some(el) = list.get_untracked() {
-            if at_bottom.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
-            } else if let Some((before, _)) = previous.filter(|(_, f)| first < *f) {
-                let added = len.saturating_sub(before) as f64;
-                let top = f64::from(el.scroll_top()) + added * line_px.get_untracked();
-                el.set_scroll_top(top as i32);
-                scroll_top.set(top);
+        let prepended = previous
+            .filter(|(_, f)| first < *f)
+            .map(|(before, _)| len.saturating_sub(before));
+        // After the new lines are laid out, not before: scrolling earlier would land short.
+        request_animation_frame(move || {
+            if let Some(el) = list.get_untracked() {
+                if at_bottom.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                } else if let Some(added) = prepended {
+                    let top = f64::from(el.scroll_top()) + added as f64 * line_px.get_untracked();
+                    el.set_scroll_top(top as i32);
+                    scroll_top.set(top);
+                }
             }
-        }
-        request_animation_frame(measure);
+            measure();
+        });
         (len, first)
     });
 
     let read = move |seq: u64| read_up_to.get().is_some_and(|r| seq <= r);
     let pending = move || unsent.get().into_iter().enumerate().collect::<Vec<_>>();
     view! {
-        <div class="pl-transcript" data-testid="transcript" node_ref=list on:scroll=on_scroll aria-live="polite"
+        <div class="pl-transcript" data-testid="transcript" node_ref=list on:scroll=on_scroll on:wheel=on_wheel aria-live="polite"
             style=move || format!("--pl-zoom: {}", f64::from(zoom.get().unwrap_or(100)) / 100.0)>
+            <Show when=move || on_top.is_some() && has_older.get().unwrap_or(false)>
+                <button class="pl-transcript__older" data-testid="load-older"
+                    on:click=move |_| if let Some(cb) = on_top { cb.run(()) }>"Show earlier messages"</button>
+            </Show>
             <div class="pl-transcript__spacer" style:height=top_px></div>
             <ol class="pl-transcript__lines">
                 <For each=shown key=Line::seq let:line>

@@ -50,6 +50,7 @@ function pct(values, p) {
 const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
 const config = join(dir, 'bench.toml');
 writeFileSync(config, readFileSync(join(ROOT, 'config/demo.toml'), 'utf8')
+  .replace(/^(frame_burst|frames_per_second) = .*$/gm, '')
   .replace('[server]', '[server]\nframe_burst = 1000000\nframes_per_second = 1000000'));
 
 const server = await Server.start(config);

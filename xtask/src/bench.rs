@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: figures, not tests. Starts a release server on a fresh SQLite database
-//! and drives it with `parley-loadgen` over loopback; bounded in count and time.
+//! and drives it with `parley-loadgen` over loopback, bounded in count and time; then measures
+//! the desktop in headless Chromium with 4x CPU throttling (`bench/desktop.mjs`).
 //! `PARLEY_BENCH_CHATS`, `_AGENTS`, `_RATE` and `_SECS` change the load.
 
 use crate::{cmd, root, run};
@@ -38,7 +39,24 @@ fn bench_config(agents: u64, chats: u64, password_hash: &str) -> String {
     toml
 }
 
+/// Both benchmarks: the server under load, then the desktop in a throttled browser.
 pub fn bench() -> Result<(), String> {
+    server_bench()?;
+    desktop_bench()
+}
+
+/// `bench/desktop.mjs` against the release server and the release builds of the apps.
+fn desktop_bench() -> Result<(), String> {
+    crate::tools::ensure()?;
+    crate::tools::ensure_browser()?;
+    crate::web::build_all()?;
+    run(cmd("node").arg("bench/desktop.mjs").env(
+        "PARLEY_SERVER_BIN",
+        root().join("target/release/parley-server"),
+    ))
+}
+
+fn server_bench() -> Result<(), String> {
     let (chats, agents) = (
         env_or("PARLEY_BENCH_CHATS", 5000),
         env_or("PARLEY_BENCH_AGENTS", 50),

@@ -64,26 +64,47 @@ pub fn watch(state: RwSignal<DesktopState>) {
         count
     });
 
-    // The accessibility tone: higher as the most urgent pending response gets closer to red.
-    Effect::new(move |last: Option<PendingLevel>| {
-        let (level, tone_on) = state.with(|s| {
-            let level = s
-                .chats
+    // The accessibility tone: while a response is pending past the warning stage, a pulse every
+    // two seconds whose pitch rises with each pulse, and a high pulse once it is red.
+    let urgent = Memo::new(move |_| {
+        state.with(|s| {
+            s.chats
                 .iter()
                 .map(|c| c.summary.pending)
                 .max_by_key(|l| *l as u8)
-                .unwrap_or_default();
-            (level, s.alerts.tone)
-        });
-        if tone_on && Some(level) != last {
-            match level {
-                PendingLevel::Warn => tone(523.0, 0.2),
-                PendingLevel::Late => tone(784.0, 0.3),
-                PendingLevel::Ok => {}
-            }
-        }
-        level
+                .unwrap_or_default()
+        })
     });
+    let pulses = RwSignal::new(0_u32);
+    let pulse = set_interval_with_handle(
+        move || {
+            let on = state.with_untracked(|s| s.alerts.tone);
+            match urgent.get_untracked() {
+                PendingLevel::Ok => pulses.set(0),
+                _ if !on => {}
+                PendingLevel::Warn => {
+                    let n = pulses.get_untracked();
+                    tone(rising_pitch(n), 0.12);
+                    pulses.set(n + 1);
+                }
+                PendingLevel::Late => tone(RED_PITCH, 0.2),
+            }
+        },
+        Duration::from_secs(2),
+    );
+    on_cleanup(move || {
+        if let Ok(t) = pulse {
+            t.clear();
+        }
+    });
+}
+
+/// The pitch of the red pulse, and where the warning pulses climb towards.
+const RED_PITCH: f32 = 880.0;
+
+/// The n-th warning pulse: from 440 Hz up towards the red pitch.
+fn rising_pitch(n: u32) -> f32 {
+    (440.0 + 30.0 * n as f32).min(RED_PITCH - 30.0)
 }
 
 fn notify(body: &str) {
@@ -111,4 +132,16 @@ fn tone(hz: f32, seconds: f64) {
         .and_then(|_| gain.connect_with_audio_node(&ctx.destination()));
     let now = ctx.current_time();
     let _ = osc.start().and_then(|_| osc.stop_with_when(now + seconds));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warning_pulses_rise_and_stay_below_red() {
+        assert_eq!(rising_pitch(0), 440.0);
+        assert!(rising_pitch(5) > rising_pitch(4));
+        assert!(rising_pitch(1000) < RED_PITCH);
+    }
 }

@@ -292,10 +292,12 @@ impl<S: Store> Hub<S> {
         Some(actor)
     }
 
+    /// The contact's name from its join, which is always an interaction's first event: one row
+    /// is read, not the whole log.
     async fn contact_name(&self, interaction: &InteractionId) -> String {
         let events = self
             .store
-            .events_after(interaction, 0)
+            .events_before(interaction, 2, 1)
             .await
             .unwrap_or_default();
         events

@@ -8,15 +8,20 @@
 //!   helpers (standard responses, pushed URLs), zoom and alert preferences.
 
 mod chat;
+mod consult;
+mod parties;
+mod team;
 
 pub use chat::{Chat, Flash, Typing};
+pub use parties::{party_key, Consult, Parties, PartyEntry, PartyStatus};
+pub use team::{action_label, TcEntry, TcKind, TeamCommunicator};
 
 pub use parley_client::lines::Line;
 use parley_client::Outbox;
 use parley_protocol::{
-    AgentId, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind, HistoryScope, Identity,
-    InteractionId, Invitation, InvitationId, Party, RequestKind, Resume, ServerMsg,
-    StandardResponse,
+    AgentId, AgentPresence, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind,
+    HistoryScope, Identity, InteractionId, Invitation, InvitationId, Party, RequestKind, Resume,
+    ServerMsg, StandardResponse, Target,
 };
 
 /// The state of the link to the server, for the connection indicator.
@@ -76,6 +81,12 @@ pub struct DesktopState {
     pub pushed_urls: Vec<String>,
     /// Errors kept for the agent to read later (rejected transfers).
     pub my_messages: Vec<String>,
+    /// Every agent's status and load, for the Team Communicator.
+    pub presence: Vec<AgentPresence>,
+    /// Targets of earlier requests, most recent first.
+    pub recent: Vec<Target>,
+    /// The Team Communicator, while open.
+    pub tc: Option<TeamCommunicator>,
 }
 
 /// How the desktop calls for attention when its window is not focused; each can be switched off.
@@ -125,6 +136,9 @@ impl DesktopState {
             alerts: Alerts::default(),
             pushed_urls: Vec::new(),
             my_messages: Vec::new(),
+            presence: Vec::new(),
+            recent: Vec::new(),
+            tc: None,
         }
     }
 
@@ -195,20 +209,24 @@ impl DesktopState {
                 let last = self
                     .chat(&interaction)
                     .map_or(0, |c| c.transcript.last_seq());
-                // A rejected transfer is an error at the top of the window and in My Messages.
+                // A declined request is a system message at the top of the window; a rejected
+                // transfer is an error there and in My Messages.
                 for e in events.iter().filter(|e| e.seq > last) {
-                    if let EventKind::Declined {
-                        request: RequestKind::Transfer,
-                        ..
-                    } = &e.kind
-                    {
-                        if let Some(text) =
-                            parley_client::lines::line(e, |_| false).map(|l| l.text().to_owned())
-                        {
-                            self.my_messages.push(text.clone());
-                            if let Some(chat) = self.chat_mut(&interaction) {
-                                chat.error = Some(text);
-                            }
+                    let EventKind::Declined { request, .. } = &e.kind else {
+                        continue;
+                    };
+                    let Some(text) =
+                        parley_client::lines::line(e, |_| false).map(|l| l.text().to_owned())
+                    else {
+                        continue;
+                    };
+                    if *request == RequestKind::Transfer {
+                        self.my_messages.push(text.clone());
+                    }
+                    if let Some(chat) = self.chat_mut(&interaction) {
+                        match request {
+                            RequestKind::Transfer => chat.error = Some(text),
+                            _ => chat.notice = Some(text),
                         }
                     }
                 }
@@ -225,6 +243,13 @@ impl DesktopState {
             }
             ServerMsg::Ack { client_id, .. } => self.outbox.ack(&client_id),
             ServerMsg::Closed { interaction } => {
+                if self
+                    .tc
+                    .as_ref()
+                    .is_some_and(|t| t.interaction == interaction)
+                {
+                    self.tc = None;
+                }
                 self.chats.retain(|c| c.summary.id != interaction);
                 self.outbox.drop_interaction(&interaction);
                 if self.selected.as_ref() == Some(&interaction) {
@@ -268,10 +293,23 @@ impl DesktopState {
                     chat.history = Some(entries);
                 }
             }
-            // Not shown by the desktop yet (Team Communicator, consultation typing, My History);
-            // the queue position is for contacts only.
-            ServerMsg::Presence { .. }
-            | ServerMsg::Typing { .. }
+            ServerMsg::Typing {
+                interaction,
+                typing,
+                consultation: Some(id),
+                ..
+            } => {
+                if let Some(c) = self
+                    .chat_mut(&interaction)
+                    .and_then(|c| c.parties.consult_mut(&id))
+                {
+                    c.typing = typing && c.active;
+                }
+            }
+            ServerMsg::Presence { agents } => self.presence = agents,
+            // Not shown by the desktop yet (My History); other agents' typing in the main chat is
+            // not shown; the queue position is for contacts only.
+            ServerMsg::Typing { .. }
             | ServerMsg::History { .. }
             | ServerMsg::QueuePosition { .. } => {}
             ServerMsg::Error { code, message } => {
@@ -326,20 +364,22 @@ impl DesktopState {
     /// The agent sends `text` in a chat: the frame to send, if there is anything to send.
     pub fn send(&mut self, interaction: &InteractionId, text: &str) -> Option<ClientMsg> {
         let chat = self.chat_mut(interaction)?;
-        if chat.ended() {
+        // A consultant reads the chat; it talks only to the initiator.
+        if chat.ended() || chat.is_consultant() {
             return None;
         }
         chat.error = None;
         self.outbox.push(interaction, text)
     }
 
-    /// Mark Done for a chat, if it may be marked done now.
+    /// Mark Done for a chat, if it may be marked done now. A consultant needs no disposition.
     pub fn done(&mut self, interaction: &InteractionId) -> Option<ClientMsg> {
         let required = self.settings.disposition_required;
         let chat = self.chat_mut(interaction)?;
         if !chat.ended() {
             return None;
         }
+        let required = required && !chat.is_consultant();
         if required && chat.disposition.is_none() {
             chat.error = Some("Choose a disposition code before marking this chat done.".into());
             return None;
@@ -585,7 +625,9 @@ impl DesktopState {
             .pending()
             .iter()
             .filter(|p| {
-                &p.interaction == interaction && !chat.transcript.has_client_id(&p.client_id)
+                &p.interaction == interaction
+                    && p.consultation.is_none()
+                    && !chat.transcript.has_client_id(&p.client_id)
             })
             .map(|p| p.text.as_str())
             .collect()

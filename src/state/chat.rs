@@ -1,12 +1,14 @@
 //! One chat on the desktop and the rules that only concern it: its transcript, draft, unread
 //! count, why it flashes, the contact's typing notice and how far the contact has read.
 
+use super::parties::{Parties, PartyEntry, PartyStatus};
 use parley_client::lines::{line, lines, Line};
 use parley_client::typing::TypingNotice;
 use parley_protocol::{
-    AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PendingLevel, Seq,
+    AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PendingLevel, Role, Seq,
     Transcript,
 };
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Why a chat's tab flashes (the seed's list).
@@ -46,6 +48,14 @@ pub struct Chat {
     pub left: bool,
     /// The last refusal from the server for this chat, shown above the transcript.
     pub error: Option<String>,
+    /// A system message at the top of the window (a consultation or conference was declined).
+    pub notice: Option<String>,
+    /// The party list and the consultations.
+    pub parties: Parties,
+    /// Unsent text of each consultation's composer.
+    pub consult_drafts: BTreeMap<String, String>,
+    /// When to tell the other agent of a consultation that this agent is typing.
+    pub consult_typing: TypingNotice,
     /// Contact messages that arrived while the agent looked elsewhere.
     pub unread: u32,
     /// Why the tab flashes, until the agent looks at it or hovers over it.
@@ -68,6 +78,9 @@ pub struct Chat {
 
 impl Chat {
     pub fn new(summary: InteractionSummary) -> Self {
+        let contact = Party::Contact {
+            name: summary.contact.clone(),
+        };
         Self {
             summary,
             transcript: Transcript::default(),
@@ -76,6 +89,16 @@ impl Chat {
             draft: String::new(),
             left: false,
             error: None,
+            notice: None,
+            consult_drafts: BTreeMap::new(),
+            consult_typing: TypingNotice::default(),
+            parties: Parties {
+                list: vec![PartyEntry {
+                    party: contact,
+                    status: PartyStatus::Connected,
+                }],
+                consults: Vec::new(),
+            },
             unread: 0,
             flash: None,
             typing: None,
@@ -88,9 +111,17 @@ impl Chat {
         }
     }
 
-    /// Whether this agent's part is over: Mark Done is offered, the composer is closed.
+    /// Whether this agent's part is over: Mark Done is offered, the composer is closed. A
+    /// consultant's part is over when its consultation ends.
     pub fn ended(&self) -> bool {
-        self.left || self.transcript.is_ended()
+        self.left
+            || self.transcript.is_ended()
+            || (self.is_consultant() && self.parties.consulting().is_none())
+    }
+
+    /// Whether this agent only consults on the chat (reads it, talks privately to the initiator).
+    pub fn is_consultant(&self) -> bool {
+        self.summary.role == Role::Consultant
     }
 
     /// Takes in events; `looking` is whether the agent has this chat in front of it.
@@ -155,6 +186,9 @@ impl Chat {
             events.iter().all(|e| e.seq > last) && events.windows(2).all(|w| w[0].seq < w[1].seq);
         let is_me = |p: &Party| matches!(p, Party::Agent { id, .. } if Some(id) == me);
         if in_order {
+            for e in &events {
+                self.parties.track(e, me);
+            }
             let new = events.iter().filter_map(|e| line(e, is_me));
             Arc::make_mut(&mut self.lines).extend(new);
             self.transcript.merge(events);
@@ -162,6 +196,7 @@ impl Chat {
             // A resume filled a gap or repeated events: convert the whole transcript again.
             self.transcript.merge(events);
             self.lines = Arc::new(lines(&self.transcript, is_me));
+            self.parties.rebuild(self.transcript.events(), me);
         }
     }
 

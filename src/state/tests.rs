@@ -726,3 +726,5 @@ fn a_long_chat_opens_on_its_latest_events_and_loads_older_ones_on_request() {
     });
     assert_eq!(s.older(&long), None, "the start is reached");
 }
+
+mod team;

@@ -121,6 +121,49 @@ export class AgentDesk {
     await this.page.getByTestId('composer-input').fill(text);
     await this.page.getByTestId('composer-input').press('Enter');
   }
+
+  /** Waits for the first Interaction Preview and accepts (or rejects) it. */
+  async answer(accept = true) {
+    await this.preview().first().waitFor();
+    await this.page.getByTestId(accept ? 'preview-accept' : 'preview-reject').first().click();
+  }
+
+  /** Opens the Team Communicator from a toolbar button: consult, transfer or conference. */
+  async openTeam(button) {
+    await this.page.getByTestId(`chat-${button}`).click();
+    await this.page.getByTestId('tc-search').waitFor();
+  }
+
+  /** A Team Communicator entry. */
+  target(kind, id) {
+    return this.page.locator(`[data-testid=tc-result][data-kind=${kind}][data-id="${id}"]`);
+  }
+
+  /** Chooses an action (consult, transfer, conference) from a target's Action menu. */
+  async act(kind, id, action) {
+    const entry = this.target(kind, id);
+    await entry.getByTestId('tc-action-menu').click();
+    await entry.getByTestId(`tc-action-${action}`).click();
+    await this.page.getByTestId('team-communicator').waitFor({ state: 'detached' });
+  }
+
+  /** The party list entry of a party (`contact` or an agent id). */
+  party(id) {
+    return this.page.locator(`[data-testid=party][data-id="${id}"]`);
+  }
+
+  consultPanel() {
+    return this.page.getByTestId('consult-panel');
+  }
+
+  async consultSend(text) {
+    await this.page.getByTestId('consult-input').fill(text);
+    await this.page.getByTestId('consult-input').press('Enter');
+  }
+
+  tabs() {
+    return this.page.getByTestId('interaction-tab');
+  }
 }
 
 /** The contact's widget, as a page object. */

@@ -8,8 +8,10 @@ pub mod composer;
 pub mod interaction_bar;
 mod login;
 mod main_bar;
+mod parties;
 mod preview;
 mod side_panel;
+mod team;
 pub mod transcript;
 
 pub use composer::Composer;
@@ -146,7 +148,8 @@ pub fn Desktop(
         <div class="pl-desktop">
             <main_bar::MainBar on_logout=log_out />
             <preview::Previews />
-                        <interaction_bar::InteractionBar />
+            <interaction_bar::InteractionBar />
+            <team::TeamCommunicator />
             <chat::ChatArea />
         </div>
     }

@@ -3,12 +3,13 @@
 
 use super::composer::{Composer, ComposerTools};
 use super::interaction_bar::pending_name;
+use super::parties::{ConsultPanels, PartyList};
 use super::side_panel::SidePanel;
 use super::transcript::Transcript;
 use super::use_desk;
 use crate::state::Chat;
 use leptos::prelude::*;
-use parley_protocol::{ClientMsg, InteractionId};
+use parley_protocol::{ClientMsg, InteractionId, RequestKind};
 
 /// The selected chat, or a hint when there is none.
 #[component]
@@ -36,6 +37,13 @@ fn ChatWindow(
         state.with(|s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
     };
     let ended = move || state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::ended)));
+    let consultant =
+        move || state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::is_consultant)));
+    let notice =
+        move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.notice.clone())));
+    let team = move |mode: RequestKind| {
+        move |_| state.update(|s| key.with_value(|id| s.open_tc(id, mode)))
+    };
     let transcript_lines = Signal::derive(move || {
         state.with(|s| key.with_value(|id| s.chat(id).map(|c| c.lines.clone()).unwrap_or_default()))
     });
@@ -87,14 +95,16 @@ fn ChatWindow(
                 <span class="pl-pending" data-testid="pending-indicator" data-pending=move || get(&|c| pending_name(c.summary.pending).to_owned())
                     title="Pending response"></span>
                 <h2 class="pl-chat__title">{move || get(&|c| c.summary.contact.clone())}</h2>
-                <Show when=move || !ended()>
-                    <button class="pl-button" data-testid="chat-end" on:click=end>"End"</button>
-                    // The Team Communicator behind these buttons is not built yet.
-                    <button class="pl-button" data-testid="chat-transfer" disabled title="Instant Chat Transfer (Team Communicator not available yet)">"Transfer"</button>
-                    <button class="pl-button" data-testid="chat-conference" disabled title="Instant Chat Conference (Team Communicator not available yet)">"Conference"</button>
-                    <button class="pl-button" data-testid="chat-consult" disabled title="Start Consultation (Team Communicator not available yet)">"Consult"</button>
+                <Show when=move || consultant()>
+                    <span class="pl-chat__role" data-testid="chat-role">"Consultation — read only"</span>
                 </Show>
-                <Show when=ended>
+                <Show when=move || !ended() && !consultant()>
+                    <button class="pl-button" data-testid="chat-end" on:click=end>"End"</button>
+                    <button class="pl-button" data-testid="chat-transfer" title="Instant Chat Transfer" on:click=team(RequestKind::Transfer)>"Transfer"</button>
+                    <button class="pl-button" data-testid="chat-conference" title="Instant Chat Conference" on:click=team(RequestKind::Conference)>"Conference"</button>
+                    <button class="pl-button" data-testid="chat-consult" title="Start Consultation" on:click=team(RequestKind::Consultation)>"Consult"</button>
+                </Show>
+                <Show when=move || ended() && !consultant()>
                     <select data-testid="disposition-select" aria-label="Disposition" on:change=pick>
                         <option value="">"Disposition…"</option>
                         <For each=dispositions key=|d| d.clone() let:code>
@@ -111,6 +121,10 @@ fn ChatWindow(
             <Show when=move || error().is_some()>
                 <p class="pl-chat__error" role="alert" data-testid="chat-error">{error}</p>
             </Show>
+            <Show when=move || notice().is_some()>
+                <p class="pl-chat__notice" role="status" data-testid="chat-notice">{notice}</p>
+            </Show>
+            <PartyList id=key.get_value() />
             <div class="pl-chat__body">
                 <div class="pl-chat__main">
                     <Transcript lines=transcript_lines unsent read_up_to zoom on_top=load_older has_older />
@@ -122,10 +136,11 @@ fn ChatWindow(
                             })}
                         </p>
                     </Show>
-                    <Show when=move || !ended()>
+                    <Show when=move || !ended() && !consultant()>
                         <Composer value=draft on_input on_send />
                         <ComposerTools id=key.get_value() />
                     </Show>
+                    <ConsultPanels id=key.get_value() />
                 </div>
                 <Show when=move || !collapsed.get()>
                     <SidePanel id=key.get_value() />

@@ -16,6 +16,12 @@ pub fn Composer(
     on_input: impl Fn(String) + Copy + Send + Sync + 'static,
     /// Send what is in the input.
     on_send: impl Fn() + Copy + Send + Sync + 'static,
+    /// `data-testid` of the input and of the Send button.
+    #[prop(default = ("composer-input", "composer-send"))]
+    test_ids: (&'static str, &'static str),
+    /// What the empty input says.
+    #[prop(default = "Type your message… (#keyword inserts a standard response)")]
+    placeholder: &'static str,
 ) -> impl IntoView {
     let send = move || {
         if !value.get_untracked().trim().is_empty() {
@@ -30,10 +36,10 @@ pub fn Composer(
     };
     view! {
         <div class="pl-composer">
-            <textarea class="pl-composer__input" data-testid="composer-input" spellcheck="true" rows="3"
-                aria-label="Message" placeholder="Type your message… (#keyword inserts a standard response)"
+            <textarea class="pl-composer__input" data-testid=test_ids.0 spellcheck="true" rows="3"
+                aria-label="Message" placeholder=placeholder
                 prop:value=value on:input=move |ev| on_input(event_target_value(&ev)) on:keydown=on_key></textarea>
-            <button class="pl-button pl-button--primary" data-testid="composer-send" on:click=move |_| send()>"Send"</button>
+            <button class="pl-button pl-button--primary" data-testid=test_ids.1 on:click=move |_| send()>"Send"</button>
         </div>
     }
 }

@@ -217,7 +217,11 @@ pub fn rich_text(text: String) -> impl IntoView {
         .collect::<Vec<_>>()
 }
 
-fn render(line: Line, read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static) -> impl IntoView {
+/// One line: a system line, or a message with its sender, time and read mark.
+pub fn render(
+    line: Line,
+    read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     match line {
         Line::System { seq, at, text } => view! {
             <li class="pl-line pl-line--system" data-testid="system-message" data-id=seq>

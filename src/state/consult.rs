@@ -1,10 +1,20 @@
 //! What the agent does with the parties of a chat: talk in a consultation, end it, close it,
 //! and delete a party from a conference.
 
+use super::Consult;
 use super::DesktopState;
 use parley_protocol::{AgentId, ClientMsg, InteractionId};
 
 impl DesktopState {
+    /// A consultation of a chat.
+    pub fn consult(&self, interaction: &InteractionId, consultation: &str) -> Option<&Consult> {
+        self.chat(interaction)?
+            .parties
+            .consults
+            .iter()
+            .find(|c| c.id == consultation)
+    }
+
     /// The text typed in a consultation's composer.
     pub fn consult_draft(&self, interaction: &InteractionId, consultation: &str) -> String {
         self.chat(interaction)
@@ -64,11 +74,8 @@ impl DesktopState {
         interaction: &InteractionId,
         consultation: &str,
     ) -> Option<ClientMsg> {
-        self.chat(interaction)?
-            .parties
-            .consults
-            .iter()
-            .any(|c| c.id == consultation && c.active)
+        self.consult(interaction, consultation)
+            .is_some_and(|c| c.active)
             .then(|| ClientMsg::EndConsultation {
                 interaction: interaction.clone(),
                 consultation: consultation.to_owned(),

@@ -70,6 +70,8 @@ pub struct Consult {
     pub id: String,
     /// The other agent.
     pub with: Party,
+    /// The agent consulted (the viewer when it is not `mine`).
+    pub target: Party,
     /// This agent started it (it is the initiator).
     pub mine: bool,
     pub active: bool,
@@ -130,13 +132,12 @@ impl Parties {
             } => {
                 let mine = is_me(initiator);
                 let with = if mine { target } else { initiator };
-                if !is_me(target) {
-                    self.set(target, PartyStatus::Consulting);
-                }
+                self.set(target, PartyStatus::Consulting);
                 if !self.consults.iter().any(|c| &c.id == consultation) {
                     self.consults.push(Consult {
                         id: consultation.clone(),
                         with: with.clone(),
+                        target: target.clone(),
                         mine,
                         active: true,
                         lines: vec![Line::System {
@@ -162,8 +163,8 @@ impl Parties {
                         at: e.at,
                         text,
                     });
-                    let target = c.with.clone();
-                    if c.mine && self.status_of(&target) == Some(PartyStatus::Consulting) {
+                    let target = c.target.clone();
+                    if self.status_of(&target) == Some(PartyStatus::Consulting) {
                         self.set(&target, PartyStatus::Left);
                     }
                 }

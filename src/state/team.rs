@@ -167,10 +167,11 @@ impl DesktopState {
             .my_active()
             .filter_map(|c| {
                 let id = c.with_id()?;
-                matches(c.with.name(), id.as_str()).then(|| TcEntry {
+                let name = presence(id).map_or(c.with.name(), |p| p.name.as_str());
+                matches(name, id.as_str()).then(|| TcEntry {
                     target: Target::Agent(id.clone()),
                     kind: TcKind::Agent,
-                    name: c.with.name().to_owned(),
+                    name: name.to_owned(),
                     detail: agent_detail(id),
                     actions: vec![RequestKind::Transfer, RequestKind::Conference],
                     active_consultation: true,

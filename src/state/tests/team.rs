@@ -383,6 +383,12 @@ fn a_consultant_reads_the_chat_talks_only_to_the_initiator_and_marks_done_withou
     assert!(chat.is_consultant() && !chat.ended());
     assert!(!chat.parties.consults[0].mine);
     assert_eq!(chat.parties.consults[0].with, kate());
+    let my_status = |s: &DesktopState| {
+        s.chat(&ix())
+            .and_then(|c| c.parties.list.iter().find(|p| p.key() == "john"))
+            .map(|p| p.status)
+    };
+    assert_eq!(my_status(&s), Some(PartyStatus::Consulting));
     assert_eq!(
         s.send(&ix(), "Hi Mark"),
         None,
@@ -394,6 +400,7 @@ fn a_consultant_reads_the_chat_talks_only_to_the_initiator_and_marks_done_withou
 
     s.apply(events("ix-1", vec![ended(4, Some(kate()))]));
     assert!(s.chat(&ix()).unwrap().ended());
+    assert_eq!(my_status(&s), Some(PartyStatus::Left));
     assert_eq!(
         s.consult_done(&ix(), "ix-1/c1"),
         Some(ClientMsg::Done {

@@ -1,0 +1,206 @@
+//! The party list of a chat (status and Action menu per party) and its consultation panels.
+
+use super::composer::Composer;
+use super::transcript::render;
+use super::use_desk;
+use crate::state::{Consult, PartyEntry, PartyStatus};
+use leptos::prelude::*;
+use parley_protocol::InteractionId;
+
+/// The parties of a chat with their status; another agent has an Action menu.
+#[component]
+pub fn PartyList(
+    /// The chat.
+    id: InteractionId,
+) -> impl IntoView {
+    let desk = use_desk();
+    let state = desk.state;
+    let key = StoredValue::new(id);
+    let parties = move || {
+        state.with(|s| {
+            key.with_value(|id| {
+                s.chat(id)
+                    .map(|c| c.parties.list.clone())
+                    .unwrap_or_default()
+            })
+        })
+    };
+    view! {
+        <ul class="pl-parties" aria-label="Parties">
+            <For each=parties key=|p| (p.key(), p.status.as_str()) let:entry>
+                <Party entry chat=key.get_value() />
+            </For>
+        </ul>
+    }
+}
+
+#[component]
+fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
+    let desk = use_desk();
+    let state = desk.state;
+    let chat = StoredValue::new(chat);
+    let open = RwSignal::new(false);
+    let me = state.with_untracked(|s| s.me.as_ref().map(|m| m.id.clone()));
+    let agent = entry.agent().cloned().filter(|a| Some(a) != me.as_ref());
+    let is_me = entry.agent().is_some() && agent.is_none();
+    let name = if is_me {
+        format!("{} (you)", entry.party.name())
+    } else {
+        entry.party.name().to_owned()
+    };
+    let status = entry.status;
+    let agent = StoredValue::new(agent);
+    // The consultation this party is in with the viewer, to end from the menu.
+    let consultation = move || {
+        state.with(|s| {
+            chat.with_value(|c| {
+                let agent = agent.get_value();
+                s.chat(c).and_then(|c| {
+                    c.parties
+                        .consults
+                        .iter()
+                        .find(|x| x.active && x.with_id() == agent.as_ref())
+                        .map(|x| x.id.clone())
+                })
+            })
+        })
+    };
+    let can_delete = move || {
+        state.with(|s| {
+            agent
+                .get_value()
+                .is_some_and(|a| chat.with_value(|c| s.remove_party(c, &a).is_some()))
+        })
+    };
+    let delete = move |_| {
+        open.set(false);
+        if let Some(a) = agent.get_value() {
+            desk.act(|s| chat.with_value(|c| s.remove_party(c, &a)));
+        }
+    };
+    let end_consultation = move |_| {
+        open.set(false);
+        if let Some(id) = consultation() {
+            desk.act(|s| chat.with_value(|c| s.end_consultation(c, &id)));
+        }
+    };
+    let has_menu =
+        move || status != PartyStatus::Left && (consultation().is_some() || can_delete());
+    view! {
+        <li class="pl-party" data-testid="party" data-id=entry.key() data-status=status.as_str()>
+            <span class="pl-party__dot" aria-hidden="true"></span>
+            <span class="pl-party__name">{name}</span>
+            <span class="pl-party__status">{status.label()}</span>
+            <Show when=has_menu>
+                <button class="pl-icon-button" data-testid="party-menu" aria-haspopup="menu" title="Action"
+                    aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"▾"</button>
+            </Show>
+            <Show when=move || open.get()>
+                <ul class="pl-menu" role="menu">
+                    <Show when=can_delete>
+                        <li role="none"><button role="menuitem" data-testid="party-delete-from-conference" on:click=delete>"Delete From Conference"</button></li>
+                    </Show>
+                    <Show when=move || consultation().is_some()>
+                        <li role="none"><button role="menuitem" data-testid="party-end-consultation" on:click=end_consultation>"End consultation"</button></li>
+                    </Show>
+                </ul>
+            </Show>
+        </li>
+    }
+}
+
+/// The consultation panels of a chat: one per consultation not closed yet.
+#[component]
+pub fn ConsultPanels(
+    /// The chat.
+    id: InteractionId,
+) -> impl IntoView {
+    let state = use_desk().state;
+    let key = StoredValue::new(id);
+    let shown = move || {
+        state.with(|s| {
+            key.with_value(|id| {
+                s.chat(id)
+                    .map(|c| {
+                        c.parties
+                            .consults
+                            .iter()
+                            .filter(|c| !c.dismissed)
+                            .map(|c| c.id.clone())
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+            })
+        })
+    };
+    view! {
+        <For each=shown key=|c| c.clone() let:consultation>
+            <ConsultPanel chat=key.get_value() consultation />
+        </For>
+    }
+}
+
+#[component]
+fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
+    let desk = use_desk();
+    let state = desk.state;
+    let ids = StoredValue::new((chat, consultation.clone()));
+    let get = move |f: fn(&Consult) -> String| {
+        state.with(|s| ids.with_value(|(chat, c)| s.consult(chat, c).map(f).unwrap_or_default()))
+    };
+    let flag = move |f: fn(&Consult) -> bool| {
+        state.with(|s| ids.with_value(|(chat, c)| s.consult(chat, c).is_some_and(f)))
+    };
+    let lines = move || {
+        state.with(|s| {
+            ids.with_value(|(chat, c)| {
+                s.consult(chat, c)
+                    .map(|c| c.lines.clone())
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let unsent = move || state.with(|s| ids.with_value(|(chat, c)| s.consult_unsent(chat, c)));
+    let active = move || flag(|c| c.active);
+    let with = move || get(|c| c.with.name().to_owned());
+    let draft = Signal::derive(move || {
+        state.with(|s| ids.with_value(|(chat, c)| s.consult_draft(chat, c)))
+    });
+    let on_input = move |text: String| {
+        let now = chrono::Utc::now().timestamp_millis();
+        desk.act(|s| ids.with_value(|(chat, c)| s.consult_typed(chat, c, &text, now)));
+    };
+    let on_send = move || desk.act(|s| ids.with_value(|(chat, c)| s.consult_send(chat, c)));
+    let end = move |_| desk.act(|s| ids.with_value(|(chat, c)| s.end_consultation(chat, c)));
+    let done = move |_| desk.act(|s| ids.with_value(|(chat, c)| s.consult_done(chat, c)));
+    view! {
+        <section class="pl-consult" data-testid="consult-panel" data-id=consultation
+            data-state=move || if active() { "active" } else { "ended" }>
+            <header class="pl-consult__header">
+                <h3>{move || format!("Consultation with {}", with())}</h3>
+                <span class="pl-consult__private">"(the contact does not see this)"</span>
+                <Show when=active>
+                    <button class="pl-button" data-testid="consult-end" on:click=end>"End consultation"</button>
+                </Show>
+                <Show when=move || !active()>
+                    <button class="pl-button pl-button--primary" data-testid="consult-done" on:click=done>"Done"</button>
+                </Show>
+            </header>
+            <ol class="pl-consult__lines" data-testid="consult-transcript" aria-live="polite">
+                <For each=lines key=|l| l.seq() let:line>
+                    {render(line, |_| true)}
+                </For>
+                <For each=unsent key=|t| t.clone() let:text>
+                    <li class="pl-line pl-line--mine pl-line--unsent"><span class="pl-line__text">{text}</span><span class="pl-line__time">"sending…"</span></li>
+                </For>
+            </ol>
+            <Show when=move || flag(|c| c.typing)>
+                <p class="pl-typing" data-testid="consult-typing">{move || format!("{} is typing", with())}</p>
+            </Show>
+            <Show when=active>
+                <Composer value=draft on_input on_send test_ids=("consult-input", "consult-send")
+                    placeholder="Message to the other agent only" />
+            </Show>
+        </section>
+    }
+}

@@ -96,8 +96,10 @@ lesson('Starting a chat consultation', async ({ mark, kate, john, shot }) => {
   await panel.getByText('Yes, ask for the expiry date').waitFor();
   await shot(kate.page, 'consultation-below-the-chat');
   await contactNeverSaw(mark, kate, ['Is a refused Visa', 'ask for the expiry date']);
-  // 4. Ending the consultation does not end the chat with the contact.
-  await kate.page.getByTestId('consult-end').click();
+  // 4. Ending the consultation (from John's Action menu in the party list) does not end the
+  //    chat with the contact.
+  await kate.party('john').getByTestId('party-menu').click();
+  await kate.party('john').getByTestId('party-end-consultation').click();
   await panel.getByText('Kate ended the consultation').waitFor();
   await john.consultPanel().getByText('Kate ended the consultation').waitFor();
   await kate.send('What is the expiry date on the card?');
@@ -143,6 +145,20 @@ lesson('Receiving a chat consultation request', async ({ mark, kate, john, shot 
   await john.tabs().waitFor({ state: 'detached' });
   await shot(john.page, 'done');
   assert.equal(await kate.page.getByTestId('composer-input').count(), 1, 'Kate still chats with Mark');
+});
+
+lesson('Ending the chat ends its consultation', async ({ mark, kate, john, shot }) => {
+  await consultJohn(kate, john);
+  await kate.page.getByTestId('chat-end').click();
+  await mark.page.getByTestId('widget-ended').waitFor();
+  await john.consultPanel().getByText('Kate ended the consultation').waitFor();
+  assert.equal(await john.page.getByTestId('consult-input').count(), 0);
+  await shot(john.page, 'consultation-ended-with-the-chat');
+  await john.page.getByTestId('consult-done').click();
+  await john.tabs().waitFor({ state: 'detached' });
+  // Both must mark done: Kate's window stays until she does.
+  await kate.page.getByTestId('chat-done').click();
+  await kate.tabs().waitFor({ state: 'detached' });
 });
 
 lesson('Starting an instant chat transfer', async ({ mark, kate, john, shot }) => {

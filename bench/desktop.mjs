@@ -20,14 +20,37 @@ function brotliKb(dir) {
   return Math.round(total / 1024);
 }
 
-// With PARLEY_BENCH_PROFILE set, a CPU profile of a phase is summarised by self time.
+// With PARLEY_BENCH_PROFILE set, a CPU profile of a phase is summarised by self time; with
+// PARLEY_BENCH_TRACE set, a browser trace of it by total time per trace event (style, layout, paint…).
 async function profileStart(cdp) {
+  if (process.env.PARLEY_BENCH_TRACE) {
+    await cdp.send('Tracing.start', { categories: 'devtools.timeline,blink,v8', transferMode: 'ReturnAsStream' });
+    return;
+  }
   if (!process.env.PARLEY_BENCH_PROFILE) return;
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.start');
 }
 
 async function profileStop(cdp, phase) {
+  if (process.env.PARLEY_BENCH_TRACE) {
+    const done = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+    await cdp.send('Tracing.end');
+    const { stream } = await done;
+    let data = '';
+    for (;;) {
+      const r = await cdp.send('IO.read', { handle: stream, size: 1 << 20 });
+      data += r.data;
+      if (r.eof) break;
+    }
+    const events = JSON.parse(data).traceEvents ?? JSON.parse(data);
+    const total = new Map();
+    const count = new Map();
+    for (const e of events) if (e.ph === 'X' && e.dur) { total.set(e.name, (total.get(e.name) ?? 0) + e.dur / 1000); count.set(e.name, (count.get(e.name) ?? 0) + 1); }
+    const top = [...total.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+    console.error(`trace of ${phase}:\n${top.map(([n, ms]) => `  ${ms.toFixed(0)}ms x${count.get(n)} ${n}`).join('\n')}`);
+    return;
+  }
   if (!process.env.PARLEY_BENCH_PROFILE) return;
   const { profile } = await cdp.send('Profiler.stop');
   const self = new Map();

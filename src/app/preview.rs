@@ -56,7 +56,7 @@ fn Preview(
             <dl class="pl-preview__data">
                 <dt>"Contact"</dt><dd data-testid="preview-contact">{ix.contact.clone()}</dd>
                 <dt>"Queue"</dt><dd>{ix.queue.to_string()}</dd>
-                {ix.case_data.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect::<Vec<_>>()}
+                {crate::state::shown_case_data(&ix.case_data).into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect::<Vec<_>>()}
                 {ix.subject.map(|s| view! { <dt>"Subject"</dt><dd>{s}</dd> })}
                 {ix.email.map(|e| view! { <dt>"E-mail"</dt><dd>{e}</dd> })}
             </dl>

@@ -8,6 +8,7 @@ use parley_protocol::{ClientMsg, HistoryScope, InteractionId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
     CaseData,
+    Visit,
     Contact,
     History,
     Note,
@@ -45,7 +46,7 @@ pub fn SidePanel(
         state.with(|s| {
             key.with_value(|id| {
                 s.chat(id)
-                    .map(|c| c.summary.case_data.clone())
+                    .map(|c| crate::state::shown_case_data(&c.summary.case_data))
                     .unwrap_or_default()
             })
         })
@@ -64,8 +65,11 @@ pub fn SidePanel(
         let present = case_data();
         editable_keys()
             .into_iter()
-            .filter(|k| !present.contains_key(k))
+            .filter(|k| !present.iter().any(|(p, _)| p == k))
             .collect::<Vec<_>>()
+    };
+    let journey = move || {
+        state.with(|s| key.with_value(|id| s.chat(id).map(|c| c.journey()).unwrap_or_default()))
     };
     let history =
         move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.history.clone())));
@@ -74,6 +78,7 @@ pub fn SidePanel(
         <aside class="pl-side">
             <nav class="pl-side__tabs">
                 {tab_button(Tab::CaseData, "Case data", "tab-case-data")}
+                {tab_button(Tab::Visit, "Visit", "tab-visit")}
                 {tab_button(Tab::Contact, "Contact", "tab-contact")}
                 {tab_button(Tab::History, "History", "tab-history")}
                 {tab_button(Tab::Note, "Note", "tab-note")}
@@ -106,6 +111,27 @@ pub fn SidePanel(
                         }
                     </For>
                 </dl>
+            </Show>
+            <Show when=move || tab.get() == Tab::Visit>
+                <div class="pl-visit" data-testid="visit-panel">
+                    {move || {
+                        let pages = journey();
+                        if pages.is_empty() {
+                            return view! { <p class="pl-muted">"No pages viewed on the website before this chat."</p> }.into_any();
+                        }
+                        view! {
+                            <ol class="pl-visit__pages">
+                                {pages.into_iter().map(|v| view! {
+                                    <li data-testid="visit-page">
+                                        <span class="pl-visit__title">{if v.title.is_empty() { v.url.clone() } else { v.title.clone() }}</span>
+                                        <a href=v.url.clone() title=v.url.clone() target="_blank" rel="noopener noreferrer">{v.url.clone()}</a>
+                                        <time>{super::transcript::day_and_time(v.at)}</time>
+                                    </li>
+                                }).collect::<Vec<_>>()}
+                            </ol>
+                        }.into_any()
+                    }}
+                </div>
             </Show>
             <Show when=move || tab.get() == Tab::Contact>
                 <dl class="pl-contact" data-testid="contact-info">

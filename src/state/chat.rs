@@ -4,10 +4,12 @@
 use super::parties::{Parties, PartyEntry, PartyStatus};
 use parley_client::lines::{line, lines, Line};
 use parley_client::typing::TypingNotice;
+use parley_protocol::visit::parse_journey;
 use parley_protocol::{
     AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PendingLevel, Role, Seq,
     Transcript,
 };
+use parley_protocol::{Visit, VISIT_KEY};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -257,8 +259,26 @@ impl Chat {
             })
     }
 
+    /// The pages the contact viewed on the website before the chat (the Visit panel).
+    pub fn journey(&self) -> Vec<Visit> {
+        self.summary
+            .case_data
+            .get(VISIT_KEY)
+            .and_then(|j| parse_journey(j))
+            .unwrap_or_default()
+    }
+
     /// Whether the contact has read the event with this sequence number.
     pub fn is_read(&self, seq: Seq) -> bool {
         seq <= self.read_up_to
     }
+}
+
+/// Case data as the agent reads it: every key but the visitor's journey (it has its own panel).
+pub fn shown_case_data(case_data: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    case_data
+        .iter()
+        .filter(|(k, _)| *k != VISIT_KEY)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }

@@ -18,6 +18,7 @@ fn apps() -> Vec<App> {
     let shared = [
         r.join("Cargo.toml"),
         r.join("Cargo.lock"),
+        r.join(".cargo/config.toml"),
         r.join("crates/protocol/src"),
         r.join("crates/client/src"),
     ];
@@ -32,6 +33,7 @@ fn apps() -> Vec<App> {
         w.join("src"),
         w.join("style"),
         w.join("index.html"),
+        w.join("embed.js"),
         w.join("Trunk.toml"),
         w.join("Cargo.toml"),
     ];

@@ -18,11 +18,13 @@ pub mod domain;
 pub mod ids;
 pub mod msg;
 pub mod transcript;
+pub mod visit;
 
 pub use domain::*;
 pub use ids::*;
 pub use msg::*;
 pub use transcript::Transcript;
+pub use visit::{Visit, VISIT_KEY};
 
 /// The protocol version a client announces in its `hello`.
 pub const PROTOCOL_VERSION: u32 = 1;

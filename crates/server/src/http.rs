@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
-use parley_protocol::{AgentId, InteractionId, QueueId, MAX_MESSAGE_CHARS};
+use parley_protocol::visit::{journey_value, parse_journey};
+use parley_protocol::{AgentId, InteractionId, QueueId, MAX_MESSAGE_CHARS, VISIT_KEY};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -228,11 +229,17 @@ async fn start_chat(
         Ok(t) => t,
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
-    if req.case_data.len() > 50
-        || req
-            .case_data
+    let mut case_data = req.case_data;
+    // The visitor's journey is checked and rewritten here: only well-formed web pages reach agents.
+    if let Some(raw) = case_data.remove(VISIT_KEY) {
+        if let Some(visits) = parse_journey(&raw) {
+            case_data.insert(VISIT_KEY.to_owned(), journey_value(&visits));
+        }
+    }
+    if case_data.len() > 50
+        || case_data
             .iter()
-            .any(|(k, v)| k.chars().count() > 100 || v.chars().count() > 1000)
+            .any(|(k, v)| k.chars().count() > 100 || (k != VISIT_KEY && v.chars().count() > 1000))
     {
         return api_error(
             StatusCode::BAD_REQUEST,
@@ -243,7 +250,7 @@ async fn start_chat(
         contact,
         queue: req.queue,
         text,
-        case_data: req.case_data,
+        case_data,
     };
     match state.hub.start_chat(chat).await {
         Ok((interaction, token)) => Json(StartChatResponse { interaction, token }).into_response(),

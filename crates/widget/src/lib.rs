@@ -3,6 +3,7 @@
 //! - [`state`]: [`state::WidgetState`] and its reducer (pure, tested natively).
 //! - [`Widget`]: the views; they read the state and send what it produces.
 
+pub mod embed;
 pub mod state;
 
 use leptos::prelude::*;
@@ -16,26 +17,48 @@ use state::{Session, WidgetState};
 const STORAGE_KEY: &str = "parley.chat";
 
 fn load_session() -> Option<Session> {
-    let raw = parley_client::storage(false)?
-        .get_item(STORAGE_KEY)
-        .ok()
-        .flatten()?;
-    serde_json::from_str(&raw).ok()
+    let stored = parley_client::storage(false)
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .or_else(|| embed_options().session)?;
+    serde_json::from_str(&stored).ok()
 }
 
 fn save_session(session: Option<&Session>) {
-    let Some(storage) = parley_client::storage(false) else {
-        return;
-    };
-    let _ = match session.and_then(|s| serde_json::to_string(s).ok()) {
-        Some(json) => storage.set_item(STORAGE_KEY, &json),
-        None => storage.remove_item(STORAGE_KEY),
-    };
+    let json = session.and_then(|s| serde_json::to_string(s).ok());
+    if let Some(storage) = parley_client::storage(false) {
+        let _ = match &json {
+            Some(json) => storage.set_item(STORAGE_KEY, json),
+            None => storage.remove_item(STORAGE_KEY),
+        };
+    }
+    // Embedded, the host page keeps the session too: the iframe's storage may be refused or
+    // partitioned away by the browser.
+    if embed_options().embedded {
+        if let Ok(Some(parent)) = window().parent() {
+            let msg = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&msg, &"type".into(), &"parley:session".into());
+            let value = json.map_or(wasm_bindgen::JsValue::NULL, |j| j.as_str().into());
+            let _ = js_sys::Reflect::set(&msg, &"session".into(), &value);
+            let _ = parent.post_message(&msg, "*");
+        }
+    }
 }
 
 /// The widget: the form until a chat starts, then the chat (which survives a reload).
 #[component]
 pub fn Widget() -> impl IntoView {
+    if embed_options().embedded {
+        // Escape closes the chat in the host page (embed.js listens for this).
+        let escape = window_event_listener(leptos::ev::keydown, |ev| {
+            if ev.key() == "Escape" {
+                if let Ok(Some(parent)) = window().parent() {
+                    let _ =
+                        parent.post_message(&wasm_bindgen::JsValue::from_str("parley:close"), "*");
+                }
+            }
+        });
+        on_cleanup(move || escape.remove());
+    }
     let session = RwSignal::new(load_session());
     move || match session.get() {
         None => view! {
@@ -61,6 +84,19 @@ struct StartRequest {
     email: String,
     subject: String,
     text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queue: Option<String>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    case_data: std::collections::BTreeMap<String, String>,
+}
+
+/// How this page was opened (on its own, or embedded in a website by `embed.js`).
+fn embed_options() -> embed::Embed {
+    let location = window().location();
+    embed::Embed::from_location(
+        &location.search().unwrap_or_default(),
+        &location.hash().unwrap_or_default(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -88,11 +124,14 @@ fn PreChat(
         if busy.get_untracked() {
             return;
         }
+        let embed = embed_options();
         let req = StartRequest {
             name: name.get_untracked(),
             email: email.get_untracked(),
             subject: subject.get_untracked(),
             text: text.get_untracked(),
+            case_data: embed.case_data(),
+            queue: embed.queue,
         };
         if req.name.trim().is_empty() {
             error.set(Some("Please enter your name.".into()));

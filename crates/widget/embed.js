@@ -1,0 +1,120 @@
+// Parley chat for any website: one tag,
+//   <script src="https://chat.example.com/chat/embed.js" data-queue="billing" async></script>
+// adds a "Chat with us" button that opens the chat in an iframe. The pages the visitor views on
+// the site (title, address, time) are remembered in this site's storage and handed to the chat,
+// so the agent sees the visitor's journey. Options (data attributes on the tag):
+//   data-queue  the queue the chats go to (default: the server's default queue)
+//   data-label  the button's text (default "Chat with us")
+(function () {
+  'use strict';
+  var script = document.currentScript;
+  if (!script || window.__parleyChat) return;
+  window.__parleyChat = true;
+
+  var JOURNEY_KEY = 'parley.journey';
+  // The chat's session lives in this site's storage: browsers may refuse storage to the iframe.
+  var SESSION_KEY = 'parley.session';
+  var JOURNEY_PAGES = 10;
+  var chatUrl = new URL('./', script.src);
+
+  function cut(text, max) {
+    text = String(text || '');
+    return text.length > max ? text.slice(0, max - 1) + '\u2026' : text;
+  }
+
+  // The visitor's journey: the latest pages viewed on this site, this one last.
+  var journey = [];
+  try {
+    journey = JSON.parse(localStorage.getItem(JOURNEY_KEY) || '[]');
+    if (!Array.isArray(journey)) journey = [];
+  } catch (e) {
+    journey = [];
+  }
+  journey.push({ title: cut(document.title, 120), url: cut(location.href, 300), at: Date.now() });
+  journey = journey.slice(-JOURNEY_PAGES);
+  try {
+    localStorage.setItem(JOURNEY_KEY, JSON.stringify(journey));
+  } catch (e) {
+    /* storage off: the journey is this page only */
+  }
+
+  var style = document.createElement('style');
+  style.textContent =
+    '.parley-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:24px;' +
+    'padding:12px 18px;font:600 15px/1 system-ui,sans-serif;background:#2457c5;color:#fff;cursor:pointer;' +
+    'box-shadow:0 4px 16px rgba(0,0,0,.2)}' +
+    '.parley-launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}' +
+    '.parley-frame{position:fixed;right:20px;bottom:76px;z-index:2147483000;width:min(380px,calc(100vw - 40px));' +
+    'height:min(600px,calc(100vh - 100px));border:1px solid #d9dee5;border-radius:10px;background:#fff;' +
+    'box-shadow:0 8px 32px rgba(0,0,0,.25)}' +
+    '.parley-frame[hidden]{display:none}';
+  document.head.appendChild(style);
+
+  var button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'parley-launcher';
+  button.textContent = script.getAttribute('data-label') || 'Chat with us';
+  button.setAttribute('data-testid', 'widget-launcher');
+  button.setAttribute('aria-expanded', 'false');
+  button.setAttribute('aria-controls', 'parley-chat-frame');
+
+  var frame = null;
+  function open() {
+    if (!frame) {
+      var params = new URLSearchParams({ embedded: '1' });
+      var queue = script.getAttribute('data-queue');
+      if (queue) params.set('queue', queue);
+      frame = document.createElement('iframe');
+      frame.id = 'parley-chat-frame';
+      frame.className = 'parley-frame';
+      frame.title = 'Chat';
+      frame.setAttribute('data-testid', 'widget-frame');
+      // The journey and session travel in the fragment: they never reach a server log.
+      var fragment = 'journey=' + encodeURIComponent(JSON.stringify(journey));
+      var session = null;
+      try {
+        session = localStorage.getItem(SESSION_KEY);
+      } catch (e) {
+        session = null;
+      }
+      if (session) fragment += '&session=' + encodeURIComponent(session);
+      frame.src = chatUrl.href + '?' + params + '#' + fragment;
+      document.body.appendChild(frame);
+    } else {
+      frame.hidden = false;
+    }
+    button.setAttribute('aria-expanded', 'true');
+    frame.focus();
+  }
+  function close() {
+    if (frame) frame.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    button.focus();
+  }
+  button.addEventListener('click', function () {
+    if (button.getAttribute('aria-expanded') === 'true') close();
+    else open();
+  });
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && button.getAttribute('aria-expanded') === 'true') close();
+  });
+  // From the chat: Escape asks to close it; a started or finished chat hands over its session.
+  window.addEventListener('message', function (e) {
+    if (e.origin !== chatUrl.origin || !frame || e.source !== frame.contentWindow) return;
+    if (e.data === 'parley:close') close();
+    else if (e.data && e.data.type === 'parley:session') {
+      try {
+        if (typeof e.data.session === 'string') localStorage.setItem(SESSION_KEY, e.data.session);
+        else localStorage.removeItem(SESSION_KEY);
+      } catch (err) {
+        /* storage off: the chat lasts as long as the page */
+      }
+    }
+  });
+
+  function mount() {
+    document.body.appendChild(button);
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+})();

@@ -1,0 +1,128 @@
+//! How the widget was opened: as a page of its own at `/chat/`, or inside a website through
+//! `embed.js`, which passes the queue in the query (`?embedded=1&queue=billing`) and the
+//! visitor's journey in the fragment (`#journey=<JSON>`).
+
+use parley_protocol::visit::{journey_value, parse_journey, Visit};
+use parley_protocol::VISIT_KEY;
+use std::collections::BTreeMap;
+
+/// What the page's address says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Embed {
+    /// Inside a website's iframe.
+    pub embedded: bool,
+    pub queue: Option<String>,
+    pub journey: Option<Vec<Visit>>,
+    /// The chat's session as the host page keeps it (JSON), when one is open.
+    pub session: Option<String>,
+}
+
+impl Embed {
+    /// Reads `location.search` and `location.hash`.
+    pub fn from_location(search: &str, hash: &str) -> Self {
+        let query = pairs(search.strip_prefix('?').unwrap_or(search));
+        let fragment = pairs(hash.strip_prefix('#').unwrap_or(hash));
+        let get = |list: &[(String, String)], key: &str| {
+            list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        };
+        Self {
+            embedded: get(&query, "embedded").as_deref() == Some("1"),
+            queue: get(&query, "queue")
+                .map(|q| q.trim().to_owned())
+                .filter(|q| !q.is_empty() && q.len() <= 100),
+            journey: get(&fragment, "journey").and_then(|j| parse_journey(&j)),
+            session: get(&fragment, "session").filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// Case data for the new chat: the journey, when there is one.
+    pub fn case_data(&self) -> BTreeMap<String, String> {
+        self.journey
+            .iter()
+            .map(|j| (VISIT_KEY.to_owned(), journey_value(j)))
+            .collect()
+    }
+}
+
+fn pairs(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// `application/x-www-form-urlencoded` and `encodeURIComponent` decoding; bad escapes are kept
+/// as they are, bad UTF-8 is replaced.
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embed_address_gives_the_queue_and_the_journey() {
+        let journey =
+            r#"[{"title":"Pricing & plans","url":"https://shop.example/pricing","at":5}]"#;
+        let hash = format!(
+            "#journey={}",
+            journey
+                .replace('%', "%25")
+                .replace('&', "%26")
+                .replace(' ', "%20")
+        );
+        let e = Embed::from_location(
+            "?embedded=1&queue=billing",
+            &format!("{hash}&session=%7B%22token%22%3A%22t%22%7D"),
+        );
+        assert_eq!(e.session.as_deref(), Some(r#"{"token":"t"}"#));
+        assert!(e.embedded);
+        assert_eq!(e.queue.as_deref(), Some("billing"));
+        let visits = e.journey.clone().expect("a journey");
+        assert_eq!(visits[0].title, "Pricing & plans");
+        assert_eq!(
+            e.case_data().get(VISIT_KEY).map(|v| parse_journey(v)),
+            Some(Some(visits))
+        );
+
+        // The full page: nothing of the kind.
+        let page = Embed::from_location("", "");
+        assert_eq!(page, Embed::default());
+        assert!(page.case_data().is_empty());
+        // Junk is ignored, not trusted.
+        let junk = Embed::from_location("?queue=%zz&embedded=yes", "#journey=%5Bnot json");
+        assert_eq!(junk.queue.as_deref(), Some("%zz"));
+        assert!(!junk.embedded);
+        assert_eq!(junk.journey, None);
+        assert_eq!(decode("a+b%20c%"), "a b c%");
+        assert_eq!(decode("%E2%82%AC%4"), "€%4");
+    }
+}

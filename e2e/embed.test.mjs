@@ -1,0 +1,95 @@
+// The contact widget embedded in a website of another origin (127.0.0.2) with one script tag:
+// launcher, chat in an iframe, the visitor's journey in the agent's Visit panel, and a chat that
+// survives a reload of the host page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { AgentDesk, Server, launchBrowser, shooter } from './support.mjs';
+
+/** A plain website on 127.0.0.2 with two pages, each with the embed tag. */
+async function hostSite(chatServer) {
+  const page = (title) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
+<body><h1>${title}</h1><a href="/pricing">Pricing</a>
+<script src="${chatServer.url}/chat/embed.js" data-queue="general" async></script></body></html>`;
+  const site = createServer((req, res) => {
+    const title = req.url === '/pricing' ? 'Acme Pricing' : 'Acme Home';
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(page(title));
+  });
+  await new Promise((ok) => site.listen(0, '127.0.0.2', ok));
+  const timer = setTimeout(() => site.close(), 120_000);
+  timer.unref();
+  return { url: `http://127.0.0.2:${site.address().port}`, close: () => { clearTimeout(timer); site.close(); } };
+}
+
+test('the widget embedded in a website of another origin: launcher, chat, visitor journey, reload', { timeout: 120_000 }, async () => {
+  const server = await Server.start();
+  const site = await hostSite(server);
+  const browser = await launchBrowser();
+  const shot = shooter('embed');
+  try {
+    const visitor = await (await browser.newContext()).newPage();
+    await visitor.goto(`${site.url}/`);
+    await visitor.getByText('Pricing').click();
+    await visitor.waitForURL(/pricing/);
+    const launcher = visitor.getByTestId('widget-launcher');
+    await launcher.waitFor();
+    assert.equal(await launcher.getAttribute('aria-expanded'), 'false');
+    await shot(visitor, 'host-page');
+
+    // The launcher opens the chat in an iframe from the chat server's origin.
+    await launcher.click();
+    assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
+    const frameSrc = await visitor.getByTestId('widget-frame').getAttribute('src');
+    assert.ok(frameSrc.startsWith(`${server.url}/chat/`), frameSrc);
+    const chat = visitor.frameLocator('[data-testid=widget-frame]');
+    await chat.getByTestId('widget-name').fill('Vera Visitor');
+    await chat.getByTestId('widget-first-message').fill('Which plan includes support?');
+    await chat.getByTestId('widget-start').click();
+    await chat.getByTestId('widget-transcript').getByText('Which plan includes support?').waitFor();
+    await shot(visitor, 'chat-open');
+
+    // The agent gets the chat with the journey in the Visit panel.
+    const kate = await AgentDesk.open(browser, server, 'kate');
+    await kate.setStatus('ready');
+    await kate.answer();
+    await kate.transcript().getByText('Which plan includes support?').waitFor();
+    await kate.page.getByTestId('tab-visit').click();
+    const pages = kate.page.getByTestId('visit-page');
+    await pages.first().waitFor();
+    assert.equal(await pages.count(), 2);
+    assert.match(await pages.nth(0).textContent(), /Acme Home.*127\.0\.0\.2/);
+    assert.match(await pages.nth(1).textContent(), /Acme Pricing.*\/pricing/);
+    assert.equal(await kate.page.getByTestId('case-data').count(), 0, 'the Case data tab is not shown');
+    await shot(kate.page, 'visit-panel');
+    await kate.page.getByTestId('tab-case-data').click();
+    assert.ok(!(await kate.page.getByTestId('case-data').textContent()).includes('Acme'), 'the journey is not raw case data');
+
+    await kate.send('The Pro plan does');
+    await chat.getByTestId('widget-transcript').getByText('The Pro plan does').waitFor();
+    await chat.getByTestId('widget-input').fill('Thanks!');
+    await chat.getByTestId('widget-send').click();
+    await kate.transcript().getByText('Thanks!').waitFor();
+
+    // Escape (inside the chat) closes it; the launcher brings it back as it was.
+    await chat.getByTestId('widget-input').press('Escape');
+    await visitor.getByTestId('widget-frame').waitFor({ state: 'hidden' });
+    assert.equal(await launcher.getAttribute('aria-expanded'), 'false');
+    await launcher.click();
+    await chat.getByTestId('widget-transcript').getByText('Thanks!').waitFor();
+
+    // A reload of the host page: the chat comes back, nothing lost or doubled.
+    await visitor.reload();
+    await visitor.getByTestId('widget-launcher').click();
+    await shot(visitor, 'reloaded');
+    await chat.getByTestId('widget-transcript').getByText('The Pro plan does').waitFor();
+    assert.equal(await chat.getByTestId('widget-message').filter({ hasText: 'Thanks!' }).count(), 1);
+    await kate.send('Anything else?');
+    await chat.getByTestId('widget-transcript').getByText('Anything else?').waitFor();
+    await shot(visitor, 'after-reload');
+  } finally {
+    await browser.close();
+    site.close();
+    await server.kill().catch(() => {});
+  }
+});

@@ -285,6 +285,13 @@ impl DesktopState {
                     chat.older_pending = false;
                 }
             }
+            ServerMsg::Earlier { interaction, chat } => {
+                let me = self.me.as_ref().map(|m| m.id.clone());
+                let days = self.settings.history_days;
+                if let Some(c) = self.chat_mut(&interaction) {
+                    c.add_past(chat, me.as_ref(), days);
+                }
+            }
             ServerMsg::History {
                 scope: HistoryScope::Contact { interaction },
                 entries,
@@ -424,17 +431,31 @@ impl DesktopState {
         }
     }
 
-    /// The agent scrolled to the top of a chat: ask for older events, once at a time.
+    /// The agent scrolled to the top of a chat: ask for older events, or once the chat is whole,
+    /// for the contact's chat before it; one request at a time.
     pub fn older(&mut self, interaction: &InteractionId) -> Option<ClientMsg> {
         let chat = self.chat_mut(interaction)?;
-        if chat.older_pending || !chat.has_older() {
+        if chat.older_pending || chat.past_pending {
             return None;
         }
-        chat.older_pending = true;
-        Some(ClientMsg::Older {
+        if chat.has_older() {
+            chat.older_pending = true;
+            return Some(ClientMsg::Older {
+                interaction: interaction.clone(),
+                before: chat.earliest(),
+                limit: parley_protocol::OPEN_WINDOW,
+            });
+        }
+        if chat.past_done {
+            return None;
+        }
+        chat.past_pending = true;
+        Some(ClientMsg::Earlier {
             interaction: interaction.clone(),
-            before: chat.earliest(),
-            limit: parley_protocol::OPEN_WINDOW,
+            before: chat
+                .past
+                .first()
+                .map_or(chat.summary.started_at, |p| p.started_at),
         })
     }
 

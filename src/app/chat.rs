@@ -69,7 +69,7 @@ fn ChatWindow(
     let draft = Signal::derive(move || get(&|c| c.draft.clone()));
     let collapsed = RwSignal::new(false);
     let has_older = Signal::derive(move || {
-        state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::has_older)))
+        state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::can_load_more)))
     });
     let load_older = Callback::new(move |()| desk.act(|s| s.older(&key.get_value())));
 

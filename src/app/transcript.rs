@@ -9,6 +9,7 @@
 use crate::state::Line;
 use leptos::html;
 use leptos::prelude::*;
+use parley_client::lines::Mark;
 use parley_client::links::{segments, Segment};
 use std::sync::Arc;
 
@@ -156,7 +157,7 @@ pub fn Transcript(
     // New lines while at the bottom: stay at the bottom. Older lines put in front: keep the
     // lines in view where they are.
     Effect::new(move |previous: Option<(usize, u64)>| {
-        let (len, first) = lines.with(|l| (l.len(), l.first().map_or(0, Line::seq)));
+        let (len, first) = lines.with(|l| (l.len(), l.first().map_or(0, Line::key)));
         let _ = unsent.with(|u| u.len());
         let prepended = previous
             .filter(|(_, f)| first < *f)
@@ -188,7 +189,7 @@ pub fn Transcript(
             </Show>
             <div class="pl-transcript__spacer" style:height=top_px></div>
             <ol class="pl-transcript__lines">
-                <For each=shown key=Line::seq let:line>
+                <For each=shown key=Line::key let:line>
                     {render(line, read)}
                 </For>
                 <For each=pending key=|(i, t)| (*i, t.clone()) let:item>
@@ -217,14 +218,60 @@ pub fn rich_text(text: String) -> impl IntoView {
         .collect::<Vec<_>>()
 }
 
-/// One line: a system line, or a message with its sender, time and read mark.
+/// A day as a separator shows it: "Today", "Yesterday", "November 29" (with the year when not
+/// this year's).
+pub fn day_label(at: i64, now: i64) -> String {
+    let day = |t: i64| {
+        chrono::DateTime::from_timestamp_millis(t)
+            .map(|t| t.with_timezone(&chrono::Local).date_naive())
+    };
+    let (Some(d), Some(today)) = (day(at), day(now)) else {
+        return String::new();
+    };
+    match (today - d).num_days() {
+        0 => "Today".into(),
+        1 => "Yesterday".into(),
+        _ if d.format("%Y").to_string() == today.format("%Y").to_string() => {
+            d.format("%B %-d").to_string()
+        }
+        _ => d.format("%B %-d, %Y").to_string(),
+    }
+}
+
+/// One line: a system line, a message with its sender, time and read mark, a line of an earlier
+/// chat, or a mark (day, current chat, history limit).
 pub fn render(
     line: Line,
     read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
+    render_line(line, read, false)
+}
+
+/// Earlier chats show no "not read yet" marks.
+fn already_read(_: u64) -> bool {
+    true
+}
+
+fn render_line(
+    line: Line,
+    read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static,
+    past: bool,
+) -> AnyView {
     match line {
+        Line::Divider { mark, .. } => {
+            let (testid, text) = match mark {
+                Mark::Day { at } => ("day-separator", day_label(at, chrono::Utc::now().timestamp_millis())),
+                Mark::CurrentChat => ("current-chat-marker", "Current chat".to_owned()),
+                Mark::HistoryLimit { days } => (
+                    "history-limit-notice",
+                    format!("{days} last days loaded, no more accessible"),
+                ),
+            };
+            view! { <li class="pl-divider" data-testid=testid><span>{text}</span></li> }.into_any()
+        }
+        Line::Past { line, .. } => render_line(*line, already_read, true),
         Line::System { seq, at, text } => view! {
-            <li class="pl-line pl-line--system" data-testid="system-message" data-id=seq>
+            <li class="pl-line pl-line--system" class:pl-line--past=past data-testid="system-message" data-id=seq>
                 <span class="pl-line__text">{text}</span>
                 <time class="pl-line__time">{clock(at)}</time>
             </li>
@@ -244,6 +291,11 @@ pub fn render(
                 "pl-line pl-line--contact"
             } else {
                 "pl-line pl-line--agent"
+            };
+            let class = if past {
+                format!("{class} pl-line--past")
+            } else {
+                class.to_owned()
             };
             let sender = from.clone();
             view! {

@@ -2,12 +2,12 @@
 //! count, why it flashes, the contact's typing notice and how far the contact has read.
 
 use super::parties::{Parties, PartyEntry, PartyStatus};
-use parley_client::lines::{line, lines, Line};
+use parley_client::lines::{line, lines, Line, Mark, CURRENT_KEYS};
 use parley_client::typing::TypingNotice;
 use parley_protocol::visit::parse_journey;
 use parley_protocol::{
-    AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PendingLevel, Role, Seq,
-    Transcript,
+    AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PastChat, PendingLevel,
+    Role, Seq, Transcript,
 };
 use parley_protocol::{Visit, VISIT_KEY};
 use std::collections::BTreeMap;
@@ -73,6 +73,14 @@ pub struct Chat {
     pub loaded_from: Seq,
     /// Older events were asked for and have not arrived yet.
     pub older_pending: bool,
+    /// Earlier chats of the same contact shown above this one, oldest first.
+    pub past: Vec<PastChat>,
+    /// An earlier chat was asked for and has not arrived yet.
+    pub past_pending: bool,
+    /// No earlier chat is left to show (within the history limit).
+    pub past_done: bool,
+    /// How many of [`Chat::lines`] come first from earlier chats (and their marks).
+    pub prefix: usize,
     /// The transcript as display lines, kept up to date as events arrive so that a long chat is
     /// not converted again on every message. Shared with the view without copying.
     pub lines: Arc<Vec<Line>>,
@@ -110,6 +118,10 @@ impl Chat {
             lines: Arc::new(Vec::new()),
             loaded_from: 0,
             older_pending: false,
+            past: Vec::new(),
+            past_pending: false,
+            past_done: false,
+            prefix: 0,
         }
     }
 
@@ -197,7 +209,9 @@ impl Chat {
         } else {
             // A resume filled a gap or repeated events: convert the whole transcript again.
             self.transcript.merge(events);
-            self.lines = Arc::new(lines(&self.transcript, is_me));
+            let mut all = self.lines[..self.prefix].to_vec();
+            all.extend(lines(&self.transcript, is_me));
+            self.lines = Arc::new(all);
             self.parties.rebuild(self.transcript.events(), me);
         }
     }
@@ -230,6 +244,65 @@ impl Chat {
             first
         };
         earliest > 1
+    }
+
+    /// Whether scrolling up can load anything more: older events, or an earlier chat.
+    pub fn can_load_more(&self) -> bool {
+        self.has_older() || !self.past_done
+    }
+
+    /// An earlier chat arrived (`None`: there is none left); `days` is the history limit.
+    pub fn add_past(&mut self, chat: Option<PastChat>, me: Option<&AgentId>, days: u32) {
+        self.past_pending = false;
+        match chat {
+            Some(c) if !self.past.iter().any(|p| p.id == c.id) => self.past.insert(0, c),
+            Some(_) => {}
+            None => self.past_done = true,
+        }
+        let is_me = |p: &Party| matches!(p, Party::Agent { id, .. } if Some(id) == me);
+        let mut prefix = Vec::new();
+        if self.past_done {
+            prefix.push(Line::Divider {
+                key: 1,
+                mark: Mark::HistoryLimit { days },
+            });
+        }
+        for (i, chat) in self.past.iter().enumerate() {
+            // Newer chats take the higher blocks of keys; one block per chat.
+            let mut key = CURRENT_KEYS - (self.past.len() - i) as u64 * PAST_BLOCK;
+            let mut next = || {
+                key += 1;
+                key
+            };
+            let mut day = None;
+            let starts = std::iter::once(chat.started_at).chain(chat.events.iter().map(|e| e.at));
+            for (at, event) in starts.zip(std::iter::once(None).chain(chat.events.iter().map(Some)))
+            {
+                if day != Some(local_day(at)) {
+                    day = Some(local_day(at));
+                    prefix.push(Line::Divider {
+                        key: next(),
+                        mark: Mark::Day { at },
+                    });
+                }
+                if let Some(l) = event.and_then(|e| line(e, is_me)) {
+                    prefix.push(Line::Past {
+                        key: next(),
+                        line: Box::new(l),
+                    });
+                }
+            }
+        }
+        if !self.past.is_empty() {
+            prefix.push(Line::Divider {
+                key: CURRENT_KEYS - 1,
+                mark: Mark::CurrentChat,
+            });
+        }
+        let current = &self.lines[self.prefix..];
+        self.prefix = prefix.len();
+        prefix.extend_from_slice(current);
+        self.lines = Arc::new(prefix);
     }
 
     /// Where to load older events from: everything before this.
@@ -272,6 +345,15 @@ impl Chat {
     pub fn is_read(&self, seq: Seq) -> bool {
         seq <= self.read_up_to
     }
+}
+
+/// Keys for the lines of one earlier chat (a block below the next newer chat's).
+const PAST_BLOCK: u64 = 1 << 24;
+
+/// The calendar day of a time, in the browser's time zone.
+fn local_day(at: i64) -> Option<chrono::NaiveDate> {
+    chrono::DateTime::from_timestamp_millis(at)
+        .map(|t| t.with_timezone(&chrono::Local).date_naive())
 }
 
 /// Case data as the agent reads it: every key but the visitor's journey (it has its own panel).

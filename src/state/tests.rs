@@ -683,8 +683,8 @@ fn the_lines_follow_the_transcript_whether_events_come_in_order_or_not() {
 fn a_long_chat_opens_on_its_latest_events_and_loads_older_ones_on_request() {
     let mut s = with_chat();
     let ix: InteractionId = "ix-1".into();
-    // with_chat holds seqs 1..=2: nothing older.
-    assert_eq!(s.older(&ix), None);
+    // with_chat holds seqs 1..=2: nothing older in this chat; the contact's earlier chat is next.
+    assert!(matches!(s.older(&ix), Some(ClientMsg::Earlier { .. })));
     s.apply(ServerMsg::Opened {
         interaction: summary("ix-9"),
     });
@@ -724,7 +724,132 @@ fn a_long_chat_opens_on_its_latest_events_and_loads_older_ones_on_request() {
         events: vec![],
         from: 1,
     });
-    assert_eq!(s.older(&long), None, "the start is reached");
+    assert!(
+        matches!(s.older(&long), Some(ClientMsg::Earlier { .. })),
+        "the start is reached: the contact's earlier chat is next"
+    );
 }
 
 mod team;
+
+#[test]
+fn earlier_chats_of_the_contact_load_above_the_current_one_with_day_marks() {
+    use parley_client::lines::Mark;
+    use parley_protocol::PastChat;
+    const DAY: i64 = 86_400_000;
+    let mut s = with_chat();
+    s.settings.history_days = 180;
+    let ix: InteractionId = "ix-1".into();
+    let started = s.chat(&ix).unwrap().summary.started_at;
+    assert!(s.chat(&ix).unwrap().can_load_more());
+    assert_eq!(
+        s.older(&ix),
+        Some(ClientMsg::Earlier {
+            interaction: ix.clone(),
+            before: started,
+        })
+    );
+    assert_eq!(s.older(&ix), None, "one request at a time");
+
+    let past = |id: &str, at: i64, texts: &[&str]| PastChat {
+        id: id.into(),
+        started_at: at,
+        events: texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Event {
+                at: at + i as i64 * 1000,
+                ..contact_says(i as u64 + 1, t)
+            })
+            .collect(),
+    };
+    s.apply(ServerMsg::Earlier {
+        interaction: ix.clone(),
+        chat: Some(past(
+            "ix-0",
+            started - 2 * DAY,
+            &["My card again", "Thanks"],
+        )),
+    });
+    let texts = |s: &DesktopState| -> Vec<String> {
+        s.chat(&ix)
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| match l {
+                Line::Divider {
+                    mark: Mark::Day { .. },
+                    ..
+                } => "[day]".to_owned(),
+                Line::Divider {
+                    mark: Mark::CurrentChat,
+                    ..
+                } => "[current]".to_owned(),
+                Line::Divider {
+                    mark: Mark::HistoryLimit { days },
+                    ..
+                } => format!("[limit {days}]"),
+                Line::Past { line, .. } => format!("past: {}", line.text()),
+                l => l.text().to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        texts(&s),
+        [
+            "[day]",
+            "past: My card again",
+            "past: Thanks",
+            "[current]",
+            "New party 'Mark Avram' has joined the session",
+            "Hello"
+        ]
+    );
+
+    // The next one asked for is the chat before that one; a chat two days apart gets its own day.
+    assert_eq!(
+        s.older(&ix),
+        Some(ClientMsg::Earlier {
+            interaction: ix.clone(),
+            before: started - 2 * DAY,
+        })
+    );
+    s.apply(ServerMsg::Earlier {
+        interaction: ix.clone(),
+        chat: Some(past("ix-00", started - 5 * DAY, &["First time"])),
+    });
+    s.older(&ix);
+    s.apply(ServerMsg::Earlier {
+        interaction: ix.clone(),
+        chat: None,
+    });
+    assert_eq!(s.older(&ix), None, "nothing more to load");
+    assert!(!s.chat(&ix).unwrap().can_load_more());
+
+    // New messages still go to the end; a resume that rebuilds the lines keeps the history.
+    s.apply(events("ix-1", vec![contact_says(3, "Still there?")]));
+    s.apply(events(
+        "ix-1",
+        vec![contact_says(2, "Hello"), contact_says(3, "Still there?")],
+    ));
+    assert_eq!(
+        texts(&s),
+        [
+            "[limit 180]",
+            "[day]",
+            "past: First time",
+            "[day]",
+            "past: My card again",
+            "past: Thanks",
+            "[current]",
+            "New party 'Mark Avram' has joined the session",
+            "Hello",
+            "Still there?"
+        ]
+    );
+    let keys: Vec<u64> = s.chat(&ix).unwrap().lines.iter().map(Line::key).collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "keys grow down the transcript: {keys:?}"
+    );
+}

@@ -16,20 +16,51 @@ pub enum Line {
     },
     /// A system line (joins, leaves, notices, the end).
     System { seq: u64, at: i64, text: String },
+    /// A mark between lines, where earlier chats are shown above the current one.
+    Divider { key: u64, mark: Mark },
+    /// A line of an earlier chat of the same contact, shown above the current one.
+    Past { key: u64, line: Box<Line> },
 }
 
+/// The marks of a transcript with history above it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// The first line of a day (shown as "Yesterday", "November 29").
+    Day { at: i64 },
+    /// Where the current chat starts.
+    CurrentChat,
+    /// Nothing earlier can be shown: history reaches this many days back.
+    HistoryLimit { days: u32 },
+}
+
+/// Keys of the current chat's lines start here; history and marks take the keys below, so that
+/// lines put in front always have smaller keys.
+pub const CURRENT_KEYS: u64 = 1 << 48;
+
 impl Line {
-    /// The text the line shows.
+    /// The text the line shows (a mark has none).
     pub fn text(&self) -> &str {
         match self {
             Line::Message { text, .. } | Line::System { text, .. } => text,
+            Line::Past { line, .. } => line.text(),
+            Line::Divider { .. } => "",
         }
     }
 
-    /// The event's sequence number: a stable key for lists.
+    /// The event's sequence number (0 for a mark; the earlier chat's for a past line).
     pub fn seq(&self) -> u64 {
         match self {
             Line::Message { seq, .. } | Line::System { seq, .. } => *seq,
+            Line::Past { line, .. } => line.seq(),
+            Line::Divider { .. } => 0,
+        }
+    }
+
+    /// A stable key for lists, increasing from the top of the transcript to the bottom.
+    pub fn key(&self) -> u64 {
+        match self {
+            Line::Message { seq, .. } | Line::System { seq, .. } => CURRENT_KEYS + seq,
+            Line::Past { key, .. } | Line::Divider { key, .. } => *key,
         }
     }
 }

@@ -321,6 +321,14 @@ pub struct HistoryEntry {
 }
 
 /// An offer shown in the Interaction Preview.
+/// An earlier chat of the same contact, as shown above the current one: what everyone saw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastChat {
+    pub id: InteractionId,
+    pub started_at: Millis,
+    pub events: Vec<Event>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {
     pub id: InvitationId,

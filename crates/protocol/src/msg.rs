@@ -20,6 +20,7 @@
 //! {"type":"set_case_data","interaction":"ix-1","key":"Order number","value":"A-1234"}
 //! {"type":"rejoin","interaction":"ix-1"}
 //! {"type":"older","interaction":"ix-1","before":4801,"limit":200}
+//! {"type":"earlier","interaction":"ix-1","before":1700000000000}
 //! {"type":"history","scope":{"of":"contact","interaction":"ix-1"}}
 //! ```
 //!
@@ -42,6 +43,8 @@
 //! {"type":"queue_position","interaction":"ix-1","position":2}
 //! {"type":"pending","interaction":"ix-1","level":"late"}
 //! {"type":"older","interaction":"ix-1","events":[],"from":1}
+//! {"type":"earlier","interaction":"ix-1","chat":{"id":"ix-0","started_at":1690000000000,"events":[]}}
+//! {"type":"earlier","interaction":"ix-1","chat":null}
 //! {"type":"history","scope":{"of":"mine"},"entries":[{"id":"ix-0","contact":"Mark Avram","started_at":1690000000000,"closed":true}]}
 //! ```
 //!
@@ -57,9 +60,9 @@
 
 use crate::domain::{
     AgentPresence, AgentStatus, Event, HistoryEntry, Identity, InteractionSummary, Invitation,
-    Named, Party, PendingLevel, RequestKind, Target,
+    Named, Party, PastChat, PendingLevel, RequestKind, Target,
 };
-use crate::ids::{AgentId, InteractionId, InvitationId, Seq};
+use crate::ids::{AgentId, InteractionId, InvitationId, Millis, Seq};
 use crate::MAX_FRAME_BYTES;
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +169,11 @@ pub enum ClientMsg {
     Rejoin { interaction: InteractionId },
     /// Agent only: read My History or a contact's history.
     History { scope: HistoryScope },
+    /// The contact's chat that started before `before` (ms), to show above this one.
+    Earlier {
+        interaction: InteractionId,
+        before: Millis,
+    },
 }
 
 /// The per-agent lists the desktop offers in its controls.
@@ -193,6 +201,9 @@ pub struct AgentSettings {
     /// Pending-response thresholds in seconds (warning, urgent), for the desktop's indicator.
     #[serde(default)]
     pub pending_secs: (u32, u32),
+    /// How far back earlier chats of a contact are shown, in days.
+    #[serde(default)]
+    pub history_days: u32,
 }
 
 /// A prepared answer an agent can insert, found by name or category, or by typing `#keyword`.
@@ -299,6 +310,11 @@ pub enum ServerMsg {
         scope: HistoryScope,
         entries: Vec<HistoryEntry>,
     },
+    /// Answers `earlier`: the chat, or `null` when there is none within the history limit.
+    Earlier {
+        interaction: InteractionId,
+        chat: Option<PastChat>,
+    },
 }
 
 impl ServerMsg {
@@ -352,6 +368,7 @@ const CLIENT_TYPES: &[&str] = &[
     "rejoin",
     "older",
     "history",
+    "earlier",
 ];
 
 impl ClientMsg {

@@ -373,7 +373,7 @@ fn documented_examples_parse() {
     for frame in &server {
         ServerMsg::parse(frame).unwrap_or_else(|e| panic!("{frame}: {e}"));
     }
-    assert_eq!((client.len(), server.len()), (18, 17));
+    assert_eq!((client.len(), server.len()), (19, 19));
 }
 
 #[test]

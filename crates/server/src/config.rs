@@ -126,6 +126,8 @@ pub struct ChatConfig {
     /// Asynchronous chat: the chat stays open after the last agent leaves, and that agent can
     /// rejoin until it marks the chat done.
     pub async_chat: bool,
+    /// How far back a contact's earlier chats are shown above the current one, in days.
+    pub history_days: u32,
 }
 
 impl Default for ChatConfig {
@@ -140,6 +142,7 @@ impl Default for ChatConfig {
             typing_preview: true,
             editable_case_data: Vec::new(),
             async_chat: false,
+            history_days: 180,
         }
     }
 }
@@ -278,6 +281,7 @@ impl Config {
                 })
                 .collect(),
             pending_secs: (self.chat.pending_warn_secs, self.chat.pending_late_secs),
+            history_days: self.chat.history_days,
             ..AgentSettings::default()
         }
     }

@@ -11,9 +11,12 @@ use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{
-    AgentId, ClientMsg, ErrorCode, Event, HistoryScope, Identity, InteractionId, QueueId, Resume,
-    Seq, ServerMsg, OPEN_WINDOW, PROTOCOL_VERSION,
+    AgentId, ClientMsg, ErrorCode, Event, HistoryScope, Identity, InteractionId, Millis, PastChat,
+    QueueId, Resume, Seq, ServerMsg, OPEN_WINDOW, PROTOCOL_VERSION,
 };
+
+/// At most this many events of an earlier chat are sent (its latest ones).
+const EARLIER_EVENTS: u32 = 1000;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -433,6 +436,13 @@ impl<S: Store> Hub<S> {
                 return self.history(conn, agent, scope).await
             }
             (
+                ClientMsg::Earlier {
+                    interaction,
+                    before,
+                },
+                Some(agent),
+            ) => return self.earlier(conn, agent, interaction, before).await,
+            (
                 ClientMsg::Older {
                     interaction,
                     before,
@@ -594,6 +604,58 @@ impl<S: Store> Hub<S> {
                 self.reply(
                     conn,
                     ServerMsg::error(ErrorCode::Internal, "could not load older messages"),
+                );
+            }
+        }
+    }
+
+    /// The contact's chat before `before`, within the history limit, for above the current one.
+    /// Only what everyone saw is sent, and at most the latest [`EARLIER_EVENTS`] events.
+    async fn earlier(
+        &self,
+        conn: ConnId,
+        agent: AgentId,
+        interaction: InteractionId,
+        before: Millis,
+    ) {
+        if !self.engine.agent_may_read(&agent, &interaction) {
+            return self.reply(
+                conn,
+                ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
+            );
+        }
+        let days = i64::from(self.config.chat.history_days);
+        let since = crate::now_ms() - days * 86_400_000;
+        let found = match self
+            .store
+            .earlier_of_contact(&interaction, before, since)
+            .await
+        {
+            Ok(Some((id, started_at))) => self
+                .store
+                .events_before(&id, Seq::MAX, EARLIER_EVENTS)
+                .await
+                .map(|events| {
+                    let events = events
+                        .into_iter()
+                        .filter(|e| e.audience == parley_protocol::Audience::Everyone)
+                        .collect();
+                    Some(PastChat {
+                        id,
+                        started_at,
+                        events,
+                    })
+                }),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(chat) => self.reply(conn, ServerMsg::Earlier { interaction, chat }),
+            Err(e) => {
+                tracing::error!("earlier chats of {interaction}: {e}");
+                self.reply(
+                    conn,
+                    ServerMsg::error(ErrorCode::Internal, "could not load earlier chats"),
                 );
             }
         }

@@ -84,6 +84,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         agent: &AgentId,
     ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+    /// The latest other interaction of the same contact that started in `[since, before)`.
+    fn earlier_of_contact(
+        &self,
+        interaction: &InteractionId,
+        before: Millis,
+        since: Millis,
+    ) -> impl Future<Output = Result<Option<(InteractionId, Millis)>, StoreError>> + Send;
     /// Other interactions of the same contact (same e-mail address), newest first.
     fn history_of_contact(
         &self,
@@ -344,6 +351,26 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(history_from_row).collect()
+    }
+
+    async fn earlier_of_contact(
+        &self,
+        interaction: &InteractionId,
+        before: Millis,
+        since: Millis,
+    ) -> Result<Option<(InteractionId, Millis)>, StoreError> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT i.id, i.started_at FROM interactions i
+             JOIN interactions me ON me.id = ? AND me.contact_key IS NOT NULL AND i.contact_key = me.contact_key
+             WHERE i.id <> me.id AND i.started_at < ? AND i.started_at >= ?
+             ORDER BY i.started_at DESC LIMIT 1",
+        )
+        .bind(interaction.as_str())
+        .bind(before)
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id, at)| (InteractionId(id), at)))
     }
 
     async fn history_of_contact(

@@ -223,6 +223,12 @@ impl Client {
     }
 
     /// Reads frames until one event in `interaction` satisfies the predicate; returns its seq.
+    /// Waits for an error frame with this code.
+    pub async fn expect_error(&mut self, code: parley_protocol::ErrorCode) -> ServerMsg {
+        self.expect(|m| matches!(m, ServerMsg::Error { code: c, .. } if *c == code))
+            .await
+    }
+
     pub async fn expect_event(
         &mut self,
         interaction: &InteractionId,

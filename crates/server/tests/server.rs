@@ -473,3 +473,114 @@ async fn an_agent_opens_a_long_chat_on_its_latest_events_and_scrolls_back_for_th
     })
     .await;
 }
+
+#[tokio::test]
+async fn earlier_chats_of_the_contact_come_one_at_a_time_within_the_history_limit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let mut kate = ready_agent(addr, "kate").await;
+
+    // A first chat, finished, with a private consultation-free exchange and an agents-only notice.
+    let (first, mut contact, _) = chat_with(addr, &mut kate, "Mark Avram").await;
+    kate.send(&ClientMsg::Send {
+        interaction: first.clone(),
+        client_id: "k1".into(),
+        text: "Your card is unblocked".into(),
+        consultation: None,
+    })
+    .await;
+    contact
+        .expect_event(&first, |k| {
+            message_text(k) == Some("Your card is unblocked")
+        })
+        .await;
+    kate.send(&ClientMsg::End {
+        interaction: first.clone(),
+    })
+    .await;
+    kate.send(&ClientMsg::Done {
+        interaction: first.clone(),
+        disposition: Some("Resolved".into()),
+        note: None,
+    })
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == &first))
+        .await;
+    contact.close().await;
+
+    // The same contact (same e-mail) comes back.
+    let (second, _contact, _) = chat_with(addr, &mut kate, "Mark Avram").await;
+    let ServerMsg::Opened { interaction: now } = kate
+        .seen
+        .iter()
+        .rev()
+        .find(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == second))
+        .cloned()
+        .expect("opened")
+    else {
+        unreachable!()
+    };
+    kate.send(&ClientMsg::Earlier {
+        interaction: second.clone(),
+        before: now.started_at,
+    })
+    .await;
+    let ServerMsg::Earlier {
+        chat: Some(past), ..
+    } = kate
+        .expect(|m| matches!(m, ServerMsg::Earlier { .. }))
+        .await
+    else {
+        panic!("expected the first chat");
+    };
+    assert_eq!(past.id, first);
+    assert!(past
+        .events
+        .iter()
+        .any(|e| message_text(&e.kind) == Some("Your card is unblocked")));
+    assert!(
+        past.events
+            .iter()
+            .all(|e| e.audience == parley_protocol::Audience::Everyone),
+        "only what everyone saw"
+    );
+
+    // Nothing before the first chat.
+    kate.send(&ClientMsg::Earlier {
+        interaction: second.clone(),
+        before: past.started_at,
+    })
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Earlier { chat: None, .. }))
+        .await;
+
+    // Only agents in the chat may ask; contacts may not at all.
+    let john_token = login(addr, "john").await;
+    let mut john = Client::hello(addr, &john_token, vec![]).await;
+    john.send(&ClientMsg::Earlier {
+        interaction: second.clone(),
+        before: i64::MAX,
+    })
+    .await;
+    john.expect_error(ErrorCode::Forbidden).await;
+}
+
+#[tokio::test]
+async fn earlier_chats_older_than_the_history_limit_are_not_shown() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| c.chat.history_days = 0).await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (first, _contact, _) = chat_with(addr, &mut kate, "Mark Avram").await;
+    kate.send(&ClientMsg::End {
+        interaction: first.clone(),
+    })
+    .await;
+    let (second, _c2, _) = chat_with(addr, &mut kate, "Mark Avram").await;
+    kate.send(&ClientMsg::Earlier {
+        interaction: second,
+        before: i64::MAX,
+    })
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Earlier { chat: None, .. }))
+        .await;
+}

@@ -337,5 +337,7 @@ fn render(line: Line) -> impl IntoView {
             }
             .into_any()
         }
+        // The contact's transcript has no history above it.
+        Line::Divider { .. } | Line::Past { .. } => ().into_any(),
     }
 }

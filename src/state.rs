@@ -399,6 +399,13 @@ impl DesktopState {
         })
     }
 
+    /// Something the agent did in a chat was refused (shown at the top of its window).
+    pub fn refused(&mut self, interaction: &InteractionId, message: String) {
+        if let Some(chat) = self.chat_mut(interaction) {
+            chat.error = Some(message);
+        }
+    }
+
     /// The agent chose a disposition code ("" clears it).
     pub fn set_disposition(&mut self, interaction: &InteractionId, code: &str) {
         let known = self.settings.dispositions.iter().any(|d| d == code);

@@ -90,7 +90,15 @@ fn ChatWindow(
     let on_send = move || desk.act(|s| s.send_draft(&key.get_value()));
 
     view! {
-        <section class="pl-chat" class:pl-chat--collapsed=collapsed data-testid="chat" data-id=id.to_string()>
+        <section class="pl-chat" class:pl-chat--collapsed=collapsed data-testid="chat" data-id=id.to_string()
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                let files = ev.data_transfer().and_then(|d| d.files());
+                if let Some(files) = files.filter(|_| !ended() && !consultant()) {
+                    super::composer::upload(desk, key.get_value(), files);
+                }
+            }>
             <header class="pl-chat__toolbar">
                 <span class="pl-pending" data-testid="pending-indicator" data-pending=move || get(&|c| pending_name(c.summary.pending).to_owned())
                     title="Pending response"></span>

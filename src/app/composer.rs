@@ -44,6 +44,19 @@ pub fn Composer(
     }
 }
 
+/// Sends files from the computer into a chat, one request each; a refusal shows in the chat.
+pub fn upload(desk: super::Desk, interaction: InteractionId, files: web_sys::FileList) {
+    for i in 0..files.length() {
+        let Some(file) = files.get(i) else { continue };
+        let interaction = interaction.clone();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = parley_client::http::upload_file(&interaction, &file, None).await {
+                desk.state.update(|s| s.refused(&interaction, e));
+            }
+        });
+    }
+}
+
 const EMOJI: &[&str] = &[
     "🙂", "😀", "😉", "😊", "🙁", "😢", "😮", "👍", "👎", "👋", "🙏", "🎉", "❤️", "✅", "❌", "⏳",
     "📎", "💳", "📦", "🚚",
@@ -125,6 +138,17 @@ pub fn ComposerTools(
                 <button class="pl-icon-button" data-testid="emoji-button" title="Choose an emoji" on:click=move |_| toggle(Tool::Emoji)>"☺"</button>
                 <button class="pl-icon-button" data-testid="responses-button" title="Standard responses" on:click=move |_| toggle(Tool::Responses)>"≡"</button>
                 <button class="pl-icon-button" data-testid="push-url-button" title="Show the Push URL area" on:click=move |_| toggle(Tool::PushUrl)>"🔗"</button>
+                <label class="pl-icon-button pl-attach" title="Attach files (or drop them on the chat)">
+                    "📎"
+                    <input type="file" multiple data-testid="attach-button" aria-label="Attach files"
+                        on:change=move |ev| {
+                            let input: web_sys::HtmlInputElement = event_target(&ev);
+                            if let Some(files) = input.files() {
+                                upload(desk, key.get_value(), files);
+                            }
+                            input.set_value("");
+                        } />
+                </label>
             </div>
             <Show when=move || open.get() == Some(Tool::Emoji)>
                 <div class="pl-emoji" role="listbox" aria-label="Emoji">

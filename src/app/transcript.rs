@@ -284,35 +284,108 @@ fn render_line(
             text,
             mine,
             contact,
-        } => {
-            let class = if mine {
-                "pl-line pl-line--mine"
-            } else if contact {
-                "pl-line pl-line--contact"
-            } else {
-                "pl-line pl-line--agent"
-            };
-            let class = if past {
-                format!("{class} pl-line--past")
-            } else {
-                class.to_owned()
-            };
-            let sender = from.clone();
-            view! {
-                <li class=class data-testid="message" data-id=seq data-from=sender
-                    data-read=move || mine.then(|| read(seq).to_string())>
-                    <span class="pl-line__from">{from}</span>
-                    <span class="pl-line__text">{rich_text(text)}</span>
-                    <time class="pl-line__time">
-                        {clock(at)}
-                        <Show when=move || mine && !read(seq)>
-                            <span class="pl-line__unread" title="The contact has not read this message yet." aria-label="not read yet">" ◌"</span>
-                        </Show>
-                    </time>
-                </li>
-            }
-            .into_any()
+        } => party_line(seq, at, from, mine, contact, past, rich_text(text).into_any(), read),
+        Line::File {
+            seq,
+            at,
+            from,
+            file,
+            mine,
+            contact,
+        } => party_line(seq, at, from, mine, contact, past, file_view(file).into_any(), read),
+    }
+}
+
+/// A line sent by a party: sender, what was sent, time and (for the agent's own) the read mark.
+#[allow(clippy::too_many_arguments)]
+fn party_line(
+    seq: u64,
+    at: i64,
+    from: String,
+    mine: bool,
+    contact: bool,
+    past: bool,
+    body: AnyView,
+    read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static,
+) -> AnyView {
+    let class = if mine {
+        "pl-line pl-line--mine"
+    } else if contact {
+        "pl-line pl-line--contact"
+    } else {
+        "pl-line pl-line--agent"
+    };
+    let class = if past {
+        format!("{class} pl-line--past")
+    } else {
+        class.to_owned()
+    };
+    let sender = from.clone();
+    view! {
+        <li class=class data-testid="message" data-id=seq data-from=sender
+            data-read=move || mine.then(|| read(seq).to_string())>
+            <span class="pl-line__from">{from}</span>
+            <span class="pl-line__text">{body}</span>
+            <time class="pl-line__time">
+                {clock(at)}
+                <Show when=move || mine && !read(seq)>
+                    <span class="pl-line__unread" title="The contact has not read this message yet." aria-label="not read yet">" ◌"</span>
+                </Show>
+            </time>
+        </li>
+    }
+    .into_any()
+}
+
+/// The tooltip of an image that cannot be shown.
+pub const BROKEN_IMAGE: &str = "File broken or not recognized as an image by file system";
+
+/// A file in the transcript: a thumbnail for an image (a "broken file" mark when it cannot be
+/// decoded), a type icon otherwise; either opens or saves the file.
+pub fn file_view(file: parley_protocol::FileRef) -> impl IntoView {
+    let url = file.url();
+    let size = human_size(file.size);
+    if file.is_image() {
+        let broken = RwSignal::new(false);
+        let name = file.name.clone();
+        view! {
+            <span class="pl-file" data-testid="file" data-kind="image">
+                <Show when=move || broken.get()
+                    fallback={
+                        let (url, name) = (url.clone(), name.clone());
+                        move || view! {
+                            <a href=url.clone() target="_blank" rel="noopener noreferrer" title=name.clone()>
+                                <img class="pl-file__thumb" src=url.clone() alt=name.clone() loading="lazy"
+                                    on:error=move |_| broken.set(true) />
+                            </a>
+                        }
+                    }>
+                    <span class="pl-file__broken" data-testid="file-broken" title=BROKEN_IMAGE>"▨"</span>
+                </Show>
+                <a class="pl-file__save" href=file.url() download=file.name.clone() data-testid="file-save"
+                    title="Save">{file.name.clone()}</a>
+                <span class="pl-file__size">{size}</span>
+            </span>
         }
+        .into_any()
+    } else {
+        view! {
+            <span class="pl-file" data-testid="file" data-kind="document">
+                <span class="pl-file__icon" aria-hidden="true">"📄"</span>
+                <a class="pl-file__save" href=url download=file.name.clone() data-testid="file-save" title="Save">{file.name.clone()}</a>
+                <span class="pl-file__size">{size}</span>
+            </span>
+        }
+        .into_any()
+    }
+}
+
+/// "12 KB", "3.4 MB".
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{} KB", b.div_ceil(1024)),
+        b => format!("{:.1} MB", b as f64 / 1_048_576.0),
     }
 }
 

@@ -27,8 +27,68 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
             .await
             .map_err(|e| format!("unexpected answer from the server: {e}"));
     }
+    Err(error_of(response).await)
+}
+
+/// The sentence for a refused request.
+async fn error_of(response: gloo_net::http::Response) -> String {
     match response.json::<ApiError>().await {
-        Ok(e) => Err(e.error),
-        Err(_) => Err(format!("the server answered {}", response.status())),
+        Ok(e) => e.error,
+        Err(_) => format!("the server answered {}", response.status()),
     }
+}
+
+/// Sends a file from the computer into a chat (`POST /api/files`). Agents are known by their
+/// session cookie; a contact passes its token.
+pub async fn upload_file(
+    interaction: &parley_protocol::InteractionId,
+    file: &web_sys::File,
+    token: Option<&str>,
+) -> Result<(), String> {
+    let name = file.name();
+    let path = format!(
+        "/api/files?interaction={}&name={}",
+        js_sys::encode_uri_component(interaction.as_str()),
+        js_sys::encode_uri_component(&name)
+    );
+    let mut request = Request::post(&path);
+    let mime = file.type_();
+    if !mime.is_empty() {
+        request = request.header("Content-Type", &mime);
+    }
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let response = request
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(|e| format!("could not send {name}: {e}"))?
+        .send()
+        .await
+        .map_err(|_| "the server cannot be reached; check your connection".to_owned())?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(format!("{name}: {}", error_of(response).await))
+    }
+}
+
+/// Fetches a chat file with the contact's token and gives a `blob:` address for it (an `<img>`
+/// cannot send the token itself).
+pub async fn file_blob_url(path: &str, token: &str) -> Result<String, String> {
+    let response = Request::get(path)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| "the server cannot be reached".to_owned())?;
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|e| format!("could not read the file: {e}"))?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)
+        .map_err(|_| "could not read the file".to_owned())?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not show the file".into())
 }

@@ -1,6 +1,8 @@
 //! A transcript turned into display lines, the same way in the desktop and the widget.
 
-use parley_protocol::{DeclineReason, EndReason, Event, EventKind, LeaveReason, Party, Transcript};
+use parley_protocol::{
+    DeclineReason, EndReason, Event, EventKind, FileRef, LeaveReason, Party, Transcript,
+};
 
 /// A line of the transcript as a view shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +18,15 @@ pub enum Line {
     },
     /// A system line (joins, leaves, notices, the end).
     System { seq: u64, at: i64, text: String },
+    /// A file or image sent by a party.
+    File {
+        seq: u64,
+        at: i64,
+        from: String,
+        file: FileRef,
+        mine: bool,
+        contact: bool,
+    },
     /// A mark between lines, where earlier chats are shown above the current one.
     Divider { key: u64, mark: Mark },
     /// A line of an earlier chat of the same contact, shown above the current one.
@@ -42,6 +53,7 @@ impl Line {
     pub fn text(&self) -> &str {
         match self {
             Line::Message { text, .. } | Line::System { text, .. } => text,
+            Line::File { file, .. } => &file.name,
             Line::Past { line, .. } => line.text(),
             Line::Divider { .. } => "",
         }
@@ -50,7 +62,7 @@ impl Line {
     /// The event's sequence number (0 for a mark; the earlier chat's for a past line).
     pub fn seq(&self) -> u64 {
         match self {
-            Line::Message { seq, .. } | Line::System { seq, .. } => *seq,
+            Line::Message { seq, .. } | Line::System { seq, .. } | Line::File { seq, .. } => *seq,
             Line::Past { line, .. } => line.seq(),
             Line::Divider { .. } => 0,
         }
@@ -59,7 +71,9 @@ impl Line {
     /// A stable key for lists, increasing from the top of the transcript to the bottom.
     pub fn key(&self) -> u64 {
         match self {
-            Line::Message { seq, .. } | Line::System { seq, .. } => CURRENT_KEYS + seq,
+            Line::Message { seq, .. } | Line::System { seq, .. } | Line::File { seq, .. } => {
+                CURRENT_KEYS + seq
+            }
             Line::Past { key, .. } | Line::Divider { key, .. } => *key,
         }
     }
@@ -89,6 +103,14 @@ pub fn line(e: &Event, is_me: impl Fn(&Party) -> bool) -> Option<Line> {
             at,
             from: from.name().to_owned(),
             text: text.clone(),
+            mine: is_me(from),
+            contact: matches!(from, Party::Contact { .. }),
+        }),
+        EventKind::File { from, file } => Some(Line::File {
+            seq,
+            at,
+            from: from.name().to_owned(),
+            file: file.clone(),
             mine: is_me(from),
             contact: matches!(from, Party::Contact { .. }),
         }),

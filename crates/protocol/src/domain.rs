@@ -200,6 +200,31 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<String>,
     },
+    /// A file or image sent in the chat (uploaded over HTTP first).
+    File { from: Party, file: FileRef },
+}
+
+/// A file stored by the server, as a transcript refers to it. Fetched from `/api/files/{id}`
+/// by parties of the interaction only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub id: String,
+    pub name: String,
+    /// The type found from the file's content, not the one it was sent with.
+    pub mime: String,
+    pub size: u64,
+}
+
+impl FileRef {
+    /// Whether the transcript shows it as an image (thumbnail).
+    pub fn is_image(&self) -> bool {
+        self.mime.starts_with("image/")
+    }
+
+    /// Where to fetch it.
+    pub fn url(&self) -> String {
+        format!("/api/files/{}", self.id)
+    }
 }
 
 /// One entry of an interaction's event log.

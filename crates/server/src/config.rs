@@ -65,6 +65,23 @@ pub struct ServerConfig {
     pub frame_burst: u32,
     /// ...and per second after it; more get a `rate_limited` error.
     pub frames_per_second: u32,
+    /// Where files sent in chats are kept (default: `files` beside the database). Never served
+    /// as a directory: only through `/api/files/{id}` to parties of the chat.
+    pub files_dir: Option<PathBuf>,
+    /// The largest file that may be sent, in bytes.
+    pub max_file_bytes: usize,
+}
+
+impl ServerConfig {
+    /// The directory of chat files.
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir.clone().unwrap_or_else(|| {
+            self.db
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join("files")
+        })
+    }
 }
 
 impl Default for ServerConfig {
@@ -77,6 +94,8 @@ impl Default for ServerConfig {
             widget_dir: "crates/widget/dist".into(),
             frame_burst: 40,
             frames_per_second: 20,
+            files_dir: None,
+            max_file_bytes: 10 * 1024 * 1024,
         }
     }
 }

@@ -82,6 +82,12 @@ pub enum Command {
         text: String,
         consultation: Option<String>,
     },
+    /// A stored file goes into the chat (the upload was checked before).
+    PostFile {
+        from: Actor,
+        interaction: InteractionId,
+        file: parley_protocol::FileRef,
+    },
     Typing {
         from: Actor,
         interaction: InteractionId,
@@ -442,6 +448,11 @@ impl Engine {
                 text,
                 consultation,
             } => self.send(from, interaction, client_id, text, consultation, now),
+            Command::PostFile {
+                from,
+                interaction,
+                file,
+            } => self.post_file(from, interaction, file, now),
             Command::Typing {
                 from,
                 interaction,

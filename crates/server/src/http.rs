@@ -21,6 +21,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 use tower_http::services::{ServeDir, ServeFile};
 
+mod files;
+
 /// The name of the agent session cookie.
 pub const SESSION_COOKIE: &str = "parley_session";
 
@@ -29,6 +31,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub hub: HubHandle,
     pub store: SqliteStore,
+    pub files: crate::files::FileDir,
 }
 
 /// The whole router.
@@ -44,7 +47,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/chats", post(start_chat))
         .route("/api/health", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(16 * 1024));
-    api.route("/ws", get(socket))
+    let uploads = Router::new()
+        .route("/api/files", post(files::upload))
+        .route("/api/files/{id}", get(files::download))
+        // The limit is checked again with a clear message; this stops far larger bodies early.
+        .layer(DefaultBodyLimit::max(server.max_file_bytes + 1024));
+    api.merge(uploads)
+        .route("/ws", get(socket))
         .route("/chat", get(|| async { Redirect::permanent("/chat/") }))
         .nest_service("/chat/", widget)
         .fallback_service(desktop)

@@ -62,6 +62,18 @@ enum HubMsg {
         chat: NewChat,
         reply: oneshot::Sender<Result<(InteractionId, String), StartError>>,
     },
+    /// Who a token is, and whether it takes part in the interaction now.
+    Authorize {
+        token: String,
+        interaction: InteractionId,
+        reply: oneshot::Sender<Option<(Actor, bool)>>,
+    },
+    PostFile {
+        actor: Actor,
+        interaction: InteractionId,
+        file: parley_protocol::FileRef,
+        reply: oneshot::Sender<Result<Seq, (ErrorCode, String)>>,
+    },
     Tick,
 }
 
@@ -120,6 +132,43 @@ impl HubHandle {
             .send(HubMsg::StartChat { chat, reply })
             .map_err(|_| StartError::Gone)?;
         rx.await.map_err(|_| StartError::Gone)?
+    }
+
+    /// Who holds this token, and whether it takes part in the interaction now. `None`: nobody.
+    pub async fn authorize(
+        &self,
+        token: String,
+        interaction: InteractionId,
+    ) -> Option<(Actor, bool)> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(HubMsg::Authorize {
+                token,
+                interaction,
+                reply,
+            })
+            .ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// Puts a stored file into the chat; the event's sequence number, or why not.
+    pub async fn post_file(
+        &self,
+        actor: Actor,
+        interaction: InteractionId,
+        file: parley_protocol::FileRef,
+    ) -> Result<Seq, (ErrorCode, String)> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || (ErrorCode::Internal, "the server is stopping".to_owned());
+        self.tx
+            .send(HubMsg::PostFile {
+                actor,
+                interaction,
+                file,
+                reply,
+            })
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
     }
 }
 
@@ -180,6 +229,50 @@ impl<S: Store> Hub<S> {
             HubMsg::Gone { conn } => self.gone(conn).await,
             HubMsg::StartChat { chat, reply } => {
                 let _ = reply.send(self.start_chat(chat).await);
+            }
+            HubMsg::Authorize {
+                token,
+                interaction,
+                reply,
+            } => {
+                let actor = self.authenticate(&token).await.ok().flatten();
+                let answer = actor.map(|actor| {
+                    let now = match &actor {
+                        Actor::Agent(a) => self.engine.agent_may_read(a, &interaction),
+                        Actor::Contact(own) => own == &interaction,
+                    };
+                    (actor, now)
+                });
+                let _ = reply.send(answer);
+            }
+            HubMsg::PostFile {
+                actor,
+                interaction,
+                file,
+                reply,
+            } => {
+                let command = Command::PostFile {
+                    from: actor,
+                    interaction,
+                    file,
+                };
+                let effects = self.engine.handle(command, crate::now_ms());
+                let refused = effects.iter().find_map(|e| match e {
+                    Effect::Reply(ServerMsg::Error { code, message }) => {
+                        Some((*code, message.clone()))
+                    }
+                    _ => None,
+                });
+                let seq = effects.iter().find_map(|e| match e {
+                    Effect::Append { event, .. } => Some(event.seq),
+                    _ => None,
+                });
+                self.apply(None, effects).await;
+                let _ = reply.send(match (refused, seq) {
+                    (Some(r), _) => Err(r),
+                    (None, Some(seq)) => Ok(seq),
+                    (None, None) => Err((ErrorCode::Internal, "the file was not sent".into())),
+                });
             }
             HubMsg::Tick => self.run(None, Command::Tick).await,
         }

@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod config;
 pub mod engine;
+pub mod files;
 pub mod gateway;
 pub mod http;
 pub mod hub;
@@ -38,6 +39,12 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(&config.server.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.server.addr))?;
-    let app = http::router(std::sync::Arc::new(http::AppState { config, hub, store }));
+    let files = files::FileDir::new(config.server.files_dir());
+    let app = http::router(std::sync::Arc::new(http::AppState {
+        config,
+        hub,
+        store,
+        files,
+    }));
     Ok((listener, app))
 }

@@ -139,6 +139,15 @@ CREATE TABLE IF NOT EXISTS contact_tokens (
     token_hash TEXT PRIMARY KEY,
     interaction TEXT NOT NULL
 );
+-- Files sent in chats; the bytes are in the files directory under the id.
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY,
+    interaction TEXT NOT NULL,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    uploaded_at INTEGER NOT NULL
+);
 "#;
 
 /// The SQLite store (WAL journal: a killed process loses nothing it committed).
@@ -399,5 +408,73 @@ impl Store for SqliteStore {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(id.map(InteractionId))
+    }
+}
+
+/// Files sent in chats, and who took part in which chat: read by the HTTP handlers directly.
+impl SqliteStore {
+    pub async fn add_file(
+        &self,
+        interaction: &InteractionId,
+        file: &parley_protocol::FileRef,
+        at: Millis,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO files (id, interaction, name, mime, size, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&file.id)
+            .bind(interaction.as_str())
+            .bind(&file.name)
+            .bind(&file.mime)
+            .bind(file.size as i64)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn remove_file(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM files WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A file and the interaction it was sent in.
+    pub async fn file(
+        &self,
+        id: &str,
+    ) -> Result<Option<(InteractionId, parley_protocol::FileRef)>, StoreError> {
+        let row: Option<(String, String, String, String, i64)> =
+            sqlx::query_as("SELECT interaction, id, name, mime, size FROM files WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(ix, id, name, mime, size)| {
+            (
+                InteractionId(ix),
+                parley_protocol::FileRef {
+                    id,
+                    name,
+                    mime,
+                    size: size.max(0) as u64,
+                },
+            )
+        }))
+    }
+
+    /// Whether the agent ever joined the interaction as a party.
+    pub async fn was_party(
+        &self,
+        agent: &AgentId,
+        interaction: &InteractionId,
+    ) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM interaction_agents WHERE agent = ? AND interaction = ?",
+        )
+        .bind(agent.as_str())
+        .bind(interaction.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
     }
 }

@@ -31,13 +31,18 @@ pub async fn spawn_server(db: &Path, tweak: impl FnOnce(&mut Config)) -> SocketA
     addr
 }
 
+/// Where the head of a response ends (the blank line), if it has arrived.
+fn head_end(raw: &[u8]) -> Option<usize> {
+    raw.windows(4).position(|w| w == b"\r\n\r\n")
+}
+
 /// Whether a response is complete without waiting for the server to close: a 101's head, or a
 /// head plus `Content-Length` bytes.
 fn complete(raw: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(raw);
-    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+    let Some(end) = head_end(raw) else {
         return false;
     };
+    let head = String::from_utf8_lossy(&raw[..end]);
     if head.starts_with("HTTP/1.1 101") {
         return true;
     }
@@ -47,19 +52,34 @@ fn complete(raw: &[u8]) -> bool {
             .then(|| v.trim().parse::<usize>().ok())
             .flatten()
     });
-    length.is_some_and(|n| body.len() >= n)
+    length.is_some_and(|n| raw.len() - end - 4 >= n)
 }
 
-/// A minimal HTTP/1.1 request; returns status and body.
-pub async fn http(
+/// A response: status, headers (names lower-case) and body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A minimal HTTP/1.1 request with a raw body.
+pub async fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> (u16, String) {
+    body: &[u8],
+) -> Reply {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
         body.len()
@@ -70,20 +90,19 @@ pub async fn http(
     {
         req.push_str("Connection: close\r\n");
     }
-    if !body.is_empty() {
-        req.push_str("Content-Type: application/json\r\n");
-    }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    req.push_str(&body);
-    stream.write_all(req.as_bytes()).await.expect("write");
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    // A refused upload may be answered before it is all sent: a failed write is not an error.
+    let _ = stream.write_all(&bytes).await;
     let mut raw = Vec::new();
     let read = async {
         let mut buf = [0u8; 4096];
         loop {
-            let n = stream.read(&mut buf).await.expect("read");
+            let n = stream.read(&mut buf).await.unwrap_or(0);
             raw.extend_from_slice(&buf[..n]);
             if n == 0 || complete(&raw) {
                 break;
@@ -93,17 +112,44 @@ pub async fn http(
     tokio::time::timeout(WAIT, read)
         .await
         .expect("response in time");
-    let raw = String::from_utf8_lossy(&raw).to_string();
-    let status = raw
+    let end = head_end(&raw).unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..end]).to_string();
+    let status = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: raw.get(end + 4..).unwrap_or_default().to_vec(),
+    }
+}
+
+/// A minimal HTTP/1.1 request with an optional JSON body; returns status and body.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> (u16, String) {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut all = headers.to_vec();
+    if !body.is_empty() {
+        all.push(("Content-Type", "application/json"));
+    }
+    let reply = request(addr, method, path, &all, body.as_bytes()).await;
+    (
+        reply.status,
+        String::from_utf8_lossy(&reply.body).into_owned(),
+    )
 }
 
 pub async fn post(addr: SocketAddr, path: &str, body: Value) -> (u16, Value) {
@@ -272,7 +318,12 @@ impl Client {
 /// Logs an agent in, says hello and goes Ready.
 pub async fn ready_agent(addr: SocketAddr, user: &str) -> Client {
     let token = login(addr, user).await;
-    let mut agent = Client::hello(addr, &token, vec![]).await;
+    ready_agent_with(addr, &token).await
+}
+
+/// An agent logged in with `token`, connected and Ready.
+pub async fn ready_agent_with(addr: SocketAddr, token: &str) -> Client {
+    let mut agent = Client::hello(addr, token, vec![]).await;
     agent
         .send(&ClientMsg::SetStatus {
             status: parley_protocol::AgentStatus::Ready,

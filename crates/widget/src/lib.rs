@@ -187,6 +187,8 @@ fn Chat(
     /// Called when the contact wants a new chat after this one ended.
     on_new: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    // Files are fetched and sent with the contact's token.
+    provide_context(FileToken(session.token.clone()));
     let state = RwSignal::new(WidgetState::new(
         session.clone(),
         &format!("w{}", chrono::Utc::now().timestamp_millis()),
@@ -246,6 +248,8 @@ fn Chat(
         }
     };
     let ended = move || state.with(|s| s.ended());
+    let file_error = RwSignal::new(None::<String>);
+    let ids = StoredValue::new((session.interaction.clone(), session.token.clone()));
     let notify_typing = move || {
         let now = chrono::Utc::now().timestamp_millis();
         let text = input.get_untracked();
@@ -291,8 +295,25 @@ fn Chat(
                 <div class="pl-widget__composer">
                     <textarea class="pl-widget__input" data-testid="widget-input" rows="2" aria-label="Message" placeholder="Type a message…"
                         prop:value=input on:input=on_input on:keydown=on_key></textarea>
+                    <label class="pl-widget__attach" title="Send a file">"📎"
+                        <input type="file" data-testid="widget-attach" aria-label="Send a file"
+                            on:change=move |ev| {
+                                let el: web_sys::HtmlInputElement = event_target(&ev);
+                                let file = el.files().and_then(|f| f.get(0));
+                                el.set_value("");
+                                let Some(file) = file else { return };
+                                let (ix, token) = ids.get_value();
+                                leptos::task::spawn_local(async move {
+                                    let result = parley_client::http::upload_file(&ix, &file, Some(&token)).await;
+                                    file_error.set(result.err());
+                                });
+                            } />
+                    </label>
                     <button class="pl-widget__send" data-testid="widget-send" on:click=move |_| submit()>"Send"</button>
                 </div>
+                <Show when=move || file_error.get().is_some()>
+                    <p class="pl-form__error" role="alert" data-testid="widget-file-error">{move || file_error.get()}</p>
+                </Show>
             </Show>
         </div>
     }
@@ -327,17 +348,64 @@ fn render(line: Line) -> impl IntoView {
             text,
             mine,
             ..
-        } => {
-            let sender = from.clone();
-            view! {
-            <li class="pl-bubble" class:pl-bubble--mine=mine data-testid="widget-message" data-id=seq data-from=sender>
-                <span class="pl-bubble__from">{from}</span>
-                <span class="pl-bubble__text">{rich_text(&text)}</span>
-            </li>
-            }
-            .into_any()
-        }
+        } => bubble(seq, from, mine, rich_text(&text).into_any()),
+        Line::File {
+            seq,
+            from,
+            file,
+            mine,
+            ..
+        } => bubble(seq, from, mine, view! { <WidgetFile file /> }.into_any()),
         // The contact's transcript has no history above it.
         Line::Divider { .. } | Line::Past { .. } => ().into_any(),
+    }
+}
+
+/// A message or file from a party, as a speech bubble.
+fn bubble(seq: u64, from: String, mine: bool, body: AnyView) -> AnyView {
+    let sender = from.clone();
+    view! {
+        <li class="pl-bubble" class:pl-bubble--mine=mine data-testid="widget-message" data-id=seq data-from=sender>
+            <span class="pl-bubble__from">{from}</span>
+            <span class="pl-bubble__text">{body}</span>
+        </li>
+    }
+    .into_any()
+}
+
+/// The contact's token, for fetching and sending files.
+#[derive(Clone)]
+struct FileToken(String);
+
+/// A file in the contact's transcript: an image shown once fetched with the token (an `<img>`
+/// cannot send it), anything else as a link that fetches it the same way.
+#[component]
+fn WidgetFile(file: parley_protocol::FileRef) -> impl IntoView {
+    let token = use_context::<FileToken>().map(|t| t.0).unwrap_or_default();
+    let src = RwSignal::new(None::<String>);
+    let failed = RwSignal::new(false);
+    let path = file.url();
+    leptos::task::spawn_local(async move {
+        match parley_client::http::file_blob_url(&path, &token).await {
+            Ok(url) => src.set(Some(url)),
+            Err(_) => failed.set(true),
+        }
+    });
+    let name = file.name.clone();
+    let image = file.is_image();
+    view! {
+        <span class="pl-file" data-testid="widget-file">
+            {move || match (src.get(), failed.get()) {
+                (_, true) => view! {
+                    <span title="File broken or not recognized as an image by file system" data-testid="file-broken">{format!("▨ {name}")}</span>
+                }.into_any(),
+                (Some(url), _) if image => {
+                    let name = name.clone();
+                    view! { <img class="pl-file__thumb" src=url alt=name.clone() on:error=move |_| failed.set(true) /> }.into_any()
+                }
+                (Some(url), _) => view! { <a href=url download=name.clone()>{format!("📄 {name}")}</a> }.into_any(),
+                (None, _) => view! { <span>{format!("{name}…")}</span> }.into_any(),
+            }}
+        </span>
     }
 }

@@ -118,16 +118,41 @@ impl Engine {
         };
         let seq = ix.push(&mut out, now, audience, kind);
         if ix.pending != was {
-            let msg = ServerMsg::Pending {
-                interaction: interaction.clone(),
-                level: ix.pending,
-            };
-            out.extend(ix.agents.iter().map(|a| Effect::Send {
-                to: Actor::Agent(a.clone()),
-                msg: msg.clone(),
-            }));
+            out.extend(pending_changed(ix));
         }
         out.push(ack(seq));
+        out
+    }
+
+    /// A file from a party of the chat, for everyone in it.
+    pub(super) fn post_file(
+        &mut self,
+        from: Actor,
+        interaction: InteractionId,
+        file: parley_protocol::FileRef,
+        now: Millis,
+    ) -> Vec<Effect> {
+        let party = match self.party_of(&from, &interaction) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        let Some(ix) = self.interactions.get_mut(&interaction) else {
+            return error(ErrorCode::NotFound, "no such interaction");
+        };
+        if ix.state == InteractionState::Ended {
+            return error(ErrorCode::Invalid, "the chat has ended");
+        }
+        let mut out = Vec::new();
+        let was = ix.pending;
+        ix.push(
+            &mut out,
+            now,
+            Audience::Everyone,
+            EventKind::File { from: party, file },
+        );
+        if ix.pending != was {
+            out.extend(pending_changed(ix));
+        }
         out
     }
 
@@ -555,4 +580,19 @@ impl Engine {
         }
         out
     }
+}
+
+/// Tells the agents of a chat its new pending-response level.
+fn pending_changed(ix: &super::ix::Interaction) -> Vec<Effect> {
+    let msg = ServerMsg::Pending {
+        interaction: ix.record.id.clone(),
+        level: ix.pending,
+    };
+    ix.agents
+        .iter()
+        .map(|a| Effect::Send {
+            to: Actor::Agent(a.clone()),
+            msg: msg.clone(),
+        })
+        .collect()
 }

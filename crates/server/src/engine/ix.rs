@@ -156,20 +156,10 @@ impl Interaction {
                     self.client_ids.insert(c.clone(), event.seq);
                 }
                 if consultation.is_none() {
-                    self.last_activity = event.at;
-                    self.inactivity_warned = false;
-                    match from {
-                        Party::Contact { .. } => {
-                            self.awaiting_since.get_or_insert(event.at);
-                        }
-                        Party::Agent { .. } => {
-                            self.awaiting_since = None;
-                            self.pending = PendingLevel::Ok;
-                        }
-                        Party::System => {}
-                    }
+                    self.spoke(from, event.at);
                 }
             }
+            EventKind::File { from, .. } => self.spoke(from, event.at),
             EventKind::Ended { .. } => {
                 self.state = InteractionState::Ended;
                 self.awaiting_since = None;
@@ -218,6 +208,22 @@ impl Interaction {
             | EventKind::Joined { .. }
             | EventKind::Left { .. } => {}
             EventKind::OwnerChanged { .. } | EventKind::ConsultationStarted { .. } => {}
+        }
+    }
+
+    /// Someone wrote in the main chat: activity, and the pending response starts or is answered.
+    fn spoke(&mut self, from: &Party, at: Millis) {
+        self.last_activity = at;
+        self.inactivity_warned = false;
+        match from {
+            Party::Contact { .. } => {
+                self.awaiting_since.get_or_insert(at);
+            }
+            Party::Agent { .. } => {
+                self.awaiting_since = None;
+                self.pending = PendingLevel::Ok;
+            }
+            Party::System => {}
         }
     }
 

@@ -1,0 +1,199 @@
+//! `POST /api/files` (send a file into a chat) and `GET /api/files/{id}` (fetch one), for the
+//! parties of the chat only.
+//!
+//! Upload: the raw bytes as the body, `?interaction=…&name=…`, the declared type in
+//! `Content-Type`, and the sender's token (`Authorization: Bearer`, or the agent's session
+//! cookie). The content is checked ([`crate::files::check`]), stored under a generated name,
+//! and the chat gets a `file` event. Answer: `201 {"file": {...}, "seq": N}`.
+
+use super::{api_error, bearer, cookie, AppState, SESSION_COOKIE};
+use crate::engine::Actor;
+use crate::files::{check, clean_name, FileDir, Refusal};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use parley_protocol::{ErrorCode, FileRef, InteractionId};
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+pub(super) struct UploadQuery {
+    interaction: InteractionId,
+    #[serde(default)]
+    name: String,
+}
+
+fn token(headers: &HeaderMap) -> Option<String> {
+    bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::Forbidden | ErrorCode::Unauthorized => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Internal => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+pub(super) async fn upload(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(token) = token(&headers) else {
+        return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first");
+    };
+    let actor = match state.hub.authorize(token, q.interaction.clone()).await {
+        None => return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first"),
+        Some((_, false)) => {
+            return api_error(StatusCode::FORBIDDEN, "you are not in this interaction")
+        }
+        Some((actor, true)) => actor,
+    };
+    let name = clean_name(&q.name);
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let max = state.config.server.max_file_bytes;
+    let checked = {
+        let (body, name) = (body.clone(), name.clone());
+        tokio::task::spawn_blocking(move || check(&body, declared.as_deref(), &name, max)).await
+    };
+    let kind = match checked {
+        Ok(Ok(kind)) => kind,
+        Ok(Err(refusal)) => {
+            let status = match refusal {
+                Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            };
+            return api_error(status, refusal.to_string());
+        }
+        Err(_) => return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again"),
+    };
+    let file = FileRef {
+        id: FileDir::new_id(),
+        name,
+        mime: kind.mime().to_owned(),
+        size: body.len() as u64,
+    };
+    if let Err(e) = state.files.save(&file.id, &body).await {
+        tracing::error!("saving a file in {}: {e}", state.files.dir().display());
+        return api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the file could not be stored",
+        );
+    }
+    if let Err(e) = state
+        .store
+        .add_file(&q.interaction, &file, crate::now_ms())
+        .await
+    {
+        tracing::error!("recording a file: {e}");
+        state.files.remove(&file.id).await;
+        return api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the file could not be stored",
+        );
+    }
+    match state
+        .hub
+        .post_file(actor, q.interaction, file.clone())
+        .await
+    {
+        Ok(seq) => (
+            StatusCode::CREATED,
+            Json(serde_json::json!({ "file": file, "seq": seq })),
+        )
+            .into_response(),
+        Err((code, message)) => {
+            state.files.remove(&file.id).await;
+            let _ = state.store.remove_file(&file.id).await;
+            api_error(status_of(code), message)
+        }
+    }
+}
+
+/// A `Content-Disposition` file name: printable ASCII only (the name itself is already clean).
+fn header_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+pub(super) async fn download(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = token(&headers) else {
+        return api_error(StatusCode::UNAUTHORIZED, "log in first");
+    };
+    let (interaction, file) = match state.store.file(&id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return api_error(StatusCode::NOT_FOUND, "no such file"),
+        Err(e) => {
+            tracing::error!("file {id}: {e}");
+            return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again");
+        }
+    };
+    let allowed = match state.hub.authorize(token, interaction.clone()).await {
+        None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
+        Some((_, true)) => true,
+        // An agent who took part earlier may still read the chat's files (history).
+        Some((Actor::Agent(agent), false)) => state
+            .store
+            .was_party(&agent, &interaction)
+            .await
+            .unwrap_or(false),
+        Some((Actor::Contact(_), false)) => false,
+    };
+    if !allowed {
+        return api_error(StatusCode::FORBIDDEN, "you are not in this interaction");
+    }
+    let bytes = match state.files.read(&file.id).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!("reading file {id}: {e}");
+            return api_error(StatusCode::NOT_FOUND, "the file is gone");
+        }
+    };
+    let disposition = if file.is_image() {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let disposition = format!("{disposition}; filename=\"{}\"", header_name(&file.name));
+    let header_value =
+        |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("attachment"));
+    (
+        [
+            (header::CONTENT_TYPE, header_value(&file.mime)),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (header::CONTENT_DISPOSITION, header_value(&disposition)),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; sandbox"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -112,6 +112,11 @@ lesson('Starting a chat consultation', async ({ mark, kate, john, shot }) => {
   await john.tabs().waitFor({ state: 'detached' });
   assert.equal(await kate.tabs().count(), 1);
   await shot(kate.page, 'chat-goes-on');
+  // My History: the chat is in Kate's; John only consulted, so it is not in his.
+  await kate.page.getByTestId('my-history').click();
+  await kate.page.getByTestId('my-history-entry').filter({ hasText: 'Mark Avram' }).waitFor();
+  await john.page.getByTestId('my-history').click();
+  await john.page.getByTestId('my-history-list').getByText('No chats yet.').waitFor();
 });
 
 lesson('Receiving a chat consultation request', async ({ mark, kate, john, shot }) => {

@@ -20,8 +20,8 @@ pub use parley_client::lines::Line;
 use parley_client::Outbox;
 use parley_protocol::{
     AgentId, AgentPresence, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind,
-    HistoryScope, Identity, InteractionId, Invitation, InvitationId, Party, RequestKind, Resume,
-    ServerMsg, StandardResponse, Target,
+    HistoryEntry, HistoryScope, Identity, InteractionId, Invitation, InvitationId, Party,
+    RequestKind, Resume, ServerMsg, StandardResponse, Target,
 };
 
 /// The state of the link to the server, for the connection indicator.
@@ -87,6 +87,8 @@ pub struct DesktopState {
     pub recent: Vec<Target>,
     /// The Team Communicator, while open.
     pub tc: Option<TeamCommunicator>,
+    /// My History: chats this agent took part in as a party (never as a consultant), once asked.
+    pub my_history: Option<Vec<HistoryEntry>>,
 }
 
 /// How the desktop calls for attention when its window is not focused; each can be switched off.
@@ -139,6 +141,7 @@ impl DesktopState {
             presence: Vec::new(),
             recent: Vec::new(),
             tc: None,
+            my_history: None,
         }
     }
 
@@ -314,11 +317,13 @@ impl DesktopState {
                 }
             }
             ServerMsg::Presence { agents } => self.presence = agents,
-            // Not shown by the desktop yet (My History); other agents' typing in the main chat is
-            // not shown; the queue position is for contacts only.
-            ServerMsg::Typing { .. }
-            | ServerMsg::History { .. }
-            | ServerMsg::QueuePosition { .. } => {}
+            ServerMsg::History {
+                scope: HistoryScope::Mine,
+                entries,
+            } => self.my_history = Some(entries),
+            // Other agents' typing in the main chat is not shown; the queue position is for
+            // contacts only.
+            ServerMsg::Typing { .. } | ServerMsg::QueuePosition { .. } => {}
             ServerMsg::Error { code, message } => {
                 if code == ErrorCode::Unauthorized {
                     self.logged_out = true;

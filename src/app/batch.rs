@@ -1,8 +1,10 @@
 //! Collects frames that arrive in a burst and hands them over together, once per animation
-//! frame (or after a short delay when the page is hidden and frames do not run).
+//! frame (or after a short delay when the page is hidden and frames do not run). A frame that
+//! arrives when nothing was applied for a frame's time is applied at once: a single message
+//! shows without waiting for the next frame.
 
 use parley_protocol::ServerMsg;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -15,7 +17,16 @@ pub struct Inbox {
 struct Inner {
     queue: RefCell<Vec<ServerMsg>>,
     scheduled: RefCell<bool>,
+    /// When the last burst was applied (ms).
+    last_flush: Cell<i64>,
     apply: Box<dyn Fn(Vec<ServerMsg>)>,
+}
+
+/// About one animation frame, in ms.
+const FRAME_MS: i64 = 16;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 /// Hidden pages get no animation frames; this bounds the wait there.
@@ -28,15 +39,21 @@ impl Inbox {
             inner: Rc::new(Inner {
                 queue: RefCell::new(Vec::new()),
                 scheduled: RefCell::new(false),
+                last_flush: Cell::new(0),
                 apply: Box::new(apply),
             }),
         }
     }
 
-    /// Queues a frame; the first of a burst schedules the flush.
+    /// Queues a frame; the first of a burst schedules the flush, or applies it at once when the
+    /// page has been idle for a frame.
     pub fn push(&self, msg: ServerMsg) {
         self.inner.queue.borrow_mut().push(msg);
         if self.inner.scheduled.replace(true) {
+            return;
+        }
+        if now_ms() - self.inner.last_flush.get() > FRAME_MS {
+            self.flush();
             return;
         }
         let (a, b) = (self.clone(), self.clone());
@@ -47,6 +64,7 @@ impl Inbox {
     /// Applies everything queued now.
     pub fn flush(&self) {
         self.inner.scheduled.replace(false);
+        self.inner.last_flush.set(now_ms());
         let burst = std::mem::take(&mut *self.inner.queue.borrow_mut());
         if !burst.is_empty() {
             (self.inner.apply)(burst);

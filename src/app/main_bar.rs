@@ -45,6 +45,16 @@ pub fn MainBar(
         })
     };
     let (show_messages, show_settings) = (RwSignal::new(false), RwSignal::new(false));
+    let show_history = RwSignal::new(false);
+    let toggle_history = move |_| {
+        if !show_history.get_untracked() {
+            desk.send(&ClientMsg::History {
+                scope: parley_protocol::HistoryScope::Mine,
+            });
+        }
+        show_history.update(|v| *v = !*v);
+    };
+    let my_history = move || state.with(|s| s.my_history.clone());
     view! {
         <header class="pl-main-bar">
             <span class="pl-main-bar__brand">"Parley"</span>
@@ -70,6 +80,7 @@ pub fn MainBar(
                 on:click=move |_| show_messages.update(|v| *v = !*v)>
                 {move || format!("My Messages ({})", state.with(|s| s.my_messages.len()))}
             </button>
+            <button class="pl-main-bar__messages" data-testid="my-history" title="Chats you handled" on:click=toggle_history>"My History"</button>
             <span class="pl-main-bar__zoom">
                 <button class="pl-icon-button" data-testid="zoom-out" title="Smaller text" on:click=move |_| state.update(|s| s.zoom_by(-1))>"A-"</button>
                 <button class="pl-icon-button" data-testid="zoom-in" title="Larger text" on:click=move |_| state.update(|s| s.zoom_by(1))>"A+"</button>
@@ -81,6 +92,25 @@ pub fn MainBar(
             <ul class="pl-popover pl-my-messages" data-testid="my-messages-list">
                 {move || state.with(|s| s.my_messages.iter().rev().map(|m| view! { <li>{m.clone()}</li> }).collect::<Vec<_>>())}
             </ul>
+        </Show>
+        <Show when=move || show_history.get()>
+            <div class="pl-popover pl-my-history" data-testid="my-history-list">
+                {move || match my_history() {
+                    None => view! { <p class="pl-muted">"Loading…"</p> }.into_any(),
+                    Some(entries) if entries.is_empty() => view! { <p class="pl-muted">"No chats yet."</p> }.into_any(),
+                    Some(entries) => view! {
+                        <ul>
+                            {entries.into_iter().map(|e| view! {
+                                <li data-testid="my-history-entry" data-id=e.id.to_string()>
+                                    <time>{super::transcript::day_and_time(e.started_at)}</time>
+                                    " " <strong>{e.contact}</strong> " " {e.subject.unwrap_or_default()}
+                                    {(!e.closed).then_some(" (open)")}
+                                </li>
+                            }).collect::<Vec<_>>()}
+                        </ul>
+                    }.into_any(),
+                }}
+            </div>
         </Show>
         <Show when=move || show_settings.get()>
             <div class="pl-popover pl-settings" data-testid="settings">

@@ -7,30 +7,59 @@
 //! bottom, new lines keep it there.
 
 use crate::state::Line;
+use chrono::{Datelike, Timelike};
 use leptos::html;
 use leptos::prelude::*;
 use parley_client::lines::Mark;
 use parley_client::links::{segments, Segment};
 use std::sync::Arc;
 
+// Times are put together by hand: chrono's `format` machinery would add kilobytes to the download.
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn local(at: i64) -> Option<chrono::DateTime<chrono::Local>> {
+    chrono::DateTime::from_timestamp_millis(at).map(|t| t.with_timezone(&chrono::Local))
+}
+
+fn hour12(t: &impl Timelike) -> (u32, &'static str) {
+    let (pm, h) = t.hour12();
+    (h, if pm { "PM" } else { "AM" })
+}
+
+fn month_day(d: &impl Datelike) -> String {
+    format!("{} {}", MONTHS[d.month0() as usize], d.day())
+}
+
 /// Formats an event time in the browser's time zone, like "1:50:43 PM".
 pub fn clock(at: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(at)
+    local(at)
         .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%-I:%M:%S %p")
-                .to_string()
+            let (h, half) = hour12(&t);
+            format!("{h}:{:02}:{:02} {half}", t.minute(), t.second())
         })
         .unwrap_or_default()
 }
 
 /// Formats a day and time, like "November 29, 1:50 PM".
 pub fn day_and_time(at: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(at)
+    local(at)
         .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%B %-d, %-I:%M %p")
-                .to_string()
+            let (h, half) = hour12(&t);
+            format!("{}, {h}:{:02} {half}", month_day(&t), t.minute())
         })
         .unwrap_or_default()
 }
@@ -103,12 +132,16 @@ pub fn Transcript(
         let (start, end) = range.get();
         lines.with(|l| l[start.min(l.len())..end.min(l.len())].to_vec())
     };
-    let top_px = move || format!("{}px", range.get().0 as f64 * line_px.get());
-    let bottom_px = move || {
+    // Whole pixels: formatting floats would add kilobytes to the download for nothing visible.
+    let top_px = move || {
         format!(
             "{}px",
-            lines.with(|l| l.len()).saturating_sub(range.get().1) as f64 * line_px.get()
+            (range.get().0 as f64 * line_px.get()).round() as i64
         )
+    };
+    let bottom_px = move || {
+        let below = lines.with(|l| l.len()).saturating_sub(range.get().1);
+        format!("{}px", (below as f64 * line_px.get()).round() as i64)
     };
 
     // Measure after each render: the average height of the lines in the DOM drives the spacers.
@@ -182,7 +215,7 @@ pub fn Transcript(
     let pending = move || unsent.get().into_iter().enumerate().collect::<Vec<_>>();
     view! {
         <div class="pl-transcript" data-testid="transcript" node_ref=list on:scroll=on_scroll on:wheel=on_wheel aria-live="polite"
-            style=move || format!("--pl-zoom: {}", f64::from(zoom.get().unwrap_or(100)) / 100.0)>
+            style=move || { let z = zoom.get().unwrap_or(100); format!("--pl-zoom: {}.{:02}", z / 100, z % 100) }>
             <Show when=move || on_top.is_some() && has_older.get().unwrap_or(false)>
                 <button class="pl-transcript__older" data-testid="load-older"
                     on:click=move |_| if let Some(cb) = on_top { cb.run(()) }>"Show earlier messages"</button>
@@ -221,20 +254,15 @@ pub fn rich_text(text: String) -> impl IntoView {
 /// A day as a separator shows it: "Today", "Yesterday", "November 29" (with the year when not
 /// this year's).
 pub fn day_label(at: i64, now: i64) -> String {
-    let day = |t: i64| {
-        chrono::DateTime::from_timestamp_millis(t)
-            .map(|t| t.with_timezone(&chrono::Local).date_naive())
-    };
-    let (Some(d), Some(today)) = (day(at), day(now)) else {
+    let (Some(d), Some(today)) = (local(at), local(now)) else {
         return String::new();
     };
+    let (d, today) = (d.date_naive(), today.date_naive());
     match (today - d).num_days() {
         0 => "Today".into(),
         1 => "Yesterday".into(),
-        _ if d.format("%Y").to_string() == today.format("%Y").to_string() => {
-            d.format("%B %-d").to_string()
-        }
-        _ => d.format("%B %-d, %Y").to_string(),
+        _ if d.year() == today.year() => month_day(&d),
+        _ => format!("{}, {}", month_day(&d), d.year()),
     }
 }
 
@@ -385,13 +413,42 @@ pub fn human_size(bytes: u64) -> String {
     match bytes {
         b if b < 1024 => format!("{b} B"),
         b if b < 1024 * 1024 => format!("{} KB", b.div_ceil(1024)),
-        b => format!("{:.1} MB", b as f64 / 1_048_576.0),
+        b => {
+            let tenths = b * 10 / (1024 * 1024);
+            format!("{}.{} MB", tenths / 10, tenths % 10)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::window;
+    use super::{clock, day_and_time, day_label, human_size, local, window};
+
+    #[test]
+    fn times_read_like_chronos_own_formatting() {
+        for at in [0, 1_700_000_000_000, 1_700_043_210_000, 1_735_689_599_000] {
+            let t = local(at).expect("time");
+            assert_eq!(clock(at), t.format("%-I:%M:%S %p").to_string());
+            assert_eq!(day_and_time(at), t.format("%B %-d, %-I:%M %p").to_string());
+        }
+        assert_eq!(human_size(80), "80 B");
+        assert_eq!(human_size(1536), "2 KB");
+        assert_eq!(human_size(3 * 1_048_576 + 400_000), "3.3 MB");
+        const DAY: i64 = 86_400_000;
+        let now = 1_700_000_000_000;
+        assert_eq!(day_label(now, now), "Today");
+        assert_eq!(day_label(now - DAY, now), "Yesterday");
+        let earlier = local(now - 5 * DAY).expect("time");
+        assert_eq!(
+            day_label(now - 5 * DAY, now),
+            earlier.format("%B %-d").to_string()
+        );
+        let last_year = local(now - 400 * DAY).expect("time");
+        assert_eq!(
+            day_label(now - 400 * DAY, now),
+            last_year.format("%B %-d, %Y").to_string()
+        );
+    }
 
     #[test]
     fn the_window_follows_the_scroll_position_and_sticks_to_the_bottom() {

@@ -5,6 +5,7 @@ mod alerts;
 mod batch;
 pub mod chat;
 pub mod composer;
+mod history;
 pub mod interaction_bar;
 mod login;
 mod main_bar;

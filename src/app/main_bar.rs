@@ -95,21 +95,7 @@ pub fn MainBar(
         </Show>
         <Show when=move || show_history.get()>
             <div class="pl-popover pl-my-history" data-testid="my-history-list">
-                {move || match my_history() {
-                    None => view! { <p class="pl-muted">"Loading…"</p> }.into_any(),
-                    Some(entries) if entries.is_empty() => view! { <p class="pl-muted">"No chats yet."</p> }.into_any(),
-                    Some(entries) => view! {
-                        <ul>
-                            {entries.into_iter().map(|e| view! {
-                                <li data-testid="my-history-entry" data-id=e.id.to_string()>
-                                    <time>{super::transcript::day_and_time(e.started_at)}</time>
-                                    " " <strong>{e.contact}</strong> " " {e.subject.unwrap_or_default()}
-                                    {(!e.closed).then_some(" (open)")}
-                                </li>
-                            }).collect::<Vec<_>>()}
-                        </ul>
-                    }.into_any(),
-                }}
+                {move || super::history::history_list(my_history(), "No chats yet.", "my-history-entry", true)}
             </div>
         </Show>
         <Show when=move || show_settings.get()>

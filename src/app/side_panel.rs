@@ -143,21 +143,7 @@ pub fn SidePanel(
             </Show>
             <Show when=move || tab.get() == Tab::History>
                 <div class="pl-history" data-testid="contact-history">
-                    {move || match history() {
-                        None => view! { <p class="pl-muted">"Loading…"</p> }.into_any(),
-                        Some(entries) if entries.is_empty() => view! { <p class="pl-muted">"No earlier chats with this contact."</p> }.into_any(),
-                        Some(entries) => view! {
-                            <ul>
-                                {entries.into_iter().map(|e| view! {
-                                    <li data-id=e.id.to_string()>
-                                        <time>{super::transcript::day_and_time(e.started_at)}</time>
-                                        " " {e.subject.unwrap_or_else(|| "Chat".into())}
-                                        {(!e.closed).then_some(" (open)")}
-                                    </li>
-                                }).collect::<Vec<_>>()}
-                            </ul>
-                        }.into_any(),
-                    }}
+                    {move || super::history::history_list(history(), "No earlier chats with this contact.", "contact-history-entry", false)}
                 </div>
             </Show>
             <Show when=move || tab.get() == Tab::Note>

@@ -17,8 +17,11 @@ test('files both ways: thumbnails, documents, broken images and refusals', { tim
     await kate.answer();
     await kate.transcript().getByText('Here is my card').waitFor();
 
-    // The agent attaches an image: a thumbnail on both sides.
+    // The agent attaches an image (it waits under the composer until sent): a thumbnail on both sides.
     await kate.page.getByTestId('attach-button').setInputFiles({ name: 'card.png', mimeType: 'image/png', buffer: PNG });
+    await kate.page.getByTestId('attachment').filter({ hasText: 'card.png' }).waitFor();
+    assert.equal(await mark.page.getByTestId('widget-file').count(), 0, 'nothing sent before Send files');
+    await kate.page.getByTestId('attachments-send').click();
     const kateFile = kate.transcript().locator('[data-testid=file][data-kind=image]');
     await kateFile.locator('img').waitFor();
     assert.ok(await kateFile.locator('img').evaluate((img) => img.complete && img.naturalWidth === 1), 'the image decodes');
@@ -36,17 +39,28 @@ test('files both ways: thumbnails, documents, broken images and refusals', { tim
     await shot(kate.page, 'contact-sent-pdf');
 
     // An image that passes the checks but cannot be decoded: the broken-file mark and its tooltip.
+    // Two attached, one deleted before sending: only the other goes.
     const damaged = Buffer.concat([PNG.subarray(0, 16), Buffer.alloc(64, 7)]);
-    await kate.page.getByTestId('attach-button').setInputFiles({ name: 'damaged.png', mimeType: 'image/png', buffer: damaged });
+    await kate.page.getByTestId('attach-button').setInputFiles([
+      { name: 'damaged.png', mimeType: 'image/png', buffer: damaged },
+      { name: 'extra.png', mimeType: 'image/png', buffer: PNG },
+    ]);
+    await kate.page.getByTestId('attachment').filter({ hasText: 'extra.png' }).getByTestId('attachment-delete').click();
+    assert.equal(await kate.page.getByTestId('attachment').count(), 1);
+    await kate.page.getByTestId('attachments-send').click();
     const broken = kate.transcript().getByTestId('file-broken');
     await broken.waitFor();
     assert.equal(await broken.getAttribute('title'), 'File broken or not recognized as an image by file system');
 
     // A refused file: the reason at the top of the window; the contact gets nothing.
     await kate.page.getByTestId('attach-button').setInputFiles({ name: 'tool.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00rest') });
+    await kate.page.getByTestId('attachments-send').click();
     await kate.page.getByTestId('chat-error').getByText(/not accepted/).waitFor();
     await shot(kate.page, 'refused');
     assert.equal(await mark.page.getByTestId('widget-file').count(), 3, 'the image, the PDF and the damaged image only');
+    assert.equal(await kate.transcript().getByText('extra.png').count(), 0, 'the deleted attachment was never sent');
+    await kate.page.getByTestId('files-save-all').waitFor();
+    await kate.page.getByTestId('chat-print').waitFor();
     await shot(mark.page, 'contact-view');
   } finally {
     await browser.close();

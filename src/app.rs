@@ -2,6 +2,7 @@
 //! every frame into the reducer; the components below only read [`DesktopState`].
 
 mod alerts;
+pub mod attachments;
 mod batch;
 pub mod chat;
 pub mod composer;
@@ -103,6 +104,7 @@ pub fn Desktop(
         socket: StoredValue::new(None),
     };
     provide_context(desk);
+    provide_context(attachments::Attachments::new());
     let state = desk.state;
     let hello_token = token.clone();
     let inbox = batch::Inbox::new(move |burst: Vec<ServerMsg>| {

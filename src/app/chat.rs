@@ -96,7 +96,7 @@ fn ChatWindow(
                 ev.prevent_default();
                 let files = ev.data_transfer().and_then(|d| d.files());
                 if let Some(files) = files.filter(|_| !ended() && !consultant()) {
-                    super::composer::upload(desk, key.get_value(), files);
+                    expect_context::<super::attachments::Attachments>().add(&key.get_value(), files);
                 }
             }>
             <header class="pl-chat__toolbar">
@@ -147,6 +147,7 @@ fn ChatWindow(
                     <Show when=move || !ended() && !consultant()>
                         <Composer value=draft on_input on_send />
                         <ComposerTools id=key.get_value() />
+                        <super::attachments::AttachmentTools id=key.get_value() />
                     </Show>
                     <ConsultPanels id=key.get_value() />
                 </div>

@@ -44,19 +44,6 @@ pub fn Composer(
     }
 }
 
-/// Sends files from the computer into a chat, one request each; a refusal shows in the chat.
-pub fn upload(desk: super::Desk, interaction: InteractionId, files: web_sys::FileList) {
-    for i in 0..files.length() {
-        let Some(file) = files.get(i) else { continue };
-        let interaction = interaction.clone();
-        leptos::task::spawn_local(async move {
-            if let Err(e) = parley_client::http::upload_file(&interaction, &file, None).await {
-                desk.state.update(|s| s.refused(&interaction, e));
-            }
-        });
-    }
-}
-
 const EMOJI: &[&str] = &[
     "🙂", "😀", "😉", "😊", "🙁", "😢", "😮", "👍", "👎", "👋", "🙏", "🎉", "❤️", "✅", "❌", "⏳",
     "📎", "💳", "📦", "🚚",
@@ -80,6 +67,7 @@ pub fn ComposerTools(
     let state = desk.state;
     let key = StoredValue::new(id);
     let open = RwSignal::new(None::<Tool>);
+    let attachments = expect_context::<super::attachments::Attachments>();
     let toggle = move |t: Tool| open.update(|o| *o = if *o == Some(t) { None } else { Some(t) });
     let insert = move |text: String| state.update(|s| key.with_value(|id| s.insert(id, &text)));
 
@@ -144,7 +132,7 @@ pub fn ComposerTools(
                         on:change=move |ev| {
                             let input: web_sys::HtmlInputElement = event_target(&ev);
                             if let Some(files) = input.files() {
-                                upload(desk, key.get_value(), files);
+                                attachments.add(&key.get_value(), files);
                             }
                             input.set_value("");
                         } />

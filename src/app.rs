@@ -28,6 +28,8 @@ use parley_protocol::{ClientMsg, ServerMsg};
 pub struct Desk {
     pub state: RwSignal<DesktopState>,
     socket: StoredValue<Option<Socket>>,
+    /// Files attached to chats and not sent yet.
+    pub attachments: attachments::Attachments,
 }
 
 impl Desk {
@@ -36,6 +38,7 @@ impl Desk {
         Self {
             state,
             socket: StoredValue::new(None),
+            attachments: attachments::Attachments::new(),
         }
     }
 
@@ -102,9 +105,9 @@ pub fn Desktop(
     let desk = Desk {
         state: RwSignal::new(DesktopState::new(&client_prefix())),
         socket: StoredValue::new(None),
+        attachments: attachments::Attachments::new(),
     };
     provide_context(desk);
-    provide_context(attachments::Attachments::new());
     let state = desk.state;
     let hello_token = token.clone();
     let inbox = batch::Inbox::new(move |burst: Vec<ServerMsg>| {

@@ -116,7 +116,7 @@ pub fn AttachmentTools(
     id: InteractionId,
 ) -> impl IntoView {
     let desk = use_desk();
-    let attachments = expect_context::<Attachments>();
+    let attachments = desk.attachments;
     let key = StoredValue::new(id);
     let staged = move || key.with_value(|id| attachments.shown(id));
     let file_lines = move || {

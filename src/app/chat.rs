@@ -96,7 +96,7 @@ fn ChatWindow(
                 ev.prevent_default();
                 let files = ev.data_transfer().and_then(|d| d.files());
                 if let Some(files) = files.filter(|_| !ended() && !consultant()) {
-                    expect_context::<super::attachments::Attachments>().add(&key.get_value(), files);
+                    desk.attachments.add(&key.get_value(), files);
                 }
             }>
             <header class="pl-chat__toolbar">

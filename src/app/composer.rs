@@ -67,7 +67,7 @@ pub fn ComposerTools(
     let state = desk.state;
     let key = StoredValue::new(id);
     let open = RwSignal::new(None::<Tool>);
-    let attachments = expect_context::<super::attachments::Attachments>();
+    let attachments = desk.attachments;
     let toggle = move |t: Tool| open.update(|o| *o = if *o == Some(t) { None } else { Some(t) });
     let insert = move |text: String| state.update(|s| key.with_value(|id| s.insert(id, &text)));
 

@@ -321,6 +321,13 @@ fn render_line(
             mine,
             contact,
         } => party_line(seq, at, from, mine, contact, past, file_view(file).into_any(), read),
+        // A bot's message: view only on the desktop.
+        Line::Rich {
+            seq,
+            at,
+            from,
+            content,
+        } => party_line(seq, at, from, false, false, past, parley_client::rich::rich_view(content, None), read),
     }
 }
 

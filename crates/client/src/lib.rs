@@ -12,7 +12,9 @@
 pub mod http;
 pub mod lines;
 pub mod links;
+pub mod markdown;
 pub mod outbox;
+pub mod rich;
 pub mod socket;
 pub mod typing;
 

@@ -1,7 +1,7 @@
 //! A transcript turned into display lines, the same way in the desktop and the widget.
 
 use parley_protocol::{
-    DeclineReason, EndReason, Event, EventKind, FileRef, LeaveReason, Party, Transcript,
+    DeclineReason, EndReason, Event, EventKind, FileRef, LeaveReason, Party, Rich, Transcript,
 };
 
 /// A line of the transcript as a view shows it.
@@ -26,6 +26,13 @@ pub enum Line {
         file: FileRef,
         mine: bool,
         contact: bool,
+    },
+    /// A bot's rich message.
+    Rich {
+        seq: u64,
+        at: i64,
+        from: String,
+        content: Rich,
     },
     /// A mark between lines, where earlier chats are shown above the current one.
     Divider { key: u64, mark: Mark },
@@ -54,6 +61,7 @@ impl Line {
         match self {
             Line::Message { text, .. } | Line::System { text, .. } => text,
             Line::File { file, .. } => &file.name,
+            Line::Rich { .. } => "",
             Line::Past { line, .. } => line.text(),
             Line::Divider { .. } => "",
         }
@@ -62,7 +70,10 @@ impl Line {
     /// The event's sequence number (0 for a mark; the earlier chat's for a past line).
     pub fn seq(&self) -> u64 {
         match self {
-            Line::Message { seq, .. } | Line::System { seq, .. } | Line::File { seq, .. } => *seq,
+            Line::Message { seq, .. }
+            | Line::System { seq, .. }
+            | Line::File { seq, .. }
+            | Line::Rich { seq, .. } => *seq,
             Line::Past { line, .. } => line.seq(),
             Line::Divider { .. } => 0,
         }
@@ -71,9 +82,10 @@ impl Line {
     /// A stable key for lists, increasing from the top of the transcript to the bottom.
     pub fn key(&self) -> u64 {
         match self {
-            Line::Message { seq, .. } | Line::System { seq, .. } | Line::File { seq, .. } => {
-                CURRENT_KEYS + seq
-            }
+            Line::Message { seq, .. }
+            | Line::System { seq, .. }
+            | Line::File { seq, .. }
+            | Line::Rich { seq, .. } => CURRENT_KEYS + seq,
             Line::Past { key, .. } | Line::Divider { key, .. } => *key,
         }
     }
@@ -113,6 +125,12 @@ pub fn line(e: &Event, is_me: impl Fn(&Party) -> bool) -> Option<Line> {
             file: file.clone(),
             mine: is_me(from),
             contact: matches!(from, Party::Contact { .. }),
+        }),
+        EventKind::Rich { from, content } => Some(Line::Rich {
+            seq,
+            at,
+            from: from.name().to_owned(),
+            content: content.clone(),
         }),
         EventKind::Joined { party } => system(format!(
             "New party '{}' has joined the session",

@@ -202,6 +202,67 @@ pub enum EventKind {
     },
     /// A file or image sent in the chat (uploaded over HTTP first).
     File { from: Party, file: FileRef },
+    /// A bot's rich message (agents see it as the contact did, view only).
+    Rich { from: Party, content: Rich },
+}
+
+/// The templates a bot can send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "template", rename_all = "snake_case")]
+pub enum Rich {
+    /// A question with answers to tap; the contact's answer follows as its message.
+    QuickReplies { text: String, replies: Vec<String> },
+    /// Items under a title; a selection list lets the contact pick one (sent as its message).
+    List {
+        title: String,
+        items: Vec<RichItem>,
+        #[serde(default)]
+        selectable: bool,
+    },
+    /// Cards shown one at a time, paged through.
+    Carousel { cards: Vec<RichCard> },
+    /// Markdown: headings, bold, lists, links and images (never HTML).
+    Markdown { text: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RichItem {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitle: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RichCard {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// An http(s) image address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+}
+
+impl Rich {
+    /// The text a transcript line shows for it (and what a reader without templates sees).
+    pub fn summary(&self) -> String {
+        match self {
+            Rich::QuickReplies { text, replies } => format!("{text} [{}]", replies.join(" | ")),
+            Rich::List { title, items, .. } => format!(
+                "{title}: {}",
+                items
+                    .iter()
+                    .map(|i| i.title.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Rich::Carousel { cards } => cards
+                .iter()
+                .map(|c| c.title.as_str())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Rich::Markdown { text } => text.clone(),
+        }
+    }
 }
 
 /// A file stored by the server, as a transcript refers to it. Fetched from `/api/files/{id}`

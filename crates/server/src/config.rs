@@ -45,6 +45,42 @@ pub struct Config {
     pub not_ready_reasons: Vec<String>,
     #[serde(default)]
     pub responses: Vec<ResponseConfig>,
+    /// The demo bot, when configured.
+    #[serde(default)]
+    pub bot: Option<BotConfig>,
+}
+
+/// A rule-based bot that takes chats for some queues first and hands them over to the queue when
+/// the contact asks for a person.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    /// The name the contact and agents see.
+    pub name: String,
+    /// Chats for these queues start with the bot.
+    pub queues: Vec<QueueId>,
+    /// The bot's first message.
+    pub greeting: parley_protocol::Rich,
+    /// Words in a message that hand the chat over to an agent.
+    #[serde(default = "default_handover")]
+    pub handover: Vec<String>,
+    /// Keyword rules, first match wins.
+    #[serde(default)]
+    pub rules: Vec<BotRule>,
+    /// The answer when no rule matches (default: the greeting again).
+    #[serde(default)]
+    pub fallback: Option<parley_protocol::Rich>,
+}
+
+fn default_handover() -> Vec<String> {
+    vec!["agent".into()]
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotRule {
+    pub keywords: Vec<String>,
+    pub reply: parley_protocol::Rich,
 }
 
 /// Network and file locations.

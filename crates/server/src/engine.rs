@@ -11,6 +11,7 @@
 //! - [`chat`]: what parties do inside an interaction (send, typing, end, done, remove, case data).
 //! - [`timers`]: pending-response levels, inactivity, contact disconnects and auto-close.
 
+mod bot;
 mod chat;
 mod ix;
 mod routing;
@@ -244,6 +245,8 @@ pub struct Engine {
     next_invitation: u64,
     /// The presence last broadcast, to send only changes.
     last_presence: Vec<AgentPresence>,
+    /// The demo bot, when configured.
+    bot: Option<bot::Bot>,
 }
 
 fn error(code: ErrorCode, message: &str) -> Vec<Effect> {
@@ -292,6 +295,7 @@ impl Engine {
             .collect();
         let chat = &config.chat;
         Self {
+            bot: config.bot.clone().map(bot::Bot::new),
             profiles,
             queue_skills: config
                 .queues
@@ -335,7 +339,7 @@ impl Engine {
         for agent in &ix.pending_done {
             self.agent_mut(agent).chats.insert(ix.record.id.clone());
         }
-        if ix.state == parley_protocol::InteractionState::Queued {
+        if ix.state == parley_protocol::InteractionState::Queued && !ix.with_bot {
             self.queue.push(ix.record.id.clone());
         }
         self.interactions.insert(ix.record.id.clone(), ix);

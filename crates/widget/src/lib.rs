@@ -241,6 +241,14 @@ fn Chat(
             input.set(String::new());
         }
     };
+    // A quick reply or list item picked in a bot's message: sent as the contact's message.
+    let pick = Callback::new(move |text: String| {
+        let mut msg = None;
+        state.update(|s| msg = s.send(&text));
+        if let Some(m) = msg {
+            send(&m);
+        }
+    });
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
@@ -275,7 +283,7 @@ fn Chat(
             </header>
             <ol class="pl-widget__transcript" data-testid="widget-transcript" aria-live="polite">
                 <For each=move || state.with(WidgetState::lines) key=Line::seq let:line>
-                    {render(line)}
+                    {render(line, pick)}
                 </For>
                 <For each=move || state.with(|s| s.unsent()) key=|t| t.clone() let:text>
                     <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{rich_text(&text)}</span></li>
@@ -336,7 +344,7 @@ fn page_visible() -> bool {
         .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
-fn render(line: Line) -> impl IntoView {
+fn render(line: Line, pick: Callback<String>) -> impl IntoView {
     match line {
         Line::System { seq, text, .. } => {
             view! { <li class="pl-system" data-testid="widget-system" data-id=seq>{text}</li> }
@@ -356,6 +364,14 @@ fn render(line: Line) -> impl IntoView {
             mine,
             ..
         } => bubble(seq, from, mine, view! { <WidgetFile file /> }.into_any()),
+        Line::Rich {
+            seq, from, content, ..
+        } => bubble(
+            seq,
+            from,
+            false,
+            parley_client::rich::rich_view(content, Some(pick)),
+        ),
         // The contact's transcript has no history above it.
         Line::Divider { .. } | Line::Past { .. } => ().into_any(),
     }

@@ -110,6 +110,7 @@ impl Engine {
         }
         let mut out = Vec::new();
         let was = ix.pending;
+        let to_bot = ix.with_bot && consultation.is_none() && matches!(from, Actor::Contact(_));
         let kind = EventKind::Message {
             from: party,
             text: text.to_owned(),
@@ -121,7 +122,42 @@ impl Engine {
             out.extend(pending_changed(ix));
         }
         out.push(ack(seq));
+        if to_bot {
+            self.bot_turn(&interaction, text, now, &mut out);
+        }
         out
+    }
+
+    /// The bot answers a contact's message, or hands the chat over to its queue.
+    fn bot_turn(
+        &mut self,
+        interaction: &InteractionId,
+        text: &str,
+        now: Millis,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(bot) = &self.bot else {
+            return;
+        };
+        let Some(ix) = self.interactions.get_mut(interaction) else {
+            return;
+        };
+        match bot.answer(text) {
+            super::bot::Answer::Say(content) => {
+                let from = bot.party();
+                ix.push(
+                    out,
+                    now,
+                    Audience::Everyone,
+                    EventKind::Rich { from, content },
+                );
+            }
+            super::bot::Answer::HandOver => {
+                let text = super::ix::QUEUED_NOTICE.to_owned();
+                ix.push(out, now, Audience::Everyone, EventKind::Notice { text });
+                self.queue.push(interaction.clone());
+            }
+        }
     }
 
     /// A file from a party of the chat, for everyone in it.

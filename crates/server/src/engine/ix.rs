@@ -10,6 +10,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// The start of the agents' notice that a chat whose contact left is about to close.
 pub const AUTO_CLOSE_NOTICE: &str = "The contact has left: this chat closes automatically in";
 
+/// What a queued contact is told; it also marks where a bot hands a chat over to its queue.
+pub const QUEUED_NOTICE: &str = "Agent will be with you shortly";
+
 /// A private chat between the initiator and the target about the interaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Consultation {
@@ -66,6 +69,8 @@ pub(super) struct Interaction {
     pub last_read: Seq,
     /// The queue position last told to the contact.
     pub position_sent: u32,
+    /// The bot is handling the chat: it is not in the queue yet.
+    pub with_bot: bool,
 }
 
 impl Interaction {
@@ -93,6 +98,7 @@ impl Interaction {
             inactivity_warned: false,
             last_read: 0,
             position_sent: 0,
+            with_bot: false,
         }
     }
 
@@ -160,6 +166,11 @@ impl Interaction {
                 }
             }
             EventKind::File { from, .. } => self.spoke(from, event.at),
+            EventKind::Rich { from, .. } => {
+                self.with_bot = true;
+                self.spoke(from, event.at);
+            }
+            EventKind::Notice { text } if text == QUEUED_NOTICE => self.with_bot = false,
             EventKind::Ended { .. } => {
                 self.state = InteractionState::Ended;
                 self.awaiting_since = None;

@@ -58,13 +58,16 @@ impl Engine {
                 },
             );
         }
-        let notice = "Agent will be with you shortly".to_owned();
-        ix.push(
-            &mut out,
-            now,
-            Audience::Everyone,
-            EventKind::Notice { text: notice },
-        );
+        let bot = self.bot.as_ref().filter(|b| b.serves(&ix.record.queue));
+        if bot.is_none() {
+            let text = super::ix::QUEUED_NOTICE.to_owned();
+            ix.push(
+                &mut out,
+                now,
+                Audience::Everyone,
+                EventKind::Notice { text },
+            );
+        }
         if let Some(text) = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
             let text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
             let kind = EventKind::Message {
@@ -75,7 +78,19 @@ impl Engine {
             };
             ix.push(&mut out, now, Audience::Everyone, kind);
         }
-        self.queue.push(id.clone());
+        match bot {
+            // The bot greets first; the chat joins the queue when the bot hands it over.
+            Some(bot) => {
+                let (from, content) = (bot.party(), bot.greeting());
+                ix.push(
+                    &mut out,
+                    now,
+                    Audience::Everyone,
+                    EventKind::Rich { from, content },
+                );
+            }
+            None => self.queue.push(id.clone()),
+        }
         self.interactions.insert(id, ix);
         out
     }

@@ -751,5 +751,6 @@ fn an_unknown_not_ready_reason_is_refused() {
     );
 }
 
+mod bot;
 mod seeds;
 mod timers;

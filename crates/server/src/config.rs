@@ -298,6 +298,18 @@ impl Config {
                 return invalid(format!("agent {:?} has capacity 0", a.id.as_str()));
             }
         }
+        if let Some(bot) = &self.bot {
+            if self.agents.iter().any(|a| a.id.as_str() == "bot") {
+                return invalid("the agent id \"bot\" is the bot's; choose another".into());
+            }
+            if let Some(q) = bot
+                .queues
+                .iter()
+                .find(|q| !self.queues.iter().any(|x| &x.id == *q))
+            {
+                return invalid(format!("bot.queues names unknown queue {:?}", q.as_str()));
+            }
+        }
         for g in &self.groups {
             if let Some(a) = g.agents.iter().find(|a| !ids.contains(a)) {
                 return invalid(format!(
@@ -368,5 +380,11 @@ mod tests {
         assert_eq!(bad(""), None);
         assert!(bad("[routing]\ndefault_queue = \"nope\"").is_some_and(|e| e.contains("nope")));
         assert!(toml::from_str::<Config>("bogus = 1\nagents = []\nqueues = []").is_err());
+        let bot = "[bot]\nname = \"B\"\ngreeting = { template = \"markdown\", text = \"Hi\" }\n";
+        assert_eq!(bad(&format!("{bot}queues = [\"q\"]")), None);
+        assert!(bad(&format!("{bot}queues = [\"nope\"]")).is_some_and(|e| e.contains("nope")));
+        let bot_agent = "[[agents]]\nid = \"bot\"\nname = \"B\"\npassword_hash = \"-\"";
+        assert!(bad(&format!("{bot}queues = [\"q\"]\n{bot_agent}"))
+            .is_some_and(|e| e.contains("bot's")));
     }
 }

@@ -74,7 +74,9 @@ const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
 const config = join(dir, 'bench.toml');
 writeFileSync(config, readFileSync(join(ROOT, 'config/demo.toml'), 'utf8')
   .replace(/^(frame_burst|frames_per_second) = .*$/gm, '')
-  .replace('[server]', '[server]\nframe_burst = 1000000\nframes_per_second = 1000000'));
+  .replace('[server]', '[server]\nframe_burst = 1000000\nframes_per_second = 1000000')
+  // Files named in the configuration are relative to it: point them back at config/.
+  .replaceAll('attachment = "files/', `attachment = "${join(ROOT, 'config/files')}/`));
 
 const server = await Server.start(config);
 const browser = await launchBrowser();

@@ -12,7 +12,11 @@ import { AgentDesk, ContactWidget, ROOT, Server, launchBrowser, shooter } from '
 function quickOffers() {
   const file = join(mkdtempSync(join(tmpdir(), 'parley-config-')), 'quick.toml');
   const demo = readFileSync(join(ROOT, 'config/demo.toml'), 'utf8');
-  writeFileSync(file, demo.replace(/offer_timeout_secs = \d+/, 'offer_timeout_secs = 4'));
+  // Files named in the configuration are relative to it: point them back at config/.
+  const quick = demo
+    .replace(/offer_timeout_secs = \d+/, 'offer_timeout_secs = 4')
+    .replaceAll('attachment = "files/', `attachment = "${join(ROOT, 'config/files')}/`);
+  writeFileSync(file, quick);
   return file;
 }
 

@@ -52,12 +52,18 @@ test('files both ways: thumbnails, documents, broken images and refusals', { tim
     await broken.waitFor();
     assert.equal(await broken.getAttribute('title'), 'File broken or not recognized as an image by file system');
 
+    // A file from a standard response.
+    await kate.page.getByTestId('responses-button').click();
+    await kate.page.getByTestId('response-attach').filter({ hasText: 'card-help.pdf' }).click();
+    await mark.page.getByTestId('widget-file').filter({ hasText: 'card-help.pdf' }).waitFor();
+    await kate.transcript().locator('[data-testid=file][data-kind=document]').filter({ hasText: 'card-help.pdf' }).waitFor();
+
     // A refused file: the reason at the top of the window; the contact gets nothing.
     await kate.page.getByTestId('attach-button').setInputFiles({ name: 'tool.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00rest') });
     await kate.page.getByTestId('attachments-send').click();
     await kate.page.getByTestId('chat-error').getByText(/not accepted/).waitFor();
     await shot(kate.page, 'refused');
-    assert.equal(await mark.page.getByTestId('widget-file').count(), 3, 'the image, the PDF and the damaged image only');
+    assert.equal(await mark.page.getByTestId('widget-file').count(), 4, 'the image, the PDF, the damaged image and the response file only');
     assert.equal(await kate.transcript().getByText('extra.png').count(), 0, 'the deleted attachment was never sent');
     await kate.page.getByTestId('files-save-all').waitFor();
     await kate.page.getByTestId('chat-print').waitFor();

@@ -153,6 +153,20 @@ pub fn ComposerTools(
                         <For each=found key=|r| r.name.clone() let:response>
                             {
                                 let text = response.text.clone();
+                                let attach = response.attachment.clone().map(|file| {
+                                    let name = response.name.clone();
+                                    view! {
+                                        <button class="pl-icon-button" data-testid="response-attach" title=format!("Attach {file}")
+                                            on:click=move |_| {
+                                                let (ix, name) = (key.get_value(), name.clone());
+                                                leptos::task::spawn_local(async move {
+                                                    if let Err(e) = parley_client::http::attach_response(&ix, &name).await {
+                                                        desk.state.update(|s| s.refused(&ix, e));
+                                                    }
+                                                });
+                                            }>{format!("📎 {file}")}</button>
+                                    }
+                                });
                                 view! {
                                     <li>
                                         <button class="pl-responses__item" data-testid="response-item" title=response.text.clone()
@@ -161,6 +175,7 @@ pub fn ComposerTools(
                                             " " {response.name.clone()}
                                             {response.keyword.clone().map(|k| view! { <span class="pl-responses__keyword">{format!(" #{k}")}</span> })}
                                         </button>
+                                        {attach}
                                     </li>
                                 }
                             }

@@ -72,6 +72,27 @@ pub async fn upload_file(
     }
 }
 
+/// Attaches the file of a standard response to a chat (agents only; the session cookie says who).
+pub async fn attach_response(
+    interaction: &parley_protocol::InteractionId,
+    response: &str,
+) -> Result<(), String> {
+    let path = format!(
+        "/api/files/response?interaction={}&response={}",
+        js_sys::encode_uri_component(interaction.as_str()),
+        js_sys::encode_uri_component(response)
+    );
+    let response = Request::post(&path)
+        .send()
+        .await
+        .map_err(|_| "the server cannot be reached; check your connection".to_owned())?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_of(response).await)
+    }
+}
+
 /// Fetches a chat file with the contact's token and gives a `blob:` address for it (an `<img>`
 /// cannot send the token itself).
 pub async fn file_blob_url(path: &str, token: &str) -> Result<String, String> {

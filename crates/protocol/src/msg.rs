@@ -214,6 +214,9 @@ pub struct StandardResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,
     pub text: String,
+    /// The name of a file that goes with the response (attached from the library).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
 }
 
 /// Machine-readable error codes of the `error` frame.

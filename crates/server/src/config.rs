@@ -260,6 +260,10 @@ pub struct ResponseConfig {
     /// Typing this keyword in the composer inserts the response.
     pub keyword: Option<String>,
     pub text: String,
+    /// A file that goes with the response (path relative to the configuration file); agents
+    /// can attach it to a chat from the responses library.
+    #[serde(default)]
+    pub attachment: Option<PathBuf>,
 }
 
 impl Config {
@@ -269,10 +273,16 @@ impl Config {
             path: path.into(),
             source,
         })?;
-        let config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        let mut config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
             path: path.into(),
             source,
         })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for r in &mut config.responses {
+            if let Some(a) = &mut r.attachment {
+                *a = dir.join(&*a);
+            }
+        }
         config.check()?;
         Ok(config)
     }
@@ -297,6 +307,16 @@ impl Config {
             if a.capacity == 0 {
                 return invalid(format!("agent {:?} has capacity 0", a.id.as_str()));
             }
+        }
+        if let Some(r) = self
+            .responses
+            .iter()
+            .find(|r| r.attachment.as_ref().is_some_and(|a| !a.is_file()))
+        {
+            return invalid(format!(
+                "the attachment of response {:?} is not a file",
+                r.name
+            ));
         }
         if let Some(bot) = &self.bot {
             if self.agents.iter().any(|a| a.id.as_str() == "bot") {
@@ -345,6 +365,11 @@ impl Config {
                     category: r.category.clone(),
                     keyword: r.keyword.clone(),
                     text: r.text.clone(),
+                    attachment: r
+                        .attachment
+                        .as_ref()
+                        .and_then(|a| a.file_name())
+                        .map(|n| n.to_string_lossy().into_owned()),
                 })
                 .collect(),
             pending_secs: (self.chat.pending_warn_secs, self.chat.pending_late_secs),

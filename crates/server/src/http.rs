@@ -49,6 +49,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(16 * 1024));
     let uploads = Router::new()
         .route("/api/files", post(files::upload))
+        .route("/api/files/response", post(files::from_response))
         .route("/api/files/{id}", get(files::download))
         // The limit is checked again with a clear message; this stops far larger bodies early.
         .layer(DefaultBodyLimit::max(server.max_file_bytes + 1024));

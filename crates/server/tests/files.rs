@@ -191,3 +191,56 @@ async fn uploads_are_refused_by_size_content_and_label() {
         .iter()
         .any(|e| matches!(e.kind, EventKind::File { .. })));
 }
+
+#[tokio::test]
+async fn an_agent_attaches_the_file_of_a_standard_response() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let kate_token = login(addr, "kate").await;
+    let mut kate = ready_agent_with(addr, &kate_token).await;
+    let (ix, mut contact, contact_token) = chat_with(addr, &mut kate, "Mark Avram").await;
+    let path = |response: &str| {
+        format!(
+            "/api/files/response?interaction={}&response={}",
+            ix.as_str(),
+            response.replace(' ', "%20")
+        )
+    };
+    let auth = format!("Bearer {kate_token}");
+    let sent = request(
+        addr,
+        "POST",
+        &path("Card help sheet"),
+        &[("Authorization", &auth)],
+        b"",
+    )
+    .await;
+    assert_eq!(sent.status, 201, "{}", String::from_utf8_lossy(&sent.body));
+    contact
+        .expect_event(&ix, |k| {
+            matches!(k, EventKind::File { file, .. } if file.name == "card-help.pdf" && file.mime == "application/pdf")
+        })
+        .await;
+    let missing = request(
+        addr,
+        "POST",
+        &path("Greeting"),
+        &[("Authorization", &auth)],
+        b"",
+    )
+    .await;
+    assert_eq!(missing.status, 404, "a response without a file");
+    let contact_auth = format!("Bearer {contact_token}");
+    let by_contact = request(
+        addr,
+        "POST",
+        &path("Card help sheet"),
+        &[("Authorization", &contact_auth)],
+        b"",
+    )
+    .await;
+    assert_eq!(
+        by_contact.status, 403,
+        "only agents attach standard responses"
+    );
+}

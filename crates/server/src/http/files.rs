@@ -54,11 +54,70 @@ pub(super) async fn upload(
         }
         Some((actor, true)) => actor,
     };
-    let name = clean_name(&q.name);
     let declared = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    send_file(&state, actor, q.interaction, &q.name, declared, body).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct ResponseQuery {
+    interaction: InteractionId,
+    response: String,
+}
+
+/// `POST /api/files/response?interaction=…&response=…`: an agent attaches the file of a
+/// standard response (checked like any upload).
+pub(super) async fn from_response(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ResponseQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = token(&headers) else {
+        return api_error(StatusCode::UNAUTHORIZED, "log in first");
+    };
+    let actor = match state.hub.authorize(token, q.interaction.clone()).await {
+        Some((actor @ Actor::Agent(_), true)) => actor,
+        None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
+        Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
+    };
+    let Some(path) = state
+        .config
+        .responses
+        .iter()
+        .find(|r| r.name == q.response)
+        .and_then(|r| r.attachment.clone())
+    else {
+        return api_error(
+            StatusCode::NOT_FOUND,
+            "no such standard response with a file",
+        );
+    };
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(b) => Bytes::from(b),
+        Err(e) => {
+            tracing::error!("response file {}: {e}", path.display());
+            return api_error(StatusCode::SERVICE_UNAVAILABLE, "the file is not available");
+        }
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    send_file(&state, actor, q.interaction, &name, None, bytes).await
+}
+
+/// Checks a file, stores it and puts it into the chat.
+async fn send_file(
+    state: &AppState,
+    actor: Actor,
+    interaction: InteractionId,
+    name: &str,
+    declared: Option<String>,
+    body: Bytes,
+) -> Response {
+    let name = clean_name(name);
     let max = state.config.server.max_file_bytes;
     let checked = {
         let (body, name) = (body.clone(), name.clone());
@@ -90,7 +149,7 @@ pub(super) async fn upload(
     }
     if let Err(e) = state
         .store
-        .add_file(&q.interaction, &file, crate::now_ms())
+        .add_file(&interaction, &file, crate::now_ms())
         .await
     {
         tracing::error!("recording a file: {e}");
@@ -100,11 +159,7 @@ pub(super) async fn upload(
             "the file could not be stored",
         );
     }
-    match state
-        .hub
-        .post_file(actor, q.interaction, file.clone())
-        .await
-    {
+    match state.hub.post_file(actor, interaction, file.clone()).await {
         Ok(seq) => (
             StatusCode::CREATED,
             Json(serde_json::json!({ "file": file, "seq": seq })),

@@ -445,6 +445,7 @@ fn drafts_are_kept_per_chat_and_keywords_expand_to_standard_responses() {
         category: "Openers".into(),
         keyword: Some("hi".into()),
         text: "Hello, how can I help you today?".into(),
+        attachment: None,
     }];
     let (ix1, ix2): (InteractionId, InteractionId) = ("ix-1".into(), "ix-2".into());
     s.set_draft(&ix1, "half a sentence");

@@ -59,16 +59,22 @@ pub async fn upload_file(
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
-    let response = request
+    let request = request
         .body(wasm_bindgen::JsValue::from(file.clone()))
-        .map_err(|e| format!("could not send {name}: {e}"))?
-        .send()
+        .map_err(|e| format!("could not send {name}: {e}"))?;
+    done(request.send().await)
         .await
-        .map_err(|_| "the server cannot be reached; check your connection".to_owned())?;
+        .map_err(|e| format!("{name}: {e}"))
+}
+
+/// Whether a request without an answer body went through; the error is a sentence for the user.
+async fn done(sent: Result<gloo_net::http::Response, gloo_net::Error>) -> Result<(), String> {
+    let response =
+        sent.map_err(|_| "the server cannot be reached; check your connection".to_owned())?;
     if response.ok() {
         Ok(())
     } else {
-        Err(format!("{name}: {}", error_of(response).await))
+        Err(error_of(response).await)
     }
 }
 
@@ -82,15 +88,7 @@ pub async fn attach_response(
         js_sys::encode_uri_component(interaction.as_str()),
         js_sys::encode_uri_component(response)
     );
-    let response = Request::post(&path)
-        .send()
-        .await
-        .map_err(|_| "the server cannot be reached; check your connection".to_owned())?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(error_of(response).await)
-    }
+    done(Request::post(&path).send().await).await
 }
 
 /// Fetches a chat file with the contact's token and gives a `blob:` address for it (an `<img>`

@@ -3,18 +3,14 @@
 // view only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentDesk, Server, launchBrowser, shooter } from './support.mjs';
+import { AgentDesk, ContactWidget, Server, launchBrowser, shooter } from './support.mjs';
 
 test('the bot hands over to an agent, who sees its rich messages view only', { timeout: 120_000 }, async () => {
   const server = await Server.start();
   const browser = await launchBrowser();
   const shot = shooter('bot');
   try {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${server.url}/chat/?queue=billing`);
-    await page.getByTestId('widget-name').fill('Mark Avram');
-    await page.getByTestId('widget-first-message').fill('Hello');
-    await page.getByTestId('widget-start').click();
+    const { page } = await ContactWidget.open(browser, server, 'Mark Avram', 'Hello', { queue: 'billing' });
     const widget = page.getByTestId('widget-transcript');
 
     // Quick replies: tapping one answers with its text.

@@ -2,17 +2,12 @@
 // oldest at the top, separated by day, with the "Current chat" mark and the history limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentDesk, Server, launchBrowser, shooter } from './support.mjs';
+import { AgentDesk, ContactWidget, Server, launchBrowser, shooter } from './support.mjs';
 
 async function contactChat(browser, server, text) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.url}/chat/`);
-  await page.getByTestId('widget-name').fill('Mark Avram');
-  await page.getByTestId('widget-email').fill('mark@example.com');
-  await page.getByTestId('widget-first-message').fill(text);
-  await page.getByTestId('widget-start').click();
-  await page.getByTestId('widget-transcript').getByText(text).waitFor();
-  return page;
+  const mark = await ContactWidget.open(browser, server, 'Mark Avram', text, { email: 'mark@example.com' });
+  await mark.transcript().getByText(text).waitFor();
+  return mark.page;
 }
 
 test('earlier chats of the contact load above the current one as the agent scrolls up', { timeout: 120_000 }, async () => {

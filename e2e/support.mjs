@@ -172,11 +172,13 @@ export class ContactWidget {
     this.page = page;
   }
 
-  static async open(browser, server, name, firstMessage) {
+  /** Starts a chat; `email` fills the pre-chat form's e-mail, `queue` picks the queue. */
+  static async open(browser, server, name, firstMessage, { email, queue } = {}) {
     const context = await browser.newContext();
     const widget = new ContactWidget(await context.newPage());
-    await widget.page.goto(`${server.url}/chat/`);
+    await widget.page.goto(`${server.url}/chat/${queue ? `?queue=${encodeURIComponent(queue)}` : ''}`);
     await widget.page.getByTestId('widget-name').fill(name);
+    if (email) await widget.page.getByTestId('widget-email').fill(email);
     await widget.page.getByTestId('widget-first-message').fill(firstMessage);
     await widget.page.getByTestId('widget-start').click();
     return widget;

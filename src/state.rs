@@ -651,6 +651,12 @@ impl DesktopState {
 
     /// The agent's own messages not yet in the transcript, for a chat (shown greyed).
     pub fn unsent(&self, interaction: &InteractionId) -> Vec<&str> {
+        self.unsent_in(interaction, None)
+    }
+
+    /// The agent's messages of a chat not yet stored by the server: those to the contact
+    /// (`None`) or those of one consultation.
+    pub fn unsent_in(&self, interaction: &InteractionId, consultation: Option<&str>) -> Vec<&str> {
         let Some(chat) = self.chat(interaction) else {
             return Vec::new();
         };
@@ -659,7 +665,7 @@ impl DesktopState {
             .iter()
             .filter(|p| {
                 &p.interaction == interaction
-                    && p.consultation.is_none()
+                    && p.consultation.as_deref() == consultation
                     && !chat.transcript.has_client_id(&p.client_id)
             })
             .map(|p| p.text.as_str())

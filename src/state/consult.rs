@@ -115,18 +115,9 @@ impl DesktopState {
 
     /// The agent's consultation messages not yet stored by the server (shown greyed).
     pub fn consult_unsent(&self, interaction: &InteractionId, consultation: &str) -> Vec<String> {
-        let Some(chat) = self.chat(interaction) else {
-            return Vec::new();
-        };
-        self.outbox
-            .pending()
-            .iter()
-            .filter(|p| {
-                &p.interaction == interaction
-                    && p.consultation.as_deref() == Some(consultation)
-                    && !chat.transcript.has_client_id(&p.client_id)
-            })
-            .map(|p| p.text.clone())
+        self.unsent_in(interaction, Some(consultation))
+            .into_iter()
+            .map(str::to_owned)
             .collect()
     }
 }

@@ -11,7 +11,6 @@ use chrono::{Datelike, Timelike};
 use leptos::html;
 use leptos::prelude::*;
 use parley_client::lines::Mark;
-use parley_client::links::{segments, Segment};
 use std::sync::Arc;
 
 // Times are put together by hand: chrono's `format` machinery would add kilobytes to the download.
@@ -66,6 +65,9 @@ pub fn day_and_time(at: i64) -> String {
 
 /// Lines rendered beyond the viewport on each side.
 const OVERSCAN: usize = 30;
+/// Lines rendered above the viewport while following the newest lines: there is nothing below
+/// to scroll to, and opening a long chat should build little more than one screenful.
+const OVERSCAN_AT_BOTTOM: usize = 10;
 /// Closer than this to the top, older lines are asked for.
 const TOP_PX: f64 = 200.0;
 /// The first guess of a line's height, before any is measured.
@@ -81,9 +83,12 @@ pub fn window(
 ) -> (usize, usize) {
     let line_px = line_px.max(1.0);
     let visible = (viewport / line_px).ceil() as usize + 1;
+    if at_bottom {
+        return (len.saturating_sub(visible + OVERSCAN_AT_BOTTOM), len);
+    }
     let span = visible + 2 * OVERSCAN;
-    if at_bottom || len <= span {
-        return (len.saturating_sub(span), len);
+    if len <= span {
+        return (0, len);
     }
     let first = (scroll_top / line_px) as usize;
     let start = first.saturating_sub(OVERSCAN).min(len.saturating_sub(span));
@@ -237,20 +242,6 @@ pub fn Transcript(
     }
 }
 
-/// Message text: plain runs as text, http(s) addresses as links that show their real address.
-pub fn rich_text(text: String) -> impl IntoView {
-    segments(&text)
-        .into_iter()
-        .map(|s| match s {
-            Segment::Text(t) => t.into_any(),
-            Segment::Link(url) => view! {
-                <a href=url.clone() title=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a>
-            }
-            .into_any(),
-        })
-        .collect::<Vec<_>>()
-}
-
 /// A day as a separator shows it: "Today", "Yesterday", "November 29" (with the year when not
 /// this year's).
 pub fn day_label(at: i64, now: i64) -> String {
@@ -312,7 +303,7 @@ fn render_line(
             text,
             mine,
             contact,
-        } => party_line(seq, at, from, mine, contact, past, rich_text(text).into_any(), read),
+        } => party_line(seq, at, from, mine, contact, past, parley_client::rich::linked_text(text), read),
         Line::File {
             seq,
             at,
@@ -356,17 +347,21 @@ fn party_line(
         class.to_owned()
     };
     let sender = from.clone();
+    // Only the agent's own lines follow the read receipts: the others are built without any
+    // reactive part, which is most of what opening a long chat costs.
+    let read_mark = mine.then(|| move || read(seq).to_string());
+    let unread_mark = mine.then(|| {
+        view! {
+            <Show when=move || !read(seq)>
+                <span class="pl-line__unread" title="The contact has not read this message yet." aria-label="not read yet">" ◌"</span>
+            </Show>
+        }
+    });
     view! {
-        <li class=class data-testid="message" data-id=seq data-from=sender
-            data-read=move || mine.then(|| read(seq).to_string())>
+        <li class=class data-testid="message" data-id=seq data-from=sender data-read=read_mark>
             <span class="pl-line__from">{from}</span>
             <span class="pl-line__text">{body}</span>
-            <time class="pl-line__time">
-                {clock(at)}
-                <Show when=move || mine && !read(seq)>
-                    <span class="pl-line__unread" title="The contact has not read this message yet." aria-label="not read yet">" ◌"</span>
-                </Show>
-            </time>
+            <time class="pl-line__time">{clock(at)}{unread_mark}</time>
         </li>
     }
     .into_any()
@@ -460,11 +455,12 @@ mod tests {
     #[test]
     fn the_window_follows_the_scroll_position_and_sticks_to_the_bottom() {
         // Short transcripts render whole.
-        assert_eq!(window(50, 0.0, 600.0, 24.0, true), (0, 50));
-        // At the bottom of 5,000 lines: the last viewport plus overscan.
+        assert_eq!(window(30, 0.0, 600.0, 24.0, true), (0, 30));
+        assert_eq!(window(50, 0.0, 600.0, 24.0, false), (0, 50));
+        // At the bottom of 5,000 lines: the last viewport plus a little above it.
         let (start, end) = window(5000, 0.0, 600.0, 24.0, true);
         assert_eq!(end, 5000);
-        assert!(end - start < 120, "{start}..{end}");
+        assert!((26..=40).contains(&(end - start)), "{start}..{end}");
         // Scrolled to line 1,000.
         let (start, end) = window(5000, 24_000.0, 600.0, 24.0, false);
         assert!(start <= 1000 && end >= 1026, "{start}..{end}");

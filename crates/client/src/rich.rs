@@ -2,9 +2,36 @@
 //! paged one card at a time, and markdown (as DOM nodes, never HTML). On the agent's desktop it is
 //! view only; in the contact's widget, replies and selectable items are buttons that answer.
 
+use crate::links::{segments, Segment};
 use crate::markdown::{parse, Block, Inline};
 use leptos::prelude::*;
 use parley_protocol::Rich;
+
+/// Message text: plain runs as text, http(s) addresses as links that show their real address.
+/// Nothing a party sends is ever rendered as HTML.
+pub fn linked_text(text: String) -> AnyView {
+    let mut parts = segments(&text);
+    if let [Segment::Text(_)] | [] = parts.as_slice() {
+        // Most messages hold no address: one text node, nothing else to build.
+        return parts
+            .pop()
+            .map_or(text, |p| match p {
+                Segment::Text(t) | Segment::Link(t) => t,
+            })
+            .into_any();
+    }
+    parts
+        .into_iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.into_any(),
+            Segment::Link(url) => view! {
+                <a href=url.clone() title=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a>
+            }
+            .into_any(),
+        })
+        .collect::<Vec<_>>()
+        .into_any()
+}
 
 /// The view of a rich message; `on_pick` (the widget) makes replies and selectable items
 /// buttons that send their text.

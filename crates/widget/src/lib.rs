@@ -8,7 +8,7 @@ pub mod state;
 
 use leptos::prelude::*;
 use parley_client::lines::Line;
-use parley_client::links::Segment;
+use parley_client::rich::linked_text;
 use parley_client::{socket, Socket, SocketEvent};
 use parley_protocol::{ClientMsg, InteractionId};
 use serde::{Deserialize, Serialize};
@@ -286,7 +286,7 @@ fn Chat(
                     {render(line, pick)}
                 </For>
                 <For each=move || state.with(|s| s.unsent()) key=|t| t.clone() let:text>
-                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{rich_text(&text)}</span></li>
+                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{linked_text(text)}</span></li>
                 </For>
                         </ol>
             <Show when=move || state.with(|s| s.agent_typing.is_some())>
@@ -327,17 +327,6 @@ fn Chat(
     }
 }
 
-/// Message text with http(s) addresses as links showing the real address; nothing as HTML.
-fn rich_text(text: &str) -> Vec<AnyView> {
-    parley_client::links::segments(text)
-        .into_iter()
-        .map(|s| match s {
-            Segment::Text(t) => t.into_any(),
-            Segment::Link(url) => view! { <a href=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a> }.into_any(),
-        })
-        .collect()
-}
-
 fn page_visible() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
@@ -356,7 +345,7 @@ fn render(line: Line, pick: Callback<String>) -> impl IntoView {
             text,
             mine,
             ..
-        } => bubble(seq, from, mine, rich_text(&text).into_any()),
+        } => bubble(seq, from, mine, linked_text(text)),
         Line::File {
             seq,
             from,

@@ -91,17 +91,17 @@ try {
     const { interaction, token } = await r.json();
     const ws = new WebSocket(url);
     await new Promise((ok) => { ws.onopen = ok; });
-    ws.send(JSON.stringify({ type: 'hello', v: 1, token }));
+    ws.send(JSON.stringify({ hello: { v: 1, token } }));
     window.benchWs = ws;
     window.benchIx = interaction;
   }, `${server.url.replace('http', 'ws')}/ws`);
   await contactPage.evaluate(async (n) => {
     for (let i = 1; i <= n; i++) {
-      window.benchWs.send(JSON.stringify({ type: 'send', interaction: window.benchIx, client_id: `b${i}`, text: `bench message ${i} with a little text to wrap` }));
+      window.benchWs.send(JSON.stringify({ send: { interaction: window.benchIx, client_id: `b${i}`, text: `bench message ${i} with a little text to wrap` } }));
     }
     await new Promise((ok) => {
       let acks = 0;
-      window.benchWs.onmessage = (e) => { if (JSON.parse(e.data).type === 'ack' && ++acks === n) ok(); };
+      window.benchWs.onmessage = (e) => { if ('ack' in JSON.parse(e.data) && ++acks === n) ok(); };
     });
   }, MESSAGES);
 
@@ -167,7 +167,7 @@ try {
   });
   await profileStart(cdp);
   for (let i = 1; i <= APPENDS; i++) {
-    await contactPage.evaluate((i) => window.benchWs.send(JSON.stringify({ type: 'send', interaction: window.benchIx, client_id: `a${i}`, text: `bench append ${i}` })), i);
+    await contactPage.evaluate((i) => window.benchWs.send(JSON.stringify({ send: { interaction: window.benchIx, client_id: `a${i}`, text: `bench append ${i}` } })), i);
     await new Promise((ok) => setTimeout(ok, 50));
   }
   await page.locator('[data-testid=message]', { hasText: `bench append ${APPENDS}` }).waitFor({ timeout: 60_000 }).catch(async (e) => {

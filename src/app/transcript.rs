@@ -349,7 +349,7 @@ fn party_line(
     let sender = from.clone();
     // Only the agent's own lines follow the read receipts: the others are built without any
     // reactive part, which is most of what opening a long chat costs.
-    let read_mark = mine.then(|| move || read(seq).to_string());
+    let read_mark = mine.then_some(move || read(seq).to_string());
     let unread_mark = mine.then(|| {
         view! {
             <Show when=move || !read(seq)>

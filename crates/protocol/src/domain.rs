@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 /// Who takes part in an interaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Party {
     /// The customer on the web-chat widget.
     Contact { name: String },
@@ -28,7 +28,7 @@ impl Party {
 
 /// An agent's availability on the chat channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum AgentStatus {
     /// Offers may be routed to the agent.
     Ready,
@@ -40,7 +40,7 @@ pub enum AgentStatus {
 
 /// Who may receive an event. Decided by the engine, enforced by the gateway, stored with the event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "scope", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// The contact and every agent of the interaction (parties and consultants).
     Everyone,
@@ -140,7 +140,7 @@ pub enum PendingLevel {
 
 /// What happened, as stored in an interaction's event log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A party joined the chat session.
     Joined { party: Party },
@@ -208,7 +208,7 @@ pub enum EventKind {
 
 /// The templates a bot can send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "template", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Rich {
     /// A question with answers to tap; the contact's answer follows as its message.
     QuickReplies { text: String, replies: Vec<String> },
@@ -298,7 +298,6 @@ pub struct Event {
     /// Who may receive it.
     pub audience: Audience,
     /// What happened.
-    #[serde(flatten)]
     pub kind: EventKind,
 }
 
@@ -345,7 +344,7 @@ pub struct InteractionSummary {
 
 /// What an invitation asks of the agent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum InvitationKind {
     /// A new chat routed from a queue.
     NewChat,
@@ -355,7 +354,7 @@ pub enum InvitationKind {
 
 /// An internal target in the Team Communicator.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Target {
     Agent(AgentId),
     Group(String),
@@ -426,7 +425,7 @@ pub struct Invitation {
 
 /// Who the connection belongs to, as confirmed by the server in `welcome`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "role", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Identity {
     /// A logged-in agent.
     Agent {

@@ -6,8 +6,11 @@
 //! - [`transcript`]: a sequence-ordered event list that both browser apps use to merge live events
 //!   and resumed ones without losing or doubling any.
 //!
-//! Frames are JSON text, one message per frame, tagged by `"type"`. A connection starts with
-//! `{"type":"hello","v":1,...}`; the server answers `welcome` or an `error`. Every interaction event
+//! Frames are JSON text, one message per frame: an object whose one key is the message type,
+//! holding the message's fields. A connection starts with `{"hello":{"v":1,...}}`; the server
+//! answers `welcome` or an `error`. Every enum is written the same way: a variant with fields as
+//! `{"variant":{...}}`, one without as `"variant"` (serde's default, the cheapest to decode in
+//! the browser apps). Every interaction event
 //! carries a per-interaction sequence number `seq` assigned by the server; a client that reconnects
 //! sends the last `seq` it saw for each interaction and receives exactly the events after it.
 //!

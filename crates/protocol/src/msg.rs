@@ -3,49 +3,49 @@
 //! Client → server (`ClientMsg`), one example per message:
 //!
 //! ```json
-//! {"type":"hello","v":1,"token":"3f1c…","resume":[{"interaction":"ix-1","after":4}]}
-//! {"type":"set_status","status":{"state":"not_ready","reason":"Lunch"}}
-//! {"type":"accept","invitation":"inv-1"}
-//! {"type":"reject","invitation":"inv-1"}
-//! {"type":"send","interaction":"ix-1","client_id":"c-7","text":"Hello"}
-//! {"type":"send","interaction":"ix-1","client_id":"c-8","text":"Can you check?","consultation":"ix-1/c1"}
-//! {"type":"typing","interaction":"ix-1","typing":true,"preview":"the visa end"}
-//! {"type":"read","interaction":"ix-1","up_to":9}
-//! {"type":"end","interaction":"ix-1"}
-//! {"type":"done","interaction":"ix-1","disposition":"Resolved","note":"Card replaced"}
-//! {"type":"invite","interaction":"ix-1","request":"consultation","target":{"kind":"agent","id":"john"}}
-//! {"type":"invite","interaction":"ix-1","request":"transfer","target":{"kind":"group","id":"tier2"}}
-//! {"type":"end_consultation","interaction":"ix-1","consultation":"ix-1/c1"}
-//! {"type":"remove","interaction":"ix-1","agent":"john"}
-//! {"type":"set_case_data","interaction":"ix-1","key":"Order number","value":"A-1234"}
-//! {"type":"rejoin","interaction":"ix-1"}
-//! {"type":"older","interaction":"ix-1","before":4801,"limit":200}
-//! {"type":"earlier","interaction":"ix-1","before":1700000000000}
-//! {"type":"history","scope":{"of":"contact","interaction":"ix-1"}}
+//! {"hello":{"v":1,"token":"3f1c…","resume":[{"interaction":"ix-1","after":4}]}}
+//! {"set_status":{"status":{"not_ready":{"reason":"Lunch"}}}}
+//! {"accept":{"invitation":"inv-1"}}
+//! {"reject":{"invitation":"inv-1"}}
+//! {"send":{"interaction":"ix-1","client_id":"c-7","text":"Hello"}}
+//! {"send":{"interaction":"ix-1","client_id":"c-8","text":"Can you check?","consultation":"ix-1/c1"}}
+//! {"typing":{"interaction":"ix-1","typing":true,"preview":"the visa end"}}
+//! {"read":{"interaction":"ix-1","up_to":9}}
+//! {"end":{"interaction":"ix-1"}}
+//! {"done":{"interaction":"ix-1","disposition":"Resolved","note":"Card replaced"}}
+//! {"invite":{"interaction":"ix-1","request":"consultation","target":{"agent":"john"}}}
+//! {"invite":{"interaction":"ix-1","request":"transfer","target":{"group":"tier2"}}}
+//! {"end_consultation":{"interaction":"ix-1","consultation":"ix-1/c1"}}
+//! {"remove":{"interaction":"ix-1","agent":"john"}}
+//! {"set_case_data":{"interaction":"ix-1","key":"Order number","value":"A-1234"}}
+//! {"rejoin":{"interaction":"ix-1"}}
+//! {"older":{"interaction":"ix-1","before":4801,"limit":200}}
+//! {"earlier":{"interaction":"ix-1","before":1700000000000}}
+//! {"history":{"scope":{"contact":{"interaction":"ix-1"}}}}
 //! ```
 //!
 //! Server → client (`ServerMsg`):
 //!
 //! ```json
-//! {"type":"welcome","v":1,"me":{"role":"agent","id":"kate","name":"Kate Lewis","nickname":"Kate","status":{"state":"not_ready","reason":null}},"settings":{"dispositions":["Resolved"],"disposition_required":false,"not_ready_reasons":["Lunch"]}}
-//! {"type":"status","status":{"state":"ready"}}
-//! {"type":"invitation","invitation":{"id":"inv-1","kind":{"kind":"new_chat"},"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"offered","started_at":1700000000000},"expires_at":1700000020000}}
-//! {"type":"invitation","invitation":{"id":"inv-2","kind":{"kind":"request","request":"consultation","from":"Kate Lewis"},"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000},"expires_at":1700000020000}}
-//! {"type":"invitation_gone","invitation":"inv-1"}
-//! {"type":"opened","interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000,"pending":"warn","role":"party"}}
-//! {"type":"events","interaction":"ix-1","events":[{"seq":5,"at":1700000001000,"audience":{"scope":"everyone"},"kind":"message","from":{"kind":"contact","name":"Mark Avram"},"text":"Hi"}]}
-//! {"type":"events","interaction":"ix-1","events":[{"seq":6,"at":1700000002000,"audience":{"scope":"private","agents":["kate","john"]},"kind":"consultation_started","consultation":"ix-1/c1","initiator":{"kind":"agent","id":"kate","name":"Kate"},"target":{"kind":"agent","id":"john","name":"John"}}]}
-//! {"type":"ack","interaction":"ix-1","client_id":"c-7","seq":6}
-//! {"type":"closed","interaction":"ix-1"}
-//! {"type":"error","code":"bad_frame","message":"expected value at line 1 column 1"}
-//! {"type":"presence","agents":[{"id":"john","name":"John Davis","online":true,"status":{"state":"ready"},"load":1,"capacity":3}]}
-//! {"type":"typing","interaction":"ix-1","party":{"kind":"contact","name":"Mark Avram"},"typing":true,"preview":"the visa end"}
-//! {"type":"queue_position","interaction":"ix-1","position":2}
-//! {"type":"pending","interaction":"ix-1","level":"late"}
-//! {"type":"older","interaction":"ix-1","events":[],"from":1}
-//! {"type":"earlier","interaction":"ix-1","chat":{"id":"ix-0","started_at":1690000000000,"events":[]}}
-//! {"type":"earlier","interaction":"ix-1","chat":null}
-//! {"type":"history","scope":{"of":"mine"},"entries":[{"id":"ix-0","contact":"Mark Avram","started_at":1690000000000,"closed":true}]}
+//! {"welcome":{"v":1,"me":{"agent":{"id":"kate","name":"Kate Lewis","nickname":"Kate","status":{"not_ready":{"reason":null}}}},"settings":{"dispositions":["Resolved"],"disposition_required":false,"not_ready_reasons":["Lunch"]}}}
+//! {"status":{"status":"ready"}}
+//! {"invitation":{"invitation":{"id":"inv-1","kind":"new_chat","interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"offered","started_at":1700000000000},"expires_at":1700000020000}}}
+//! {"invitation":{"invitation":{"id":"inv-2","kind":{"request":{"request":"consultation","from":"Kate Lewis"}},"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000},"expires_at":1700000020000}}}
+//! {"invitation_gone":{"invitation":"inv-1"}}
+//! {"opened":{"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000,"pending":"warn","role":"party"}}}
+//! {"events":{"interaction":"ix-1","events":[{"seq":5,"at":1700000001000,"audience":"everyone","kind":{"message":{"from":{"contact":{"name":"Mark Avram"}},"text":"Hi"}}}]}}
+//! {"events":{"interaction":"ix-1","events":[{"seq":6,"at":1700000002000,"audience":{"private":{"agents":["kate","john"]}},"kind":{"consultation_started":{"consultation":"ix-1/c1","initiator":{"agent":{"id":"kate","name":"Kate"}},"target":{"agent":{"id":"john","name":"John"}}}}}]}}
+//! {"ack":{"interaction":"ix-1","client_id":"c-7","seq":6}}
+//! {"closed":{"interaction":"ix-1"}}
+//! {"error":{"code":"bad_frame","message":"expected value at line 1 column 1"}}
+//! {"presence":{"agents":[{"id":"john","name":"John Davis","online":true,"status":"ready","load":1,"capacity":3}]}}
+//! {"typing":{"interaction":"ix-1","party":{"contact":{"name":"Mark Avram"}},"typing":true,"preview":"the visa end"}}
+//! {"queue_position":{"interaction":"ix-1","position":2}}
+//! {"pending":{"interaction":"ix-1","level":"late"}}
+//! {"older":{"interaction":"ix-1","events":[],"from":1}}
+//! {"earlier":{"interaction":"ix-1","chat":{"id":"ix-0","started_at":1690000000000,"events":[]}}}
+//! {"earlier":{"interaction":"ix-1","chat":null}}
+//! {"history":{"scope":"mine","entries":[{"id":"ix-0","contact":"Mark Avram","started_at":1690000000000,"closed":true}]}}
 //! ```
 //!
 //! Rules of the conversation:
@@ -76,7 +76,7 @@ pub struct Resume {
 
 /// Which history list to read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "of", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum HistoryScope {
     /// Interactions this agent engaged in with a contact (consultations excluded).
     Mine,
@@ -86,7 +86,7 @@ pub enum HistoryScope {
 
 /// Every frame a client may send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ClientMsg {
     /// First frame of every connection: protocol version, credentials, and where to resume.
     Hello {
@@ -247,7 +247,7 @@ pub enum ErrorCode {
 
 /// Every frame the server sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ServerMsg {
     /// Answer to a good `hello`.
     Welcome {
@@ -382,11 +382,20 @@ impl ClientMsg {
         }
         let value: serde_json::Value =
             serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
-        match value.get("type").and_then(|t| t.as_str()) {
-            Some(t) if !CLIENT_TYPES.contains(&t) => {
-                return Err(ParseError::UnknownType(t.to_owned()))
+        // A frame is an object with one key, the message type, holding the message's fields.
+        let kind = match &value {
+            serde_json::Value::Object(map) if map.len() == 1 => map.keys().next().cloned(),
+            _ => None,
+        };
+        match kind {
+            Some(t) if !CLIENT_TYPES.contains(&t.as_str()) => {
+                return Err(ParseError::UnknownType(t))
             }
-            None => return Err(ParseError::BadFrame("missing string field \"type\"".into())),
+            None => {
+                return Err(ParseError::BadFrame(
+                    "a frame is an object with one key, the message type".into(),
+                ))
+            }
             Some(_) => {}
         }
         serde_json::from_value(value).map_err(|e| ParseError::BadFrame(e.to_string()))
@@ -401,7 +410,9 @@ impl ClientMsg {
 impl ServerMsg {
     /// Parses one frame from the server.
     pub fn parse(frame: &str) -> Result<Self, ParseError> {
-        serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))
+        let value: serde_json::Value =
+            serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
+        serde_json::from_value(value).map_err(|e| ParseError::BadFrame(e.to_string()))
     }
 
     /// The frame text of this message.

@@ -332,17 +332,22 @@ fn parse_tells_malformed_unknown_and_oversized_frames_apart() {
         Err(ParseError::BadFrame(_))
     ));
     assert!(matches!(
-        ClientMsg::parse(r#"{"type":"send"}"#),
+        ClientMsg::parse(r#"{"send":{}}"#),
+        Err(ParseError::BadFrame(_))
+    ));
+    assert!(matches!(
+        ClientMsg::parse(r#"{"send":{},"end":{}}"#),
+        Err(ParseError::BadFrame(_))
+    ));
+    assert!(matches!(
+        ClientMsg::parse(r#""end""#),
         Err(ParseError::BadFrame(_))
     ));
     assert_eq!(
-        ClientMsg::parse(r#"{"type":"launch_rockets"}"#),
+        ClientMsg::parse(r#"{"launch_rockets":{}}"#),
         Err(ParseError::UnknownType("launch_rockets".into()))
     );
-    let big = format!(
-        r#"{{"type":"send","text":"{}"}}"#,
-        "x".repeat(MAX_FRAME_BYTES)
-    );
+    let big = format!(r#"{{"send":{{"text":"{}"}}}}"#, "x".repeat(MAX_FRAME_BYTES));
     assert!(matches!(
         ClientMsg::parse(&big),
         Err(ParseError::TooLarge(_))

@@ -405,7 +405,7 @@ mod tests {
         assert_eq!(bad(""), None);
         assert!(bad("[routing]\ndefault_queue = \"nope\"").is_some_and(|e| e.contains("nope")));
         assert!(toml::from_str::<Config>("bogus = 1\nagents = []\nqueues = []").is_err());
-        let bot = "[bot]\nname = \"B\"\ngreeting = { template = \"markdown\", text = \"Hi\" }\n";
+        let bot = "[bot]\nname = \"B\"\ngreeting = { markdown = { text = \"Hi\" } }\n";
         assert_eq!(bad(&format!("{bot}queues = [\"q\"]")), None);
         assert!(bad(&format!("{bot}queues = [\"nope\"]")).is_some_and(|e| e.contains("nope")));
         let bot_agent = "[[agents]]\nid = \"bot\"\nname = \"B\"\npassword_hash = \"-\"";

@@ -21,7 +21,13 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("stored event is unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error("{0}")]
+    Format(String),
 }
+
+/// How events are written in the database (`PRAGMA user_version`). Version 2 writes every enum
+/// in serde's default form (`{"variant":{...}}`); version 1 tagged them inside the object.
+const EVENT_FORMAT: i64 = 2;
 
 /// One write of a batch.
 #[derive(Clone, Debug)]
@@ -173,8 +179,39 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        check_format(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+/// Marks a new database with the event format, and refuses one written in another: its events
+/// would read back as corrupt one by one, in the middle of chats.
+async fn check_format(pool: &SqlitePool) -> Result<(), StoreError> {
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(pool)
+        .await?;
+    if version == EVENT_FORMAT {
+        return Ok(());
+    }
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(pool)
+        .await?;
+    if version == 0 && events == 0 {
+        sqlx::raw_sql(&format!("PRAGMA user_version = {EVENT_FORMAT}"))
+            .execute(pool)
+            .await?;
+        return Ok(());
+    }
+    let by = if version > EVENT_FORMAT {
+        "a newer"
+    } else {
+        "an older"
+    };
+    Err(StoreError::Format(format!(
+        "the database was written by {by} Parley (event format {}, this one reads {EVENT_FORMAT}): \
+         move it aside or point `server.db` at a new file",
+        version.max(1)
+    )))
 }
 
 fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
@@ -476,5 +513,42 @@ impl SqliteStore {
         .fetch_one(&self.pool)
         .await?;
         Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SqliteStore, StoreError, EVENT_FORMAT};
+
+    #[tokio::test]
+    async fn a_database_in_another_event_format_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("parley.db");
+        // A new database is marked with this format and opens again.
+        let store = SqliteStore::open(&path).await.expect("new database");
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&store.pool)
+            .await
+            .expect("version");
+        assert_eq!(version, EVENT_FORMAT);
+        drop(store);
+        SqliteStore::open(&path).await.expect("reopened");
+
+        // One written by an earlier Parley, with events in the old form: refused, untouched.
+        let old = dir.path().join("old.db");
+        let store = SqliteStore::open(&old).await.expect("database");
+        sqlx::raw_sql(
+            "PRAGMA user_version = 0; \
+             INSERT INTO interactions (id, contact_name, queue, started_at) VALUES ('ix-1', 'Mark', 'general', 1); \
+             INSERT INTO events (interaction, seq, at, audience, body) \
+             VALUES ('ix-1', 1, 1, '{\"scope\":\"everyone\"}', '{\"kind\":\"ended\"}');",
+        )
+        .execute(&store.pool)
+        .await
+        .expect("old rows");
+        drop(store);
+        let err = SqliteStore::open(&old).await.err().expect("refused");
+        assert!(matches!(err, StoreError::Format(_)), "{err}");
+        assert!(err.to_string().contains("an older Parley"), "{err}");
     }
 }

@@ -161,10 +161,10 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
     };
     c.send_raw("{not json").await;
     assert_eq!(code(c.next().await), ErrorCode::BadFrame);
-    c.send_raw(r#"{"type":"self_destruct"}"#).await;
+    c.send_raw(r#"{"self_destruct":{}}"#).await;
     assert_eq!(code(c.next().await), ErrorCode::UnknownType);
     c.send_raw(&format!(
-        r#"{{"type":"send","text":"{}"}}"#,
+        r#"{{"send":{{"text":"{}"}}}}"#,
         "x".repeat(MAX_FRAME_BYTES)
     ))
     .await;

@@ -11,10 +11,10 @@ fn with_bot() -> Config {
             r#"
             name = "Assistant"
             queues = ["gold"]
-            greeting = { template = "quick_replies", text = "How can I help?", replies = ["Card", "Talk to an agent"] }
+            greeting = { quick_replies = { text = "How can I help?", replies = ["Card", "Talk to an agent"] } }
             [[rules]]
             keywords = ["card"]
-            reply = { template = "list", title = "Card problems", selectable = true, items = [{ title = "Refused" }, { title = "Lost" }] }
+            reply = { list = { title = "Card problems", selectable = true, items = [{ title = "Refused" }, { title = "Lost" }] } }
             "#,
         )
         .expect("bot config parses"),

@@ -21,7 +21,9 @@ function brotliKb(dir) {
 }
 
 // With PARLEY_BENCH_PROFILE set, a CPU profile of a phase is summarised by self time; with
-// PARLEY_BENCH_TRACE set, a browser trace of it by total time per trace event (style, layout, paint…).
+// PARLEY_BENCH_TRACE set, a browser trace of it by total time per trace event (style, layout, paint…);
+// PARLEY_BENCH_TRACE_FILE=<prefix> also keeps the raw profile or trace per phase, and
+// PARLEY_BENCH_LOG lists the frames that reached the page while a chat opened (ms after the click).
 async function profileStart(cdp) {
   if (process.env.PARLEY_BENCH_TRACE) {
     await cdp.send('Tracing.start', { categories: 'devtools.timeline,blink,v8', transferMode: 'ReturnAsStream' });
@@ -117,6 +119,7 @@ try {
       constructor(...args) {
         super(...args);
         this.addEventListener('message', (e) => {
+          (window.benchLog ??= []).push([performance.now(), String(e.data).slice(0, 40), String(e.data).length]);
           const m = /bench append (\d+)"/.exec(e.data);
           if (m) window.benchArrivals[m[1]] = performance.now();
         });
@@ -153,6 +156,10 @@ try {
   await page.locator('[data-testid=message]', { hasText: `bench message ${MESSAGES} ` }).waitFor({ timeout: 120_000 });
   const open = await page.evaluate(() => window.benchOpen);
   const openMs = Math.round(open.end - open.start);
+  if (process.env.PARLEY_BENCH_LOG) {
+    const log = await page.evaluate(() => window.benchLog);
+    for (const [t, d, n] of log) if (t > open.start - 5) console.error((t - open.start).toFixed(1), n, d);
+  }
   await profileStop(cdp, 'open');
 
   // Appends: one message every 50 ms; each line is timestamped when it appears.

@@ -3,7 +3,7 @@
 
 mod alerts;
 pub mod attachments;
-mod batch;
+pub mod batch;
 pub mod chat;
 pub mod composer;
 mod history;

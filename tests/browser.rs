@@ -435,3 +435,59 @@ async fn the_pending_response_indicator_takes_the_servers_level() {
     tick().await;
     assert_eq!(level().as_deref(), Some("late"));
 }
+
+/// Waits `ms` of browser time.
+async fn sleep(ms: u64) {
+    let (done, wait) = futures::channel::oneshot::channel::<()>();
+    set_timeout(
+        move || {
+            let _ = done.send(());
+        },
+        std::time::Duration::from_millis(ms),
+    );
+    wait.await.expect("timer fires");
+}
+
+#[wasm_bindgen_test]
+async fn an_opened_chat_is_applied_together_with_its_events() {
+    use parley_desktop::app::batch::Inbox;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let bursts = Rc::new(RefCell::new(Vec::<Vec<ServerMsg>>::new()));
+    let seen = bursts.clone();
+    let inbox = Inbox::new(move |burst| seen.borrow_mut().push(burst));
+    // Idle page: a single frame is applied at once.
+    inbox.push(contact_says("ix-0", 9, "still there?"));
+    assert_eq!(bursts.borrow().len(), 1);
+
+    // `opened` waits; so does what arrives before its events; its events complete the burst.
+    sleep(40).await;
+    inbox.push(ServerMsg::Opened {
+        interaction: summary("ix-1", "Avril Mai"),
+    });
+    inbox.push(contact_says("ix-2", 4, "another chat"));
+    sleep(20).await;
+    assert_eq!(
+        bursts.borrow().len(),
+        1,
+        "nothing applied before the events"
+    );
+    inbox.push(contact_says("ix-1", 1, "hello"));
+    assert_eq!(bursts.borrow().len(), 2);
+    assert_eq!(bursts.borrow()[1].len(), 3);
+    assert!(matches!(bursts.borrow()[1][0], ServerMsg::Opened { .. }));
+
+    // An `opened` whose events never come is applied after a short delay anyway.
+    sleep(40).await;
+    inbox.push(ServerMsg::Opened {
+        interaction: summary("ix-3", "Mark Avram"),
+    });
+    sleep(250).await;
+    let applied: Vec<usize> = bursts.borrow().iter().map(Vec::len).collect();
+    assert_eq!(applied.iter().sum::<usize>(), 5, "{applied:?}");
+    assert!(matches!(
+        bursts.borrow().last().and_then(|b| b.last()),
+        Some(ServerMsg::Opened { .. })
+    ));
+}

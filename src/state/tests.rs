@@ -700,7 +700,7 @@ fn a_long_chat_opens_on_its_latest_events_and_loads_older_ones_on_request() {
         Some(ClientMsg::Older {
             interaction: long.clone(),
             before: 801,
-            limit: 200
+            limit: parley_protocol::OPEN_WINDOW
         })
     );
     assert_eq!(s.older(&long), None, "one request at a time");

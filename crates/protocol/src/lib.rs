@@ -35,8 +35,10 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// The largest text frame the server accepts; larger ones get a `too_large` error frame.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
-/// How many of an interaction's latest events an agent receives when it opens one.
-pub const OPEN_WINDOW: u32 = 200;
+/// How many of an interaction's latest events an agent receives when it opens one (and per
+/// `older` page): a few screenfuls, so a long chat opens with little to decode; scrolling up
+/// loads the rest a page at a time.
+pub const OPEN_WINDOW: u32 = 100;
 
 /// The longest chat message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 8 * 1024;

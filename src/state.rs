@@ -195,7 +195,7 @@ impl DesktopState {
                 self.invitations.retain(|i| i.id != invitation)
             }
             ServerMsg::Opened { interaction } => match self.chat_mut(&interaction.id) {
-                Some(chat) => chat.summary = interaction,
+                Some(chat) => chat.set_summary(interaction),
                 None => {
                     if self.selected.is_none() {
                         self.selected = Some(interaction.id.clone());

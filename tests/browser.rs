@@ -280,6 +280,7 @@ fn summary(id: &str, contact: &str) -> InteractionSummary {
         case_data: Default::default(),
         pending: PendingLevel::Ok,
         role: Default::default(),
+        agents: Vec::new(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! One chat on the desktop and the rules that only concern it: its transcript, draft, unread
 //! count, why it flashes, the contact's typing notice and how far the contact has read.
 
-use super::parties::{Parties, PartyEntry, PartyStatus};
+use super::parties::Parties;
 use parley_client::lines::{line, lines, Line, Mark, CURRENT_KEYS};
 use parley_client::typing::TypingNotice;
 use parley_protocol::visit::parse_journey;
@@ -88,10 +88,7 @@ pub struct Chat {
 
 impl Chat {
     pub fn new(summary: InteractionSummary) -> Self {
-        let contact = Party::Contact {
-            name: summary.contact.clone(),
-        };
-        Self {
+        let mut chat = Self {
             summary,
             transcript: Transcript::default(),
             disposition: None,
@@ -102,13 +99,7 @@ impl Chat {
             notice: None,
             consult_drafts: BTreeMap::new(),
             consult_typing: TypingNotice::default(),
-            parties: Parties {
-                list: vec![PartyEntry {
-                    party: contact,
-                    status: PartyStatus::Connected,
-                }],
-                consults: Vec::new(),
-            },
+            parties: Parties::default(),
             unread: 0,
             flash: None,
             typing: None,
@@ -122,6 +113,22 @@ impl Chat {
             past_pending: false,
             past_done: false,
             prefix: 0,
+        };
+        chat.parties.seed(&chat.contact(), &chat.summary.agents);
+        chat
+    }
+
+    /// The server's summary of the chat, again (after a reconnect): who is connected now
+    /// completes the party list.
+    pub fn set_summary(&mut self, summary: InteractionSummary) {
+        self.summary = summary;
+        self.parties.seed(&self.contact(), &self.summary.agents);
+    }
+
+    /// The contact as a party of the chat.
+    pub fn contact(&self) -> Party {
+        Party::Contact {
+            name: self.summary.contact.clone(),
         }
     }
 
@@ -212,7 +219,11 @@ impl Chat {
             let mut all = self.lines[..self.prefix].to_vec();
             all.extend(lines(&self.transcript, is_me));
             self.lines = Arc::new(all);
-            self.parties.rebuild(self.transcript.events(), me);
+            self.parties.rebuild(
+                (&self.contact(), &self.summary.agents),
+                self.transcript.events(),
+                me,
+            );
         }
     }
 

@@ -173,10 +173,21 @@ impl Parties {
         }
     }
 
-    /// The same as tracking every event from scratch; keeps which ended consultations were
-    /// dismissed.
+    /// Adds the parties known without events, as connected: the contact and the agents the
+    /// chat's summary names (their joins may be older than the events loaded).
+    pub fn seed(&mut self, contact: &Party, agents: &[Party]) {
+        for party in std::iter::once(contact).chain(agents) {
+            if self.status_of(party).is_none() {
+                self.set(party, PartyStatus::Connected);
+            }
+        }
+    }
+
+    /// The same as seeding and tracking every event from scratch; keeps which ended
+    /// consultations were dismissed.
     pub fn rebuild<'a>(
         &mut self,
+        (contact, agents): (&Party, &[Party]),
         events: impl IntoIterator<Item = &'a Event>,
         me: Option<&AgentId>,
     ) {
@@ -186,18 +197,8 @@ impl Parties {
             .filter(|c| c.dismissed)
             .map(|c| c.id.clone())
             .collect();
-        let contact = self
-            .list
-            .iter()
-            .find(|p| matches!(p.party, Party::Contact { .. }))
-            .cloned();
         *self = Parties::default();
-        if let Some(contact) = contact {
-            self.list.push(PartyEntry {
-                status: PartyStatus::Connected,
-                ..contact
-            });
-        }
+        self.seed(contact, agents);
         for e in events {
             self.track(e, me);
         }

@@ -16,6 +16,7 @@ fn summary(id: &str) -> InteractionSummary {
         case_data: Default::default(),
         pending: Default::default(),
         role: Default::default(),
+        agents: Vec::new(),
     }
 }
 
@@ -852,5 +853,75 @@ fn earlier_chats_of_the_contact_load_above_the_current_one_with_day_marks() {
     assert!(
         keys.windows(2).all(|w| w[0] < w[1]),
         "keys grow down the transcript: {keys:?}"
+    );
+}
+
+#[test]
+fn a_long_chat_lists_the_agents_connected_before_its_loaded_events() {
+    let mut s = DesktopState::new("t");
+    s.apply(welcome());
+    let john = Party::Agent {
+        id: "john".into(),
+        name: "John".into(),
+    };
+    let kate = Party::Agent {
+        id: "kate".into(),
+        name: "Kate".into(),
+    };
+    // A conference whose joins are far older than the latest events the desktop receives.
+    s.apply(ServerMsg::Opened {
+        interaction: InteractionSummary {
+            agents: vec![kate.clone(), john.clone()],
+            ..summary("ix-1")
+        },
+    });
+    s.apply(events(
+        "ix-1",
+        (4901..=5000).map(|i| contact_says(i, "latest")).collect(),
+    ));
+    let ix: InteractionId = "ix-1".into();
+    let listed = |s: &DesktopState| {
+        s.chat(&ix)
+            .expect("chat")
+            .parties
+            .list
+            .iter()
+            .map(|p| (p.key(), p.status.as_str()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed(&s),
+        [
+            ("contact".to_owned(), "connected"),
+            ("kate".to_owned(), "connected"),
+            ("john".to_owned(), "connected")
+        ]
+    );
+    assert!(s.chat(&ix).expect("chat").parties.connected(&"john".into()));
+
+    // Events still move them on; a gap filled later rebuilds the same list.
+    s.apply(events(
+        "ix-1",
+        vec![event(
+            5001,
+            EventKind::Left {
+                party: john.clone(),
+                reason: None,
+            },
+        )],
+    ));
+    s.apply(ServerMsg::Older {
+        interaction: ix.clone(),
+        events: (4801..=4900).map(|i| contact_says(i, "older")).collect(),
+        from: 4801,
+    });
+    s.apply(events("ix-1", vec![contact_says(4950, "again")]));
+    assert_eq!(
+        listed(&s),
+        [
+            ("contact".to_owned(), "connected"),
+            ("kate".to_owned(), "connected"),
+            ("john".to_owned(), "left")
+        ]
     );
 }

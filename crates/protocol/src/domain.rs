@@ -340,6 +340,10 @@ pub struct InteractionSummary {
     /// How the receiving agent takes part (party or consultant).
     #[serde(default)]
     pub role: Role,
+    /// The agents connected as parties when the summary was made, named as in the events: a
+    /// long chat's party list is complete even when their joins are older than the events sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<Party>,
 }
 
 /// What an invitation asks of the agent.

@@ -32,7 +32,7 @@
 //! {"invitation":{"invitation":{"id":"inv-1","kind":"new_chat","interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"offered","started_at":1700000000000},"expires_at":1700000020000}}}
 //! {"invitation":{"invitation":{"id":"inv-2","kind":{"request":{"request":"consultation","from":"Kate Lewis"}},"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000},"expires_at":1700000020000}}}
 //! {"invitation_gone":{"invitation":"inv-1"}}
-//! {"opened":{"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000,"pending":"warn","role":"party"}}}
+//! {"opened":{"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000,"pending":"warn","role":"party","agents":[{"agent":{"id":"kate","name":"Kate"}}]}}}
 //! {"events":{"interaction":"ix-1","events":[{"seq":5,"at":1700000001000,"audience":"everyone","kind":{"message":{"from":{"contact":{"name":"Mark Avram"}},"text":"Hi"}}}]}}
 //! {"events":{"interaction":"ix-1","events":[{"seq":6,"at":1700000002000,"audience":{"private":{"agents":["kate","john"]}},"kind":{"consultation_started":{"consultation":"ix-1/c1","initiator":{"agent":{"id":"kate","name":"Kate"}},"target":{"agent":{"id":"john","name":"John"}}}}}]}}
 //! {"ack":{"interaction":"ix-1","client_id":"c-7","seq":6}}

@@ -124,6 +124,10 @@ fn every_server_message_round_trips() {
             .collect(),
         pending: PendingLevel::Warn,
         role: Role::Consultant,
+        agents: vec![Party::Agent {
+            id: "kate".into(),
+            name: "Kate".into(),
+        }],
     };
     let event = |seq, audience, kind| Event {
         seq,

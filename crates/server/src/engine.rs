@@ -191,6 +191,17 @@ struct Timers {
     async_chat: bool,
 }
 
+/// An agent as the events name it: by nickname, what contacts see.
+fn party_of(profiles: &BTreeMap<AgentId, AgentProfile>, agent: &AgentId) -> parley_protocol::Party {
+    parley_protocol::Party::Agent {
+        id: agent.clone(),
+        name: profiles
+            .get(agent)
+            .map_or(agent.as_str(), |p| p.nickname.as_str())
+            .to_owned(),
+    }
+}
+
 #[derive(Clone, Debug)]
 struct AgentProfile {
     name: String,
@@ -381,7 +392,7 @@ impl Engine {
             .chats
             .iter()
             .filter_map(|id| self.interactions.get(id))
-            .map(|ix| ix.summary_for(agent))
+            .map(|ix| ix.summary_for(agent, &self.profiles))
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
@@ -515,10 +526,7 @@ impl Engine {
     }
 
     fn agent_party(&self, agent: &AgentId) -> parley_protocol::Party {
-        parley_protocol::Party::Agent {
-            id: agent.clone(),
-            name: self.nickname(agent).unwrap_or(agent.as_str()).to_owned(),
-        }
+        party_of(&self.profiles, agent)
     }
 
     fn set_status(&mut self, agent: AgentId, status: AgentStatus, now: Millis) -> Vec<Effect> {

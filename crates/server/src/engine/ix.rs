@@ -262,7 +262,11 @@ impl Interaction {
             || (!self.agents.contains(agent) && self.consulting(agent).is_none())
     }
 
-    pub fn summary_for(&self, agent: &AgentId) -> InteractionSummary {
+    pub fn summary_for(
+        &self,
+        agent: &AgentId,
+        profiles: &BTreeMap<AgentId, super::AgentProfile>,
+    ) -> InteractionSummary {
         let role = if self.agents.contains(agent) || self.consulting(agent).is_none() {
             Role::Party
         } else {
@@ -279,6 +283,11 @@ impl Interaction {
             case_data: self.case_data.clone(),
             pending: self.pending,
             role,
+            agents: self
+                .agents
+                .iter()
+                .map(|a| super::party_of(profiles, a))
+                .collect(),
         }
     }
 

@@ -193,7 +193,7 @@ impl Engine {
             return;
         };
         ix.state = InteractionState::Active;
-        let mut summary = ix.summary_for(agent);
+        let mut summary = ix.summary_for(agent, &self.profiles);
         summary.role = parley_protocol::Role::Party;
         out.push(Effect::Open {
             agent: agent.clone(),
@@ -216,7 +216,7 @@ impl Engine {
             return;
         };
         let id = format!("{}/c{}", interaction, ix.consultations.len() + 1);
-        let mut summary = ix.summary_for(target);
+        let mut summary = ix.summary_for(target, &self.profiles);
         summary.role = parley_protocol::Role::Consultant;
         // Open comes first: the transcript it sends is read after this batch is stored, start included.
         out.push(Effect::Open {
@@ -682,7 +682,7 @@ impl Engine {
             let invitation = Invitation {
                 id: id.clone(),
                 kind,
-                interaction: ix.summary_for(agent),
+                interaction: ix.summary_for(agent, &self.profiles),
                 expires_at: offer.expires_at,
             };
             out.push(Effect::Send {
@@ -709,7 +709,7 @@ impl Engine {
         Some(Invitation {
             id: id.clone(),
             kind,
-            interaction: ix.summary_for(&offer.agent),
+            interaction: ix.summary_for(&offer.agent, &self.profiles),
             expires_at: offer.expires_at,
         })
     }

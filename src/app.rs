@@ -59,6 +59,13 @@ impl Desk {
             self.send(&msg);
         }
     }
+
+    /// Sends what the state answers without changing it: nothing re-renders.
+    pub fn request(&self, f: impl FnOnce(&DesktopState) -> Option<ClientMsg>) {
+        if let Some(msg) = self.state.with_untracked(f) {
+            self.send(&msg);
+        }
+    }
 }
 
 /// The desk of the surrounding [`Desktop`].

@@ -75,7 +75,7 @@ fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
     let delete = move |_| {
         open.set(false);
         if let Some(a) = agent.get_value() {
-            desk.act(|s| chat.with_value(|c| s.remove_party(c, &a)));
+            desk.request(|s| chat.with_value(|c| s.remove_party(c, &a)));
         }
     };
     let end_consultation = move |_| {

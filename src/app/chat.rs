@@ -44,10 +44,13 @@ fn ChatWindow(
     let team = move |mode: RequestKind| {
         move |_| state.update(|s| key.with_value(|id| s.open_tc(id, mode)))
     };
+    // Derived, not a memo: a memo would keep a second handle on the lines, and every new line
+    // would then copy the whole transcript instead of extending it in place.
     let transcript_lines = Signal::derive(move || {
         state.with(|s| key.with_value(|id| s.chat(id).map(|c| c.lines.clone()).unwrap_or_default()))
     });
-    let unsent = Signal::derive(move || {
+    // Memos: an update elsewhere in the desk re-renders nothing that depends on these.
+    let unsent = Memo::new(move |_| {
         state.with(|s| {
             key.with_value(|id| {
                 s.unsent(id)
@@ -57,18 +60,18 @@ fn ChatWindow(
             })
         })
     });
-    let read_up_to = Signal::derive(move || {
+    let read_up_to = Memo::new(move |_| {
         state.with(|s| key.with_value(|id| s.chat(id).map_or(0, |c| c.read_up_to)))
     });
-    let zoom = Signal::derive(move || state.with(|s| s.zoom));
+    let zoom = Memo::new(move |_| state.with(|s| s.zoom));
     let error =
         move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.error.clone())));
     let typing =
         move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.typing.clone())));
     let dispositions = move || state.with(|s| s.settings.dispositions.clone());
-    let draft = Signal::derive(move || get(&|c| c.draft.clone()));
+    let draft = Memo::new(move |_| get(&|c| c.draft.clone()));
     let collapsed = RwSignal::new(false);
-    let has_older = Signal::derive(move || {
+    let has_older = Memo::new(move |_| {
         state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::can_load_more)))
     });
     let load_older = Callback::new(move |()| desk.act(|s| s.older(&key.get_value())));

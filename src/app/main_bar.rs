@@ -54,7 +54,9 @@ pub fn MainBar(
         }
         show_history.update(|v| *v = !*v);
     };
-    let my_history = move || state.with(|s| s.my_history.clone());
+    // Memos: the lists are built again only when they change, not on every update.
+    let my_history = Memo::new(move |_| state.with(|s| s.my_history.clone()));
+    let my_messages = Memo::new(move |_| state.with(|s| s.my_messages.clone()));
     view! {
         <header class="pl-main-bar">
             <span class="pl-main-bar__brand">"Parley"</span>
@@ -90,12 +92,12 @@ pub fn MainBar(
         </header>
         <Show when=move || show_messages.get()>
             <ul class="pl-popover pl-my-messages" data-testid="my-messages-list">
-                {move || state.with(|s| s.my_messages.iter().rev().map(|m| view! { <li>{m.clone()}</li> }).collect::<Vec<_>>())}
+                {move || my_messages.with(|m| m.iter().rev().map(|m| view! { <li>{m.clone()}</li> }).collect::<Vec<_>>())}
             </ul>
         </Show>
         <Show when=move || show_history.get()>
             <div class="pl-popover pl-my-history" data-testid="my-history-list">
-                {move || super::history::history_list(my_history(), "No chats yet.", "my-history-entry", true)}
+                {move || super::history::history_list(my_history.get(), "No chats yet.", "my-history-entry", true)}
             </div>
         </Show>
         <Show when=move || show_settings.get()>

@@ -68,11 +68,13 @@ pub fn SidePanel(
             .filter(|k| !present.iter().any(|(p, _)| p == k))
             .collect::<Vec<_>>()
     };
-    let journey = move || {
+    // A memo: the list is built again only when the journey changes, not on every update.
+    let journey = Memo::new(move |_| {
         state.with(|s| key.with_value(|id| s.chat(id).map(|c| c.journey()).unwrap_or_default()))
-    };
-    let history =
-        move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.history.clone())));
+    });
+    let history = Memo::new(move |_| {
+        state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.history.clone())))
+    });
 
     view! {
         <aside class="pl-side">
@@ -115,7 +117,7 @@ pub fn SidePanel(
             <Show when=move || tab.get() == Tab::Visit>
                 <div class="pl-visit" data-testid="visit-panel">
                     {move || {
-                        let pages = journey();
+                        let pages = journey.get();
                         if pages.is_empty() {
                             return view! { <p class="pl-muted">"No pages viewed on the website before this chat."</p> }.into_any();
                         }
@@ -143,7 +145,7 @@ pub fn SidePanel(
             </Show>
             <Show when=move || tab.get() == Tab::History>
                 <div class="pl-history" data-testid="contact-history">
-                    {move || super::history::history_list(history(), "No earlier chats with this contact.", "contact-history-entry", false)}
+                    {move || super::history::history_list(history.get(), "No earlier chats with this contact.", "contact-history-entry", false)}
                 </div>
             </Show>
             <Show when=move || tab.get() == Tab::Note>

@@ -10,6 +10,8 @@ use crate::ids::Seq;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Transcript {
     events: Vec<Event>,
+    /// An `ended` event is held (asked on every render: kept, not searched for).
+    ended: bool,
 }
 
 impl Transcript {
@@ -27,6 +29,7 @@ impl Transcript {
     pub fn merge(&mut self, incoming: impl IntoIterator<Item = Event>) -> usize {
         let mut added = 0;
         for event in incoming {
+            self.ended |= matches!(event.kind, EventKind::Ended { .. });
             if event.seq > self.last_seq() {
                 self.events.push(event);
                 added += 1;
@@ -40,9 +43,7 @@ impl Transcript {
 
     /// Whether the interaction has ended.
     pub fn is_ended(&self) -> bool {
-        self.events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::Ended { .. }))
+        self.ended
     }
 
     /// Whether a message with this client id is already in the transcript.

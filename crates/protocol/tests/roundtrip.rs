@@ -411,4 +411,17 @@ fn transcript_merges_overlapping_batches_once_in_order() {
     assert!(t.has_client_id("c-3"));
     assert!(!t.has_client_id("c-9"));
     assert!(!t.is_ended());
+    // An `ended` that arrives late (a resume filling a gap) counts as well.
+    let ended = Event {
+        seq: 7,
+        at: 0,
+        audience: Audience::Everyone,
+        kind: EventKind::Ended {
+            reason: EndReason::AgentEnded,
+        },
+    };
+    assert_eq!(t.merge([ended, msg_event(6, "f")]), 2);
+    assert!(t.is_ended());
+    assert_eq!(t.merge([msg_event(6, "f")]), 0);
+    assert!(t.is_ended());
 }

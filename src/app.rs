@@ -132,6 +132,7 @@ pub fn Desktop(
     });
     let socket = socket::open(
         socket::default_url(),
+        |frame| ServerMsg::parse(frame).ok(),
         move || state.with_untracked(|s| s.hello(Some(hello_token.clone()))),
         move |event| match event {
             SocketEvent::Msg(msg) => inbox.push(*msg),

@@ -51,10 +51,15 @@ pub fn default_url() -> String {
 const FIRST_RETRY: Duration = Duration::from_millis(250);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 
+/// How an app reads the server's frames: [`ServerMsg::parse`] for the desktop, the narrower
+/// [`parley_protocol::ContactMsg`] for the widget. Frames it cannot read are dropped.
+pub type Parse = fn(&str) -> Option<ServerMsg>;
+
 /// Opens the socket at `url`. `hello` builds the first frame of each connection; `on_event`
 /// receives everything that happens.
 pub fn open(
     url: String,
+    parse: Parse,
     hello: impl Fn() -> ClientMsg + 'static,
     on_event: impl Fn(SocketEvent) + 'static,
 ) -> Socket {
@@ -73,7 +78,7 @@ pub fn open(
                             incoming = reader.next().fuse() => match incoming {
                                 Some(Ok(Message::Text(text))) => {
                                     retry = FIRST_RETRY;
-                                    if let Ok(msg) = ServerMsg::parse(&text) {
+                                    if let Some(msg) = parse(&text) {
                                         on_event(SocketEvent::Msg(Box::new(msg)));
                                     }
                                 }

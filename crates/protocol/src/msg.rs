@@ -407,16 +407,121 @@ impl ClientMsg {
     }
 }
 
+/// Decodes a frame through a JSON value: one decoder per message type instead of one per type
+/// and reader, which keeps the browser apps small.
+fn from_frame<T: serde::de::DeserializeOwned>(frame: &str) -> Result<T, ParseError> {
+    let value: serde_json::Value =
+        serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
+    serde_json::from_value(value).map_err(|e| ParseError::BadFrame(e.to_string()))
+}
+
 impl ServerMsg {
     /// Parses one frame from the server.
     pub fn parse(frame: &str) -> Result<Self, ParseError> {
-        let value: serde_json::Value =
-            serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
-        serde_json::from_value(value).map_err(|e| ParseError::BadFrame(e.to_string()))
+        from_frame(frame)
     }
 
     /// The frame text of this message.
     pub fn to_frame(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The frames a contact's widget acts on, decoded without the agent-only ones (settings,
+/// presence, offers, histories): the widget carries no decoder for those, and a frame a contact
+/// should never receive is refused like a malformed one. Each variant is the [`ServerMsg`] of the
+/// same name, field for field; [`From`] turns it into that message.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactMsg {
+    Welcome {
+        v: u32,
+        me: Identity,
+    },
+    Events {
+        interaction: InteractionId,
+        events: Vec<Event>,
+    },
+    Ack {
+        interaction: InteractionId,
+        client_id: String,
+        seq: Seq,
+    },
+    Closed {
+        interaction: InteractionId,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    Typing {
+        interaction: InteractionId,
+        party: Party,
+        typing: bool,
+        #[serde(default)]
+        preview: Option<String>,
+        #[serde(default)]
+        consultation: Option<String>,
+    },
+    QueuePosition {
+        interaction: InteractionId,
+        position: u32,
+    },
+}
+
+impl ContactMsg {
+    /// Parses one frame from the server, as a contact's widget reads it.
+    pub fn parse(frame: &str) -> Result<Self, ParseError> {
+        from_frame(frame)
+    }
+}
+
+impl From<ContactMsg> for ServerMsg {
+    fn from(msg: ContactMsg) -> Self {
+        match msg {
+            ContactMsg::Welcome { v, me } => ServerMsg::Welcome {
+                v,
+                me,
+                settings: None,
+            },
+            ContactMsg::Events {
+                interaction,
+                events,
+            } => ServerMsg::Events {
+                interaction,
+                events,
+            },
+            ContactMsg::Ack {
+                interaction,
+                client_id,
+                seq,
+            } => ServerMsg::Ack {
+                interaction,
+                client_id,
+                seq,
+            },
+            ContactMsg::Closed { interaction } => ServerMsg::Closed { interaction },
+            ContactMsg::Error { code, message } => ServerMsg::Error { code, message },
+            ContactMsg::Typing {
+                interaction,
+                party,
+                typing,
+                preview,
+                consultation,
+            } => ServerMsg::Typing {
+                interaction,
+                party,
+                typing,
+                preview,
+                consultation,
+            },
+            ContactMsg::QueuePosition {
+                interaction,
+                position,
+            } => ServerMsg::QueuePosition {
+                interaction,
+                position,
+            },
+        }
     }
 }

@@ -319,10 +319,48 @@ fn every_server_message_round_trips() {
             }],
         },
     ];
+    let mut contact_frames = 0;
     for m in msgs {
         let frame = m.to_frame();
+        // The widget's reading: the frames a contact may receive, nothing else.
+        let contact_reads = match &m {
+            ServerMsg::Welcome { .. }
+            | ServerMsg::Events { .. }
+            | ServerMsg::Ack { .. }
+            | ServerMsg::Closed { .. }
+            | ServerMsg::Error { .. }
+            | ServerMsg::Typing { .. }
+            | ServerMsg::QueuePosition { .. } => true,
+            ServerMsg::Status { .. }
+            | ServerMsg::Invitation { .. }
+            | ServerMsg::InvitationGone { .. }
+            | ServerMsg::Opened { .. }
+            | ServerMsg::Presence { .. }
+            | ServerMsg::Pending { .. }
+            | ServerMsg::Older { .. }
+            | ServerMsg::History { .. }
+            | ServerMsg::Earlier { .. } => false,
+        };
+        match ContactMsg::parse(&frame) {
+            Ok(c) => {
+                assert!(contact_reads, "a contact reads {frame}");
+                // Contacts never get agent settings: the welcome is read without them.
+                let expected = match m.clone() {
+                    ServerMsg::Welcome { v, me, .. } => ServerMsg::Welcome {
+                        v,
+                        me,
+                        settings: None,
+                    },
+                    other => other,
+                };
+                assert_eq!(ServerMsg::from(c), expected, "{frame}");
+                contact_frames += 1;
+            }
+            Err(e) => assert!(!contact_reads, "{frame}: {e}"),
+        }
         assert_eq!(ServerMsg::parse(&frame), Ok(m), "{frame}");
     }
+    assert!(contact_frames >= 7, "{contact_frames}");
 }
 
 #[test]

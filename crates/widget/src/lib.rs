@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use parley_client::lines::Line;
 use parley_client::rich::linked_text;
 use parley_client::{socket, Socket, SocketEvent};
-use parley_protocol::{ClientMsg, InteractionId};
+use parley_protocol::{ClientMsg, ContactMsg, InteractionId, ServerMsg};
 use serde::{Deserialize, Serialize};
 use state::{Session, WidgetState};
 
@@ -209,6 +209,7 @@ fn Chat(
     on_cleanup(move || on_visible.remove());
     let socket = socket::open(
         socket::default_url(),
+        |frame| ContactMsg::parse(frame).ok().map(ServerMsg::from),
         move || state.with_untracked(WidgetState::hello),
         move |event| match event {
             SocketEvent::Msg(msg) => {

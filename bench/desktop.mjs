@@ -5,6 +5,7 @@
 //   open_5000_ms  from the click on Accept to the last of 5,000 messages in the page
 //   append_p99_ms from a message frame arriving to its line on screen, 99th percentile of 200
 //   heap_mb       JS heap in use after all that
+// and the size of everything the contact's widget loads (`widget: br_kb`).
 import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,8 @@ try {
     .map((k) => window.benchShown[k] - window.benchArrivals[k]));
   const heap = await cdp.send('Runtime.getHeapUsage');
 
+  // The contact's widget: embed.js on the host page plus the chat page in its frame.
+  console.log(`widget: br_kb=${brotliKb(join(ROOT, 'crates/widget/dist'))}`);
   console.log(`desktop: wasm_br_kb=${brotliKb(join(ROOT, 'dist'))} load_ms=${loadMs} open_5000_ms=${openMs} append_p99_ms=${pct(latencies, 0.99).toFixed(1)} heap_mb=${(heap.usedSize / 1048576).toFixed(1)} (appends measured: ${latencies.length})`);
 } finally {
   await browser.close();

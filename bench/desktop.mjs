@@ -160,6 +160,10 @@ try {
   if (process.env.PARLEY_BENCH_LOG) {
     const log = await page.evaluate(() => window.benchLog);
     for (const [t, d, n] of log) if (t > open.start - 5) console.error((t - open.start).toFixed(1), n, d);
+    console.error(await page.evaluate(() => {
+      const t = document.querySelector('[data-testid=transcript]');
+      return `transcript ${t.clientHeight}px high, ${document.querySelectorAll('[data-testid=message]').length} lines rendered`;
+    }));
   }
   await profileStop(cdp, 'open');
 

@@ -492,3 +492,49 @@ async fn an_opened_chat_is_applied_together_with_its_events() {
         Some(ServerMsg::Opened { .. })
     ));
 }
+
+#[wasm_bindgen_test]
+async fn a_transcript_opened_after_another_builds_the_lines_that_fit_at_once() {
+    let long = || {
+        let lines: Vec<Line> = (1..=5000)
+            .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))
+            .collect();
+        Signal::derive(move || Arc::new(lines.clone()))
+    };
+    let mount = |root: web_sys::HtmlElement| {
+        leptos::mount::mount_to(root, move || {
+            let none: Vec<String> = Vec::new();
+            view! { <Transcript lines=long() unsent=none /> }
+        })
+    };
+    // Scrolling as in the app (these tests load no style sheet otherwise).
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document");
+    let style = document.create_element("style").expect("style");
+    style.set_text_content(Some(
+        ".pl-transcript { flex: 1; min-height: 0; overflow: auto; }",
+    ));
+    document
+        .head()
+        .expect("head")
+        .append_child(&style)
+        .expect("append");
+    // The first one starts from a guess and settles once measured (after a frame).
+    let first_root = fresh_root();
+    let _first = mount(first_root.clone());
+    sleep(100).await;
+    let settled = all(&first_root, "[data-testid=message]").len();
+    first_root.remove();
+
+    // The next one, the same size, starts from that measure: nothing to correct afterwards.
+    let root = fresh_root();
+    let _second = mount(root.clone());
+    tick().await;
+    let built = all(&root, "[data-testid=message]").len();
+    sleep(100).await;
+    assert_eq!(built, settled, "built {built} lines, {settled} fit");
+    assert_eq!(all(&root, "[data-testid=message]").len(), settled);
+    assert!(settled < 37, "{settled} lines for a 400 px transcript");
+    style.remove();
+}

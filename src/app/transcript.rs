@@ -73,6 +73,12 @@ const TOP_PX: f64 = 200.0;
 /// The first guess of a line's height, before any is measured.
 const GUESS_PX: f64 = 24.0;
 
+thread_local! {
+    /// The last measured viewport and line height (px): the next transcript opened starts from
+    /// them instead of a guess, and builds the lines that fit at once.
+    static LAST_MEASURED: std::cell::Cell<(f64, f64)> = const { std::cell::Cell::new((600.0, GUESS_PX)) };
+}
+
 /// Which lines to render for a scroll position: `[start, end)`.
 pub fn window(
     len: usize,
@@ -119,8 +125,9 @@ pub fn Transcript(
 ) -> impl IntoView {
     let list = NodeRef::<html::Div>::new();
     let scroll_top = RwSignal::new(0.0_f64);
-    let viewport = RwSignal::new(600.0_f64);
-    let line_px = RwSignal::new(GUESS_PX);
+    let (last_viewport, last_line_px) = LAST_MEASURED.with(std::cell::Cell::get);
+    let viewport = RwSignal::new(last_viewport);
+    let line_px = RwSignal::new(last_line_px);
     let at_bottom = RwSignal::new(true);
     let range = Memo::new(move |_| {
         lines.with(|l| {
@@ -166,6 +173,14 @@ pub fn Transcript(
         let height = f64::from(el.client_height().max(1));
         if height != viewport.get_untracked() {
             viewport.set(height);
+        }
+        // A hidden transcript measures nothing worth keeping, and none is taller than the window.
+        let window_px = web_sys::window()
+            .and_then(|w| w.inner_height().ok())
+            .and_then(|h| h.as_f64())
+            .unwrap_or(height);
+        if height > 1.0 {
+            LAST_MEASURED.with(|m| m.set((height.min(window_px), line_px.get_untracked())));
         }
     };
     let on_scroll = move |_| {

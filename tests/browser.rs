@@ -538,3 +538,32 @@ async fn a_transcript_opened_after_another_builds_the_lines_that_fit_at_once() {
     assert!(settled < 37, "{settled} lines for a 400 px transcript");
     style.remove();
 }
+
+#[wasm_bindgen_test]
+async fn printing_puts_every_loaded_line_of_a_long_transcript_in_the_page() {
+    let root = fresh_root();
+    let lines: Vec<Line> = (1..=3000)
+        .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))
+        .collect();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let none: Vec<String> = Vec::new();
+        let shared = Signal::derive(move || Arc::new(lines.clone()));
+        view! { <Transcript lines=shared unsent=none /> }
+    });
+    tick().await;
+    let windowed = all(&root, "[data-testid=message]").len();
+    assert!(windowed < 200, "{windowed}");
+    let window = web_sys::window().expect("window");
+    let fire = |name: &str| {
+        let event = web_sys::Event::new(name).expect("event");
+        window.dispatch_event(&event).expect("dispatched");
+    };
+    fire("beforeprint");
+    tick().await;
+    let printed = all(&root, "[data-testid=message]");
+    assert_eq!(printed.len(), 3000);
+    assert_eq!(printed[0].get_attribute("data-id").as_deref(), Some("1"));
+    fire("afterprint");
+    tick().await;
+    assert!(all(&root, "[data-testid=message]").len() < 200);
+}

@@ -4,7 +4,7 @@
 //!
 //! Long transcripts are windowed: only the lines near the viewport are in the DOM, between two
 //! spacers whose heights come from the measured average line height. While the agent is at the
-//! bottom, new lines keep it there.
+//! bottom, new lines keep it there. For printing, every loaded line is put in.
 
 use crate::state::Line;
 use chrono::{Datelike, Timelike};
@@ -129,7 +129,18 @@ pub fn Transcript(
     let viewport = RwSignal::new(last_viewport);
     let line_px = RwSignal::new(last_line_px);
     let at_bottom = RwSignal::new(true);
+    // Printing (the Print button or the browser's own) prints every loaded line, not the window.
+    let printing = RwSignal::new(false);
+    let before_print = window_event_listener(leptos::ev::beforeprint, move |_| printing.set(true));
+    let after_print = window_event_listener(leptos::ev::afterprint, move |_| printing.set(false));
+    on_cleanup(move || {
+        before_print.remove();
+        after_print.remove();
+    });
     let range = Memo::new(move |_| {
+        if printing.get() {
+            return (0, lines.with(|l| l.len()));
+        }
         lines.with(|l| {
             window(
                 l.len(),

@@ -160,7 +160,14 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
             })
         })
     };
-    let unsent = move || state.with(|s| ids.with_value(|(chat, c)| s.consult_unsent(chat, c)));
+    // Numbered: the same text sent twice is two lines.
+    let unsent = move || {
+        state
+            .with(|s| ids.with_value(|(chat, c)| s.consult_unsent(chat, c)))
+            .into_iter()
+            .enumerate()
+            .collect::<Vec<_>>()
+    };
     let active = move || flag(|c| c.active);
     let with = move || get(|c| c.with.name().to_owned());
     let draft = Signal::derive(move || {
@@ -190,8 +197,8 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
                 <For each=lines key=|l| l.seq() let:line>
                     {render(line, |_| true)}
                 </For>
-                <For each=unsent key=|t| t.clone() let:text>
-                    <li class="pl-line pl-line--mine pl-line--unsent"><span class="pl-line__text">{text}</span><span class="pl-line__time">"sending…"</span></li>
+                <For each=unsent key=|(i, t)| (*i, t.clone()) let:item>
+                    <li class="pl-line pl-line--mine pl-line--unsent"><span class="pl-line__text">{item.1}</span><span class="pl-line__time">"sending…"</span></li>
                 </For>
             </ol>
             <Show when=move || flag(|c| c.typing)>

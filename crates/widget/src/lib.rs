@@ -286,8 +286,8 @@ fn Chat(
                 <For each=move || state.with(WidgetState::lines) key=Line::seq let:line>
                     {render(line, pick)}
                 </For>
-                <For each=move || state.with(|s| s.unsent()) key=|t| t.clone() let:text>
-                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{linked_text(text)}</span></li>
+                <For each=move || state.with(|s| s.unsent()) key=|(id, _)| id.clone() let:item>
+                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{linked_text(item.1)}</span></li>
                 </For>
                         </ol>
             <Show when=move || state.with(|s| s.agent_typing.is_some())>

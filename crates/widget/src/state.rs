@@ -158,12 +158,14 @@ impl WidgetState {
     }
 
     /// Sent messages not in the transcript yet.
-    pub fn unsent(&self) -> Vec<String> {
+    /// Messages typed but not stored yet, as (client id, text): the id tells apart two
+    /// messages with the same text.
+    pub fn unsent(&self) -> Vec<(String, String)> {
         self.outbox
             .pending()
             .iter()
             .filter(|p| !self.transcript.has_client_id(&p.client_id))
-            .map(|p| p.text.clone())
+            .map(|p| (p.client_id.clone(), p.text.clone()))
             .collect()
     }
 }
@@ -216,7 +218,7 @@ mod tests {
         let Some(ClientMsg::Send { client_id, .. }) = s.send("Hello?") else {
             panic!("send frame")
         };
-        assert_eq!(s.unsent(), vec!["Hello?".to_owned()]);
+        assert_eq!(s.unsent(), vec![(client_id.clone(), "Hello?".to_owned())]);
         s.disconnected();
         assert!(!s.online);
         assert_eq!(
@@ -238,6 +240,14 @@ mod tests {
             seq: 2,
         });
         assert!(s.apply(welcome()).is_empty());
+        assert!(s.unsent().is_empty());
+
+        // The same text twice is two messages waiting, told apart by their ids.
+        s.send("Yes");
+        s.send("Yes");
+        let waiting = s.unsent();
+        assert_eq!(waiting.len(), 2);
+        assert_ne!(waiting[0].0, waiting[1].0);
     }
 
     #[test]

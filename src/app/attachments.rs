@@ -119,6 +119,15 @@ pub fn AttachmentTools(
     let attachments = desk.attachments;
     let key = StoredValue::new(id);
     let staged = move || key.with_value(|id| attachments.shown(id));
+    // Asked on every update of the desk: a scan that stops at the first file, no copies.
+    let has_files = move || {
+        desk.state.with(|s| {
+            key.with_value(|id| {
+                s.chat(id)
+                    .is_some_and(|c| c.lines.iter().any(|l| matches!(l, Line::File { .. })))
+            })
+        })
+    };
     let file_lines = move || {
         desk.state.with(|s| {
             key.with_value(|id| {
@@ -174,7 +183,7 @@ pub fn AttachmentTools(
                 <button class="pl-button pl-button--primary" data-testid="attachments-send"
                     on:click=move |_| key.with_value(|id| attachments.send(desk, id))>"Send files"</button>
             </Show>
-            <Show when=move || !file_lines().is_empty()>
+            <Show when=has_files>
                 <button class="pl-button" data-testid="files-save-all" on:click=save_all>"Save all files"</button>
             </Show>
             <button class="pl-button" data-testid="chat-print" on:click=print>"Print"</button>

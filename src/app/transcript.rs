@@ -186,11 +186,11 @@ pub fn Transcript(
             viewport.set(height);
         }
         // A hidden transcript measures nothing worth keeping, and none is taller than the window.
-        let window_px = web_sys::window()
-            .and_then(|w| w.inner_height().ok())
-            .and_then(|h| h.as_f64())
-            .unwrap_or(height);
         if height > 1.0 {
+            let window_px = web_sys::window()
+                .and_then(|w| w.inner_height().ok())
+                .and_then(|h| h.as_f64())
+                .unwrap_or(height);
             LAST_MEASURED.with(|m| m.set((height.min(window_px), line_px.get_untracked())));
         }
     };

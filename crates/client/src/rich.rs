@@ -10,15 +10,10 @@ use parley_protocol::Rich;
 /// Message text: plain runs as text, http(s) addresses as links that show their real address.
 /// Nothing a party sends is ever rendered as HTML.
 pub fn linked_text(text: String) -> AnyView {
-    let mut parts = segments(&text);
-    if let [Segment::Text(_)] | [] = parts.as_slice() {
+    let parts = segments(&text);
+    if !parts.iter().any(|p| matches!(p, Segment::Link(_))) {
         // Most messages hold no address: one text node, nothing else to build.
-        return parts
-            .pop()
-            .map_or(text, |p| match p {
-                Segment::Text(t) | Segment::Link(t) => t,
-            })
-            .into_any();
+        return text.into_any();
     }
     parts
         .into_iter()

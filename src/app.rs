@@ -27,7 +27,7 @@ use parley_protocol::{ClientMsg, ServerMsg};
 #[derive(Clone, Copy)]
 pub struct Desk {
     pub state: RwSignal<DesktopState>,
-    socket: StoredValue<Option<Socket>>,
+    socket: StoredValue<Option<Socket>, LocalStorage>,
     /// Files attached to chats and not sent yet.
     pub attachments: attachments::Attachments,
 }
@@ -37,7 +37,7 @@ impl Desk {
     pub fn detached(state: RwSignal<DesktopState>) -> Self {
         Self {
             state,
-            socket: StoredValue::new(None),
+            socket: StoredValue::new_local(None),
             attachments: attachments::Attachments::new(),
         }
     }
@@ -111,7 +111,7 @@ pub fn Desktop(
 ) -> impl IntoView {
     let desk = Desk {
         state: RwSignal::new(DesktopState::new(&client_prefix())),
-        socket: StoredValue::new(None),
+        socket: StoredValue::new_local(None),
         attachments: attachments::Attachments::new(),
     };
     provide_context(desk);
@@ -150,10 +150,7 @@ pub fn Desktop(
     let log_out = move || {
         let token = logout_token.clone();
         leptos::task::spawn_local(async move {
-            let _ = gloo_net::http::Request::post("/api/logout")
-                .header("Authorization", &format!("Bearer {token}"))
-                .send()
-                .await;
+            let _ = parley_client::http::post_with_token("/api/logout", &token).await;
         });
         on_logout();
     };

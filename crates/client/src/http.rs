@@ -1,12 +1,51 @@
-//! JSON requests to the server's HTTP API, with its `{"error": "..."}` bodies turned into text.
+//! Requests to the server's HTTP API with the browser's `fetch`, its `{"error": "..."}` bodies
+//! turned into a sentence for the user.
 
-use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestInit, Response};
+
+const UNREACHABLE: &str = "the server cannot be reached; check your connection";
 
 #[derive(Deserialize)]
 struct ApiError {
     error: String,
+}
+
+/// One request: `method` to `path` with these headers and body. An answer of any status is
+/// `Ok`; no answer at all is the sentence for an unreachable server.
+async fn fetch(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&JsValue>,
+) -> Result<Response, String> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let map = Headers::new().map_err(|_| UNREACHABLE.to_owned())?;
+    for (name, value) in headers {
+        map.set(name, value)
+            .map_err(|_| format!("could not send the request: bad header {name}"))?;
+    }
+    init.set_headers(&map);
+    if let Some(body) = body {
+        init.set_body(body);
+    }
+    let window = web_sys::window().ok_or_else(|| UNREACHABLE.to_owned())?;
+    let answer = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(|_| UNREACHABLE.to_owned())?;
+    answer.dyn_into().map_err(|_| UNREACHABLE.to_owned())
+}
+
+/// The body of an answer as text.
+async fn text(response: &Response) -> Option<String> {
+    JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
 }
 
 /// POSTs `body` as JSON to `path` and reads the JSON answer; the error is a sentence for the user.
@@ -14,27 +53,44 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, String> {
-    let request = Request::post(path)
-        .json(body)
-        .map_err(|e| format!("could not send the request: {e}"))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|_| "the server cannot be reached; check your connection".to_owned())?;
-    if response.ok() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|e| format!("unexpected answer from the server: {e}"));
+    let json =
+        serde_json::to_string(body).map_err(|e| format!("could not send the request: {e}"))?;
+    let response = fetch(
+        "POST",
+        path,
+        &[("Content-Type", "application/json")],
+        Some(&JsValue::from_str(&json)),
+    )
+    .await?;
+    if !response.ok() {
+        return Err(error_of(&response).await);
     }
-    Err(error_of(response).await)
+    let answer = text(&response).await.unwrap_or_default();
+    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the server: {e}"))
+}
+
+/// POSTs nothing to `path` as the holder of `token` (a `Bearer` token), answer unread.
+pub async fn post_with_token(path: &str, token: &str) -> Result<(), String> {
+    let auth = format!("Bearer {token}");
+    done(fetch("POST", path, &[("Authorization", &auth)], None).await).await
 }
 
 /// The sentence for a refused request.
-async fn error_of(response: gloo_net::http::Response) -> String {
-    match response.json::<ApiError>().await {
+async fn error_of(response: &Response) -> String {
+    let body = text(response).await.unwrap_or_default();
+    match serde_json::from_str::<ApiError>(&body) {
         Ok(e) => e.error,
         Err(_) => format!("the server answered {}", response.status()),
+    }
+}
+
+/// Whether a request without an answer body went through; the error is a sentence for the user.
+async fn done(sent: Result<Response, String>) -> Result<(), String> {
+    let response = sent?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_of(&response).await)
     }
 }
 
@@ -51,31 +107,16 @@ pub async fn upload_file(
         js_sys::encode_uri_component(interaction.as_str()),
         js_sys::encode_uri_component(&name)
     );
-    let mut request = Request::post(&path);
     let mime = file.type_();
-    if !mime.is_empty() {
-        request = request.header("Content-Type", &mime);
-    }
-    if let Some(token) = token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
-    }
-    let request = request
-        .body(wasm_bindgen::JsValue::from(file.clone()))
-        .map_err(|e| format!("could not send {name}: {e}"))?;
-    done(request.send().await)
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = [("Content-Type", mime.as_str())]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .chain(auth.as_deref().map(|a| ("Authorization", a)))
+        .collect();
+    done(fetch("POST", &path, &headers, Some(&JsValue::from(file.clone()))).await)
         .await
         .map_err(|e| format!("{name}: {e}"))
-}
-
-/// Whether a request without an answer body went through; the error is a sentence for the user.
-async fn done(sent: Result<gloo_net::http::Response, gloo_net::Error>) -> Result<(), String> {
-    let response =
-        sent.map_err(|_| "the server cannot be reached; check your connection".to_owned())?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(error_of(response).await)
-    }
 }
 
 /// Attaches the file of a standard response to a chat (agents only; the session cookie says who).
@@ -88,26 +129,23 @@ pub async fn attach_response(
         js_sys::encode_uri_component(interaction.as_str()),
         js_sys::encode_uri_component(response)
     );
-    done(Request::post(&path).send().await).await
+    done(fetch("POST", &path, &[], None).await).await
 }
 
 /// Fetches a chat file with the contact's token and gives a `blob:` address for it (an `<img>`
 /// cannot send the token itself).
 pub async fn file_blob_url(path: &str, token: &str) -> Result<String, String> {
-    let response = Request::get(path)
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
+    let auth = format!("Bearer {token}");
+    let response = fetch("GET", path, &[("Authorization", &auth)], None)
         .await
         .map_err(|_| "the server cannot be reached".to_owned())?;
     if !response.ok() {
-        return Err(error_of(response).await);
+        return Err(error_of(&response).await);
     }
-    let bytes = response
-        .binary()
+    let read = |_| "could not read the file".to_owned();
+    let blob = JsFuture::from(response.blob().map_err(read)?)
         .await
-        .map_err(|e| format!("could not read the file: {e}"))?;
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)
-        .map_err(|_| "could not read the file".to_owned())?;
+        .map_err(read)?;
+    let blob: web_sys::Blob = blob.dyn_into().map_err(read)?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not show the file".into())
 }

@@ -1,13 +1,16 @@
 //! The WebSocket to the server: opened once, reconnected with exponential back-off, and a fresh
 //! `hello` (with the current resume points) sent on every connect.
+//!
+//! Built on the browser's `WebSocket` and its events directly: frames sent while the socket is
+//! down wait and go out after the next `hello`, in order.
 
-use futures::channel::mpsc;
-use futures::{FutureExt, SinkExt, StreamExt};
-use gloo_net::websocket::futures::WebSocket;
-use gloo_net::websocket::Message;
 use parley_protocol::{ClientMsg, ServerMsg};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{MessageEvent, WebSocket};
 
 /// What the socket reports to the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,13 +28,21 @@ pub enum SocketEvent {
 /// A handle to send frames; dropping every handle closes the socket for good.
 #[derive(Clone)]
 pub struct Socket {
-    tx: mpsc::UnboundedSender<ClientMsg>,
+    link: Rc<Link>,
 }
 
 impl Socket {
-    /// Sends a frame (queued while reconnecting).
+    /// Sends a frame (held while reconnecting, sent after the next `hello`).
     pub fn send(&self, msg: &ClientMsg) {
-        let _ = self.tx.unbounded_send(msg.clone());
+        let frame = msg.to_frame();
+        let mut inner = self.link.0.borrow_mut();
+        let sent = match &inner.ws {
+            Some(ws) if inner.open => ws.send_with_str(&frame).is_ok(),
+            _ => false,
+        };
+        if !sent {
+            inner.waiting.push(frame);
+        }
     }
 }
 
@@ -52,7 +63,7 @@ const FIRST_RETRY: Duration = Duration::from_millis(250);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 
 /// How an app reads the server's frames: [`ServerMsg::parse`] for the desktop, the narrower
-/// [`parley_protocol::ContactMsg`] for the widget. Frames it cannot read are dropped.
+/// [`ServerMsg::parse_contact`] for the widget. Frames it cannot read are dropped.
 pub type Parse = fn(&str) -> Option<ServerMsg>;
 
 /// Opens the socket at `url`. `hello` builds the first frame of each connection; `on_event`
@@ -63,44 +74,162 @@ pub fn open(
     hello: impl Fn() -> ClientMsg + 'static,
     on_event: impl Fn(SocketEvent) + 'static,
 ) -> Socket {
-    let (tx, mut rx) = mpsc::unbounded::<ClientMsg>();
-    let on_event = Rc::new(on_event);
-    wasm_bindgen_futures::spawn_local(async move {
-        let mut retry = FIRST_RETRY;
-        loop {
-            on_event(SocketEvent::Connecting);
-            if let Ok(ws) = WebSocket::open(&url) {
-                let (mut writer, mut reader) = ws.split();
-                if writer.send(Message::Text(hello().to_frame())).await.is_ok() {
-                    on_event(SocketEvent::Open);
-                    loop {
-                        futures::select! {
-                            incoming = reader.next().fuse() => match incoming {
-                                Some(Ok(Message::Text(text))) => {
-                                    retry = FIRST_RETRY;
-                                    if let Some(msg) = parse(&text) {
-                                        on_event(SocketEvent::Msg(Box::new(msg)));
-                                    }
-                                }
-                                Some(Ok(Message::Bytes(_))) => {}
-                                Some(Err(_)) | None => break,
-                            },
-                            outgoing = rx.next() => match outgoing {
-                                Some(msg) => {
-                                    if writer.send(Message::Text(msg.to_frame())).await.is_err() {
-                                        break;
-                                    }
-                                }
-                                None => return,
-                            },
-                        }
-                    }
-                }
-            }
-            on_event(SocketEvent::Closed { retry_in: retry });
-            gloo_timers::future::sleep(retry).await;
-            retry = (retry * 2).min(MAX_RETRY);
+    let inner = Rc::new(RefCell::new(Inner {
+        url,
+        parse,
+        hello: Rc::new(hello),
+        on_event: Rc::new(on_event),
+        ws: None,
+        open: false,
+        waiting: Vec::new(),
+        retry: FIRST_RETRY,
+        stopped: false,
+        handlers: Vec::new(),
+    }));
+    // The first connection starts once the caller holds the handle, as every later one does.
+    let first = inner.clone();
+    wasm_bindgen_futures::spawn_local(async move { connect(&first) });
+    Socket {
+        link: Rc::new(Link(inner)),
+    }
+}
+
+type Shared = Rc<RefCell<Inner>>;
+type Handler = Closure<dyn FnMut(JsValue)>;
+
+/// The last handle's share of the socket: dropping it stops the socket.
+struct Link(Shared);
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        let mut inner = self.0.borrow_mut();
+        inner.stopped = true;
+        inner.close();
+        // The handlers hold the socket's state: dropping them ends the cycle.
+        inner.handlers.clear();
+    }
+}
+
+struct Inner {
+    url: String,
+    parse: Parse,
+    hello: Rc<dyn Fn() -> ClientMsg>,
+    on_event: Rc<dyn Fn(SocketEvent)>,
+    ws: Option<WebSocket>,
+    /// `hello` went out on `ws`.
+    open: bool,
+    /// Frames sent while not connected, in order.
+    waiting: Vec<String>,
+    retry: Duration,
+    /// Every handle is gone: no more connecting.
+    stopped: bool,
+    /// The latest connection's event handlers, kept until the next connection replaces them
+    /// (never dropped while one of them runs).
+    handlers: Vec<Handler>,
+}
+
+impl Inner {
+    /// Forgets the current connection, closing it if it is still up.
+    fn close(&mut self) {
+        if let Some(ws) = self.ws.take() {
+            ws.set_onopen(None);
+            ws.set_onmessage(None);
+            ws.set_onclose(None);
+            let _ = ws.close();
+        }
+        self.open = false;
+    }
+}
+
+/// Starts a connection; reports it, and a failure to even start one, to the app.
+fn connect(shared: &Shared) {
+    let on_event = shared.borrow().on_event.clone();
+    on_event(SocketEvent::Connecting);
+    let url = shared.borrow().url.clone();
+    let Ok(ws) = WebSocket::new(&url) else {
+        dropped(shared);
+        return;
+    };
+    let handler = |f: fn(&Shared, JsValue)| {
+        let shared = shared.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |ev| f(&shared, ev))
+    };
+    let handlers = vec![
+        handler(opened),
+        handler(received),
+        handler(|s, _| dropped(s)),
+    ];
+    ws.set_onopen(Some(handlers[0].as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(handlers[1].as_ref().unchecked_ref()));
+    ws.set_onclose(Some(handlers[2].as_ref().unchecked_ref()));
+    let mut inner = shared.borrow_mut();
+    inner.ws = Some(ws);
+    inner.handlers = handlers;
+}
+
+/// Connected: `hello`, then what waited, then the app hears of it.
+fn opened(shared: &Shared, _: JsValue) {
+    let hello = shared.borrow().hello.clone();
+    let hello = hello().to_frame();
+    let (ok, on_event) = {
+        let mut inner = shared.borrow_mut();
+        let waiting = std::mem::take(&mut inner.waiting);
+        let ok = inner.ws.as_ref().is_some_and(|ws| {
+            std::iter::once(&hello)
+                .chain(&waiting)
+                .all(|frame| ws.send_with_str(frame).is_ok())
+        });
+        inner.open = ok;
+        (ok, inner.on_event.clone())
+    };
+    if ok {
+        on_event(SocketEvent::Open);
+    } else {
+        dropped(shared);
+    }
+}
+
+/// A frame from the server, handed to the app once read.
+fn received(shared: &Shared, ev: JsValue) {
+    let Some(text) = ev
+        .dyn_ref::<MessageEvent>()
+        .and_then(|m| m.data().as_string())
+    else {
+        return;
+    };
+    let (parse, on_event) = {
+        let mut inner = shared.borrow_mut();
+        inner.retry = FIRST_RETRY;
+        (inner.parse, inner.on_event.clone())
+    };
+    if let Some(msg) = parse(&text) {
+        on_event(SocketEvent::Msg(Box::new(msg)));
+    }
+}
+
+/// The connection is gone: tell the app and try again after the back-off.
+fn dropped(shared: &Shared) {
+    let (retry, on_event) = {
+        let mut inner = shared.borrow_mut();
+        if inner.stopped {
+            return;
+        }
+        inner.close();
+        let retry = inner.retry;
+        inner.retry = (retry * 2).min(MAX_RETRY);
+        (retry, inner.on_event.clone())
+    };
+    on_event(SocketEvent::Closed { retry_in: retry });
+    let again = shared.clone();
+    let reconnect = Closure::once_into_js(move || {
+        if !again.borrow().stopped {
+            connect(&again);
         }
     });
-    Socket { tx }
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            reconnect.unchecked_ref(),
+            retry.as_millis() as i32,
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! - [`ids`]: typed identifiers and the millisecond clock type.
 //! - [`domain`]: parties, agent status, events and their audience.
 //! - [`msg`]: [`ClientMsg`] (client → server) and [`ServerMsg`] (server → client), parsed once at the edge.
+//! - [`contact`]: the frames a contact's widget reads, by a small hand-written reader.
 //! - [`transcript`]: a sequence-ordered event list that both browser apps use to merge live events
 //!   and resumed ones without losing or doubling any.
 //!
@@ -17,6 +18,7 @@
 //! This crate is serde only: it builds for wasm32 and native and must never depend on an async
 //! runtime or a browser API.
 
+pub mod contact;
 pub mod domain;
 pub mod ids;
 pub mod msg;

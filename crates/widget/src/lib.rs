@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use parley_client::lines::Line;
 use parley_client::rich::linked_text;
 use parley_client::{socket, Socket, SocketEvent};
-use parley_protocol::{ClientMsg, ContactMsg, InteractionId, ServerMsg};
+use parley_protocol::{ClientMsg, InteractionId, ServerMsg};
 use serde::{Deserialize, Serialize};
 use state::{Session, WidgetState};
 
@@ -193,7 +193,7 @@ fn Chat(
         session.clone(),
         &format!("w{}", chrono::Utc::now().timestamp_millis()),
     ));
-    let socket_slot: StoredValue<Option<Socket>> = StoredValue::new(None);
+    let socket_slot: StoredValue<Option<Socket>, LocalStorage> = StoredValue::new_local(None);
     let send =
         move |msg: &ClientMsg| socket_slot.with_value(|s| s.iter().for_each(|s| s.send(msg)));
     // The contact has read what a visible page shows.
@@ -209,7 +209,7 @@ fn Chat(
     on_cleanup(move || on_visible.remove());
     let socket = socket::open(
         socket::default_url(),
-        |frame| ContactMsg::parse(frame).ok().map(ServerMsg::from),
+        |frame| ServerMsg::parse_contact(frame).ok(),
         move || state.with_untracked(WidgetState::hello),
         move |event| match event {
             SocketEvent::Msg(msg) => {

@@ -1,0 +1,477 @@
+//! The frames a contact's widget reads, decoded by hand from a JSON value.
+//!
+//! The widget must stay small, and the decoders serde derives for the events and templates are
+//! the largest code it would carry (a visitor per type, each reading maps, sequences and field
+//! names several ways). This reader walks a [`serde_json::Value`] instead and builds the same
+//! [`ServerMsg`] values. It reads only what a contact may receive — `welcome`, `events`, `ack`,
+//! `closed`, `error`, `typing`, `queue_position` — and refuses every other frame like a malformed
+//! one, so the widget holds no decoder for agent settings, presence, offers or histories.
+//!
+//! It follows serde's reading of the same types (the tests hold the two together, variant by
+//! variant): fields it does not know are skipped, an `Option` may be missing or `null`, an enum
+//! is `"variant"` without fields and `{"variant":{...}}` with them.
+//!
+//! A value that is not what it should be does not stop the reading: the reader notes the first
+//! such problem, puts a placeholder in its place and goes on; the frame is refused at the end
+//! when anything was noted. Without a return at every field the code stays a third of the size.
+
+use crate::domain::{
+    AgentStatus, Audience, DeclineReason, EndReason, Event, EventKind, FileRef, Identity,
+    LeaveReason, Party, RequestKind, Rich, RichCard, RichItem,
+};
+use crate::ids::{AgentId, InteractionId};
+use crate::msg::{ErrorCode, ParseError, ServerMsg};
+use crate::MAX_FRAME_BYTES;
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+
+impl ServerMsg {
+    /// Parses one frame from the server as a contact's widget reads it: only the frames a
+    /// contact may receive (a `welcome` comes without agent settings).
+    pub fn parse_contact(frame: &str) -> Result<Self, ParseError> {
+        if frame.len() > MAX_FRAME_BYTES {
+            return Err(ParseError::TooLarge(frame.len()));
+        }
+        let value: Value =
+            serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
+        let problem = Problem::default();
+        let msg = contact_msg(&At::top(&problem), &value);
+        match (problem.0.into_inner(), msg) {
+            (None, Some(msg)) => Ok(msg),
+            (why, _) => Err(ParseError::BadFrame(why.unwrap_or_default())),
+        }
+    }
+}
+
+fn contact_msg(at: &At, value: &Value) -> Option<ServerMsg> {
+    let (kind, body) = tagged(at, value)?;
+    let f = Fields::of(at, body, kind);
+    Some(match kind {
+        "welcome" => ServerMsg::Welcome {
+            v: f.get("v"),
+            me: f.get("me"),
+            settings: None,
+        },
+        "events" => ServerMsg::Events {
+            interaction: f.get("interaction"),
+            events: f.get("events"),
+        },
+        "ack" => ServerMsg::Ack {
+            interaction: f.get("interaction"),
+            client_id: f.get("client_id"),
+            seq: f.get("seq"),
+        },
+        "closed" => ServerMsg::Closed {
+            interaction: f.get("interaction"),
+        },
+        "error" => ServerMsg::Error {
+            code: f.get("code"),
+            message: f.get("message"),
+        },
+        "typing" => ServerMsg::Typing {
+            interaction: f.get("interaction"),
+            party: f.get("party"),
+            typing: f.get("typing"),
+            preview: f.get("preview"),
+            consultation: f.get("consultation"),
+        },
+        "queue_position" => ServerMsg::QueuePosition {
+            interaction: f.get("interaction"),
+            position: f.get("position"),
+        },
+        other => {
+            at.fail(format!("`{other}` is not a frame a contact receives"));
+            return None;
+        }
+    })
+}
+
+/// The first problem met while reading a frame.
+#[derive(Default)]
+struct Problem(RefCell<Option<String>>);
+
+/// Where a value is read: the field of a struct or variant, for the problem's message.
+struct At<'a> {
+    problem: &'a Problem,
+    of: &'a str,
+    key: &'a str,
+}
+
+impl<'a> At<'a> {
+    fn top(problem: &'a Problem) -> Self {
+        Self {
+            problem,
+            of: "",
+            key: "",
+        }
+    }
+
+    /// Notes a problem here (only the first one of a frame is kept).
+    #[cold]
+    #[inline(never)]
+    fn fail(&self, why: String) {
+        let mut first = self.problem.0.borrow_mut();
+        if first.is_none() {
+            *first = Some(match self.of {
+                "" => why,
+                of => format!("`{of}.{}`: {why}", self.key),
+            });
+        }
+    }
+
+    /// Notes that the value found is not the kind expected.
+    #[cold]
+    #[inline(never)]
+    fn expected(&self, what: &str, found: &Value) {
+        let found = match found {
+            Value::Null => "nothing",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            Value::Object(_) => "an object",
+        };
+        self.fail(format!("expected {what}, found {found}"));
+    }
+}
+
+/// An enum's value: its variant name and, for a variant with fields, what it holds.
+fn tagged<'v>(at: &At, value: &'v Value) -> Option<(&'v str, &'v Value)> {
+    match value {
+        Value::String(name) => Some((name, &NULL)),
+        Value::Object(map) if map.len() == 1 => map.iter().next().map(|(k, v)| (k.as_str(), v)),
+        _ => {
+            at.fail("expected a variant name or an object with one key".into());
+            None
+        }
+    }
+}
+
+static NULL: Value = Value::Null;
+
+/// The fields of a struct, or of an enum variant with fields.
+struct Fields<'a> {
+    map: Option<&'a Map<String, Value>>,
+    /// The struct's or variant's name, for problems.
+    of: &'a str,
+    problem: &'a Problem,
+}
+
+impl<'a> Fields<'a> {
+    fn of(at: &At<'a>, value: &'a Value, of: &'a str) -> Self {
+        let map = value.as_object();
+        if map.is_none() {
+            at.fail(format!("`{of}`: expected an object of fields"));
+        }
+        Self {
+            map,
+            of,
+            problem: at.problem,
+        }
+    }
+
+    /// A field; a missing one reads as `null` (which only an `Option` accepts).
+    fn get<T: FromJson>(&self, key: &str) -> T {
+        let value = self.map.and_then(|m| m.get(key)).unwrap_or(&NULL);
+        T::read(
+            &At {
+                problem: self.problem,
+                of: self.of,
+                key,
+            },
+            value,
+        )
+    }
+
+    /// A field that defaults when missing (serde's `#[serde(default)]`).
+    fn get_or_default<T: FromJson + Default>(&self, key: &str) -> T {
+        match self.map.and_then(|m| m.get(key)) {
+            None => T::default(),
+            Some(_) => self.get(key),
+        }
+    }
+}
+
+/// A type the reader builds from a JSON value: the value, or a placeholder with the problem
+/// noted.
+trait FromJson: Sized {
+    fn read(at: &At, value: &Value) -> Self;
+}
+
+impl FromJson for String {
+    fn read(at: &At, value: &Value) -> Self {
+        match value {
+            Value::String(s) => s.clone(),
+            v => {
+                at.expected("a string", v);
+                String::new()
+            }
+        }
+    }
+}
+
+impl FromJson for bool {
+    fn read(at: &At, value: &Value) -> Self {
+        value.as_bool().unwrap_or_else(|| {
+            at.expected("a boolean", value);
+            false
+        })
+    }
+}
+
+impl FromJson for u64 {
+    fn read(at: &At, value: &Value) -> Self {
+        value.as_u64().unwrap_or_else(|| {
+            at.expected("a whole number", value);
+            0
+        })
+    }
+}
+
+impl FromJson for i64 {
+    fn read(at: &At, value: &Value) -> Self {
+        value.as_i64().unwrap_or_else(|| {
+            at.expected("a whole number", value);
+            0
+        })
+    }
+}
+
+impl FromJson for u32 {
+    fn read(at: &At, value: &Value) -> Self {
+        value
+            .as_u64()
+            .and_then(|n| n.try_into().ok())
+            .unwrap_or_else(|| {
+                at.expected("a whole number up to 4294967295", value);
+                0
+            })
+    }
+}
+
+impl<T: FromJson> FromJson for Option<T> {
+    fn read(at: &At, value: &Value) -> Self {
+        match value {
+            Value::Null => None,
+            v => Some(T::read(at, v)),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn read(at: &At, value: &Value) -> Self {
+        match value {
+            Value::Array(items) => items.iter().map(|v| T::read(at, v)).collect(),
+            v => {
+                at.expected("a list", v);
+                Vec::new()
+            }
+        }
+    }
+}
+
+impl FromJson for InteractionId {
+    fn read(at: &At, value: &Value) -> Self {
+        Self(String::read(at, value))
+    }
+}
+
+impl FromJson for AgentId {
+    fn read(at: &At, value: &Value) -> Self {
+        Self(String::read(at, value))
+    }
+}
+
+/// Reads an enum: each arm names a variant and builds it from the variant's fields (`f`, which
+/// a variant without fields ignores); `placeholder` stands in for a value that is none of them.
+macro_rules! read_enum {
+    ($ty:ty, placeholder $placeholder:expr, |$f:ident| { $($name:literal => $build:expr,)* }) => {
+        impl FromJson for $ty {
+            fn read(at: &At, value: &Value) -> Self {
+                let Some((name, body)) = tagged(at, value) else {
+                    return $placeholder;
+                };
+                #[allow(unused_variables)]
+                let $f = || Fields::of(at, body, name);
+                match name {
+                    $($name => $build,)*
+                    other => {
+                        at.fail(format!("unknown variant `{other}`"));
+                        $placeholder
+                    }
+                }
+            }
+        }
+    };
+}
+
+read_enum!(Party, placeholder Party::System, |f| {
+    "contact" => Party::Contact { name: f().get("name") },
+    "agent" => {
+        let f = f();
+        Party::Agent { id: f.get("id"), name: f.get("name") }
+    },
+    "system" => Party::System,
+});
+
+read_enum!(AgentStatus, placeholder AgentStatus::Ready, |f| {
+    "ready" => AgentStatus::Ready,
+    "not_ready" => AgentStatus::NotReady { reason: f().get("reason") },
+    "after_call_work" => AgentStatus::AfterCallWork,
+});
+
+read_enum!(Identity, placeholder Identity::Contact { interaction: InteractionId(String::new()), name: String::new() }, |f| {
+    "agent" => {
+        let f = f();
+        Identity::Agent {
+            id: f.get("id"),
+            name: f.get("name"),
+            nickname: f.get("nickname"),
+            status: f.get("status"),
+        }
+    },
+    "contact" => {
+        let f = f();
+        Identity::Contact { interaction: f.get("interaction"), name: f.get("name") }
+    },
+});
+
+read_enum!(Audience, placeholder Audience::Agents, |f| {
+    "everyone" => Audience::Everyone,
+    "agents" => Audience::Agents,
+    "private" => Audience::Private { agents: f().get("agents") },
+});
+
+read_enum!(EndReason, placeholder EndReason::AgentEnded, |f| {
+    "contact_ended" => EndReason::ContactEnded,
+    "agent_ended" => EndReason::AgentEnded,
+    "contact_disconnected" => EndReason::ContactDisconnected,
+    "inactivity" => EndReason::Inactivity,
+});
+
+read_enum!(LeaveReason, placeholder LeaveReason::Ended, |f| {
+    "ended" => LeaveReason::Ended,
+    "transferred" => LeaveReason::Transferred,
+    "removed" => LeaveReason::Removed,
+    "disconnected" => LeaveReason::Disconnected,
+});
+
+read_enum!(RequestKind, placeholder RequestKind::Consultation, |f| {
+    "consultation" => RequestKind::Consultation,
+    "transfer" => RequestKind::Transfer,
+    "conference" => RequestKind::Conference,
+});
+
+read_enum!(DeclineReason, placeholder DeclineReason::Rejected, |f| {
+    "rejected" => DeclineReason::Rejected,
+    "timed_out" => DeclineReason::TimedOut,
+    "nobody_available" => DeclineReason::NobodyAvailable,
+});
+
+read_enum!(ErrorCode, placeholder ErrorCode::Internal, |f| {
+    "bad_frame" => ErrorCode::BadFrame,
+    "unknown_type" => ErrorCode::UnknownType,
+    "too_large" => ErrorCode::TooLarge,
+    "unsupported_version" => ErrorCode::UnsupportedVersion,
+    "unauthorized" => ErrorCode::Unauthorized,
+    "forbidden" => ErrorCode::Forbidden,
+    "not_found" => ErrorCode::NotFound,
+    "invalid" => ErrorCode::Invalid,
+    "rate_limited" => ErrorCode::RateLimited,
+    "internal" => ErrorCode::Internal,
+});
+
+read_enum!(EventKind, placeholder EventKind::Read { up_to: 0 }, |f| {
+    "joined" => EventKind::Joined { party: f().get("party") },
+    "left" => {
+        let f = f();
+        EventKind::Left { party: f.get("party"), reason: f.get("reason") }
+    },
+    "message" => {
+        let f = f();
+        EventKind::Message {
+            from: f.get("from"),
+            text: f.get("text"),
+            client_id: f.get("client_id"),
+            consultation: f.get("consultation"),
+        }
+    },
+    "notice" => EventKind::Notice { text: f().get("text") },
+    "ended" => EventKind::Ended { reason: f().get("reason") },
+    "done" => {
+        let f = f();
+        EventKind::Done {
+            agent: f.get("agent"),
+            disposition: f.get("disposition"),
+            note: f.get("note"),
+        }
+    },
+    "consultation_started" => {
+        let f = f();
+        EventKind::ConsultationStarted {
+            consultation: f.get("consultation"),
+            initiator: f.get("initiator"),
+            target: f.get("target"),
+        }
+    },
+    "consultation_ended" => {
+        let f = f();
+        EventKind::ConsultationEnded { consultation: f.get("consultation"), by: f.get("by") }
+    },
+    "declined" => {
+        let f = f();
+        EventKind::Declined {
+            request: f.get("request"),
+            target: f.get("target"),
+            reason: f.get("reason"),
+        }
+    },
+    "owner_changed" => EventKind::OwnerChanged { owner: f().get("owner") },
+    "read" => EventKind::Read { up_to: f().get("up_to") },
+    "case_data" => {
+        let f = f();
+        EventKind::CaseData { key: f.get("key"), value: f.get("value") }
+    },
+    "file" => {
+        let f = f();
+        EventKind::File { from: f.get("from"), file: f.get("file") }
+    },
+    "rich" => {
+        let f = f();
+        EventKind::Rich { from: f.get("from"), content: f.get("content") }
+    },
+});
+
+read_enum!(Rich, placeholder Rich::Markdown { text: String::new() }, |f| {
+    "quick_replies" => {
+        let f = f();
+        Rich::QuickReplies { text: f.get("text"), replies: f.get("replies") }
+    },
+    "list" => {
+        let f = f();
+        Rich::List {
+            title: f.get("title"),
+            items: f.get("items"),
+            selectable: f.get_or_default("selectable"),
+        }
+    },
+    "carousel" => Rich::Carousel { cards: f().get("cards") },
+    "markdown" => Rich::Markdown { text: f().get("text") },
+});
+
+/// Reads a struct, each field under its own name.
+macro_rules! read_struct {
+    ($ty:ident as $of:literal { $($field:ident),* }) => {
+        impl FromJson for $ty {
+            fn read(at: &At, value: &Value) -> Self {
+                let f = Fields::of(at, value, $of);
+                $ty { $($field: f.get(stringify!($field)),)* }
+            }
+        }
+    };
+}
+
+read_struct!(Event as "event" { seq, at, audience, kind });
+read_struct!(FileRef as "file" { id, name, mime, size });
+read_struct!(RichItem as "item" { title, subtitle });
+read_struct!(RichCard as "card" { title, text, image });

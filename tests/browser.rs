@@ -567,3 +567,59 @@ async fn printing_puts_every_loaded_line_of_a_long_transcript_in_the_page() {
     tick().await;
     assert!(all(&root, "[data-testid=message]").len() < 200);
 }
+
+/// The widget reads its frames from the browser's `JSON.parse` (no JSON parser of its own): each
+/// frame reads exactly as through serde_json's value — the same message, or the same refusal.
+#[wasm_bindgen_test]
+fn frames_read_through_the_browsers_json_parse_as_through_serde_json() {
+    let event = |kind: &str| {
+        format!(
+            r#"{{"events":{{"interaction":"ix-1","events":[{{"seq":7,"at":1700000000000,"audience":"everyone","kind":{kind}}}]}}}}"#
+        )
+    };
+    let mut frames: Vec<String> = [
+        r#"{"welcome":{"v":1,"me":{"contact":{"interaction":"ix-1","name":"Mark"}}}}"#,
+        r#"{"welcome":{"v":1,"me":{"agent":{"id":"kate","name":"Kate Lewis","nickname":"Kate","status":{"not_ready":{"reason":null}}}}}}"#,
+        r#"{"ack":{"interaction":"ix-1","client_id":"c-7","seq":6}}"#,
+        r#"{"closed":{"interaction":"ix-1","later":[1,{"x":null}]}}"#,
+        r#"{"error":{"code":"unauthorized","message":"who are you?"}}"#,
+        r#"{"typing":{"interaction":"ix-1","party":{"agent":{"id":"kate","name":"Kate"}},"typing":true,"preview":null}}"#,
+        r#"{"queue_position":{"interaction":"ix-1","position":2}}"#,
+        // Refused, with the same reason.
+        r#"{"presence":{"agents":[]}}"#,
+        r#"{"ack":{"interaction":"ix-1","seq":6}}"#,
+        r#"{"queue_position":{"interaction":"ix-1","position":-2}}"#,
+        r#"{"queue_position":{"interaction":"ix-1","position":2.5}}"#,
+        r#"{"closed":"ix-1"}"#,
+        r#"{"ack":{},"closed":{}}"#,
+        r#"[]"#,
+    ]
+    .map(String::from)
+    .to_vec();
+    frames.extend(
+        [
+            r#"{"message":{"from":{"contact":{"name":"Mark"}},"text":"Hi ✓ \"there\"\n","client_id":"c-1"}}"#,
+            r#"{"left":{"party":{"agent":{"id":"john","name":"John"}},"reason":"transferred"}}"#,
+            r#"{"ended":{"reason":"inactivity"}}"#,
+            r#"{"notice":{"text":"Waiting for an agent"}}"#,
+            r#"{"file":{"from":"system","file":{"id":"f-1","name":"a.png","mime":"image/png","size":12}}}"#,
+            r#"{"rich":{"from":"system","content":{"list":{"title":"Plans","items":[{"title":"Basic"},{"title":"Plus","subtitle":"more"}]}}}}"#,
+            r#"{"rich":{"from":"system","content":{"carousel":{"cards":[{"title":"A","text":"t","image":"https://example.com/a.png"}]}}}}"#,
+            r#"{"rich":{"from":"system","content":{"quick_replies":{"text":"Which?","replies":["Visa","Amex"]}}}}"#,
+            r#"{"consultation_ended":{"consultation":"ix-1/c1","by":null}}"#,
+            r#"{"shout":{"text":"hi"}}"#,
+            r#"{"message":{"from":{"contact":{}},"text":"hi"}}"#,
+            r#""message""#,
+        ]
+        .map(event),
+    );
+    let mut read = 0;
+    for frame in &frames {
+        let through_js = parley_client::json::parse(frame).map(ServerMsg::read_contact);
+        let through_serde = ServerMsg::parse_contact(frame);
+        read += usize::from(through_serde.is_ok());
+        assert_eq!(through_js, Some(through_serde), "{frame}");
+    }
+    assert_eq!(read, 16, "frames that read");
+    assert!(parley_client::json::parse("not json").is_none());
+}

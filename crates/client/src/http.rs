@@ -1,18 +1,14 @@
 //! Requests to the server's HTTP API with the browser's `fetch`, its `{"error": "..."}` bodies
 //! turned into a sentence for the user.
 
+use crate::json::{self, Js};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
 
 const UNREACHABLE: &str = "the server cannot be reached; check your connection";
-
-#[derive(Deserialize)]
-struct ApiError {
-    error: String,
-}
 
 /// One request: `method` to `path` with these headers and body. An answer of any status is
 /// `Ok`; no answer at all is the sentence for an unreachable server.
@@ -53,6 +49,18 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, String> {
+    let answer = post_for_text(path, body).await?;
+    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the server: {e}"))
+}
+
+/// Like [`post_json`], the answer read by the browser (see [`crate::json`]).
+pub async fn post_json_parsed<B: Serialize>(path: &str, body: &B) -> Result<Js, String> {
+    let answer = post_for_text(path, body).await?;
+    json::parse(&answer).ok_or_else(|| "unexpected answer from the server: not JSON".to_owned())
+}
+
+/// POSTs `body` as JSON to `path`; the answer's text when it succeeded.
+async fn post_for_text<B: Serialize>(path: &str, body: &B) -> Result<String, String> {
     let json =
         serde_json::to_string(body).map_err(|e| format!("could not send the request: {e}"))?;
     let response = fetch(
@@ -65,8 +73,7 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
     if !response.ok() {
         return Err(error_of(&response).await);
     }
-    let answer = text(&response).await.unwrap_or_default();
-    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the server: {e}"))
+    Ok(text(&response).await.unwrap_or_default())
 }
 
 /// POSTs nothing to `path` as the holder of `token` (a `Bearer` token), answer unread.
@@ -75,13 +82,12 @@ pub async fn post_with_token(path: &str, token: &str) -> Result<(), String> {
     done(fetch("POST", path, &[("Authorization", &auth)], None).await).await
 }
 
-/// The sentence for a refused request.
+/// The sentence for a refused request: the `error` of its `{"error": "..."}` body.
 async fn error_of(response: &Response) -> String {
     let body = text(response).await.unwrap_or_default();
-    match serde_json::from_str::<ApiError>(&body) {
-        Ok(e) => e.error,
-        Err(_) => format!("the server answered {}", response.status()),
-    }
+    json::parse(&body)
+        .and_then(|answer| answer.text("error"))
+        .unwrap_or_else(|| format!("the server answered {}", response.status()))
 }
 
 /// Whether a request without an answer body went through; the error is a sentence for the user.

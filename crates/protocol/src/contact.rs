@@ -22,8 +22,81 @@ use crate::domain::{
 use crate::ids::{AgentId, InteractionId};
 use crate::msg::{ErrorCode, ParseError, ServerMsg};
 use crate::MAX_FRAME_BYTES;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::cell::RefCell;
+
+/// A parsed JSON value as the contact's reader walks it: serde_json's [`Value`] (natively, in
+/// tests) or, in the widget, what the browser's own `JSON.parse` made (no JSON parser in the
+/// widget's code at all).
+pub trait Json: Sized + Clone {
+    /// JSON `null`, also what a missing field reads as.
+    fn null() -> Self;
+    fn is_null(&self) -> bool;
+    fn string(&self) -> Option<String>;
+    fn boolean(&self) -> Option<bool>;
+    /// A whole number from 0 up.
+    fn unsigned(&self) -> Option<u64>;
+    /// A whole number.
+    fn signed(&self) -> Option<i64>;
+    /// The elements, when this is a list.
+    fn items(&self) -> Option<Vec<Self>>;
+    /// Whether this is an object (of fields).
+    fn is_object(&self) -> bool;
+    /// A field of an object; [`Json::null`] when it has none of that name.
+    fn field(&self, key: &str) -> Self;
+    /// The key and value of an object with exactly one field.
+    fn only_field(&self) -> Option<(String, Self)>;
+    /// What kind of value this is, for problems: "a string", "nothing", ….
+    fn kind(&self) -> &'static str;
+}
+
+impl Json for &Value {
+    fn null() -> Self {
+        &NULL
+    }
+    fn is_null(&self) -> bool {
+        Value::is_null(self)
+    }
+    fn string(&self) -> Option<String> {
+        self.as_str().map(str::to_owned)
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn unsigned(&self) -> Option<u64> {
+        self.as_u64()
+    }
+    fn signed(&self) -> Option<i64> {
+        self.as_i64()
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        self.as_array().map(|a| a.iter().collect())
+    }
+    fn is_object(&self) -> bool {
+        Value::is_object(self)
+    }
+    fn field(&self, key: &str) -> Self {
+        self.get(key).unwrap_or(&NULL)
+    }
+    fn only_field(&self) -> Option<(String, Self)> {
+        match self {
+            Value::Object(map) if map.len() == 1 => map.iter().next().map(|(k, v)| (k.clone(), v)),
+            _ => None,
+        }
+    }
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "nothing",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            Value::Object(_) => "an object",
+        }
+    }
+}
+
+static NULL: Value = Value::Null;
 
 impl ServerMsg {
     /// Parses one frame from the server as a contact's widget reads it: only the frames a
@@ -34,6 +107,12 @@ impl ServerMsg {
         }
         let value: Value =
             serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
+        Self::read_contact(&value)
+    }
+
+    /// Reads one parsed frame from the server as a contact's widget reads it (see
+    /// [`ServerMsg::parse_contact`]).
+    pub fn read_contact<J: Json>(value: J) -> Result<Self, ParseError> {
         let problem = Problem::default();
         let msg = contact_msg(&At::top(&problem), &value);
         match (problem.0.into_inner(), msg) {
@@ -43,10 +122,10 @@ impl ServerMsg {
     }
 }
 
-fn contact_msg(at: &At, value: &Value) -> Option<ServerMsg> {
+fn contact_msg<J: Json>(at: &At, value: &J) -> Option<ServerMsg> {
     let (kind, body) = tagged(at, value)?;
-    let f = Fields::of(at, body, kind);
-    Some(match kind {
+    let f = Fields::of(at, body, &kind);
+    Some(match kind.as_str() {
         "welcome" => ServerMsg::Welcome {
             v: f.get("v"),
             me: f.get("me"),
@@ -122,72 +201,63 @@ impl<'a> At<'a> {
     /// Notes that the value found is not the kind expected.
     #[cold]
     #[inline(never)]
-    fn expected(&self, what: &str, found: &Value) {
-        let found = match found {
-            Value::Null => "nothing",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "a list",
-            Value::Object(_) => "an object",
-        };
+    fn expected(&self, what: &str, found: &'static str) {
         self.fail(format!("expected {what}, found {found}"));
     }
 }
 
 /// An enum's value: its variant name and, for a variant with fields, what it holds.
-fn tagged<'v>(at: &At, value: &'v Value) -> Option<(&'v str, &'v Value)> {
-    match value {
-        Value::String(name) => Some((name, &NULL)),
-        Value::Object(map) if map.len() == 1 => map.iter().next().map(|(k, v)| (k.as_str(), v)),
-        _ => {
-            at.fail("expected a variant name or an object with one key".into());
-            None
-        }
+fn tagged<J: Json>(at: &At, value: &J) -> Option<(String, J)> {
+    if let Some(name) = value.string() {
+        return Some((name, J::null()));
     }
+    let tagged = value.only_field();
+    if tagged.is_none() {
+        at.fail("expected a variant name or an object with one key".into());
+    }
+    tagged
 }
 
-static NULL: Value = Value::Null;
-
 /// The fields of a struct, or of an enum variant with fields.
-struct Fields<'a> {
-    map: Option<&'a Map<String, Value>>,
+struct Fields<'a, J> {
+    /// The object, or null when the value was not one.
+    value: J,
     /// The struct's or variant's name, for problems.
     of: &'a str,
     problem: &'a Problem,
 }
 
-impl<'a> Fields<'a> {
-    fn of(at: &At<'a>, value: &'a Value, of: &'a str) -> Self {
-        let map = value.as_object();
-        if map.is_none() {
+impl<'a, J: Json> Fields<'a, J> {
+    fn of(at: &At<'a>, value: J, of: &'a str) -> Self {
+        let value = if value.is_object() {
+            value
+        } else {
             at.fail(format!("`{of}`: expected an object of fields"));
-        }
+            J::null()
+        };
         Self {
-            map,
+            value,
             of,
             problem: at.problem,
         }
     }
 
     /// A field; a missing one reads as `null` (which only an `Option` accepts).
-    fn get<T: FromJson>(&self, key: &str) -> T {
-        let value = self.map.and_then(|m| m.get(key)).unwrap_or(&NULL);
-        T::read(
-            &At {
-                problem: self.problem,
-                of: self.of,
-                key,
-            },
-            value,
-        )
+    fn get<T: FromJson>(&self, key: &'a str) -> T {
+        let at = At {
+            problem: self.problem,
+            of: self.of,
+            key,
+        };
+        T::read(&at, &self.value.field(key))
     }
 
     /// A field that defaults when missing (serde's `#[serde(default)]`).
-    fn get_or_default<T: FromJson + Default>(&self, key: &str) -> T {
-        match self.map.and_then(|m| m.get(key)) {
-            None => T::default(),
-            Some(_) => self.get(key),
+    fn get_or_default<T: FromJson + Default>(&self, key: &'a str) -> T {
+        if self.value.field(key).is_null() {
+            T::default()
+        } else {
+            self.get(key)
         }
     }
 }
@@ -195,89 +265,75 @@ impl<'a> Fields<'a> {
 /// A type the reader builds from a JSON value: the value, or a placeholder with the problem
 /// noted.
 trait FromJson: Sized {
-    fn read(at: &At, value: &Value) -> Self;
+    fn read<J: Json>(at: &At, value: &J) -> Self;
+}
+
+/// Reads a scalar with `get`, or notes that the value is not `what` and gives `placeholder`.
+fn scalar<J: Json, T>(
+    at: &At,
+    value: &J,
+    get: impl FnOnce(&J) -> Option<T>,
+    what: &str,
+    placeholder: T,
+) -> T {
+    get(value).unwrap_or_else(|| {
+        at.expected(what, value.kind());
+        placeholder
+    })
 }
 
 impl FromJson for String {
-    fn read(at: &At, value: &Value) -> Self {
-        match value {
-            Value::String(s) => s.clone(),
-            v => {
-                at.expected("a string", v);
-                String::new()
-            }
-        }
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        scalar(at, value, J::string, "a string", String::new())
     }
 }
 
 impl FromJson for bool {
-    fn read(at: &At, value: &Value) -> Self {
-        value.as_bool().unwrap_or_else(|| {
-            at.expected("a boolean", value);
-            false
-        })
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        scalar(at, value, J::boolean, "a boolean", false)
     }
 }
 
 impl FromJson for u64 {
-    fn read(at: &At, value: &Value) -> Self {
-        value.as_u64().unwrap_or_else(|| {
-            at.expected("a whole number", value);
-            0
-        })
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        scalar(at, value, J::unsigned, "a whole number", 0)
     }
 }
 
 impl FromJson for i64 {
-    fn read(at: &At, value: &Value) -> Self {
-        value.as_i64().unwrap_or_else(|| {
-            at.expected("a whole number", value);
-            0
-        })
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        scalar(at, value, J::signed, "a whole number", 0)
     }
 }
 
 impl FromJson for u32 {
-    fn read(at: &At, value: &Value) -> Self {
-        value
-            .as_u64()
-            .and_then(|n| n.try_into().ok())
-            .unwrap_or_else(|| {
-                at.expected("a whole number up to 4294967295", value);
-                0
-            })
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        let get = |v: &J| v.unsigned().and_then(|n| n.try_into().ok());
+        scalar(at, value, get, "a whole number up to 4294967295", 0)
     }
 }
 
 impl<T: FromJson> FromJson for Option<T> {
-    fn read(at: &At, value: &Value) -> Self {
-        match value {
-            Value::Null => None,
-            v => Some(T::read(at, v)),
-        }
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        (!value.is_null()).then(|| T::read(at, value))
     }
 }
 
 impl<T: FromJson> FromJson for Vec<T> {
-    fn read(at: &At, value: &Value) -> Self {
-        match value {
-            Value::Array(items) => items.iter().map(|v| T::read(at, v)).collect(),
-            v => {
-                at.expected("a list", v);
-                Vec::new()
-            }
-        }
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        let items = scalar(at, value, J::items, "a list", Vec::new());
+        items.iter().map(|v| T::read(at, v)).collect()
     }
 }
 
 impl FromJson for InteractionId {
-    fn read(at: &At, value: &Value) -> Self {
+    fn read<J: Json>(at: &At, value: &J) -> Self {
         Self(String::read(at, value))
     }
 }
 
 impl FromJson for AgentId {
-    fn read(at: &At, value: &Value) -> Self {
+    fn read<J: Json>(at: &At, value: &J) -> Self {
         Self(String::read(at, value))
     }
 }
@@ -287,13 +343,13 @@ impl FromJson for AgentId {
 macro_rules! read_enum {
     ($ty:ty, placeholder $placeholder:expr, |$f:ident| { $($name:literal => $build:expr,)* }) => {
         impl FromJson for $ty {
-            fn read(at: &At, value: &Value) -> Self {
+            fn read<J: Json>(at: &At, value: &J) -> Self {
                 let Some((name, body)) = tagged(at, value) else {
                     return $placeholder;
                 };
                 #[allow(unused_variables)]
-                let $f = || Fields::of(at, body, name);
-                match name {
+                let $f = || Fields::of(at, body, &name);
+                match name.as_str() {
                     $($name => $build,)*
                     other => {
                         at.fail(format!("unknown variant `{other}`"));
@@ -463,8 +519,8 @@ read_enum!(Rich, placeholder Rich::Markdown { text: String::new() }, |f| {
 macro_rules! read_struct {
     ($ty:ident as $of:literal { $($field:ident),* }) => {
         impl FromJson for $ty {
-            fn read(at: &At, value: &Value) -> Self {
-                let f = Fields::of(at, value, $of);
+            fn read<J: Json>(at: &At, value: &J) -> Self {
+                let f = Fields::of(at, value.clone(), $of);
                 $ty { $($field: f.get(stringify!($field)),)* }
             }
         }

@@ -2,7 +2,6 @@
 //! `embed.js`, which passes the queue in the query (`?embedded=1&queue=billing`) and the
 //! visitor's journey in the fragment (`#journey=<JSON>`).
 
-use parley_protocol::visit::{journey_value, parse_journey, Visit};
 use parley_protocol::VISIT_KEY;
 use std::collections::BTreeMap;
 
@@ -12,7 +11,9 @@ pub struct Embed {
     /// Inside a website's iframe.
     pub embedded: bool,
     pub queue: Option<String>,
-    pub journey: Option<Vec<Visit>>,
+    /// The journey as `embed.js` recorded it (JSON); the server checks it and keeps only
+    /// well-formed web pages.
+    pub journey: Option<String>,
     /// The chat's session as the host page keeps it (JSON), when one is open.
     pub session: Option<String>,
 }
@@ -30,7 +31,7 @@ impl Embed {
             queue: get(&query, "queue")
                 .map(|q| q.trim().to_owned())
                 .filter(|q| !q.is_empty() && q.len() <= 100),
-            journey: get(&fragment, "journey").and_then(|j| parse_journey(&j)),
+            journey: get(&fragment, "journey").filter(|j| !j.is_empty()),
             session: get(&fragment, "session").filter(|s| !s.is_empty()),
         }
     }
@@ -39,7 +40,7 @@ impl Embed {
     pub fn case_data(&self) -> BTreeMap<String, String> {
         self.journey
             .iter()
-            .map(|j| (VISIT_KEY.to_owned(), journey_value(j)))
+            .map(|j| (VISIT_KEY.to_owned(), j.clone()))
             .collect()
     }
 }
@@ -106,22 +107,24 @@ mod tests {
         assert_eq!(e.session.as_deref(), Some(r#"{"token":"t"}"#));
         assert!(e.embedded);
         assert_eq!(e.queue.as_deref(), Some("billing"));
-        let visits = e.journey.clone().expect("a journey");
-        assert_eq!(visits[0].title, "Pricing & plans");
+        // Passed on as recorded: the server is where it is checked.
+        assert_eq!(e.journey.as_deref(), Some(journey));
         assert_eq!(
-            e.case_data().get(VISIT_KEY).map(|v| parse_journey(v)),
-            Some(Some(visits))
+            e.case_data().get(VISIT_KEY).map(String::as_str),
+            Some(journey)
         );
 
         // The full page: nothing of the kind.
         let page = Embed::from_location("", "");
         assert_eq!(page, Embed::default());
         assert!(page.case_data().is_empty());
-        // Junk is ignored, not trusted.
+        // Junk is not trusted: a bad escape stays as it is, `embedded` is only `1`, and a
+        // journey that is not JSON is passed on for the server to drop.
         let junk = Embed::from_location("?queue=%zz&embedded=yes", "#journey=%5Bnot json");
         assert_eq!(junk.queue.as_deref(), Some("%zz"));
         assert!(!junk.embedded);
-        assert_eq!(junk.journey, None);
+        assert_eq!(junk.journey.as_deref(), Some("[not json"));
+        assert_eq!(Embed::from_location("", "#journey=").journey, None);
         assert_eq!(decode("a+b%20c%"), "a b c%");
         assert_eq!(decode("%E2%82%AC%4"), "€%4");
     }

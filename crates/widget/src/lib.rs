@@ -7,11 +7,12 @@ pub mod embed;
 pub mod state;
 
 use leptos::prelude::*;
+use parley_client::json::{self, Js};
 use parley_client::lines::Line;
 use parley_client::rich::linked_text;
 use parley_client::{socket, Socket, SocketEvent};
 use parley_protocol::{ClientMsg, InteractionId, ServerMsg};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use state::{Session, WidgetState};
 
 const STORAGE_KEY: &str = "parley.chat";
@@ -20,7 +21,11 @@ fn load_session() -> Option<Session> {
     let stored = parley_client::storage(false)
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
         .or_else(|| embed_options().session)?;
-    serde_json::from_str(&stored).ok()
+    let stored = json::parse(&stored)?;
+    Some(Session {
+        interaction: InteractionId(stored.text("interaction")?),
+        token: stored.text("token")?,
+    })
 }
 
 fn save_session(session: Option<&Session>) {
@@ -99,10 +104,12 @@ fn embed_options() -> embed::Embed {
     )
 }
 
-#[derive(Deserialize)]
-struct StartResponse {
-    interaction: InteractionId,
-    token: String,
+/// The session in the server's answer to a new chat.
+fn started(answer: &Js) -> Option<Session> {
+    Some(Session {
+        interaction: InteractionId(answer.text("interaction")?),
+        token: answer.text("token")?,
+    })
 }
 
 /// The pre-chat form: name, e-mail, subject and the first message.
@@ -139,11 +146,10 @@ fn PreChat(
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match parley_client::http::post_json::<_, StartResponse>("/api/chats", &req).await {
-                Ok(r) => on_start(Session {
-                    interaction: r.interaction,
-                    token: r.token,
-                }),
+            let answer = parley_client::http::post_json_parsed("/api/chats", &req).await;
+            match answer.map(|a| started(&a)) {
+                Ok(Some(session)) => on_start(session),
+                Ok(None) => error.set(Some("unexpected answer from the server".into())),
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);
@@ -209,7 +215,7 @@ fn Chat(
     on_cleanup(move || on_visible.remove());
     let socket = socket::open(
         socket::default_url(),
-        |frame| ServerMsg::parse_contact(frame).ok(),
+        |frame| json::parse(frame).and_then(|v| ServerMsg::read_contact(v).ok()),
         move || state.with_untracked(WidgetState::hello),
         move |event| match event {
             SocketEvent::Msg(msg) => {

@@ -1,0 +1,91 @@
+//! JSON read with the browser's own `JSON.parse`: the apps carry no JSON parser of their own for
+//! what they only read (frames for the widget, API answers and errors, stored sessions).
+
+use parley_protocol::contact::Json;
+use wasm_bindgen::JsValue;
+
+/// A value made by `JSON.parse`.
+#[derive(Clone, Debug)]
+pub struct Js(JsValue);
+
+/// Parses JSON text; `None` when it is not JSON.
+pub fn parse(text: &str) -> Option<Js> {
+    js_sys::JSON::parse(text).ok().map(Js)
+}
+
+/// The largest whole number a JavaScript number holds exactly.
+const EXACT: f64 = 9_007_199_254_740_991.0;
+
+impl Js {
+    /// A whole number within the exactly held range.
+    fn whole(&self) -> Option<f64> {
+        self.0
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && n.abs() <= EXACT)
+    }
+
+    /// A text field of an object (`None` when missing or not text).
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.field(key).string()
+    }
+}
+
+impl Json for Js {
+    fn null() -> Self {
+        Js(JsValue::NULL)
+    }
+    fn is_null(&self) -> bool {
+        self.0.is_null() || self.0.is_undefined()
+    }
+    fn string(&self) -> Option<String> {
+        self.0.as_string()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn unsigned(&self) -> Option<u64> {
+        self.whole().filter(|n| *n >= 0.0).map(|n| n as u64)
+    }
+    fn signed(&self) -> Option<i64> {
+        self.whole().map(|n| n as i64)
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        js_sys::Array::is_array(&self.0)
+            .then(|| js_sys::Array::from(&self.0).iter().map(Js).collect())
+    }
+    fn is_object(&self) -> bool {
+        self.0.is_object() && !js_sys::Array::is_array(&self.0)
+    }
+    fn field(&self, key: &str) -> Self {
+        let key = JsValue::from_str(key);
+        let own = self.is_object() && js_sys::Object::has_own(&self.0.clone().into(), &key);
+        match own {
+            true => Js(js_sys::Reflect::get(&self.0, &key).unwrap_or(JsValue::NULL)),
+            false => Self::null(),
+        }
+    }
+    fn only_field(&self) -> Option<(String, Self)> {
+        if !self.is_object() {
+            return None;
+        }
+        let keys = js_sys::Object::keys(&js_sys::Object::from(self.0.clone()));
+        let key = (keys.length() == 1).then(|| keys.get(0).as_string())??;
+        let value = self.field(&key);
+        Some((key, value))
+    }
+    fn kind(&self) -> &'static str {
+        if self.is_null() {
+            "nothing"
+        } else if self.0.as_bool().is_some() {
+            "a boolean"
+        } else if self.0.as_f64().is_some() {
+            "a number"
+        } else if self.0.is_string() {
+            "a string"
+        } else if js_sys::Array::is_array(&self.0) {
+            "a list"
+        } else {
+            "an object"
+        }
+    }
+}

@@ -21,10 +21,15 @@ fn load_session() -> Option<Session> {
     let stored = parley_client::storage(false)
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
         .or_else(|| embed_options().session)?;
-    let stored = json::parse(&stored)?;
+    session_of(&json::parse(&stored)?)
+}
+
+/// A session from JSON holding its `interaction` and `token`: the stored one, or the server's
+/// answer to a new chat.
+fn session_of(value: &Js) -> Option<Session> {
     Some(Session {
-        interaction: InteractionId(stored.text("interaction")?),
-        token: stored.text("token")?,
+        interaction: InteractionId(value.text("interaction")?),
+        token: value.text("token")?,
     })
 }
 
@@ -104,14 +109,6 @@ fn embed_options() -> embed::Embed {
     )
 }
 
-/// The session in the server's answer to a new chat.
-fn started(answer: &Js) -> Option<Session> {
-    Some(Session {
-        interaction: InteractionId(answer.text("interaction")?),
-        token: answer.text("token")?,
-    })
-}
-
 /// The pre-chat form: name, e-mail, subject and the first message.
 #[component]
 fn PreChat(
@@ -147,7 +144,7 @@ fn PreChat(
         busy.set(true);
         leptos::task::spawn_local(async move {
             let answer = parley_client::http::post_json_parsed("/api/chats", &req).await;
-            match answer.map(|a| started(&a)) {
+            match answer.map(|a| session_of(&a)) {
                 Ok(Some(session)) => on_start(session),
                 Ok(None) => error.set(Some("unexpected answer from the server".into())),
                 Err(e) => error.set(Some(e)),

@@ -136,23 +136,32 @@ pub fn test() -> Result<(), String> {
     );
 
     match tools::ensure_browser() {
-        Ok(()) => t.tests(
-            "browser component tests (headless Chromium)",
-            cmd("cargo")
-                .args([
-                    "test",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "-p",
-                    "parley-desktop",
-                    "--test",
-                    "browser",
-                ])
-                .env(
-                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                    "wasm-bindgen-test-runner",
-                ),
-        ),
+        Ok(()) => {
+            // chromedriver leaves its ~100 MB browser profile behind in the temporary folder
+            // on every run: give it one of its own and remove it afterwards.
+            let scratch = root().join("target/tmp/browser-tests");
+            let _ = std::fs::remove_dir_all(&scratch);
+            let _ = std::fs::create_dir_all(&scratch);
+            t.tests(
+                "browser component tests (headless Chromium)",
+                cmd("cargo")
+                    .args([
+                        "test",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                        "-p",
+                        "parley-desktop",
+                        "--test",
+                        "browser",
+                    ])
+                    .env(
+                        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                        "wasm-bindgen-test-runner",
+                    )
+                    .env("TMPDIR", &scratch),
+            );
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
         Err(e) => t.fail("browser component tests", &e),
     }
 

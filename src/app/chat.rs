@@ -10,6 +10,7 @@ use super::use_desk;
 use crate::state::Chat;
 use leptos::prelude::*;
 use parley_protocol::{ClientMsg, InteractionId, RequestKind};
+use std::time::Duration;
 
 /// The selected chat, or a hint when there is none.
 #[component]
@@ -149,15 +150,31 @@ fn ChatWindow(
                     </Show>
                     <Show when=move || !ended() && !consultant()>
                         <Composer value=draft on_input on_send />
-                        <ComposerTools id=key.get_value() />
-                        <super::attachments::AttachmentTools id=key.get_value() />
+                        <AfterPaint>
+                            <ComposerTools id=key.get_value() />
+                            <super::attachments::AttachmentTools id=key.get_value() />
+                        </AfterPaint>
                     </Show>
-                    <ConsultPanels id=key.get_value() />
+                    <AfterPaint>
+                        <ConsultPanels id=key.get_value() />
+                    </AfterPaint>
                 </div>
                 <Show when=move || !collapsed.get()>
-                    <SidePanel id=key.get_value() />
+                    <AfterPaint>
+                        <SidePanel id=key.get_value() />
+                    </AfterPaint>
                 </Show>
             </div>
         </section>
     }
+}
+
+/// Builds its children once what surrounds it has been painted: a chat shows its transcript and
+/// message box first, and its tool rows and panels a frame later, instead of all of it at once.
+#[component]
+fn AfterPaint(children: ChildrenFn) -> impl IntoView {
+    let painted = RwSignal::new(false);
+    // The animation frame comes before the paint; a task queued from it runs after.
+    request_animation_frame(move || set_timeout(move || painted.set(true), Duration::ZERO));
+    move || painted.get().then(|| children())
 }

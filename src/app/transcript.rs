@@ -12,6 +12,7 @@ use leptos::html;
 use leptos::prelude::*;
 use parley_client::lines::Mark;
 use std::sync::Arc;
+use wasm_bindgen::{closure::Closure, JsCast};
 
 // Times are put together by hand: chrono's `format` machinery would add kilobytes to the download.
 
@@ -30,8 +31,28 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
-fn local(at: i64) -> Option<chrono::DateTime<chrono::Local>> {
-    chrono::DateTime::from_timestamp_millis(at).map(|t| t.with_timezone(&chrono::Local))
+/// Offsets are looked up once per quarter of an hour: every time zone's changes fall on one.
+const OFFSET_SPAN_MS: i64 = 15 * 60 * 1000;
+
+thread_local! {
+    /// The quarter hour last converted and the browser's offset from UTC in it: asking the
+    /// browser (a `Date` each time) for every line of a transcript is most of what its times cost.
+    static OFFSET: std::cell::Cell<Option<(i64, chrono::FixedOffset)>> = const { std::cell::Cell::new(None) };
+}
+
+fn local(at: i64) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    use chrono::Offset;
+    let utc = chrono::DateTime::from_timestamp_millis(at)?;
+    let span = at.div_euclid(OFFSET_SPAN_MS);
+    let offset = OFFSET.with(|cell| match cell.get() {
+        Some((s, offset)) if s == span => offset,
+        _ => {
+            let offset = utc.with_timezone(&chrono::Local).offset().fix();
+            cell.set(Some((span, offset)));
+            offset
+        }
+    });
+    Some(utc.with_timezone(&offset))
 }
 
 fn hour12(t: &impl Timelike) -> (u32, &'static str) {
@@ -67,7 +88,7 @@ pub fn day_and_time(at: i64) -> String {
 const OVERSCAN: usize = 30;
 /// Lines rendered above the viewport while following the newest lines: there is nothing below
 /// to scroll to, and opening a long chat should build little more than one screenful.
-const OVERSCAN_AT_BOTTOM: usize = 10;
+const OVERSCAN_AT_BOTTOM: usize = 5;
 /// Closer than this to the top, older lines are asked for.
 const TOP_PX: f64 = 200.0;
 /// The first guess of a line's height, before any is measured.
@@ -194,6 +215,34 @@ pub fn Transcript(
             LAST_MEASURED.with(|m| m.set((height.min(window_px), line_px.get_untracked())));
         }
     };
+    // A transcript whose size changes (the window, the zoom, panels built around it after it)
+    // keeps following the newest lines, and measures its viewport again.
+    let resizes = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
+    Effect::new(move |_| {
+        let Some(el) = list.get() else {
+            return;
+        };
+        if resizes.with_value(Option::is_some) {
+            return;
+        }
+        let follow = Closure::<dyn FnMut()>::new(move || {
+            if let Some(el) = list.get_untracked().filter(|_| at_bottom.get_untracked()) {
+                el.set_scroll_top(el.scroll_height());
+            }
+            measure();
+        });
+        if let Ok(observer) = web_sys::ResizeObserver::new(follow.as_ref().unchecked_ref()) {
+            observer.observe(&el);
+            resizes.set_value(Some((observer, follow)));
+        }
+    });
+    on_cleanup(move || {
+        resizes.with_value(|r| {
+            if let Some((observer, _)) = r {
+                observer.disconnect();
+            }
+        })
+    });
     let on_scroll = move |_| {
         let Some(el) = list.get_untracked() else {
             return;
@@ -450,10 +499,14 @@ pub fn human_size(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{clock, day_and_time, day_label, human_size, local, window};
+    use super::{clock, day_and_time, day_label, human_size, window};
 
     #[test]
     fn times_read_like_chronos_own_formatting() {
+        // Against chrono's own conversion to local time, not the cached offset.
+        let local = |at: i64| {
+            chrono::DateTime::from_timestamp_millis(at).map(|t| t.with_timezone(&chrono::Local))
+        };
         for at in [0, 1_700_000_000_000, 1_700_043_210_000, 1_735_689_599_000] {
             let t = local(at).expect("time");
             assert_eq!(clock(at), t.format("%-I:%M:%S %p").to_string());

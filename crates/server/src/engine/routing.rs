@@ -138,10 +138,7 @@ impl Engine {
             Ok(o) => o,
             Err(e) => return e,
         };
-        let mut out = vec![Effect::Send {
-            to: Actor::Agent(agent.clone()),
-            msg: ServerMsg::InvitationGone { invitation },
-        }];
+        let mut out = Vec::new();
         match offer.purpose {
             Purpose::Route => self.join(&offer.interaction, &agent, now, &mut out),
             Purpose::Request => {
@@ -150,10 +147,16 @@ impl Engine {
                     .get_mut(&offer.interaction)
                     .and_then(|ix| ix.request.take());
                 if let Some(request) = request {
-                    self.carry_out(&offer.interaction, request, agent, now, &mut out);
+                    self.carry_out(&offer.interaction, request, agent.clone(), now, &mut out);
                 }
             }
         }
+        // The offer goes after the chat has opened: the desktop builds the chat from the frames
+        // that open it first, and the preview's removal does not delay it.
+        out.push(Effect::Send {
+            to: Actor::Agent(agent),
+            msg: ServerMsg::InvitationGone { invitation },
+        });
         out
     }
 

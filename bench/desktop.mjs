@@ -114,8 +114,13 @@ async function contactWithLongChat() {
       window.benchWs.send(JSON.stringify({ send: { interaction: window.benchIx, client_id: `b${i}`, text: `bench message ${i} with a little text to wrap` } }));
     }
     await new Promise((ok) => {
-      let acks = 0;
-      window.benchWs.onmessage = (e) => { if ('ack' in JSON.parse(e.data) && ++acks === n) ok(); };
+      window.benchAcks = 0;
+      window.benchRefusals = [];
+      window.benchWs.onmessage = (e) => {
+        const frame = JSON.parse(e.data);
+        if ('error' in frame) window.benchRefusals.push(e.data);
+        if ('ack' in frame && ++window.benchAcks === n) ok();
+      };
     });
   }, MESSAGES);
   return contactPage;
@@ -240,8 +245,11 @@ try {
     const state = await page.evaluate(() => {
       const t = document.querySelector('[data-testid=transcript]');
       const texts = [...document.querySelectorAll('[data-testid=message] .pl-line__text')].map((x) => x.textContent);
-      return { top: t.scrollTop, height: t.scrollHeight, client: t.clientHeight, rendered: texts.length, first: texts[0], last: texts.at(-1) };
+      const arrived = Object.keys(window.benchArrivals).map(Number).sort((a, b) => a - b);
+      const link = document.querySelector('[data-testid=connection-state]')?.dataset.state;
+      return { top: t.scrollTop, height: t.scrollHeight, client: t.clientHeight, rendered: texts.length, first: texts[0], last: texts.at(-1), arrived: arrived.length, lastArrived: arrived.at(-1), link };
     });
+    state.contact = await contactPage.evaluate(() => ({ acks: window.benchAcks, refusals: window.benchRefusals.slice(-3), socket: window.benchWs.readyState }));
     await page.screenshot({ path: join(ROOT, 'target/bench-append-failure.png') });
     throw new Error(`the last append never showed: ${JSON.stringify(state)}; ${e.message}`);
   });

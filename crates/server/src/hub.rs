@@ -382,6 +382,15 @@ impl<S: Store> Hub<S> {
                 });
                 self.send_missed(&outbox, &actor, interaction, since(interaction))
                     .await;
+                // The contact is online again (its grace period stops) from its first connection.
+                let first = self.routes.get(&actor).is_none_or(|c| c.is_empty());
+                let interaction = interaction.clone();
+                self.register(conn, actor.clone(), outbox);
+                if first {
+                    self.run(Some(conn), Command::ContactConnected(interaction))
+                        .await;
+                }
+                return Some(actor);
             }
         }
         self.register(conn, actor.clone(), outbox);

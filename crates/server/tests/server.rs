@@ -3,7 +3,9 @@
 mod common;
 
 use common::*;
-use parley_protocol::{AgentStatus, ClientMsg, ErrorCode, EventKind, ServerMsg, MAX_FRAME_BYTES};
+use parley_protocol::{
+    AgentStatus, ClientMsg, ErrorCode, EventKind, LeaveReason, Party, ServerMsg, MAX_FRAME_BYTES,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -582,5 +584,47 @@ async fn earlier_chats_older_than_the_history_limit_are_not_shown() {
     })
     .await;
     kate.expect(|m| matches!(m, ServerMsg::Earlier { chat: None, .. }))
+        .await;
+}
+
+/// A contact whose connection is open stays in the chat however long it lasts; only once the
+/// connection is gone for the grace period does the contact leave.
+#[tokio::test]
+async fn a_connected_contact_stays_past_the_grace_period_and_leaves_only_once_gone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| c.chat.contact_grace_secs = 1).await;
+    let mut agent = ready_agent(addr, "john").await;
+    let (ix, mut contact, _) = chat_with(addr, &mut agent, "Connie").await;
+
+    // Well past the grace period, connected all along: still a party.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    contact
+        .send(&ClientMsg::Send {
+            interaction: ix.clone(),
+            client_id: "c1".into(),
+            text: "still here".into(),
+            consultation: None,
+        })
+        .await;
+    let answer = contact
+        .expect(|m| matches!(m, ServerMsg::Ack { .. } | ServerMsg::Error { .. }))
+        .await;
+    assert!(matches!(answer, ServerMsg::Ack { .. }), "{answer:?}");
+    agent
+        .expect_event(&ix, |k| message_text(k) == Some("still here"))
+        .await;
+
+    // Gone: after the grace period the contact leaves, disconnected.
+    contact.close().await;
+    agent
+        .expect_event(&ix, |k| {
+            matches!(
+                k,
+                EventKind::Left {
+                    party: Party::Contact { .. },
+                    reason: Some(LeaveReason::Disconnected)
+                }
+            )
+        })
         .await;
 }

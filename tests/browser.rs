@@ -623,3 +623,56 @@ fn frames_read_through_the_browsers_json_parse_as_through_serde_json() {
     assert_eq!(read, 16, "frames that read");
     assert!(parley_client::json::parse("not json").is_none());
 }
+
+#[wasm_bindgen_test]
+async fn a_transcript_following_the_newest_lines_keeps_following_them_when_it_shrinks() {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document");
+    let style = document.create_element("style").expect("style");
+    style.set_text_content(Some(
+        ".pl-transcript { flex: 1; min-height: 0; overflow: auto; }",
+    ));
+    document
+        .head()
+        .expect("head")
+        .append_child(&style)
+        .expect("append");
+    let root = fresh_root();
+    let lines: Vec<Line> = (1..=300)
+        .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))
+        .collect();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let none: Vec<String> = Vec::new();
+        let lines = lines.clone();
+        view! { <Transcript lines=Signal::derive(move || Arc::new(lines.clone())) unsent=none /> }
+    });
+    sleep(100).await;
+    let transcript = one(&root, "[data-testid=transcript]");
+    let gap = |t: &web_sys::Element| t.scroll_height() - t.scroll_top() - t.client_height();
+    assert!(
+        gap(&transcript) <= 4,
+        "at the bottom after opening: {}",
+        gap(&transcript)
+    );
+
+    // Something is built under it (a tool row, a panel in a narrow window): it loses 150 px.
+    root.set_attribute(
+        "style",
+        "height: 250px; display: flex; flex-direction: column",
+    )
+    .expect("style");
+    sleep(100).await;
+    assert!(transcript.client_height() < 300, "it shrank");
+    assert!(
+        gap(&transcript) <= 4,
+        "{} px of newer lines hidden below the view",
+        gap(&transcript)
+    );
+    let last = all(&root, "[data-testid=message]")
+        .last()
+        .and_then(|e| e.get_attribute("data-id"));
+    assert_eq!(last.as_deref(), Some("300"));
+    root.remove();
+    style.remove();
+}

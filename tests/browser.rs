@@ -676,3 +676,29 @@ async fn a_transcript_following_the_newest_lines_keeps_following_them_when_it_sh
     root.remove();
     style.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_chat_shows_its_transcript_at_once_and_its_tool_rows_and_side_panel_after_a_paint() {
+    let root = fresh_root();
+    let state = desk_with_two_chats();
+    state.update(|s| s.apply(contact_says("ix-1", 2, "my card is refused")));
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(Desk::detached(state));
+        view! { <ChatArea /> }
+    });
+    tick().await;
+    assert_eq!(
+        all(&root, "[data-testid=message]").len(),
+        1,
+        "the transcript is built at once"
+    );
+    assert_eq!(all(&root, "[data-testid=composer-input]").len(), 1);
+    assert!(
+        all(&root, ".pl-side").is_empty() && all(&root, ".pl-tools").is_empty(),
+        "the panels wait for the first paint"
+    );
+    sleep(100).await;
+    assert_eq!(all(&root, ".pl-side").len(), 1, "the side panel follows");
+    assert_eq!(all(&root, ".pl-tools").len(), 1, "the tool rows follow");
+    root.remove();
+}

@@ -315,6 +315,12 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let rss = args.server_pid.and_then(rss_kb).or(rss).unwrap_or(0);
     let report = stats.report();
+    if !report.lost_ids.is_empty() {
+        eprintln!(
+            "loadgen: acknowledged, never received: {}",
+            report.lost_ids.join(", ")
+        );
+    }
     let conns = (args.agents + stats.connected_count()).max(1) as u64;
     println!(
         "bench: chats={} agents={} msgs={} secs={secs:.0} rate={:.0}/s p50_ms={:.1} p99_ms={:.1} lost={} dup={} rss_kb_per_conn={}",

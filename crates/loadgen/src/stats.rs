@@ -27,6 +27,8 @@ pub struct Report {
     pub p99_ms: f64,
     pub lost: u64,
     pub dup: u64,
+    /// The first few of the lost messages' ids, to look them up in the server's store.
+    pub lost_ids: Vec<String>,
 }
 
 impl Stats {
@@ -74,11 +76,15 @@ impl Stats {
                 lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
                     .map_or(0.0, |us| *us as f64 / 1000.0)
             };
-            let lost = s
+            let mut lost_ids: Vec<String> = s
                 .acked
                 .iter()
                 .filter(|id| !s.received.contains_key(*id))
-                .count() as u64;
+                .cloned()
+                .collect();
+            let lost = lost_ids.len() as u64;
+            lost_ids.sort();
+            lost_ids.truncate(5);
             let dup = s
                 .received
                 .values()
@@ -94,6 +100,7 @@ impl Stats {
                 p99_ms: pct(0.99),
                 lost,
                 dup,
+                lost_ids,
             }
         })
     }

@@ -228,8 +228,13 @@ async fn run_contact(
     });
     let mut tick = tokio::time::interval(every);
     let mut k = 0u64;
-    while !stop.load(Ordering::Relaxed) {
+    loop {
         tick.tick().await;
+        // Checked after the wait: a message sent after the stop (up to one interval later) could
+        // be acknowledged just before the count and delivered just after it, and count as lost.
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         k += 1;
         let id = format!("c{index}-{k}");
         stats.sent(&id);

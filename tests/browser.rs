@@ -39,6 +39,24 @@ fn fresh_root() -> web_sys::HtmlElement {
     el
 }
 
+/// Transcripts scroll as in the app (these tests load no style sheet otherwise); remove the
+/// returned style element at the end of the test.
+fn scrolling_transcripts() -> web_sys::Element {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document");
+    let style = document.create_element("style").expect("style");
+    style.set_text_content(Some(
+        ".pl-transcript { flex: 1; min-height: 0; overflow: auto; }",
+    ));
+    document
+        .head()
+        .expect("head")
+        .append_child(&style)
+        .expect("append");
+    style
+}
+
 async fn tick() {
     leptos::task::tick().await;
 }
@@ -507,19 +525,7 @@ async fn a_transcript_opened_after_another_builds_the_lines_that_fit_at_once() {
             view! { <Transcript lines=long() unsent=none /> }
         })
     };
-    // Scrolling as in the app (these tests load no style sheet otherwise).
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("document");
-    let style = document.create_element("style").expect("style");
-    style.set_text_content(Some(
-        ".pl-transcript { flex: 1; min-height: 0; overflow: auto; }",
-    ));
-    document
-        .head()
-        .expect("head")
-        .append_child(&style)
-        .expect("append");
+    let style = scrolling_transcripts();
     // The first one starts from a guess and settles once measured (after a frame).
     let first_root = fresh_root();
     let _first = mount(first_root.clone());
@@ -626,18 +632,7 @@ fn frames_read_through_the_browsers_json_parse_as_through_serde_json() {
 
 #[wasm_bindgen_test]
 async fn a_transcript_following_the_newest_lines_keeps_following_them_when_it_shrinks() {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("document");
-    let style = document.create_element("style").expect("style");
-    style.set_text_content(Some(
-        ".pl-transcript { flex: 1; min-height: 0; overflow: auto; }",
-    ));
-    document
-        .head()
-        .expect("head")
-        .append_child(&style)
-        .expect("append");
+    let style = scrolling_transcripts();
     let root = fresh_root();
     let lines: Vec<Line> = (1..=300)
         .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))

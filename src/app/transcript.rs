@@ -215,6 +215,14 @@ pub fn Transcript(
             LAST_MEASURED.with(|m| m.set((height.min(window_px), line_px.get_untracked())));
         }
     };
+    // While following the newest lines, the view is kept at the bottom; tells whether it was.
+    let stick_to_bottom = move || {
+        let following = list.get_untracked().filter(|_| at_bottom.get_untracked());
+        if let Some(el) = &following {
+            el.set_scroll_top(el.scroll_height());
+        }
+        following.is_some()
+    };
     // A transcript whose size changes (the window, the zoom, panels built around it after it)
     // keeps following the newest lines, and measures its viewport again.
     let resizes = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
@@ -226,9 +234,7 @@ pub fn Transcript(
             return;
         }
         let follow = Closure::<dyn FnMut()>::new(move || {
-            if let Some(el) = list.get_untracked().filter(|_| at_bottom.get_untracked()) {
-                el.set_scroll_top(el.scroll_height());
-            }
+            stick_to_bottom();
             measure();
         });
         if let Ok(observer) = web_sys::ResizeObserver::new(follow.as_ref().unchecked_ref()) {
@@ -277,10 +283,8 @@ pub fn Transcript(
             .map(|(before, _)| len.saturating_sub(before));
         // After the new lines are laid out, not before: scrolling earlier would land short.
         request_animation_frame(move || {
-            if let Some(el) = list.get_untracked() {
-                if at_bottom.get_untracked() {
-                    el.set_scroll_top(el.scroll_height());
-                } else if let Some(added) = prepended {
+            if !stick_to_bottom() {
+                if let (Some(el), Some(added)) = (list.get_untracked(), prepended) {
                     let top = f64::from(el.scroll_top()) + added as f64 * line_px.get_untracked();
                     el.set_scroll_top(top as i32);
                     scroll_top.set(top);

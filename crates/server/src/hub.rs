@@ -330,9 +330,10 @@ impl<S: Store> Hub<S> {
             .map(|r| (r.interaction, r.after))
             .collect();
         let since = |id: &InteractionId| after.get(id).copied().unwrap_or(0);
+        // The actor's first connection: the engine hears that it is online.
+        let first = self.routes.get(&actor).is_none_or(|c| c.is_empty());
         match &actor {
             Actor::Agent(agent) => {
-                let first = self.routes.get(&actor).is_none_or(|c| c.is_empty());
                 let me = Identity::Agent {
                     id: agent.clone(),
                     name: self
@@ -382,8 +383,7 @@ impl<S: Store> Hub<S> {
                 });
                 self.send_missed(&outbox, &actor, interaction, since(interaction))
                     .await;
-                // The contact is online again (its grace period stops) from its first connection.
-                let first = self.routes.get(&actor).is_none_or(|c| c.is_empty());
+                // Online again from its first connection: its grace period stops.
                 let interaction = interaction.clone();
                 self.register(conn, actor.clone(), outbox);
                 if first {

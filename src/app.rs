@@ -15,6 +15,7 @@ mod preview;
 mod side_panel;
 mod team;
 pub mod transcript;
+mod warm;
 
 pub use composer::Composer;
 
@@ -117,6 +118,8 @@ pub fn Desktop(
     provide_context(desk);
     let state = desk.state;
     let hello_token = token.clone();
+    // The first welcome (a reconnection welcomes again) warms up for the first chat.
+    let warmed = std::cell::Cell::new(false);
     let inbox = batch::Inbox::new(move |burst: Vec<ServerMsg>| {
         let welcome = burst.iter().any(|m| matches!(m, ServerMsg::Welcome { .. }));
         // One update for the whole burst: the views re-render once per animation frame.
@@ -124,6 +127,9 @@ pub fn Desktop(
         if welcome {
             for m in state.with_untracked(DesktopState::after_welcome) {
                 desk.send(&m);
+            }
+            if !warmed.replace(true) {
+                warm::schedule();
             }
         }
         if state.with_untracked(|s| s.logged_out) {

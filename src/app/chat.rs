@@ -27,7 +27,7 @@ pub fn ChatArea() -> impl IntoView {
 
 /// The Chat Interaction window.
 #[component]
-fn ChatWindow(
+pub(super) fn ChatWindow(
     /// The chat shown.
     id: InteractionId,
 ) -> impl IntoView {

@@ -1,0 +1,104 @@
+//! Warming up for the first chat. The browser compiles the app's code function by function as it
+//! first runs it, and warms up the glue between the app and the page as it first calls it; opening
+//! a chat runs a lot of code nothing before it ran. Measured in the throttled benchmark, that
+//! made the first chat opened after login take half as long again as it would warm.
+//!
+//! So once the agent is logged in, at the first idle moment, a sample chat is read from frames
+//! like the server's, put in a state of its own, and its Chat Interaction window is built in an
+//! element that is not in the page, then dropped. Nothing of it reaches the agent's state, the
+//! server or the page; the agent's first real chat then runs code that has run before.
+
+use super::{chat::ChatWindow, Desk};
+use crate::state::DesktopState;
+use leptos::prelude::*;
+use parley_protocol::ServerMsg;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+
+/// The sample chat's id.
+pub const SAMPLE_ID: &str = "ix-warm-up";
+
+/// The frames of the sample chat, as the server sends them: the agent, the chat, and one line of
+/// each common kind (a join, the contact's message with an address, the agent's own message,
+/// a system notice, a read receipt).
+const SAMPLE: [&str; 3] = [
+    r#"{"welcome":{"v":1,"me":{"agent":{"id":"warm-up","name":"Warm Up","nickname":"Warm","status":"ready"}}}}"#,
+    r#"{"opened":{"interaction":{"id":"ix-warm-up","contact":"Sample Contact","queue":"sample","state":"active","started_at":0}}}"#,
+    r#"{"events":{"interaction":"ix-warm-up","events":[
+        {"seq":1,"at":0,"audience":"everyone","kind":{"joined":{"party":{"contact":{"name":"Sample Contact"}}}}},
+        {"seq":2,"at":1000,"audience":"everyone","kind":{"message":{"from":{"contact":{"name":"Sample Contact"}},"text":"A question about https://example.com/order"}}},
+        {"seq":3,"at":2000,"audience":"everyone","kind":{"joined":{"party":{"agent":{"id":"warm-up","name":"Warm"}}}}},
+        {"seq":4,"at":3000,"audience":"everyone","kind":{"message":{"from":{"agent":{"id":"warm-up","name":"Warm"}},"text":"An answer","client_id":"warm-1"}}},
+        {"seq":5,"at":4000,"audience":"everyone","kind":{"notice":{"text":"A notice"}}},
+        {"seq":6,"at":5000,"audience":"everyone","kind":{"message":{"from":{"agent":{"id":"warm-up","name":"Warm"}},"text":"Another answer","client_id":"warm-2"}}},
+        {"seq":7,"at":6000,"audience":"everyone","kind":{"read":{"up_to":4}}}
+    ]}}"#,
+];
+
+/// A state holding only the sample chat, read from its frames (parsing them is warmed up too).
+pub fn sample() -> DesktopState {
+    let mut state = DesktopState::new("warm-up");
+    for frame in SAMPLE {
+        if let Ok(msg) = ServerMsg::parse(frame) {
+            state.apply(msg);
+        }
+    }
+    state
+}
+
+/// Builds the sample chat's window off the page once the browser is idle, and drops it once its
+/// panels (built after a paint) are built too.
+pub fn schedule() {
+    let run = || {
+        if let Some(handle) = build() {
+            // The panels wait for an animation frame and a task after it; two tasks later the
+            // whole window has been built.
+            request_animation_frame(move || {
+                set_timeout(
+                    move || set_timeout(move || drop(handle), Duration::ZERO),
+                    Duration::ZERO,
+                )
+            });
+        }
+    };
+    if request_idle_callback_with_handle(run).is_err() {
+        set_timeout(run, Duration::ZERO);
+    }
+}
+
+fn build() -> Option<leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable>> {
+    let parent = document()
+        .create_element("div")
+        .ok()?
+        .dyn_into::<web_sys::HtmlElement>()
+        .ok()?;
+    Some(leptos::mount::mount_to(parent, || {
+        provide_context(Desk::detached(RwSignal::new(sample())));
+        view! { <ChatWindow id=SAMPLE_ID.into() /> }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sample, SAMPLE_ID};
+    use crate::state::Line;
+
+    #[test]
+    fn the_sample_chat_reads_like_a_real_one() {
+        let state = sample();
+        let chat = state
+            .chat(&SAMPLE_ID.into())
+            .expect("the sample chat is open");
+        let lines = &chat.lines;
+        let messages = |mine: bool| {
+            lines
+                .iter()
+                .filter(|l| matches!(l, Line::Message { mine: m, .. } if *m == mine))
+                .count()
+        };
+        assert_eq!(messages(false), 1, "{lines:?}");
+        assert_eq!(messages(true), 2, "{lines:?}");
+        assert!(lines.iter().any(|l| matches!(l, Line::System { .. })));
+        assert_eq!(chat.read_up_to, 4);
+    }
+}

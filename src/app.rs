@@ -15,7 +15,7 @@ mod preview;
 mod side_panel;
 mod team;
 pub mod transcript;
-mod warm;
+pub mod warm;
 
 pub use composer::Composer;
 

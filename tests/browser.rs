@@ -697,3 +697,37 @@ async fn a_chat_shows_its_transcript_at_once_and_its_tool_rows_and_side_panel_af
     assert_eq!(all(&root, ".pl-tools").len(), 1, "the tool rows follow");
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_warm_up_builds_a_whole_chat_window_off_the_page_and_leaves_nothing_behind() {
+    use parley_desktop::app::warm::Sample;
+    let sample = Sample::build().expect("the sample is built");
+    let window = sample.element().clone();
+    assert!(!window.is_connected(), "built off the page");
+    assert_eq!(
+        all(&window, "[data-testid=message]").len(),
+        3,
+        "the sample's lines"
+    );
+    assert_eq!(all(&window, "[data-testid=composer-input]").len(), 1);
+    // Its panels are built after a paint, as in a real chat.
+    for _ in 0..50 {
+        if !all(&window, ".pl-side").is_empty() {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(all(&window, ".pl-side").len(), 1, "the side panel follows");
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document");
+    assert!(
+        document
+            .query_selector("[data-testid=chat]")
+            .expect("selector")
+            .is_none(),
+        "nothing of it in the page"
+    );
+    drop(sample);
+    assert_eq!(window.child_element_count(), 0, "dropped with its window");
+}

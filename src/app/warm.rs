@@ -10,7 +10,9 @@
 
 use super::{chat::ChatWindow, Desk};
 use crate::state::DesktopState;
+use leptos::mount::UnmountHandle;
 use leptos::prelude::*;
+use leptos::tachys::view::any_view::AnyViewState;
 use parley_protocol::ServerMsg;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
@@ -46,16 +48,47 @@ pub fn sample() -> DesktopState {
     state
 }
 
-/// Builds the sample chat's window off the page once the browser is idle, and drops it once its
-/// panels (built after a paint) are built too.
+/// The sample chat's window, built in an element that is not in the page. Dropping it drops the
+/// window and everything it set up.
+pub struct Sample {
+    parent: web_sys::HtmlElement,
+    _window: UnmountHandle<AnyViewState>,
+}
+
+impl Sample {
+    /// Builds the window (its panels follow after the next paint, as in a real chat).
+    pub fn build() -> Option<Self> {
+        let parent = document()
+            .create_element("div")
+            .ok()?
+            .dyn_into::<web_sys::HtmlElement>()
+            .ok()?;
+        let window = leptos::mount::mount_to(parent.clone(), || {
+            provide_context(Desk::detached(RwSignal::new(sample())));
+            view! { <ChatWindow id=SAMPLE_ID.into() /> }.into_any()
+        });
+        Some(Self {
+            parent,
+            _window: window,
+        })
+    }
+
+    /// The element the window is built in.
+    pub fn element(&self) -> &web_sys::HtmlElement {
+        &self.parent
+    }
+}
+
+/// Builds the sample chat's window once the browser is idle, and drops it once its panels are
+/// built too.
 pub fn schedule() {
     let run = || {
-        if let Some(handle) = build() {
+        if let Some(sample) = Sample::build() {
             // The panels wait for an animation frame and a task after it; two tasks later the
             // whole window has been built.
             request_animation_frame(move || {
                 set_timeout(
-                    move || set_timeout(move || drop(handle), Duration::ZERO),
+                    move || set_timeout(move || drop(sample), Duration::ZERO),
                     Duration::ZERO,
                 )
             });
@@ -64,18 +97,6 @@ pub fn schedule() {
     if request_idle_callback_with_handle(run).is_err() {
         set_timeout(run, Duration::ZERO);
     }
-}
-
-fn build() -> Option<leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable>> {
-    let parent = document()
-        .create_element("div")
-        .ok()?
-        .dyn_into::<web_sys::HtmlElement>()
-        .ok()?;
-    Some(leptos::mount::mount_to(parent, || {
-        provide_context(Desk::detached(RwSignal::new(sample())));
-        view! { <ChatWindow id=SAMPLE_ID.into() /> }
-    }))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //                 whole window, with the panels built after the transcript's first paint, follows
 //                 in brackets
 //   append_p99_ms from a message frame arriving to its line on screen, 99th percentile of 200
+//                 (the median and 90th percentile follow in brackets)
 //   heap_mb       JS heap in use after all that
 // and the size of everything the contact's widget loads (`widget: br_kb`).
 import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -261,7 +262,7 @@ try {
 
   // The contact's widget: embed.js on the host page plus the chat page in its frame.
   console.log(`widget: br_kb=${brotliKb(join(ROOT, 'crates/widget/dist'))}`);
-  console.log(`desktop: wasm_br_kb=${brotliKb(join(ROOT, 'dist'))} load_ms=${loadMs} open_5000_ms=${openMs} append_p99_ms=${pct(latencies, 0.99).toFixed(1)} heap_mb=${(heap.usedSize / 1048576).toFixed(1)} (opens: ${opens.join(', ')} ms; whole window with its panels: ${wholes.join(', ')} ms; appends measured: ${latencies.length})`);
+  console.log(`desktop: wasm_br_kb=${brotliKb(join(ROOT, 'dist'))} load_ms=${loadMs} open_5000_ms=${openMs} append_p99_ms=${pct(latencies, 0.99).toFixed(1)} heap_mb=${(heap.usedSize / 1048576).toFixed(1)} (opens: ${opens.join(', ')} ms; whole window with its panels: ${wholes.join(', ')} ms; appends measured: ${latencies.length}, median ${pct(latencies, 0.5).toFixed(1)}, p90 ${pct(latencies, 0.9).toFixed(1)})`);
 } finally {
   await browser.close();
   await server.kill().catch(() => {});

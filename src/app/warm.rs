@@ -1,7 +1,7 @@
 //! Warming up for the first chat. The browser compiles the app's code function by function as it
 //! first runs it, and warms up the glue between the app and the page as it first calls it; opening
-//! a chat runs a lot of code nothing before it ran. Measured in the throttled benchmark, that
-//! made the first chat opened after login take half as long again as it would warm.
+//! a chat runs a lot of code nothing before it ran. In the throttled benchmark, the first chat
+//! opened after login took about twice as long as it does warm.
 //!
 //! So once the agent is logged in, at the first idle moment, a sample chat is read from frames
 //! like the server's, put in a state of its own, and its Chat Interaction window is built in an

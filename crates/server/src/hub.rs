@@ -330,9 +330,10 @@ impl<S: Store> Hub<S> {
             .map(|r| (r.interaction, r.after))
             .collect();
         let since = |id: &InteractionId| after.get(id).copied().unwrap_or(0);
-        // The actor's first connection: the engine hears that it is online.
+        // The actor's first connection: the engine hears that it is online (for a contact, back
+        // online: its grace period stops).
         let first = self.routes.get(&actor).is_none_or(|c| c.is_empty());
-        match &actor {
+        let connected = match &actor {
             Actor::Agent(agent) => {
                 let me = Identity::Agent {
                     id: agent.clone(),
@@ -363,12 +364,7 @@ impl<S: Store> Hub<S> {
                 let _ = outbox.send(ServerMsg::Presence {
                     agents: self.engine.presence(),
                 });
-                if first {
-                    self.register(conn, actor.clone(), outbox);
-                    self.run(Some(conn), Command::AgentConnected(agent.clone()))
-                        .await;
-                    return Some(actor);
-                }
+                Command::AgentConnected(agent.clone())
             }
             Actor::Contact(interaction) => {
                 let name = self.contact_name(interaction).await;
@@ -383,17 +379,13 @@ impl<S: Store> Hub<S> {
                 });
                 self.send_missed(&outbox, &actor, interaction, since(interaction))
                     .await;
-                // Online again from its first connection: its grace period stops.
-                let interaction = interaction.clone();
-                self.register(conn, actor.clone(), outbox);
-                if first {
-                    self.run(Some(conn), Command::ContactConnected(interaction))
-                        .await;
-                }
-                return Some(actor);
+                Command::ContactConnected(interaction.clone())
             }
-        }
+        };
         self.register(conn, actor.clone(), outbox);
+        if first {
+            self.run(Some(conn), connected).await;
+        }
         Some(actor)
     }
 

@@ -169,12 +169,17 @@ pub(super) fn ChatWindow(
     }
 }
 
+/// Runs `f` once the page has been painted: the animation frame comes before the paint, a task
+/// queued from it runs after. Calls made in turn run in turn.
+pub(super) fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, Duration::ZERO));
+}
+
 /// Builds its children once what surrounds it has been painted: a chat shows its transcript and
 /// message box first, and its tool rows and panels a frame later, instead of all of it at once.
 #[component]
 fn AfterPaint(children: ChildrenFn) -> impl IntoView {
     let painted = RwSignal::new(false);
-    // The animation frame comes before the paint; a task queued from it runs after.
-    request_animation_frame(move || set_timeout(move || painted.set(true), Duration::ZERO));
+    after_paint(move || painted.set(true));
     move || painted.get().then(|| children())
 }

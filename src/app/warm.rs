@@ -8,7 +8,8 @@
 //! element that is not in the page, then dropped. Nothing of it reaches the agent's state, the
 //! server or the page; the agent's first real chat then runs code that has run before.
 
-use super::{chat::ChatWindow, Desk};
+use super::chat::{after_paint, ChatWindow};
+use super::Desk;
 use crate::state::DesktopState;
 use leptos::mount::UnmountHandle;
 use leptos::prelude::*;
@@ -84,14 +85,9 @@ impl Sample {
 pub fn schedule() {
     let run = || {
         if let Some(sample) = Sample::build() {
-            // The panels wait for an animation frame and a task after it; two tasks later the
-            // whole window has been built.
-            request_animation_frame(move || {
-                set_timeout(
-                    move || set_timeout(move || drop(sample), Duration::ZERO),
-                    Duration::ZERO,
-                )
-            });
+            // The panels asked to be built after the paint while the window was built, so they
+            // are built before this runs.
+            after_paint(move || drop(sample));
         }
     };
     if request_idle_callback_with_handle(run).is_err() {

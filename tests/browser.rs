@@ -86,6 +86,20 @@ fn message(seq: u64, from: &str, text: &str, contact: bool) -> Line {
     }
 }
 
+/// Mounts a transcript of `n` of the agent's messages ("message 1" to "message n") into `root`.
+fn mount_transcript(
+    root: &web_sys::HtmlElement,
+    n: u64,
+) -> leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable> {
+    let lines: Vec<Line> = (1..=n)
+        .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))
+        .collect();
+    leptos::mount::mount_to(root.clone(), move || {
+        let none: Vec<String> = Vec::new();
+        view! { <Transcript lines=Signal::derive(move || Arc::new(lines.clone())) unsent=none /> }
+    })
+}
+
 #[wasm_bindgen_test]
 async fn the_transcript_renders_messages_and_system_lines_and_follows_updates() {
     let root = fresh_root();
@@ -513,29 +527,17 @@ async fn an_opened_chat_is_applied_together_with_its_events() {
 
 #[wasm_bindgen_test]
 async fn a_transcript_opened_after_another_builds_the_lines_that_fit_at_once() {
-    let long = || {
-        let lines: Vec<Line> = (1..=5000)
-            .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))
-            .collect();
-        Signal::derive(move || Arc::new(lines.clone()))
-    };
-    let mount = |root: web_sys::HtmlElement| {
-        leptos::mount::mount_to(root, move || {
-            let none: Vec<String> = Vec::new();
-            view! { <Transcript lines=long() unsent=none /> }
-        })
-    };
     let style = scrolling_transcripts();
     // The first one starts from a guess and settles once measured (after a frame).
     let first_root = fresh_root();
-    let _first = mount(first_root.clone());
+    let _first = mount_transcript(&first_root, 5000);
     sleep(100).await;
     let settled = all(&first_root, "[data-testid=message]").len();
     first_root.remove();
 
     // The next one, the same size, starts from that measure: nothing to correct afterwards.
     let root = fresh_root();
-    let _second = mount(root.clone());
+    let _second = mount_transcript(&root, 5000);
     tick().await;
     let built = all(&root, "[data-testid=message]").len();
     sleep(100).await;
@@ -548,14 +550,7 @@ async fn a_transcript_opened_after_another_builds_the_lines_that_fit_at_once() {
 #[wasm_bindgen_test]
 async fn printing_puts_every_loaded_line_of_a_long_transcript_in_the_page() {
     let root = fresh_root();
-    let lines: Vec<Line> = (1..=3000)
-        .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))
-        .collect();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        let none: Vec<String> = Vec::new();
-        let shared = Signal::derive(move || Arc::new(lines.clone()));
-        view! { <Transcript lines=shared unsent=none /> }
-    });
+    let _handle = mount_transcript(&root, 3000);
     tick().await;
     let windowed = all(&root, "[data-testid=message]").len();
     assert!(windowed < 200, "{windowed}");
@@ -634,14 +629,7 @@ fn frames_read_through_the_browsers_json_parse_as_through_serde_json() {
 async fn a_transcript_following_the_newest_lines_keeps_following_them_when_it_shrinks() {
     let style = scrolling_transcripts();
     let root = fresh_root();
-    let lines: Vec<Line> = (1..=300)
-        .map(|i| message(i, "Mark Avram", &format!("message {i}"), true))
-        .collect();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        let none: Vec<String> = Vec::new();
-        let lines = lines.clone();
-        view! { <Transcript lines=Signal::derive(move || Arc::new(lines.clone())) unsent=none /> }
-    });
+    let _handle = mount_transcript(&root, 300);
     sleep(100).await;
     let transcript = one(&root, "[data-testid=transcript]");
     let gap = |t: &web_sys::Element| t.scroll_height() - t.scroll_top() - t.client_height();

@@ -10,11 +10,10 @@
 //                 (the median and 90th percentile follow in brackets)
 //   heap_mb       JS heap in use after all that
 // and the size of everything the contact's widget loads (`widget: br_kb`).
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
-import { ROOT, Server, launchBrowser } from '../e2e/support.mjs';
+import { ROOT, Server, launchBrowser, scratchDir } from '../e2e/support.mjs';
 
 const MESSAGES = 5000;
 const APPENDS = 200;
@@ -82,7 +81,7 @@ function pct(values, p) {
 const demo = readFileSync(join(ROOT, 'config/demo.toml'), 'utf8');
 const johnsHash = /id = "john"[^[]*?password_hash = "([^"]+)"/.exec(demo)[1];
 const BENCH_AGENTS = ['bench1', 'bench2', 'bench3', 'bench4'];
-const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+const dir = scratchDir('parley-bench-');
 const config = join(dir, 'bench.toml');
 writeFileSync(config, demo
   .replace(/^(frame_burst|frames_per_second) = .*$/gm, '')

@@ -3,14 +3,13 @@
 // checks what each party sees, and that the contact never sees a consultation message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentDesk, ContactWidget, ROOT, Server, launchBrowser, shooter } from './support.mjs';
+import { AgentDesk, ContactWidget, ROOT, Server, launchBrowser, scratchDir, shooter } from './support.mjs';
 
 /** The demo configuration with offers that time out after 4 s. */
 function quickOffers() {
-  const file = join(mkdtempSync(join(tmpdir(), 'parley-config-')), 'quick.toml');
+  const file = join(scratchDir('parley-config-'), 'quick.toml');
   const demo = readFileSync(join(ROOT, 'config/demo.toml'), 'utf8');
   // Files named in the configuration are relative to it: point them back at config/.
   const quick = demo

@@ -1,7 +1,7 @@
 // Shared end-to-end helpers: start the real server on a free loopback port, launch Debian's
 // Chromium through playwright-core, and keep a screenshot of every step.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,14 +25,25 @@ export function freePort() {
 }
 
 const running = new Set();
-process.on('exit', () => running.forEach((p) => p.kill('SIGKILL')));
+const scratch = new Set();
+process.on('exit', () => {
+  running.forEach((p) => p.kill('SIGKILL'));
+  scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
+
+/** A fresh directory under the system's temporary one, removed when the process exits. */
+export function scratchDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.add(dir);
+  return dir;
+}
 
 /** A server process on a fixed port and database, which can be killed and started again. */
 export class Server {
   constructor(port, db, config = 'config/demo.toml') {
     this.port = port;
     this.config = config;
-    this.db = db ?? join(mkdtempSync(join(tmpdir(), 'parley-e2e-')), 'parley.db');
+    this.db = db ?? join(scratchDir('parley-e2e-'), 'parley.db');
     this.url = `http://127.0.0.1:${port}`;
   }
 

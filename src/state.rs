@@ -54,6 +54,37 @@ pub struct Me {
     pub nickname: String,
 }
 
+/// Standard responses whose name, category or keyword contains the query, by category.
+pub fn find_responses<'a>(
+    responses: &'a [StandardResponse],
+    query: &str,
+) -> Vec<&'a StandardResponse> {
+    let q = query.trim().to_lowercase();
+    let mut found: Vec<&StandardResponse> = responses
+        .iter()
+        .filter(|r| {
+            q.is_empty()
+                || r.name.to_lowercase().contains(&q)
+                || r.category.to_lowercase().contains(&q)
+                || r.keyword
+                    .as_ref()
+                    .is_some_and(|k| k.to_lowercase().contains(&q))
+        })
+        .collect();
+    found.sort_by(|a, b| (&a.category, &a.name).cmp(&(&b.category, &b.name)));
+    found
+}
+
+/// Earlier pushed addresses (most recent first) that start with (or contain) what is typed.
+pub fn url_suggestions<'a>(pushed: &'a [String], typed: &str) -> Vec<&'a str> {
+    let typed = typed.trim().to_lowercase();
+    pushed
+        .iter()
+        .filter(|u| u.to_lowercase().contains(&typed))
+        .map(String::as_str)
+        .collect()
+}
+
 /// Everything the desktop shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesktopState {
@@ -89,6 +120,9 @@ pub struct DesktopState {
     pub tc: Option<TeamCommunicator>,
     /// My History: chats this agent took part in as a party (never as a consultant), once asked.
     pub my_history: Option<Vec<HistoryEntry>>,
+    /// How many frames the server refused (wrapping): a control showing confirmed state, like the
+    /// status, shows it again after each, instead of the choice that was refused.
+    pub refusals: u32,
 }
 
 /// How the desktop calls for attention when its window is not focused; each can be switched off.
@@ -142,6 +176,7 @@ impl DesktopState {
             recent: Vec::new(),
             tc: None,
             my_history: None,
+            refusals: 0,
         }
     }
 
@@ -325,6 +360,7 @@ impl DesktopState {
             // contacts only.
             ServerMsg::Typing { .. } | ServerMsg::QueuePosition { .. } => {}
             ServerMsg::Error { code, message } => {
+                self.refusals = self.refusals.wrapping_add(1);
                 if code == ErrorCode::Unauthorized {
                     self.logged_out = true;
                 }
@@ -547,26 +583,6 @@ impl DesktopState {
         Some(msg)
     }
 
-    /// Standard responses whose name, category or keyword contains the query, by category.
-    pub fn find_responses(&self, query: &str) -> Vec<&StandardResponse> {
-        let q = query.trim().to_lowercase();
-        let mut found: Vec<&StandardResponse> = self
-            .settings
-            .responses
-            .iter()
-            .filter(|r| {
-                q.is_empty()
-                    || r.name.to_lowercase().contains(&q)
-                    || r.category.to_lowercase().contains(&q)
-                    || r.keyword
-                        .as_ref()
-                        .is_some_and(|k| k.to_lowercase().contains(&q))
-            })
-            .collect();
-        found.sort_by(|a, b| (&a.category, &a.name).cmp(&(&b.category, &b.name)));
-        found
-    }
-
     /// Adds text (an emoji, a standard response) at the end of the chat's draft.
     pub fn insert(&mut self, interaction: &InteractionId, text: &str) {
         if let Some(chat) = self.chat_mut(interaction) {
@@ -597,16 +613,6 @@ impl DesktopState {
         self.pushed_urls.insert(0, url.to_owned());
         self.pushed_urls.truncate(URL_HISTORY);
         Ok(msg)
-    }
-
-    /// Earlier pushed addresses that start with (or contain) what is typed.
-    pub fn url_suggestions(&self, typed: &str) -> Vec<&str> {
-        let typed = typed.trim().to_lowercase();
-        self.pushed_urls
-            .iter()
-            .filter(|u| u.to_lowercase().contains(&typed))
-            .map(String::as_str)
-            .collect()
     }
 
     /// The agent typed a note for Mark Done.

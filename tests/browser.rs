@@ -9,8 +9,8 @@ use parley_desktop::app::transcript::Transcript;
 use parley_desktop::app::{Composer, Desk};
 use parley_desktop::state::{DesktopState, Line};
 use parley_protocol::{
-    AgentStatus, Audience, Event, EventKind, Identity, InteractionState, InteractionSummary, Party,
-    PendingLevel, ServerMsg,
+    AgentStatus, Audience, ErrorCode, Event, EventKind, Identity, InteractionState,
+    InteractionSummary, Party, PendingLevel, ServerMsg,
 };
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
@@ -84,6 +84,18 @@ fn message(seq: u64, from: &str, text: &str, contact: bool) -> Line {
         mine: !contact,
         contact,
     }
+}
+
+/// Mounts what `view` builds into `root`, with `desk` as the desk around it.
+fn mount_on<V: IntoView + 'static>(
+    root: &web_sys::HtmlElement,
+    desk: Desk,
+    view: impl FnOnce() -> V + 'static,
+) -> leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable> {
+    leptos::mount::mount_to(root.clone(), move || {
+        provide_context(desk);
+        view()
+    })
 }
 
 /// Mounts a transcript of `n` of the agent's messages ("message 1" to "message n") into `root`.
@@ -336,8 +348,8 @@ fn contact_says(id: &str, seq: u64, text: &str) -> ServerMsg {
     }
 }
 
-/// A desktop state with Kate logged in and two chats, the first one selected.
-fn desk_with_two_chats() -> RwSignal<DesktopState> {
+/// A desk with Kate logged in and two chats, the first one selected.
+fn desk_with_two_chats() -> Desk {
     let mut s = DesktopState::new("t");
     s.apply(ServerMsg::Welcome {
         v: 1,
@@ -355,17 +367,99 @@ fn desk_with_two_chats() -> RwSignal<DesktopState> {
     s.apply(ServerMsg::Opened {
         interaction: summary("ix-2", "Avril Mai"),
     });
-    RwSignal::new(s)
+    Desk::detached(s)
+}
+
+#[wasm_bindgen_test]
+async fn an_update_wakes_only_the_views_whose_part_of_the_state_changed() {
+    let root = fresh_root();
+    let desk = desk_with_two_chats();
+    let (zooms, names) = (StoredValue::new(0), StoredValue::new(0));
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let zoom = desk.select(|s| s.zoom);
+        let name = desk.select(|s| s.me.as_ref().map(|m| m.name.clone()));
+        view! {
+            <p id="zoom">{move || { zooms.update_value(|n| *n += 1); zoom.get() }}</p>
+            <p id="name">{move || { names.update_value(|n| *n += 1); name.get() }}</p>
+        }
+    });
+    tick().await;
+    assert_eq!((zooms.get_value(), names.get_value()), (1, 1));
+    assert_eq!(desk.selected_parts(), 2);
+
+    desk.update(|s| s.zoom_by(1));
+    tick().await;
+    assert_eq!(one(&root, "#zoom").text_content().as_deref(), Some("110"));
+    assert_eq!(
+        (zooms.get_value(), names.get_value()),
+        (2, 1),
+        "the name did not change: its view is not run again"
+    );
+
+    desk.update(|s| s.apply(contact_says("ix-2", 1, "hello?")));
+    tick().await;
+    assert_eq!(
+        (zooms.get_value(), names.get_value()),
+        (2, 1),
+        "a message changes neither"
+    );
+
+    drop(handle);
+    assert_eq!(desk.selected_parts(), 0, "the views' parts go with them");
+    desk.update(|s| s.zoom_by(1));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_status_does_not_stay_in_the_status_select() {
+    use parley_desktop::app::main_bar::MainBar;
+    let root = fresh_root();
+    let desk = desk_with_two_chats();
+    let _handle = mount_on(&root, desk, || view! { <MainBar on_logout=|| {} /> });
+    tick().await;
+    let select: web_sys::HtmlSelectElement =
+        one(&root, "[data-testid=status-select]").unchecked_into();
+    assert_eq!(select.value(), "ready");
+    select.set_value("acw");
+    select
+        .dispatch_event(&web_sys::Event::new("change").expect("event"))
+        .expect("change");
+    tick().await;
+    assert_eq!(
+        select.value(),
+        "acw",
+        "the choice shows while it is asked for"
+    );
+    // The select's value once the server answered with `msg`.
+    let answered = |msg: ServerMsg| {
+        desk.update(|s| s.apply(msg));
+        let select = select.clone();
+        async move {
+            tick().await;
+            select.value()
+        }
+    };
+    let refused = ServerMsg::Error {
+        code: ErrorCode::Invalid,
+        message: "not now".into(),
+    };
+    assert_eq!(
+        answered(refused).await,
+        "ready",
+        "refused: the confirmed status again"
+    );
+    let confirmed = ServerMsg::Status {
+        status: AgentStatus::AfterCallWork,
+    };
+    assert_eq!(answered(confirmed).await, "acw", "confirmed");
+    root.remove();
 }
 
 #[wasm_bindgen_test]
 async fn the_interaction_bar_shows_elapsed_time_pending_colour_unread_count_and_flashing() {
     let root = fresh_root();
-    let state = desk_with_two_chats();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(Desk::detached(state));
-        view! { <InteractionBar /> }
-    });
+    let desk = desk_with_two_chats();
+    let _handle = mount_on(&root, desk, || view! { <InteractionBar /> });
     tick().await;
     let tab = |id: &str| {
         one(
@@ -391,7 +485,7 @@ async fn the_interaction_bar_shows_elapsed_time_pending_colour_unread_count_and_
     );
     assert!(all(&root, "[data-testid=interaction-tab-unread]").is_empty());
 
-    state.update(|s| {
+    desk.update(|s| {
         s.apply(contact_says("ix-2", 1, "hello?"));
         s.apply(contact_says("ix-2", 2, "anyone?"));
         s.apply(ServerMsg::Pending {
@@ -443,15 +537,12 @@ async fn the_interaction_bar_shows_elapsed_time_pending_colour_unread_count_and_
 #[wasm_bindgen_test]
 async fn the_pending_response_indicator_takes_the_servers_level() {
     let root = fresh_root();
-    let state = desk_with_two_chats();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(Desk::detached(state));
-        view! { <ChatArea /> }
-    });
+    let desk = desk_with_two_chats();
+    let _handle = mount_on(&root, desk, || view! { <ChatArea /> });
     tick().await;
     let level = || one(&root, "[data-testid=pending-indicator]").get_attribute("data-pending");
     assert_eq!(level().as_deref(), Some("ok"));
-    state.update(|s| {
+    desk.update(|s| {
         s.apply(ServerMsg::Pending {
             interaction: "ix-1".into(),
             level: PendingLevel::Warn,
@@ -459,7 +550,7 @@ async fn the_pending_response_indicator_takes_the_servers_level() {
     });
     tick().await;
     assert_eq!(level().as_deref(), Some("warn"));
-    state.update(|s| {
+    desk.update(|s| {
         s.apply(ServerMsg::Pending {
             interaction: "ix-1".into(),
             level: PendingLevel::Late,
@@ -663,12 +754,9 @@ async fn a_transcript_following_the_newest_lines_keeps_following_them_when_it_sh
 #[wasm_bindgen_test]
 async fn a_chat_shows_its_transcript_at_once_and_its_tool_rows_and_side_panel_after_a_paint() {
     let root = fresh_root();
-    let state = desk_with_two_chats();
-    state.update(|s| s.apply(contact_says("ix-1", 2, "my card is refused")));
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(Desk::detached(state));
-        view! { <ChatArea /> }
-    });
+    let desk = desk_with_two_chats();
+    desk.update(|s| s.apply(contact_says("ix-1", 2, "my card is refused")));
+    let _handle = mount_on(&root, desk, || view! { <ChatArea /> });
     tick().await;
     assert_eq!(
         all(&root, "[data-testid=message]").len(),

@@ -2,7 +2,7 @@
 //! notification and a sound come with each new offer, and with the accessibility option a tone
 //! rises as a pending response nears red. Each can be switched off in the main bar.
 
-use crate::state::DesktopState;
+use super::Desk;
 use leptos::prelude::*;
 use parley_protocol::PendingLevel;
 use std::time::Duration;
@@ -10,8 +10,8 @@ use std::time::Duration;
 const TITLE: &str = "Parley";
 
 /// Starts watching the state; lives as long as the calling component.
-pub fn watch(state: RwSignal<DesktopState>) {
-    let window_focus = move |focused: bool| state.update(|s| s.set_focused(focused));
+pub fn watch(desk: Desk) {
+    let window_focus = move |focused: bool| desk.update(|s| s.set_focused(focused));
     let on_focus = window_event_listener(leptos::ev::focus, move |_| window_focus(true));
     let on_blur = window_event_listener(leptos::ev::blur, move |_| window_focus(false));
     on_cleanup(move || {
@@ -30,7 +30,7 @@ pub fn watch(state: RwSignal<DesktopState>) {
             t.clear();
         }
     });
-    let calling = Memo::new(move |_| state.with(|s| !s.focused && s.needs_attention()));
+    let calling = desk.select(|s| !s.focused && s.needs_attention());
     // The title is only touched when it changes.
     Effect::new(move |_| {
         let title = if calling.get() && blink.get() {
@@ -44,15 +44,16 @@ pub fn watch(state: RwSignal<DesktopState>) {
     });
 
     // A notification and a sound for each new offer while the window is elsewhere.
+    let offers = desk.select(|s| {
+        let from = s
+            .invitations
+            .last()
+            .map(|i| i.interaction.contact.clone())
+            .unwrap_or_default();
+        (s.invitations.len(), s.focused, s.alerts, from)
+    });
     Effect::new(move |seen: Option<usize>| {
-        let (count, focused, alerts, from) = state.with(|s| {
-            let from = s
-                .invitations
-                .last()
-                .map(|i| i.interaction.contact.clone())
-                .unwrap_or_default();
-            (s.invitations.len(), s.focused, s.alerts, from)
-        });
+        let (count, focused, alerts, from) = offers.get();
         if count > seen.unwrap_or(count) && !focused {
             if alerts.notifications {
                 notify(&format!("New chat request: {from}"));
@@ -66,19 +67,17 @@ pub fn watch(state: RwSignal<DesktopState>) {
 
     // The accessibility tone: while a response is pending past the warning stage, a pulse every
     // two seconds whose pitch rises with each pulse, and a high pulse once it is red.
-    let urgent = Memo::new(move |_| {
-        state.with(|s| {
-            s.chats
-                .iter()
-                .map(|c| c.summary.pending)
-                .max_by_key(|l| *l as u8)
-                .unwrap_or_default()
-        })
+    let urgent = desk.select(|s| {
+        s.chats
+            .iter()
+            .map(|c| c.summary.pending)
+            .max_by_key(|l| *l as u8)
+            .unwrap_or_default()
     });
     let pulses = RwSignal::new(0_u32);
     let pulse = set_interval_with_handle(
         move || {
-            let on = state.with_untracked(|s| s.alerts.tone);
+            let on = desk.with(|s| s.alerts.tone);
             match urgent.get_untracked() {
                 PendingLevel::Ok => pulses.set(0),
                 _ if !on => {}

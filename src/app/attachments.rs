@@ -96,7 +96,7 @@ impl Attachments {
             let interaction = interaction.clone();
             leptos::task::spawn_local(async move {
                 if let Err(e) = parley_client::http::upload_file(&interaction, &file, None).await {
-                    desk.state.update(|s| s.refused(&interaction, e));
+                    desk.update(|s| s.refused(&interaction, e));
                 }
             });
         }
@@ -119,17 +119,10 @@ pub fn AttachmentTools(
     let attachments = desk.attachments;
     let key = StoredValue::new(id);
     let staged = move || key.with_value(|id| attachments.shown(id));
-    // Asked on every update of the desk: a scan that stops at the first file, no copies.
-    let has_files = move || {
-        desk.state.with(|s| {
-            key.with_value(|id| {
-                s.chat(id)
-                    .is_some_and(|c| c.lines.iter().any(|l| matches!(l, Line::File { .. })))
-            })
-        })
-    };
+    let has_files =
+        desk.select(move |s| key.with_value(|id| s.chat(id).is_some_and(|c| c.files > 0)));
     let file_lines = move || {
-        desk.state.with(|s| {
+        desk.with(|s| {
             key.with_value(|id| {
                 s.chat(id)
                     .map(|c| {
@@ -183,7 +176,7 @@ pub fn AttachmentTools(
                 <button class="pl-button pl-button--primary" data-testid="attachments-send"
                     on:click=move |_| key.with_value(|id| attachments.send(desk, id))>"Send files"</button>
             </Show>
-            <Show when=has_files>
+            <Show when=move || has_files.get()>
                 <button class="pl-button" data-testid="files-save-all" on:click=save_all>"Save all files"</button>
             </Show>
             <button class="pl-button" data-testid="chat-print" on:click=print>"Print"</button>

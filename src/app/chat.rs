@@ -15,8 +15,7 @@ use std::time::Duration;
 /// The selected chat, or a hint when there is none.
 #[component]
 pub fn ChatArea() -> impl IntoView {
-    let state = use_desk().state;
-    let selected = Memo::new(move |_| state.with(|s| s.selected.clone()));
+    let selected = use_desk().select(|s| s.selected.clone());
     move || {
         match selected.get() {
         Some(id) => view! { <ChatWindow id /> }.into_any(),
@@ -32,49 +31,49 @@ pub(super) fn ChatWindow(
     id: InteractionId,
 ) -> impl IntoView {
     let desk = use_desk();
-    let state = desk.state;
     let key = StoredValue::new(id.clone());
-    let get = move |f: &dyn Fn(&Chat) -> String| {
-        state.with(|s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
+    let chat = move |f: fn(&Chat) -> String| {
+        desk.select(move |s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
     };
-    let ended = move || state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::ended)));
-    let consultant =
-        move || state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::is_consultant)));
+    let flag = move |f: fn(&Chat) -> bool| {
+        desk.select(move |s| key.with_value(|id| s.chat(id).is_some_and(f)))
+    };
+    let pending = chat(|c| pending_name(c.summary.pending).to_owned());
+    let contact = chat(|c| c.summary.contact.clone());
+    let draft = chat(|c| c.draft.clone());
+    let ended = flag(Chat::ended);
+    let consultant = flag(Chat::is_consultant);
+    let has_older = flag(Chat::can_load_more);
+    let ended = move || ended.get();
+    let consultant = move || consultant.get();
     let notice =
-        move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.notice.clone())));
-    let team = move |mode: RequestKind| {
-        move |_| state.update(|s| key.with_value(|id| s.open_tc(id, mode)))
-    };
-    // Derived, not a memo: a memo would keep a second handle on the lines, and every new line
-    // would then copy the whole transcript instead of extending it in place.
+        desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.notice.clone())));
+    let error = desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.error.clone())));
+    let typing =
+        desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.typing.clone())));
+    let team =
+        move |mode: RequestKind| move |_| desk.update(|s| key.with_value(|id| s.open_tc(id, mode)));
+    // The transcript follows the lines' version and reads the lines themselves only then: a
+    // selected copy would be a second handle on them, and every new line would copy them all.
+    let lines_version =
+        desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.lines_version)));
     let transcript_lines = Signal::derive(move || {
-        state.with(|s| key.with_value(|id| s.chat(id).map(|c| c.lines.clone()).unwrap_or_default()))
+        lines_version.track();
+        desk.with(|s| key.with_value(|id| s.chat(id).map(|c| c.lines.clone()).unwrap_or_default()))
     });
-    // Memos: an update elsewhere in the desk re-renders nothing that depends on these.
-    let unsent = Memo::new(move |_| {
-        state.with(|s| {
-            key.with_value(|id| {
-                s.unsent(id)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
+    let unsent = desk.select(move |s| {
+        key.with_value(|id| {
+            s.unsent(id)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
         })
     });
-    let read_up_to = Memo::new(move |_| {
-        state.with(|s| key.with_value(|id| s.chat(id).map_or(0, |c| c.read_up_to)))
-    });
-    let zoom = Memo::new(move |_| state.with(|s| s.zoom));
-    let error =
-        move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.error.clone())));
-    let typing =
-        move || state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.typing.clone())));
-    let dispositions = move || state.with(|s| s.settings.dispositions.clone());
-    let draft = Memo::new(move |_| get(&|c| c.draft.clone()));
+    let read_up_to =
+        desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.read_up_to)));
+    let zoom = desk.select(|s| s.zoom);
+    let dispositions = desk.select(|s| s.settings.dispositions.clone());
     let collapsed = RwSignal::new(false);
-    let has_older = Memo::new(move |_| {
-        state.with(|s| key.with_value(|id| s.chat(id).is_some_and(Chat::can_load_more)))
-    });
     let load_older = Callback::new(move |()| desk.act(|s| s.older(&key.get_value())));
 
     let end = move |_| {
@@ -85,7 +84,7 @@ pub(super) fn ChatWindow(
     let done = move |_| desk.act(|s| s.done(&key.get_value()));
     let pick = move |ev| {
         let code = event_target_value(&ev);
-        state.update(|s| s.set_disposition(&key.get_value(), &code));
+        desk.update(|s| s.set_disposition(&key.get_value(), &code));
     };
     let on_input = move |text: String| {
         let now = chrono::Utc::now().timestamp_millis();
@@ -104,9 +103,9 @@ pub(super) fn ChatWindow(
                 }
             }>
             <header class="pl-chat__toolbar">
-                <span class="pl-pending" data-testid="pending-indicator" data-pending=move || get(&|c| pending_name(c.summary.pending).to_owned())
+                <span class="pl-pending" data-testid="pending-indicator" data-pending=move || pending.get()
                     title="Pending response"></span>
-                <h2 class="pl-chat__title">{move || get(&|c| c.summary.contact.clone())}</h2>
+                <h2 class="pl-chat__title">{move || contact.get()}</h2>
                 <Show when=move || consultant()>
                     <span class="pl-chat__role" data-testid="chat-role">"Consultation — read only"</span>
                 </Show>
@@ -119,7 +118,7 @@ pub(super) fn ChatWindow(
                 <Show when=move || ended() && !consultant()>
                     <select data-testid="disposition-select" aria-label="Disposition" on:change=pick>
                         <option value="">"Disposition…"</option>
-                        <For each=dispositions key=|d| d.clone() let:code>
+                        <For each=move || dispositions.get() key=|d| d.clone() let:code>
                             <option value=code.clone()>{code.clone()}</option>
                         </For>
                     </select>
@@ -130,20 +129,20 @@ pub(super) fn ChatWindow(
                     {move || if collapsed.get() { "▸" } else { "▾" }}
                 </button>
             </header>
-            <Show when=move || error().is_some()>
-                <p class="pl-chat__error" role="alert" data-testid="chat-error">{error}</p>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="pl-chat__error" role="alert" data-testid="chat-error">{move || error.get()}</p>
             </Show>
-            <Show when=move || notice().is_some()>
-                <p class="pl-chat__notice" role="status" data-testid="chat-notice">{notice}</p>
+            <Show when=move || notice.with(Option::is_some)>
+                <p class="pl-chat__notice" role="status" data-testid="chat-notice">{move || notice.get()}</p>
             </Show>
             <PartyList id=key.get_value() />
             <div class="pl-chat__body">
                 <div class="pl-chat__main">
                     <Transcript lines=transcript_lines unsent read_up_to zoom on_top=load_older has_older />
-                    <Show when=move || typing().is_some()>
+                    <Show when=move || typing.with(Option::is_some)>
                         <p class="pl-typing" data-testid="typing">
-                            {move || format!("{} is typing", get(&|c| c.summary.contact.clone()))}
-                            {move || typing().and_then(|t| t.preview).map(|p| view! {
+                            {move || format!("{} is typing", contact.get())}
+                            {move || typing.get().and_then(|t| t.preview).map(|p| view! {
                                 <span class="pl-typing__preview" data-testid="typing-preview">{format!(": \u{201c}{p}\u{201d}")}</span>
                             })}
                         </p>

@@ -2,6 +2,7 @@
 //! browser's spell check on) and its tools: emoji, the standard responses library and Push URL.
 
 use super::use_desk;
+use crate::state::{find_responses, url_suggestions};
 use leptos::prelude::*;
 use parley_protocol::InteractionId;
 
@@ -64,17 +65,17 @@ pub fn ComposerTools(
     id: InteractionId,
 ) -> impl IntoView {
     let desk = use_desk();
-    let state = desk.state;
     let key = StoredValue::new(id);
     let open = RwSignal::new(None::<Tool>);
     let attachments = desk.attachments;
     let toggle = move |t: Tool| open.update(|o| *o = if *o == Some(t) { None } else { Some(t) });
-    let insert = move |text: String| state.update(|s| key.with_value(|id| s.insert(id, &text)));
+    let insert = move |text: String| desk.update(|s| key.with_value(|id| s.insert(id, &text)));
 
     let query = RwSignal::new(String::new());
+    let responses = desk.select(|s| s.settings.responses.clone());
     let found = move || {
-        state.with(|s| {
-            s.find_responses(&query.get())
+        responses.with(|r| {
+            find_responses(r, &query.get())
                 .into_iter()
                 .cloned()
                 .collect::<Vec<_>>()
@@ -83,9 +84,10 @@ pub fn ComposerTools(
 
     let url = RwSignal::new(String::new());
     let url_error = RwSignal::new(None::<String>);
+    let pushed = desk.select(|s| s.pushed_urls.clone());
     let suggestions = move || {
-        state.with(|s| {
-            s.url_suggestions(&url.get())
+        pushed.with(|p| {
+            url_suggestions(p, &url.get())
                 .into_iter()
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
@@ -93,7 +95,7 @@ pub fn ComposerTools(
     };
     let push = move || {
         let mut result = Err(String::new());
-        state.update(|s| result = key.with_value(|id| s.push_url(id, &url.get_untracked())));
+        desk.update(|s| result = key.with_value(|id| s.push_url(id, &url.get_untracked())));
         match result {
             Ok(msg) => {
                 desk.send(&msg);
@@ -161,7 +163,7 @@ pub fn ComposerTools(
                                                 let (ix, name) = (key.get_value(), name.clone());
                                                 leptos::task::spawn_local(async move {
                                                     if let Err(e) = parley_client::http::attach_response(&ix, &name).await {
-                                                        desk.state.update(|s| s.refused(&ix, e));
+                                                        desk.update(|s| s.refused(&ix, e));
                                                     }
                                                 });
                                             }>{format!("📎 {file}")}</button>

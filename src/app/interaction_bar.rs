@@ -45,19 +45,16 @@ pub fn use_clock() -> ReadSignal<i64> {
 /// All open chats as tabs.
 #[component]
 pub fn InteractionBar() -> impl IntoView {
-    let state = use_desk().state;
-    let ids = move || {
-        state.with(|s| {
-            s.chats
-                .iter()
-                .map(|c| c.summary.id.clone())
-                .collect::<Vec<_>>()
-        })
-    };
+    let ids = use_desk().select(|s| {
+        s.chats
+            .iter()
+            .map(|c| c.summary.id.clone())
+            .collect::<Vec<_>>()
+    });
     let now = use_clock();
     view! {
         <nav class="pl-interaction-bar" aria-label="Open chats">
-            <For each=ids key=|id| id.clone() let:id>
+            <For each=move || ids.get() key=|id| id.clone() let:id>
                 <Tab id now />
             </For>
         </nav>
@@ -72,36 +69,36 @@ fn Tab(
     /// The clock for the elapsed time.
     now: ReadSignal<i64>,
 ) -> impl IntoView {
-    let state = use_desk().state;
+    let desk = use_desk();
     let key = StoredValue::new(id.clone());
-    let read = move |f: fn(&Chat) -> String| {
-        state.with(|s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
+    let chat = move |f: fn(&Chat) -> String| {
+        desk.select(move |s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
     };
-    let selected = move || state.with(|s| key.with_value(|id| s.selected.as_ref() == Some(id)));
+    let selected = desk.select(move |s| key.with_value(|id| s.selected.as_ref() == Some(id)));
     let flashing =
-        move || state.with(|s| key.with_value(|id| s.chat(id).is_some_and(|c| c.flash.is_some())));
-    let unread = move || state.with(|s| key.with_value(|id| s.chat(id).map_or(0, |c| c.unread)));
+        desk.select(move |s| key.with_value(|id| s.chat(id).is_some_and(|c| c.flash.is_some())));
+    let unread = desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.unread)));
     let started =
-        move || state.with(|s| key.with_value(|id| s.chat(id).map_or(0, |c| c.summary.started_at)));
-    let preview = move || {
-        read(|c| {
-            c.last_contact_message()
-                .map(str::to_owned)
-                .unwrap_or_default()
-        })
-    };
+        desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.summary.started_at)));
+    let pending = chat(|c| pending_name(c.summary.pending).to_owned());
+    let contact = chat(|c| c.summary.contact.clone());
+    let preview = chat(|c| {
+        c.last_contact_message()
+            .map(str::to_owned)
+            .unwrap_or_default()
+    });
     view! {
-        <button class="pl-interaction-tab" class:pl-interaction-tab--selected=selected class:pl-interaction-tab--flash=flashing
+        <button class="pl-interaction-tab" class:pl-interaction-tab--selected=move || selected.get() class:pl-interaction-tab--flash=move || flashing.get()
             data-testid="interaction-tab" data-id=id.to_string()
-            data-pending=move || read(|c| pending_name(c.summary.pending).to_owned())
-            title=preview
-            on:mouseenter=move |_| state.update(|s| key.with_value(|id| s.hover(id)))
-            on:click=move |_| state.update(|s| key.with_value(|id| s.select(id)))>
+            data-pending=move || pending.get()
+            title=move || preview.get()
+            on:mouseenter=move |_| desk.update(|s| key.with_value(|id| s.hover(id)))
+            on:click=move |_| desk.update(|s| key.with_value(|id| s.select(id)))>
             <span class="pl-interaction-tab__dot" aria-hidden="true"></span>
-            <span class="pl-interaction-tab__name">{move || read(|c| c.summary.contact.clone())}</span>
-            <span class="pl-interaction-tab__time">{move || elapsed(started(), now.get())}</span>
-            <Show when=move || { unread() > 0 }>
-                <span class="pl-interaction-tab__unread" data-testid="interaction-tab-unread">{unread}</span>
+            <span class="pl-interaction-tab__name">{move || contact.get()}</span>
+            <span class="pl-interaction-tab__time">{move || elapsed(started.get(), now.get())}</span>
+            <Show when=move || { unread.get() > 0 }>
+                <span class="pl-interaction-tab__unread" data-testid="interaction-tab-unread">{move || unread.get()}</span>
             </Show>
         </button>
     }

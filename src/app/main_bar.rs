@@ -35,10 +35,11 @@ pub fn MainBar(
     on_logout: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let desk = use_desk();
-    let state = desk.state;
-    let name = move || state.with(|s| s.me.as_ref().map(|m| m.name.clone()).unwrap_or_default());
-    let link = move || state.with(|s| s.link);
-    let reasons = move || state.with(|s| s.settings.not_ready_reasons.clone());
+    let name = desk.select(|s| s.me.as_ref().map(|m| m.name.clone()).unwrap_or_default());
+    let link = desk.select(|s| s.link);
+    let reasons = desk.select(|s| s.settings.not_ready_reasons.clone());
+    // With the refusals: a refused choice does not stay in the select.
+    let status = desk.select(|s| (status_value(&s.status), s.refusals));
     let on_status = move |ev| {
         desk.send(&ClientMsg::SetStatus {
             status: status_from(&event_target_value(&ev)),
@@ -54,24 +55,31 @@ pub fn MainBar(
         }
         show_history.update(|v| *v = !*v);
     };
-    // Memos: the lists are built again only when they change, not on every update.
-    let my_history = Memo::new(move |_| state.with(|s| s.my_history.clone()));
-    let my_messages = Memo::new(move |_| state.with(|s| s.my_messages.clone()));
+    let my_history = desk.select(|s| s.my_history.clone());
+    let my_messages = desk.select(|s| s.my_messages.clone());
+    let alerts = desk.select(|s| s.alerts);
+    let notice = desk.select(|s| s.notice.clone());
+    let set_alert = move |f: fn(&mut crate::state::Alerts, bool)| {
+        move |ev| {
+            let on = event_target_checked(&ev);
+            desk.update(|s| f(&mut s.alerts, on))
+        }
+    };
     view! {
         <header class="pl-main-bar">
             <span class="pl-main-bar__brand">"Parley"</span>
-            <span class="pl-main-bar__agent" data-testid="agent-name">{name}</span>
+            <span class="pl-main-bar__agent" data-testid="agent-name">{move || name.get()}</span>
             <select class="pl-main-bar__status" data-testid="status-select" aria-label="Status"
-                prop:value=move || state.with(|s| status_value(&s.status)) on:change=on_status>
+                prop:value=move || status.get().0 on:change=on_status>
                 <option value=READY>"Ready"</option>
                 <option value=NOT_READY>"Not Ready"</option>
-                <For each=reasons key=|r| r.clone() let:reason>
+                <For each=move || reasons.get() key=|r| r.clone() let:reason>
                     <option value=format!("{REASON}{reason}")>{format!("Not Ready – {reason}")}</option>
                 </For>
                 <option value=ACW>"After-call work"</option>
             </select>
-            <span class="pl-main-bar__link" data-testid="connection-state" data-state=move || link().as_str()
-                title=move || match link() {
+            <span class="pl-main-bar__link" data-testid="connection-state" data-state=move || link.get().as_str()
+                title=move || match link.get() {
                     crate::state::Link::Online => "Connected",
                     crate::state::Link::Connecting => "Connecting…",
                     crate::state::Link::Offline => "Disconnected: reconnecting…",
@@ -80,12 +88,12 @@ pub fn MainBar(
             </span>
             <button class="pl-main-bar__messages" data-testid="my-messages" title="My Messages"
                 on:click=move |_| show_messages.update(|v| *v = !*v)>
-                {move || format!("My Messages ({})", state.with(|s| s.my_messages.len()))}
+                {move || format!("My Messages ({})", my_messages.with(Vec::len))}
             </button>
             <button class="pl-main-bar__messages" data-testid="my-history" title="Chats you handled" on:click=toggle_history>"My History"</button>
             <span class="pl-main-bar__zoom">
-                <button class="pl-icon-button" data-testid="zoom-out" title="Smaller text" on:click=move |_| state.update(|s| s.zoom_by(-1))>"A-"</button>
-                <button class="pl-icon-button" data-testid="zoom-in" title="Larger text" on:click=move |_| state.update(|s| s.zoom_by(1))>"A+"</button>
+                <button class="pl-icon-button" data-testid="zoom-out" title="Smaller text" on:click=move |_| desk.update(|s| s.zoom_by(-1))>"A-"</button>
+                <button class="pl-icon-button" data-testid="zoom-in" title="Larger text" on:click=move |_| desk.update(|s| s.zoom_by(1))>"A+"</button>
             </span>
             <button class="pl-icon-button" data-testid="settings-button" title="Alerts" on:click=move |_| show_settings.update(|v| *v = !*v)>"⚙"</button>
             <button class="pl-main-bar__logout" data-testid="logout" on:click=move |_| on_logout()>"Log out"</button>
@@ -102,19 +110,19 @@ pub fn MainBar(
         </Show>
         <Show when=move || show_settings.get()>
             <div class="pl-popover pl-settings" data-testid="settings">
-                <label><input type="checkbox" data-testid="alert-notifications" prop:checked=move || state.with(|s| s.alerts.notifications)
-                    on:change=move |ev| { let on = event_target_checked(&ev); state.update(|s| s.alerts.notifications = on) } />
+                <label><input type="checkbox" data-testid="alert-notifications" prop:checked=move || alerts.get().notifications
+                    on:change=set_alert(|a, on| a.notifications = on) />
                     " Desktop notifications"</label>
-                <label><input type="checkbox" data-testid="alert-sound" prop:checked=move || state.with(|s| s.alerts.sound)
-                    on:change=move |ev| { let on = event_target_checked(&ev); state.update(|s| s.alerts.sound = on) } />
+                <label><input type="checkbox" data-testid="alert-sound" prop:checked=move || alerts.get().sound
+                    on:change=set_alert(|a, on| a.sound = on) />
                     " Sound"</label>
-                <label><input type="checkbox" data-testid="alert-tone" prop:checked=move || state.with(|s| s.alerts.tone)
-                    on:change=move |ev| { let on = event_target_checked(&ev); state.update(|s| s.alerts.tone = on) } />
+                <label><input type="checkbox" data-testid="alert-tone" prop:checked=move || alerts.get().tone
+                    on:change=set_alert(|a, on| a.tone = on) />
                     " Accessibility: rising tone for pending responses"</label>
             </div>
         </Show>
-        <Show when=move || state.with(|s| s.notice.is_some())>
-            <p class="pl-notice" role="status" data-testid="desktop-notice">{move || state.with(|s| s.notice.clone())}</p>
+        <Show when=move || notice.with(Option::is_some)>
+            <p class="pl-notice" role="status" data-testid="desktop-notice">{move || notice.get()}</p>
         </Show>
     }
 }

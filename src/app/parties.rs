@@ -14,20 +14,17 @@ pub fn PartyList(
     id: InteractionId,
 ) -> impl IntoView {
     let desk = use_desk();
-    let state = desk.state;
     let key = StoredValue::new(id);
-    let parties = move || {
-        state.with(|s| {
-            key.with_value(|id| {
-                s.chat(id)
-                    .map(|c| c.parties.list.clone())
-                    .unwrap_or_default()
-            })
+    let parties = desk.select(move |s| {
+        key.with_value(|id| {
+            s.chat(id)
+                .map(|c| c.parties.list.clone())
+                .unwrap_or_default()
         })
-    };
+    });
     view! {
         <ul class="pl-parties" aria-label="Parties">
-            <For each=parties key=|p| (p.key(), p.status.as_str()) let:entry>
+            <For each=move || parties.get() key=|p| (p.key(), p.status.as_str()) let:entry>
                 <Party entry chat=key.get_value() />
             </For>
         </ul>
@@ -37,10 +34,9 @@ pub fn PartyList(
 #[component]
 fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
     let desk = use_desk();
-    let state = desk.state;
     let chat = StoredValue::new(chat);
     let open = RwSignal::new(false);
-    let me = state.with_untracked(|s| s.me.as_ref().map(|m| m.id.clone()));
+    let me = desk.with(|s| s.me.as_ref().map(|m| m.id.clone()));
     let agent = entry.agent().cloned().filter(|a| Some(a) != me.as_ref());
     let is_me = entry.agent().is_some() && agent.is_none();
     let name = if is_me {
@@ -51,10 +47,9 @@ fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
     let status = entry.status;
     let agent = StoredValue::new(agent);
     // The consultation this party is in with the viewer, to end from the menu.
-    let consultation = move || {
-        state.with(|s| {
-            chat.with_value(|c| {
-                let agent = agent.get_value();
+    let consultation = desk.select(move |s| {
+        chat.with_value(|c| {
+            agent.with_value(|agent| {
                 s.chat(c).and_then(|c| {
                     c.parties
                         .consults
@@ -64,14 +59,15 @@ fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
                 })
             })
         })
-    };
-    let can_delete = move || {
-        state.with(|s| {
+    });
+    let can_delete = desk.select(move |s| {
+        agent.with_value(|agent| {
             agent
-                .get_value()
-                .is_some_and(|a| chat.with_value(|c| s.remove_party(c, &a).is_some()))
+                .as_ref()
+                .is_some_and(|a| chat.with_value(|c| s.remove_party(c, a).is_some()))
         })
-    };
+    });
+    let can_delete = move || can_delete.get();
     let delete = move |_| {
         open.set(false);
         if let Some(a) = agent.get_value() {
@@ -80,12 +76,12 @@ fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
     };
     let end_consultation = move |_| {
         open.set(false);
-        if let Some(id) = consultation() {
+        if let Some(id) = consultation.get_untracked() {
             desk.act(|s| chat.with_value(|c| s.end_consultation(c, &id)));
         }
     };
     let has_menu =
-        move || status != PartyStatus::Left && (consultation().is_some() || can_delete());
+        move || status != PartyStatus::Left && (consultation.with(Option::is_some) || can_delete());
     view! {
         <li class="pl-party" data-testid="party" data-id=entry.key() data-status=status.as_str()>
             <span class="pl-party__dot" aria-hidden="true"></span>
@@ -100,7 +96,7 @@ fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
                     <Show when=can_delete>
                         <li role="none"><button role="menuitem" data-testid="party-delete-from-conference" on:click=delete>"Delete From Conference"</button></li>
                     </Show>
-                    <Show when=move || consultation().is_some()>
+                    <Show when=move || consultation.with(Option::is_some)>
                         <li role="none"><button role="menuitem" data-testid="party-end-consultation" on:click=end_consultation>"End consultation"</button></li>
                     </Show>
                 </ul>
@@ -115,26 +111,23 @@ pub fn ConsultPanels(
     /// The chat.
     id: InteractionId,
 ) -> impl IntoView {
-    let state = use_desk().state;
     let key = StoredValue::new(id);
-    let shown = move || {
-        state.with(|s| {
-            key.with_value(|id| {
-                s.chat(id)
-                    .map(|c| {
-                        c.parties
-                            .consults
-                            .iter()
-                            .filter(|c| !c.dismissed)
-                            .map(|c| c.id.clone())
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default()
-            })
+    let shown = use_desk().select(move |s| {
+        key.with_value(|id| {
+            s.chat(id)
+                .map(|c| {
+                    c.parties
+                        .consults
+                        .iter()
+                        .filter(|c| !c.dismissed)
+                        .map(|c| c.id.clone())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
         })
-    };
+    });
     view! {
-        <For each=shown key=|c| c.clone() let:consultation>
+        <For each=move || shown.get() key=|c| c.clone() let:consultation>
             <ConsultPanel chat=key.get_value() consultation />
         </For>
     }
@@ -143,36 +136,36 @@ pub fn ConsultPanels(
 #[component]
 fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
     let desk = use_desk();
-    let state = desk.state;
     let ids = StoredValue::new((chat, consultation.clone()));
-    let get = move |f: fn(&Consult) -> String| {
-        state.with(|s| ids.with_value(|(chat, c)| s.consult(chat, c).map(f).unwrap_or_default()))
-    };
     let flag = move |f: fn(&Consult) -> bool| {
-        state.with(|s| ids.with_value(|(chat, c)| s.consult(chat, c).is_some_and(f)))
+        desk.select(move |s| ids.with_value(|(chat, c)| s.consult(chat, c).is_some_and(f)))
     };
-    let lines = move || {
-        state.with(|s| {
-            ids.with_value(|(chat, c)| {
-                s.consult(chat, c)
-                    .map(|c| c.lines.clone())
-                    .unwrap_or_default()
-            })
+    let lines = desk.select(move |s| {
+        ids.with_value(|(chat, c)| {
+            s.consult(chat, c)
+                .map(|c| c.lines.clone())
+                .unwrap_or_default()
         })
-    };
+    });
     // Numbered: the same text sent twice is two lines.
-    let unsent = move || {
-        state
-            .with(|s| ids.with_value(|(chat, c)| s.consult_unsent(chat, c)))
+    let unsent = desk.select(move |s| {
+        ids.with_value(|(chat, c)| s.consult_unsent(chat, c))
             .into_iter()
             .enumerate()
             .collect::<Vec<_>>()
-    };
-    let active = move || flag(|c| c.active);
-    let with = move || get(|c| c.with.name().to_owned());
-    let draft = Signal::derive(move || {
-        state.with(|s| ids.with_value(|(chat, c)| s.consult_draft(chat, c)))
     });
+    let active = flag(|c| c.active);
+    let typing = flag(|c| c.typing);
+    let active = move || active.get();
+    let with = desk.select(move |s| {
+        ids.with_value(|(chat, c)| {
+            s.consult(chat, c)
+                .map(|c| c.with.name().to_owned())
+                .unwrap_or_default()
+        })
+    });
+    let with = move || with.get();
+    let draft = desk.select(move |s| ids.with_value(|(chat, c)| s.consult_draft(chat, c)));
     let on_input = move |text: String| {
         let now = chrono::Utc::now().timestamp_millis();
         desk.act(|s| ids.with_value(|(chat, c)| s.consult_typed(chat, c, &text, now)));
@@ -194,14 +187,14 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
                 </Show>
             </header>
             <ol class="pl-consult__lines" data-testid="consult-transcript" aria-live="polite">
-                <For each=lines key=|l| l.seq() let:line>
+                <For each=move || lines.get() key=|l| l.seq() let:line>
                     {render(line, |_| true)}
                 </For>
-                <For each=unsent key=|(i, t)| (*i, t.clone()) let:item>
+                <For each=move || unsent.get() key=|(i, t)| (*i, t.clone()) let:item>
                     <li class="pl-line pl-line--mine pl-line--unsent"><span class="pl-line__text">{item.1}</span><span class="pl-line__time">"sending…"</span></li>
                 </For>
             </ol>
-            <Show when=move || flag(|c| c.typing)>
+            <Show when=move || typing.get()>
                 <p class="pl-typing" data-testid="consult-typing">{move || format!("{} is typing", with())}</p>
             </Show>
             <Show when=active>

@@ -7,10 +7,10 @@ use parley_protocol::{Invitation, InvitationKind};
 /// Every open offer.
 #[component]
 pub fn Previews() -> impl IntoView {
-    let state = use_desk().state;
+    let invitations = use_desk().select(|s| s.invitations.clone());
     view! {
         <div class="pl-previews" aria-live="polite">
-            <For each=move || state.with(|s| s.invitations.clone()) key=|i| i.id.clone() let:invitation>
+            <For each=move || invitations.get() key=|i| i.id.clone() let:invitation>
                 <Preview invitation />
             </For>
         </div>

@@ -21,7 +21,6 @@ pub fn SidePanel(
     id: InteractionId,
 ) -> impl IntoView {
     let desk = use_desk();
-    let state = desk.state;
     let key = StoredValue::new(id);
     let tab = RwSignal::new(Tab::CaseData);
     let pick = move |t: Tab| {
@@ -39,42 +38,42 @@ pub fn SidePanel(
     let tab_button = move |t: Tab, label: &'static str, testid: &'static str| {
         view! { <button class="pl-side__tab" class:pl-side__tab--active=move || tab.get() == t data-testid=testid on:click=pick(t)>{label}</button> }
     };
-    let chat = move |f: &dyn Fn(&crate::state::Chat) -> String| {
-        state.with(|s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
+    let chat = move |f: fn(&crate::state::Chat) -> String| {
+        desk.select(move |s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
     };
-    let case_data = move || {
-        state.with(|s| {
-            key.with_value(|id| {
-                s.chat(id)
-                    .map(|c| crate::state::shown_case_data(&c.summary.case_data))
-                    .unwrap_or_default()
-            })
+    let case_data = desk.select(move |s| {
+        key.with_value(|id| {
+            s.chat(id)
+                .map(|c| crate::state::shown_case_data(&c.summary.case_data))
+                .unwrap_or_default()
         })
-    };
-    let editable =
-        move |k: &str| state.with(|s| s.settings.editable_case_data.iter().any(|e| e == k));
-    let editable_keys = move || state.with(|s| s.settings.editable_case_data.clone());
+    });
+    let editable_keys = desk.select(|s| s.settings.editable_case_data.clone());
+    let editable = move |k: &str| editable_keys.with(|keys| keys.iter().any(|e| e == k));
     let save = move |k: String, v: String| {
-        if let Some(msg) =
-            state.with_untracked(|s| key.with_value(|id| s.edit_case_data(id, &k, &v)))
-        {
+        if let Some(msg) = desk.with(|s| key.with_value(|id| s.edit_case_data(id, &k, &v))) {
             desk.send(&msg);
         }
     };
     let missing_keys = move || {
-        let present = case_data();
-        editable_keys()
-            .into_iter()
-            .filter(|k| !present.iter().any(|(p, _)| p == k))
-            .collect::<Vec<_>>()
+        case_data.with(|present| {
+            editable_keys.with(|keys| {
+                keys.iter()
+                    .filter(|k| !present.iter().any(|(p, _)| p == *k))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
     };
-    // A memo: the list is built again only when the journey changes, not on every update.
-    let journey = Memo::new(move |_| {
-        state.with(|s| key.with_value(|id| s.chat(id).map(|c| c.journey()).unwrap_or_default()))
-    });
-    let history = Memo::new(move |_| {
-        state.with(|s| key.with_value(|id| s.chat(id).and_then(|c| c.history.clone())))
-    });
+    let journey = desk
+        .select(move |s| key.with_value(|id| s.chat(id).map(|c| c.journey()).unwrap_or_default()));
+    let history =
+        desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.history.clone())));
+    let contact = chat(|c| c.summary.contact.clone());
+    let email = chat(|c| c.summary.email.clone().unwrap_or_else(|| "—".into()));
+    let subject = chat(|c| c.summary.subject.clone().unwrap_or_else(|| "—".into()));
+    let queue = chat(|c| c.summary.queue.to_string());
+    let note = chat(|c| c.note.clone());
 
     view! {
         <aside class="pl-side">
@@ -87,7 +86,7 @@ pub fn SidePanel(
             </nav>
             <Show when=move || tab.get() == Tab::CaseData>
                 <dl class="pl-case-data" data-testid="case-data">
-                    <For each=case_data key=|(k, v)| (k.clone(), v.clone()) let:entry>
+                    <For each=move || case_data.get() key=|(k, v)| (k.clone(), v.clone()) let:entry>
                         {
                             let (k, v) = entry;
                             let field = k.clone();
@@ -137,10 +136,10 @@ pub fn SidePanel(
             </Show>
             <Show when=move || tab.get() == Tab::Contact>
                 <dl class="pl-contact" data-testid="contact-info">
-                    <dt>"Name"</dt><dd>{move || chat(&|c| c.summary.contact.clone())}</dd>
-                    <dt>"E-mail"</dt><dd>{move || chat(&|c| c.summary.email.clone().unwrap_or_else(|| "—".into()))}</dd>
-                    <dt>"Subject"</dt><dd>{move || chat(&|c| c.summary.subject.clone().unwrap_or_else(|| "—".into()))}</dd>
-                    <dt>"Queue"</dt><dd>{move || chat(&|c| c.summary.queue.to_string())}</dd>
+                    <dt>"Name"</dt><dd>{move || contact.get()}</dd>
+                    <dt>"E-mail"</dt><dd>{move || email.get()}</dd>
+                    <dt>"Subject"</dt><dd>{move || subject.get()}</dd>
+                    <dt>"Queue"</dt><dd>{move || queue.get()}</dd>
                 </dl>
             </Show>
             <Show when=move || tab.get() == Tab::History>
@@ -150,8 +149,8 @@ pub fn SidePanel(
             </Show>
             <Show when=move || tab.get() == Tab::Note>
                 <textarea class="pl-note" data-testid="note-input" rows="6" placeholder="A note kept with this interaction"
-                    prop:value=move || chat(&|c| c.note.clone())
-                    on:input=move |ev| { let v = event_target_value(&ev); state.update(|s| key.with_value(|id| s.set_note(id, &v))) }></textarea>
+                    prop:value=move || note.get()
+                    on:input=move |ev| { let v = event_target_value(&ev); desk.update(|s| key.with_value(|id| s.set_note(id, &v))) }></textarea>
             </Show>
         </aside>
     }

@@ -19,10 +19,10 @@ fn action_test_id(request: RequestKind) -> &'static str {
 #[component]
 pub fn TeamCommunicator() -> impl IntoView {
     let desk = use_desk();
-    let state = desk.state;
-    let open = Memo::new(move |_| state.with(|s| s.tc.as_ref().map(|t| t.mode)));
-    let entries = Memo::new(move |_| state.with(|s| s.tc_entries()));
-    let cursor = Memo::new(move |_| state.with(|s| s.tc.as_ref().map_or(0, |t| t.cursor)));
+    let open = desk.select(|s| s.tc.as_ref().map(|t| t.mode));
+    let entries = desk.select(|s| s.tc_entries());
+    let cursor = desk.select(|s| s.tc.as_ref().map_or(0, |t| t.cursor));
+    let query = desk.select(|s| s.tc.as_ref().map(|t| t.query.clone()).unwrap_or_default());
     // The entry whose Action menu is open.
     let menu = RwSignal::new(None::<usize>);
     let input = NodeRef::<leptos::html::Input>::new();
@@ -38,13 +38,13 @@ pub fn TeamCommunicator() -> impl IntoView {
         "ArrowDown" | "ArrowUp" => {
             ev.prevent_default();
             let delta = if ev.key() == "ArrowDown" { 1 } else { -1 };
-            state.update(|s| s.tc_move(delta));
+            desk.update(|s| s.tc_move(delta));
         }
         "Enter" => {
             ev.prevent_default();
             desk.act(|s| s.tc_choose());
         }
-        "Escape" => state.update(|s| s.close_tc()),
+        "Escape" => desk.update(|s| s.close_tc()),
         _ => {}
     };
     let title = move || match open.get() {
@@ -96,12 +96,12 @@ pub fn TeamCommunicator() -> impl IntoView {
             <div class="pl-popover pl-tc" data-testid="team-communicator" role="dialog" aria-label=title on:keydown=on_key>
                 <header class="pl-tc__header">
                     <h3>{title}</h3>
-                    <button class="pl-icon-button" data-testid="tc-close" title="Close" on:click=move |_| state.update(|s| s.close_tc())>"×"</button>
+                    <button class="pl-icon-button" data-testid="tc-close" title="Close" on:click=move |_| desk.update(|s| s.close_tc())>"×"</button>
                 </header>
                 <input class="pl-tc__search" data-testid="tc-search" type="search" node_ref=input
                     placeholder="Search agents, groups, skills, queues" aria-label="Search internal targets"
-                    prop:value=move || state.with(|s| s.tc.as_ref().map(|t| t.query.clone()).unwrap_or_default())
-                    on:input=move |ev| state.update(|s| s.tc_search(&event_target_value(&ev))) />
+                    prop:value=move || query.get()
+                    on:input=move |ev| desk.update(|s| s.tc_search(&event_target_value(&ev))) />
                 <Show when=has_active>
                     <section data-testid="tc-active-consultations">
                         <h4>"Active Consultations"</h4>

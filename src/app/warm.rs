@@ -65,7 +65,7 @@ impl Sample {
             .dyn_into::<web_sys::HtmlElement>()
             .ok()?;
         let window = leptos::mount::mount_to(parent.clone(), || {
-            provide_context(Desk::detached(RwSignal::new(sample())));
+            provide_context(Desk::detached(sample()));
             view! { <ChatWindow id=SAMPLE_ID.into() /> }.into_any()
         });
         Some(Self {

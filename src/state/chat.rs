@@ -84,6 +84,11 @@ pub struct Chat {
     /// The transcript as display lines, kept up to date as events arrive so that a long chat is
     /// not converted again on every message. Shared with the view without copying.
     pub lines: Arc<Vec<Line>>,
+    /// Counts the changes of [`Chat::lines`]: the view follows it, and reads the lines only when
+    /// it changed (holding a copy of them would make every new line copy the transcript).
+    pub lines_version: u64,
+    /// How many of [`Chat::lines`] are files (Save all shows when there is one).
+    pub files: usize,
 }
 
 impl Chat {
@@ -107,6 +112,8 @@ impl Chat {
             history: None,
             typing_notice: TypingNotice::default(),
             lines: Arc::new(Vec::new()),
+            lines_version: 0,
+            files: 0,
             loaded_from: 0,
             older_pending: false,
             past: Vec::new(),
@@ -211,14 +218,20 @@ impl Chat {
                 self.parties.track(e, me);
             }
             let new = events.iter().filter_map(|e| line(e, is_me));
-            Arc::make_mut(&mut self.lines).extend(new);
+            let lines = Arc::make_mut(&mut self.lines);
+            let before = lines.len();
+            lines.extend(new);
+            if lines.len() > before {
+                self.files += count_files(&lines[before..]);
+                self.lines_version += 1;
+            }
             self.transcript.merge(events);
         } else {
             // A resume filled a gap or repeated events: convert the whole transcript again.
             self.transcript.merge(events);
             let mut all = self.lines[..self.prefix].to_vec();
             all.extend(lines(&self.transcript, is_me));
-            self.lines = Arc::new(all);
+            self.set_lines(all);
             self.parties.rebuild(
                 (&self.contact(), &self.summary.agents),
                 self.transcript.events(),
@@ -313,7 +326,13 @@ impl Chat {
         let current = &self.lines[self.prefix..];
         self.prefix = prefix.len();
         prefix.extend_from_slice(current);
-        self.lines = Arc::new(prefix);
+        self.set_lines(prefix);
+    }
+
+    fn set_lines(&mut self, lines: Vec<Line>) {
+        self.files = count_files(&lines);
+        self.lines = Arc::new(lines);
+        self.lines_version += 1;
     }
 
     /// Where to load older events from: everything before this.
@@ -356,6 +375,13 @@ impl Chat {
     pub fn is_read(&self, seq: Seq) -> bool {
         seq <= self.read_up_to
     }
+}
+
+fn count_files(lines: &[Line]) -> usize {
+    lines
+        .iter()
+        .filter(|l| matches!(l, Line::File { .. }))
+        .count()
 }
 
 /// Keys for the lines of one earlier chat (a block below the next newer chat's).

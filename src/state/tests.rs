@@ -1,7 +1,7 @@
 use super::*;
 use parley_protocol::{
-    Audience, DeclineReason, EndReason, Event, EventKind, InteractionState, InteractionSummary,
-    InvitationKind, Party, PendingLevel, StandardResponse,
+    Audience, DeclineReason, EndReason, Event, EventKind, FileRef, InteractionState,
+    InteractionSummary, InvitationKind, Party, PendingLevel, StandardResponse,
 };
 
 fn summary(id: &str) -> InteractionSummary {
@@ -478,9 +478,9 @@ fn drafts_are_kept_per_chat_and_keywords_expand_to_standard_responses() {
     s.insert(&ix1, "Thanks");
     s.insert(&ix1, "🙂");
     assert_eq!(s.chat(&ix1).map(|c| c.draft.as_str()), Some("Thanks🙂"));
-    assert_eq!(s.find_responses("open").len(), 1);
-    assert_eq!(s.find_responses("GREET").len(), 1);
-    assert!(s.find_responses("refund").is_empty());
+    assert_eq!(find_responses(&s.settings.responses, "open").len(), 1);
+    assert_eq!(find_responses(&s.settings.responses, "GREET").len(), 1);
+    assert!(find_responses(&s.settings.responses, "refund").is_empty());
 }
 
 #[test]
@@ -506,7 +506,10 @@ fn pushing_a_url_sends_the_navigation_text_and_remembers_the_address() {
             "https://example.com/cards".to_owned()
         ]
     );
-    assert_eq!(s.url_suggestions("CARD"), vec!["https://example.com/cards"]);
+    assert_eq!(
+        url_suggestions(&s.pushed_urls, "CARD"),
+        vec!["https://example.com/cards"]
+    );
 }
 
 #[test]
@@ -924,4 +927,66 @@ fn a_long_chat_lists_the_agents_connected_before_its_loaded_events() {
             ("john".to_owned(), "left")
         ]
     );
+}
+
+#[test]
+fn the_lines_version_moves_with_every_change_of_the_lines_and_only_then() {
+    let mut s = with_chat();
+    let ix: InteractionId = "ix-1".into();
+    let version = |s: &DesktopState| s.chat(&ix).map(|c| (c.lines_version, c.files));
+    let before = version(&s).expect("chat");
+    // A read receipt is an event that shows no line.
+    s.apply(events("ix-1", vec![event(3, EventKind::Read { up_to: 2 })]));
+    assert_eq!(version(&s), Some(before), "nothing new to show");
+    let file = FileRef {
+        id: "f1".into(),
+        name: "card.png".into(),
+        mime: "image/png".into(),
+        size: 10,
+    };
+    s.apply(events(
+        "ix-1",
+        vec![
+            contact_says(5, "here"),
+            event(
+                6,
+                EventKind::File {
+                    from: Party::Contact {
+                        name: "Mark Avram".into(),
+                    },
+                    file,
+                },
+            ),
+        ],
+    ));
+    let (after, files) = version(&s).expect("chat");
+    assert!(after > before.0, "new lines");
+    assert_eq!(files, 1, "one of them a file");
+    // A resume that fills the gap at 4 rebuilds the lines: a new version, the same files.
+    s.apply(events("ix-1", vec![contact_says(4, "filled")]));
+    let (rebuilt, files) = version(&s).expect("chat");
+    assert!(rebuilt > after);
+    assert_eq!(files, 1);
+    let seqs: Vec<u64> = s
+        .chat(&ix)
+        .expect("chat")
+        .lines
+        .iter()
+        .map(Line::seq)
+        .collect();
+    assert_eq!(seqs, vec![1, 2, 4, 5, 6]);
+}
+
+#[test]
+fn every_refusal_is_counted_so_that_controls_showing_confirmed_state_show_it_again() {
+    let mut s = with_chat();
+    assert_eq!(s.refusals, 0);
+    for _ in 0..2 {
+        s.apply(ServerMsg::Error {
+            code: ErrorCode::Invalid,
+            message: "unknown Not Ready reason".into(),
+        });
+    }
+    assert_eq!(s.refusals, 2, "the same refusal twice counts twice");
+    assert_eq!(s.status, AgentStatus::Ready, "the status is unchanged");
 }

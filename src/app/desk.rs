@@ -1,0 +1,244 @@
+//! The desk: the desktop's one [`DesktopState`], the socket, and the views' window on the state.
+//!
+//! The state is not a signal views subscribe to: every update would wake every view of the
+//! desktop, and an agent with a long chat open would pay for the main bar, the tabs and every
+//! panel on each message. A view asks for the part it shows with [`Desk::select`]; after each
+//! update the desk computes every selected part again and only the parts that changed wake
+//! their views. Changes go through [`Desk::update`] (or [`Desk::act`]), never around it.
+
+use super::attachments::Attachments;
+use crate::state::DesktopState;
+use leptos::prelude::*;
+use parley_client::Socket;
+use parley_protocol::ClientMsg;
+use std::any::Any;
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Write access to the desktop: the state and the socket, handed out through context.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    state: StoredValue<DesktopState>,
+    selectors: StoredValue<Rc<RefCell<Selectors>>, LocalStorage>,
+    socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// Files attached to chats and not sent yet.
+    pub attachments: Attachments,
+}
+
+/// Computes one selected part again and sets its signal when the part changed.
+type Refresh = Rc<dyn Fn(&DesktopState)>;
+
+/// A selected part's value, of whatever type it was selected as.
+type AnyPart = Arc<dyn Any + Send + Sync>;
+
+/// Given the state and a part's value, answers the part's new value if it changed.
+type Next = Box<dyn Fn(&DesktopState, &AnyPart) -> Option<AnyPart>>;
+
+/// What runs after each update: one entry per selected part, by the number it was given.
+#[derive(Default)]
+struct Selectors {
+    next: u64,
+    list: Vec<(u64, Refresh)>,
+}
+
+impl Desk {
+    /// A desk with no socket (frames are dropped), for mounting components on their own.
+    pub fn detached(state: DesktopState) -> Self {
+        Self {
+            state: StoredValue::new(state),
+            selectors: StoredValue::new_local(Rc::default()),
+            socket: StoredValue::new_local(None),
+            attachments: Attachments::new(),
+        }
+    }
+
+    /// Sends every frame through `socket` from now on (`None`: drops them again).
+    pub fn connect(&self, socket: Option<Socket>) {
+        self.socket.set_value(socket);
+    }
+
+    /// Sends a frame to the server.
+    pub fn send(&self, msg: &ClientMsg) {
+        self.socket.with_value(|s| {
+            if let Some(s) = s {
+                s.send(msg)
+            }
+        });
+    }
+
+    /// Reads the state without subscribing to anything: for event handlers and the socket.
+    pub fn with<R>(&self, f: impl FnOnce(&DesktopState) -> R) -> R {
+        self.state.with_value(f)
+    }
+
+    /// Changes the state, then wakes the views whose part of it changed.
+    pub fn update(&self, f: impl FnOnce(&mut DesktopState)) {
+        self.state.update_value(f);
+        self.publish();
+    }
+
+    /// Lets the reducer produce a frame, and sends it if it did.
+    pub fn act(&self, f: impl FnOnce(&mut DesktopState) -> Option<ClientMsg>) {
+        let mut msg = None;
+        self.update(|s| msg = f(s));
+        if let Some(msg) = msg {
+            self.send(&msg);
+        }
+    }
+
+    /// Sends what the state answers without changing it: nothing re-renders.
+    pub fn request(&self, f: impl FnOnce(&DesktopState) -> Option<ClientMsg>) {
+        if let Some(msg) = self.with(f) {
+            self.send(&msg);
+        }
+    }
+
+    /// The part of the state `f` picks, as a [`Part`] that changes only when that part does.
+    /// It lives as long as the calling component.
+    pub fn select<T>(&self, f: impl Fn(&DesktopState) -> T + 'static) -> Part<T>
+    where
+        T: PartialEq + Send + Sync + 'static,
+    {
+        // Boxed: the rest is built once per kind of part, not once per view that selects one.
+        self.select_boxed(Box::new(f))
+    }
+
+    fn select_boxed<T>(&self, f: Box<dyn Fn(&DesktopState) -> T>) -> Part<T>
+    where
+        T: PartialEq + Send + Sync + 'static,
+    {
+        let initial: AnyPart = Arc::new(self.with(&f));
+        let (value, changed) = self.add_part(
+            initial,
+            Box::new(move |s, old| {
+                let new = f(s);
+                (old.downcast_ref::<T>() != Some(&new)).then(|| Arc::new(new) as AnyPart)
+            }),
+        );
+        Part {
+            value,
+            changed,
+            kind: PhantomData,
+        }
+    }
+
+    /// Keeps a part up to date: after each update, `next` gets the state and the part's value,
+    /// and answers the new value if it changed.
+    fn add_part(&self, initial: AnyPart, next: Next) -> (StoredValue<AnyPart>, Trigger) {
+        let value = StoredValue::new(initial);
+        let changed = Trigger::new();
+        let refresh: Refresh = Rc::new(move |s: &DesktopState| {
+            // A view disposed in the same update may have dropped its part already.
+            let Some(old) = value.try_get_value() else {
+                return;
+            };
+            if let Some(new) = next(s, &old) {
+                value.set_value(new);
+                changed.notify();
+            }
+        });
+        let id = self.selectors.with_value(|all| {
+            let mut all = all.borrow_mut();
+            all.next += 1;
+            let id = all.next;
+            all.list.push((id, refresh));
+            id
+        });
+        let selectors = self.selectors;
+        // The desk may be gone first, when the whole desktop goes.
+        on_cleanup(move || {
+            selectors.try_with_value(|all| all.borrow_mut().list.retain(|(i, _)| *i != id));
+        });
+        (value, changed)
+    }
+
+    /// How many parts the living views have selected: it falls again as views go.
+    pub fn selected_parts(&self) -> usize {
+        self.selectors.with_value(|s| s.borrow().list.len())
+    }
+
+    /// Computes every selected part again; those that changed wake their views (later, in the
+    /// views' own tasks: nothing here re-enters the state).
+    fn publish(&self) {
+        let refresh: Vec<_> = self
+            .selectors
+            .with_value(|s| s.borrow().list.iter().map(|(_, f)| f.clone()).collect());
+        self.with(|s| refresh.iter().for_each(|f| f(s)));
+    }
+}
+
+/// A part of the state a view selected: reading it subscribes to its changes only.
+pub struct Part<T> {
+    /// Always a `T`. Stored without its type, so that the storage's code is built once, not
+    /// once for each type of part.
+    value: StoredValue<AnyPart>,
+    changed: Trigger,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Part<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Part<T> {}
+
+impl<T: Send + Sync + 'static> Part<T> {
+    /// Reads the part and subscribes to its changes.
+    pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        self.read(true, f)
+    }
+
+    fn read<R>(&self, track: bool, f: impl FnOnce(&T) -> R) -> R {
+        match current(self.value, track.then_some(self.changed)).downcast_ref::<T>() {
+            Some(v) => f(v),
+            None => unreachable!("a part holds the type it was selected as"),
+        }
+    }
+
+    /// Subscribes to the part's changes without reading it.
+    pub fn track(&self) {
+        self.changed.track();
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Part<T> {
+    /// A copy of the part, subscribing to its changes.
+    pub fn get(&self) -> T {
+        self.with(T::clone)
+    }
+
+    /// A copy of the part, without subscribing.
+    pub fn get_untracked(&self) -> T {
+        self.read(false, T::clone)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> From<Part<T>> for Signal<T> {
+    fn from(part: Part<T>) -> Self {
+        Signal::derive(move || part.get())
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> From<Part<T>> for MaybeProp<T> {
+    fn from(part: Part<T>) -> Self {
+        Signal::<T>::from(part).into()
+    }
+}
+
+/// A part's value, subscribing to `changed` if given: one function for every type of part.
+#[inline(never)]
+fn current(value: StoredValue<AnyPart>, changed: Option<Trigger>) -> AnyPart {
+    if let Some(changed) = changed {
+        changed.track();
+    }
+    value.get_value()
+}
+
+/// The desk of the surrounding desktop.
+pub fn use_desk() -> Desk {
+    expect_context::<Desk>()
+}

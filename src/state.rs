@@ -12,7 +12,7 @@ mod consult;
 mod parties;
 mod team;
 
-pub use chat::{shown_case_data, Chat, Flash, Typing};
+pub use chat::{journey, shown_case_data, Chat, Flash, Typing};
 pub use parties::{party_key, Consult, Parties, PartyEntry, PartyStatus};
 pub use team::{action_label, TcEntry, TcKind, TeamCommunicator};
 

@@ -31,10 +31,27 @@ pub struct Desk {
 type Refresh = Rc<dyn Fn(&DesktopState)>;
 
 /// A selected part's value, of whatever type it was selected as.
-type AnyPart = Arc<dyn Any + Send + Sync>;
+type AnyPart = Arc<dyn PartValue>;
 
-/// Given the state and a part's value, answers the part's new value if it changed.
-type Next = Box<dyn Fn(&DesktopState, &AnyPart) -> Option<AnyPart>>;
+/// Picks a part from the state.
+type Pick = Box<dyn Fn(&DesktopState) -> AnyPart>;
+
+/// What the desk needs of a part's value: comparing it, without knowing its type.
+trait PartValue: Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+    /// Whether `other` is a value of the same type, and equal.
+    fn same(&self, other: &dyn Any) -> bool;
+}
+
+impl<T: PartialEq + Send + Sync + 'static> PartValue for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn same(&self, other: &dyn Any) -> bool {
+        other.downcast_ref::<T>() == Some(self)
+    }
+}
 
 /// What runs after each update: one entry per selected part, by the number it was given.
 #[derive(Default)]
@@ -101,22 +118,7 @@ impl Desk {
     where
         T: PartialEq + Send + Sync + 'static,
     {
-        // Boxed: the rest is built once per kind of part, not once per view that selects one.
-        self.select_boxed(Box::new(f))
-    }
-
-    fn select_boxed<T>(&self, f: Box<dyn Fn(&DesktopState) -> T>) -> Part<T>
-    where
-        T: PartialEq + Send + Sync + 'static,
-    {
-        let initial: AnyPart = Arc::new(self.with(&f));
-        let (value, changed) = self.add_part(
-            initial,
-            Box::new(move |s, old| {
-                let new = f(s);
-                (old.downcast_ref::<T>() != Some(&new)).then(|| Arc::new(new) as AnyPart)
-            }),
-        );
+        let (value, changed) = self.add_part(Box::new(move |s| Arc::new(f(s))));
         Part {
             value,
             changed,
@@ -124,18 +126,22 @@ impl Desk {
         }
     }
 
-    /// Keeps a part up to date: after each update, `next` gets the state and the part's value,
-    /// and answers the new value if it changed.
-    fn add_part(&self, initial: AnyPart, next: Next) -> (StoredValue<AnyPart>, Trigger) {
-        let value = StoredValue::new(initial);
+    /// Keeps a part up to date: after each update, `pick` picks it again, and the views are
+    /// told when it changed. Nothing here depends on the part's type: it is built once.
+    fn add_part(&self, pick: Pick) -> (StoredValue<AnyPart>, Trigger) {
+        let initial = self.with(&pick);
+        let value = StoredValue::new(initial.clone());
         let changed = Trigger::new();
+        // What the views read, kept here too: comparing needs no lookup of the stored value.
+        let current = RefCell::new(initial);
         let refresh: Refresh = Rc::new(move |s: &DesktopState| {
-            // A view disposed in the same update may have dropped its part already.
-            let Some(old) = value.try_get_value() else {
+            let new = pick(s);
+            if new.same(current.borrow().as_any()) {
                 return;
-            };
-            if let Some(new) = next(s, &old) {
-                value.set_value(new);
+            }
+            *current.borrow_mut() = new.clone();
+            // A view disposed in the same update may have dropped its part already.
+            if value.try_set_value(new).is_none() {
                 changed.notify();
             }
         });
@@ -193,7 +199,10 @@ impl<T: Send + Sync + 'static> Part<T> {
     }
 
     fn read<R>(&self, track: bool, f: impl FnOnce(&T) -> R) -> R {
-        match current(self.value, track.then_some(self.changed)).downcast_ref::<T>() {
+        match current(self.value, track.then_some(self.changed))
+            .as_any()
+            .downcast_ref::<T>()
+        {
             Some(v) => f(v),
             None => unreachable!("a part holds the type it was selected as"),
         }

@@ -87,12 +87,19 @@ fn Tab(
             .map(str::to_owned)
             .unwrap_or_default()
     });
+    // The preview is in the title only while the pointer is on the tab: keeping it there would
+    // cost every message a change to the page for a tooltip nobody looks at.
+    let hovered = RwSignal::new(false);
     view! {
         <button class="pl-interaction-tab" class:pl-interaction-tab--selected=move || selected.get() class:pl-interaction-tab--flash=move || flashing.get()
             data-testid="interaction-tab" data-id=id.to_string()
             data-pending=move || pending.get()
-            title=move || preview.get()
-            on:mouseenter=move |_| desk.update(|s| key.with_value(|id| s.hover(id)))
+            title=move || hovered.get().then(|| preview.get())
+            on:mouseenter=move |_| {
+                hovered.set(true);
+                desk.update(|s| key.with_value(|id| s.hover(id)))
+            }
+            on:mouseleave=move |_| hovered.set(false)
             on:click=move |_| desk.update(|s| key.with_value(|id| s.select(id)))>
             <span class="pl-interaction-tab__dot" aria-hidden="true"></span>
             <span class="pl-interaction-tab__name">{move || contact.get()}</span>

@@ -65,8 +65,10 @@ pub fn SidePanel(
             })
         })
     };
-    let journey = desk
-        .select(move |s| key.with_value(|id| s.chat(id).map(|c| c.journey()).unwrap_or_default()));
+    // Read by the Visit panel when it changed, not on every update.
+    let visit_data = desk.select(move |s| {
+        key.with_value(|id| s.chat(id).and_then(|c| c.visit_data().map(str::to_owned)))
+    });
     let history =
         desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.history.clone())));
     let contact = chat(|c| c.summary.contact.clone());
@@ -116,7 +118,7 @@ pub fn SidePanel(
             <Show when=move || tab.get() == Tab::Visit>
                 <div class="pl-visit" data-testid="visit-panel">
                     {move || {
-                        let pages = journey.get();
+                        let pages = visit_data.with(|v| crate::state::journey(v.as_deref()));
                         if pages.is_empty() {
                             return view! { <p class="pl-muted">"No pages viewed on the website before this chat."</p> }.into_any();
                         }

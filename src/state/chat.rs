@@ -362,19 +362,22 @@ impl Chat {
             })
     }
 
-    /// The pages the contact viewed on the website before the chat (the Visit panel).
-    pub fn journey(&self) -> Vec<Visit> {
-        self.summary
-            .case_data
-            .get(VISIT_KEY)
-            .and_then(|j| parse_journey(j))
-            .unwrap_or_default()
+    /// The pages the contact viewed on the website before the chat (the Visit panel), as they
+    /// came, not read yet ([`journey`] reads them): cheap to ask for on every update.
+    pub fn visit_data(&self) -> Option<&str> {
+        self.summary.case_data.get(VISIT_KEY).map(String::as_str)
     }
 
     /// Whether the contact has read the event with this sequence number.
     pub fn is_read(&self, seq: Seq) -> bool {
         seq <= self.read_up_to
     }
+}
+
+/// The pages of a journey as [`Chat::visit_data`] gives it (none when there is none, or when it
+/// does not read as one).
+pub fn journey(visit_data: Option<&str>) -> Vec<Visit> {
+    visit_data.and_then(parse_journey).unwrap_or_default()
 }
 
 fn count_files(lines: &[Line]) -> usize {

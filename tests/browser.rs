@@ -533,6 +533,19 @@ async fn the_interaction_bar_shows_elapsed_time_pending_colour_unread_count_and_
     assert!(tab("ix-2")
         .class_list()
         .contains("pl-interaction-tab--selected"));
+
+    desk.update(|s| s.apply(contact_says("ix-2", 3, "still there?")));
+    tick().await;
+    assert_eq!(
+        tab("ix-2").get_attribute("title").as_deref(),
+        Some("still there?"),
+        "the preview follows the chat while hovered"
+    );
+    tab("ix-2")
+        .dispatch_event(&web_sys::Event::new("mouseleave").expect("event"))
+        .expect("leave");
+    tick().await;
+    assert_eq!(tab("ix-2").get_attribute("title"), None);
 }
 
 #[wasm_bindgen_test]

@@ -82,19 +82,27 @@ fn Tab(
         desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.summary.started_at)));
     let pending = chat(|c| pending_name(c.summary.pending).to_owned());
     let contact = chat(|c| c.summary.contact.clone());
-    let preview = chat(|c| {
-        c.last_contact_message()
-            .map(str::to_owned)
-            .unwrap_or_default()
-    });
-    // The preview is in the title only while the pointer is on the tab: keeping it there would
-    // cost every message a change to the page for a tooltip nobody looks at.
+    // The preview is in the title only while the pointer is on the tab, read from the chat
+    // then and whenever its lines change: keeping it there would cost every message a change
+    // to the page, and every update a search back through the chat, for a tooltip nobody sees.
+    let lines_version =
+        desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.lines_version)));
+    let preview = move || {
+        lines_version.track();
+        desk.with(|s| {
+            key.with_value(|id| {
+                s.chat(id)
+                    .and_then(Chat::last_contact_message)
+                    .map(str::to_owned)
+            })
+        })
+    };
     let hovered = RwSignal::new(false);
     view! {
         <button class="pl-interaction-tab" class:pl-interaction-tab--selected=move || selected.get() class:pl-interaction-tab--flash=move || flashing.get()
             data-testid="interaction-tab" data-id=id.to_string()
             data-pending=move || pending.get()
-            title=move || hovered.get().then(|| preview.get())
+            title=move || hovered.get().then(preview).flatten()
             on:mouseenter=move |_| {
                 hovered.set(true);
                 desk.update(|s| key.with_value(|id| s.hover(id)))

@@ -371,6 +371,41 @@ fn desk_with_two_chats() -> Desk {
 }
 
 #[wasm_bindgen_test]
+async fn a_transcript_closed_before_its_next_frame_leaves_nothing_behind_to_fail() {
+    let errors = StoredValue::new(0);
+    let listener =
+        window_event_listener(leptos::ev::error, move |_| errors.update_value(|n| *n += 1));
+    let root = fresh_root();
+    let lines = RwSignal::new(vec![message(1, "Mark Avram", "hello", true)]);
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let none: Vec<String> = Vec::new();
+        view! { <Transcript lines=Signal::derive(move || Arc::new(lines.get())) unsent=none /> }
+    });
+    tick().await;
+    // A new line asks for the next frame to keep the view at the bottom; the chat is closed
+    // before that frame comes.
+    lines.update(|l| l.push(message(2, "Mark Avram", "are you there?", true)));
+    tick().await;
+    drop(handle);
+    sleep(100).await;
+    listener.remove();
+    root.remove();
+    assert_eq!(errors.get_value(), 0, "nothing ran on what was closed");
+}
+
+#[wasm_bindgen_test]
+fn work_that_outlives_the_desktop_changes_nothing_and_fails_nothing() {
+    let owner = Owner::new();
+    let desk = owner.with(desk_with_two_chats);
+    // The desktop goes (the agent logged out) while an upload is still on its way.
+    owner.cleanup();
+    desk.update(|s| s.zoom_by(1));
+    desk.act(|s| s.send_draft(&"ix-1".into()));
+    desk.request(|s| Some(s.hello(None)));
+    assert_eq!(desk.selected_parts(), 0);
+}
+
+#[wasm_bindgen_test]
 async fn an_update_wakes_only_the_views_whose_part_of_the_state_changed() {
     let root = fresh_root();
     let desk = desk_with_two_chats();

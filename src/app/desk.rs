@@ -78,7 +78,8 @@ impl Desk {
 
     /// Sends a frame to the server.
     pub fn send(&self, msg: &ClientMsg) {
-        self.socket.with_value(|s| {
+        // Frames from work that outlived the desktop (an upload, after logging out) are dropped.
+        self.socket.try_with_value(|s| {
             if let Some(s) = s {
                 s.send(msg)
             }
@@ -91,6 +92,7 @@ impl Desk {
     }
 
     /// Changes the state, then wakes the views whose part of it changed.
+    /// Work that outlived the desktop changes nothing.
     pub fn update(&self, f: impl FnOnce(&mut DesktopState)) {
         self.state.update_value(f);
         self.publish();
@@ -107,7 +109,7 @@ impl Desk {
 
     /// Sends what the state answers without changing it: nothing re-renders.
     pub fn request(&self, f: impl FnOnce(&DesktopState) -> Option<ClientMsg>) {
-        if let Some(msg) = self.with(f) {
+        if let Some(msg) = self.state.try_with_value(f).flatten() {
             self.send(&msg);
         }
     }
@@ -162,7 +164,9 @@ impl Desk {
 
     /// How many parts the living views have selected: it falls again as views go.
     pub fn selected_parts(&self) -> usize {
-        self.selectors.with_value(|s| s.borrow().list.len())
+        self.selectors
+            .try_with_value(|s| s.borrow().list.len())
+            .unwrap_or_default()
     }
 
     /// Computes every selected part again; those that changed wake their views (later, in the
@@ -170,8 +174,10 @@ impl Desk {
     fn publish(&self) {
         let refresh: Vec<_> = self
             .selectors
-            .with_value(|s| s.borrow().list.iter().map(|(_, f)| f.clone()).collect());
-        self.with(|s| refresh.iter().for_each(|f| f(s)));
+            .try_with_value(|s| s.borrow().list.iter().map(|(_, f)| f.clone()).collect())
+            .unwrap_or_default();
+        self.state
+            .try_with_value(|s| refresh.iter().for_each(|f| f(s)));
     }
 }
 

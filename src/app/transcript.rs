@@ -283,6 +283,10 @@ pub fn Transcript(
             .map(|(before, _)| len.saturating_sub(before));
         // After the new lines are laid out, not before: scrolling earlier would land short.
         request_animation_frame(move || {
+            // The chat may have been closed before this frame.
+            if at_bottom.is_disposed() {
+                return;
+            }
             if !stick_to_bottom() {
                 if let (Some(el), Some(added)) = (list.get_untracked(), prepended) {
                     let top = f64::from(el.scroll_top()) + added as f64 * line_px.get_untracked();

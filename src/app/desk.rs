@@ -27,7 +27,7 @@ pub struct Desk {
     pub attachments: Attachments,
 }
 
-/// Computes one selected part again and sets its signal when the part changed.
+/// Computes one selected part again, and tells its views when it changed.
 type Refresh = Rc<dyn Fn(&DesktopState)>;
 
 /// A selected part's value, of whatever type it was selected as.

@@ -9,6 +9,8 @@
 //   append_p99_ms from a message frame arriving to its line on screen, 99th percentile of 200
 //                 (the median and 90th percentile follow in brackets)
 //   heap_mb       JS heap in use after all that
+// then, on Linux, how much CPU other machines took meanwhile: on a shared virtual machine the
+// figures of a run where that is high are not comparable with a quiet run's;
 // and the size of everything the contact's widget loads (`widget: br_kb`).
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,23 @@ import { ROOT, Server, launchBrowser, scratchDir } from '../e2e/support.mjs';
 
 const MESSAGES = 5000;
 const APPENDS = 200;
+
+/** The CPU time counters of a Linux machine (null elsewhere): [all, stolen by other machines]. */
+function cpuTimes() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return [fields.reduce((a, b) => a + b, 0), fields[7] ?? 0];
+  } catch {
+    return null;
+  }
+}
+
+/** How much of the CPU other machines took since `start` (a virtual machine's "steal"), as text. */
+function stolenSince(start) {
+  const end = cpuTimes();
+  if (!start || !end || end[0] === start[0]) return '';
+  return `; cpu stolen by other machines: ${Math.round((100 * (end[1] - start[1])) / (end[0] - start[0]))}%`;
+}
 
 function brotliKb(dir) {
   let total = 0;
@@ -93,6 +112,7 @@ writeFileSync(config, demo
   // More agents than the demo's three, for more cold opens: they log in with John's password.
   + BENCH_AGENTS.map((id) => `\n[[agents]]\nid = "${id}"\nname = "Bench ${id}"\npassword_hash = "${johnsHash}"\ncapacity = 1\nskills = ["english"]\n`).join(''));
 
+const cpuAtStart = cpuTimes();
 const server = await Server.start(config);
 const browser = await launchBrowser();
 
@@ -261,7 +281,7 @@ try {
 
   // The contact's widget: embed.js on the host page plus the chat page in its frame.
   console.log(`widget: br_kb=${brotliKb(join(ROOT, 'crates/widget/dist'))}`);
-  console.log(`desktop: wasm_br_kb=${brotliKb(join(ROOT, 'dist'))} load_ms=${loadMs} open_5000_ms=${openMs} append_p99_ms=${pct(latencies, 0.99).toFixed(1)} heap_mb=${(heap.usedSize / 1048576).toFixed(1)} (opens: ${opens.join(', ')} ms; whole window with its panels: ${wholes.join(', ')} ms; appends measured: ${latencies.length}, median ${pct(latencies, 0.5).toFixed(1)}, p90 ${pct(latencies, 0.9).toFixed(1)})`);
+  console.log(`desktop: wasm_br_kb=${brotliKb(join(ROOT, 'dist'))} load_ms=${loadMs} open_5000_ms=${openMs} append_p99_ms=${pct(latencies, 0.99).toFixed(1)} heap_mb=${(heap.usedSize / 1048576).toFixed(1)} (opens: ${opens.join(', ')} ms; whole window with its panels: ${wholes.join(', ')} ms; appends measured: ${latencies.length}, median ${pct(latencies, 0.5).toFixed(1)}, p90 ${pct(latencies, 0.9).toFixed(1)}${stolenSince(cpuAtStart)})`);
 } finally {
   await browser.close();
   await server.kill().catch(() => {});

@@ -119,8 +119,7 @@ pub fn AttachmentTools(
     let attachments = desk.attachments;
     let key = StoredValue::new(id);
     let staged = move || key.with_value(|id| attachments.shown(id));
-    let has_files =
-        desk.select(move |s| key.with_value(|id| s.chat(id).is_some_and(|c| c.files > 0)));
+    let has_files = desk.chat_part(key, |c| c.files > 0);
     let file_lines = move || {
         desk.with(|s| {
             key.with_value(|id| {

@@ -32,31 +32,22 @@ pub(super) fn ChatWindow(
 ) -> impl IntoView {
     let desk = use_desk();
     let key = StoredValue::new(id.clone());
-    let chat = move |f: fn(&Chat) -> String| {
-        desk.select(move |s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
-    };
-    let flag = move |f: fn(&Chat) -> bool| {
-        desk.select(move |s| key.with_value(|id| s.chat(id).is_some_and(f)))
-    };
-    let pending = chat(|c| pending_name(c.summary.pending).to_owned());
-    let contact = chat(|c| c.summary.contact.clone());
-    let draft = chat(|c| c.draft.clone());
-    let ended = flag(Chat::ended);
-    let consultant = flag(Chat::is_consultant);
-    let has_older = flag(Chat::can_load_more);
+    let pending = desk.chat_part(key, |c| pending_name(c.summary.pending).to_owned());
+    let contact = desk.chat_part(key, |c| c.summary.contact.clone());
+    let draft = desk.chat_part(key, |c| c.draft.clone());
+    let ended = desk.chat_part(key, Chat::ended);
+    let consultant = desk.chat_part(key, Chat::is_consultant);
+    let has_older = desk.chat_part(key, Chat::can_load_more);
     let ended = move || ended.get();
     let consultant = move || consultant.get();
-    let notice =
-        desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.notice.clone())));
-    let error = desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.error.clone())));
-    let typing =
-        desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.typing.clone())));
+    let notice = desk.chat_part(key, |c| c.notice.clone());
+    let error = desk.chat_part(key, |c| c.error.clone());
+    let typing = desk.chat_part(key, |c| c.typing.clone());
     let team =
         move |mode: RequestKind| move |_| desk.update(|s| key.with_value(|id| s.open_tc(id, mode)));
     // The transcript follows the lines' version and reads the lines themselves only then: a
     // selected copy would be a second handle on them, and every new line would copy them all.
-    let lines_version =
-        desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.lines_version)));
+    let lines_version = desk.chat_part(key, |c| c.lines_version);
     let transcript_lines = Signal::derive(move || {
         lines_version.track();
         desk.with(|s| key.with_value(|id| s.chat(id).map(|c| c.lines.clone()).unwrap_or_default()))
@@ -69,8 +60,7 @@ pub(super) fn ChatWindow(
                 .collect::<Vec<_>>()
         })
     });
-    let read_up_to =
-        desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.read_up_to)));
+    let read_up_to = desk.chat_part(key, |c| c.read_up_to);
     let zoom = desk.select(|s| s.zoom);
     let dispositions = desk.select(|s| s.settings.dispositions.clone());
     let collapsed = RwSignal::new(false);

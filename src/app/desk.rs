@@ -7,10 +7,10 @@
 //! their views. Changes go through [`Desk::update`] (or [`Desk::act`]), never around it.
 
 use super::attachments::Attachments;
-use crate::state::DesktopState;
+use crate::state::{Chat, DesktopState};
 use leptos::prelude::*;
 use parley_client::Socket;
-use parley_protocol::ClientMsg;
+use parley_protocol::{ClientMsg, InteractionId};
 use std::any::Any;
 use std::cell::RefCell;
 use std::marker::PhantomData;
@@ -126,6 +126,15 @@ impl Desk {
             changed,
             kind: PhantomData,
         }
+    }
+
+    /// A part of one chat, picked by `f`; the default while the chat is not there (a window
+    /// may outlive its chat by one update).
+    pub fn chat_part<T>(&self, chat: StoredValue<InteractionId>, f: fn(&Chat) -> T) -> Part<T>
+    where
+        T: Default + PartialEq + Send + Sync + 'static,
+    {
+        self.select(move |s| chat.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
     }
 
     /// Keeps a part up to date: after each update, `pick` picks it again, and the views are

@@ -71,22 +71,16 @@ fn Tab(
 ) -> impl IntoView {
     let desk = use_desk();
     let key = StoredValue::new(id.clone());
-    let chat = move |f: fn(&Chat) -> String| {
-        desk.select(move |s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
-    };
     let selected = desk.select(move |s| key.with_value(|id| s.selected.as_ref() == Some(id)));
-    let flashing =
-        desk.select(move |s| key.with_value(|id| s.chat(id).is_some_and(|c| c.flash.is_some())));
-    let unread = desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.unread)));
-    let started =
-        desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.summary.started_at)));
-    let pending = chat(|c| pending_name(c.summary.pending).to_owned());
-    let contact = chat(|c| c.summary.contact.clone());
+    let flashing = desk.chat_part(key, |c| c.flash.is_some());
+    let unread = desk.chat_part(key, |c| c.unread);
+    let started = desk.chat_part(key, |c| c.summary.started_at);
+    let pending = desk.chat_part(key, |c| pending_name(c.summary.pending).to_owned());
+    let contact = desk.chat_part(key, |c| c.summary.contact.clone());
     // The preview is in the title only while the pointer is on the tab, read from the chat
     // then and whenever its lines change: keeping it there would cost every message a change
     // to the page, and every update a search back through the chat, for a tooltip nobody sees.
-    let lines_version =
-        desk.select(move |s| key.with_value(|id| s.chat(id).map_or(0, |c| c.lines_version)));
+    let lines_version = desk.chat_part(key, |c| c.lines_version);
     let preview = move || {
         lines_version.track();
         desk.with(|s| {

@@ -15,13 +15,7 @@ pub fn PartyList(
 ) -> impl IntoView {
     let desk = use_desk();
     let key = StoredValue::new(id);
-    let parties = desk.select(move |s| {
-        key.with_value(|id| {
-            s.chat(id)
-                .map(|c| c.parties.list.clone())
-                .unwrap_or_default()
-        })
-    });
+    let parties = desk.chat_part(key, |c| c.parties.list.clone());
     view! {
         <ul class="pl-parties" aria-label="Parties">
             <For each=move || parties.get() key=|p| (p.key(), p.status.as_str()) let:entry>
@@ -112,19 +106,13 @@ pub fn ConsultPanels(
     id: InteractionId,
 ) -> impl IntoView {
     let key = StoredValue::new(id);
-    let shown = use_desk().select(move |s| {
-        key.with_value(|id| {
-            s.chat(id)
-                .map(|c| {
-                    c.parties
-                        .consults
-                        .iter()
-                        .filter(|c| !c.dismissed)
-                        .map(|c| c.id.clone())
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
+    let shown = use_desk().chat_part(key, |c| {
+        c.parties
+            .consults
+            .iter()
+            .filter(|c| !c.dismissed)
+            .map(|c| c.id.clone())
+            .collect::<Vec<_>>()
     });
     view! {
         <For each=move || shown.get() key=|c| c.clone() let:consultation>

@@ -38,16 +38,7 @@ pub fn SidePanel(
     let tab_button = move |t: Tab, label: &'static str, testid: &'static str| {
         view! { <button class="pl-side__tab" class:pl-side__tab--active=move || tab.get() == t data-testid=testid on:click=pick(t)>{label}</button> }
     };
-    let chat = move |f: fn(&crate::state::Chat) -> String| {
-        desk.select(move |s| key.with_value(|id| s.chat(id).map(f).unwrap_or_default()))
-    };
-    let case_data = desk.select(move |s| {
-        key.with_value(|id| {
-            s.chat(id)
-                .map(|c| crate::state::shown_case_data(&c.summary.case_data))
-                .unwrap_or_default()
-        })
-    });
+    let case_data = desk.chat_part(key, |c| crate::state::shown_case_data(&c.summary.case_data));
     let editable_keys = desk.select(|s| s.settings.editable_case_data.clone());
     let editable = move |k: &str| editable_keys.with(|keys| keys.iter().any(|e| e == k));
     let save = move |k: String, v: String| {
@@ -66,16 +57,17 @@ pub fn SidePanel(
         })
     };
     // Read by the Visit panel when it changed, not on every update.
-    let visit_data = desk.select(move |s| {
-        key.with_value(|id| s.chat(id).and_then(|c| c.visit_data().map(str::to_owned)))
+    let visit_data = desk.chat_part(key, |c| c.visit_data().map(str::to_owned));
+    let history = desk.chat_part(key, |c| c.history.clone());
+    let contact = desk.chat_part(key, |c| c.summary.contact.clone());
+    let email = desk.chat_part(key, |c| {
+        c.summary.email.clone().unwrap_or_else(|| "—".into())
     });
-    let history =
-        desk.select(move |s| key.with_value(|id| s.chat(id).and_then(|c| c.history.clone())));
-    let contact = chat(|c| c.summary.contact.clone());
-    let email = chat(|c| c.summary.email.clone().unwrap_or_else(|| "—".into()));
-    let subject = chat(|c| c.summary.subject.clone().unwrap_or_else(|| "—".into()));
-    let queue = chat(|c| c.summary.queue.to_string());
-    let note = chat(|c| c.note.clone());
+    let subject = desk.chat_part(key, |c| {
+        c.summary.subject.clone().unwrap_or_else(|| "—".into())
+    });
+    let queue = desk.chat_part(key, |c| c.summary.queue.to_string());
+    let note = desk.chat_part(key, |c| c.note.clone());
 
     view! {
         <aside class="pl-side">

@@ -125,7 +125,7 @@ async function contactWithLongChat() {
     const { interaction, token } = await r.json();
     const ws = new WebSocket(url);
     await new Promise((ok) => { ws.onopen = ok; });
-    ws.send(JSON.stringify({ hello: { v: 1, token } }));
+    ws.send(JSON.stringify({ hello: { v: 2, token } }));
     window.benchWs = ws;
     window.benchIx = interaction;
   }, `${server.url.replace('http', 'ws')}/ws`);

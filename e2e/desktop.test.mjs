@@ -169,3 +169,41 @@ test('reconnect without loss: the server dies mid-chat and comes back', { timeou
     await server.kill().catch(() => {});
   }
 });
+
+test('an accepted chat comes to the front over the chat on screen, its message box focused', { timeout: 120_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  const shot = shooter('accept-to-front');
+  try {
+    await ContactWidget.open(browser, server, 'Mark Avram', 'My card is refused');
+    const kate = await AgentDesk.open(browser, server, 'kate');
+    await kate.setStatus('ready');
+    await acceptNext(kate);
+    await kate.transcript().getByText('My card is refused').waitFor();
+    // The first chat ends and waits on screen for Mark Done.
+    await kate.page.getByTestId('chat-end').click();
+    await kate.page.getByTestId('chat-done').waitFor();
+
+    const email = 'avril.mai.who.writes.from.a.very.long.address@customer-service.example.com';
+    await ContactWidget.open(browser, server, 'Avril Mai', 'Where is my parcel?', { email });
+    // Long case data wraps inside the Interaction Preview instead of running off it.
+    const preview = kate.preview().first();
+    await preview.getByText(email).waitFor();
+    const box = await preview.boundingBox();
+    const value = await preview.getByText(email).boundingBox();
+    assert.ok(value.x + value.width <= box.x + box.width + 0.5, `the e-mail ends at ${value.x + value.width}, the preview at ${box.x + box.width}`);
+    await shot(kate.page, 'long-case-data-wraps');
+    await acceptNext(kate);
+    await kate.tabs().nth(1).waitFor();
+    await kate.page.locator('[data-testid=chat] h2', { hasText: 'Avril Mai' }).waitFor();
+    await kate.transcript().getByText('Where is my parcel?').waitFor();
+    await kate.page.waitForFunction(() => document.activeElement?.dataset?.testid === 'composer-input');
+    await shot(kate.page, 'accepted-chat-in-front');
+    // Typing goes straight into the new chat.
+    await kate.page.keyboard.type('Let me look');
+    assert.equal(await kate.page.getByTestId('composer-input').inputValue(), 'Let me look');
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});

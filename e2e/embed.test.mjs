@@ -93,3 +93,37 @@ test('the widget embedded in a website of another origin: launcher, chat, visito
     await server.kill().catch(() => {});
   }
 });
+
+test('a link carrying a chat session never puts the visitor into that chat', { timeout: 120_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  const shot = shooter('session-link');
+  try {
+    // Someone starts a chat and copies its session out of the page's storage.
+    const attacker = await (await browser.newContext()).newPage();
+    await attacker.goto(`${server.url}/chat/`);
+    await attacker.getByTestId('widget-name').fill('Mallory');
+    await attacker.getByTestId('widget-first-message').fill('Hello');
+    await attacker.getByTestId('widget-start').click();
+    await attacker.getByTestId('widget-transcript').getByText('Hello').waitFor();
+    const session = await attacker.evaluate(() => localStorage.getItem('parley.chat'));
+    assert.ok(session && session.includes('token'), 'the chat keeps its session in storage');
+
+    // The victim follows links with that session, on the page itself and as if embedded.
+    for (const link of [
+      `${server.url}/chat/#session=${encodeURIComponent(session)}`,
+      `${server.url}/chat/?embedded=1#journey=%5B%5D&session=${encodeURIComponent(session)}`,
+    ]) {
+      const victim = await (await browser.newContext()).newPage();
+      await victim.goto(link);
+      await victim.getByTestId('widget-name').waitFor();
+      await victim.waitForTimeout(300);
+      assert.equal(await victim.getByTestId('widget-transcript').count(), 0, `no chat from ${link}`);
+      await shot(victim, 'fresh-form');
+      await victim.context().close();
+    }
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});

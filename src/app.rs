@@ -47,14 +47,6 @@ pub fn App() -> impl IntoView {
     }
 }
 
-fn client_prefix() -> String {
-    format!("d{}", js_sys_now())
-}
-
-fn js_sys_now() -> u64 {
-    chrono::Utc::now().timestamp_millis().max(0) as u64
-}
-
 /// The agent desktop for a logged-in agent.
 #[component]
 pub fn Desktop(
@@ -63,7 +55,7 @@ pub fn Desktop(
     /// Called when the server no longer accepts the session, or the agent logs out.
     on_logout: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let desk = Desk::detached(DesktopState::new(&client_prefix()));
+    let desk = Desk::detached(DesktopState::new(crate::state::Outbox::random()));
     provide_context(desk);
     let hello_token = token.clone();
     // The first welcome (a reconnection welcomes again) warms up for the first chat.

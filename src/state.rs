@@ -17,7 +17,7 @@ pub use parties::{party_key, Consult, Parties, PartyEntry, PartyStatus};
 pub use team::{action_label, TcEntry, TcKind, TeamCommunicator};
 
 pub use parley_client::lines::Line;
-use parley_client::Outbox;
+pub use parley_client::Outbox;
 use parley_protocol::{
     AgentId, AgentPresence, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind,
     HistoryEntry, HistoryScope, Identity, InteractionId, Invitation, InvitationId, Party,
@@ -123,6 +123,13 @@ pub struct DesktopState {
     /// How many frames the server refused (wrapping): a control showing confirmed state, like the
     /// status, shows it again after each, instead of the choice that was refused.
     pub refusals: u32,
+    /// The chat of the offer this desktop accepted last, until the server opens it: it then
+    /// comes to the front. Chats opened any other way (a reconnect, an Accept in another window)
+    /// never move the view.
+    accepting: Option<InteractionId>,
+    /// The chat whose message box takes the focus when its window opens: the one this desktop
+    /// just accepted, until the agent picks another.
+    pub focus: Option<InteractionId>,
 }
 
 /// How the desktop calls for attention when its window is not focused; each can be switched off.
@@ -154,8 +161,8 @@ const ZOOM: (u16, u16, u16) = (70, 200, 10);
 const URL_HISTORY: usize = 20;
 
 impl DesktopState {
-    /// A fresh state; `client_prefix` makes this page's message ids unique.
-    pub fn new(client_prefix: &str) -> Self {
+    /// A fresh state whose messages take their ids from `outbox`.
+    pub fn new(outbox: Outbox) -> Self {
         Self {
             link: Link::Connecting,
             me: None,
@@ -164,7 +171,7 @@ impl DesktopState {
             invitations: Vec::new(),
             chats: Vec::new(),
             selected: None,
-            outbox: Outbox::new(client_prefix),
+            outbox,
             notice: None,
             logged_out: false,
             focused: true,
@@ -177,6 +184,8 @@ impl DesktopState {
             tc: None,
             my_history: None,
             refusals: 0,
+            accepting: None,
+            focus: None,
         }
     }
 
@@ -229,15 +238,22 @@ impl DesktopState {
             ServerMsg::InvitationGone { invitation } => {
                 self.invitations.retain(|i| i.id != invitation)
             }
-            ServerMsg::Opened { interaction } => match self.chat_mut(&interaction.id) {
-                Some(chat) => chat.set_summary(interaction),
-                None => {
-                    if self.selected.is_none() {
-                        self.selected = Some(interaction.id.clone());
+            ServerMsg::Opened { interaction } => {
+                let accepted = self.accepting.take_if(|a| *a == interaction.id);
+                match self.chat_mut(&interaction.id) {
+                    Some(chat) => chat.set_summary(interaction),
+                    None => {
+                        if self.selected.is_none() {
+                            self.selected = Some(interaction.id.clone());
+                        }
+                        self.chats.push(Chat::new(interaction));
                     }
-                    self.chats.push(Chat::new(interaction));
                 }
-            },
+                if let Some(id) = accepted {
+                    self.select(&id);
+                    self.focus = Some(id);
+                }
+            }
             ServerMsg::Events {
                 interaction,
                 events,
@@ -456,19 +472,16 @@ impl DesktopState {
         }
     }
 
-    /// Answers an offer; the preview closes when the server confirms.
-    pub fn answer(&self, invitation: &InvitationId, accept: bool) -> Option<ClientMsg> {
-        self.invitations
-            .iter()
-            .any(|i| &i.id == invitation)
-            .then(|| {
-                let invitation = invitation.clone();
-                if accept {
-                    ClientMsg::Accept { invitation }
-                } else {
-                    ClientMsg::Reject { invitation }
-                }
-            })
+    /// Answers an offer; the preview closes when the server confirms. The chat of an accepted
+    /// offer comes to the front when it opens.
+    pub fn answer(&mut self, invitation: &InvitationId, accept: bool) -> Option<ClientMsg> {
+        let offer = self.invitations.iter().find(|i| &i.id == invitation)?;
+        let invitation = invitation.clone();
+        if !accept {
+            return Some(ClientMsg::Reject { invitation });
+        }
+        self.accepting = Some(offer.interaction.id.clone());
+        Some(ClientMsg::Accept { invitation })
     }
 
     /// The agent picked a chat in the interaction bar.
@@ -476,6 +489,9 @@ impl DesktopState {
         if let Some(chat) = self.chat_mut(interaction) {
             chat.seen();
             self.selected = Some(interaction.clone());
+        }
+        if self.focus.as_ref().is_some_and(|id| id != interaction) {
+            self.focus = None;
         }
     }
 
@@ -538,7 +554,12 @@ impl DesktopState {
 
     fn expand_keyword(&self, text: &str) -> Option<String> {
         let body = text.strip_suffix(' ')?;
-        let start = body.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        // The word starts after the last whitespace, which may be wider than one byte (a
+        // no-break space before `!` on French keyboards).
+        let start = body
+            .char_indices()
+            .rfind(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let keyword = body[start..].strip_prefix('#')?;
         let response = self
             .settings

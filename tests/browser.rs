@@ -7,7 +7,7 @@ use parley_desktop::app::chat::ChatArea;
 use parley_desktop::app::interaction_bar::InteractionBar;
 use parley_desktop::app::transcript::Transcript;
 use parley_desktop::app::{Composer, Desk};
-use parley_desktop::state::{DesktopState, Line};
+use parley_desktop::state::{DesktopState, Line, Outbox};
 use parley_protocol::{
     AgentStatus, Audience, ErrorCode, Event, EventKind, Identity, InteractionState,
     InteractionSummary, Party, PendingLevel, ServerMsg,
@@ -251,13 +251,13 @@ async fn the_composer_sends_on_enter_keeps_shift_enter_and_ignores_blank_text() 
     let root = fresh_root();
     let value = RwSignal::new(String::new());
     let sent = RwSignal::new(Vec::<String>::new());
-    let on_send = move || {
+    let on_send = move |()| {
         sent.update(|s| s.push(value.get_untracked()));
         value.set(String::new());
     };
     let _handle = leptos::mount::mount_to(
         root.clone(),
-        move || view! { <Composer value=value on_input=move |t| value.set(t) on_send /> },
+        move || view! { <Composer value=value on_input=move |t: String| value.set(t) on_send /> },
     );
     tick().await;
     let input: web_sys::HtmlTextAreaElement =
@@ -350,7 +350,7 @@ fn contact_says(id: &str, seq: u64, text: &str) -> ServerMsg {
 
 /// A desk with Kate logged in and two chats, the first one selected.
 fn desk_with_two_chats() -> Desk {
-    let mut s = DesktopState::new("t");
+    let mut s = DesktopState::new(Outbox::new("t"));
     s.apply(ServerMsg::Welcome {
         v: 1,
         me: Identity::Agent {
@@ -855,4 +855,32 @@ async fn the_warm_up_builds_a_whole_chat_window_off_the_page_and_leaves_nothing_
     );
     drop(sample);
     assert_eq!(window.child_element_count(), 0, "dropped with its window");
+}
+
+#[wasm_bindgen_test]
+fn the_apps_message_ids_are_128_random_bits_each() {
+    let ix: parley_protocol::InteractionId = "ix-1".into();
+    let mut outbox = Outbox::random();
+    let ids: Vec<String> = (0..50)
+        .filter_map(|n| match outbox.push(&ix, &format!("message {n}")) {
+            Some(parley_protocol::ClientMsg::Send { client_id, .. }) => Some(client_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids.len(), 50);
+    assert!(ids
+        .iter()
+        .all(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit())));
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 50, "no id repeats");
+    // A resend keeps each message's id: the server stores a retry once.
+    let resent: Vec<String> = outbox
+        .resend()
+        .into_iter()
+        .filter_map(|m| match m {
+            parley_protocol::ClientMsg::Send { client_id, .. } => Some(client_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resent, ids);
 }

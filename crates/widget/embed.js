@@ -69,15 +69,9 @@
       frame.className = 'parley-frame';
       frame.title = 'Chat';
       frame.setAttribute('data-testid', 'widget-frame');
-      // The journey and session travel in the fragment: they never reach a server log.
+      // The journey travels in the fragment: it never reaches a server log. The session never
+      // travels in the address (a link could carry someone else's): the chat asks for it.
       var fragment = 'journey=' + encodeURIComponent(JSON.stringify(journey));
-      var session = null;
-      try {
-        session = localStorage.getItem(SESSION_KEY);
-      } catch (e) {
-        session = null;
-      }
-      if (session) fragment += '&session=' + encodeURIComponent(session);
       frame.src = chatUrl.href + '?' + params + '#' + fragment;
       document.body.appendChild(frame);
     } else {
@@ -98,11 +92,21 @@
   document.addEventListener('keydown', function (e) {
     if (e.key === 'Escape' && button.getAttribute('aria-expanded') === 'true') close();
   });
-  // From the chat: Escape asks to close it; a started or finished chat hands over its session.
+  // From the chat: Escape asks to close it; a started chat asks for the session this site keeps
+  // (`parley:ready`), posted to the chat's exact origin; a started or finished chat hands over
+  // its session.
   window.addEventListener('message', function (e) {
     if (e.origin !== chatUrl.origin || !frame || e.source !== frame.contentWindow) return;
     if (e.data === 'parley:close') close();
-    else if (e.data && e.data.type === 'parley:session') {
+    else if (e.data === 'parley:ready') {
+      var session = null;
+      try {
+        session = localStorage.getItem(SESSION_KEY);
+      } catch (err) {
+        session = null;
+      }
+      if (session) frame.contentWindow.postMessage({ type: 'parley:session', session: session }, chatUrl.origin);
+    } else if (e.data && e.data.type === 'parley:session') {
       try {
         if (typeof e.data.session === 'string') localStorage.setItem(SESSION_KEY, e.data.session);
         else localStorage.removeItem(SESSION_KEY);

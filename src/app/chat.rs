@@ -80,7 +80,9 @@ pub(super) fn ChatWindow(
         let now = chrono::Utc::now().timestamp_millis();
         desk.act(|s| s.typed(&key.get_value(), &text, now));
     };
-    let on_send = move || desk.act(|s| s.send_draft(&key.get_value()));
+    let on_send = move |()| desk.act(|s| s.send_draft(&key.get_value()));
+    // The window of a chat this desktop just accepted opens with its message box focused.
+    let focused = desk.with(|s| s.focus.as_ref() == Some(&id));
 
     view! {
         <section class="pl-chat" class:pl-chat--collapsed=collapsed data-testid="chat" data-id=id.to_string()
@@ -138,7 +140,7 @@ pub(super) fn ChatWindow(
                         </p>
                     </Show>
                     <Show when=move || !ended() && !consultant()>
-                        <Composer value=draft on_input on_send />
+                        <Composer value=draft on_input on_send focused />
                         <AfterPaint>
                             <ComposerTools id=key.get_value() />
                             <super::attachments::AttachmentTools id=key.get_value() />

@@ -14,19 +14,33 @@ pub fn Composer(
     #[prop(into)]
     value: Signal<String>,
     /// The agent changed the text.
-    on_input: impl Fn(String) + Copy + Send + Sync + 'static,
+    #[prop(into)]
+    on_input: Callback<String>,
     /// Send what is in the input.
-    on_send: impl Fn() + Copy + Send + Sync + 'static,
+    #[prop(into)]
+    on_send: Callback<()>,
     /// `data-testid` of the input and of the Send button.
     #[prop(default = ("composer-input", "composer-send"))]
     test_ids: (&'static str, &'static str),
     /// What the empty input says.
     #[prop(default = "Type your message… (#keyword inserts a standard response)")]
     placeholder: &'static str,
+    /// The input takes the focus once mounted (the chat this desktop just accepted).
+    #[prop(optional)]
+    focused: bool,
 ) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    if focused {
+        // Mounted by the next frame: the element is there to take the focus.
+        request_animation_frame(move || {
+            if let Some(el) = input.try_get_untracked().flatten() {
+                let _ = el.focus();
+            }
+        });
+    }
     let send = move || {
         if !value.get_untracked().trim().is_empty() {
-            on_send();
+            on_send.run(());
         }
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
@@ -37,9 +51,9 @@ pub fn Composer(
     };
     view! {
         <div class="pl-composer">
-            <textarea class="pl-composer__input" data-testid=test_ids.0 spellcheck="true" rows="3"
+            <textarea node_ref=input class="pl-composer__input" data-testid=test_ids.0 spellcheck="true" rows="3"
                 aria-label="Message" placeholder=placeholder
-                prop:value=value on:input=move |ev| on_input(event_target_value(&ev)) on:keydown=on_key></textarea>
+                prop:value=value on:input=move |ev| on_input.run(event_target_value(&ev)) on:keydown=on_key></textarea>
             <button class="pl-button pl-button--primary" data-testid=test_ids.1 on:click=move |_| send()>"Send"</button>
         </div>
     }

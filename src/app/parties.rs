@@ -1,7 +1,7 @@
 //! The party list of a chat (status and Action menu per party) and its consultation panels.
 
 use super::composer::Composer;
-use super::transcript::render;
+use super::transcript::{render, UnsentLines};
 use super::use_desk;
 use crate::state::{Consult, PartyEntry, PartyStatus};
 use leptos::prelude::*;
@@ -135,13 +135,7 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    // Numbered: the same text sent twice is two lines.
-    let unsent = desk.select(move |s| {
-        ids.with_value(|(chat, c)| s.consult_unsent(chat, c))
-            .into_iter()
-            .enumerate()
-            .collect::<Vec<_>>()
-    });
+    let unsent = desk.select(move |s| ids.with_value(|(chat, c)| s.consult_unsent(chat, c)));
     let active = flag(|c| c.active);
     let typing = flag(|c| c.typing);
     let active = move || active.get();
@@ -158,7 +152,13 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
         let now = chrono::Utc::now().timestamp_millis();
         desk.act(|s| ids.with_value(|(chat, c)| s.consult_typed(chat, c, &text, now)));
     };
-    let on_send = move || desk.act(|s| ids.with_value(|(chat, c)| s.consult_send(chat, c)));
+    let on_send = move |()| desk.act(|s| ids.with_value(|(chat, c)| s.consult_send(chat, c)));
+    // A consultant who just accepted writes here: the chat's own message box is not theirs.
+    let focused = desk.with(|s| {
+        ids.with_value(|(chat, _)| {
+            s.focus.as_ref() == Some(chat) && s.chat(chat).is_some_and(|c| c.is_consultant())
+        })
+    });
     let end = move |_| desk.act(|s| ids.with_value(|(chat, c)| s.end_consultation(chat, c)));
     let done = move |_| desk.act(|s| ids.with_value(|(chat, c)| s.consult_done(chat, c)));
     view! {
@@ -176,17 +176,15 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
             </header>
             <ol class="pl-consult__lines" data-testid="consult-transcript" aria-live="polite">
                 <For each=move || lines.get() key=|l| l.seq() let:line>
-                    {render(line, |_| true)}
+                    {render(line, None)}
                 </For>
-                <For each=move || unsent.get() key=|(i, t)| (*i, t.clone()) let:item>
-                    <li class="pl-line pl-line--mine pl-line--unsent"><span class="pl-line__text">{item.1}</span><span class="pl-line__time">"sending…"</span></li>
-                </For>
+                <UnsentLines texts=unsent />
             </ol>
             <Show when=move || typing.get()>
                 <p class="pl-typing" data-testid="consult-typing">{move || format!("{} is typing", with())}</p>
             </Show>
             <Show when=active>
-                <Composer value=draft on_input on_send test_ids=("consult-input", "consult-send")
+                <Composer value=draft on_input on_send focused test_ids=("consult-input", "consult-send")
                     placeholder="Message to the other agent only" />
             </Show>
         </section>

@@ -27,7 +27,7 @@ fn Preview(
     let id = invitation.id.clone();
     let answer = move |accept: bool| {
         let id = id.clone();
-        move |_| desk.request(|s| s.answer(&id, accept))
+        move |_| desk.act(|s| s.answer(&id, accept))
     };
     let (kind, from) = match &invitation.kind {
         InvitationKind::NewChat => ("Inbound chat".to_owned(), None),

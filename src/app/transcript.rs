@@ -299,8 +299,9 @@ pub fn Transcript(
         (len, first)
     });
 
-    let read = move |seq: u64| read_up_to.get().is_some_and(|r| seq <= r);
-    let pending = move || unsent.get().into_iter().enumerate().collect::<Vec<_>>();
+    let read = Some(Callback::new(move |seq: u64| {
+        read_up_to.get().is_some_and(|r| seq <= r)
+    }));
     view! {
         <div class="pl-transcript" data-testid="transcript" node_ref=list on:scroll=on_scroll on:wheel=on_wheel aria-live="polite"
             style=move || { let z = zoom.get().unwrap_or(100); format!("--pl-zoom: {}.{:02}", z / 100, z % 100) }>
@@ -313,15 +314,29 @@ pub fn Transcript(
                 <For each=shown key=Line::key let:line>
                     {render(line, read)}
                 </For>
-                <For each=pending key=|(i, t)| (*i, t.clone()) let:item>
-                    <li class="pl-line pl-line--mine pl-line--unsent" data-testid="message-unsent">
-                        <span class="pl-line__text">{item.1}</span>
-                        <span class="pl-line__time">"sending…"</span>
-                    </li>
-                </For>
+                <UnsentLines texts=unsent />
             </ol>
             <div class="pl-transcript__spacer" style:height=bottom_px></div>
         </div>
+    }
+}
+
+/// The agent's messages the server has not stored yet, greyed, in the order typed. Numbered:
+/// the same text sent twice is two lines.
+#[component]
+pub fn UnsentLines(
+    /// Their texts.
+    #[prop(into)]
+    texts: Signal<Vec<String>>,
+) -> impl IntoView {
+    let numbered = move || texts.get().into_iter().enumerate().collect::<Vec<_>>();
+    view! {
+        <For each=numbered key=|(i, t)| (*i, t.clone()) let:item>
+            <li class="pl-line pl-line--mine pl-line--unsent" data-testid="message-unsent">
+                <span class="pl-line__text">{item.1}</span>
+                <span class="pl-line__time">"sending…"</span>
+            </li>
+        </For>
     }
 }
 
@@ -340,25 +355,18 @@ pub fn day_label(at: i64, now: i64) -> String {
     }
 }
 
+/// Whether the contact has read the message with this seq; `None`: every line counts as read
+/// (earlier chats, consultations). One type for every caller, so the line views are built by
+/// one copy of their code (a closure type per caller made a copy each).
+pub type ReadMarks = Option<Callback<u64, bool>>;
+
 /// One line: a system line, a message with its sender, time and read mark, a line of an earlier
 /// chat, or a mark (day, current chat, history limit).
-pub fn render(
-    line: Line,
-    read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static,
-) -> impl IntoView {
+pub fn render(line: Line, read: ReadMarks) -> impl IntoView {
     render_line(line, read, false)
 }
 
-/// Earlier chats show no "not read yet" marks.
-fn already_read(_: u64) -> bool {
-    true
-}
-
-fn render_line(
-    line: Line,
-    read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static,
-    past: bool,
-) -> AnyView {
+fn render_line(line: Line, read: ReadMarks, past: bool) -> AnyView {
     match line {
         Line::Divider { mark, .. } => {
             let (testid, text) = match mark {
@@ -371,7 +379,8 @@ fn render_line(
             };
             view! { <li class="pl-divider" data-testid=testid><span>{text}</span></li> }.into_any()
         }
-        Line::Past { line, .. } => render_line(*line, already_read, true),
+        // Earlier chats show no "not read yet" marks.
+        Line::Past { line, .. } => render_line(*line, None, true),
         Line::System { seq, at, text } => view! {
             <li class="pl-line pl-line--system" class:pl-line--past=past data-testid="system-message" data-id=seq>
                 <span class="pl-line__text">{text}</span>
@@ -415,8 +424,9 @@ fn party_line(
     contact: bool,
     past: bool,
     body: AnyView,
-    read: impl Fn(u64) -> bool + Send + Sync + Copy + 'static,
+    read: ReadMarks,
 ) -> AnyView {
+    let read = move |seq: u64| read.is_none_or(|marks| marks.run(seq));
     let class = if mine {
         "pl-line pl-line--mine"
     } else if contact {

@@ -10,7 +10,7 @@
 
 use super::chat::{after_paint, ChatWindow};
 use super::Desk;
-use crate::state::DesktopState;
+use crate::state::{DesktopState, Outbox};
 use leptos::mount::UnmountHandle;
 use leptos::prelude::*;
 use leptos::tachys::view::any_view::AnyViewState;
@@ -25,7 +25,7 @@ pub const SAMPLE_ID: &str = "ix-warm-up";
 /// each common kind (a join, the contact's message with an address, the agent's own message,
 /// a system notice, a read receipt).
 const SAMPLE: [&str; 3] = [
-    r#"{"welcome":{"v":1,"me":{"agent":{"id":"warm-up","name":"Warm Up","nickname":"Warm","status":"ready"}}}}"#,
+    r#"{"welcome":{"v":2,"me":{"agent":{"id":"warm-up","name":"Warm Up","nickname":"Warm","status":"ready"}}}}"#,
     r#"{"opened":{"interaction":{"id":"ix-warm-up","contact":"Sample Contact","queue":"sample","state":"active","started_at":0}}}"#,
     r#"{"events":{"interaction":"ix-warm-up","events":[
         {"seq":1,"at":0,"audience":"everyone","kind":{"joined":{"party":{"contact":{"name":"Sample Contact"}}}}},
@@ -40,7 +40,7 @@ const SAMPLE: [&str; 3] = [
 
 /// A state holding only the sample chat, read from its frames (parsing them is warmed up too).
 pub fn sample() -> DesktopState {
-    let mut state = DesktopState::new("warm-up");
+    let mut state = DesktopState::new(Outbox::new("warm-up"));
     for frame in SAMPLE {
         if let Ok(msg) = ServerMsg::parse(frame) {
             state.apply(msg);

@@ -69,7 +69,7 @@ fn events(id: &str, events: Vec<Event>) -> ServerMsg {
 }
 
 fn with_chat() -> DesktopState {
-    let mut s = DesktopState::new("t");
+    let mut s = DesktopState::new(Outbox::new("t"));
     s.apply(welcome());
     s.apply(ServerMsg::Opened {
         interaction: summary("ix-1"),
@@ -93,7 +93,7 @@ fn with_chat() -> DesktopState {
 
 #[test]
 fn welcome_sets_the_agent_status_and_settings() {
-    let mut s = DesktopState::new("t");
+    let mut s = DesktopState::new(Outbox::new("t"));
     assert_eq!(s.link, Link::Connecting);
     s.apply(welcome());
     assert_eq!(s.me.as_ref().map(|m| m.nickname.as_str()), Some("Kate"));
@@ -105,7 +105,7 @@ fn welcome_sets_the_agent_status_and_settings() {
 
 #[test]
 fn an_offer_shows_until_it_is_gone_and_can_be_answered() {
-    let mut s = DesktopState::new("t");
+    let mut s = DesktopState::new(Outbox::new("t"));
     let inv = Invitation {
         id: "inv-1".into(),
         kind: InvitationKind::NewChat,
@@ -189,7 +189,7 @@ fn a_sent_message_is_pending_until_acknowledged_and_resent_after_a_reconnect() {
     assert_eq!(
         s.hello(Some("tok".into())),
         ClientMsg::Hello {
-            v: 1,
+            v: parley_protocol::PROTOCOL_VERSION,
             token: Some("tok".into()),
             resume: vec![Resume {
                 interaction: ix.clone(),
@@ -735,6 +735,8 @@ fn a_long_chat_opens_on_its_latest_events_and_loads_older_ones_on_request() {
     );
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+mod hostile;
 mod team;
 
 #[test]
@@ -861,7 +863,7 @@ fn earlier_chats_of_the_contact_load_above_the_current_one_with_day_marks() {
 
 #[test]
 fn a_long_chat_lists_the_agents_connected_before_its_loaded_events() {
-    let mut s = DesktopState::new("t");
+    let mut s = DesktopState::new(Outbox::new("t"));
     s.apply(welcome());
     let john = Party::Agent {
         id: "john".into(),
@@ -989,4 +991,54 @@ fn every_refusal_is_counted_so_that_controls_showing_confirmed_state_show_it_aga
     }
     assert_eq!(s.refusals, 2, "the same refusal twice counts twice");
     assert_eq!(s.status, AgentStatus::Ready, "the status is unchanged");
+}
+
+#[test]
+fn a_chat_accepted_here_comes_to_the_front_and_others_never_move_the_view() {
+    let mut s = with_chat();
+    let offer = |id: &str, inv: &str| ServerMsg::Invitation {
+        invitation: Invitation {
+            id: inv.into(),
+            kind: InvitationKind::NewChat,
+            interaction: summary(id),
+            expires_at: 9,
+        },
+    };
+    s.apply(offer("ix-2", "inv-2"));
+    assert!(s.answer(&"inv-2".into(), true).is_some());
+    s.apply(ServerMsg::InvitationGone {
+        invitation: "inv-2".into(),
+    });
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-2"),
+    });
+    assert_eq!(
+        s.selected,
+        Some("ix-2".into()),
+        "the accepted chat is in front"
+    );
+    assert_eq!(s.focus, Some("ix-2".into()));
+
+    // Opened again by a reconnect, or a chat accepted in another window: the view stays.
+    s.select(&"ix-1".into());
+    assert_eq!(
+        s.focus, None,
+        "picking another chat takes the focus request back"
+    );
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-2"),
+    });
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-3"),
+    });
+    assert_eq!(s.selected, Some("ix-1".into()));
+    assert_eq!(s.focus, None);
+
+    // A rejected offer opens nothing and moves nothing.
+    s.apply(offer("ix-4", "inv-4"));
+    assert!(s.answer(&"inv-4".into(), false).is_some());
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-4"),
+    });
+    assert_eq!(s.selected, Some("ix-1".into()));
 }

@@ -153,6 +153,8 @@ pub fn test() -> Result<(), String> {
                         "parley-desktop",
                         "--test",
                         "browser",
+                        "--test",
+                        "stopped",
                     ])
                     .env(
                         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",

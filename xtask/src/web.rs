@@ -21,6 +21,7 @@ fn apps() -> Vec<App> {
         r.join(".cargo/config.toml"),
         r.join("crates/protocol/src"),
         r.join("crates/client/src"),
+        r.join("crates/client/stopped.js"),
     ];
     let desktop = [
         r.join("src"),

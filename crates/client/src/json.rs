@@ -8,6 +8,13 @@ use wasm_bindgen::JsValue;
 #[derive(Clone, Debug)]
 pub struct Js(JsValue);
 
+impl From<JsValue> for Js {
+    /// A value the browser made some other way (a message posted to the page).
+    fn from(value: JsValue) -> Self {
+        Js(value)
+    }
+}
+
 /// Parses JSON text; `None` when it is not JSON.
 pub fn parse(text: &str) -> Option<Js> {
     js_sys::JSON::parse(text).ok().map(Js)

@@ -23,6 +23,19 @@ pub mod typing;
 pub use outbox::Outbox;
 pub use socket::{Socket, SocketEvent};
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(bytes: &mut [u8]);
+}
+
+/// 128 random bits from the browser's cryptographic generator, as 32 hex digits (browser only).
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    get_random_values(&mut bytes);
+    format!("{:032x}", u128::from_le_bytes(bytes))
+}
+
 /// The page's storage (`localStorage` or `sessionStorage`), when the browser allows it.
 pub fn storage(session: bool) -> Option<web_sys::Storage> {
     let window = web_sys::window()?;

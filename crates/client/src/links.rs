@@ -27,8 +27,16 @@ pub fn segments(text: &str) -> Vec<Segment> {
             .find(|c: char| c.is_whitespace() || STOP.contains(&c))
             .unwrap_or(candidate.len());
         let url = candidate[..end].trim_end_matches(TRAILING);
-        let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
-        if url.len() > scheme_len {
+        // `find_scheme` matches in any case: so must the length of what it found.
+        let scheme_len = if url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        {
+            8
+        } else {
+            7
+        };
+        if url.len() > scheme_len && is_web_address(url) {
             if !plain.is_empty() {
                 out.push(Segment::Text(std::mem::take(&mut plain)));
             }
@@ -100,6 +108,12 @@ mod tests {
         assert_eq!(
             segments("just http:// nothing"),
             vec![text("just http:// nothing")]
+        );
+        assert_eq!(segments("HTTPS:// Http://"), vec![text("HTTPS:// Http://")]);
+        assert_eq!(
+            segments("http://#x"),
+            vec![text("http://#x")],
+            "no host, no link"
         );
         assert_eq!(segments(""), Vec::<Segment>::new());
         assert_eq!(

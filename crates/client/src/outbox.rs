@@ -1,7 +1,9 @@
 //! Chat messages sent but not yet acknowledged by the server.
 //!
-//! Each gets a client id unique within this page's life; after a reconnect every pending one is
-//! sent again with the same id, and the server stores it at most once.
+//! Each gets a client id of its own; after a reconnect every pending one is sent again with the
+//! same id, and the server stores it at most once. In the apps the ids are 128 random bits:
+//! every party of a chat sees the others' ids, and an id that can be guessed invites a party to
+//! send first under it.
 
 use parley_protocol::{ClientMsg, InteractionId};
 
@@ -27,22 +29,49 @@ impl Pending {
     }
 }
 
+/// Where client ids come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ids {
+    /// `prefix-1`, `prefix-2`, …: predictable, for tests and work that sends nothing.
+    Counted { prefix: String, next: u64 },
+    /// 128 random bits from the browser's `crypto.getRandomValues` each.
+    Random,
+}
+
 /// Pending messages in the order they were typed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outbox {
-    /// Makes client ids unique across page loads (e.g. the page's start time).
-    prefix: String,
-    next: u64,
+    ids: Ids,
     pending: Vec<Pending>,
 }
 
 impl Outbox {
-    /// An empty outbox whose client ids start with `prefix`.
+    /// An empty outbox whose client ids are `prefix-1`, `prefix-2`, …
     pub fn new(prefix: impl Into<String>) -> Self {
         Self {
-            prefix: prefix.into(),
-            next: 1,
+            ids: Ids::Counted {
+                prefix: prefix.into(),
+                next: 1,
+            },
             pending: Vec::new(),
+        }
+    }
+
+    /// An empty outbox whose client ids nobody can guess (browser only).
+    pub fn random() -> Self {
+        Self {
+            ids: Ids::Random,
+            pending: Vec::new(),
+        }
+    }
+
+    fn next_id(&mut self) -> String {
+        match &mut self.ids {
+            Ids::Counted { prefix, next } => {
+                *next += 1;
+                format!("{prefix}-{}", *next - 1)
+            }
+            Ids::Random => crate::random_id(),
         }
     }
 
@@ -65,10 +94,9 @@ impl Outbox {
         let pending = Pending {
             interaction: interaction.clone(),
             consultation: consultation.map(str::to_owned),
-            client_id: format!("{}-{}", self.prefix, self.next),
+            client_id: self.next_id(),
             text: text.to_owned(),
         };
-        self.next += 1;
         let msg = pending.to_msg();
         self.pending.push(pending);
         Some(msg)

@@ -24,6 +24,17 @@ impl Party {
             Party::System => "Chat System",
         }
     }
+
+    /// Who sent a message, as the key its `client_id` is unique under: the contact, one agent,
+    /// or the system. Ids are the sender's own, and every party of a chat sees the others' ids,
+    /// so one sender can never answer for another's retry.
+    pub fn sender_key(&self) -> String {
+        match self {
+            Party::Contact { .. } => "contact".to_owned(),
+            Party::Agent { id, .. } => format!("agent:{id}"),
+            Party::System => "system".to_owned(),
+        }
+    }
 }
 
 /// An agent's availability on the chat channel.
@@ -154,7 +165,8 @@ pub enum EventKind {
     Message {
         from: Party,
         text: String,
-        /// The sender's own id for the message, kept unique per interaction so a retry is stored once.
+        /// The sender's own id for the message, unique per sender and interaction so a retry is
+        /// stored once.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]

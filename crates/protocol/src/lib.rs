@@ -4,11 +4,12 @@
 //! - [`domain`]: parties, agent status, events and their audience.
 //! - [`msg`]: [`ClientMsg`] (client → server) and [`ServerMsg`] (server → client), parsed once at the edge.
 //! - [`contact`]: the frames a contact's widget reads, by a small hand-written reader.
+//! - `hostile` (feature `proptest`, tests only): text that breaks byte-offset slicing.
 //! - [`transcript`]: a sequence-ordered event list that both browser apps use to merge live events
 //!   and resumed ones without losing or doubling any.
 //!
 //! Frames are JSON text, one message per frame: an object whose one key is the message type,
-//! holding the message's fields. A connection starts with `{"hello":{"v":1,...}}`; the server
+//! holding the message's fields. A connection starts with `{"hello":{"v":2,...}}`; the server
 //! answers `welcome` or an `error`. Every enum is written the same way: a variant with fields as
 //! `{"variant":{...}}`, one without as `"variant"` (serde's default, the cheapest to decode in
 //! the browser apps). Every interaction event
@@ -20,6 +21,8 @@
 
 pub mod contact;
 pub mod domain;
+#[cfg(feature = "proptest")]
+pub mod hostile;
 pub mod ids;
 pub mod msg;
 pub mod transcript;
@@ -32,7 +35,7 @@ pub use transcript::Transcript;
 pub use visit::{Visit, VISIT_KEY};
 
 /// The protocol version a client announces in its `hello`.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The largest text frame the server accepts; larger ones get a `too_large` error frame.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;

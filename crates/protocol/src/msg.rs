@@ -3,7 +3,7 @@
 //! Client → server (`ClientMsg`), one example per message:
 //!
 //! ```json
-//! {"hello":{"v":1,"token":"3f1c…","resume":[{"interaction":"ix-1","after":4}]}}
+//! {"hello":{"v":2,"token":"3f1c…","resume":[{"interaction":"ix-1","after":4}]}}
 //! {"set_status":{"status":{"not_ready":{"reason":"Lunch"}}}}
 //! {"accept":{"invitation":"inv-1"}}
 //! {"reject":{"invitation":"inv-1"}}
@@ -27,7 +27,7 @@
 //! Server → client (`ServerMsg`):
 //!
 //! ```json
-//! {"welcome":{"v":1,"me":{"agent":{"id":"kate","name":"Kate Lewis","nickname":"Kate","status":{"not_ready":{"reason":null}}}},"settings":{"dispositions":["Resolved"],"disposition_required":false,"not_ready_reasons":["Lunch"]}}}
+//! {"welcome":{"v":2,"me":{"agent":{"id":"kate","name":"Kate Lewis","nickname":"Kate","status":{"not_ready":{"reason":null}}}},"settings":{"dispositions":["Resolved"],"disposition_required":false,"not_ready_reasons":["Lunch"]}}}
 //! {"status":{"status":"ready"}}
 //! {"invitation":{"invitation":{"id":"inv-1","kind":"new_chat","interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"offered","started_at":1700000000000},"expires_at":1700000020000}}}
 //! {"invitation":{"invitation":{"id":"inv-2","kind":{"request":{"request":"consultation","from":"Kate Lewis"}},"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000},"expires_at":1700000020000}}}
@@ -55,7 +55,14 @@
 //! - On opening a chat an agent receives its latest events only ([`OPEN_WINDOW`]); older ones
 //!   come with `older` as the agent scrolls up. A resume always sends everything missed.
 //! - `send` is answered by `ack` with the event's `seq`; a client re-sends unacknowledged messages
-//!   with the same `client_id` after a reconnect and the server stores each at most once.
+//!   with the same `client_id` after a reconnect and the server stores each at most once. A
+//!   `client_id` is unique per sender: two parties using the same one send two messages.
+//! - An agent reads a chat while it takes part in it. Once its right ends (deleted from a
+//!   conference, transferred away, its own End, a consultation that ended) it receives nothing
+//!   newer on any path, and keeps what it saw until its `done`. `rejoin` is for an agent that left
+//!   by its own End, with asynchronous chat on.
+//! - `earlier` and a contact's `history` hold only finished chats of the same contact that
+//!   started before this one, within the history limit.
 //! - Refusals come back as `error` with a [`ErrorCode`]; the connection stays open.
 
 use crate::domain::{

@@ -7,6 +7,7 @@
 //! [`Engine::restore`], so a restart continues where the last process stopped.
 //!
 //! - [`ix`]: one interaction's state, its event numbering and its recipients.
+//! - [`rights`]: how far each agent may read an interaction, from its events alone.
 //! - [`routing`]: queues, offers, and consultation/transfer/conference requests to targets.
 //! - [`chat`]: what parties do inside an interaction (send, typing, end, done, remove, case data).
 //! - [`timers`]: pending-response levels, inactivity, contact disconnects and auto-close.
@@ -14,6 +15,7 @@
 mod bot;
 mod chat;
 mod ix;
+pub mod rights;
 mod routing;
 mod timers;
 
@@ -253,6 +255,9 @@ pub struct Engine {
     /// Queued interactions in arrival order.
     queue: Vec<InteractionId>,
     invitations: HashMap<InvitationId, Offer>,
+    /// Invitation ids are `inv-<epoch>-<n>`: the epoch, given by whoever starts the engine (the
+    /// hub draws it at random), keeps an `accept` held across a restart from naming a new offer.
+    invitation_epoch: String,
     next_invitation: u64,
     /// The presence last broadcast, to send only changes.
     last_presence: Vec<AgentPresence>,
@@ -336,9 +341,16 @@ impl Engine {
             interactions: BTreeMap::new(),
             queue: Vec::new(),
             invitations: HashMap::new(),
+            invitation_epoch: String::from("0"),
             next_invitation: 1,
             last_presence: Vec::new(),
         }
+    }
+
+    /// Sets the epoch of the invitation ids made from now on (the engine draws nothing at
+    /// random itself).
+    pub fn set_invitation_epoch(&mut self, epoch: &str) {
+        self.invitation_epoch = epoch.to_owned();
     }
 
     /// Rebuilds a live interaction from its record and stored events (after a restart).
@@ -415,6 +427,15 @@ impl Engine {
         self.agents
             .get(agent)
             .is_some_and(|a| a.chats.contains(interaction))
+    }
+
+    /// The last event of the interaction the agent may read, once its right to it ended
+    /// (`None`: it reads everything). See [`rights`].
+    pub fn read_limit(&self, agent: &AgentId, interaction: &InteractionId) -> Option<Seq> {
+        self.interactions
+            .get(interaction)
+            .and_then(|ix| ix.rights.get(agent))
+            .and_then(|r| r.until)
     }
 
     /// Every agent's presence, for the Team Communicator.

@@ -7,6 +7,7 @@
 
 use crate::auth::token_hash;
 use crate::config::Config;
+use crate::engine::rights::within;
 use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
@@ -62,11 +63,11 @@ enum HubMsg {
         chat: NewChat,
         reply: oneshot::Sender<Result<(InteractionId, String), StartError>>,
     },
-    /// Who a token is, and whether it takes part in the interaction now.
+    /// Who a token is, and what it may read of the interaction now.
     Authorize {
         token: String,
         interaction: InteractionId,
-        reply: oneshot::Sender<Option<(Actor, bool)>>,
+        reply: oneshot::Sender<Option<(Actor, Access)>>,
     },
     PostFile {
         actor: Actor,
@@ -75,6 +76,28 @@ enum HubMsg {
         reply: oneshot::Sender<Result<Seq, (ErrorCode, String)>>,
     },
     Tick,
+}
+
+/// What an actor may do with an interaction now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// It takes no part in it (any more).
+    None,
+    /// It takes part and reads its events up to this one (`None`: all of them): an agent whose
+    /// right ended keeps what it saw until its Mark Done.
+    Reads(Option<Seq>),
+}
+
+impl Access {
+    /// Whether it may read the event with this sequence number.
+    pub fn reads(self, seq: Seq) -> bool {
+        matches!(self, Access::Reads(until) if until.is_none_or(|u| seq <= u))
+    }
+
+    /// Whether it still has the right to act (send, post files): it reads without a limit.
+    pub fn acts(self) -> bool {
+        self == Access::Reads(None)
+    }
 }
 
 /// What a contact's pre-chat form starts.
@@ -134,12 +157,12 @@ impl HubHandle {
         rx.await.map_err(|_| StartError::Gone)?
     }
 
-    /// Who holds this token, and whether it takes part in the interaction now. `None`: nobody.
+    /// Who holds this token, and what it may read of the interaction now. `None`: nobody.
     pub async fn authorize(
         &self,
         token: String,
         interaction: InteractionId,
-    ) -> Option<(Actor, bool)> {
+    ) -> Option<(Actor, Access)> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(HubMsg::Authorize {
@@ -183,6 +206,7 @@ struct Hub<S> {
 /// Restores the engine from the store and starts the hub task.
 pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle, StoreError> {
     let mut engine = Engine::new(&config);
+    engine.set_invitation_epoch(&crate::auth::new_token()[..16]);
     for (record, events) in store.open_interactions().await? {
         engine.restore(record, &events);
     }
@@ -241,7 +265,12 @@ impl<S: Store> Hub<S> {
                         Actor::Agent(a) => self.engine.agent_may_read(a, &interaction),
                         Actor::Contact(own) => own == &interaction,
                     };
-                    (actor, now)
+                    let access = if now {
+                        Access::Reads(self.read_limit(&actor, &interaction))
+                    } else {
+                        Access::None
+                    };
+                    (actor, access)
                 });
                 let _ = reply.send(answer);
             }
@@ -421,18 +450,24 @@ impl<S: Store> Hub<S> {
         interaction: &InteractionId,
         after: Seq,
     ) {
-        // An agent opening a chat gets its latest events; older ones come with `older`.
+        let until = self.read_limit(actor, interaction);
+        // An agent opening a chat gets its latest events (that it may read); older ones come
+        // with `older`.
         let loaded = match actor {
             Actor::Agent(_) if after == 0 => {
+                let before = until.map_or(Seq::MAX, |u| u.saturating_add(1));
                 self.store
-                    .events_before(interaction, Seq::MAX, OPEN_WINDOW)
+                    .events_before(interaction, before, OPEN_WINDOW)
                     .await
             }
             _ => self.store.events_after(interaction, after).await,
         };
         match loaded {
             Ok(events) => {
-                let events: Vec<Event> = events.into_iter().filter(|e| may_see(actor, e)).collect();
+                let events: Vec<Event> = events
+                    .into_iter()
+                    .filter(|e| may_see(actor, e) && within(until, e))
+                    .collect();
                 if !events.is_empty() {
                     let _ = outbox.send(ServerMsg::Events {
                         interaction: interaction.clone(),
@@ -675,6 +710,8 @@ impl<S: Store> Hub<S> {
             );
         }
         let limit = limit.clamp(1, 1000);
+        let until = self.read_limit(&actor, &interaction);
+        let before = until.map_or(before, |u| before.min(u.saturating_add(1)));
         match self.store.events_before(&interaction, before, limit).await {
             Ok(events) => {
                 // Fewer than asked for: the start is reached.
@@ -683,7 +720,10 @@ impl<S: Store> Hub<S> {
                 } else {
                     events.first().map_or(1, |e| e.seq)
                 };
-                let events = events.into_iter().filter(|e| may_see(&actor, e)).collect();
+                let events = events
+                    .into_iter()
+                    .filter(|e| may_see(&actor, e) && within(until, e))
+                    .collect();
                 self.reply(
                     conn,
                     ServerMsg::Older {
@@ -718,8 +758,7 @@ impl<S: Store> Hub<S> {
                 ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
             );
         }
-        let days = i64::from(self.config.chat.history_days);
-        let since = crate::now_ms() - days * 86_400_000;
+        let since = self.history_since();
         let found = match self
             .store
             .earlier_of_contact(&interaction, before, since)
@@ -755,6 +794,12 @@ impl<S: Store> Hub<S> {
         }
     }
 
+    /// The oldest start a contact's history reaches back to (`chat.history_days`).
+    fn history_since(&self) -> Millis {
+        let days = i64::from(self.config.chat.history_days);
+        now_ms().saturating_sub(days.saturating_mul(86_400_000))
+    }
+
     /// My History or a contact's history, straight from the store.
     async fn history(&self, conn: ConnId, agent: AgentId, scope: HistoryScope) {
         let entries = match &scope {
@@ -766,7 +811,9 @@ impl<S: Store> Hub<S> {
                         ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
                     );
                 }
-                self.store.history_of_contact(interaction).await
+                self.store
+                    .history_of_contact(interaction, self.history_since())
+                    .await
             }
         };
         match entries {
@@ -778,6 +825,15 @@ impl<S: Store> Hub<S> {
                     ServerMsg::error(ErrorCode::Internal, "could not load the history"),
                 );
             }
+        }
+    }
+
+    /// The last event of the interaction this actor may read (`None`: all; a contact always
+    /// reads its whole chat).
+    fn read_limit(&self, actor: &Actor, interaction: &InteractionId) -> Option<Seq> {
+        match actor {
+            Actor::Agent(agent) => self.engine.read_limit(agent, interaction),
+            Actor::Contact(_) => None,
         }
     }
 

@@ -3,7 +3,7 @@
 //! [`Store`] is what the hub needs; [`SqliteStore`] is the default implementation. A batch of
 //! writes from one engine command is stored in one transaction before any of it is delivered, so
 //! an acknowledged message survives a crash. `(interaction, seq)` is the primary key of an event
-//! and `(interaction, client_id)` is unique: the database itself refuses a duplicate.
+//! and `(interaction, sender, client_id)` is unique: the database itself refuses a duplicate.
 
 use crate::engine::{ContactInfo, InteractionRecord};
 use parley_protocol::{
@@ -25,9 +25,11 @@ pub enum StoreError {
     Format(String),
 }
 
-/// How events are written in the database (`PRAGMA user_version`). Version 2 writes every enum
-/// in serde's default form (`{"variant":{...}}`); version 1 tagged them inside the object.
-const EVENT_FORMAT: i64 = 2;
+/// The database's version (`PRAGMA user_version`). Version 2 writes every enum in serde's
+/// default form (`{"variant":{...}}`); version 1 tagged them inside the object, and is refused.
+/// Version 3 keys message ids by sender (`events.sender`); a version 2 database is upgraded in
+/// place when opened.
+const EVENT_FORMAT: i64 = 3;
 
 /// One write of a batch.
 #[derive(Clone, Debug)]
@@ -90,17 +92,20 @@ pub trait Store: Send + Sync + 'static {
         &self,
         agent: &AgentId,
     ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
-    /// The latest other interaction of the same contact that started in `[since, before)`.
+    /// The latest closed interaction of the same contact that started in `[since, before)` and
+    /// before this one.
     fn earlier_of_contact(
         &self,
         interaction: &InteractionId,
         before: Millis,
         since: Millis,
     ) -> impl Future<Output = Result<Option<(InteractionId, Millis)>, StoreError>> + Send;
-    /// Other interactions of the same contact (same e-mail address), newest first.
+    /// Closed interactions of the same contact (same e-mail address) that started before this
+    /// one and since `since`, newest first.
     fn history_of_contact(
         &self,
         interaction: &InteractionId,
+        since: Millis,
     ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
 }
 
@@ -126,9 +131,10 @@ CREATE TABLE IF NOT EXISTS events (
     audience TEXT NOT NULL,
     client_id TEXT,
     body TEXT NOT NULL,
+    -- Who sent a message with a client id (`Party::sender_key`): ids are unique per sender.
+    sender TEXT,
     PRIMARY KEY (interaction, seq)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS events_client_id ON events(interaction, client_id) WHERE client_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS interactions_contact ON interactions(contact_key);
 -- Agents who joined an interaction as a party: My History.
 CREATE TABLE IF NOT EXISTS interaction_agents (
@@ -180,6 +186,7 @@ impl SqliteStore {
             .await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
         check_format(&pool).await?;
+        sqlx::raw_sql(SENDER_INDEX).execute(&pool).await?;
         Ok(Self { pool })
     }
 }
@@ -196,6 +203,9 @@ async fn check_format(pool: &SqlitePool) -> Result<(), StoreError> {
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(pool)
         .await?;
+    if version == 2 {
+        return upgrade_to_senders(pool).await;
+    }
     if version == 0 && events == 0 {
         sqlx::raw_sql(&format!("PRAGMA user_version = {EVENT_FORMAT}"))
             .execute(pool)
@@ -212,6 +222,49 @@ async fn check_format(pool: &SqlitePool) -> Result<(), StoreError> {
          move it aside or point `server.db` at a new file",
         version.max(1)
     )))
+}
+
+/// Message ids are unique per sender and interaction (a contact cannot take an agent's id).
+const SENDER_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS events_sender_client_id \
+     ON events(interaction, sender, client_id) WHERE client_id IS NOT NULL;";
+
+/// Version 2 to 3, in one transaction: the sender column, filled in from each stored message,
+/// and the unique index on `(interaction, client_id)` replaced by one that includes the sender.
+async fn upgrade_to_senders(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('events')")
+        .fetch_all(&mut *tx)
+        .await?;
+    if !columns.iter().any(|c| c == "sender") {
+        sqlx::raw_sql("ALTER TABLE events ADD COLUMN sender TEXT")
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::raw_sql("DROP INDEX IF EXISTS events_client_id")
+        .execute(&mut *tx)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT interaction, seq, body FROM events WHERE client_id IS NOT NULL AND sender IS NULL",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in rows {
+        let kind: EventKind = serde_json::from_str(&row.try_get::<String, _>("body")?)?;
+        let EventKind::Message { from, .. } = kind else {
+            continue;
+        };
+        sqlx::query("UPDATE events SET sender = ? WHERE interaction = ? AND seq = ?")
+            .bind(from.sender_key())
+            .bind(row.try_get::<String, _>("interaction")?)
+            .bind(row.try_get::<i64, _>("seq")?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::raw_sql(&format!("PRAGMA user_version = {EVENT_FORMAT}"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
@@ -261,9 +314,13 @@ impl Store for SqliteStore {
                     .await?;
                 }
                 Write::Event(interaction, event) => {
-                    let client_id = match &event.kind {
-                        EventKind::Message { client_id, .. } => client_id.clone(),
-                        _ => None,
+                    let (client_id, sender) = match &event.kind {
+                        EventKind::Message {
+                            client_id: Some(id),
+                            from,
+                            ..
+                        } => (Some(id.clone()), Some(from.sender_key())),
+                        _ => (None, None),
                     };
                     if let EventKind::Joined {
                         party: Party::Agent { id, .. },
@@ -275,13 +332,14 @@ impl Store for SqliteStore {
                             .execute(&mut *tx)
                             .await?;
                     }
-                    sqlx::query("INSERT INTO events (interaction, seq, at, audience, client_id, body) VALUES (?, ?, ?, ?, ?, ?)")
+                    sqlx::query("INSERT INTO events (interaction, seq, at, audience, client_id, body, sender) VALUES (?, ?, ?, ?, ?, ?, ?)")
                         .bind(interaction.as_str())
                         .bind(event.seq as i64)
                         .bind(event.at)
                         .bind(serde_json::to_string(&event.audience)?)
                         .bind(client_id)
                         .bind(serde_json::to_string(&event.kind)?)
+                        .bind(sender)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -408,7 +466,8 @@ impl Store for SqliteStore {
         let row: Option<(String, i64)> = sqlx::query_as(
             "SELECT i.id, i.started_at FROM interactions i
              JOIN interactions me ON me.id = ? AND me.contact_key IS NOT NULL AND i.contact_key = me.contact_key
-             WHERE i.id <> me.id AND i.started_at < ? AND i.started_at >= ?
+             WHERE i.id <> me.id AND i.closed = 1 AND i.started_at < me.started_at
+               AND i.started_at < ? AND i.started_at >= ?
              ORDER BY i.started_at DESC LIMIT 1",
         )
         .bind(interaction.as_str())
@@ -422,13 +481,16 @@ impl Store for SqliteStore {
     async fn history_of_contact(
         &self,
         interaction: &InteractionId,
+        since: Millis,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT i.id, i.contact_name, i.subject, i.started_at, i.closed FROM interactions i
              JOIN interactions me ON me.id = ? AND me.contact_key IS NOT NULL AND i.contact_key = me.contact_key
-             WHERE i.id <> me.id ORDER BY i.started_at DESC LIMIT ?",
+             WHERE i.id <> me.id AND i.closed = 1 AND i.started_at < me.started_at AND i.started_at >= ?
+             ORDER BY i.started_at DESC LIMIT ?",
         )
         .bind(interaction.as_str())
+        .bind(since)
         .bind(HISTORY_LIMIT)
         .fetch_all(&self.pool)
         .await?;
@@ -497,6 +559,22 @@ impl SqliteStore {
                 },
             )
         }))
+    }
+
+    /// The sequence number of the event that put a file into its chat (`None`: it never got in).
+    pub async fn file_seq(
+        &self,
+        interaction: &InteractionId,
+        id: &str,
+    ) -> Result<Option<Seq>, StoreError> {
+        let seq: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM events WHERE interaction = ? AND json_extract(body, '$.file.file.id') = ?",
+        )
+        .bind(interaction.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(seq.map(|s| s.max(0) as Seq))
     }
 
     /// Whether the agent ever joined the interaction as a party.

@@ -379,3 +379,42 @@ pub fn message_text(kind: &parley_protocol::EventKind) -> Option<&str> {
         _ => None,
     }
 }
+
+/// The smallest PNG the server's content check accepts.
+pub const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+pub fn upload_path(ix: &InteractionId, name: &str) -> String {
+    format!("/api/files?interaction={}&name={name}", ix.as_str())
+}
+
+/// Uploads a file into a chat with a bearer token.
+pub async fn upload(
+    addr: SocketAddr,
+    token: &str,
+    ix: &InteractionId,
+    name: &str,
+    mime: &str,
+    body: &[u8],
+) -> Reply {
+    let auth = format!("Bearer {token}");
+    request(
+        addr,
+        "POST",
+        &upload_path(ix, name),
+        &[("Authorization", &auth), ("Content-Type", mime)],
+        body,
+    )
+    .await
+}
+
+/// The seq of the ack for `client_id`, waiting for it.
+pub async fn ack_of(client: &mut Client, client_id: &str) -> u64 {
+    match client
+        .expect(|m| matches!(m, ServerMsg::Ack { client_id: c, .. } if c == client_id))
+        .await
+    {
+        ServerMsg::Ack { seq, .. } => seq,
+        _ => unreachable!(),
+    }
+}

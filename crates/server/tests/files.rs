@@ -4,33 +4,7 @@
 mod common;
 
 use common::*;
-use parley_protocol::{EventKind, FileRef, InteractionId};
-
-const PNG: &[u8] =
-    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-
-fn upload_path(ix: &InteractionId, name: &str) -> String {
-    format!("/api/files?interaction={}&name={name}", ix.as_str())
-}
-
-async fn upload(
-    addr: std::net::SocketAddr,
-    token: &str,
-    ix: &InteractionId,
-    name: &str,
-    mime: &str,
-    body: &[u8],
-) -> Reply {
-    let auth = format!("Bearer {token}");
-    request(
-        addr,
-        "POST",
-        &upload_path(ix, name),
-        &[("Authorization", &auth), ("Content-Type", mime)],
-        body,
-    )
-    .await
-}
+use parley_protocol::{EventKind, FileRef};
 
 #[tokio::test]
 async fn files_go_both_ways_and_only_parties_can_fetch_them() {

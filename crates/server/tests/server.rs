@@ -184,7 +184,7 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
     .await;
     assert_eq!(code(c.next().await), ErrorCode::UnsupportedVersion);
     c.send(&ClientMsg::Hello {
-        v: 1,
+        v: parley_protocol::PROTOCOL_VERSION,
         token: Some("forged".into()),
         resume: vec![],
     })
@@ -192,7 +192,7 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
     assert_eq!(code(c.next().await), ErrorCode::Unauthorized);
     let token = login(addr, "john").await;
     c.send(&ClientMsg::Hello {
-        v: 1,
+        v: parley_protocol::PROTOCOL_VERSION,
         token: Some(token),
         resume: vec![],
     })
@@ -364,7 +364,7 @@ async fn the_session_cookie_authenticates_a_hello_without_token() {
         &mut tx,
         tokio_tungstenite::tungstenite::Message::Text(
             ClientMsg::Hello {
-                v: 1,
+                v: parley_protocol::PROTOCOL_VERSION,
                 token: None,
                 resume: vec![],
             }
@@ -627,4 +627,75 @@ async fn a_connected_contact_stays_past_the_grace_period_and_leaves_only_once_go
             )
         })
         .await;
+}
+
+#[tokio::test]
+async fn a_contact_cannot_take_an_agents_message_id() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("p.db");
+    let addr = spawn_server(&db, |_| {}).await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (ix, mut contact, _) = chat_with(addr, &mut kate, "Mark Avram").await;
+    let send = |client_id: &str, text: &str| ClientMsg::Send {
+        interaction: ix.clone(),
+        client_id: client_id.into(),
+        text: text.into(),
+        consultation: None,
+    };
+
+    // The contact sends first under the id the agent will use next.
+    contact.send(&send("d1-7", "I was here first")).await;
+    let contact_seq = ack_of(&mut contact, "d1-7").await;
+    kate.send(&send("d1-7", "Your card is unblocked")).await;
+    let kate_seq = ack_of(&mut kate, "d1-7").await;
+    assert_ne!(kate_seq, contact_seq, "each message has its own seq");
+
+    // Both are stored and delivered to both sides.
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("Your card is unblocked"))
+        .await;
+    // (Stored before Kate sent, so it reached her before her own ack.)
+    assert!(kate
+        .events(&ix)
+        .iter()
+        .any(|e| message_text(&e.kind) == Some("I was here first")));
+
+    // A retry by the same sender is still stored once, and acknowledged with the first seq.
+    kate.send(&send("d1-7", "Your card is unblocked")).await;
+    assert_eq!(ack_of(&mut kate, "d1-7").await, kate_seq);
+    let mut resumed = Client::hello(addr, &login(addr, "kate").await, vec![]).await;
+    resumed
+        .expect(|m| matches!(m, ServerMsg::Events { interaction, .. } if interaction == &ix))
+        .await;
+    let texts: Vec<String> = resumed
+        .events(&ix)
+        .iter()
+        .filter_map(|e| message_text(&e.kind).map(str::to_owned))
+        .collect();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| *t == "Your card is unblocked")
+            .count(),
+        1,
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "I was here first"), "{texts:?}");
+}
+
+/// The first offer a fresh server makes.
+async fn first_offer_id(db: &std::path::Path) -> String {
+    let addr = spawn_server(db, |_| {}).await;
+    let mut kate = ready_agent(addr, "kate").await;
+    start_chat(addr, "Mark Avram", "Hello").await;
+    next_invitation(&mut kate).await.id.to_string()
+}
+
+#[tokio::test]
+async fn offers_made_after_a_restart_never_reuse_an_earlier_offers_id() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("p.db");
+    let before = first_offer_id(&db).await;
+    let after = first_offer_id(&dir.path().join("q.db")).await;
+    assert_ne!(before, after, "a held accept could name the new offer");
 }

@@ -1,6 +1,10 @@
 //! How the widget was opened: as a page of its own at `/chat/`, or inside a website through
 //! `embed.js`, which passes the queue in the query (`?embedded=1&queue=billing`) and the
 //! visitor's journey in the fragment (`#journey=<JSON>`).
+//!
+//! The address never carries a chat's session: anyone can put anything into a link, and a
+//! session taken from one would put the visitor into someone else's chat. A framed widget gets
+//! its session from the host page by `postMessage` instead.
 
 use parley_protocol::VISIT_KEY;
 use std::collections::BTreeMap;
@@ -14,8 +18,6 @@ pub struct Embed {
     /// The journey as `embed.js` recorded it (JSON); the server checks it and keeps only
     /// well-formed web pages.
     pub journey: Option<String>,
-    /// The chat's session as the host page keeps it (JSON), when one is open.
-    pub session: Option<String>,
 }
 
 impl Embed {
@@ -32,7 +34,6 @@ impl Embed {
                 .map(|q| q.trim().to_owned())
                 .filter(|q| !q.is_empty() && q.len() <= 100),
             journey: get(&fragment, "journey").filter(|j| !j.is_empty()),
-            session: get(&fragment, "session").filter(|s| !s.is_empty()),
         }
     }
 
@@ -104,7 +105,12 @@ mod tests {
             "?embedded=1&queue=billing",
             &format!("{hash}&session=%7B%22token%22%3A%22t%22%7D"),
         );
-        assert_eq!(e.session.as_deref(), Some(r#"{"token":"t"}"#));
+        // A session in the address is ignored: `Embed` has no place for one.
+        assert_eq!(
+            e,
+            Embed::from_location("?embedded=1&queue=billing", &hash),
+            "a session in the address changes nothing"
+        );
         assert!(e.embedded);
         assert_eq!(e.queue.as_deref(), Some("billing"));
         // Passed on as recorded: the server is where it is checked.

@@ -17,11 +17,22 @@ use state::{Session, WidgetState};
 
 const STORAGE_KEY: &str = "parley.chat";
 
+/// The session this page's own storage holds. Never one from the address: a link can carry
+/// anything (see [`embed`]).
 fn load_session() -> Option<Session> {
-    let stored = parley_client::storage(false)
-        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-        .or_else(|| embed_options().session)?;
+    let stored =
+        parley_client::storage(false).and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())?;
     session_of(&json::parse(&stored)?)
+}
+
+/// The host page, when this page is framed by one and was opened by `embed.js`.
+fn host() -> Option<web_sys::Window> {
+    let own = window();
+    let parent = own.parent().ok().flatten()?;
+    let (parent_value, own_value): (&wasm_bindgen::JsValue, &wasm_bindgen::JsValue) =
+        (parent.as_ref(), own.as_ref());
+    let framed = parent_value != own_value;
+    (framed && embed_options().embedded).then_some(parent)
 }
 
 /// A session from JSON holding its `interaction` and `token`: the stored one, or the server's
@@ -43,8 +54,8 @@ fn save_session(session: Option<&Session>) {
     }
     // Embedded, the host page keeps the session too: the iframe's storage may be refused or
     // partitioned away by the browser.
-    if embed_options().embedded {
-        if let Ok(Some(parent)) = window().parent() {
+    if let Some(parent) = host() {
+        {
             let msg = js_sys::Object::new();
             let _ = js_sys::Reflect::set(&msg, &"type".into(), &"parley:session".into());
             let value = json.map_or(wasm_bindgen::JsValue::NULL, |j| j.as_str().into());
@@ -57,19 +68,47 @@ fn save_session(session: Option<&Session>) {
 /// The widget: the form until a chat starts, then the chat (which survives a reload).
 #[component]
 pub fn Widget() -> impl IntoView {
-    if embed_options().embedded {
+    let session = RwSignal::new(load_session());
+    if let Some(parent) = host() {
         // Escape closes the chat in the host page (embed.js listens for this).
         let escape = window_event_listener(leptos::ev::keydown, |ev| {
             if ev.key() == "Escape" {
-                if let Ok(Some(parent)) = window().parent() {
+                if let Some(parent) = host() {
                     let _ =
                         parent.post_message(&wasm_bindgen::JsValue::from_str("parley:close"), "*");
                 }
             }
         });
-        on_cleanup(move || escape.remove());
+        // The host page hands over the session it keeps, answering `parley:ready`; only the
+        // frame's own parent is heard, and only while no chat is open here.
+        let handed = window_event_listener(leptos::ev::message, move |ev| {
+            let from_host = match (ev.source(), host()) {
+                (Some(source), Some(parent)) => {
+                    wasm_bindgen::JsValue::from(source) == wasm_bindgen::JsValue::from(parent)
+                }
+                _ => false,
+            };
+            if !from_host || session.with_untracked(Option::is_some) {
+                return;
+            }
+            let data = Js::from(ev.data());
+            if data.text("type").as_deref() != Some("parley:session") {
+                return;
+            }
+            if let Some(s) = data
+                .text("session")
+                .and_then(|s| json::parse(&s))
+                .and_then(|v| session_of(&v))
+            {
+                session.set(Some(s));
+            }
+        });
+        on_cleanup(move || {
+            escape.remove();
+            handed.remove();
+        });
+        let _ = parent.post_message(&wasm_bindgen::JsValue::from_str("parley:ready"), "*");
     }
-    let session = RwSignal::new(load_session());
     move || match session.get() {
         None => view! {
             <PreChat on_start=move |s: Session| {
@@ -194,7 +233,7 @@ fn Chat(
     provide_context(FileToken(session.token.clone()));
     let state = RwSignal::new(WidgetState::new(
         session.clone(),
-        &format!("w{}", chrono::Utc::now().timestamp_millis()),
+        parley_client::Outbox::random(),
     ));
     let socket_slot: StoredValue<Option<Socket>, LocalStorage> = StoredValue::new_local(None);
     let send =

@@ -35,12 +35,12 @@ pub struct WidgetState {
 }
 
 impl WidgetState {
-    /// The state of a chat just started or reloaded; `client_prefix` makes message ids unique.
-    pub fn new(session: Session, client_prefix: &str) -> Self {
+    /// The state of a chat just started or reloaded, its messages taking their ids from `outbox`.
+    pub fn new(session: Session, outbox: Outbox) -> Self {
         Self {
             session,
             transcript: Transcript::default(),
-            outbox: Outbox::new(client_prefix),
+            outbox,
             forgotten: false,
             online: false,
             read_sent: 0,
@@ -181,7 +181,7 @@ mod tests {
                 interaction: "ix-1".into(),
                 token: "tok".into(),
             },
-            "w",
+            Outbox::new("w"),
         )
     }
 
@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(
             s.hello(),
             ClientMsg::Hello {
-                v: 1,
+                v: PROTOCOL_VERSION,
                 token: Some("tok".into()),
                 resume: vec![Resume {
                     interaction: "ix-1".into(),

@@ -357,7 +357,7 @@ fn consultation_messages_go_to_the_panel_and_never_to_the_contact_transcript() {
 
 #[test]
 fn a_consultant_reads_the_chat_talks_only_to_the_initiator_and_marks_done_without_disposition() {
-    let mut s = DesktopState::new("t");
+    let mut s = DesktopState::new(Outbox::new("t"));
     s.apply(ServerMsg::Welcome {
         v: 1,
         me: Identity::Agent {

@@ -102,7 +102,7 @@ impl Engine {
                 seq,
             })
         };
-        if let Some(&seq) = ix.client_ids.get(&client_id) {
+        if let Some(&seq) = ix.client_ids.get(&(party.sender_key(), client_id.clone())) {
             return vec![ack(seq)];
         }
         if ix.state == InteractionState::Ended {
@@ -516,6 +516,17 @@ impl Engine {
         }
         if ix.agents.contains(&agent) {
             return error(ErrorCode::Invalid, "you are already in this chat");
+        }
+        // Only an agent that left by its own End may come back, and only with asynchronous
+        // chat: one deleted from a conference or transferred away lost the right.
+        if !self.timers.async_chat {
+            return error(ErrorCode::Forbidden, "asynchronous chat is off");
+        }
+        if !ix.rights.get(&agent).is_some_and(|r| r.left_by_own_end) {
+            return error(
+                ErrorCode::Forbidden,
+                "you were taken out of this chat and cannot rejoin it",
+            );
         }
         if ix.state == InteractionState::Ended {
             return error(ErrorCode::Invalid, "the chat has ended");

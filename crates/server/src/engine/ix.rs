@@ -1,5 +1,6 @@
 //! One interaction: who takes part, its numbering of events and who receives each.
 
+use super::rights::Right;
 use super::{Actor, Effect, InteractionRecord, Recipient};
 use parley_protocol::{
     AgentId, Audience, EndReason, Event, EventKind, InteractionState, InteractionSummary,
@@ -54,8 +55,8 @@ pub(super) struct Interaction {
     /// When the contact left, for auto-close.
     pub contact_left_at: Option<Millis>,
     pub next_seq: Seq,
-    /// Client message ids already stored, and where.
-    pub client_ids: HashMap<String, Seq>,
+    /// Client message ids already stored, by sender ([`Party::sender_key`]), and where.
+    pub client_ids: HashMap<(String, String), Seq>,
     /// Agents who rejected the routed offer (or let it time out), and when.
     pub rejected: HashMap<AgentId, Millis>,
     pub request: Option<Request>,
@@ -71,6 +72,8 @@ pub(super) struct Interaction {
     pub position_sent: u32,
     /// The bot is handling the chat: it is not in the queue yet.
     pub with_bot: bool,
+    /// How far each agent that ever took part may read.
+    pub rights: HashMap<AgentId, Right>,
 }
 
 impl Interaction {
@@ -99,6 +102,7 @@ impl Interaction {
             last_read: 0,
             position_sent: 0,
             with_bot: false,
+            rights: HashMap::new(),
         }
     }
 
@@ -115,6 +119,12 @@ impl Interaction {
     /// Updates the state for one event. `push` and `replay` both go through here, so a restored
     /// interaction is exactly the live one.
     fn apply(&mut self, event: &Event) {
+        if let Some(agent) = Right::concerns(event) {
+            self.rights.entry(agent.clone()).or_default();
+        }
+        for (agent, right) in &mut self.rights {
+            right.apply(agent, event);
+        }
         match &event.kind {
             EventKind::Joined {
                 party: Party::Agent { id, .. },
@@ -159,7 +169,8 @@ impl Interaction {
                 ..
             } => {
                 if let Some(c) = client_id {
-                    self.client_ids.insert(c.clone(), event.seq);
+                    self.client_ids
+                        .insert((from.sender_key(), c.clone()), event.seq);
                 }
                 if consultation.is_none() {
                     self.spoke(from, event.at);

@@ -672,7 +672,10 @@ impl Engine {
         now: Millis,
         out: &mut Vec<Effect>,
     ) -> InvitationId {
-        let id = InvitationId(format!("inv-{}", self.next_invitation));
+        let id = InvitationId(format!(
+            "inv-{}-{}",
+            self.invitation_epoch, self.next_invitation
+        ));
         self.next_invitation += 1;
         let offer = Offer {
             agent: agent.clone(),

@@ -337,6 +337,58 @@ fn a_retried_send_is_stored_once_and_acknowledged_again() {
 }
 
 #[test]
+fn message_ids_are_unique_per_sender_not_per_chat() {
+    let mut e = Engine::new(&config(false));
+    let mut log: Vec<Event> = accepted_chat(&mut e, "ix-1", "kate")
+        .into_iter()
+        .filter_map(|x| match x {
+            Effect::Append { event, .. } => Some(event),
+            _ => None,
+        })
+        .collect();
+    let send = |from: Actor, text: &str| Command::Send {
+        from,
+        interaction: ix("ix-1"),
+        client_id: "d1-7".into(),
+        text: text.into(),
+        consultation: None,
+    };
+    let kate = || Actor::Agent(agent("kate"));
+    let contact = || Actor::Contact(ix("ix-1"));
+    let first = e.handle(send(contact(), "mine first"), T0 + 3);
+    let second = e.handle(send(kate(), "the agent's"), T0 + 4);
+    assert_eq!(appended(&first).len(), 1);
+    assert_eq!(appended(&second).len(), 1, "the agent's message is stored");
+    let seq_of = |out: &[Effect]| {
+        replies(out).iter().find_map(|m| match m {
+            ServerMsg::Ack { seq, .. } => Some(*seq),
+            _ => None,
+        })
+    };
+    assert_ne!(seq_of(&first), seq_of(&second));
+    log.extend(appended(&first).into_iter().map(|(e, _)| e.clone()));
+    log.extend(appended(&second).into_iter().map(|(e, _)| e.clone()));
+
+    // Each sender's retry is still stored once, live and after a restart.
+    let mut restored = Engine::new(&config(false));
+    let record = e
+        .interactions
+        .get(&ix("ix-1"))
+        .expect("live")
+        .record
+        .clone();
+    restored.restore(record, &log);
+    for engine in [&mut e, &mut restored] {
+        let again = engine.handle(send(kate(), "the agent's"), T0 + 5);
+        assert!(appended(&again).is_empty());
+        assert_eq!(seq_of(&again), seq_of(&second));
+        let again = engine.handle(send(contact(), "mine first"), T0 + 5);
+        assert!(appended(&again).is_empty());
+        assert_eq!(seq_of(&again), seq_of(&first));
+    }
+}
+
+#[test]
 fn nobody_outside_the_chat_can_act_on_it() {
     let mut e = Engine::new(&config(false));
     accepted_chat(&mut e, "ix-1", "kate");
@@ -405,7 +457,7 @@ fn nobody_outside_the_chat_can_act_on_it() {
     let other_agents_offer = e.handle(
         Command::Accept {
             agent: agent("john"),
-            invitation: "inv-1".into(),
+            invitation: "inv-0-1".into(),
         },
         T0 + 3,
     );
@@ -753,5 +805,6 @@ fn an_unknown_not_ready_reason_is_refused() {
 }
 
 mod bot;
+mod rights;
 mod seeds;
 mod timers;

@@ -7,14 +7,17 @@
 //! and the chat gets a `file` event. Answer: `201 {"file": {...}, "seq": N}`.
 
 use super::{api_error, bearer, cookie, AppState, SESSION_COOKIE};
+use crate::engine::rights::read_limit;
 use crate::engine::Actor;
 use crate::files::{check, clean_name, FileDir, Refusal};
+use crate::hub::Access;
+use crate::store::Store;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use parley_protocol::{ErrorCode, FileRef, InteractionId};
+use parley_protocol::{AgentId, ErrorCode, FileRef, InteractionId};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -49,10 +52,8 @@ pub(super) async fn upload(
     };
     let actor = match state.hub.authorize(token, q.interaction.clone()).await {
         None => return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first"),
-        Some((_, false)) => {
-            return api_error(StatusCode::FORBIDDEN, "you are not in this interaction")
-        }
-        Some((actor, true)) => actor,
+        Some((actor, access)) if access.acts() => actor,
+        Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
     };
     let declared = headers
         .get(header::CONTENT_TYPE)
@@ -78,7 +79,7 @@ pub(super) async fn from_response(
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
     let actor = match state.hub.authorize(token, q.interaction.clone()).await {
-        Some((actor @ Actor::Agent(_), true)) => actor,
+        Some((actor @ Actor::Agent(_), access)) if access.acts() => actor,
         None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
         Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
     };
@@ -173,6 +174,20 @@ async fn send_file(
     }
 }
 
+/// What an agent that no longer takes part in a chat may read of it: nothing unless it was a
+/// party, and then what it could read when its right ended.
+async fn past_access(
+    state: &AppState,
+    agent: &AgentId,
+    interaction: &InteractionId,
+) -> Result<Access, crate::store::StoreError> {
+    if !state.store.was_party(agent, interaction).await? {
+        return Ok(Access::None);
+    }
+    let events = state.store.events_after(interaction, 0).await?;
+    Ok(Access::Reads(read_limit(agent, &events)))
+}
+
 /// A `Content-Disposition` file name: printable ASCII only (the name itself is already clean).
 fn header_name(name: &str) -> String {
     name.chars()
@@ -202,16 +217,24 @@ pub(super) async fn download(
             return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again");
         }
     };
-    let allowed = match state.hub.authorize(token, interaction.clone()).await {
+    let access = match state.hub.authorize(token, interaction.clone()).await {
         None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
-        Some((_, true)) => true,
-        // An agent who took part earlier may still read the chat's files (history).
-        Some((Actor::Agent(agent), false)) => state
-            .store
-            .was_party(&agent, &interaction)
+        Some((_, access @ Access::Reads(_))) => access,
+        // An agent who took part earlier may still read the chat's files (history), up to
+        // where its right to the chat ended.
+        Some((Actor::Agent(agent), Access::None)) => past_access(&state, &agent, &interaction)
             .await
-            .unwrap_or(false),
-        Some((Actor::Contact(_), false)) => false,
+            .unwrap_or(Access::None),
+        Some((Actor::Contact(_), Access::None)) => Access::None,
+    };
+    // A file is readable when the event that put it into the chat is.
+    let allowed = match state.store.file_seq(&interaction, &file.id).await {
+        Ok(Some(seq)) => access.reads(seq),
+        Ok(None) => false,
+        Err(e) => {
+            tracing::error!("file {id}: {e}");
+            return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again");
+        }
     };
     if !allowed {
         return api_error(StatusCode::FORBIDDEN, "you are not in this interaction");

@@ -178,13 +178,13 @@ impl World {
     }
 }
 
-fn kate() -> Actor {
+pub(super) fn kate() -> Actor {
     Actor::Agent(agent("kate"))
 }
-fn john() -> Actor {
+pub(super) fn john() -> Actor {
     Actor::Agent(agent("john"))
 }
-fn mark() -> Actor {
+pub(super) fn mark() -> Actor {
     Actor::Contact(ix("ix-1"))
 }
 

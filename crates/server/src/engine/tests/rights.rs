@@ -1,0 +1,160 @@
+//! A right taken away is gone at once: an agent deleted from a conference, transferred away, or
+//! a consultant whose consultation ended reads nothing newer, and only an agent that left by its
+//! own End may rejoin (with asynchronous chat).
+
+use super::seeds::{john, kate, mark, World};
+use super::*;
+use crate::engine::rights::read_limit;
+use parley_protocol::{RequestKind, Target};
+
+/// The seq of the last event stored so far.
+fn last_seq(w: &World) -> Seq {
+    w.log().last().map_or(0, |e| e.seq)
+}
+
+/// The engine's live limit agrees with the limit folded from the stored log alone (what a
+/// restarted server or a file download after Mark Done sees).
+fn limit(w: &World, who: &str) -> Option<Seq> {
+    let live = w.e.read_limit(&agent(who), &ix("ix-1"));
+    assert_eq!(
+        live,
+        read_limit(&agent(who), &w.log()),
+        "live and stored agree"
+    );
+    live
+}
+
+fn conference_world(async_chat: bool) -> World {
+    let mut config = config(false);
+    config.chat.async_chat = async_chat;
+    let mut w = World::new(config);
+    w.invite(
+        "kate",
+        RequestKind::Conference,
+        Target::Agent(agent("john")),
+    );
+    w.accept("john");
+    w
+}
+
+fn rejoin(w: &mut World, who: &str) -> Option<ErrorCode> {
+    error_code(&w.run(Command::Rejoin {
+        agent: agent(who),
+        interaction: ix("ix-1"),
+    }))
+}
+
+#[test]
+fn an_agent_deleted_from_a_conference_reads_nothing_newer_and_cannot_rejoin() {
+    for async_chat in [false, true] {
+        let mut w = conference_world(async_chat);
+        assert_eq!(limit(&w, "john"), None, "a party reads everything");
+        w.run(Command::Remove {
+            agent: agent("kate"),
+            interaction: ix("ix-1"),
+            target: agent("john"),
+        });
+        let removed_at = last_seq(&w);
+        assert_eq!(limit(&w, "john"), Some(removed_at));
+        w.say(mark(), "only for Kate now");
+        assert!(!w
+            .texts_seen_by(&john())
+            .contains(&"only for Kate now".into()));
+        assert_eq!(
+            rejoin(&mut w, "john"),
+            Some(ErrorCode::Forbidden),
+            "async chat {async_chat}"
+        );
+        assert_eq!(limit(&w, "john"), Some(removed_at));
+        // What it saw before stays readable until its Mark Done, which it still owes.
+        assert!(w.e.agent_may_read(&agent("john"), &ix("ix-1")));
+        let done = w.run(Command::Done {
+            agent: agent("john"),
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        });
+        assert_eq!(error_code(&done), None);
+        assert!(!w.e.agent_may_read(&agent("john"), &ix("ix-1")));
+    }
+}
+
+#[test]
+fn an_agent_that_transferred_the_chat_away_reads_nothing_newer() {
+    let mut w = World::new(config(false));
+    w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john")));
+    w.accept("john");
+    let left_at = w
+        .log()
+        .iter()
+        .rev()
+        .find(|e| matches!(&e.kind, EventKind::Left { party, .. } if party.name() == "Kate"))
+        .map(|e| e.seq)
+        .expect("Kate left");
+    assert_eq!(limit(&w, "kate"), Some(left_at));
+    assert_eq!(limit(&w, "john"), None);
+    w.say(mark(), "thanks John");
+    assert!(!w.texts_seen_by(&kate()).contains(&"thanks John".into()));
+    assert_eq!(rejoin(&mut w, "kate"), Some(ErrorCode::Forbidden));
+}
+
+#[test]
+fn a_consultant_reads_nothing_newer_once_the_consultation_ended() {
+    let mut w = World::new(config(false));
+    w.invite(
+        "kate",
+        RequestKind::Consultation,
+        Target::Agent(agent("john")),
+    );
+    w.accept("john");
+    assert_eq!(
+        limit(&w, "john"),
+        None,
+        "an active consultant reads the chat"
+    );
+    let id = w.consultation_id();
+    w.run(Command::EndConsultation {
+        agent: agent("kate"),
+        interaction: ix("ix-1"),
+        consultation: id,
+    });
+    let ended_at = last_seq(&w);
+    assert_eq!(limit(&w, "john"), Some(ended_at));
+    w.say(mark(), "after the consultation");
+    assert!(!w
+        .texts_seen_by(&john())
+        .contains(&"after the consultation".into()));
+    // A new consultation gives the right back, and everything with it.
+    w.invite(
+        "kate",
+        RequestKind::Consultation,
+        Target::Agent(agent("john")),
+    );
+    w.accept("john");
+    assert_eq!(limit(&w, "john"), None);
+    // Kate, a party all along, never had a limit.
+    assert_eq!(limit(&w, "kate"), None);
+}
+
+#[test]
+fn only_an_agent_that_left_by_its_own_end_rejoins_and_only_with_asynchronous_chat() {
+    let mut w = conference_world(false);
+    w.run(Command::End {
+        by: john(),
+        interaction: ix("ix-1"),
+    });
+    assert_eq!(limit(&w, "john"), Some(last_seq(&w)));
+    assert_eq!(rejoin(&mut w, "john"), Some(ErrorCode::Forbidden));
+
+    let mut w = conference_world(true);
+    w.run(Command::End {
+        by: john(),
+        interaction: ix("ix-1"),
+    });
+    assert_eq!(rejoin(&mut w, "john"), None);
+    assert_eq!(
+        limit(&w, "john"),
+        None,
+        "back in the chat, it reads all of it"
+    );
+}

@@ -74,6 +74,18 @@ pub(super) struct Interaction {
     pub with_bot: bool,
     /// How far each agent that ever took part may read.
     pub rights: HashMap<AgentId, Right>,
+    /// The chat as each agent whose right ended last saw it.
+    seen: HashMap<AgentId, Seen>,
+}
+
+/// What an agent saw of a chat when its right to it ended.
+#[derive(Clone, Debug)]
+struct Seen {
+    state: InteractionState,
+    agents: Vec<AgentId>,
+    case_data: BTreeMap<String, String>,
+    pending: PendingLevel,
+    role: Role,
 }
 
 impl Interaction {
@@ -103,6 +115,7 @@ impl Interaction {
             position_sent: 0,
             with_bot: false,
             rights: HashMap::new(),
+            seen: HashMap::new(),
         }
     }
 
@@ -125,6 +138,29 @@ impl Interaction {
         for (agent, right) in &mut self.rights {
             right.apply(agent, event);
         }
+        self.change(event);
+        // An agent whose right ended with this event keeps the chat as it was then: its summary
+        // (state, parties, case data) stops here like its transcript.
+        for (agent, right) in &self.rights {
+            if right.until == Some(event.seq) {
+                let role = match event.kind {
+                    EventKind::ConsultationEnded { .. } => Role::Consultant,
+                    _ => Role::Party,
+                };
+                let seen = Seen {
+                    state: self.state,
+                    agents: self.agents.clone(),
+                    case_data: self.case_data.clone(),
+                    pending: self.pending,
+                    role,
+                };
+                self.seen.insert(agent.clone(), seen);
+            }
+        }
+    }
+
+    /// The state's own part of [`Interaction::apply`].
+    fn change(&mut self, event: &Event) {
         match &event.kind {
             EventKind::Joined {
                 party: Party::Agent { id, .. },
@@ -283,18 +319,30 @@ impl Interaction {
         } else {
             Role::Consultant
         };
+        let now = Seen {
+            state: self.state,
+            agents: self.agents.clone(),
+            case_data: self.case_data.clone(),
+            pending: self.pending,
+            role,
+        };
+        let ended = self.rights.get(agent).is_some_and(|r| r.until.is_some());
+        let seen = match self.seen.get(agent) {
+            Some(then) if ended => then.clone(),
+            _ => now,
+        };
         InteractionSummary {
             id: self.record.id.clone(),
             contact: self.record.contact.name.clone(),
             email: self.record.contact.email.clone(),
             subject: self.record.contact.subject.clone(),
             queue: self.record.queue.clone(),
-            state: self.state,
+            state: seen.state,
             started_at: self.record.started_at,
-            case_data: self.case_data.clone(),
-            pending: self.pending,
-            role,
-            agents: self
+            case_data: seen.case_data,
+            pending: seen.pending,
+            role: seen.role,
+            agents: seen
                 .agents
                 .iter()
                 .map(|a| super::party_of(profiles, a))

@@ -5,7 +5,7 @@
 use super::seeds::{john, kate, mark, World};
 use super::*;
 use crate::engine::rights::read_limit;
-use parley_protocol::{RequestKind, Target};
+use parley_protocol::{RequestKind, Role, Target};
 
 /// The seq of the last event stored so far.
 fn last_seq(w: &World) -> Seq {
@@ -66,6 +66,38 @@ fn an_agent_deleted_from_a_conference_reads_nothing_newer_and_cannot_rejoin() {
             "async chat {async_chat}"
         );
         assert_eq!(limit(&w, "john"), Some(removed_at));
+        // Nor does the chat's summary tell it anything newer (a reconnect sends it again).
+        w.run(Command::SetCaseData {
+            agent: agent("kate"),
+            interaction: ix("ix-1"),
+            key: "Order number".into(),
+            value: Some("A-1".into()),
+        });
+        let summary = |w: &World, who: &str| {
+            w.e.agent_interactions(&agent(who))
+                .into_iter()
+                .find(|s| s.id == ix("ix-1"))
+                .expect("open for it")
+        };
+        assert_eq!(
+            summary(&w, "kate")
+                .case_data
+                .get("Order number")
+                .map(String::as_str),
+            Some("A-1")
+        );
+        assert!(summary(&w, "john").case_data.is_empty());
+        let restored = {
+            let record = w.e.interactions[&ix("ix-1")].record.clone();
+            let mut e = Engine::new(&config(false));
+            e.restore(record, &w.log());
+            e.agent_interactions(&agent("john"))
+        };
+        assert_eq!(
+            restored,
+            vec![summary(&w, "john")],
+            "the same after a restart"
+        );
         // What it saw before stays readable until its Mark Done, which it still owes.
         assert!(w.e.agent_may_read(&agent("john"), &ix("ix-1")));
         let done = w.run(Command::Done {
@@ -120,6 +152,12 @@ fn a_consultant_reads_nothing_newer_once_the_consultation_ended() {
     });
     let ended_at = last_seq(&w);
     assert_eq!(limit(&w, "john"), Some(ended_at));
+    let role = |w: &World| w.e.agent_interactions(&agent("john"))[0].role;
+    assert_eq!(
+        role(&w),
+        Role::Consultant,
+        "it stays a consultation to John, with its Done"
+    );
     w.say(mark(), "after the consultation");
     assert!(!w
         .texts_seen_by(&john())

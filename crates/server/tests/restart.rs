@@ -187,3 +187,48 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
         .iter()
         .any(|e| matches!(&e.kind, EventKind::Message { text, .. } if text == "before the crash")));
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly_with_agents_and_contacts_connected() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("parley.db");
+    let (mut server, addr) = launch(&db).await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (ix, mut contact, contact_token) = chat_with(addr, &mut kate, "Mark Avram").await;
+    contact
+        .send(&ClientMsg::Send {
+            interaction: ix.clone(),
+            client_id: "c1".into(),
+            text: "just before the stop".into(),
+            consultation: None,
+        })
+        .await;
+    let seq = ack_of(&mut contact, "c1").await;
+
+    let pid = server.id().expect("running");
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = tokio::time::timeout(WAIT, server.wait())
+        .await
+        .expect("stops in time, connections open or not")
+        .expect("exit status");
+    assert!(status.success(), "a clean exit: {status:?}");
+
+    // What was acknowledged is there when it starts again.
+    let (_server, addr) = launch(&db).await;
+    let mut contact = Client::hello(
+        addr,
+        &contact_token,
+        vec![Resume {
+            interaction: ix.clone(),
+            after: seq - 1,
+        }],
+    )
+    .await;
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("just before the stop"))
+        .await;
+}

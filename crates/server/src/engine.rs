@@ -26,7 +26,7 @@ use parley_protocol::{
     InteractionSummary, Invitation, InvitationId, Millis, Named, QueueId, RequestKind, Seq,
     ServerMsg, Target,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The contact's details from the pre-chat form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,9 +219,16 @@ struct AgentState {
     /// Longest-idle routing: when the agent last became free (Ready, or a chat done).
     idle_since: Millis,
     /// Interactions the agent takes part in and has not marked done.
-    chats: HashSet<InteractionId>,
+    chats: BTreeSet<InteractionId>,
     /// Open offers.
-    offers: HashSet<InvitationId>,
+    offers: BTreeSet<InvitationId>,
+}
+
+impl AgentState {
+    /// What counts against the agent's capacity: its chats and its open offers.
+    fn load(&self) -> u32 {
+        (self.chats.len() + self.offers.len()) as u32
+    }
 }
 
 /// Why an offer was made.
@@ -244,17 +251,17 @@ struct Offer {
 /// The routing and interaction state of the whole contact centre.
 pub struct Engine {
     profiles: BTreeMap<AgentId, AgentProfile>,
-    queue_skills: HashMap<QueueId, Option<String>>,
-    groups: HashMap<String, Vec<AgentId>>,
+    queue_skills: BTreeMap<QueueId, Option<String>>,
+    groups: BTreeMap<String, Vec<AgentId>>,
     default_queue: QueueId,
     timers: Timers,
     settings: AgentSettings,
-    agents: HashMap<AgentId, AgentState>,
+    agents: BTreeMap<AgentId, AgentState>,
     /// Live interactions, by id (ids sort by creation time).
     interactions: BTreeMap<InteractionId, Interaction>,
     /// Queued interactions in arrival order.
     queue: Vec<InteractionId>,
-    invitations: HashMap<InvitationId, Offer>,
+    invitations: BTreeMap<InvitationId, Offer>,
     /// Invitation ids are `inv-<epoch>-<n>`: the epoch, given by whoever starts the engine (the
     /// hub draws it at random), keeps an `accept` held across a restart from naming a new offer.
     invitation_epoch: String,
@@ -337,10 +344,10 @@ impl Engine {
                 async_chat: chat.async_chat,
             },
             settings,
-            agents: HashMap::new(),
+            agents: BTreeMap::new(),
             interactions: BTreeMap::new(),
             queue: Vec::new(),
-            invitations: HashMap::new(),
+            invitations: BTreeMap::new(),
             invitation_epoch: String::from("0"),
             next_invitation: 1,
             last_presence: Vec::new(),
@@ -422,6 +429,14 @@ impl Engine {
         out
     }
 
+    /// Whether the agent can take one more chat or offer: the capacity rule, in one place.
+    fn has_room(&self, agent: &AgentId) -> bool {
+        match (self.agents.get(agent), self.profiles.get(agent)) {
+            (Some(state), Some(profile)) => state.load() < profile.capacity,
+            _ => false,
+        }
+    }
+
     /// Whether an agent may read this interaction's events (it takes part and has not marked it done).
     pub fn agent_may_read(&self, agent: &AgentId, interaction: &InteractionId) -> bool {
         self.agents
@@ -450,7 +465,7 @@ impl Engine {
                     online: state.is_some_and(|s| s.connected),
                     status: state
                         .map_or(AgentStatus::NotReady { reason: None }, |s| s.status.clone()),
-                    load: state.map_or(0, |s| (s.chats.len() + s.offers.len()) as u32),
+                    load: state.map_or(0, AgentState::load),
                     capacity: p.capacity,
                 }
             })
@@ -541,8 +556,8 @@ impl Engine {
                 status: AgentStatus::NotReady { reason: None },
                 connected: false,
                 idle_since: 0,
-                chats: HashSet::new(),
-                offers: HashSet::new(),
+                chats: BTreeSet::new(),
+                offers: BTreeSet::new(),
             })
     }
 

@@ -6,7 +6,7 @@ use parley_protocol::{
     AgentId, Audience, EndReason, Event, EventKind, InteractionState, InteractionSummary,
     LeaveReason, Millis, Party, PendingLevel, RequestKind, Role, Seq, Target,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The start of the agents' notice that a chat whose contact left is about to close.
 pub const AUTO_CLOSE_NOTICE: &str = "The contact has left: this chat closes automatically in";
@@ -30,7 +30,7 @@ pub(super) struct Request {
     pub initiator: AgentId,
     pub target: Target,
     /// Agents already offered this request (they rejected or let it time out).
-    pub tried: HashSet<AgentId>,
+    pub tried: BTreeSet<AgentId>,
     /// The offer out now.
     pub invitation: Option<parley_protocol::InvitationId>,
 }
@@ -43,9 +43,9 @@ pub(super) struct Interaction {
     pub agents: Vec<AgentId>,
     pub consultations: Vec<Consultation>,
     /// Agents that have not marked their part done yet.
-    pub pending_done: HashSet<AgentId>,
+    pub pending_done: BTreeSet<AgentId>,
     /// Agents that were ever a party (not only a consultant): they need a disposition when required.
-    pub ever_party: HashSet<AgentId>,
+    pub ever_party: BTreeSet<AgentId>,
     /// The contact has not left the chat.
     pub contact_present: bool,
     /// The contact has a connection open now.
@@ -56,9 +56,9 @@ pub(super) struct Interaction {
     pub contact_left_at: Option<Millis>,
     pub next_seq: Seq,
     /// Client message ids already stored, by sender ([`Party::sender_key`]), and where.
-    pub client_ids: HashMap<(String, String), Seq>,
+    pub client_ids: BTreeMap<(String, String), Seq>,
     /// Agents who rejected the routed offer (or let it time out), and when.
-    pub rejected: HashMap<AgentId, Millis>,
+    pub rejected: BTreeMap<AgentId, Millis>,
     pub request: Option<Request>,
     pub case_data: BTreeMap<String, String>,
     /// When the oldest contact message no agent has answered yet arrived.
@@ -73,9 +73,9 @@ pub(super) struct Interaction {
     /// The bot is handling the chat: it is not in the queue yet.
     pub with_bot: bool,
     /// How far each agent that ever took part may read.
-    pub rights: HashMap<AgentId, Right>,
+    pub rights: BTreeMap<AgentId, Right>,
     /// The chat as each agent whose right ended last saw it.
-    seen: HashMap<AgentId, Seen>,
+    seen: BTreeMap<AgentId, Seen>,
 }
 
 /// What an agent saw of a chat when its right to it ended.
@@ -96,15 +96,15 @@ impl Interaction {
             state: InteractionState::Queued,
             agents: Vec::new(),
             consultations: Vec::new(),
-            pending_done: HashSet::new(),
-            ever_party: HashSet::new(),
+            pending_done: BTreeSet::new(),
+            ever_party: BTreeSet::new(),
             contact_present: true,
             contact_online: false,
             contact_gone_since: None,
             contact_left_at: None,
             next_seq: 1,
-            client_ids: HashMap::new(),
-            rejected: HashMap::new(),
+            client_ids: BTreeMap::new(),
+            rejected: BTreeMap::new(),
             request: None,
             case_data: BTreeMap::new(),
             awaiting_since: None,
@@ -114,8 +114,8 @@ impl Interaction {
             last_read: 0,
             position_sent: 0,
             with_bot: false,
-            rights: HashMap::new(),
-            seen: HashMap::new(),
+            rights: BTreeMap::new(),
+            seen: BTreeMap::new(),
         }
     }
 

@@ -9,7 +9,7 @@ use parley_protocol::{
     InteractionState, Invitation, InvitationId, InvitationKind, LeaveReason, Millis, QueueId,
     RequestKind, ServerMsg, Target, MAX_MESSAGE_CHARS,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 impl Engine {
     pub(super) fn start_chat(
@@ -98,7 +98,7 @@ impl Engine {
     pub(super) fn agent_disconnected(&mut self, agent: AgentId, now: Millis) -> Vec<Effect> {
         let state = self.agent_mut(&agent);
         state.connected = false;
-        let offers: Vec<_> = state.offers.drain().collect();
+        let offers: Vec<_> = std::mem::take(&mut state.offers).into_iter().collect();
         let mut out = Vec::new();
         // Offers to an agent who is gone are answered for it: a request moves on, a chat requeues.
         for id in offers {
@@ -528,7 +528,7 @@ impl Engine {
             kind,
             initiator: agent,
             target,
-            tried: HashSet::new(),
+            tried: BTreeSet::new(),
             invitation: None,
         };
         if let Some(ix) = self.interactions.get_mut(&interaction) {
@@ -613,14 +613,12 @@ impl Engine {
                 || (request.kind == RequestKind::Consultation && ix.consulting(a).is_some())
         };
         let has_room = |a: &AgentId| {
-            let (Some(state), Some(profile)) = (self.agents.get(a), self.profiles.get(a)) else {
+            let Some(state) = self.agents.get(a) else {
                 return false;
             };
             // A consultation target already on this chat keeps its slot for a conference or transfer.
             let already_here = state.chats.contains(&ix.record.id);
-            state.connected
-                && (already_here
-                    || ((state.chats.len() + state.offers.len()) as u32) < profile.capacity)
+            state.connected && (already_here || self.has_room(a))
         };
         let members: Vec<&AgentId> = match &request.target {
             // A named agent is asked whatever its status; groups ask only the Ready ones.
@@ -725,14 +723,10 @@ impl Engine {
     pub(super) fn route(&mut self, now: Millis, out: &mut Vec<Effect>) {
         let mut still_queued = Vec::new();
         // With nobody free there is nothing to try; a long queue then costs one pass, not one per agent.
-        let anyone_free = self.agents.iter().any(|(id, a)| {
-            a.connected
-                && a.status == AgentStatus::Ready
-                && self
-                    .profiles
-                    .get(id)
-                    .is_some_and(|p| ((a.chats.len() + a.offers.len()) as u32) < p.capacity)
-        });
+        let anyone_free = self
+            .agents
+            .iter()
+            .any(|(id, a)| a.connected && a.status == AgentStatus::Ready && self.has_room(id));
         for id in std::mem::take(&mut self.queue) {
             let picked = if anyone_free {
                 self.pick_agent(&id, now)
@@ -780,11 +774,11 @@ impl Engine {
         self.agents
             .iter()
             .filter(|(_, a)| a.connected && a.status == AgentStatus::Ready)
-            .filter(|(id, a)| {
-                self.profiles.get(*id).is_some_and(|profile| {
-                    ((a.chats.len() + a.offers.len()) as u32) < profile.capacity
-                        && skill.as_ref().is_none_or(|s| profile.skills.contains(s))
-                })
+            .filter(|(id, _)| self.has_room(id))
+            .filter(|(id, _)| {
+                self.profiles
+                    .get(*id)
+                    .is_some_and(|p| skill.as_ref().is_none_or(|s| p.skills.contains(s)))
             })
             .filter(|(id, _)| {
                 ix.rejected

@@ -808,3 +808,28 @@ mod bot;
 mod rights;
 mod seeds;
 mod timers;
+
+#[test]
+fn effects_come_out_in_the_same_order_every_time() {
+    // An agent with two offers disconnects: both chats go back to the queue and the contacts
+    // hear their place. Offers were kept in a hash set, whose order differs from one engine to
+    // the next: the queue, and so who gets which chat, depended on it.
+    let run = || {
+        let mut e = Engine::new(&config(false));
+        let mut all = start(&mut e, "ix-1", None, T0);
+        all.extend(start(&mut e, "ix-2", None, T0 + 1));
+        all.extend(start(&mut e, "ix-3", None, T0 + 2));
+        all.extend(ready(&mut e, "kate", T0 + 3));
+        all.extend(e.handle(Command::AgentDisconnected(agent("kate")), T0 + 4));
+        all.extend(ready(&mut e, "avril", T0 + 5));
+        all
+    };
+    let first = run();
+    assert!(
+        invitations(&first).len() >= 4,
+        "kate and avril are offered chats"
+    );
+    for _ in 0..16 {
+        assert_eq!(run(), first);
+    }
+}

@@ -270,6 +270,10 @@ pub struct Engine {
     last_presence: Vec<AgentPresence>,
     /// The demo bot, when configured.
     bot: Option<bot::Bot>,
+    /// Tests only: the events each live interaction stored, to check after every command that
+    /// replaying them gives the live state.
+    #[cfg(test)]
+    stored: BTreeMap<InteractionId, Vec<Event>>,
 }
 
 fn error(code: ErrorCode, message: &str) -> Vec<Effect> {
@@ -351,6 +355,8 @@ impl Engine {
             invitation_epoch: String::from("0"),
             next_invitation: 1,
             last_presence: Vec::new(),
+            #[cfg(test)]
+            stored: BTreeMap::new(),
         }
     }
 
@@ -365,6 +371,8 @@ impl Engine {
         if record.closed {
             return;
         }
+        #[cfg(test)]
+        self.stored.insert(record.id.clone(), events.to_vec());
         let ix = Interaction::replay(record, events);
         for agent in &ix.pending_done {
             self.agent_mut(agent).chats.insert(ix.record.id.clone());
@@ -474,6 +482,13 @@ impl Engine {
 
     /// Carries out one command at time `now`.
     pub fn handle(&mut self, command: Command, now: Millis) -> Vec<Effect> {
+        let out = self.handle_command(command, now);
+        #[cfg(test)]
+        self.check_replay(&out);
+        out
+    }
+
+    fn handle_command(&mut self, command: Command, now: Millis) -> Vec<Effect> {
         let mut out = match command {
             Command::StartChat {
                 id,

@@ -75,12 +75,12 @@ pub(super) struct Interaction {
     /// How far each agent that ever took part may read.
     pub rights: BTreeMap<AgentId, Right>,
     /// The chat as each agent whose right ended last saw it.
-    seen: BTreeMap<AgentId, Seen>,
+    pub seen: BTreeMap<AgentId, Seen>,
 }
 
 /// What an agent saw of a chat when its right to it ended.
-#[derive(Clone, Debug)]
-struct Seen {
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Seen {
     state: InteractionState,
     agents: Vec<AgentId>,
     case_data: BTreeMap<String, String>,

@@ -12,10 +12,10 @@
 // then, on Linux, how much CPU other machines took meanwhile: on a shared virtual machine the
 // figures of a run where that is high are not comparable with a quiet run's;
 // and the size of everything the contact's widget loads (`widget: br_kb`).
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { brotliCompressSync } from 'node:zlib';
 import { ROOT, Server, launchBrowser, scratchDir } from '../e2e/support.mjs';
+import { brotliKb } from './size.mjs';
 
 const MESSAGES = 5000;
 const APPENDS = 200;
@@ -37,11 +37,6 @@ function stolenSince(start) {
   return `; cpu stolen by other machines: ${Math.round((100 * (end[1] - start[1])) / (end[0] - start[0]))}%`;
 }
 
-function brotliKb(dir) {
-  let total = 0;
-  for (const f of readdirSync(dir)) total += brotliCompressSync(readFileSync(join(dir, f))).length;
-  return Math.round(total / 1024);
-}
 
 // With PARLEY_BENCH_PROFILE set, a CPU profile of a phase is summarised by self time; with
 // PARLEY_BENCH_TRACE set, a browser trace of it by total time per trace event (style, layout, paint…);

@@ -884,3 +884,27 @@ fn the_apps_message_ids_are_128_random_bits_each() {
         .collect();
     assert_eq!(resent, ids);
 }
+
+#[wasm_bindgen_test]
+async fn a_desktop_older_than_its_server_says_parley_was_updated() {
+    use parley_desktop::app::main_bar::MainBar;
+    let root = fresh_root();
+    let desk = desk_with_two_chats();
+    let _handle = mount_on(&root, desk, || view! { <MainBar on_logout=|| {} /> });
+    tick().await;
+    // What the server answers a hello in a version it no longer speaks.
+    desk.update(|s| {
+        s.apply(ServerMsg::Error {
+            code: ErrorCode::UnsupportedVersion,
+            message: parley_protocol::UPDATED_NOTICE.into(),
+        })
+    });
+    tick().await;
+    assert_eq!(
+        one(&root, "[data-testid=desktop-notice]")
+            .text_content()
+            .as_deref(),
+        Some("Parley was updated: reload")
+    );
+    root.remove();
+}

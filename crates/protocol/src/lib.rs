@@ -37,6 +37,14 @@ pub use visit::{Visit, VISIT_KEY};
 /// The protocol version a client announces in its `hello`.
 pub const PROTOCOL_VERSION: u32 = 2;
 
+/// The oldest version a server still accepts: the current one and the one before, so that
+/// upgrading a server does not make every open desktop reload in the middle of its chats.
+pub const OLDEST_PROTOCOL_VERSION: u32 = PROTOCOL_VERSION - 1;
+
+/// What an app shows when the server cannot talk to it (the `unsupported_version` error's
+/// message): the app is older than the server, and a reload brings the new one.
+pub const UPDATED_NOTICE: &str = "Parley was updated: reload";
+
 /// The largest text frame the server accepts; larger ones get a `too_large` error frame.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 

@@ -9,7 +9,9 @@ use crate::engine::Actor;
 use crate::hub::{ConnId, HubHandle};
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures::{Sink, SinkExt, Stream, StreamExt};
-use parley_protocol::{ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION};
+use parley_protocol::{
+    ClientMsg, ErrorCode, ServerMsg, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, UPDATED_NOTICE,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -112,10 +114,15 @@ pub async fn serve<W, R, E>(
         };
         match (&actor, msg) {
             (None, ClientMsg::Hello { v, token, resume }) => {
-                if v != PROTOCOL_VERSION {
-                    let message =
-                        format!("this server speaks protocol version {PROTOCOL_VERSION}, not {v}");
-                    let _ = outbox.send(ServerMsg::error(ErrorCode::UnsupportedVersion, message));
+                if !(OLDEST_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&v) {
+                    tracing::info!(
+                        "hello with protocol version {v}; this server speaks \
+                         {OLDEST_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
+                    );
+                    let _ = outbox.send(ServerMsg::error(
+                        ErrorCode::UnsupportedVersion,
+                        UPDATED_NOTICE,
+                    ));
                     continue;
                 }
                 actor = hub

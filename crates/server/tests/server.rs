@@ -699,3 +699,41 @@ async fn offers_made_after_a_restart_never_reuse_an_earlier_offers_id() {
     let after = first_offer_id(&dir.path().join("q.db")).await;
     assert_ne!(before, after, "a held accept could name the new offer");
 }
+
+#[tokio::test]
+async fn the_previous_protocol_version_is_still_spoken_and_others_are_told_to_reload() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let token = login(addr, "kate").await;
+    for v in [
+        parley_protocol::OLDEST_PROTOCOL_VERSION,
+        parley_protocol::PROTOCOL_VERSION,
+    ] {
+        let mut c = Client::connect(addr).await;
+        c.send(&ClientMsg::Hello {
+            v,
+            token: Some(token.clone()),
+            resume: vec![],
+        })
+        .await;
+        c.expect(|m| matches!(m, ServerMsg::Welcome { .. })).await;
+    }
+    for v in [
+        0,
+        parley_protocol::OLDEST_PROTOCOL_VERSION - 1,
+        parley_protocol::PROTOCOL_VERSION + 1,
+    ] {
+        let mut c = Client::connect(addr).await;
+        c.send(&ClientMsg::Hello {
+            v,
+            token: Some(token.clone()),
+            resume: vec![],
+        })
+        .await;
+        let refused = c.expect_error(ErrorCode::UnsupportedVersion).await;
+        assert!(
+            matches!(&refused, ServerMsg::Error { message, .. } if message == parley_protocol::UPDATED_NOTICE),
+            "{refused:?}"
+        );
+    }
+}

@@ -337,6 +337,9 @@ fn Chat(
                     {move || state.with(|s| s.agent_typing.clone().map(|n| format!("{n} is typing…")).unwrap_or_default())}
                 </p>
             </Show>
+            <Show when=move || state.with(|s| s.outdated)>
+                <p class="pl-form__error" role="alert" data-testid="widget-outdated">{parley_protocol::UPDATED_NOTICE}</p>
+            </Show>
             <Show when=move || !ended()
                 fallback=move || view! {
                     <div class="pl-widget__ended" data-testid="widget-ended">"This chat has ended. "

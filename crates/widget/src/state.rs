@@ -24,6 +24,9 @@ pub struct WidgetState {
     pub outbox: Outbox,
     /// The server no longer knows this chat: the page should offer a new one.
     pub forgotten: bool,
+    /// The server cannot talk to this page (it was updated since the page loaded): the page
+    /// asks for a reload.
+    pub outdated: bool,
     /// Whether the socket is up.
     pub online: bool,
     /// The last sequence number reported read to the server.
@@ -42,6 +45,7 @@ impl WidgetState {
             transcript: Transcript::default(),
             outbox,
             forgotten: false,
+            outdated: false,
             online: false,
             read_sent: 0,
             typing: TypingNotice::default(),
@@ -101,6 +105,10 @@ impl WidgetState {
                 code: ErrorCode::Unauthorized,
                 ..
             } => self.forgotten = true,
+            ServerMsg::Error {
+                code: ErrorCode::UnsupportedVersion,
+                ..
+            } => self.outdated = true,
             _ => {}
         }
         Vec::new()
@@ -353,5 +361,19 @@ mod tests {
         let mut s = state();
         s.apply(ServerMsg::error(ErrorCode::Unauthorized, "no"));
         assert!(s.forgotten);
+    }
+
+    #[test]
+    fn a_server_that_cannot_talk_to_the_page_asks_for_a_reload() {
+        let mut s = state();
+        assert!(!s.outdated);
+        s.apply(ServerMsg::error(
+            ErrorCode::UnsupportedVersion,
+            parley_protocol::UPDATED_NOTICE,
+        ));
+        assert!(
+            s.outdated && !s.forgotten,
+            "the chat is kept for after the reload"
+        );
     }
 }

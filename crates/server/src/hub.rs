@@ -29,6 +29,9 @@ pub type ConnId = u64;
 /// Where the hub puts frames for one connection.
 pub type Outbox = mpsc::UnboundedSender<ServerMsg>;
 
+/// How many open chats a restart reads from the store at a time.
+const RESTORE_PAGE: u32 = 200;
+
 /// How often offer time-outs and routing retries are checked.
 const TICK: Duration = Duration::from_millis(500);
 
@@ -207,8 +210,19 @@ struct Hub<S> {
 pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle, StoreError> {
     let mut engine = Engine::new(&config);
     engine.set_invitation_epoch(&crate::auth::new_token()[..16]);
-    for (record, events) in store.open_interactions().await? {
-        engine.restore(record, &events);
+    let mut after: Option<InteractionId> = None;
+    loop {
+        let page = store
+            .open_interactions(after.as_ref(), RESTORE_PAGE)
+            .await?;
+        let full = page.len() == RESTORE_PAGE as usize;
+        for (record, events) in page {
+            after = Some(record.id.clone());
+            engine.restore(record, &events);
+        }
+        if !full {
+            break;
+        }
     }
     let (tx, mut rx) = mpsc::unbounded_channel();
     let ticker = tx.clone();

@@ -55,9 +55,12 @@ pub trait Store: Send + Sync + 'static {
         before: Seq,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
-    /// Interactions not yet closed, with their events: what a restarted engine restores.
+    /// At most `limit` interactions not yet closed whose ids come after `after`, in id order,
+    /// with their events: what a restarted engine restores, a page at a time.
     fn open_interactions(
         &self,
+        after: Option<&InteractionId>,
+        limit: u32,
     ) -> impl Future<Output = Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError>> + Send;
     /// Remembers an agent session under the hash of its token.
     fn create_session(
@@ -377,10 +380,20 @@ impl Store for SqliteStore {
         rows.iter().rev().map(event_from_row).collect()
     }
 
-    async fn open_interactions(&self) -> Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError> {
-        let rows = sqlx::query("SELECT id, contact_name, contact_email, subject, queue, started_at FROM interactions WHERE closed = 0 ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+    async fn open_interactions(
+        &self,
+        after: Option<&InteractionId>,
+        limit: u32,
+    ) -> Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError> {
+        let after = after.map_or("", InteractionId::as_str);
+        let rows = sqlx::query(
+            "SELECT id, contact_name, contact_email, subject, queue, started_at FROM interactions
+             WHERE closed = 0 AND id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let record = InteractionRecord {
@@ -394,8 +407,35 @@ impl Store for SqliteStore {
                 started_at: row.try_get("started_at")?,
                 closed: false,
             };
-            let events = self.events_after(&record.id, 0).await?;
-            out.push((record, events));
+            out.push((record, Vec::new()));
+        }
+        let Some(last) = out.last().map(|(r, _)| r.id.as_str().to_owned()) else {
+            return Ok(out);
+        };
+        // The page's events in one query, not one per chat.
+        let events = sqlx::query(
+            "SELECT e.interaction, e.seq, e.at, e.audience, e.body FROM events e
+             JOIN interactions i ON i.id = e.interaction
+             WHERE i.closed = 0 AND i.id > ? AND i.id <= ? ORDER BY e.interaction, e.seq",
+        )
+        .bind(after)
+        .bind(&last)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut at = 0;
+        for row in events {
+            let interaction: String = row.try_get("interaction")?;
+            while out
+                .get(at)
+                .is_some_and(|(r, _)| r.id.as_str() < interaction.as_str())
+            {
+                at += 1;
+            }
+            if let Some((record, list)) = out.get_mut(at) {
+                if record.id.as_str() == interaction {
+                    list.push(event_from_row(&row)?);
+                }
+            }
         }
         Ok(out)
     }
@@ -596,7 +636,78 @@ impl SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{SqliteStore, StoreError, EVENT_FORMAT};
+    use super::{SqliteStore, Store, StoreError, Write, EVENT_FORMAT};
+    use crate::engine::{ContactInfo, InteractionRecord};
+    use parley_protocol::{Audience, Event, EventKind, InteractionId, QueueId};
+
+    #[tokio::test]
+    async fn open_chats_come_back_a_page_at_a_time_with_all_their_events() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("p.db"))
+            .await
+            .expect("database");
+        let mut batch = Vec::new();
+        for n in 0..450u64 {
+            let record = InteractionRecord {
+                id: InteractionId(format!("ix-{n:04}")),
+                contact: ContactInfo {
+                    name: format!("Contact {n}"),
+                    email: None,
+                    subject: None,
+                },
+                queue: QueueId("general".into()),
+                started_at: n as i64,
+                // Every third chat is over: it is not restored.
+                closed: n % 3 == 0,
+            };
+            batch.push(Write::Interaction(record.clone()));
+            for seq in 1..=(n % 4 + 1) {
+                let event = Event {
+                    seq,
+                    at: n as i64,
+                    audience: Audience::Everyone,
+                    kind: EventKind::Notice {
+                        text: format!("{n}/{seq}"),
+                    },
+                };
+                batch.push(Write::Event(record.id.clone(), event));
+            }
+        }
+        store.commit(batch).await.expect("stored");
+
+        let mut after: Option<InteractionId> = None;
+        let mut pages = Vec::new();
+        let mut restored = Vec::new();
+        loop {
+            let page = store
+                .open_interactions(after.as_ref(), 200)
+                .await
+                .expect("page");
+            pages.push(page.len());
+            let full = page.len() == 200;
+            for (record, events) in page {
+                after = Some(record.id.clone());
+                restored.push((record, events));
+            }
+            if !full {
+                break;
+            }
+        }
+        assert_eq!(pages, [200, 100]);
+        for (record, events) in &restored {
+            let n: u64 = record.id.as_str()[3..].parse().expect("number");
+            assert_ne!(n % 3, 0, "{} is closed", record.id);
+            let texts: Vec<String> = events
+                .iter()
+                .map(|e| match &e.kind {
+                    EventKind::Notice { text } => text.clone(),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            let expected: Vec<String> = (1..=(n % 4 + 1)).map(|s| format!("{n}/{s}")).collect();
+            assert_eq!(texts, expected, "{}", record.id);
+        }
+    }
 
     #[tokio::test]
     async fn a_database_in_another_event_format_is_refused_with_a_clear_error() {

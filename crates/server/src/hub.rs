@@ -294,12 +294,19 @@ impl<S: Store> Hub<S> {
                 file,
                 reply,
             } => {
+                let now = now_ms();
+                // The file's record commits with its event: never one without the other.
+                let record = Write::File {
+                    interaction: interaction.clone(),
+                    file: file.clone(),
+                    at: now,
+                };
                 let command = Command::PostFile {
                     from: actor,
                     interaction,
                     file,
                 };
-                let effects = self.engine.handle(command, crate::now_ms());
+                let effects = self.engine.handle(command, now);
                 let refused = effects.iter().find_map(|e| match e {
                     Effect::Reply(ServerMsg::Error { code, message }) => {
                         Some((*code, message.clone()))
@@ -310,11 +317,16 @@ impl<S: Store> Hub<S> {
                     Effect::Append { event, .. } => Some(event.seq),
                     _ => None,
                 });
-                self.apply(None, effects).await;
+                let extra = if refused.is_none() && seq.is_some() {
+                    vec![record]
+                } else {
+                    Vec::new()
+                };
+                let committed = self.apply_with(None, effects, extra).await;
                 let _ = reply.send(match (refused, seq) {
                     (Some(r), _) => Err(r),
-                    (None, Some(seq)) => Ok(seq),
-                    (None, None) => Err((ErrorCode::Internal, "the file was not sent".into())),
+                    (None, Some(seq)) if committed => Ok(seq),
+                    _ => Err((ErrorCode::Internal, "the file was not sent".into())),
                 });
             }
             HubMsg::Tick => self.run(None, Command::Tick).await,
@@ -872,7 +884,17 @@ impl<S: Store> Hub<S> {
 
     /// Stores the effects' writes in one transaction, then delivers them in order.
     async fn apply(&mut self, conn: Option<ConnId>, effects: Vec<Effect>) {
-        let writes: Vec<Write> = effects
+        self.apply_with(conn, effects, Vec::new()).await;
+    }
+
+    /// [`Hub::apply`] with more writes for the same transaction; whether it committed.
+    async fn apply_with(
+        &mut self,
+        conn: Option<ConnId>,
+        effects: Vec<Effect>,
+        extra: Vec<Write>,
+    ) -> bool {
+        let mut writes: Vec<Write> = effects
             .iter()
             .filter_map(|e| match e {
                 Effect::Save(record) => Some(Write::Interaction(record.clone())),
@@ -882,6 +904,7 @@ impl<S: Store> Hub<S> {
                 _ => None,
             })
             .collect();
+        writes.extend(extra);
         if let Err(e) = self.store.commit(writes).await {
             tracing::error!("commit: {e}");
             if let Some(conn) = conn {
@@ -893,7 +916,7 @@ impl<S: Store> Hub<S> {
                     ),
                 );
             }
-            return;
+            return false;
         }
         for effect in effects {
             match effect {
@@ -943,6 +966,7 @@ impl<S: Store> Hub<S> {
                 }
             }
         }
+        true
     }
 }
 

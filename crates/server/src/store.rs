@@ -36,6 +36,12 @@ const EVENT_FORMAT: i64 = 3;
 pub enum Write {
     Interaction(InteractionRecord),
     Event(InteractionId, Event),
+    /// A file sent into a chat (its bytes are already in the files directory).
+    File {
+        interaction: InteractionId,
+        file: parley_protocol::FileRef,
+        at: Millis,
+    },
 }
 
 /// What the hub persists and reads back.
@@ -316,6 +322,21 @@ impl Store for SqliteStore {
                     .execute(&mut *tx)
                     .await?;
                 }
+                Write::File {
+                    interaction,
+                    file,
+                    at,
+                } => {
+                    sqlx::query("INSERT INTO files (id, interaction, name, mime, size, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)")
+                        .bind(&file.id)
+                        .bind(interaction.as_str())
+                        .bind(&file.name)
+                        .bind(&file.mime)
+                        .bind(file.size as i64)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 Write::Event(interaction, event) => {
                     let (client_id, sender) = match &event.kind {
                         EventKind::Message {
@@ -552,32 +573,6 @@ impl Store for SqliteStore {
 
 /// Files sent in chats, and who took part in which chat: read by the HTTP handlers directly.
 impl SqliteStore {
-    pub async fn add_file(
-        &self,
-        interaction: &InteractionId,
-        file: &parley_protocol::FileRef,
-        at: Millis,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO files (id, interaction, name, mime, size, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&file.id)
-            .bind(interaction.as_str())
-            .bind(&file.name)
-            .bind(&file.mime)
-            .bind(file.size as i64)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn remove_file(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM files WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// A file and the interaction it was sent in.
     pub async fn file(
         &self,
@@ -639,6 +634,63 @@ mod tests {
     use super::{SqliteStore, Store, StoreError, Write, EVENT_FORMAT};
     use crate::engine::{ContactInfo, InteractionRecord};
     use parley_protocol::{Audience, Event, EventKind, InteractionId, QueueId};
+
+    #[tokio::test]
+    async fn a_files_record_is_stored_with_its_event_or_not_at_all() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("p.db"))
+            .await
+            .expect("database");
+        let ix = InteractionId("ix-1".into());
+        let record = InteractionRecord {
+            id: ix.clone(),
+            contact: ContactInfo {
+                name: "Mark".into(),
+                email: None,
+                subject: None,
+            },
+            queue: QueueId("general".into()),
+            started_at: 1,
+            closed: false,
+        };
+        let file = |id: &str| parley_protocol::FileRef {
+            id: id.into(),
+            name: "card.png".into(),
+            mime: "image/png".into(),
+            size: 10,
+        };
+        let posted = |seq, id: &str| {
+            vec![
+                Write::Event(
+                    ix.clone(),
+                    Event {
+                        seq,
+                        at: 2,
+                        audience: Audience::Everyone,
+                        kind: EventKind::File {
+                            from: parley_protocol::Party::Contact {
+                                name: "Mark".into(),
+                            },
+                            file: file(id),
+                        },
+                    },
+                ),
+                Write::File {
+                    interaction: ix.clone(),
+                    file: file(id),
+                    at: 2,
+                },
+            ]
+        };
+        let mut first = vec![Write::Interaction(record)];
+        first.extend(posted(1, "f1"));
+        store.commit(first).await.expect("stored");
+        assert_eq!(store.file_seq(&ix, "f1").await.expect("read"), Some(1));
+        assert!(store.file("f1").await.expect("read").is_some());
+        // The event cannot be stored (its seq is taken): neither is the file's record.
+        assert!(store.commit(posted(1, "f2")).await.is_err());
+        assert!(store.file("f2").await.expect("read").is_none());
+    }
 
     #[tokio::test]
     async fn open_chats_come_back_a_page_at_a_time_with_all_their_events() {

@@ -148,18 +148,6 @@ async fn send_file(
             "the file could not be stored",
         );
     }
-    if let Err(e) = state
-        .store
-        .add_file(&interaction, &file, crate::now_ms())
-        .await
-    {
-        tracing::error!("recording a file: {e}");
-        state.files.remove(&file.id).await;
-        return api_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the file could not be stored",
-        );
-    }
     match state.hub.post_file(actor, interaction, file.clone()).await {
         Ok(seq) => (
             StatusCode::CREATED,
@@ -168,7 +156,6 @@ async fn send_file(
             .into_response(),
         Err((code, message)) => {
             state.files.remove(&file.id).await;
-            let _ = state.store.remove_file(&file.id).await;
             api_error(status_of(code), message)
         }
     }

@@ -1,7 +1,8 @@
 //! The Parley chat backend.
 //!
 //! - [`config`]: the TOML configuration (agents, queues, dispositions, limits).
-//! - [`engine`]: routing and the interaction state machine. Pure: no I/O, no clock, no randomness.
+//! - [`engine`]: the `parley-engine` crate, re-exported: routing and the interaction state
+//!   machine. Pure: no I/O, no clock, no randomness (its dependencies are the protocol and serde).
 //! - [`store`]: the [`store::Store`] trait and its SQLite implementation (append-only event log).
 //! - [`auth`]: password hashing and opaque session tokens.
 //! - [`hub`]: the single task that owns the engine, persists its effects and fans events out.
@@ -13,7 +14,7 @@
 
 pub mod auth;
 pub mod config;
-pub mod engine;
+pub use parley_engine as engine;
 pub mod files;
 pub mod gateway;
 pub mod http;

@@ -1,7 +1,6 @@
 //! `parley-server`: runs the chat backend, or hashes a password for the configuration.
 
 use clap::{Parser, Subcommand};
-use parley_server::config::Config;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -47,7 +46,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         );
         return Ok(());
     }
-    let mut config = Config::load(&cli.config)?;
+    let mut config = parley_server::config::load(&cli.config)?;
     if let Some(db) = cli.db {
         config.server.db = db;
     }

@@ -21,7 +21,7 @@ pub fn demo_config_path() -> PathBuf {
 
 /// Starts a server in this process; it lives as long as the test's runtime.
 pub async fn spawn_server(db: &Path, tweak: impl FnOnce(&mut Config)) -> SocketAddr {
-    let mut config = Config::load(&demo_config_path()).expect("demo config");
+    let mut config = parley_server::config::load(&demo_config_path()).expect("demo config");
     config.server.addr = "127.0.0.1:0".into();
     config.server.db = db.to_owned();
     tweak(&mut config);

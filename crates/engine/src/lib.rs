@@ -1,4 +1,5 @@
-//! Routing and the interaction state machine.
+//! `parley-engine`: routing and the interaction state machine, in a crate of its own so that
+//! its purity is the compiler's to check (it depends on the protocol and serde, nothing else).
 //!
 //! [`Engine::handle`] takes a [`Command`] and the current time and returns the [`Effect`]s the hub
 //! must carry out, in order. The engine owns every rule (who may do what, who is offered which chat,
@@ -6,6 +7,7 @@
 //! clock. Timers are the [`Command::Tick`] input. It can be rebuilt from the stored event logs with
 //! [`Engine::restore`], so a restart continues where the last process stopped.
 //!
+//! - [`config`]: the configuration's shape (the server reads and checks the file).
 //! - [`ix`]: one interaction's state, its event numbering and its recipients.
 //! - [`rights`]: how far each agent may read an interaction, from its events alone.
 //! - [`routing`]: queues, offers, and consultation/transfer/conference requests to targets.
@@ -14,6 +16,7 @@
 
 mod bot;
 mod chat;
+pub mod config;
 mod ix;
 pub mod rights;
 mod routing;

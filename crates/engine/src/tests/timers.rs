@@ -2,7 +2,7 @@
 
 use super::seeds::World;
 use super::*;
-use crate::engine::timers::{INACTIVITY_TIMEOUT, INACTIVITY_WARNING};
+use crate::timers::{INACTIVITY_TIMEOUT, INACTIVITY_WARNING};
 use parley_protocol::{LeaveReason, PendingLevel};
 
 fn pending_sent(out: &[Effect]) -> Vec<PendingLevel> {

@@ -4,7 +4,7 @@
 
 use super::seeds::{john, kate, mark, World};
 use super::*;
-use crate::engine::rights::read_limit;
+use crate::rights::read_limit;
 use parley_protocol::{RequestKind, Role, Target};
 
 /// The seq of the last event stored so far.

@@ -1,0 +1,292 @@
+//! The configuration file's shape (see `config/demo.toml`): agents, queues, groups, skills,
+//! routing and chat timers, dispositions, standard responses, the bot, and the server section.
+//!
+//! Plain data, so the engine can take it as it is; reading the file and checking it against the
+//! file system is the server's (`parley_server::config::load`). The engine ignores `server`.
+
+use parley_protocol::{AgentId, AgentSettings, QueueId, StandardResponse};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub routing: RoutingConfig,
+    #[serde(default)]
+    pub chat: ChatConfig,
+    pub agents: Vec<AgentConfig>,
+    pub queues: Vec<QueueConfig>,
+    #[serde(default)]
+    pub groups: Vec<GroupConfig>,
+    #[serde(default)]
+    pub skills: Vec<SkillConfig>,
+    #[serde(default)]
+    pub dispositions: Vec<String>,
+    #[serde(default)]
+    pub disposition_required: bool,
+    #[serde(default)]
+    pub not_ready_reasons: Vec<String>,
+    #[serde(default)]
+    pub responses: Vec<ResponseConfig>,
+    /// The demo bot, when configured.
+    #[serde(default)]
+    pub bot: Option<BotConfig>,
+}
+
+/// A rule-based bot that takes chats for some queues first and hands them over to the queue when
+/// the contact asks for a person.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    /// The name the contact and agents see.
+    pub name: String,
+    /// Chats for these queues start with the bot.
+    pub queues: Vec<QueueId>,
+    /// The bot's first message.
+    pub greeting: parley_protocol::Rich,
+    /// Words in a message that hand the chat over to an agent.
+    #[serde(default = "default_handover")]
+    pub handover: Vec<String>,
+    /// Keyword rules, first match wins.
+    #[serde(default)]
+    pub rules: Vec<BotRule>,
+    /// The answer when no rule matches (default: the greeting again).
+    #[serde(default)]
+    pub fallback: Option<parley_protocol::Rich>,
+}
+
+fn default_handover() -> Vec<String> {
+    vec!["agent".into()]
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotRule {
+    pub keywords: Vec<String>,
+    pub reply: parley_protocol::Rich,
+}
+
+/// Network and file locations.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Where to listen unless `--addr` or `PARLEY_ADDR` says otherwise.
+    pub addr: String,
+    /// SQLite database file unless `--db` says otherwise.
+    pub db: PathBuf,
+    /// Origins allowed to open the WebSocket besides the server's own (e.g. a CRM portal).
+    pub allowed_origins: Vec<String>,
+    /// The built desktop (trunk's `dist/`), served at `/`.
+    pub desktop_dir: PathBuf,
+    /// The built widget, served at `/chat/`.
+    pub widget_dir: PathBuf,
+    /// Frames one connection may send in a burst...
+    pub frame_burst: u32,
+    /// ...and per second after it; more get a `rate_limited` error.
+    pub frames_per_second: u32,
+    /// Where files sent in chats are kept (default: `files` beside the database). Never served
+    /// as a directory: only through `/api/files/{id}` to parties of the chat.
+    pub files_dir: Option<PathBuf>,
+    /// The largest file that may be sent, in bytes.
+    pub max_file_bytes: usize,
+}
+
+impl ServerConfig {
+    /// The directory of chat files.
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir.clone().unwrap_or_else(|| {
+            self.db
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join("files")
+        })
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".into(),
+            db: "data/parley.db".into(),
+            allowed_origins: Vec::new(),
+            desktop_dir: "dist".into(),
+            widget_dir: "crates/widget/dist".into(),
+            frame_burst: 40,
+            frames_per_second: 20,
+            files_dir: None,
+            max_file_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// Routing timers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingConfig {
+    /// The queue a chat joins when the widget names none.
+    pub default_queue: Option<QueueId>,
+    /// How long an offer waits for Accept before it counts as rejected.
+    pub offer_timeout_secs: u32,
+    /// After rejecting a chat, an agent is not offered the same chat again for this long.
+    pub reject_cooldown_secs: u32,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        Self {
+            default_queue: None,
+            offer_timeout_secs: 30,
+            reject_cooldown_secs: 60,
+        }
+    }
+}
+
+/// Chat timers and switches. A time of 0 turns its timer off.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatConfig {
+    /// The pending-response indicator turns yellow after this long without an answer...
+    pub pending_warn_secs: u32,
+    /// ...and red after this long.
+    pub pending_late_secs: u32,
+    /// With nobody writing for this long, the chat gets an inactivity warning...
+    pub inactivity_warn_secs: u32,
+    /// ...and after this long it ends.
+    pub inactivity_timeout_secs: u32,
+    /// A contact whose connection is gone this long has left the chat.
+    pub contact_grace_secs: u32,
+    /// This long after the contact left, the chat closes for every agent (0: agents close it).
+    pub auto_close_secs: u32,
+    /// Agents see what the contact is typing before it is sent.
+    pub typing_preview: bool,
+    /// Case data keys agents may edit.
+    pub editable_case_data: Vec<String>,
+    /// Asynchronous chat: the chat stays open after the last agent leaves, and that agent can
+    /// rejoin until it marks the chat done.
+    pub async_chat: bool,
+    /// How far back a contact's earlier chats are shown above the current one, in days.
+    pub history_days: u32,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        Self {
+            pending_warn_secs: 30,
+            pending_late_secs: 60,
+            inactivity_warn_secs: 240,
+            inactivity_timeout_secs: 300,
+            contact_grace_secs: 30,
+            auto_close_secs: 0,
+            typing_preview: true,
+            editable_case_data: Vec::new(),
+            async_chat: false,
+            history_days: 180,
+        }
+    }
+}
+
+/// One agent account.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub id: AgentId,
+    /// Full name, shown to other agents.
+    pub name: String,
+    /// Shown to contacts instead of the name; defaults to the name.
+    pub nickname: Option<String>,
+    /// Argon2 PHC string (`parley-server hash-password` makes one).
+    pub password_hash: String,
+    /// Maximum concurrent chats.
+    #[serde(default = "default_capacity")]
+    pub capacity: u32,
+    #[serde(default)]
+    pub skills: Vec<String>,
+}
+
+fn default_capacity() -> u32 {
+    3
+}
+
+/// An interaction queue.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    pub id: QueueId,
+    pub name: String,
+    /// Only agents with this skill get this queue's chats.
+    pub skill: Option<String>,
+}
+
+/// An agent group.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    pub id: String,
+    pub name: String,
+    pub agents: Vec<AgentId>,
+}
+
+/// A skill that agents and queues name.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillConfig {
+    pub id: String,
+    pub name: String,
+}
+
+/// A standard response.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseConfig {
+    pub name: String,
+    pub category: String,
+    /// Typing this keyword in the composer inserts the response.
+    pub keyword: Option<String>,
+    pub text: String,
+    /// A file that goes with the response (path relative to the configuration file); agents
+    /// can attach it to a chat from the responses library.
+    #[serde(default)]
+    pub attachment: Option<PathBuf>,
+}
+
+impl Config {
+    /// The queue chats join when none is named.
+    pub fn default_queue(&self) -> QueueId {
+        self.routing
+            .default_queue
+            .clone()
+            .unwrap_or_else(|| self.queues[0].id.clone())
+    }
+
+    /// The lists the desktop shows in its controls.
+    pub fn agent_settings(&self) -> AgentSettings {
+        AgentSettings {
+            dispositions: self.dispositions.clone(),
+            disposition_required: self.disposition_required,
+            not_ready_reasons: self.not_ready_reasons.clone(),
+            editable_case_data: self.chat.editable_case_data.clone(),
+            responses: self
+                .responses
+                .iter()
+                .map(|r| StandardResponse {
+                    name: r.name.clone(),
+                    category: r.category.clone(),
+                    keyword: r.keyword.clone(),
+                    text: r.text.clone(),
+                    attachment: r
+                        .attachment
+                        .as_ref()
+                        .and_then(|a| a.file_name())
+                        .map(|n| n.to_string_lossy().into_owned()),
+                })
+                .collect(),
+            pending_secs: (self.chat.pending_warn_secs, self.chat.pending_late_secs),
+            history_days: self.chat.history_days,
+            ..AgentSettings::default()
+        }
+    }
+}

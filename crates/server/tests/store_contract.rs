@@ -1,0 +1,188 @@
+//! The store contract: what every `Store` adapter must do, as one suite. SQLite passes it here;
+//! a PostgreSQL adapter adds one line below and must pass the same.
+
+use parley_protocol::{
+    AgentId, Audience, Event, EventKind, InteractionId, Millis, Party, QueueId, Seq,
+};
+use parley_server::engine::{ContactInfo, InteractionRecord};
+use parley_server::store::{SqliteStore, Store, Write};
+
+#[tokio::test]
+async fn sqlite_keeps_the_store_contract() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("contract.db"))
+        .await
+        .expect("opens");
+    contract(&store).await;
+}
+
+fn record(id: &str, email: Option<&str>, started_at: Millis, closed: bool) -> InteractionRecord {
+    InteractionRecord {
+        id: InteractionId(id.into()),
+        contact: ContactInfo {
+            name: "Mark".into(),
+            email: email.map(Into::into),
+            subject: None,
+        },
+        queue: QueueId("general".into()),
+        started_at,
+        closed,
+    }
+}
+
+fn message(seq: Seq, from: Party, client_id: &str) -> Event {
+    Event {
+        seq,
+        at: seq as Millis,
+        audience: Audience::Everyone,
+        kind: EventKind::Message {
+            from,
+            text: format!("message {seq}"),
+            client_id: Some(client_id.into()),
+            consultation: None,
+        },
+    }
+}
+
+fn joined(seq: Seq, agent: &str) -> Event {
+    Event {
+        seq,
+        at: seq as Millis,
+        audience: Audience::Everyone,
+        kind: EventKind::Joined {
+            party: Party::Agent {
+                id: agent.into(),
+                name: agent.into(),
+            },
+        },
+    }
+}
+
+fn seqs(events: &[Event]) -> Vec<Seq> {
+    events.iter().map(|e| e.seq).collect()
+}
+
+async fn contract(store: &impl Store) {
+    let ix = InteractionId("ix-1".into());
+    let contact = || Party::Contact {
+        name: "Mark".into(),
+    };
+    let kate = || Party::Agent {
+        id: "kate".into(),
+        name: "Kate".into(),
+    };
+
+    // A batch is stored whole.
+    let mut batch = vec![Write::Interaction(record(
+        "ix-1",
+        Some("Mark@Example.com"),
+        100,
+        false,
+    ))];
+    batch.push(Write::Event(ix.clone(), joined(1, "kate")));
+    for seq in 2..=10 {
+        batch.push(Write::Event(
+            ix.clone(),
+            message(seq, contact(), &format!("c{seq}")),
+        ));
+    }
+    store.commit(batch).await.expect("a batch");
+    assert_eq!(
+        seqs(&store.events_after(&ix, 0).await.expect("all")),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        seqs(&store.events_after(&ix, 7).await.expect("after")),
+        [8, 9, 10]
+    );
+    assert_eq!(
+        seqs(&store.events_before(&ix, 8, 3).await.expect("before")),
+        [5, 6, 7]
+    );
+    assert_eq!(
+        seqs(&store.events_before(&ix, Seq::MAX, 2).await.expect("latest")),
+        [9, 10]
+    );
+
+    // ... or not at all: a taken seq fails the batch, and its other writes with it.
+    let failing = vec![
+        Write::Event(ix.clone(), message(11, contact(), "c11")),
+        Write::Event(ix.clone(), message(10, contact(), "c-again")),
+    ];
+    assert!(store.commit(failing).await.is_err());
+    assert_eq!(store.events_after(&ix, 10).await.expect("none").len(), 0);
+
+    // A client id is unique per sender: another sender may use it, the same sender may not.
+    store
+        .commit(vec![Write::Event(ix.clone(), message(11, kate(), "c2"))])
+        .await
+        .expect("another sender's id");
+    assert!(store
+        .commit(vec![Write::Event(ix.clone(), message(12, contact(), "c2"))])
+        .await
+        .is_err());
+
+    // Sessions and contact tokens, by hash.
+    let kate_id = AgentId::from("kate");
+    store
+        .create_session("h1", &kate_id, 1)
+        .await
+        .expect("session");
+    assert_eq!(
+        store.session_agent("h1").await.expect("read"),
+        Some(kate_id.clone())
+    );
+    store.delete_session("h1").await.expect("deleted");
+    assert_eq!(store.session_agent("h1").await.expect("read"), None);
+    store.create_contact_token("t1", &ix).await.expect("token");
+    assert_eq!(
+        store.contact_interaction("t1").await.expect("read"),
+        Some(ix.clone())
+    );
+    assert_eq!(store.contact_interaction("nope").await.expect("read"), None);
+
+    // Earlier chats of the same contact (e-mail in any case): finished, started before, within
+    // the limit; My History: the chats an agent joined, newest first.
+    store
+        .commit(vec![
+            Write::Interaction(record("ix-0", Some("mark@example.com"), 50, true)),
+            Write::Event(InteractionId("ix-0".into()), joined(1, "kate")),
+            Write::Interaction(record("ix-old", Some("mark@example.com"), 10, true)),
+            Write::Interaction(record("ix-open", Some("mark@example.com"), 60, false)),
+            Write::Interaction(record("ix-later", Some("mark@example.com"), 200, true)),
+            Write::Interaction(record("ix-other", Some("eve@example.com"), 70, true)),
+        ])
+        .await
+        .expect("more chats");
+    let earlier = store
+        .earlier_of_contact(&ix, Millis::MAX, 20)
+        .await
+        .expect("earlier");
+    assert_eq!(earlier, Some((InteractionId("ix-0".into()), 50)));
+    assert_eq!(
+        store.earlier_of_contact(&ix, 50, 20).await.expect("none"),
+        None
+    );
+    let history: Vec<String> = store
+        .history_of_contact(&ix, 0)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|e| e.id.to_string())
+        .collect();
+    assert_eq!(history, ["ix-0", "ix-old"]);
+    let mine: Vec<String> = store
+        .history_of_agent(&kate_id)
+        .await
+        .expect("mine")
+        .into_iter()
+        .map(|e| e.id.to_string())
+        .collect();
+    assert_eq!(mine, ["ix-1", "ix-0"]);
+
+    // Open chats come back with their events, closed ones do not.
+    let open = store.open_interactions(None, 10).await.expect("open");
+    let ids: Vec<String> = open.iter().map(|(r, _)| r.id.to_string()).collect();
+    assert_eq!(ids, ["ix-1", "ix-open"]);
+    assert_eq!(seqs(&open[0].1), (1..=11).collect::<Vec<_>>());
+}

@@ -5,7 +5,7 @@ use crate::auth::{hash_password, new_token, token_hash, verify_password};
 use crate::config::Config;
 use crate::engine::ContactInfo;
 use crate::hub::{HubHandle, NewChat, StartError};
-use crate::store::{SqliteStore, Store};
+use crate::store::Store;
 use crate::{gateway, now_ms};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, State};
@@ -30,7 +30,8 @@ pub const SESSION_COOKIE: &str = "parley_session";
 pub struct AppState {
     pub config: Arc<Config>,
     pub hub: HubHandle,
-    pub store: SqliteStore,
+    /// Every query goes through the store's ports: any adapter serves.
+    pub store: Arc<dyn Store>,
     pub files: crate::files::FileDir,
 }
 

@@ -44,7 +44,7 @@ pub async fn start(
     let app = http::router(std::sync::Arc::new(http::AppState {
         config,
         hub,
-        store,
+        store: std::sync::Arc::new(store),
         files,
     }));
     Ok((listener, app))

@@ -1,18 +1,22 @@
 //! Durable state: interactions, their append-only event logs, and session tokens.
 //!
-//! [`Store`] is what the hub needs; [`SqliteStore`] is the default implementation. A batch of
-//! writes from one engine command is stored in one transaction before any of it is delivered, so
-//! an acknowledged message survives a crash. `(interaction, seq)` is the primary key of an event
+//! One port per concern ([`EventLog`], [`Sessions`], [`History`], [`FileRecords`]; together
+//! [`Store`]), usable as `dyn`: the hub and the HTTP handlers go through them, and any adapter
+//! passes the same contract suite (`tests/store_contract.rs`). [`SqliteStore`] is the default
+//! adapter. A batch of writes from one engine command is stored in one transaction before any of
+//! it is delivered, so an acknowledged message survives a crash. `(interaction, seq)` is the primary key of an event
 //! and `(interaction, sender, client_id)` is unique: the database itself refuses a duplicate.
 
 use crate::engine::{ContactInfo, InteractionRecord};
 use parley_protocol::{
-    AgentId, Audience, Event, EventKind, HistoryEntry, InteractionId, Millis, Party, QueueId, Seq,
+    AgentId, Audience, Event, EventKind, FileRef, HistoryEntry, InteractionId, Millis, Party,
+    QueueId, Seq,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -44,79 +48,105 @@ pub enum Write {
     },
 }
 
-/// What the hub persists and reads back.
-pub trait Store: Send + Sync + 'static {
+/// What a store's methods return: a future that is `Send`, boxed so that the traits below can be
+/// used as `dyn` (one process holds one store; the HTTP handlers and the hub share it).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// The interactions' append-only event logs.
+pub trait EventLog: Send + Sync {
     /// Stores every write or none.
-    fn commit(&self, batch: Vec<Write>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn commit(&self, batch: Vec<Write>) -> StoreFuture<'_, ()>;
     /// Events of an interaction after `after`, in order.
-    fn events_after(
-        &self,
-        interaction: &InteractionId,
+    fn events_after<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
         after: Seq,
-    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+    ) -> StoreFuture<'a, Vec<Event>>;
     /// At most `limit` events before `before`, in order (the latest of them).
-    fn events_before(
-        &self,
-        interaction: &InteractionId,
+    fn events_before<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
         before: Seq,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+    ) -> StoreFuture<'a, Vec<Event>>;
     /// At most `limit` interactions not yet closed whose ids come after `after`, in id order,
     /// with their events: what a restarted engine restores, a page at a time.
-    fn open_interactions(
-        &self,
-        after: Option<&InteractionId>,
+    fn open_interactions<'a>(
+        &'a self,
+        after: Option<&'a InteractionId>,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError>> + Send;
+    ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>>;
+}
+
+/// Agent sessions and contact tokens, kept by the hash of the token.
+pub trait Sessions: Send + Sync {
     /// Remembers an agent session under the hash of its token.
-    fn create_session(
-        &self,
-        token_hash: &str,
-        agent: &AgentId,
+    fn create_session<'a>(
+        &'a self,
+        token_hash: &'a str,
+        agent: &'a AgentId,
         now: Millis,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> StoreFuture<'a, ()>;
     /// The agent of a session token hash.
-    fn session_agent(
-        &self,
-        token_hash: &str,
-    ) -> impl Future<Output = Result<Option<AgentId>, StoreError>> + Send;
+    fn session_agent<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<AgentId>>;
     /// Forgets a session.
-    fn delete_session(
-        &self,
-        token_hash: &str,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()>;
     /// Remembers the contact token of a new interaction.
-    fn create_contact_token(
-        &self,
-        token_hash: &str,
-        interaction: &InteractionId,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn create_contact_token<'a>(
+        &'a self,
+        token_hash: &'a str,
+        interaction: &'a InteractionId,
+    ) -> StoreFuture<'a, ()>;
     /// The interaction of a contact token hash.
-    fn contact_interaction(
-        &self,
-        token_hash: &str,
-    ) -> impl Future<Output = Result<Option<InteractionId>, StoreError>> + Send;
+    fn contact_interaction<'a>(
+        &'a self,
+        token_hash: &'a str,
+    ) -> StoreFuture<'a, Option<InteractionId>>;
+}
+
+/// Queries over finished and running chats: My History, a contact's earlier chats.
+pub trait History: Send + Sync {
     /// My History: interactions the agent joined as a party (consultations are not joins), newest first.
-    fn history_of_agent(
-        &self,
-        agent: &AgentId,
-    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+    fn history_of_agent<'a>(&'a self, agent: &'a AgentId) -> StoreFuture<'a, Vec<HistoryEntry>>;
     /// The latest closed interaction of the same contact that started in `[since, before)` and
     /// before this one.
-    fn earlier_of_contact(
-        &self,
-        interaction: &InteractionId,
+    fn earlier_of_contact<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
         before: Millis,
         since: Millis,
-    ) -> impl Future<Output = Result<Option<(InteractionId, Millis)>, StoreError>> + Send;
+    ) -> StoreFuture<'a, Option<(InteractionId, Millis)>>;
     /// Closed interactions of the same contact (same e-mail address) that started before this
     /// one and since `since`, newest first.
-    fn history_of_contact(
-        &self,
-        interaction: &InteractionId,
+    fn history_of_contact<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
         since: Millis,
-    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+    ) -> StoreFuture<'a, Vec<HistoryEntry>>;
 }
+
+/// Files sent in chats (their bytes are in the files directory) and who may fetch them.
+pub trait FileRecords: Send + Sync {
+    /// A file and the interaction it was sent in.
+    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<(InteractionId, FileRef)>>;
+    /// The sequence number of the event that put a file into its chat (`None`: it never got in).
+    fn file_seq<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
+        id: &'a str,
+    ) -> StoreFuture<'a, Option<Seq>>;
+    /// Whether the agent ever joined the interaction as a party.
+    fn was_party<'a>(
+        &'a self,
+        agent: &'a AgentId,
+        interaction: &'a InteractionId,
+    ) -> StoreFuture<'a, bool>;
+}
+
+/// Everything the server keeps: one port per concern, one adapter implements them all.
+pub trait Store: EventLog + Sessions + History + FileRecords + 'static {}
+
+impl<T: EventLog + Sessions + History + FileRecords + 'static> Store for T {}
 
 /// How many entries a history list holds at most.
 const HISTORY_LIMIT: i64 = 100;
@@ -297,8 +327,9 @@ fn history_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<HistoryEntry, Store
     })
 }
 
-impl Store for SqliteStore {
-    async fn commit(&self, batch: Vec<Write>) -> Result<(), StoreError> {
+/// The SQLite adapter's queries; the ports below hand them out boxed.
+impl SqliteStore {
+    pub async fn commit(&self, batch: Vec<Write>) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -373,7 +404,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn events_after(
+    pub async fn events_after(
         &self,
         interaction: &InteractionId,
         after: Seq,
@@ -386,7 +417,7 @@ impl Store for SqliteStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    async fn events_before(
+    pub async fn events_before(
         &self,
         interaction: &InteractionId,
         before: Seq,
@@ -401,7 +432,7 @@ impl Store for SqliteStore {
         rows.iter().rev().map(event_from_row).collect()
     }
 
-    async fn open_interactions(
+    pub async fn open_interactions(
         &self,
         after: Option<&InteractionId>,
         limit: u32,
@@ -461,7 +492,7 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    async fn create_session(
+    pub async fn create_session(
         &self,
         token_hash: &str,
         agent: &AgentId,
@@ -476,7 +507,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn session_agent(&self, token_hash: &str) -> Result<Option<AgentId>, StoreError> {
+    pub async fn session_agent(&self, token_hash: &str) -> Result<Option<AgentId>, StoreError> {
         let agent: Option<String> =
             sqlx::query_scalar("SELECT agent FROM sessions WHERE token_hash = ?")
                 .bind(token_hash)
@@ -485,7 +516,7 @@ impl Store for SqliteStore {
         Ok(agent.map(AgentId))
     }
 
-    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
             .execute(&self.pool)
@@ -493,7 +524,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn create_contact_token(
+    pub async fn create_contact_token(
         &self,
         token_hash: &str,
         interaction: &InteractionId,
@@ -506,7 +537,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn history_of_agent(&self, agent: &AgentId) -> Result<Vec<HistoryEntry>, StoreError> {
+    pub async fn history_of_agent(&self, agent: &AgentId) -> Result<Vec<HistoryEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT i.id, i.contact_name, i.subject, i.started_at, i.closed FROM interactions i
              JOIN interaction_agents a ON a.interaction = i.id WHERE a.agent = ? ORDER BY i.started_at DESC LIMIT ?",
@@ -518,7 +549,7 @@ impl Store for SqliteStore {
         rows.iter().map(history_from_row).collect()
     }
 
-    async fn earlier_of_contact(
+    pub async fn earlier_of_contact(
         &self,
         interaction: &InteractionId,
         before: Millis,
@@ -539,7 +570,7 @@ impl Store for SqliteStore {
         Ok(row.map(|(id, at)| (InteractionId(id), at)))
     }
 
-    async fn history_of_contact(
+    pub async fn history_of_contact(
         &self,
         interaction: &InteractionId,
         since: Millis,
@@ -558,7 +589,7 @@ impl Store for SqliteStore {
         rows.iter().map(history_from_row).collect()
     }
 
-    async fn contact_interaction(
+    pub async fn contact_interaction(
         &self,
         token_hash: &str,
     ) -> Result<Option<InteractionId>, StoreError> {
@@ -571,7 +602,7 @@ impl Store for SqliteStore {
     }
 }
 
-/// Files sent in chats, and who took part in which chat: read by the HTTP handlers directly.
+/// Files sent in chats, and who took part in which chat.
 impl SqliteStore {
     /// A file and the interaction it was sent in.
     pub async fn file(
@@ -629,9 +660,108 @@ impl SqliteStore {
     }
 }
 
+impl EventLog for SqliteStore {
+    fn commit(&self, batch: Vec<Write>) -> StoreFuture<'_, ()> {
+        Box::pin(self.commit(batch))
+    }
+    fn events_after<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
+        after: Seq,
+    ) -> StoreFuture<'a, Vec<Event>> {
+        Box::pin(self.events_after(interaction, after))
+    }
+    fn events_before<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
+        before: Seq,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<Event>> {
+        Box::pin(self.events_before(interaction, before, limit))
+    }
+    fn open_interactions<'a>(
+        &'a self,
+        after: Option<&'a InteractionId>,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>> {
+        Box::pin(self.open_interactions(after, limit))
+    }
+}
+
+impl Sessions for SqliteStore {
+    fn create_session<'a>(
+        &'a self,
+        token_hash: &'a str,
+        agent: &'a AgentId,
+        now: Millis,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.create_session(token_hash, agent, now))
+    }
+    fn session_agent<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<AgentId>> {
+        Box::pin(self.session_agent(token_hash))
+    }
+    fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(self.delete_session(token_hash))
+    }
+    fn create_contact_token<'a>(
+        &'a self,
+        token_hash: &'a str,
+        interaction: &'a InteractionId,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.create_contact_token(token_hash, interaction))
+    }
+    fn contact_interaction<'a>(
+        &'a self,
+        token_hash: &'a str,
+    ) -> StoreFuture<'a, Option<InteractionId>> {
+        Box::pin(self.contact_interaction(token_hash))
+    }
+}
+
+impl History for SqliteStore {
+    fn history_of_agent<'a>(&'a self, agent: &'a AgentId) -> StoreFuture<'a, Vec<HistoryEntry>> {
+        Box::pin(self.history_of_agent(agent))
+    }
+    fn earlier_of_contact<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
+        before: Millis,
+        since: Millis,
+    ) -> StoreFuture<'a, Option<(InteractionId, Millis)>> {
+        Box::pin(self.earlier_of_contact(interaction, before, since))
+    }
+    fn history_of_contact<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
+        since: Millis,
+    ) -> StoreFuture<'a, Vec<HistoryEntry>> {
+        Box::pin(self.history_of_contact(interaction, since))
+    }
+}
+
+impl FileRecords for SqliteStore {
+    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<(InteractionId, FileRef)>> {
+        Box::pin(self.file(id))
+    }
+    fn file_seq<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
+        id: &'a str,
+    ) -> StoreFuture<'a, Option<Seq>> {
+        Box::pin(self.file_seq(interaction, id))
+    }
+    fn was_party<'a>(
+        &'a self,
+        agent: &'a AgentId,
+        interaction: &'a InteractionId,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(self.was_party(agent, interaction))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{SqliteStore, Store, StoreError, Write, EVENT_FORMAT};
+    use super::{SqliteStore, StoreError, Write, EVENT_FORMAT};
     use crate::engine::{ContactInfo, InteractionRecord};
     use parley_protocol::{Audience, Event, EventKind, InteractionId, QueueId};
 

@@ -11,7 +11,6 @@ use crate::engine::rights::read_limit;
 use crate::engine::Actor;
 use crate::files::{check, clean_name, FileDir, Refusal};
 use crate::hub::Access;
-use crate::store::Store;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

@@ -141,21 +141,25 @@ impl Interaction {
         self.change(event);
         // An agent whose right ended with this event keeps the chat as it was then: its summary
         // (state, parties, case data) stops here like its transcript.
+        let role = match event.kind {
+            EventKind::ConsultationEnded { .. } => Role::Consultant,
+            _ => Role::Party,
+        };
         for (agent, right) in &self.rights {
             if right.until == Some(event.seq) {
-                let role = match event.kind {
-                    EventKind::ConsultationEnded { .. } => Role::Consultant,
-                    _ => Role::Party,
-                };
-                let seen = Seen {
-                    state: self.state,
-                    agents: self.agents.clone(),
-                    case_data: self.case_data.clone(),
-                    pending: self.pending,
-                    role,
-                };
-                self.seen.insert(agent.clone(), seen);
+                self.seen.insert(agent.clone(), self.seen_now(role));
             }
+        }
+    }
+
+    /// The chat as an agent in this role sees it now.
+    fn seen_now(&self, role: Role) -> Seen {
+        Seen {
+            state: self.state,
+            agents: self.agents.clone(),
+            case_data: self.case_data.clone(),
+            pending: self.pending,
+            role,
         }
     }
 
@@ -319,17 +323,10 @@ impl Interaction {
         } else {
             Role::Consultant
         };
-        let now = Seen {
-            state: self.state,
-            agents: self.agents.clone(),
-            case_data: self.case_data.clone(),
-            pending: self.pending,
-            role,
-        };
         let ended = self.rights.get(agent).is_some_and(|r| r.until.is_some());
         let seen = match self.seen.get(agent) {
             Some(then) if ended => then.clone(),
-            _ => now,
+            _ => self.seen_now(role),
         };
         InteractionSummary {
             id: self.record.id.clone(),

@@ -86,10 +86,13 @@ pub fn read_limit(agent: &AgentId, events: &[Event]) -> Option<Seq> {
     right.until
 }
 
+/// Whether the event numbered `seq` is within a reading that ends at `until` (`None`: no end).
+pub fn reaches(until: Option<Seq>, seq: Seq) -> bool {
+    until.is_none_or(|limit| seq <= limit)
+}
+
 /// Whether an agent whose reading ends at `until` may read this event: those up to the limit,
 /// and events addressed to it alone or by name (its own Mark Done, its request declined).
 pub fn within(until: Option<Seq>, event: &Event) -> bool {
-    until.is_none_or(|limit| {
-        event.seq <= limit || matches!(event.audience, parley_protocol::Audience::Private { .. })
-    })
+    reaches(until, event.seq) || matches!(event.audience, parley_protocol::Audience::Private { .. })
 }

@@ -98,7 +98,7 @@ impl Engine {
     pub(super) fn agent_disconnected(&mut self, agent: AgentId, now: Millis) -> Vec<Effect> {
         let state = self.agent_mut(&agent);
         state.connected = false;
-        let offers: Vec<_> = std::mem::take(&mut state.offers).into_iter().collect();
+        let offers = std::mem::take(&mut state.offers);
         let mut out = Vec::new();
         // Offers to an agent who is gone are answered for it: a request moves on, a chat requeues.
         for id in offers {

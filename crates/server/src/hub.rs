@@ -7,7 +7,7 @@
 
 use crate::auth::token_hash;
 use crate::config::Config;
-use crate::engine::rights::within;
+use crate::engine::rights::{reaches, within};
 use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
@@ -94,7 +94,7 @@ pub enum Access {
 impl Access {
     /// Whether it may read the event with this sequence number.
     pub fn reads(self, seq: Seq) -> bool {
-        matches!(self, Access::Reads(until) if until.is_none_or(|u| seq <= u))
+        matches!(self, Access::Reads(until) if reaches(until, seq))
     }
 
     /// Whether it still has the right to act (send, post files): it reads without a limit.
@@ -275,15 +275,7 @@ impl<S: Store> Hub<S> {
             } => {
                 let actor = self.authenticate(&token).await.ok().flatten();
                 let answer = actor.map(|actor| {
-                    let now = match &actor {
-                        Actor::Agent(a) => self.engine.agent_may_read(a, &interaction),
-                        Actor::Contact(own) => own == &interaction,
-                    };
-                    let access = if now {
-                        Access::Reads(self.read_limit(&actor, &interaction))
-                    } else {
-                        Access::None
-                    };
+                    let access = self.access(&actor, &interaction);
                     (actor, access)
                 });
                 let _ = reply.send(answer);
@@ -295,16 +287,10 @@ impl<S: Store> Hub<S> {
                 reply,
             } => {
                 let now = now_ms();
-                // The file's record commits with its event: never one without the other.
-                let record = Write::File {
-                    interaction: interaction.clone(),
-                    file: file.clone(),
-                    at: now,
-                };
                 let command = Command::PostFile {
                     from: actor,
-                    interaction,
-                    file,
+                    interaction: interaction.clone(),
+                    file: file.clone(),
                 };
                 let effects = self.engine.handle(command, now);
                 let refused = effects.iter().find_map(|e| match e {
@@ -317,17 +303,25 @@ impl<S: Store> Hub<S> {
                     Effect::Append { event, .. } => Some(event.seq),
                     _ => None,
                 });
-                let extra = if refused.is_none() && seq.is_some() {
-                    vec![record]
-                } else {
-                    Vec::new()
-                };
-                let committed = self.apply_with(None, effects, extra).await;
-                let _ = reply.send(match (refused, seq) {
+                let not_sent = || (ErrorCode::Internal, "the file was not sent".to_owned());
+                let posted = match (refused, seq) {
                     (Some(r), _) => Err(r),
-                    (None, Some(seq)) if committed => Ok(seq),
-                    _ => Err((ErrorCode::Internal, "the file was not sent".into())),
-                });
+                    (None, Some(seq)) => Ok(seq),
+                    (None, None) => Err(not_sent()),
+                };
+                // The file's record commits with its event: never one without the other.
+                let record = match posted {
+                    Ok(seq) => vec![Write::File {
+                        interaction,
+                        file,
+                        seq,
+                        at: now,
+                    }],
+                    Err(_) => Vec::new(),
+                };
+                let committed = self.apply_with(None, effects, record).await;
+                let _ = reply
+                    .send(posted.and_then(|seq| committed.then_some(seq).ok_or_else(not_sent)));
             }
             HubMsg::Tick => self.run(None, Command::Tick).await,
         }
@@ -725,18 +719,13 @@ impl<S: Store> Hub<S> {
         before: Seq,
         limit: u32,
     ) {
-        let allowed = match &actor {
-            Actor::Agent(agent) => self.engine.agent_may_read(agent, &interaction),
-            Actor::Contact(own) => own == &interaction,
-        };
-        if !allowed {
+        let Access::Reads(until) = self.access(&actor, &interaction) else {
             return self.reply(
                 conn,
                 ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
             );
-        }
+        };
         let limit = limit.clamp(1, 1000);
-        let until = self.read_limit(&actor, &interaction);
         let before = until.map_or(before, |u| before.min(u.saturating_add(1)));
         match self.store.events_before(&interaction, before, limit).await {
             Ok(events) => {
@@ -851,6 +840,19 @@ impl<S: Store> Hub<S> {
                     ServerMsg::error(ErrorCode::Internal, "could not load the history"),
                 );
             }
+        }
+    }
+
+    /// What this actor may do with the interaction now: for HTTP (files) and `older` alike.
+    fn access(&self, actor: &Actor, interaction: &InteractionId) -> Access {
+        let takes_part = match actor {
+            Actor::Agent(agent) => self.engine.agent_may_read(agent, interaction),
+            Actor::Contact(own) => own == interaction,
+        };
+        if takes_part {
+            Access::Reads(self.read_limit(actor, interaction))
+        } else {
+            Access::None
         }
     }
 

@@ -4,8 +4,9 @@
 //! [`Store`]), usable as `dyn`: the hub and the HTTP handlers go through them, and any adapter
 //! passes the same contract suite (`tests/store_contract.rs`). [`SqliteStore`] is the default
 //! adapter. A batch of writes from one engine command is stored in one transaction before any of
-//! it is delivered, so an acknowledged message survives a crash. `(interaction, seq)` is the primary key of an event
-//! and `(interaction, sender, client_id)` is unique: the database itself refuses a duplicate.
+//! it is delivered, so an acknowledged message survives a crash. `(interaction, seq)` is the
+//! primary key of an event and `(interaction, sender, client_id)` is unique: the database itself
+//! refuses a duplicate.
 
 use crate::engine::{ContactInfo, InteractionRecord};
 use parley_protocol::{
@@ -31,8 +32,8 @@ pub enum StoreError {
 
 /// The database's version (`PRAGMA user_version`). Version 2 writes every enum in serde's
 /// default form (`{"variant":{...}}`); version 1 tagged them inside the object, and is refused.
-/// Version 3 keys message ids by sender (`events.sender`); a version 2 database is upgraded in
-/// place when opened.
+/// Version 3 keys message ids by sender (`events.sender`) and keeps each file's event
+/// (`files.seq`); a version 2 database is upgraded in place when opened.
 const EVENT_FORMAT: i64 = 3;
 
 /// One write of a batch.
@@ -40,12 +41,24 @@ const EVENT_FORMAT: i64 = 3;
 pub enum Write {
     Interaction(InteractionRecord),
     Event(InteractionId, Event),
-    /// A file sent into a chat (its bytes are already in the files directory).
+    /// A file sent into a chat (its bytes are already in the files directory), with the `seq`
+    /// of the event of the same batch that shows it.
     File {
         interaction: InteractionId,
-        file: parley_protocol::FileRef,
+        file: FileRef,
+        seq: Seq,
         at: Millis,
     },
+}
+
+/// A file as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredFile {
+    pub interaction: InteractionId,
+    pub file: FileRef,
+    /// The event that put it into its chat (`None`: it never got in; only rows written before
+    /// version 3 can lack it).
+    pub seq: Option<Seq>,
 }
 
 /// What a store's methods return: a future that is `Send`, boxed so that the traits below can be
@@ -127,14 +140,8 @@ pub trait History: Send + Sync {
 
 /// Files sent in chats (their bytes are in the files directory) and who may fetch them.
 pub trait FileRecords: Send + Sync {
-    /// A file and the interaction it was sent in.
-    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<(InteractionId, FileRef)>>;
-    /// The sequence number of the event that put a file into its chat (`None`: it never got in).
-    fn file_seq<'a>(
-        &'a self,
-        interaction: &'a InteractionId,
-        id: &'a str,
-    ) -> StoreFuture<'a, Option<Seq>>;
+    /// A file, the interaction it was sent in and its event there.
+    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredFile>>;
     /// Whether the agent ever joined the interaction as a party.
     fn was_party<'a>(
         &'a self,
@@ -197,7 +204,9 @@ CREATE TABLE IF NOT EXISTS files (
     name TEXT NOT NULL,
     mime TEXT NOT NULL,
     size INTEGER NOT NULL,
-    uploaded_at INTEGER NOT NULL
+    uploaded_at INTEGER NOT NULL,
+    -- The file event's seq, committed with it: who may fetch the file is who may read that event.
+    seq INTEGER
 );
 "#;
 
@@ -239,12 +248,12 @@ async fn check_format(pool: &SqlitePool) -> Result<(), StoreError> {
     if version == EVENT_FORMAT {
         return Ok(());
     }
+    if version == 2 {
+        return upgrade_to_3(pool).await;
+    }
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(pool)
         .await?;
-    if version == 2 {
-        return upgrade_to_senders(pool).await;
-    }
     if version == 0 && events == 0 {
         sqlx::raw_sql(&format!("PRAGMA user_version = {EVENT_FORMAT}"))
             .execute(pool)
@@ -268,17 +277,28 @@ const SENDER_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS events_sender_clie
      ON events(interaction, sender, client_id) WHERE client_id IS NOT NULL;";
 
 /// Version 2 to 3, in one transaction: the sender column, filled in from each stored message,
-/// and the unique index on `(interaction, client_id)` replaced by one that includes the sender.
-async fn upgrade_to_senders(pool: &SqlitePool) -> Result<(), StoreError> {
+/// the unique index on `(interaction, client_id)` replaced by one that includes the sender, and
+/// each file's event looked up once, into `files.seq`.
+async fn upgrade_to_3(pool: &SqlitePool) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
-    let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('events')")
-        .fetch_all(&mut *tx)
-        .await?;
-    if !columns.iter().any(|c| c == "sender") {
-        sqlx::raw_sql("ALTER TABLE events ADD COLUMN sender TEXT")
-            .execute(&mut *tx)
-            .await?;
+    for (table, column) in [("events", "sender TEXT"), ("files", "seq INTEGER")] {
+        let name = column.split(' ').next().unwrap_or(column);
+        let columns: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .fetch_all(&mut *tx)
+                .await?;
+        if !columns.iter().any(|c| c == name) {
+            sqlx::raw_sql(&format!("ALTER TABLE {table} ADD COLUMN {column}"))
+                .execute(&mut *tx)
+                .await?;
+        }
     }
+    sqlx::raw_sql(
+        "UPDATE files SET seq = (SELECT e.seq FROM events e WHERE e.interaction = files.interaction
+         AND json_extract(e.body, '$.file.file.id') = files.id) WHERE seq IS NULL",
+    )
+    .execute(&mut *tx)
+    .await?;
     sqlx::raw_sql("DROP INDEX IF EXISTS events_client_id")
         .execute(&mut *tx)
         .await?;
@@ -356,15 +376,17 @@ impl SqliteStore {
                 Write::File {
                     interaction,
                     file,
+                    seq,
                     at,
                 } => {
-                    sqlx::query("INSERT INTO files (id, interaction, name, mime, size, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)")
+                    sqlx::query("INSERT INTO files (id, interaction, name, mime, size, uploaded_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?)")
                         .bind(&file.id)
                         .bind(interaction.as_str())
                         .bind(&file.name)
                         .bind(&file.mime)
                         .bind(file.size as i64)
                         .bind(at)
+                        .bind(seq as i64)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -604,43 +626,23 @@ impl SqliteStore {
 
 /// Files sent in chats, and who took part in which chat.
 impl SqliteStore {
-    /// A file and the interaction it was sent in.
-    pub async fn file(
-        &self,
-        id: &str,
-    ) -> Result<Option<(InteractionId, parley_protocol::FileRef)>, StoreError> {
-        let row: Option<(String, String, String, String, i64)> =
-            sqlx::query_as("SELECT interaction, id, name, mime, size FROM files WHERE id = ?")
+    /// A file, the interaction it was sent in and its event there.
+    pub async fn file(&self, id: &str) -> Result<Option<StoredFile>, StoreError> {
+        let row: Option<(String, String, String, String, i64, Option<i64>)> =
+            sqlx::query_as("SELECT interaction, id, name, mime, size, seq FROM files WHERE id = ?")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(ix, id, name, mime, size)| {
-            (
-                InteractionId(ix),
-                parley_protocol::FileRef {
-                    id,
-                    name,
-                    mime,
-                    size: size.max(0) as u64,
-                },
-            )
+        Ok(row.map(|(ix, id, name, mime, size, seq)| StoredFile {
+            interaction: InteractionId(ix),
+            file: FileRef {
+                id,
+                name,
+                mime,
+                size: size.max(0) as u64,
+            },
+            seq: seq.map(|s| s.max(0) as Seq),
         }))
-    }
-
-    /// The sequence number of the event that put a file into its chat (`None`: it never got in).
-    pub async fn file_seq(
-        &self,
-        interaction: &InteractionId,
-        id: &str,
-    ) -> Result<Option<Seq>, StoreError> {
-        let seq: Option<i64> = sqlx::query_scalar(
-            "SELECT seq FROM events WHERE interaction = ? AND json_extract(body, '$.file.file.id') = ?",
-        )
-        .bind(interaction.as_str())
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(seq.map(|s| s.max(0) as Seq))
     }
 
     /// Whether the agent ever joined the interaction as a party.
@@ -740,15 +742,8 @@ impl History for SqliteStore {
 }
 
 impl FileRecords for SqliteStore {
-    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<(InteractionId, FileRef)>> {
+    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredFile>> {
         Box::pin(self.file(id))
-    }
-    fn file_seq<'a>(
-        &'a self,
-        interaction: &'a InteractionId,
-        id: &'a str,
-    ) -> StoreFuture<'a, Option<Seq>> {
-        Box::pin(self.file_seq(interaction, id))
     }
     fn was_party<'a>(
         &'a self,
@@ -808,6 +803,7 @@ mod tests {
                 Write::File {
                     interaction: ix.clone(),
                     file: file(id),
+                    seq,
                     at: 2,
                 },
             ]
@@ -815,8 +811,8 @@ mod tests {
         let mut first = vec![Write::Interaction(record)];
         first.extend(posted(1, "f1"));
         store.commit(first).await.expect("stored");
-        assert_eq!(store.file_seq(&ix, "f1").await.expect("read"), Some(1));
-        assert!(store.file("f1").await.expect("read").is_some());
+        let stored = store.file("f1").await.expect("read").expect("stored");
+        assert_eq!((stored.interaction, stored.seq), (ix.clone(), Some(1)));
         // The event cannot be stored (its seq is taken): neither is the file's record.
         assert!(store.commit(posted(1, "f2")).await.is_err());
         assert!(store.file("f2").await.expect("read").is_none());

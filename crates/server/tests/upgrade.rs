@@ -35,6 +35,20 @@ async fn a_database_of_the_previous_format_is_upgraded_and_its_chat_resumes() {
             .execute(&mut old)
             .await
             .expect("the fixture loads");
+        // And a finished chat with a file, as that server wrote them: the file's row did not
+        // name its event.
+        sqlx::raw_sql(
+            r#"INSERT INTO interactions (id, contact_name, queue, started_at, closed)
+                 VALUES ('ix-files', 'Avril', 'general', 1, 1);
+               INSERT INTO events (interaction, seq, at, audience, client_id, body)
+                 VALUES ('ix-files', 1, 1, '"everyone"', NULL,
+                   '{"file":{"from":{"contact":{"name":"Avril"}},"file":{"id":"f-1","name":"a.png","mime":"image/png","size":9}}}');
+               INSERT INTO files (id, interaction, name, mime, size, uploaded_at)
+                 VALUES ('f-1', 'ix-files', 'a.png', 'image/png', 9, 1);"#,
+        )
+        .execute(&mut old)
+        .await
+        .expect("a file of the previous format");
         old.close().await.expect("closed");
     }
     // The chat was idle since the fixture was made: no inactivity time-out or contact grace may
@@ -115,4 +129,10 @@ async fn a_database_of_the_previous_format_is_upgraded_and_its_chat_resumes() {
     assert_eq!(of(6).as_deref(), Some("contact"));
     assert_eq!(of(8).as_deref(), Some("contact"));
     assert_eq!(of(9).as_deref(), Some("agent:kate"));
+    // Each file now names the event that put it into its chat.
+    let file_seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM files WHERE id = 'f-1'")
+        .fetch_one(&mut conn)
+        .await
+        .expect("the file");
+    assert_eq!(file_seq, Some(1));
 }

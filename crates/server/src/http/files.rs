@@ -11,6 +11,7 @@ use crate::engine::rights::read_limit;
 use crate::engine::Actor;
 use crate::files::{check, clean_name, FileDir, Refusal};
 use crate::hub::Access;
+use crate::store::StoredFile;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -195,7 +196,11 @@ pub(super) async fn download(
     let Some(token) = token(&headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
-    let (interaction, file) = match state.store.file(&id).await {
+    let StoredFile {
+        interaction,
+        file,
+        seq,
+    } = match state.store.file(&id).await {
         Ok(Some(found)) => found,
         Ok(None) => return api_error(StatusCode::NOT_FOUND, "no such file"),
         Err(e) => {
@@ -214,15 +219,7 @@ pub(super) async fn download(
         Some((Actor::Contact(_), Access::None)) => Access::None,
     };
     // A file is readable when the event that put it into the chat is.
-    let allowed = match state.store.file_seq(&interaction, &file.id).await {
-        Ok(Some(seq)) => access.reads(seq),
-        Ok(None) => false,
-        Err(e) => {
-            tracing::error!("file {id}: {e}");
-            return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again");
-        }
-    };
-    if !allowed {
+    if !seq.is_some_and(|seq| access.reads(seq)) {
         return api_error(StatusCode::FORBIDDEN, "you are not in this interaction");
     }
     let bytes = match state.files.read(&file.id).await {

@@ -19,6 +19,8 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 
+mod schema;
+
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -29,12 +31,6 @@ pub enum StoreError {
     #[error("{0}")]
     Format(String),
 }
-
-/// The database's version (`PRAGMA user_version`). Version 2 writes every enum in serde's
-/// default form (`{"variant":{...}}`); version 1 tagged them inside the object, and is refused.
-/// Version 3 keys message ids by sender (`events.sender`) and keeps each file's event
-/// (`files.seq`); a version 2 database is upgraded in place when opened.
-const EVENT_FORMAT: i64 = 3;
 
 /// One write of a batch.
 #[derive(Clone, Debug)]
@@ -158,58 +154,6 @@ impl<T: EventLog + Sessions + History + FileRecords + 'static> Store for T {}
 /// How many entries a history list holds at most.
 const HISTORY_LIMIT: i64 = 100;
 
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS interactions (
-    id TEXT PRIMARY KEY,
-    contact_name TEXT NOT NULL,
-    contact_email TEXT,
-    -- Who the contact is across chats: the lower-cased e-mail address, when given.
-    contact_key TEXT,
-    subject TEXT,
-    queue TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    closed INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS events (
-    interaction TEXT NOT NULL REFERENCES interactions(id),
-    seq INTEGER NOT NULL,
-    at INTEGER NOT NULL,
-    audience TEXT NOT NULL,
-    client_id TEXT,
-    body TEXT NOT NULL,
-    -- Who sent a message with a client id (`Party::sender_key`): ids are unique per sender.
-    sender TEXT,
-    PRIMARY KEY (interaction, seq)
-);
-CREATE INDEX IF NOT EXISTS interactions_contact ON interactions(contact_key);
--- Agents who joined an interaction as a party: My History.
-CREATE TABLE IF NOT EXISTS interaction_agents (
-    interaction TEXT NOT NULL,
-    agent TEXT NOT NULL,
-    PRIMARY KEY (agent, interaction)
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY,
-    agent TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS contact_tokens (
-    token_hash TEXT PRIMARY KEY,
-    interaction TEXT NOT NULL
-);
--- Files sent in chats; the bytes are in the files directory under the id.
-CREATE TABLE IF NOT EXISTS files (
-    id TEXT PRIMARY KEY,
-    interaction TEXT NOT NULL,
-    name TEXT NOT NULL,
-    mime TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    uploaded_at INTEGER NOT NULL,
-    -- The file event's seq, committed with it: who may fetch the file is who may read that event.
-    seq INTEGER
-);
-"#;
-
 /// The SQLite store (WAL journal: a killed process loses nothing it committed).
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -232,98 +176,9 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
-        check_format(&pool).await?;
-        sqlx::raw_sql(SENDER_INDEX).execute(&pool).await?;
+        schema::migrate(&pool).await?;
         Ok(Self { pool })
     }
-}
-
-/// Marks a new database with the event format, and refuses one written in another: its events
-/// would read back as corrupt one by one, in the middle of chats.
-async fn check_format(pool: &SqlitePool) -> Result<(), StoreError> {
-    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-        .fetch_one(pool)
-        .await?;
-    if version == EVENT_FORMAT {
-        return Ok(());
-    }
-    if version == 2 {
-        return upgrade_to_3(pool).await;
-    }
-    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(pool)
-        .await?;
-    if version == 0 && events == 0 {
-        sqlx::raw_sql(&format!("PRAGMA user_version = {EVENT_FORMAT}"))
-            .execute(pool)
-            .await?;
-        return Ok(());
-    }
-    let by = if version > EVENT_FORMAT {
-        "a newer"
-    } else {
-        "an older"
-    };
-    Err(StoreError::Format(format!(
-        "the database was written by {by} Parley (event format {}, this one reads {EVENT_FORMAT}): \
-         move it aside or point `server.db` at a new file",
-        version.max(1)
-    )))
-}
-
-/// Message ids are unique per sender and interaction (a contact cannot take an agent's id).
-const SENDER_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS events_sender_client_id \
-     ON events(interaction, sender, client_id) WHERE client_id IS NOT NULL;";
-
-/// Version 2 to 3, in one transaction: the sender column, filled in from each stored message,
-/// the unique index on `(interaction, client_id)` replaced by one that includes the sender, and
-/// each file's event looked up once, into `files.seq`.
-async fn upgrade_to_3(pool: &SqlitePool) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    for (table, column) in [("events", "sender TEXT"), ("files", "seq INTEGER")] {
-        let name = column.split(' ').next().unwrap_or(column);
-        let columns: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                .fetch_all(&mut *tx)
-                .await?;
-        if !columns.iter().any(|c| c == name) {
-            sqlx::raw_sql(&format!("ALTER TABLE {table} ADD COLUMN {column}"))
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    sqlx::raw_sql(
-        "UPDATE files SET seq = (SELECT e.seq FROM events e WHERE e.interaction = files.interaction
-         AND json_extract(e.body, '$.file.file.id') = files.id) WHERE seq IS NULL",
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::raw_sql("DROP INDEX IF EXISTS events_client_id")
-        .execute(&mut *tx)
-        .await?;
-    let rows = sqlx::query(
-        "SELECT interaction, seq, body FROM events WHERE client_id IS NOT NULL AND sender IS NULL",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    for row in rows {
-        let kind: EventKind = serde_json::from_str(&row.try_get::<String, _>("body")?)?;
-        let EventKind::Message { from, .. } = kind else {
-            continue;
-        };
-        sqlx::query("UPDATE events SET sender = ? WHERE interaction = ? AND seq = ?")
-            .bind(from.sender_key())
-            .bind(row.try_get::<String, _>("interaction")?)
-            .bind(row.try_get::<i64, _>("seq")?)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::raw_sql(&format!("PRAGMA user_version = {EVENT_FORMAT}"))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
@@ -756,7 +611,7 @@ impl FileRecords for SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{SqliteStore, StoreError, Write, EVENT_FORMAT};
+    use super::{SqliteStore, StoreError, Write};
     use crate::engine::{ContactInfo, InteractionRecord};
     use parley_protocol::{Audience, Event, EventKind, InteractionId, QueueId};
 
@@ -888,24 +743,39 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_database_in_another_event_format_is_refused_with_a_clear_error() {
+    async fn a_database_this_build_cannot_read_is_refused_with_a_clear_error() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("parley.db");
-        // A new database is marked with this format and opens again.
+        // A new database gets every migration, and opens again without change.
         let store = SqliteStore::open(&path).await.expect("new database");
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&store.pool)
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+            .fetch_all(&store.pool)
             .await
-            .expect("version");
-        assert_eq!(version, EVENT_FORMAT);
+            .expect("migrations");
+        assert_eq!(applied, (1..=super::schema::latest()).collect::<Vec<_>>());
         drop(store);
         SqliteStore::open(&path).await.expect("reopened");
 
-        // One written by an earlier Parley, with events in the old form: refused, untouched.
+        // One written by a newer Parley (a migration this build does not know): refused.
+        let newer = dir.path().join("newer.db");
+        let store = SqliteStore::open(&newer).await.expect("database");
+        sqlx::raw_sql(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (999, 'from the future', 1, x'00', 0);",
+        )
+        .execute(&store.pool)
+        .await
+        .expect("a later migration");
+        drop(store);
+        let err = SqliteStore::open(&newer).await.err().expect("refused");
+        assert!(matches!(err, StoreError::Format(_)), "{err}");
+        assert!(err.to_string().contains("a newer Parley"), "{err}");
+
+        // One written before migrations, with events in the first format: refused, untouched.
         let old = dir.path().join("old.db");
         let store = SqliteStore::open(&old).await.expect("database");
         sqlx::raw_sql(
-            "PRAGMA user_version = 0; \
+            "DROP TABLE _sqlx_migrations; PRAGMA user_version = 0; \
              INSERT INTO interactions (id, contact_name, queue, started_at) VALUES ('ix-1', 'Mark', 'general', 1); \
              INSERT INTO events (interaction, seq, at, audience, body) \
              VALUES ('ix-1', 1, 1, '{\"scope\":\"everyone\"}', '{\"kind\":\"ended\"}');",
@@ -917,5 +787,9 @@ mod tests {
         let err = SqliteStore::open(&old).await.err().expect("refused");
         assert!(matches!(err, StoreError::Format(_)), "{err}");
         assert!(err.to_string().contains("an older Parley"), "{err}");
+        assert!(
+            SqliteStore::open(&old).await.is_err(),
+            "nothing was changed"
+        );
     }
 }

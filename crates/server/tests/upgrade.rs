@@ -1,5 +1,6 @@
-//! A database written before message ids were keyed by sender (event format 2, the server of
-//! protocol 1) is upgraded in place, and its chat in progress goes on.
+//! Databases written by earlier servers open, upgrade in place, and their chats in progress go
+//! on: event format 2 (the server of protocol 1, before message ids were keyed by sender) and
+//! event format 3 (protocol 2, before the schema was kept as migrations).
 
 mod common;
 
@@ -8,8 +9,9 @@ use parley_protocol::{ClientMsg, InteractionId, ServerMsg};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
-/// The database as that server left it, dumped as SQL (tokens in its header).
-const FIXTURE: &str = include_str!("fixtures/event-format-2.sql");
+/// The databases as those servers left them, dumped as SQL (tokens in the first one's header).
+const FORMAT_2: &str = include_str!("fixtures/event-format-2.sql");
+const FORMAT_3: &str = include_str!("fixtures/event-format-3.sql");
 const KATE_TOKEN: &str = "f06e7bc140e7aaed0e03dff128780470a3583658ca525f17ddcadd08ea2a161d";
 const CONTACT_TOKEN: &str = "0af854dac848d13a9cf09f545d0fadad350a572f7c10f941857bd8b0140ca618";
 const CHAT: &str = "ix-1795968979761-22cbc139";
@@ -25,60 +27,74 @@ async fn connect(db: &std::path::Path) -> SqliteConnection {
         .expect("sqlite")
 }
 
-#[tokio::test]
-async fn a_database_of_the_previous_format_is_upgraded_and_its_chat_resumes() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("old.db");
-    {
-        let mut old = connect(&db).await;
-        sqlx::raw_sql(FIXTURE)
+/// Writes a database the way an earlier server left it: each SQL text in turn.
+async fn load(db: &std::path::Path, sql: &[&str]) {
+    let mut old = connect(db).await;
+    for text in sql {
+        sqlx::raw_sql(text)
             .execute(&mut old)
             .await
             .expect("the fixture loads");
-        // And a finished chat with a file, as that server wrote them: the file's row did not
-        // name its event.
-        sqlx::raw_sql(
-            r#"INSERT INTO interactions (id, contact_name, queue, started_at, closed)
-                 VALUES ('ix-files', 'Avril', 'general', 1, 1);
-               INSERT INTO events (interaction, seq, at, audience, client_id, body)
-                 VALUES ('ix-files', 1, 1, '"everyone"', NULL,
-                   '{"file":{"from":{"contact":{"name":"Avril"}},"file":{"id":"f-1","name":"a.png","mime":"image/png","size":9}}}');
-               INSERT INTO files (id, interaction, name, mime, size, uploaded_at)
-                 VALUES ('f-1', 'ix-files', 'a.png', 'image/png', 9, 1);"#,
-        )
-        .execute(&mut old)
-        .await
-        .expect("a file of the previous format");
-        old.close().await.expect("closed");
     }
+    old.close().await.expect("closed");
+}
+
+/// Starts a server on the database; Kate and the contact resume the chat and each see the line
+/// named (everything said before).
+async fn resume(db: &std::path::Path, kate_sees: &str, contact_sees: &str) -> (Client, Client) {
     // The chat was idle since the fixture was made: no inactivity time-out or contact grace may
     // end it before the test resumes it.
-    let addr = spawn_server(&db, |c| {
+    let addr = spawn_server(db, |c| {
         c.chat.inactivity_timeout_secs = 0;
         c.chat.inactivity_warn_secs = 0;
         c.chat.contact_grace_secs = 0;
     })
     .await;
-    let ix = InteractionId(CHAT.into());
-
-    // Both sides resume the chat with everything said before.
+    let ix = chat();
     let mut kate = Client::hello(addr, KATE_TOKEN, vec![]).await;
     kate.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix))
         .await;
-    kate.expect_event(&ix, |k| message_text(k) == Some("Let me check"))
+    kate.expect_event(&ix, |k| message_text(k) == Some(kate_sees))
         .await;
     let mut contact = Client::hello(addr, CONTACT_TOKEN, vec![]).await;
     contact
-        .expect_event(&ix, |k| message_text(k) == Some("The Visa one"))
+        .expect_event(&ix, |k| message_text(k) == Some(contact_sees))
         .await;
+    (kate, contact)
+}
 
-    // A retry of a message stored before the upgrade is still stored once.
-    let send = |id: &str, text: &str| ClientMsg::Send {
-        interaction: ix.clone(),
+fn chat() -> InteractionId {
+    InteractionId(CHAT.into())
+}
+
+fn send(id: &str, text: &str) -> ClientMsg {
+    ClientMsg::Send {
+        interaction: chat(),
         client_id: id.into(),
         text: text.into(),
         consultation: None,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_database_of_the_previous_format_is_upgraded_and_its_chat_resumes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("old.db");
+    // With a finished chat with a file, as that server wrote them: the file's row did not name
+    // its event.
+    let file = r#"INSERT INTO interactions (id, contact_name, queue, started_at, closed)
+                 VALUES ('ix-files', 'Avril', 'general', 1, 1);
+               INSERT INTO events (interaction, seq, at, audience, client_id, body)
+                 VALUES ('ix-files', 1, 1, '"everyone"', NULL,
+                   '{"file":{"from":{"contact":{"name":"Avril"}},"file":{"id":"f-1","name":"a.png","mime":"image/png","size":9}}}');
+               INSERT INTO files (id, interaction, name, mime, size, uploaded_at)
+                 VALUES ('f-1', 'ix-files', 'a.png', 'image/png', 9, 1);"#;
+    load(&db, &[FORMAT_2, file]).await;
+    let ix = chat();
+    // Both sides resume the chat with everything said before.
+    let (mut kate, mut contact) = resume(&db, "Let me check", "The Visa one").await;
+
+    // A retry of a message stored before the upgrade is still stored once.
     kate.send(&send("d1700000000000-2", "Let me check")).await;
     assert_eq!(ack_of(&mut kate, "d1700000000000-2").await, 7);
     // The contact takes Kate's next id first: both messages are stored.
@@ -98,6 +114,11 @@ async fn a_database_of_the_previous_format_is_upgraded_and_its_chat_resumes() {
         .await
         .expect("version");
     assert_eq!(version, 3);
+    assert_eq!(
+        migrations(&db).await,
+        vec![1],
+        "then adopted as the first migration"
+    );
     let indexes: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'",
     )
@@ -135,4 +156,39 @@ async fn a_database_of_the_previous_format_is_upgraded_and_its_chat_resumes() {
         .await
         .expect("the file");
     assert_eq!(file_seq, Some(1));
+}
+
+/// The migrations this database has applied.
+async fn migrations(db: &std::path::Path) -> Vec<i64> {
+    let mut conn = connect(db).await;
+    sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(&mut conn)
+        .await
+        .expect("the migrations table")
+}
+
+#[tokio::test]
+async fn a_database_from_before_migrations_is_adopted_and_its_chat_resumes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("format3.db");
+    load(&db, &[FORMAT_3]).await;
+    let (mut kate, mut contact) = resume(&db, "Found it", "Hurry up").await;
+    assert_eq!(
+        migrations(&db).await,
+        vec![1],
+        "adopted as the first migration"
+    );
+
+    // Retries of messages stored by that server are stored once, each sender's own.
+    kate.send(&send("d1700000000000-3", "Found it")).await;
+    assert_eq!(ack_of(&mut kate, "d1700000000000-3").await, 9);
+    contact.send(&send("d1700000000000-3", "Hurry up")).await;
+    assert_eq!(ack_of(&mut contact, "d1700000000000-3").await, 8);
+    // And the chat goes on after them.
+    kate.send(&send("d1700000000000-4", "Done: it is refunded"))
+        .await;
+    assert_eq!(ack_of(&mut kate, "d1700000000000-4").await, 10);
+    contact
+        .expect_event(&chat(), |k| message_text(k) == Some("Done: it is refunded"))
+        .await;
 }

@@ -10,7 +10,7 @@ import { ROOT } from './support.mjs';
 
 const KB = 1024;
 const BUDGETS = [
-  ['desktop', join(ROOT, 'dist'), 250 * KB],
+  ['desktop', join(ROOT, 'dist'), 270 * KB], // raised once: docs/decisions/0005
   ['widget', join(ROOT, 'crates/widget/dist'), 120 * KB],
 ];
 

@@ -10,6 +10,7 @@
 mod chat;
 mod consult;
 mod parties;
+mod requests;
 mod team;
 
 pub use chat::{journey, shown_case_data, Chat, Flash, Typing};
@@ -18,6 +19,7 @@ pub use team::{action_label, TcEntry, TcKind, TeamCommunicator};
 
 pub use parley_client::lines::Line;
 pub use parley_client::Outbox;
+use parley_protocol::act;
 use parley_protocol::{
     AgentId, AgentPresence, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind,
     HistoryEntry, HistoryScope, Identity, InteractionId, Invitation, InvitationId, Party,
@@ -127,6 +129,8 @@ pub struct DesktopState {
     /// comes to the front. Chats opened any other way (a reconnect, an Accept in another window)
     /// never move the view.
     accepting: Option<InteractionId>,
+    /// The commands sent, to put each refusal on its own chat.
+    pub requests: requests::Requests,
     /// The chat whose message box takes the focus when its window opens: the one this desktop
     /// just accepted, until the agent picks another.
     pub focus: Option<InteractionId>,
@@ -185,6 +189,7 @@ impl DesktopState {
             my_history: None,
             refusals: 0,
             accepting: None,
+            requests: Default::default(),
             focus: None,
         }
     }
@@ -375,21 +380,16 @@ impl DesktopState {
             // Other agents' typing in the main chat is not shown; the queue position is for
             // contacts only.
             ServerMsg::Typing { .. } | ServerMsg::QueuePosition { .. } => {}
-            ServerMsg::Error { code, message } => {
+            ServerMsg::Error { code, message, req } => {
                 self.refusals = self.refusals.wrapping_add(1);
                 if code == ErrorCode::Unauthorized {
                     self.logged_out = true;
                 }
-                match self.selected.clone().and_then(|id| self.chat_mut(&id)) {
-                    Some(chat)
-                        if matches!(
-                            code,
-                            ErrorCode::Invalid | ErrorCode::Forbidden | ErrorCode::NotFound
-                        ) =>
-                    {
-                        chat.error = Some(message)
-                    }
-                    _ => self.notice = Some(message),
+                // A refusal of a command about a chat shows in that chat; any other in the bar.
+                let about = self.requests.about(req).flatten().cloned();
+                match about.and_then(|id| self.chat_mut(&id)) {
+                    Some(chat) => chat.error = Some(message),
+                    None => self.notice = Some(message),
                 }
             }
         }
@@ -449,11 +449,11 @@ impl DesktopState {
             return None;
         }
         let note = chat.note.trim();
-        Some(ClientMsg::Done {
+        Some(ClientMsg::from(act::Done {
             interaction: interaction.clone(),
             disposition: chat.disposition.clone(),
             note: (!note.is_empty()).then(|| note.to_owned()),
-        })
+        }))
     }
 
     /// Something the agent did in a chat was refused (shown at the top of its window).
@@ -478,10 +478,10 @@ impl DesktopState {
         let offer = self.invitations.iter().find(|i| &i.id == invitation)?;
         let invitation = invitation.clone();
         if !accept {
-            return Some(ClientMsg::Reject { invitation });
+            return Some(ClientMsg::from(act::Reject { invitation }));
         }
         self.accepting = Some(offer.interaction.id.clone());
-        Some(ClientMsg::Accept { invitation })
+        Some(ClientMsg::from(act::Accept { invitation }))
     }
 
     /// The agent picked a chat in the interaction bar.
@@ -585,12 +585,12 @@ impl DesktopState {
         let draft = chat.draft.clone();
         let (typing, _) = chat.typing_notice.input(&draft, now)?;
         // The contact never sees what an agent types before it is sent.
-        Some(ClientMsg::Typing {
+        Some(ClientMsg::from(act::Typing {
             interaction: interaction.clone(),
             typing,
             preview: None,
             consultation: None,
-        })
+        }))
     }
 
     /// Sends the chat's draft; the draft is emptied when something was sent.
@@ -654,10 +654,12 @@ impl DesktopState {
             .editable_case_data
             .iter()
             .any(|k| k == key)
-            .then(|| ClientMsg::SetCaseData {
-                interaction: interaction.clone(),
-                key: key.to_owned(),
-                value: Some(value.trim().to_owned()).filter(|v| !v.is_empty()),
+            .then(|| {
+                ClientMsg::from(act::SetCaseData {
+                    interaction: interaction.clone(),
+                    key: key.to_owned(),
+                    value: Some(value.trim().to_owned()).filter(|v| !v.is_empty()),
+                })
             })
     }
 

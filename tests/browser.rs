@@ -8,6 +8,7 @@ use parley_desktop::app::interaction_bar::InteractionBar;
 use parley_desktop::app::transcript::Transcript;
 use parley_desktop::app::{Composer, Desk};
 use parley_desktop::state::{DesktopState, Line, Outbox};
+use parley_protocol::act::{self, Action};
 use parley_protocol::{
     AgentStatus, Audience, ErrorCode, Event, EventKind, Identity, InteractionState,
     InteractionSummary, Party, PendingLevel, ServerMsg,
@@ -477,6 +478,7 @@ async fn a_refused_status_does_not_stay_in_the_status_select() {
     let refused = ServerMsg::Error {
         code: ErrorCode::Invalid,
         message: "not now".into(),
+        req: None,
     };
     assert_eq!(
         answered(refused).await,
@@ -863,7 +865,9 @@ fn the_apps_message_ids_are_128_random_bits_each() {
     let mut outbox = Outbox::random();
     let ids: Vec<String> = (0..50)
         .filter_map(|n| match outbox.push(&ix, &format!("message {n}")) {
-            Some(parley_protocol::ClientMsg::Send { client_id, .. }) => Some(client_id),
+            Some(parley_protocol::ClientMsg::Act(Action::Send(act::Send {
+                client_id, ..
+            }))) => Some(client_id),
             _ => None,
         })
         .collect();
@@ -878,7 +882,9 @@ fn the_apps_message_ids_are_128_random_bits_each() {
         .resend()
         .into_iter()
         .filter_map(|m| match m {
-            parley_protocol::ClientMsg::Send { client_id, .. } => Some(client_id),
+            parley_protocol::ClientMsg::Act(Action::Send(act::Send { client_id, .. })) => {
+                Some(client_id)
+            }
             _ => None,
         })
         .collect();
@@ -897,6 +903,7 @@ async fn a_desktop_older_than_its_server_says_parley_was_updated() {
         s.apply(ServerMsg::Error {
             code: ErrorCode::UnsupportedVersion,
             message: parley_protocol::UPDATED_NOTICE.into(),
+            req: None,
         })
     });
     tick().await;

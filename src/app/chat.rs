@@ -9,6 +9,7 @@ use super::transcript::Transcript;
 use super::use_desk;
 use crate::state::Chat;
 use leptos::prelude::*;
+use parley_protocol::act;
 use parley_protocol::{ClientMsg, InteractionId, RequestKind};
 use std::time::Duration;
 
@@ -67,9 +68,9 @@ pub(super) fn ChatWindow(
     let load_older = Callback::new(move |()| desk.act(|s| s.older(&key.get_value())));
 
     let end = move |_| {
-        desk.send(&ClientMsg::End {
+        desk.send(&ClientMsg::from(act::End {
             interaction: key.get_value(),
-        })
+        }))
     };
     let done = move |_| desk.act(|s| s.done(&key.get_value()));
     let pick = move |ev| {

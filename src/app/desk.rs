@@ -76,12 +76,15 @@ impl Desk {
         self.socket.set_value(socket);
     }
 
-    /// Sends a frame to the server.
+    /// Sends a frame to the server; an action goes with a request id that its refusal names.
     pub fn send(&self, msg: &ClientMsg) {
         // Frames from work that outlived the desktop (an upload, after logging out) are dropped.
+        let Some(req) = self.state.try_update_value(|s| s.requests.track(msg)) else {
+            return;
+        };
         self.socket.try_with_value(|s| {
             if let Some(s) = s {
-                s.send(msg)
+                s.send(msg, req)
             }
         });
     }

@@ -2,6 +2,7 @@
 
 use super::use_desk;
 use leptos::prelude::*;
+use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg};
 
 const READY: &str = "ready";
@@ -41,9 +42,9 @@ pub fn MainBar(
     // With the refusals: a refused choice does not stay in the select.
     let status = desk.select(|s| (status_value(&s.status), s.refusals));
     let on_status = move |ev| {
-        desk.send(&ClientMsg::SetStatus {
+        desk.send(&ClientMsg::from(act::SetStatus {
             status: status_from(&event_target_value(&ev)),
-        })
+        }))
     };
     let (show_messages, show_settings) = (RwSignal::new(false), RwSignal::new(false));
     let show_history = RwSignal::new(false);

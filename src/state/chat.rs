@@ -6,8 +6,8 @@ use parley_client::lines::{line, lines, Line, Mark, CURRENT_KEYS};
 use parley_client::typing::TypingNotice;
 use parley_protocol::visit::parse_journey;
 use parley_protocol::{
-    AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Party, PastChat, PendingLevel,
-    Role, Seq, Transcript,
+    AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Notice, Party, PastChat,
+    PendingLevel, Role, Seq, Transcript,
 };
 use parley_protocol::{Visit, VISIT_KEY};
 use std::collections::BTreeMap;
@@ -186,12 +186,12 @@ impl Chat {
                     party: Party::Agent { id, .. },
                 } if Some(id) == me => None,
                 EventKind::Joined { .. } | EventKind::Left { .. } => Some(Flash::PartyChanged),
-                EventKind::Notice { text } if text.contains("closes automatically") => {
-                    Some(Flash::AboutToClose)
-                }
-                EventKind::Notice { text } if text.contains("inactivity") => {
-                    Some(Flash::Inactivity)
-                }
+                EventKind::System {
+                    notice: Notice::AutoClose { .. },
+                } => Some(Flash::AboutToClose),
+                EventKind::System {
+                    notice: Notice::InactivityWarning | Notice::InactivityTimeout,
+                } => Some(Flash::Inactivity),
                 EventKind::Read { up_to } => {
                     self.read_up_to = self.read_up_to.max(*up_to);
                     None

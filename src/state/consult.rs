@@ -3,6 +3,7 @@
 
 use super::Consult;
 use super::DesktopState;
+use parley_protocol::act;
 use parley_protocol::{AgentId, ClientMsg, InteractionId};
 
 impl DesktopState {
@@ -38,12 +39,12 @@ impl DesktopState {
             .consult_mut(consultation)
             .filter(|c| c.active)?;
         let (typing, _) = chat.consult_typing.input(text, now)?;
-        Some(ClientMsg::Typing {
+        Some(ClientMsg::from(act::Typing {
             interaction: interaction.clone(),
             typing,
             preview: None,
             consultation: Some(consultation.to_owned()),
-        })
+        }))
     }
 
     /// Sends the consultation's draft to the other agent; the contact never receives it.
@@ -76,9 +77,11 @@ impl DesktopState {
     ) -> Option<ClientMsg> {
         self.consult(interaction, consultation)
             .is_some_and(|c| c.active)
-            .then(|| ClientMsg::EndConsultation {
-                interaction: interaction.clone(),
-                consultation: consultation.to_owned(),
+            .then(|| {
+                ClientMsg::from(act::EndConsultation {
+                    interaction: interaction.clone(),
+                    consultation: consultation.to_owned(),
+                })
             })
     }
 
@@ -106,10 +109,10 @@ impl DesktopState {
         let chat = self.chat(interaction)?;
         let me = self.me.as_ref().map(|m| &m.id);
         (Some(agent) != me && !chat.ended() && chat.parties.connected(agent)).then(|| {
-            ClientMsg::Remove {
+            ClientMsg::from(act::Remove {
                 interaction: interaction.clone(),
                 agent: agent.clone(),
-            }
+            })
         })
     }
 

@@ -3,6 +3,7 @@
 //! chat's active consultations as the default for transfer and conference.
 
 use super::DesktopState;
+use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg, InteractionId, RequestKind, Target};
 
 /// What kind of target an entry is (`data-kind`).
@@ -256,11 +257,11 @@ impl DesktopState {
             chat.error = None;
             chat.notice = None;
         }
-        Some(ClientMsg::Invite {
+        Some(ClientMsg::from(act::Invite {
             interaction: tc.interaction,
             request,
             target,
-        })
+        }))
     }
 
     /// Enter: the highlighted entry's default action.

@@ -1,7 +1,8 @@
 use super::*;
+use parley_protocol::act::{self, Action};
 use parley_protocol::{
     Audience, DeclineReason, EndReason, Event, EventKind, FileRef, InteractionState,
-    InteractionSummary, InvitationKind, Party, PendingLevel, StandardResponse,
+    InteractionSummary, InvitationKind, Notice, Party, PendingLevel, StandardResponse,
 };
 
 fn summary(id: &str) -> InteractionSummary {
@@ -119,15 +120,15 @@ fn an_offer_shows_until_it_is_gone_and_can_be_answered() {
     assert_eq!(s.invitations.len(), 1, "a repeated offer is shown once");
     assert_eq!(
         s.answer(&"inv-1".into(), true),
-        Some(ClientMsg::Accept {
+        Some(ClientMsg::from(act::Accept {
             invitation: "inv-1".into()
-        })
+        }))
     );
     assert_eq!(
         s.answer(&"inv-1".into(), false),
-        Some(ClientMsg::Reject {
+        Some(ClientMsg::from(act::Reject {
             invitation: "inv-1".into()
-        })
+        }))
     );
     s.apply(ServerMsg::InvitationGone {
         invitation: "inv-1".into(),
@@ -176,7 +177,9 @@ fn an_opened_chat_is_selected_and_collects_its_transcript_once() {
 fn a_sent_message_is_pending_until_acknowledged_and_resent_after_a_reconnect() {
     let mut s = with_chat();
     let ix: InteractionId = "ix-1".into();
-    let Some(ClientMsg::Send { client_id, .. }) = s.send(&ix, "Which card?") else {
+    let Some(ClientMsg::Act(Action::Send(act::Send { client_id, .. }))) =
+        s.send(&ix, "Which card?")
+    else {
         panic!("a send frame")
     };
     assert_eq!(s.unsent(&ix), vec!["Which card?"]);
@@ -222,6 +225,7 @@ fn a_sent_message_is_pending_until_acknowledged_and_resent_after_a_reconnect() {
         interaction: ix.clone(),
         client_id: client_id.clone(),
         seq: 3,
+        req: None,
     });
     assert!(!s.is_pending(&client_id));
     assert!(s.after_welcome().is_empty());
@@ -253,11 +257,11 @@ fn mark_done_is_offered_only_after_the_end_and_needs_a_disposition_when_required
     s.set_disposition(&ix, "Resolved");
     assert_eq!(
         s.done(&ix),
-        Some(ClientMsg::Done {
+        Some(ClientMsg::from(act::Done {
             interaction: ix.clone(),
             disposition: Some("Resolved".into()),
             note: None
-        })
+        }))
     );
     s.apply(ServerMsg::Closed {
         interaction: ix.clone(),
@@ -269,7 +273,11 @@ fn mark_done_is_offered_only_after_the_end_and_needs_a_disposition_when_required
 #[test]
 fn refusals_go_to_the_chat_or_the_main_notice_and_unauthorized_logs_out() {
     let mut s = with_chat();
-    s.apply(ServerMsg::error(ErrorCode::Invalid, "the chat has ended"));
+    let end = ClientMsg::from(act::End {
+        interaction: "ix-1".into(),
+    });
+    let req = s.requests.track(&end);
+    s.apply(ServerMsg::error(ErrorCode::Invalid, "the chat has ended").answering(req));
     assert_eq!(
         s.chat(&"ix-1".into()).expect("chat").error.as_deref(),
         Some("the chat has ended")
@@ -307,7 +315,10 @@ fn leaving_a_conference_ends_this_agents_part_only() {
     assert_eq!(s.send(&ix, "hello?"), None);
     s.set_disposition(&ix, "Resolved");
     assert!(
-        matches!(s.done(&ix), Some(ClientMsg::Done { .. })),
+        matches!(
+            s.done(&ix),
+            Some(ClientMsg::Act(Action::Done(act::Done { .. })))
+        ),
         "Mark Done is offered once my part is over"
     );
 }
@@ -393,8 +404,8 @@ fn a_tab_flashes_for_the_seeds_reasons_and_stops_on_hover() {
         "ix-2",
         vec![event(
             4,
-            EventKind::Notice {
-                text: "The chat session will time out soon due to inactivity".into(),
+            EventKind::System {
+                notice: Notice::InactivityWarning,
             },
         )],
     ));
@@ -416,8 +427,8 @@ fn a_tab_flashes_for_the_seeds_reasons_and_stops_on_hover() {
         "ix-2",
         vec![event(
             6,
-            EventKind::Notice {
-                text: "The contact has left: this chat closes automatically in 60 seconds".into(),
+            EventKind::System {
+                notice: Notice::AutoClose { secs: 60 },
             },
         )],
     ));
@@ -469,7 +480,7 @@ fn drafts_are_kept_per_chat_and_keywords_expand_to_standard_responses() {
         s.chat(&ix1).map(|c| c.draft.as_str()),
         Some("half a sentence")
     );
-    let Some(ClientMsg::Send { text, .. }) = s.send_draft(&ix1) else {
+    let Some(ClientMsg::Act(Action::Send(act::Send { text, .. }))) = s.send_draft(&ix1) else {
         panic!("a send")
     };
     assert_eq!(text, "half a sentence");
@@ -488,7 +499,9 @@ fn pushing_a_url_sends_the_navigation_text_and_remembers_the_address() {
     let mut s = with_chat();
     let ix: InteractionId = "ix-1".into();
     assert!(s.push_url(&ix, "javascript:alert(1)").is_err());
-    let Ok(ClientMsg::Send { text, .. }) = s.push_url(&ix, " https://example.com/help ") else {
+    let Ok(ClientMsg::Act(Action::Send(act::Send { text, .. }))) =
+        s.push_url(&ix, " https://example.com/help ")
+    else {
         panic!("a send")
     };
     assert_eq!(
@@ -587,11 +600,11 @@ fn notes_case_data_and_zoom() {
     assert_eq!(s.edit_case_data(&ix, "Credit", "1"), None);
     assert_eq!(
         s.edit_case_data(&ix, "Order number", " A-1 "),
-        Some(ClientMsg::SetCaseData {
+        Some(ClientMsg::from(act::SetCaseData {
             interaction: ix.clone(),
             key: "Order number".into(),
             value: Some("A-1".into())
-        })
+        }))
     );
     s.apply(events(
         "ix-1",
@@ -622,11 +635,11 @@ fn notes_case_data_and_zoom() {
     s.set_note(&ix, "  replaced the card ");
     assert_eq!(
         s.done(&ix),
-        Some(ClientMsg::Done {
+        Some(ClientMsg::from(act::Done {
             interaction: ix.clone(),
             disposition: Some("Resolved".into()),
             note: Some("replaced the card".into())
-        })
+        }))
     );
     assert_eq!(s.zoom, 100);
     s.zoom_by(2);
@@ -641,23 +654,23 @@ fn typing_in_the_composer_tells_the_contact_without_the_text() {
     let ix: InteractionId = "ix-1".into();
     assert_eq!(
         s.typed(&ix, "W", 1_000),
-        Some(ClientMsg::Typing {
+        Some(ClientMsg::from(act::Typing {
             interaction: ix.clone(),
             typing: true,
             preview: None,
             consultation: None
-        })
+        }))
     );
     assert_eq!(s.typed(&ix, "Wh", 1_050), None, "not on every key");
     assert_eq!(s.chat(&ix).map(|c| c.draft.as_str()), Some("Wh"));
     assert_eq!(
         s.typed(&ix, "", 1_100),
-        Some(ClientMsg::Typing {
+        Some(ClientMsg::from(act::Typing {
             interaction: ix.clone(),
             typing: false,
             preview: None,
             consultation: None
-        })
+        }))
     );
 }
 
@@ -987,10 +1000,76 @@ fn every_refusal_is_counted_so_that_controls_showing_confirmed_state_show_it_aga
         s.apply(ServerMsg::Error {
             code: ErrorCode::Invalid,
             message: "unknown Not Ready reason".into(),
+            req: None,
         });
     }
     assert_eq!(s.refusals, 2, "the same refusal twice counts twice");
     assert_eq!(s.status, AgentStatus::Ready, "the status is unchanged");
+}
+
+#[test]
+fn a_refusal_lands_on_the_chat_of_the_command_that_caused_it() {
+    let mut s = with_chat();
+    let first = InteractionId::from("ix-1");
+    s.apply(ServerMsg::Opened {
+        interaction: summary("ix-2"),
+    });
+    let second = InteractionId::from("ix-2");
+    s.selected = Some(second.clone());
+    // A case data change in the first chat, a Mark Done in the second, then a status change.
+    let case_data = ClientMsg::from(act::SetCaseData {
+        interaction: first.clone(),
+        key: "Order number".into(),
+        value: Some("A-1".into()),
+    });
+    let in_first = s.requests.track(&case_data);
+    let done = ClientMsg::from(act::Done {
+        interaction: second.clone(),
+        disposition: None,
+        note: None,
+    });
+    let in_second = s.requests.track(&done);
+    let status = ClientMsg::from(act::SetStatus {
+        status: AgentStatus::Ready,
+    });
+    let about_no_chat = s.requests.track(&status);
+    assert!(in_first.is_some() && in_second.is_some() && about_no_chat.is_some());
+    assert_ne!(in_first, in_second);
+    let refused = |message: &str, req| ServerMsg::Error {
+        code: ErrorCode::Forbidden,
+        message: message.into(),
+        req,
+    };
+
+    // The first chat's refusal arrives while the second is on screen: it lands on the first.
+    s.apply(refused("this case data key is not editable", in_first));
+    let error = |s: &DesktopState, id: &InteractionId| s.chat(id).and_then(|c| c.error.clone());
+    assert_eq!(
+        error(&s, &first).as_deref(),
+        Some("this case data key is not editable")
+    );
+    assert_eq!(error(&s, &second), None, "the chat on screen is untouched");
+    s.apply(refused("choose a disposition code first", in_second));
+    assert_eq!(
+        error(&s, &second).as_deref(),
+        Some("choose a disposition code first")
+    );
+    // About no chat, or with no id the desktop knows: the main notice, never a chat.
+    s.apply(refused("unknown Not Ready reason", about_no_chat));
+    assert_eq!(s.notice.as_deref(), Some("unknown Not Ready reason"));
+    s.apply(refused("too many messages; slow down", None));
+    assert_eq!(s.notice.as_deref(), Some("too many messages; slow down"));
+    assert_eq!(
+        error(&s, &second).as_deref(),
+        Some("choose a disposition code first")
+    );
+    // Reads name their subject in their answers and get no id.
+    let older = ClientMsg::Older {
+        interaction: first,
+        before: 10,
+        limit: 100,
+    };
+    assert_eq!(s.requests.track(&older), None);
 }
 
 #[test]

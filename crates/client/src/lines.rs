@@ -146,6 +146,7 @@ pub fn line(e: &Event, is_me: impl Fn(&Party) -> bool) -> Option<Line> {
             _ => format!("Party '{}' has left the session", party.name()),
         }),
         EventKind::Notice { text } => system(text.clone()),
+        EventKind::System { notice } => system(notice.text()),
         EventKind::Ended { reason } => system(
             match reason {
                 EndReason::ContactEnded => "The contact ended the chat",

@@ -5,6 +5,7 @@
 //! every party of a chat sees the others' ids, and an id that can be guessed invites a party to
 //! send first under it.
 
+use parley_protocol::act;
 use parley_protocol::{ClientMsg, InteractionId};
 
 /// One message waiting for its `ack`.
@@ -20,12 +21,12 @@ pub struct Pending {
 impl Pending {
     /// The `send` frame for this message.
     pub fn to_msg(&self) -> ClientMsg {
-        ClientMsg::Send {
+        ClientMsg::from(act::Send {
             interaction: self.interaction.clone(),
             client_id: self.client_id.clone(),
             text: self.text.clone(),
             consultation: self.consultation.clone(),
-        }
+        })
     }
 }
 
@@ -126,6 +127,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_protocol::act::Action;
 
     #[test]
     fn pending_messages_are_resent_until_acknowledged() {
@@ -135,16 +137,16 @@ mod tests {
         let first = outbox.push(&ix, " hello ");
         assert_eq!(
             first,
-            Some(ClientMsg::Send {
+            Some(ClientMsg::from(act::Send {
                 interaction: ix.clone(),
                 client_id: "p-1".into(),
                 text: "hello".into(),
                 consultation: None,
-            })
+            }))
         );
         let consult = outbox.push_to(&ix, Some("ix-1/c1"), "psst");
         assert!(
-            matches!(consult, Some(ClientMsg::Send { consultation: Some(c), .. }) if c == "ix-1/c1")
+            matches!(consult, Some(ClientMsg::Act(Action::Send(act::Send { consultation: Some(c), .. }))) if c == "ix-1/c1")
         );
         outbox.ack("p-2");
         outbox.push(&ix, "second");

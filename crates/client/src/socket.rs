@@ -32,9 +32,13 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// Sends a frame (held while reconnecting, sent after the next `hello`).
-    pub fn send(&self, msg: &ClientMsg) {
-        let frame = msg.to_frame();
+    /// Sends a frame, with a request id when given (held while reconnecting, sent after the
+    /// next `hello`).
+    pub fn send(&self, msg: &ClientMsg, req: Option<u64>) {
+        let frame = match req {
+            Some(req) => msg.to_frame_with(req),
+            None => msg.to_frame(),
+        };
         let mut inner = self.link.0.borrow_mut();
         let sent = match &inner.ws {
             Some(ws) if inner.open => ws.send_with_str(&frame).is_ok(),

@@ -1,10 +1,10 @@
 //! What happens inside an interaction: messages (main chat and consultations), typing, read
 //! receipts, End, Mark Done, Delete From Conference, case data, and the contact's connection.
 
-use super::{error, Actor, Effect, Engine};
+use super::{act, refuse, Actor, Effect, Engine, Outcome, Refusal};
 use parley_protocol::{
     AgentId, Audience, EndReason, ErrorCode, EventKind, InteractionId, InteractionState,
-    LeaveReason, Millis, Party, Seq, ServerMsg, MAX_MESSAGE_CHARS,
+    LeaveReason, Millis, Notice, Party, ServerMsg, MAX_MESSAGE_CHARS,
 };
 
 /// The longest case data value and typing preview, in characters.
@@ -16,14 +16,14 @@ const MAX_CLIENT_ID: usize = 64;
 
 impl Engine {
     /// Who `actor` is in the main chat: a connected agent party or the present contact.
-    fn party_of(&self, actor: &Actor, interaction: &InteractionId) -> Result<Party, Vec<Effect>> {
+    fn party_of(&self, actor: &Actor, interaction: &InteractionId) -> Result<Party, Refusal> {
         let Some(ix) = self.interactions.get(interaction) else {
-            return Err(error(ErrorCode::NotFound, "no such interaction"));
+            return Err(Refusal::new(ErrorCode::NotFound, "no such interaction"));
         };
         match actor {
             Actor::Agent(agent) if ix.agents.contains(agent) => Ok(self.agent_party(agent)),
             Actor::Contact(id) if id == interaction && ix.contact_present => Ok(ix.contact_party()),
-            _ => Err(error(
+            _ => Err(Refusal::new(
                 ErrorCode::Forbidden,
                 "you are not connected to this interaction",
             )),
@@ -36,77 +36,79 @@ impl Engine {
         agent: &Actor,
         interaction: &InteractionId,
         consultation: &str,
-    ) -> Result<Vec<AgentId>, Vec<Effect>> {
+    ) -> Result<Vec<AgentId>, Refusal> {
         let Some(ix) = self.interactions.get(interaction) else {
-            return Err(error(ErrorCode::NotFound, "no such interaction"));
+            return Err(Refusal::new(ErrorCode::NotFound, "no such interaction"));
         };
         let Some(c) = ix.consultations.iter().find(|c| c.id == consultation) else {
-            return Err(error(ErrorCode::NotFound, "no such consultation"));
+            return Err(Refusal::new(ErrorCode::NotFound, "no such consultation"));
         };
         match agent {
             Actor::Agent(a) if a == &c.initiator || a == &c.target => {}
             _ => {
-                return Err(error(
+                return Err(Refusal::new(
                     ErrorCode::Forbidden,
                     "you are not in this consultation",
                 ))
             }
         }
         if !c.active {
-            return Err(error(ErrorCode::Invalid, "the consultation has ended"));
+            return Err(Refusal::new(
+                ErrorCode::Invalid,
+                "the consultation has ended",
+            ));
         }
         Ok(vec![c.initiator.clone(), c.target.clone()])
     }
 
-    pub(super) fn send(
-        &mut self,
-        from: Actor,
-        interaction: InteractionId,
-        client_id: String,
-        text: String,
-        consultation: Option<String>,
-        now: Millis,
-    ) -> Vec<Effect> {
+    pub(super) fn send(&mut self, from: Actor, a: act::Send, now: Millis) -> Outcome {
+        let act::Send {
+            interaction,
+            client_id,
+            text,
+            consultation,
+        } = a;
         let text = text.trim();
         if text.is_empty() {
-            return error(ErrorCode::Invalid, "empty message");
+            return refuse(ErrorCode::Invalid, "empty message");
         }
         if text.chars().count() > MAX_MESSAGE_CHARS {
-            return error(ErrorCode::Invalid, "message is too long");
+            return refuse(ErrorCode::Invalid, "message is too long");
         }
         if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
-            return error(ErrorCode::Invalid, "client_id must be 1 to 64 bytes");
+            return refuse(ErrorCode::Invalid, "client_id must be 1 to 64 bytes");
         }
         let (party, audience) = match &consultation {
             None => match self.party_of(&from, &interaction) {
                 Ok(p) => (p, Audience::Everyone),
-                Err(e) => return e,
+                Err(e) => return Err(e),
             },
             Some(c) => match self.consultation_pair(&from, &interaction, c) {
                 Ok(pair) => match &from {
                     Actor::Agent(a) => (self.agent_party(a), Audience::Private { agents: pair }),
                     Actor::Contact(_) => {
-                        return error(ErrorCode::Forbidden, "you are not in this consultation")
+                        return refuse(ErrorCode::Forbidden, "you are not in this consultation")
                     }
                 },
-                Err(e) => return e,
+                Err(e) => return Err(e),
             },
         };
         let Some(ix) = self.interactions.get_mut(&interaction) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let ack = |seq| {
             Effect::Reply(ServerMsg::Ack {
                 interaction: interaction.clone(),
                 client_id: client_id.clone(),
                 seq,
+                req: None,
             })
         };
         if let Some(&seq) = ix.client_ids.get(&(party.sender_key(), client_id.clone())) {
-            return vec![ack(seq)];
+            return Ok(vec![ack(seq)]);
         }
         if ix.state == InteractionState::Ended {
-            return error(ErrorCode::Invalid, "the chat has ended");
+            return refuse(ErrorCode::Invalid, "the chat has ended");
         }
         let mut out = Vec::new();
         let was = ix.pending;
@@ -125,7 +127,7 @@ impl Engine {
         if to_bot {
             self.bot_turn(&interaction, text, now, &mut out);
         }
-        out
+        Ok(out)
     }
 
     /// The bot answers a contact's message, or hands the chat over to its queue.
@@ -153,8 +155,8 @@ impl Engine {
                 );
             }
             super::bot::Answer::HandOver => {
-                let text = super::ix::QUEUED_NOTICE.to_owned();
-                ix.push(out, now, Audience::Everyone, EventKind::Notice { text });
+                let notice = Notice::Queued;
+                ix.push(out, now, Audience::Everyone, EventKind::System { notice });
                 self.queue.push(interaction.clone());
             }
         }
@@ -167,16 +169,13 @@ impl Engine {
         interaction: InteractionId,
         file: parley_protocol::FileRef,
         now: Millis,
-    ) -> Vec<Effect> {
-        let party = match self.party_of(&from, &interaction) {
-            Ok(p) => p,
-            Err(e) => return e,
-        };
+    ) -> Outcome {
+        let party = self.party_of(&from, &interaction)?;
         let Some(ix) = self.interactions.get_mut(&interaction) else {
-            return error(ErrorCode::NotFound, "no such interaction");
+            return refuse(ErrorCode::NotFound, "no such interaction");
         };
         if ix.state == InteractionState::Ended {
-            return error(ErrorCode::Invalid, "the chat has ended");
+            return refuse(ErrorCode::Invalid, "the chat has ended");
         }
         let mut out = Vec::new();
         let was = ix.pending;
@@ -189,22 +188,21 @@ impl Engine {
         if ix.pending != was {
             out.extend(pending_changed(ix));
         }
-        out
+        Ok(out)
     }
 
-    pub(super) fn typing(
-        &mut self,
-        from: Actor,
-        interaction: InteractionId,
-        typing: bool,
-        preview: Option<String>,
-        consultation: Option<String>,
-    ) -> Vec<Effect> {
+    pub(super) fn typing(&mut self, from: Actor, a: act::Typing) -> Outcome {
+        let act::Typing {
+            interaction,
+            typing,
+            preview,
+            consultation,
+        } = a;
         let (party, to) = match &consultation {
             Some(c) => match self.consultation_pair(&from, &interaction, c) {
                 Ok(pair) => {
                     let Actor::Agent(me) = &from else {
-                        return Vec::new();
+                        return Ok(Vec::new());
                     };
                     let others = pair
                         .into_iter()
@@ -213,12 +211,12 @@ impl Engine {
                         .collect();
                     (self.agent_party(me), others)
                 }
-                Err(e) => return e,
+                Err(e) => return Err(e),
             },
             None => match self.party_of(&from, &interaction) {
                 Ok(p) => {
                     let Some(ix) = self.interactions.get(&interaction) else {
-                        return Vec::new();
+                        return Ok(Vec::new());
                     };
                     let mut to: Vec<Actor> = ix
                         .agent_recipients(&Audience::Agents)
@@ -231,7 +229,7 @@ impl Engine {
                     }
                     (p, to)
                 }
-                Err(e) => return e,
+                Err(e) => return Err(e),
             },
         };
         // Only agents ever see what the contact is typing, and only where configured.
@@ -241,7 +239,8 @@ impl Engine {
             }
             _ => None,
         };
-        to.into_iter()
+        Ok(to
+            .into_iter()
             .map(|to| {
                 let preview = if matches!(to, Actor::Agent(_)) {
                     preview.clone()
@@ -257,26 +256,22 @@ impl Engine {
                 };
                 Effect::Send { to, msg }
             })
-            .collect()
+            .collect())
     }
 
-    pub(super) fn read(
-        &mut self,
-        interaction: InteractionId,
-        up_to: Seq,
-        now: Millis,
-    ) -> Vec<Effect> {
+    pub(super) fn read(&mut self, a: act::Read, now: Millis) -> Outcome {
+        let act::Read { interaction, up_to } = a;
         let Some(ix) = self.interactions.get_mut(&interaction) else {
-            return error(ErrorCode::NotFound, "no such interaction");
+            return refuse(ErrorCode::NotFound, "no such interaction");
         };
         if up_to >= ix.next_seq {
-            return error(ErrorCode::Invalid, "cannot read ahead of the transcript");
+            return refuse(ErrorCode::Invalid, "cannot read ahead of the transcript");
         }
         let mut out = Vec::new();
         if up_to > ix.last_read && ix.contact_present {
             ix.push(&mut out, now, Audience::Agents, EventKind::Read { up_to });
         }
-        out
+        Ok(out)
     }
 
     pub(super) fn contact_link(
@@ -292,34 +287,27 @@ impl Engine {
         Vec::new()
     }
 
-    pub(super) fn end(
-        &mut self,
-        by: Actor,
-        interaction: InteractionId,
-        now: Millis,
-    ) -> Vec<Effect> {
+    pub(super) fn end(&mut self, by: Actor, a: act::End, now: Millis) -> Outcome {
+        let act::End { interaction } = a;
         if let Actor::Agent(agent) = &by {
             let consultant = self
                 .interactions
                 .get(&interaction)
                 .is_some_and(|ix| !ix.agents.contains(agent) && ix.consulting(agent).is_some());
             if consultant {
-                return error(
+                return refuse(
                     ErrorCode::Invalid,
                     "you are consulting on this chat: end the consultation instead",
                 );
             }
         }
-        let party = match self.party_of(&by, &interaction) {
-            Ok(p) => p,
-            Err(e) => return e,
-        };
+        let party = self.party_of(&by, &interaction)?;
         if self
             .interactions
             .get(&interaction)
             .is_some_and(|ix| ix.state == InteractionState::Ended)
         {
-            return error(ErrorCode::Invalid, "the chat has already ended");
+            return refuse(ErrorCode::Invalid, "the chat has already ended");
         }
         let mut out = Vec::new();
         match by {
@@ -355,7 +343,7 @@ impl Engine {
                 self.end_for_everyone(&interaction, EndReason::ContactEnded, now, &mut out);
             }
         }
-        out
+        Ok(out)
     }
 
     /// An agent leaves a chat that goes on; ownership passes on when the owner leaves.
@@ -410,44 +398,42 @@ impl Engine {
         self.close_if_finished(interaction, out);
     }
 
-    pub(super) fn done(
-        &mut self,
-        agent: AgentId,
-        interaction: InteractionId,
-        disposition: Option<String>,
-        note: Option<String>,
-        now: Millis,
-    ) -> Vec<Effect> {
+    pub(super) fn done(&mut self, agent: AgentId, a: act::Done, now: Millis) -> Outcome {
+        let act::Done {
+            interaction,
+            disposition,
+            note,
+        } = a;
         let Some(ix) = self.interactions.get(&interaction) else {
-            return error(ErrorCode::NotFound, "no such interaction");
+            return refuse(ErrorCode::NotFound, "no such interaction");
         };
         if !ix.pending_done.contains(&agent) {
-            return error(
+            return refuse(
                 ErrorCode::Forbidden,
                 "you are not a party of this interaction",
             );
         }
         if !ix.part_over(&agent) {
-            return error(ErrorCode::Invalid, "end the chat before marking it done");
+            return refuse(ErrorCode::Invalid, "end the chat before marking it done");
         }
         if disposition
             .as_ref()
             .is_some_and(|d| !self.settings.dispositions.contains(d))
         {
-            return error(ErrorCode::Invalid, "unknown disposition code");
+            return refuse(ErrorCode::Invalid, "unknown disposition code");
         }
         if self.settings.disposition_required
             && disposition.is_none()
             && ix.ever_party.contains(&agent)
         {
-            return error(ErrorCode::Invalid, "choose a disposition code first");
+            return refuse(ErrorCode::Invalid, "choose a disposition code first");
         }
         let note = note
             .map(|n| n.trim().chars().take(MAX_MESSAGE_CHARS).collect::<String>())
             .filter(|n| !n.is_empty());
         let mut out = Vec::new();
         self.finish(&interaction, &agent, disposition, note, now, &mut out);
-        out
+        Ok(out)
     }
 
     /// Records an agent's Done and closes its view; the interaction closes when nobody is left.
@@ -499,86 +485,77 @@ impl Engine {
     }
 
     /// Asynchronous chat: an agent who left rejoins before marking the chat done.
-    pub(super) fn rejoin(
-        &mut self,
-        agent: AgentId,
-        interaction: InteractionId,
-        now: Millis,
-    ) -> Vec<Effect> {
+    pub(super) fn rejoin(&mut self, agent: AgentId, a: act::Rejoin, now: Millis) -> Outcome {
+        let act::Rejoin { interaction } = a;
         let Some(ix) = self.interactions.get(&interaction) else {
-            return error(ErrorCode::NotFound, "no such interaction");
+            return refuse(ErrorCode::NotFound, "no such interaction");
         };
         if !ix.pending_done.contains(&agent) || !ix.ever_party.contains(&agent) {
-            return error(
+            return refuse(
                 ErrorCode::Forbidden,
                 "you are not a party of this interaction",
             );
         }
         if ix.agents.contains(&agent) {
-            return error(ErrorCode::Invalid, "you are already in this chat");
+            return refuse(ErrorCode::Invalid, "you are already in this chat");
         }
         // Only an agent that left by its own End may come back, and only with asynchronous
         // chat: one deleted from a conference or transferred away lost the right.
         if !self.timers.async_chat {
-            return error(ErrorCode::Forbidden, "asynchronous chat is off");
+            return refuse(ErrorCode::Forbidden, "asynchronous chat is off");
         }
         if !ix.rights.get(&agent).is_some_and(|r| r.left_by_own_end) {
-            return error(
+            return refuse(
                 ErrorCode::Forbidden,
                 "you were taken out of this chat and cannot rejoin it",
             );
         }
         if ix.state == InteractionState::Ended {
-            return error(ErrorCode::Invalid, "the chat has ended");
+            return refuse(ErrorCode::Invalid, "the chat has ended");
         }
         let mut out = Vec::new();
         self.join(&interaction, &agent, now, &mut out);
-        out
+        Ok(out)
     }
 
     pub(super) fn end_consultation(
         &mut self,
         agent: AgentId,
-        interaction: InteractionId,
-        consultation: String,
+        a: act::EndConsultation,
         now: Millis,
-    ) -> Vec<Effect> {
-        if let Err(e) =
-            self.consultation_pair(&Actor::Agent(agent.clone()), &interaction, &consultation)
-        {
-            return e;
-        }
+    ) -> Outcome {
+        let act::EndConsultation {
+            interaction,
+            consultation,
+        } = a;
+        self.consultation_pair(&Actor::Agent(agent.clone()), &interaction, &consultation)?;
         let party = self.agent_party(&agent);
         let mut out = Vec::new();
         if let Some(ix) = self.interactions.get_mut(&interaction) {
             ix.end_consultation(&mut out, now, &consultation, Some(party));
         }
-        out
+        Ok(out)
     }
 
-    pub(super) fn remove(
-        &mut self,
-        agent: AgentId,
-        interaction: InteractionId,
-        target: AgentId,
-        now: Millis,
-    ) -> Vec<Effect> {
-        if let Err(e) = self.party_of(&Actor::Agent(agent.clone()), &interaction) {
-            return e;
-        }
+    pub(super) fn remove(&mut self, agent: AgentId, a: act::Remove, now: Millis) -> Outcome {
+        let act::Remove {
+            interaction,
+            agent: target,
+        } = a;
+        self.party_of(&Actor::Agent(agent.clone()), &interaction)?;
         if target == agent {
-            return error(ErrorCode::Invalid, "use End to leave the chat yourself");
+            return refuse(ErrorCode::Invalid, "use End to leave the chat yourself");
         }
         let party = match self.party_of(&Actor::Agent(target.clone()), &interaction) {
             Ok(p) => p,
-            Err(_) => return error(ErrorCode::NotFound, "this agent is not in the conference"),
+            Err(_) => return refuse(ErrorCode::NotFound, "this agent is not in the conference"),
         };
         if self
             .interactions
             .get(&interaction)
             .is_some_and(|ix| ix.state == InteractionState::Ended)
         {
-            return error(ErrorCode::Invalid, "the chat has ended");
+            return refuse(ErrorCode::Invalid, "the chat has ended");
         }
         let mut out = Vec::new();
         self.end_consultations_of(&interaction, &target, None, Some(&agent), now, &mut out);
@@ -590,29 +567,30 @@ impl Engine {
             now,
             &mut out,
         );
-        out
+        Ok(out)
     }
 
     pub(super) fn set_case_data(
         &mut self,
         agent: AgentId,
-        interaction: InteractionId,
-        key: String,
-        value: Option<String>,
+        a: act::SetCaseData,
         now: Millis,
-    ) -> Vec<Effect> {
-        if let Err(e) = self.party_of(&Actor::Agent(agent), &interaction) {
-            return e;
-        }
+    ) -> Outcome {
+        let act::SetCaseData {
+            interaction,
+            key,
+            value,
+        } = a;
+        self.party_of(&Actor::Agent(agent), &interaction)?;
         if !self.settings.editable_case_data.contains(&key) {
-            return error(ErrorCode::Forbidden, "this case data key is not editable");
+            return refuse(ErrorCode::Forbidden, "this case data key is not editable");
         }
         let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         if value
             .as_ref()
             .is_some_and(|v| v.chars().count() > MAX_VALUE_CHARS)
         {
-            return error(ErrorCode::Invalid, "the value is too long");
+            return refuse(ErrorCode::Invalid, "the value is too long");
         }
         let mut out = Vec::new();
         if let Some(ix) = self.interactions.get_mut(&interaction) {
@@ -625,7 +603,7 @@ impl Engine {
                 );
             }
         }
-        out
+        Ok(out)
     }
 }
 

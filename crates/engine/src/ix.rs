@@ -4,15 +4,9 @@ use super::rights::Right;
 use super::{Actor, Effect, InteractionRecord, Recipient};
 use parley_protocol::{
     AgentId, Audience, EndReason, Event, EventKind, InteractionState, InteractionSummary,
-    LeaveReason, Millis, Party, PendingLevel, RequestKind, Role, Seq, Target,
+    LeaveReason, Millis, Notice, Party, PendingLevel, RequestKind, Role, Seq, Target,
 };
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The start of the agents' notice that a chat whose contact left is about to close.
-pub const AUTO_CLOSE_NOTICE: &str = "The contact has left: this chat closes automatically in";
-
-/// What a queued contact is told; it also marks where a bot hands a chat over to its queue.
-pub const QUEUED_NOTICE: &str = "Agent will be with you shortly";
 
 /// A private chat between the initiator and the target about the interaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,7 +215,12 @@ impl Interaction {
                 self.with_bot = true;
                 self.spoke(from, event.at);
             }
-            EventKind::Notice { text } if text == QUEUED_NOTICE => self.with_bot = false,
+            // The queued notice marks where a bot hands a chat over to its queue; databases from
+            // before protocol 3 hold it as its English text.
+            EventKind::System {
+                notice: Notice::Queued,
+            } => self.with_bot = false,
+            EventKind::Notice { text } if *text == Notice::Queued.text() => self.with_bot = false,
             EventKind::Ended { .. } => {
                 self.state = InteractionState::Ended;
                 self.awaiting_since = None;
@@ -266,6 +265,7 @@ impl Interaction {
             },
             EventKind::Read { up_to } => self.last_read = self.last_read.max(*up_to),
             EventKind::Notice { .. }
+            | EventKind::System { .. }
             | EventKind::Declined { .. }
             | EventKind::Joined { .. }
             | EventKind::Left { .. } => {}
@@ -421,8 +421,10 @@ impl Interaction {
             EventKind::Left { party, reason },
         );
         if auto_close > 0 {
-            let text = format!("{AUTO_CLOSE_NOTICE} {} seconds", auto_close / 1000);
-            self.push(out, now, Audience::Agents, EventKind::Notice { text });
+            let notice = Notice::AutoClose {
+                secs: u32::try_from(auto_close / 1000).unwrap_or(u32::MAX),
+            };
+            self.push(out, now, Audience::Agents, EventKind::System { notice });
         }
     }
 

@@ -24,10 +24,10 @@ mod timers;
 
 use crate::config::Config;
 use ix::Interaction;
+use parley_protocol::act::{self, Action};
 use parley_protocol::{
     AgentId, AgentPresence, AgentSettings, AgentStatus, ErrorCode, Event, InteractionId,
-    InteractionSummary, Invitation, InvitationId, Millis, Named, QueueId, RequestKind, Seq,
-    ServerMsg, Target,
+    InteractionSummary, Invitation, InvitationId, Millis, Named, QueueId, Seq, ServerMsg,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -69,81 +69,26 @@ pub enum Command {
     ContactConnected(InteractionId),
     /// The contact's last connection to the interaction closed.
     ContactDisconnected(InteractionId),
-    SetStatus {
-        agent: AgentId,
-        status: AgentStatus,
-    },
-    Accept {
-        agent: AgentId,
-        invitation: InvitationId,
-    },
-    Reject {
-        agent: AgentId,
-        invitation: InvitationId,
-    },
-    Send {
-        from: Actor,
-        interaction: InteractionId,
-        client_id: String,
-        text: String,
-        consultation: Option<String>,
-    },
+    /// A party's action, as it came over the wire.
+    Act { by: Actor, action: Action },
     /// A stored file goes into the chat (the upload was checked before).
     PostFile {
         from: Actor,
         interaction: InteractionId,
         file: parley_protocol::FileRef,
     },
-    Typing {
-        from: Actor,
-        interaction: InteractionId,
-        typing: bool,
-        preview: Option<String>,
-        consultation: Option<String>,
-    },
-    Read {
-        interaction: InteractionId,
-        up_to: Seq,
-    },
-    End {
-        by: Actor,
-        interaction: InteractionId,
-    },
-    Done {
-        agent: AgentId,
-        interaction: InteractionId,
-        disposition: Option<String>,
-        note: Option<String>,
-    },
-    Invite {
-        agent: AgentId,
-        interaction: InteractionId,
-        request: RequestKind,
-        target: Target,
-    },
-    EndConsultation {
-        agent: AgentId,
-        interaction: InteractionId,
-        consultation: String,
-    },
-    Remove {
-        agent: AgentId,
-        interaction: InteractionId,
-        target: AgentId,
-    },
-    /// Asynchronous chat: rejoin a chat this agent left but has not marked done.
-    Rejoin {
-        agent: AgentId,
-        interaction: InteractionId,
-    },
-    SetCaseData {
-        agent: AgentId,
-        interaction: InteractionId,
-        key: String,
-        value: Option<String>,
-    },
     /// Time passed: expire offers, move timers, retry routing.
     Tick,
+}
+
+impl Command {
+    /// A party's action.
+    pub fn act(by: Actor, action: impl Into<Action>) -> Self {
+        Command::Act {
+            by,
+            action: action.into(),
+        }
+    }
 }
 
 /// The durable facts about an interaction besides its events.
@@ -279,8 +224,32 @@ pub struct Engine {
     stored: BTreeMap<InteractionId, Vec<Event>>,
 }
 
-fn error(code: ErrorCode, message: &str) -> Vec<Effect> {
-    vec![Effect::Reply(ServerMsg::error(code, message))]
+/// Why a command was refused. Nothing changed; the issuer is told with an `error` frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub reason: String,
+}
+
+impl Refusal {
+    pub fn new(code: ErrorCode, reason: &str) -> Self {
+        Self {
+            code,
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// The `error` frame that tells the issuer, naming its request.
+    pub fn to_msg(&self, req: Option<u64>) -> ServerMsg {
+        ServerMsg::error(self.code, &self.reason).answering(req)
+    }
+}
+
+/// What a command came to: the effects to carry out in order, or why nothing happened.
+pub type Outcome = Result<Vec<Effect>, Refusal>;
+
+fn refuse(code: ErrorCode, reason: &str) -> Outcome {
+    Err(Refusal::new(code, reason))
 }
 
 fn secs(s: u32) -> Millis {
@@ -483,15 +452,15 @@ impl Engine {
             .collect()
     }
 
-    /// Carries out one command at time `now`.
-    pub fn handle(&mut self, command: Command, now: Millis) -> Vec<Effect> {
+    /// Carries out one command at time `now`. A refused command changes nothing.
+    pub fn handle(&mut self, command: Command, now: Millis) -> Outcome {
         let out = self.handle_command(command, now);
         #[cfg(test)]
-        self.check_replay(&out);
+        self.check_replay(out.as_deref().unwrap_or_default());
         out
     }
 
-    fn handle_command(&mut self, command: Command, now: Millis) -> Vec<Effect> {
+    fn handle_command(&mut self, command: Command, now: Millis) -> Outcome {
         let mut out = match command {
             Command::StartChat {
                 id,
@@ -499,7 +468,7 @@ impl Engine {
                 queue,
                 text,
                 case_data,
-            } => self.start_chat(id, contact, queue, text, case_data, now),
+            } => self.start_chat(id, contact, queue, text, case_data, now)?,
             Command::AgentConnected(agent) => {
                 self.agent_mut(&agent).connected = true;
                 Vec::new()
@@ -507,64 +476,54 @@ impl Engine {
             Command::AgentDisconnected(agent) => self.agent_disconnected(agent, now),
             Command::ContactConnected(id) => self.contact_link(&id, true, now),
             Command::ContactDisconnected(id) => self.contact_link(&id, false, now),
-            Command::SetStatus { agent, status } => self.set_status(agent, status, now),
-            Command::Accept { agent, invitation } => self.accept(agent, invitation, now),
-            Command::Reject { agent, invitation } => self.reject(agent, invitation, now),
-            Command::Send {
-                from,
-                interaction,
-                client_id,
-                text,
-                consultation,
-            } => self.send(from, interaction, client_id, text, consultation, now),
+            Command::Act { by, action } => self.act(by, action, now)?,
             Command::PostFile {
                 from,
                 interaction,
                 file,
-            } => self.post_file(from, interaction, file, now),
-            Command::Typing {
-                from,
-                interaction,
-                typing,
-                preview,
-                consultation,
-            } => self.typing(from, interaction, typing, preview, consultation),
-            Command::Read { interaction, up_to } => self.read(interaction, up_to, now),
-            Command::End { by, interaction } => self.end(by, interaction, now),
-            Command::Done {
-                agent,
-                interaction,
-                disposition,
-                note,
-            } => self.done(agent, interaction, disposition, note, now),
-            Command::Invite {
-                agent,
-                interaction,
-                request,
-                target,
-            } => self.invite(agent, interaction, request, target, now),
-            Command::EndConsultation {
-                agent,
-                interaction,
-                consultation,
-            } => self.end_consultation(agent, interaction, consultation, now),
-            Command::Remove {
-                agent,
-                interaction,
-                target,
-            } => self.remove(agent, interaction, target, now),
-            Command::SetCaseData {
-                agent,
-                interaction,
-                key,
-                value,
-            } => self.set_case_data(agent, interaction, key, value, now),
-            Command::Rejoin { agent, interaction } => self.rejoin(agent, interaction, now),
+            } => self.post_file(from, interaction, file, now)?,
             Command::Tick => self.tick(now),
         };
         self.route(now, &mut out);
         self.publish_presence(&mut out);
-        out
+        Ok(out)
+    }
+
+    /// Who may do what: the contact of a chat sends, types, reads and ends it; everything else
+    /// is an agent's.
+    fn act(&mut self, by: Actor, action: Action, now: Millis) -> Outcome {
+        let agent = match (by, action) {
+            (by, Action::Send(a)) => return self.send(by, a, now),
+            (by, Action::Typing(a)) => return self.typing(by, a),
+            (by, Action::End(a)) => return self.end(by, a, now),
+            (Actor::Contact(own), Action::Read(a)) if own == a.interaction => {
+                return self.read(a, now)
+            }
+            (Actor::Contact(_), Action::Read(_)) => {
+                return refuse(ErrorCode::Forbidden, "not your chat")
+            }
+            (Actor::Agent(_), Action::Read(_)) => {
+                return refuse(ErrorCode::Forbidden, "only the contact sends read receipts")
+            }
+            (Actor::Contact(_), _) => {
+                return refuse(ErrorCode::Forbidden, "only agents may do this")
+            }
+            (Actor::Agent(agent), action) => (agent, action),
+        };
+        match agent {
+            (agent, Action::SetStatus(a)) => self.set_status(agent, a.status, now),
+            (agent, Action::Accept(a)) => self.accept(agent, a, now),
+            (agent, Action::Reject(a)) => self.reject(agent, a, now),
+            (agent, Action::Done(a)) => self.done(agent, a, now),
+            (agent, Action::Invite(a)) => self.invite(agent, a, now),
+            (agent, Action::EndConsultation(a)) => self.end_consultation(agent, a, now),
+            (agent, Action::Remove(a)) => self.remove(agent, a, now),
+            (agent, Action::SetCaseData(a)) => self.set_case_data(agent, a, now),
+            (agent, Action::Rejoin(a)) => self.rejoin(agent, a, now),
+            (_, Action::Send(_) | Action::Typing(_) | Action::End(_) | Action::Read(_)) => {
+                unreachable!("matched above")
+            }
+        }
     }
 
     fn agent_mut(&mut self, agent: &AgentId) -> &mut AgentState {
@@ -583,10 +542,10 @@ impl Engine {
         party_of(&self.profiles, agent)
     }
 
-    fn set_status(&mut self, agent: AgentId, status: AgentStatus, now: Millis) -> Vec<Effect> {
+    fn set_status(&mut self, agent: AgentId, status: AgentStatus, now: Millis) -> Outcome {
         if let AgentStatus::NotReady { reason: Some(r) } = &status {
             if !self.settings.not_ready_reasons.contains(r) {
-                return error(ErrorCode::Invalid, "unknown Not Ready reason");
+                return refuse(ErrorCode::Invalid, "unknown Not Ready reason");
             }
         }
         let state = self.agent_mut(&agent);
@@ -594,10 +553,10 @@ impl Engine {
             state.idle_since = now;
         }
         state.status = status.clone();
-        vec![Effect::Send {
+        Ok(vec![Effect::Send {
             to: Actor::Agent(agent),
             msg: ServerMsg::Status { status },
-        }]
+        }])
     }
 
     fn publish_presence(&mut self, out: &mut Vec<Effect>) {

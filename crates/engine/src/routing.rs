@@ -3,11 +3,14 @@
 //! skill or queue, one after the other until one accepts.
 
 use super::ix::{Consultation, Interaction, Request};
-use super::{error, Actor, ContactInfo, Effect, Engine, InteractionRecord, Offer, Purpose};
+use super::{
+    act, refuse, Actor, ContactInfo, Effect, Engine, InteractionRecord, Offer, Outcome, Purpose,
+    Refusal,
+};
 use parley_protocol::{
     AgentId, AgentStatus, Audience, DeclineReason, ErrorCode, EventKind, InteractionId,
-    InteractionState, Invitation, InvitationId, InvitationKind, LeaveReason, Millis, QueueId,
-    RequestKind, ServerMsg, Target, MAX_MESSAGE_CHARS,
+    InteractionState, Invitation, InvitationId, InvitationKind, LeaveReason, Millis, Notice,
+    QueueId, RequestKind, ServerMsg, Target, MAX_MESSAGE_CHARS,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,13 +23,13 @@ impl Engine {
         text: Option<String>,
         case_data: BTreeMap<String, String>,
         now: Millis,
-    ) -> Vec<Effect> {
+    ) -> Outcome {
         if self.interactions.contains_key(&id) {
-            return error(ErrorCode::Invalid, "interaction already exists");
+            return refuse(ErrorCode::Invalid, "interaction already exists");
         }
         let queue = queue.unwrap_or_else(|| self.default_queue.clone());
         if !self.queue_skills.contains_key(&queue) {
-            return error(ErrorCode::NotFound, "no such queue");
+            return refuse(ErrorCode::NotFound, "no such queue");
         }
         let record = InteractionRecord {
             id: id.clone(),
@@ -60,12 +63,12 @@ impl Engine {
         }
         let bot = self.bot.as_ref().filter(|b| b.serves(&ix.record.queue));
         if bot.is_none() {
-            let text = super::ix::QUEUED_NOTICE.to_owned();
+            let notice = Notice::Queued;
             ix.push(
                 &mut out,
                 now,
                 Audience::Everyone,
-                EventKind::Notice { text },
+                EventKind::System { notice },
             );
         }
         if let Some(text) = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
@@ -92,7 +95,7 @@ impl Engine {
             None => self.queue.push(id.clone()),
         }
         self.interactions.insert(id, ix);
-        out
+        Ok(out)
     }
 
     pub(super) fn agent_disconnected(&mut self, agent: AgentId, now: Millis) -> Vec<Effect> {
@@ -109,35 +112,26 @@ impl Engine {
         out
     }
 
-    fn take_offer(
-        &mut self,
-        agent: &AgentId,
-        invitation: &InvitationId,
-    ) -> Result<Offer, Vec<Effect>> {
-        match self.invitations.get(invitation) {
-            Some(o) if &o.agent == agent => {}
-            _ => {
-                return Err(error(
+    fn take_offer(&mut self, agent: &AgentId, invitation: &InvitationId) -> Result<Offer, Refusal> {
+        let offer = match self.invitations.remove(invitation) {
+            Some(o) if &o.agent == agent => o,
+            other => {
+                if let Some(o) = other {
+                    self.invitations.insert(invitation.clone(), o);
+                }
+                return Err(Refusal::new(
                     ErrorCode::NotFound,
                     "this invitation is no longer open",
-                ))
+                ));
             }
-        }
-        let offer = self.invitations.remove(invitation).ok_or_else(Vec::new)?;
+        };
         self.agent_mut(agent).offers.remove(invitation);
         Ok(offer)
     }
 
-    pub(super) fn accept(
-        &mut self,
-        agent: AgentId,
-        invitation: InvitationId,
-        now: Millis,
-    ) -> Vec<Effect> {
-        let offer = match self.take_offer(&agent, &invitation) {
-            Ok(o) => o,
-            Err(e) => return e,
-        };
+    pub(super) fn accept(&mut self, agent: AgentId, a: act::Accept, now: Millis) -> Outcome {
+        let act::Accept { invitation } = a;
+        let offer = self.take_offer(&agent, &invitation)?;
         let mut out = Vec::new();
         match offer.purpose {
             Purpose::Route => self.join(&offer.interaction, &agent, now, &mut out),
@@ -157,7 +151,7 @@ impl Engine {
             to: Actor::Agent(agent),
             msg: ServerMsg::InvitationGone { invitation },
         });
-        out
+        Ok(out)
     }
 
     /// An accepted request: start the consultation, hand the chat over, or add the target.
@@ -326,19 +320,15 @@ impl Engine {
         });
     }
 
-    pub(super) fn reject(
-        &mut self,
-        agent: AgentId,
-        invitation: InvitationId,
-        now: Millis,
-    ) -> Vec<Effect> {
+    pub(super) fn reject(&mut self, agent: AgentId, a: act::Reject, now: Millis) -> Outcome {
+        let act::Reject { invitation } = a;
         match self.take_offer(&agent, &invitation) {
             Ok(offer) => {
                 let mut out = Vec::new();
                 self.declined(offer, invitation, DeclineReason::Rejected, now, &mut out);
-                out
+                Ok(out)
             }
-            Err(e) => e,
+            Err(e) => Err(e),
         }
     }
 
@@ -471,38 +461,36 @@ impl Engine {
         }
     }
 
-    pub(super) fn invite(
-        &mut self,
-        agent: AgentId,
-        interaction: InteractionId,
-        kind: RequestKind,
-        target: Target,
-        now: Millis,
-    ) -> Vec<Effect> {
+    pub(super) fn invite(&mut self, agent: AgentId, a: act::Invite, now: Millis) -> Outcome {
+        let act::Invite {
+            interaction,
+            request: kind,
+            target,
+        } = a;
         let Some(ix) = self.interactions.get(&interaction) else {
-            return error(ErrorCode::NotFound, "no such interaction");
+            return refuse(ErrorCode::NotFound, "no such interaction");
         };
         if !ix.agents.contains(&agent) {
-            return error(
+            return refuse(
                 ErrorCode::Forbidden,
                 "you are not connected to this interaction",
             );
         }
         if ix.state != InteractionState::Active {
-            return error(ErrorCode::Invalid, "the chat is not active");
+            return refuse(ErrorCode::Invalid, "the chat is not active");
         }
         if ix.request.is_some() {
-            return error(
+            return refuse(
                 ErrorCode::Invalid,
                 "another request for this chat is waiting for an answer",
             );
         }
         if let Target::Agent(t) = &target {
             if t == &agent {
-                return error(ErrorCode::Invalid, "you cannot invite yourself");
+                return refuse(ErrorCode::Invalid, "you cannot invite yourself");
             }
             if ix.agents.contains(t) {
-                return error(ErrorCode::Invalid, "this agent is already in the chat");
+                return refuse(ErrorCode::Invalid, "this agent is already in the chat");
             }
             let consulted = ix
                 .consultations
@@ -512,17 +500,17 @@ impl Engine {
             if consulted && kind == RequestKind::Transfer {
                 let mut out = Vec::new();
                 self.transfer(&interaction, &agent, t, now, &mut out);
-                return out;
+                return Ok(out);
             }
             if ix.consulting(t).is_some() && kind == RequestKind::Consultation {
-                return error(
+                return refuse(
                     ErrorCode::Invalid,
                     "this agent is already consulting on this chat",
                 );
             }
         }
         if !self.target_exists(&target) {
-            return error(ErrorCode::NotFound, "no such agent, group, skill or queue");
+            return refuse(ErrorCode::NotFound, "no such agent, group, skill or queue");
         }
         let request = Request {
             kind,
@@ -539,9 +527,9 @@ impl Engine {
             if let Some(ix) = self.interactions.get_mut(&interaction) {
                 ix.request = None;
             }
-            return error(ErrorCode::Invalid, "nobody in this target is available now");
+            return refuse(ErrorCode::Invalid, "nobody in this target is available now");
         }
-        out
+        Ok(out)
     }
 
     fn target_exists(&self, target: &Target) -> bool {

@@ -1,7 +1,9 @@
 //! Engine scenarios: each drives the pure state machine through one procedure.
 
 use super::*;
-use parley_protocol::{Audience, EndReason, EventKind, InteractionState, Party, MAX_MESSAGE_CHARS};
+use parley_protocol::{
+    Audience, EndReason, EventKind, InteractionState, Notice, Party, MAX_MESSAGE_CHARS,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 const T0: Millis = 1_700_000_000_000;
@@ -159,24 +161,50 @@ fn start(engine: &mut Engine, id: &str, queue: Option<&str>, now: Millis) -> Vec
         text: Some("Hello, my card is refused".into()),
         case_data: BTreeMap::new(),
     };
-    let mut out = engine.handle(cmd, now);
-    out.extend(engine.handle(Command::ContactConnected(ix(id)), now));
+    let mut out = ok(engine.handle(cmd, now));
+    out.extend(ok(engine.handle(Command::ContactConnected(ix(id)), now)));
     out
 }
 
 fn ready(engine: &mut Engine, id: &str, now: Millis) -> Vec<Effect> {
-    engine.handle(Command::AgentConnected(agent(id)), now);
-    engine.handle(
-        Command::SetStatus {
-            agent: agent(id),
-            status: AgentStatus::Ready,
-        },
+    ok(engine.handle(Command::AgentConnected(agent(id)), now));
+    ok(engine.handle(
+        Command::act(
+            Actor::Agent(agent(id)),
+            act::SetStatus {
+                status: AgentStatus::Ready,
+            },
+        ),
         now,
-    )
+    ))
 }
 
-fn invitations(effects: &[Effect]) -> Vec<(AgentId, Invitation)> {
+/// What tests read effects from: a list, or a command's outcome (a refusal has none).
+trait Effects {
+    fn effects(&self) -> &[Effect];
+}
+
+impl Effects for [Effect] {
+    fn effects(&self) -> &[Effect] {
+        self
+    }
+}
+
+impl Effects for Vec<Effect> {
+    fn effects(&self) -> &[Effect] {
+        self
+    }
+}
+
+impl Effects for Outcome {
+    fn effects(&self) -> &[Effect] {
+        self.as_deref().unwrap_or_default()
+    }
+}
+
+fn invitations(effects: &(impl Effects + ?Sized)) -> Vec<(AgentId, Invitation)> {
     effects
+        .effects()
         .iter()
         .filter_map(|e| match e {
             Effect::Send {
@@ -188,8 +216,9 @@ fn invitations(effects: &[Effect]) -> Vec<(AgentId, Invitation)> {
         .collect()
 }
 
-fn appended(effects: &[Effect]) -> Vec<(&Event, &Vec<Recipient>)> {
+fn appended(effects: &(impl Effects + ?Sized)) -> Vec<(&Event, &Vec<Recipient>)> {
     effects
+        .effects()
         .iter()
         .filter_map(|e| match e {
             Effect::Append { event, to, .. } => Some((event, to)),
@@ -198,8 +227,9 @@ fn appended(effects: &[Effect]) -> Vec<(&Event, &Vec<Recipient>)> {
         .collect()
 }
 
-fn replies(effects: &[Effect]) -> Vec<&ServerMsg> {
+fn replies(effects: &(impl Effects + ?Sized)) -> Vec<&ServerMsg> {
     effects
+        .effects()
         .iter()
         .filter_map(|e| {
             if let Effect::Reply(m) = e {
@@ -211,14 +241,27 @@ fn replies(effects: &[Effect]) -> Vec<&ServerMsg> {
         .collect()
 }
 
-fn error_code(effects: &[Effect]) -> Option<ErrorCode> {
-    replies(effects).into_iter().find_map(|m| {
-        if let ServerMsg::Error { code, .. } = m {
-            Some(*code)
-        } else {
-            None
-        }
-    })
+/// `from` sends `text` into the chat ix-1 with this client id.
+fn say_in_ix1(from: Actor, client_id: String, text: String) -> Command {
+    Command::act(
+        from,
+        act::Send {
+            interaction: ix("ix-1"),
+            client_id,
+            text,
+            consultation: None,
+        },
+    )
+}
+
+/// The effects of a command that must be carried out.
+fn ok(out: Outcome) -> Vec<Effect> {
+    out.expect("the command is carried out")
+}
+
+/// Why the command was refused, or `None` when it was carried out.
+fn error_code(out: &Outcome) -> Option<ErrorCode> {
+    out.as_ref().err().map(|r| r.code)
 }
 
 /// Starts a chat, makes `who` Ready and accepts the offer.
@@ -226,13 +269,10 @@ fn accepted_chat(engine: &mut Engine, id: &str, who: &str) -> Vec<Effect> {
     start(engine, id, None, T0);
     let offers = invitations(&ready(engine, who, T0 + 1));
     let (_, inv) = offers.into_iter().next().expect("an offer");
-    engine.handle(
-        Command::Accept {
-            agent: agent(who),
-            invitation: inv.id,
-        },
+    ok(engine.handle(
+        Command::act(Actor::Agent(agent(who)), act::Accept { invitation: inv.id }),
         T0 + 2,
-    )
+    ))
 }
 
 #[test]
@@ -260,8 +300,8 @@ fn a_new_chat_is_queued_with_the_joined_and_waiting_notices() {
         kinds[1],
         (
             2,
-            EventKind::Notice {
-                text: "Agent will be with you shortly".into()
+            EventKind::System {
+                notice: Notice::Queued
             }
         )
     );
@@ -299,28 +339,32 @@ fn a_chat_is_offered_to_the_longest_idle_ready_agent() {
 #[test]
 fn not_ready_disconnected_or_unskilled_agents_get_no_offer() {
     let mut e = Engine::new(&config(false));
-    e.handle(Command::AgentConnected(agent("kate")), T0);
-    e.handle(
-        Command::SetStatus {
-            agent: agent("kate"),
-            status: AgentStatus::NotReady {
-                reason: Some("Lunch".into()),
+    ok(e.handle(Command::AgentConnected(agent("kate")), T0));
+    ok(e.handle(
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::SetStatus {
+                status: AgentStatus::NotReady {
+                    reason: Some("Lunch".into()),
+                },
             },
-        },
+        ),
         T0,
-    );
-    e.handle(
-        Command::SetStatus {
-            agent: agent("john"),
-            status: AgentStatus::Ready,
-        },
+    ));
+    ok(e.handle(
+        Command::act(
+            Actor::Agent(agent("john")),
+            act::SetStatus {
+                status: AgentStatus::Ready,
+            },
+        ),
         T0,
-    );
+    ));
     ready(&mut e, "vip", T0);
     let out = start(&mut e, "ix-1", Some("gold"), T0);
     assert_eq!(invitations(&out)[0].0, agent("vip"));
     ready(&mut e, "kate", T0);
-    e.handle(Command::AgentDisconnected(agent("vip")), T0);
+    ok(e.handle(Command::AgentDisconnected(agent("vip")), T0));
     let out = start(&mut e, "ix-2", Some("gold"), T0 + 1);
     assert!(invitations(&out).is_empty(), "only vip has the gold skill");
 }
@@ -354,16 +398,14 @@ fn accepting_opens_the_chat_and_both_sides_exchange_messages() {
     // Kate gets her own join with the transcript that `Open` sends, not as a live event.
     assert_eq!(to, &vec![Actor::Contact(ix("ix-1"))]);
 
-    let out = e.handle(
-        Command::Send {
-            from: Actor::Agent(agent("kate")),
-            interaction: ix("ix-1"),
-            client_id: "a1".into(),
-            text: " Which card? ".into(),
-            consultation: None,
-        },
+    let out = ok(e.handle(
+        say_in_ix1(
+            Actor::Agent(agent("kate")),
+            "a1".into(),
+            " Which card? ".into(),
+        ),
         T0 + 3,
-    );
+    ));
     let (msg, to) = appended(&out)[0];
     assert!(
         matches!(&msg.kind, EventKind::Message { text, from: Party::Agent { name, .. }, .. } if text == "Which card?" && name == "Kate")
@@ -374,20 +416,15 @@ fn accepting_opens_the_chat_and_both_sides_exchange_messages() {
         vec![&ServerMsg::Ack {
             interaction: ix("ix-1"),
             client_id: "a1".into(),
-            seq: 5
+            seq: 5,
+            req: None,
         }]
     );
 
-    let out = e.handle(
-        Command::Send {
-            from: Actor::Contact(ix("ix-1")),
-            interaction: ix("ix-1"),
-            client_id: "c1".into(),
-            text: "Visa".into(),
-            consultation: None,
-        },
+    let out = ok(e.handle(
+        say_in_ix1(Actor::Contact(ix("ix-1")), "c1".into(), "Visa".into()),
         T0 + 4,
-    );
+    ));
     assert_eq!(appended(&out)[0].0.seq, 6);
     assert_eq!(e.agent_interactions(&agent("kate")).len(), 1);
 }
@@ -396,15 +433,9 @@ fn accepting_opens_the_chat_and_both_sides_exchange_messages() {
 fn a_retried_send_is_stored_once_and_acknowledged_again() {
     let mut e = Engine::new(&config(false));
     accepted_chat(&mut e, "ix-1", "kate");
-    let send = || Command::Send {
-        from: Actor::Contact(ix("ix-1")),
-        interaction: ix("ix-1"),
-        client_id: "c1".into(),
-        text: "Visa".into(),
-        consultation: None,
-    };
-    let first = e.handle(send(), T0 + 3);
-    let again = e.handle(send(), T0 + 4);
+    let send = || say_in_ix1(Actor::Contact(ix("ix-1")), "c1".into(), "Visa".into());
+    let first = ok(e.handle(send(), T0 + 3));
+    let again = ok(e.handle(send(), T0 + 4));
     assert_eq!(appended(&first).len(), 1);
     assert!(appended(&again).is_empty());
     assert_eq!(replies(&first), replies(&again));
@@ -420,20 +451,14 @@ fn message_ids_are_unique_per_sender_not_per_chat() {
             _ => None,
         })
         .collect();
-    let send = |from: Actor, text: &str| Command::Send {
-        from,
-        interaction: ix("ix-1"),
-        client_id: "d1-7".into(),
-        text: text.into(),
-        consultation: None,
-    };
+    let send = |from: Actor, text: &str| say_in_ix1(from, "d1-7".into(), text.into());
     let kate = || Actor::Agent(agent("kate"));
     let contact = || Actor::Contact(ix("ix-1"));
-    let first = e.handle(send(contact(), "mine first"), T0 + 3);
-    let second = e.handle(send(kate(), "the agent's"), T0 + 4);
+    let first = ok(e.handle(send(contact(), "mine first"), T0 + 3));
+    let second = ok(e.handle(send(kate(), "the agent's"), T0 + 4));
     assert_eq!(appended(&first).len(), 1);
     assert_eq!(appended(&second).len(), 1, "the agent's message is stored");
-    let seq_of = |out: &[Effect]| {
+    let seq_of = |out: &Vec<Effect>| {
         replies(out).iter().find_map(|m| match m {
             ServerMsg::Ack { seq, .. } => Some(*seq),
             _ => None,
@@ -453,10 +478,10 @@ fn message_ids_are_unique_per_sender_not_per_chat() {
         .clone();
     restored.restore(record, &log);
     for engine in [&mut e, &mut restored] {
-        let again = engine.handle(send(kate(), "the agent's"), T0 + 5);
+        let again = ok(engine.handle(send(kate(), "the agent's"), T0 + 5));
         assert!(appended(&again).is_empty());
         assert_eq!(seq_of(&again), seq_of(&second));
-        let again = engine.handle(send(contact(), "mine first"), T0 + 5);
+        let again = ok(engine.handle(send(contact(), "mine first"), T0 + 5));
         assert!(appended(&again).is_empty());
         assert_eq!(seq_of(&again), seq_of(&first));
     }
@@ -468,71 +493,53 @@ fn nobody_outside_the_chat_can_act_on_it() {
     accepted_chat(&mut e, "ix-1", "kate");
     start(&mut e, "ix-2", None, T0);
     let by_john = e.handle(
-        Command::Send {
-            from: Actor::Agent(agent("john")),
-            interaction: ix("ix-1"),
-            client_id: "x".into(),
-            text: "hi".into(),
-            consultation: None,
-        },
+        say_in_ix1(Actor::Agent(agent("john")), "x".into(), "hi".into()),
         T0 + 3,
     );
     assert_eq!(error_code(&by_john), Some(ErrorCode::Forbidden));
     let other_contact = e.handle(
-        Command::Send {
-            from: Actor::Contact(ix("ix-2")),
-            interaction: ix("ix-1"),
-            client_id: "x".into(),
-            text: "hi".into(),
-            consultation: None,
-        },
+        say_in_ix1(Actor::Contact(ix("ix-2")), "x".into(), "hi".into()),
         T0 + 3,
     );
     assert_eq!(error_code(&other_contact), Some(ErrorCode::Forbidden));
     let end = e.handle(
-        Command::End {
-            by: Actor::Agent(agent("john")),
-            interaction: ix("ix-1"),
-        },
+        Command::act(
+            Actor::Agent(agent("john")),
+            act::End {
+                interaction: ix("ix-1"),
+            },
+        ),
         T0 + 3,
     );
     assert_eq!(error_code(&end), Some(ErrorCode::Forbidden));
     let missing = e.handle(
-        Command::End {
-            by: Actor::Agent(agent("kate")),
-            interaction: ix("nope"),
-        },
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::End {
+                interaction: ix("nope"),
+            },
+        ),
         T0 + 3,
     );
     assert_eq!(error_code(&missing), Some(ErrorCode::NotFound));
     let empty = e.handle(
-        Command::Send {
-            from: Actor::Agent(agent("kate")),
-            interaction: ix("ix-1"),
-            client_id: "x".into(),
-            text: "  ".into(),
-            consultation: None,
-        },
+        say_in_ix1(Actor::Agent(agent("kate")), "x".into(), "  ".into()),
         T0 + 3,
     );
     assert_eq!(error_code(&empty), Some(ErrorCode::Invalid));
     let huge = "x".repeat(MAX_MESSAGE_CHARS + 1);
     let long = e.handle(
-        Command::Send {
-            from: Actor::Agent(agent("kate")),
-            interaction: ix("ix-1"),
-            client_id: "x".into(),
-            text: huge,
-            consultation: None,
-        },
+        say_in_ix1(Actor::Agent(agent("kate")), "x".into(), huge),
         T0 + 3,
     );
     assert_eq!(error_code(&long), Some(ErrorCode::Invalid));
     let other_agents_offer = e.handle(
-        Command::Accept {
-            agent: agent("john"),
-            invitation: "inv-0-1".into(),
-        },
+        Command::act(
+            Actor::Agent(agent("john")),
+            act::Accept {
+                invitation: "inv-0-1".into(),
+            },
+        ),
         T0 + 3,
     );
     assert_eq!(error_code(&other_agents_offer), Some(ErrorCode::NotFound));
@@ -545,13 +552,15 @@ fn a_rejected_chat_goes_to_the_next_agent() {
     ready(&mut e, "john", T0 + 1);
     let (who, inv) = invitations(&start(&mut e, "ix-1", None, T0 + 2)).remove(0);
     assert_eq!(who, agent("kate"));
-    let out = e.handle(
-        Command::Reject {
-            agent: agent("kate"),
-            invitation: inv.id.clone(),
-        },
+    let out = ok(e.handle(
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Reject {
+                invitation: inv.id.clone(),
+            },
+        ),
         T0 + 3,
-    );
+    ));
     assert!(
         matches!(&out[0], Effect::Send { to: Actor::Agent(a), msg: ServerMsg::InvitationGone { invitation } } if a == &agent("kate") && invitation == &inv.id)
     );
@@ -563,13 +572,13 @@ fn a_chat_rejected_by_the_only_agent_waits_in_the_queue_and_comes_back_after_the
     let mut e = Engine::new(&config(false));
     ready(&mut e, "kate", T0);
     let (_, inv) = invitations(&start(&mut e, "ix-1", None, T0)).remove(0);
-    let out = e.handle(
-        Command::Reject {
-            agent: agent("kate"),
-            invitation: inv.id,
-        },
+    let out = ok(e.handle(
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Reject { invitation: inv.id },
+        ),
         T0 + 1_000,
-    );
+    ));
     assert!(invitations(&out).is_empty());
     assert!(invitations(&e.handle(Command::Tick, T0 + 30_999)).is_empty());
     let again = invitations(&e.handle(Command::Tick, T0 + 31_000));
@@ -582,8 +591,8 @@ fn an_offer_that_times_out_counts_as_a_reject() {
     ready(&mut e, "kate", T0);
     ready(&mut e, "john", T0 + 1);
     let (_, inv) = invitations(&start(&mut e, "ix-1", None, T0)).remove(0);
-    assert!(e.handle(Command::Tick, T0 + 19_999).is_empty());
-    let out = e.handle(Command::Tick, T0 + 20_000);
+    assert!(ok(e.handle(Command::Tick, T0 + 19_999)).is_empty());
+    let out = ok(e.handle(Command::Tick, T0 + 20_000));
     assert!(out.contains(&Effect::Send {
         to: Actor::Agent(agent("kate")),
         msg: ServerMsg::InvitationGone { invitation: inv.id }
@@ -596,7 +605,7 @@ fn an_agent_who_disconnects_loses_its_offers_to_the_queue() {
     let mut e = Engine::new(&config(false));
     ready(&mut e, "kate", T0);
     start(&mut e, "ix-1", None, T0);
-    e.handle(Command::AgentDisconnected(agent("kate")), T0 + 1);
+    ok(e.handle(Command::AgentDisconnected(agent("kate")), T0 + 1));
     assert!(e.agent_invitations(&agent("kate")).is_empty());
     let out = ready(&mut e, "john", T0 + 2);
     assert_eq!(invitations(&out)[0].0, agent("john"));
@@ -607,22 +616,26 @@ fn end_then_mark_done_closes_the_chat_and_frees_capacity() {
     let mut e = Engine::new(&config(false));
     accepted_chat(&mut e, "ix-1", "john");
     let early = e.handle(
-        Command::Done {
-            agent: agent("john"),
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        },
+        Command::act(
+            Actor::Agent(agent("john")),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: None,
+                note: None,
+            },
+        ),
         T0 + 3,
     );
     assert_eq!(error_code(&early), Some(ErrorCode::Invalid));
-    let out = e.handle(
-        Command::End {
-            by: Actor::Agent(agent("john")),
-            interaction: ix("ix-1"),
-        },
+    let out = ok(e.handle(
+        Command::act(
+            Actor::Agent(agent("john")),
+            act::End {
+                interaction: ix("ix-1"),
+            },
+        ),
         T0 + 4,
-    );
+    ));
     let (ended, to) = appended(&out)[0];
     assert_eq!(
         ended.kind,
@@ -632,27 +645,23 @@ fn end_then_mark_done_closes_the_chat_and_frees_capacity() {
     );
     assert!(to.contains(&Actor::Contact(ix("ix-1"))));
     let late = e.handle(
-        Command::Send {
-            from: Actor::Contact(ix("ix-1")),
-            interaction: ix("ix-1"),
-            client_id: "z".into(),
-            text: "wait".into(),
-            consultation: None,
-        },
+        say_in_ix1(Actor::Contact(ix("ix-1")), "z".into(), "wait".into()),
         T0 + 5,
     );
     assert_eq!(error_code(&late), Some(ErrorCode::Invalid));
     let queued = invitations(&start(&mut e, "ix-2", None, T0 + 5));
     assert!(queued.is_empty(), "john's only slot is held until Done");
-    let out = e.handle(
-        Command::Done {
-            agent: agent("john"),
-            interaction: ix("ix-1"),
-            disposition: Some("Resolved".into()),
-            note: Some(" replaced card ".into()),
-        },
+    let out = ok(e.handle(
+        Command::act(
+            Actor::Agent(agent("john")),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: Some("Resolved".into()),
+                note: Some(" replaced card ".into()),
+            },
+        ),
         T0 + 6,
-    );
+    ));
     let (done, to) = appended(&out)[0];
     assert_eq!(
         done.audience,
@@ -691,40 +700,48 @@ fn end_then_mark_done_closes_the_chat_and_frees_capacity() {
 fn mark_done_requires_a_known_disposition_when_configured() {
     let mut e = Engine::new(&config(true));
     accepted_chat(&mut e, "ix-1", "kate");
-    e.handle(
-        Command::End {
-            by: Actor::Contact(ix("ix-1")),
-            interaction: ix("ix-1"),
-        },
+    ok(e.handle(
+        Command::act(
+            Actor::Contact(ix("ix-1")),
+            act::End {
+                interaction: ix("ix-1"),
+            },
+        ),
         T0 + 3,
-    );
+    ));
     let none = e.handle(
-        Command::Done {
-            agent: agent("kate"),
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        },
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: None,
+                note: None,
+            },
+        ),
         T0 + 4,
     );
     assert_eq!(error_code(&none), Some(ErrorCode::Invalid));
     let bogus = e.handle(
-        Command::Done {
-            agent: agent("kate"),
-            interaction: ix("ix-1"),
-            disposition: Some("Bogus".into()),
-            note: None,
-        },
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: Some("Bogus".into()),
+                note: None,
+            },
+        ),
         T0 + 4,
     );
     assert_eq!(error_code(&bogus), Some(ErrorCode::Invalid));
     let ok = e.handle(
-        Command::Done {
-            agent: agent("kate"),
-            interaction: ix("ix-1"),
-            disposition: Some("Escalated".into()),
-            note: None,
-        },
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: Some("Escalated".into()),
+                note: None,
+            },
+        ),
         T0 + 4,
     );
     assert_eq!(error_code(&ok), None);
@@ -734,13 +751,15 @@ fn mark_done_requires_a_known_disposition_when_configured() {
 fn the_contact_ending_leaves_and_ends_for_everyone() {
     let mut e = Engine::new(&config(false));
     accepted_chat(&mut e, "ix-1", "kate");
-    let out = e.handle(
-        Command::End {
-            by: Actor::Contact(ix("ix-1")),
-            interaction: ix("ix-1"),
-        },
+    let out = ok(e.handle(
+        Command::act(
+            Actor::Contact(ix("ix-1")),
+            act::End {
+                interaction: ix("ix-1"),
+            },
+        ),
         T0 + 3,
-    );
+    ));
     let kinds: Vec<_> = appended(&out)
         .iter()
         .map(|(ev, _)| ev.kind.clone())
@@ -754,8 +773,8 @@ fn the_contact_ending_leaves_and_ends_for_everyone() {
                 },
                 reason: None,
             },
-            EventKind::Notice {
-                text: "The contact has left: this chat closes automatically in 60 seconds".into()
+            EventKind::System {
+                notice: Notice::AutoClose { secs: 60 }
             },
             EventKind::Ended {
                 reason: EndReason::ContactEnded
@@ -763,10 +782,12 @@ fn the_contact_ending_leaves_and_ends_for_everyone() {
         ]
     );
     let again = e.handle(
-        Command::End {
-            by: Actor::Agent(agent("kate")),
-            interaction: ix("ix-1"),
-        },
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::End {
+                interaction: ix("ix-1"),
+            },
+        ),
         T0 + 4,
     );
     assert_eq!(error_code(&again), Some(ErrorCode::Invalid));
@@ -788,52 +809,34 @@ fn restore_rebuilds_live_chats_from_their_event_logs() {
     };
     collect(start(&mut live, "ix-1", None, T0));
     let (_, inv) = invitations(&ready(&mut live, "kate", T0 + 1)).remove(0);
-    collect(live.handle(
-        Command::Accept {
-            agent: agent("kate"),
-            invitation: inv.id,
-        },
+    collect(ok(live.handle(
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Accept { invitation: inv.id },
+        ),
         T0 + 2,
-    ));
-    collect(live.handle(
-        Command::Send {
-            from: Actor::Contact(ix("ix-1")),
-            interaction: ix("ix-1"),
-            client_id: "c1".into(),
-            text: "Visa".into(),
-            consultation: None,
-        },
+    )));
+    collect(ok(live.handle(
+        say_in_ix1(Actor::Contact(ix("ix-1")), "c1".into(), "Visa".into()),
         T0 + 3,
-    ));
+    )));
 
     let mut restored = Engine::new(&config(false));
     restored.restore(record.expect("saved"), &log);
     assert_eq!(restored.agent_interactions(&agent("kate")).len(), 1);
     assert!(restored.agent_may_read(&agent("kate"), &ix("ix-1")));
-    let retry = restored.handle(
-        Command::Send {
-            from: Actor::Contact(ix("ix-1")),
-            interaction: ix("ix-1"),
-            client_id: "c1".into(),
-            text: "Visa".into(),
-            consultation: None,
-        },
+    let retry = ok(restored.handle(
+        say_in_ix1(Actor::Contact(ix("ix-1")), "c1".into(), "Visa".into()),
         T0 + 4,
-    );
+    ));
     assert!(
         appended(&retry).is_empty(),
         "the retried send is known after restart"
     );
-    let next = restored.handle(
-        Command::Send {
-            from: Actor::Agent(agent("kate")),
-            interaction: ix("ix-1"),
-            client_id: "a1".into(),
-            text: "ok".into(),
-            consultation: None,
-        },
+    let next = ok(restored.handle(
+        say_in_ix1(Actor::Agent(agent("kate")), "a1".into(), "ok".into()),
         T0 + 5,
-    );
+    ));
     assert_eq!(
         appended(&next)[0].0.seq,
         log.last().map(|e| e.seq + 1).unwrap_or(0)
@@ -863,12 +866,14 @@ fn restore_puts_unanswered_chats_back_in_the_queue() {
 fn an_unknown_not_ready_reason_is_refused() {
     let mut e = Engine::new(&config(false));
     let out = e.handle(
-        Command::SetStatus {
-            agent: agent("kate"),
-            status: AgentStatus::NotReady {
-                reason: Some("Nap".into()),
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::SetStatus {
+                status: AgentStatus::NotReady {
+                    reason: Some("Nap".into()),
+                },
             },
-        },
+        ),
         T0,
     );
     assert_eq!(error_code(&out), Some(ErrorCode::Invalid));
@@ -894,7 +899,9 @@ fn effects_come_out_in_the_same_order_every_time() {
         all.extend(start(&mut e, "ix-2", None, T0 + 1));
         all.extend(start(&mut e, "ix-3", None, T0 + 2));
         all.extend(ready(&mut e, "kate", T0 + 3));
-        all.extend(e.handle(Command::AgentDisconnected(agent("kate")), T0 + 4));
+        all.extend(ok(
+            e.handle(Command::AgentDisconnected(agent("kate")), T0 + 4)
+        ));
         all.extend(ready(&mut e, "avril", T0 + 5));
         all
     };
@@ -905,5 +912,52 @@ fn effects_come_out_in_the_same_order_every_time() {
     );
     for _ in 0..16 {
         assert_eq!(run(), first);
+    }
+}
+
+#[test]
+fn who_may_do_what_is_the_engines_rule_and_a_refusal_changes_nothing() {
+    let mut e = Engine::new(&config(false));
+    accepted_chat(&mut e, "ix-1", "kate");
+    let before = durable(&e.interactions[&ix("ix-1")]);
+    let contact = || Actor::Contact(ix("ix-1"));
+    let refused = [
+        // Agents' actions from a contact.
+        Command::act(
+            contact(),
+            act::SetCaseData {
+                interaction: ix("ix-1"),
+                key: "Order number".into(),
+                value: Some("A-1".into()),
+            },
+        ),
+        Command::act(
+            contact(),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: None,
+                note: None,
+            },
+        ),
+        // Read receipts are the chat's own contact's.
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Read {
+                interaction: ix("ix-1"),
+                up_to: 1,
+            },
+        ),
+        Command::act(
+            Actor::Contact(ix("ix-2")),
+            act::Read {
+                interaction: ix("ix-1"),
+                up_to: 1,
+            },
+        ),
+    ];
+    for command in refused {
+        let out = e.handle(command.clone(), T0 + 10);
+        assert_eq!(error_code(&out), Some(ErrorCode::Forbidden), "{command:?}");
+        assert_eq!(durable(&e.interactions[&ix("ix-1")]), before, "{command:?}");
     }
 }

@@ -4,13 +4,9 @@
 
 use super::{Actor, Effect, Engine};
 use parley_protocol::{
-    AgentId, Audience, EndReason, EventKind, InteractionId, InteractionState, Millis, PendingLevel,
-    ServerMsg,
+    AgentId, Audience, EndReason, EventKind, InteractionId, InteractionState, Millis, Notice,
+    PendingLevel, ServerMsg,
 };
-
-/// The inactivity notices, as the contact and the agents read them.
-pub const INACTIVITY_WARNING: &str = "The chat session will time out soon due to inactivity";
-pub const INACTIVITY_TIMEOUT: &str = "The chat session timed out due to inactivity";
 
 impl Engine {
     pub(super) fn tick(&mut self, now: Millis) -> Vec<Effect> {
@@ -63,8 +59,8 @@ impl Engine {
                 out,
                 now,
                 Audience::Everyone,
-                EventKind::Notice {
-                    text: INACTIVITY_TIMEOUT.into(),
+                EventKind::System {
+                    notice: Notice::InactivityTimeout,
                 },
             );
             self.end_for_everyone(id, EndReason::Inactivity, now, out);
@@ -74,8 +70,8 @@ impl Engine {
                 out,
                 now,
                 Audience::Everyone,
-                EventKind::Notice {
-                    text: INACTIVITY_WARNING.into(),
+                EventKind::System {
+                    notice: Notice::InactivityWarning,
                 },
             );
         }

@@ -11,6 +11,7 @@ mod stats;
 
 use clap::Parser;
 use futures::{SinkExt, StreamExt};
+use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg, EventKind, Party, ServerMsg, PROTOCOL_VERSION};
 use stats::Stats;
 use std::net::SocketAddr;
@@ -100,9 +101,9 @@ async fn run_agent(
     let token = http::login(args.addr, &format!("bench-{index}"), &args.password).await?;
     let mut ws = connect(args.addr, &token).await?;
     ws.send(Message::Text(
-        ClientMsg::SetStatus {
+        ClientMsg::from(act::SetStatus {
             status: AgentStatus::Ready,
-        }
+        })
         .to_frame()
         .into(),
     ))
@@ -112,9 +113,9 @@ async fn run_agent(
     while let Some(Ok(frame)) = ws.next().await {
         let Some(msg) = parse(frame) else { continue };
         let reply = match msg {
-            ServerMsg::Invitation { invitation } => Some(ClientMsg::Accept {
+            ServerMsg::Invitation { invitation } => Some(ClientMsg::from(act::Accept {
                 invitation: invitation.id,
-            }),
+            })),
             ServerMsg::Events {
                 interaction,
                 events,
@@ -133,12 +134,12 @@ async fn run_agent(
                                 replies += 1;
                                 let id = format!("a{index}-{replies}");
                                 stats.sent(&id);
-                                out = Some(ClientMsg::Send {
+                                out = Some(ClientMsg::from(act::Send {
                                     interaction: interaction.clone(),
                                     client_id: id.clone(),
                                     text: body("agent", &id),
                                     consultation: None,
-                                });
+                                }));
                             }
                         }
                     }
@@ -238,12 +239,12 @@ async fn run_contact(
         k += 1;
         let id = format!("c{index}-{k}");
         stats.sent(&id);
-        let msg = ClientMsg::Send {
+        let msg = ClientMsg::from(act::Send {
             interaction: ix.clone(),
             client_id: id.clone(),
             text: body("contact", &id),
             consultation: None,
-        };
+        });
         if sink
             .send(Message::Text(msg.to_frame().into()))
             .await

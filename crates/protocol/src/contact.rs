@@ -17,7 +17,7 @@
 
 use crate::domain::{
     AgentStatus, Audience, DeclineReason, EndReason, Event, EventKind, FileRef, Identity,
-    LeaveReason, Party, RequestKind, Rich, RichCard, RichItem,
+    LeaveReason, Notice, Party, RequestKind, Rich, RichCard, RichItem,
 };
 use crate::ids::{AgentId, InteractionId};
 use crate::msg::{ErrorCode, ParseError, ServerMsg};
@@ -139,6 +139,7 @@ fn contact_msg<J: Json>(at: &At, value: &J) -> Option<ServerMsg> {
             interaction: f.get("interaction"),
             client_id: f.get("client_id"),
             seq: f.get("seq"),
+            req: None,
         },
         "closed" => ServerMsg::Closed {
             interaction: f.get("interaction"),
@@ -146,6 +147,7 @@ fn contact_msg<J: Json>(at: &At, value: &J) -> Option<ServerMsg> {
         "error" => ServerMsg::Error {
             code: f.get("code"),
             message: f.get("message"),
+            req: None,
         },
         "typing" => ServerMsg::Typing {
             interaction: f.get("interaction"),
@@ -453,6 +455,7 @@ read_enum!(EventKind, placeholder EventKind::Read { up_to: 0 }, |f| {
         }
     },
     "notice" => EventKind::Notice { text: f().get("text") },
+    "system" => EventKind::System { notice: f().get("notice") },
     "ended" => EventKind::Ended { reason: f().get("reason") },
     "done" => {
         let f = f();
@@ -496,6 +499,13 @@ read_enum!(EventKind, placeholder EventKind::Read { up_to: 0 }, |f| {
         let f = f();
         EventKind::Rich { from: f.get("from"), content: f.get("content") }
     },
+});
+
+read_enum!(Notice, placeholder Notice::Queued, |f| {
+    "queued" => Notice::Queued,
+    "inactivity_warning" => Notice::InactivityWarning,
+    "inactivity_timeout" => Notice::InactivityTimeout,
+    "auto_close" => Notice::AutoClose { secs: f().get("secs") },
 });
 
 read_enum!(Rich, placeholder Rich::Markdown { text: String::new() }, |f| {

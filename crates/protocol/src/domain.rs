@@ -172,8 +172,10 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         consultation: Option<String>,
     },
-    /// A system notice shown in the transcript.
+    /// A system notice as text: what servers before protocol 3 stored (still shown as written).
     Notice { text: String },
+    /// A system notice as a fact; each app says it in words ([`Notice::text`] in English).
+    System { notice: Notice },
     /// The chat ended; no more messages.
     Ended { reason: EndReason },
     /// An agent marked its part of the interaction done (agents only).
@@ -216,6 +218,37 @@ pub enum EventKind {
     File { from: Party, file: FileRef },
     /// A bot's rich message (agents see it as the contact did, view only).
     Rich { from: Party, content: Rich },
+}
+
+/// What the system tells the parties of a chat. Control state is read from these, never from
+/// the words an app shows for them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// The chat waits for an agent (also when a bot hands it over).
+    Queued,
+    /// Nobody wrote for a while: the chat times out soon.
+    InactivityWarning,
+    /// Nobody wrote for the time-out: the chat ended.
+    InactivityTimeout,
+    /// The contact left: the chat closes by itself in `secs` seconds (agents only).
+    AutoClose { secs: u32 },
+}
+
+impl Notice {
+    /// The notice in English, as the apps show it and as clients before protocol 3 receive it.
+    pub fn text(&self) -> String {
+        match self {
+            Notice::Queued => "Agent will be with you shortly".into(),
+            Notice::InactivityWarning => {
+                "The chat session will time out soon due to inactivity".into()
+            }
+            Notice::InactivityTimeout => "The chat session timed out due to inactivity".into(),
+            Notice::AutoClose { secs } => {
+                format!("The contact has left: this chat closes automatically in {secs} seconds")
+            }
+        }
+    }
 }
 
 /// The templates a bot can send.

@@ -2,6 +2,7 @@
 //!
 //! - [`ids`]: typed identifiers and the millisecond clock type.
 //! - [`domain`]: parties, agent status, events and their audience.
+//! - [`act`]: the actions a party asks of the engine, one payload type each.
 //! - [`msg`]: [`ClientMsg`] (client → server) and [`ServerMsg`] (server → client), parsed once at the edge.
 //! - [`contact`]: the frames a contact's widget reads, by a small hand-written reader.
 //! - `hostile` (feature `proptest`, tests only): text that breaks byte-offset slicing.
@@ -9,7 +10,7 @@
 //!   and resumed ones without losing or doubling any.
 //!
 //! Frames are JSON text, one message per frame: an object whose one key is the message type,
-//! holding the message's fields. A connection starts with `{"hello":{"v":2,...}}`; the server
+//! holding the message's fields. A connection starts with `{"hello":{"v":3,...}}`; the server
 //! answers `welcome` or an `error`. Every enum is written the same way: a variant with fields as
 //! `{"variant":{...}}`, one without as `"variant"` (serde's default, the cheapest to decode in
 //! the browser apps). Every interaction event
@@ -19,6 +20,7 @@
 //! This crate is serde only: it builds for wasm32 and native and must never depend on an async
 //! runtime or a browser API.
 
+pub mod act;
 pub mod contact;
 pub mod domain;
 #[cfg(feature = "proptest")]
@@ -35,7 +37,7 @@ pub use transcript::Transcript;
 pub use visit::{Visit, VISIT_KEY};
 
 /// The protocol version a client announces in its `hello`.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The oldest version a server still accepts: the current one and the one before, so that
 /// upgrading a server does not make every open desktop reload in the middle of its chats.

@@ -3,11 +3,11 @@
 //! Client → server (`ClientMsg`), one example per message:
 //!
 //! ```json
-//! {"hello":{"v":2,"token":"3f1c…","resume":[{"interaction":"ix-1","after":4}]}}
+//! {"hello":{"v":3,"token":"3f1c…","resume":[{"interaction":"ix-1","after":4}]}}
 //! {"set_status":{"status":{"not_ready":{"reason":"Lunch"}}}}
 //! {"accept":{"invitation":"inv-1"}}
 //! {"reject":{"invitation":"inv-1"}}
-//! {"send":{"interaction":"ix-1","client_id":"c-7","text":"Hello"}}
+//! {"req":12,"send":{"interaction":"ix-1","client_id":"c-7","text":"Hello"}}
 //! {"send":{"interaction":"ix-1","client_id":"c-8","text":"Can you check?","consultation":"ix-1/c1"}}
 //! {"typing":{"interaction":"ix-1","typing":true,"preview":"the visa end"}}
 //! {"read":{"interaction":"ix-1","up_to":9}}
@@ -27,7 +27,7 @@
 //! Server → client (`ServerMsg`):
 //!
 //! ```json
-//! {"welcome":{"v":2,"me":{"agent":{"id":"kate","name":"Kate Lewis","nickname":"Kate","status":{"not_ready":{"reason":null}}}},"settings":{"dispositions":["Resolved"],"disposition_required":false,"not_ready_reasons":["Lunch"]}}}
+//! {"welcome":{"v":3,"me":{"agent":{"id":"kate","name":"Kate Lewis","nickname":"Kate","status":{"not_ready":{"reason":null}}}},"settings":{"dispositions":["Resolved"],"disposition_required":false,"not_ready_reasons":["Lunch"]}}}
 //! {"status":{"status":"ready"}}
 //! {"invitation":{"invitation":{"id":"inv-1","kind":"new_chat","interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"offered","started_at":1700000000000},"expires_at":1700000020000}}}
 //! {"invitation":{"invitation":{"id":"inv-2","kind":{"request":{"request":"consultation","from":"Kate Lewis"}},"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000},"expires_at":1700000020000}}}
@@ -35,9 +35,11 @@
 //! {"opened":{"interaction":{"id":"ix-1","contact":"Mark Avram","queue":"general","state":"active","started_at":1700000000000,"pending":"warn","role":"party","agents":[{"agent":{"id":"kate","name":"Kate"}}]}}}
 //! {"events":{"interaction":"ix-1","events":[{"seq":5,"at":1700000001000,"audience":"everyone","kind":{"message":{"from":{"contact":{"name":"Mark Avram"}},"text":"Hi"}}}]}}
 //! {"events":{"interaction":"ix-1","events":[{"seq":6,"at":1700000002000,"audience":{"private":{"agents":["kate","john"]}},"kind":{"consultation_started":{"consultation":"ix-1/c1","initiator":{"agent":{"id":"kate","name":"Kate"}},"target":{"agent":{"id":"john","name":"John"}}}}}]}}
-//! {"ack":{"interaction":"ix-1","client_id":"c-7","seq":6}}
+//! {"ack":{"interaction":"ix-1","client_id":"c-7","seq":6,"req":12}}
 //! {"closed":{"interaction":"ix-1"}}
 //! {"error":{"code":"bad_frame","message":"expected value at line 1 column 1"}}
+//! {"error":{"code":"invalid","message":"the chat has ended","req":13}}
+//! {"events":{"interaction":"ix-1","events":[{"seq":2,"at":1700000000000,"audience":"everyone","kind":{"system":{"notice":"queued"}}}]}}
 //! {"presence":{"agents":[{"id":"john","name":"John Davis","online":true,"status":"ready","load":1,"capacity":3}]}}
 //! {"typing":{"interaction":"ix-1","party":{"contact":{"name":"Mark Avram"}},"typing":true,"preview":"the visa end"}}
 //! {"queue_position":{"interaction":"ix-1","position":2}}
@@ -64,12 +66,19 @@
 //! - `earlier` and a contact's `history` hold only finished chats of the same contact that
 //!   started before this one, within the history limit.
 //! - Refusals come back as `error` with a [`ErrorCode`]; the connection stays open.
+//! - A client may put a request id (`"req"`, a whole number) next to the message type; the `ack`
+//!   or `error` that answers the frame carries it, so a refusal lands on the command that caused
+//!   it. Answers to reads (`older`, `history`, `earlier`) name what they answer instead.
+//! - System notices are typed (`{"system":{"notice":...}}`) and each app words them; chats
+//!   stored before protocol 3 hold `{"notice":{"text":...}}`, shown as written. A client of
+//!   protocol 2 receives typed notices as text.
 
+use crate::act::{self, Action};
 use crate::domain::{
-    AgentPresence, AgentStatus, Event, HistoryEntry, Identity, InteractionSummary, Invitation,
-    Named, Party, PastChat, PendingLevel, RequestKind, Target,
+    AgentPresence, AgentStatus, Event, EventKind, HistoryEntry, Identity, InteractionSummary,
+    Invitation, Named, Party, PastChat, PendingLevel,
 };
-use crate::ids::{AgentId, InteractionId, InvitationId, Millis, Seq};
+use crate::ids::{InteractionId, InvitationId, Millis, Seq};
 use crate::MAX_FRAME_BYTES;
 use serde::{Deserialize, Serialize};
 
@@ -104,76 +113,12 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         resume: Vec<Resume>,
     },
-    /// Agent only: change chat-channel status.
-    SetStatus { status: AgentStatus },
-    /// Agent only: accept an invitation.
-    Accept { invitation: InvitationId },
-    /// Agent only: reject an invitation.
-    Reject { invitation: InvitationId },
-    /// Send a chat message; into a consultation when `consultation` is set.
-    Send {
-        interaction: InteractionId,
-        /// Unique per interaction for this sender; a retry with the same id is stored once.
-        client_id: String,
-        text: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        consultation: Option<String>,
-    },
-    /// Typing started or stopped; the contact's widget may include what is typed so far.
-    Typing {
-        interaction: InteractionId,
-        typing: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        preview: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        consultation: Option<String>,
-    },
-    /// Contact only: everything up to `up_to` has been read.
-    Read {
-        interaction: InteractionId,
-        up_to: Seq,
-    },
-    /// End the chat (an agent's End, or the contact's End Chat).
-    End { interaction: InteractionId },
-    /// Agent only: mark this agent's part of an interaction done.
-    Done {
-        interaction: InteractionId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        disposition: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
-    },
-    /// Agent only: ask a target for a consultation, a transfer or a conference.
-    Invite {
-        interaction: InteractionId,
-        request: RequestKind,
-        target: Target,
-    },
-    /// Agent only: end a consultation (either of its two agents).
-    EndConsultation {
-        interaction: InteractionId,
-        consultation: String,
-    },
-    /// Agent only: Delete From Conference.
-    Remove {
-        interaction: InteractionId,
-        agent: AgentId,
-    },
-    /// Agent only: attach or change a case data value (`null` removes it).
-    SetCaseData {
-        interaction: InteractionId,
-        key: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        value: Option<String>,
-    },
     /// Events before `before` (the earliest the client holds), at most `limit`, for scrolling up.
     Older {
         interaction: InteractionId,
         before: Seq,
         limit: u32,
     },
-    /// Agent only, with asynchronous chat: rejoin a chat this agent left and has not marked done.
-    Rejoin { interaction: InteractionId },
     /// Agent only: read My History or a contact's history.
     History { scope: HistoryScope },
     /// The contact's chat that started before `before` (ms), to show above this one.
@@ -181,6 +126,17 @@ pub enum ClientMsg {
         interaction: InteractionId,
         before: Millis,
     },
+    /// An action for the engine, under its own name (`{"send":{...}}`); see [`crate::act`].
+    #[serde(untagged)]
+    Act(Action),
+}
+
+/// A parsed frame: the message and the request id the client put next to it, which the server
+/// echoes in the `ack` or `error` that answers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub msg: ClientMsg,
+    pub req: Option<u64>,
 }
 
 /// The per-agent lists the desktop offers in its controls.
@@ -276,16 +232,24 @@ pub enum ServerMsg {
         interaction: InteractionId,
         events: Vec<Event>,
     },
-    /// A `send` was stored as event `seq`.
+    /// A `send` was stored as event `seq`; `req` is the send's request id.
     Ack {
         interaction: InteractionId,
         client_id: String,
         seq: Seq,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        req: Option<u64>,
     },
     /// The interaction is finished for this agent; remove it from the desktop.
     Closed { interaction: InteractionId },
-    /// Something the client sent was refused; the connection stays open.
-    Error { code: ErrorCode, message: String },
+    /// Something the client sent was refused; the connection stays open. `req` is the refused
+    /// frame's request id, when it had one.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        req: Option<u64>,
+    },
     /// Every agent's presence, for the Team Communicator (sent on change).
     Presence { agents: Vec<AgentPresence> },
     /// Someone in the interaction started or stopped typing (never stored).
@@ -333,7 +297,39 @@ impl ServerMsg {
         ServerMsg::Error {
             code,
             message: message.into(),
+            req: None,
         }
+    }
+
+    /// This reply, naming the request it answers (`ack` and `error`; others name their subject).
+    pub fn answering(mut self, request: Option<u64>) -> Self {
+        if let ServerMsg::Ack { req, .. } | ServerMsg::Error { req, .. } = &mut self {
+            *req = request;
+        }
+        self
+    }
+
+    /// This message as a client of protocol `v` can read it: before protocol 3, system notices
+    /// were text, so typed ones are sent in English words.
+    pub fn for_version(mut self, v: u32) -> Self {
+        if v >= 3 {
+            return self;
+        }
+        let events = match &mut self {
+            ServerMsg::Events { events, .. } | ServerMsg::Older { events, .. } => events,
+            ServerMsg::Earlier {
+                chat: Some(chat), ..
+            } => &mut chat.events,
+            _ => return self,
+        };
+        for event in events {
+            if let EventKind::System { notice } = &event.kind {
+                event.kind = EventKind::Notice {
+                    text: notice.text(),
+                };
+            }
+        }
+        self
     }
 }
 
@@ -360,57 +356,64 @@ impl ParseError {
     }
 }
 
-/// Every `type` a client may send; the round-trip tests send each variant through `parse`.
-const CLIENT_TYPES: &[&str] = &[
-    "hello",
-    "set_status",
-    "accept",
-    "reject",
-    "send",
-    "typing",
-    "read",
-    "end",
-    "done",
-    "invite",
-    "end_consultation",
-    "remove",
-    "set_case_data",
-    "rejoin",
-    "older",
-    "history",
-    "earlier",
-];
+/// The message types a client may send besides the actions ([`crate::act`]).
+const CLIENT_TYPES: &[&str] = &["hello", "older", "history", "earlier"];
+
+const SHAPE: &str = "a frame is an object with one key, the message type (and `req`)";
 
 impl ClientMsg {
     /// Parses one text frame, telling apart oversize, unknown-type and malformed frames.
     pub fn parse(frame: &str) -> Result<Self, ParseError> {
+        Self::parse_request(frame).map(|r| r.msg)
+    }
+
+    /// Parses one text frame with its request id: an object whose keys are the message type,
+    /// holding the message's fields, and optionally `req`, a number.
+    pub fn parse_request(frame: &str) -> Result<Request, ParseError> {
         if frame.len() > MAX_FRAME_BYTES {
             return Err(ParseError::TooLarge(frame.len()));
         }
         let value: serde_json::Value =
             serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
-        // A frame is an object with one key, the message type, holding the message's fields.
-        let kind = match &value {
-            serde_json::Value::Object(map) if map.len() == 1 => map.keys().next().cloned(),
+        let serde_json::Value::Object(mut map) = value else {
+            return Err(ParseError::BadFrame(SHAPE.into()));
+        };
+        let req = match map.remove("req") {
+            None => None,
+            Some(n) => Some(
+                n.as_u64()
+                    .ok_or_else(|| ParseError::BadFrame("`req` must be a whole number".into()))?,
+            ),
+        };
+        let kind = match map.len() {
+            1 => map.keys().next().cloned(),
             _ => None,
         };
         match kind {
-            Some(t) if !CLIENT_TYPES.contains(&t.as_str()) => {
-                return Err(ParseError::UnknownType(t))
+            Some(t) if !CLIENT_TYPES.contains(&t.as_str()) && !act::NAMES.contains(&t.as_str()) => {
+                Err(ParseError::UnknownType(t))
             }
-            None => {
-                return Err(ParseError::BadFrame(
-                    "a frame is an object with one key, the message type".into(),
-                ))
-            }
-            Some(_) => {}
+            None => Err(ParseError::BadFrame(SHAPE.into())),
+            Some(_) => serde_json::from_value(serde_json::Value::Object(map))
+                .map(|msg| Request { msg, req })
+                .map_err(|e| ParseError::BadFrame(e.to_string())),
         }
-        serde_json::from_value(value).map_err(|e| ParseError::BadFrame(e.to_string()))
     }
 
     /// The frame text of this message.
     pub fn to_frame(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The frame text of this message with request id `req`, which the reply will echo.
+    pub fn to_frame_with(&self, req: u64) -> String {
+        // `{"send":{...}}` becomes `{"req":7,"send":{...}}`: the message's own text, so the
+        // browser apps need no second serializer for the envelope.
+        let frame = self.to_frame();
+        match frame.strip_prefix('{') {
+            Some(rest) => format!("{{\"req\":{req},{rest}"),
+            None => frame,
+        }
     }
 }
 

@@ -187,6 +187,18 @@ fn event_kinds() -> Vec<EventKind> {
         EventKind::Notice {
             text: "Waiting for an agent".into(),
         },
+        EventKind::System {
+            notice: Notice::Queued,
+        },
+        EventKind::System {
+            notice: Notice::InactivityWarning,
+        },
+        EventKind::System {
+            notice: Notice::InactivityTimeout,
+        },
+        EventKind::System {
+            notice: Notice::AutoClose { secs: 60 },
+        },
         EventKind::Done {
             agent: "kate".into(),
             disposition: Some("Resolved".into()),
@@ -231,7 +243,20 @@ fn event_kinds() -> Vec<EventKind> {
             },
         },
     ]);
-    covers(&kinds, 14, |k| match k {
+    let notices: Vec<&Notice> = kinds
+        .iter()
+        .filter_map(|k| match k {
+            EventKind::System { notice } => Some(notice),
+            _ => None,
+        })
+        .collect();
+    covers(&notices, 4, |n| match n {
+        Notice::Queued => 0,
+        Notice::InactivityWarning => 1,
+        Notice::InactivityTimeout => 2,
+        Notice::AutoClose { .. } => 3,
+    });
+    covers(&kinds, 15, |k| match k {
         EventKind::Joined { .. } => 0,
         EventKind::Left { .. } => 1,
         EventKind::Message { .. } => 2,
@@ -246,6 +271,7 @@ fn event_kinds() -> Vec<EventKind> {
         EventKind::CaseData { .. } => 11,
         EventKind::File { .. } => 12,
         EventKind::Rich { .. } => 13,
+        EventKind::System { .. } => 14,
     });
     kinds
 }
@@ -372,6 +398,7 @@ fn every_contact_frame_reads_as_serde_reads_it() {
             interaction: "ix-1".into(),
             client_id: "c-7".into(),
             seq: 6,
+            req: None,
         },
         ServerMsg::Closed {
             interaction: "ix-1".into(),

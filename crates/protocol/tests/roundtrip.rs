@@ -1,3 +1,4 @@
+use parley_protocol::act;
 use parley_protocol::*;
 
 fn msg_event(seq: Seq, text: &str) -> Event {
@@ -28,85 +29,175 @@ fn every_client_message_round_trips() {
                 after: 4,
             }],
         },
-        ClientMsg::SetStatus {
+        ClientMsg::from(act::SetStatus {
             status: AgentStatus::NotReady {
                 reason: Some("Lunch".into()),
             },
-        },
-        ClientMsg::Accept {
+        }),
+        ClientMsg::from(act::Accept {
             invitation: "inv-1".into(),
-        },
-        ClientMsg::Reject {
+        }),
+        ClientMsg::from(act::Reject {
             invitation: "inv-1".into(),
-        },
-        ClientMsg::Send {
+        }),
+        ClientMsg::from(act::Send {
             interaction: ix(),
             client_id: "c-1".into(),
             text: "Hi ✓".into(),
             consultation: None,
-        },
-        ClientMsg::Send {
+        }),
+        ClientMsg::from(act::Send {
             interaction: ix(),
             client_id: "c-2".into(),
             text: "psst".into(),
             consultation: Some("ix-1/c1".into()),
-        },
-        ClientMsg::Typing {
+        }),
+        ClientMsg::from(act::Typing {
             interaction: ix(),
             typing: true,
             preview: Some("the vi".into()),
             consultation: None,
-        },
-        ClientMsg::Read {
+        }),
+        ClientMsg::from(act::Read {
             interaction: ix(),
             up_to: 7,
-        },
-        ClientMsg::End { interaction: ix() },
-        ClientMsg::Done {
+        }),
+        ClientMsg::from(act::End { interaction: ix() }),
+        ClientMsg::from(act::Done {
             interaction: ix(),
             disposition: Some("Resolved".into()),
             note: None,
-        },
-        ClientMsg::Invite {
+        }),
+        ClientMsg::from(act::Invite {
             interaction: ix(),
             request: RequestKind::Conference,
             target: Target::Queue("billing".into()),
-        },
-        ClientMsg::Invite {
+        }),
+        ClientMsg::from(act::Invite {
             interaction: ix(),
             request: RequestKind::Consultation,
             target: Target::Agent("john".into()),
-        },
-        ClientMsg::EndConsultation {
+        }),
+        ClientMsg::from(act::EndConsultation {
             interaction: ix(),
             consultation: "ix-1/c1".into(),
-        },
-        ClientMsg::Remove {
+        }),
+        ClientMsg::from(act::Remove {
             interaction: ix(),
             agent: "john".into(),
-        },
-        ClientMsg::SetCaseData {
+        }),
+        ClientMsg::from(act::SetCaseData {
             interaction: ix(),
             key: "Order".into(),
             value: None,
-        },
+        }),
         ClientMsg::History {
             scope: HistoryScope::Contact { interaction: ix() },
         },
         ClientMsg::History {
             scope: HistoryScope::Mine,
         },
-        ClientMsg::Rejoin { interaction: ix() },
+        ClientMsg::from(act::Rejoin { interaction: ix() }),
         ClientMsg::Older {
             interaction: ix(),
             before: 4801,
             limit: 200,
         },
     ];
-    for m in msgs {
+    for (n, m) in msgs.into_iter().enumerate() {
         let frame = m.to_frame();
-        assert_eq!(ClientMsg::parse(&frame), Ok(m), "{frame}");
+        assert_eq!(ClientMsg::parse(&frame), Ok(m.clone()), "{frame}");
+        // With a request id next to the type, which parsing gives back.
+        let req = n as u64 * 1_000_000_007;
+        let framed = m.to_frame_with(req);
+        assert_eq!(
+            ClientMsg::parse_request(&framed),
+            Ok(Request {
+                msg: m,
+                req: Some(req)
+            }),
+            "{framed}"
+        );
     }
+}
+
+#[test]
+fn a_request_id_is_a_whole_number_next_to_the_type() {
+    let end = r#"{"end":{"interaction":"ix-1"}}"#;
+    assert_eq!(ClientMsg::parse_request(end).map(|r| r.req), Ok(None));
+    let with = r#"{"req":7,"end":{"interaction":"ix-1"}}"#;
+    assert_eq!(ClientMsg::parse_request(with).map(|r| r.req), Ok(Some(7)));
+    for bad in [
+        r#"{"req":"7","end":{"interaction":"ix-1"}}"#,
+        r#"{"req":-1,"end":{"interaction":"ix-1"}}"#,
+        r#"{"req":1.5,"end":{"interaction":"ix-1"}}"#,
+        r#"{"req":7}"#,
+    ] {
+        assert!(
+            matches!(ClientMsg::parse_request(bad), Err(ParseError::BadFrame(_))),
+            "{bad}"
+        );
+    }
+    // Refusals and acks name it; other replies name their subject and are left alone.
+    let error = ServerMsg::error(ErrorCode::Invalid, "no").answering(Some(7));
+    assert!(
+        error.to_frame().contains(r#""req":7"#),
+        "{}",
+        error.to_frame()
+    );
+    let closed = ServerMsg::Closed {
+        interaction: "ix-1".into(),
+    };
+    assert_eq!(closed.clone().answering(Some(7)), closed);
+}
+
+#[test]
+fn a_client_of_the_previous_protocol_reads_typed_notices_as_text() {
+    let notice = |kind| Event {
+        seq: 2,
+        at: 0,
+        audience: Audience::Everyone,
+        kind,
+    };
+    let typed = ServerMsg::Events {
+        interaction: "ix-1".into(),
+        events: vec![notice(EventKind::System {
+            notice: Notice::AutoClose { secs: 60 },
+        })],
+    };
+    assert_eq!(typed.clone().for_version(PROTOCOL_VERSION), typed);
+    let old = typed.for_version(OLDEST_PROTOCOL_VERSION);
+    assert_eq!(
+        old,
+        ServerMsg::Events {
+            interaction: "ix-1".into(),
+            events: vec![notice(EventKind::Notice {
+                text: "The contact has left: this chat closes automatically in 60 seconds".into()
+            })],
+        }
+    );
+    let earlier = ServerMsg::Earlier {
+        interaction: "ix-1".into(),
+        chat: Some(PastChat {
+            id: "ix-0".into(),
+            started_at: 0,
+            events: vec![notice(EventKind::System {
+                notice: Notice::Queued,
+            })],
+        }),
+    };
+    let ServerMsg::Earlier {
+        chat: Some(chat), ..
+    } = earlier.for_version(2)
+    else {
+        panic!("an earlier chat")
+    };
+    assert_eq!(
+        chat.events[0].kind,
+        EventKind::Notice {
+            text: "Agent will be with you shortly".into()
+        }
+    );
 }
 
 #[test]
@@ -273,6 +364,7 @@ fn every_server_message_round_trips() {
             interaction: "ix-1".into(),
             client_id: "c".into(),
             seq: 3,
+            req: Some(9),
         },
         ServerMsg::Closed {
             interaction: "ix-1".into(),
@@ -344,14 +436,15 @@ fn every_server_message_round_trips() {
         match ServerMsg::parse_contact(&frame) {
             Ok(c) => {
                 assert!(contact_reads, "a contact reads {frame}");
-                // Contacts never get agent settings: the welcome is read without them.
+                // Contacts never get agent settings: the welcome is read without them. The widget
+                // sends no request ids, so its reader skips them.
                 let expected = match m.clone() {
                     ServerMsg::Welcome { v, me, .. } => ServerMsg::Welcome {
                         v,
                         me,
                         settings: None,
                     },
-                    other => other,
+                    other => other.answering(None),
                 };
                 assert_eq!(c, expected, "{frame}");
                 contact_frames += 1;
@@ -420,7 +513,7 @@ fn documented_examples_parse() {
     for frame in &server {
         ServerMsg::parse(frame).unwrap_or_else(|e| panic!("{frame}: {e}"));
     }
-    assert_eq!((client.len(), server.len()), (19, 19));
+    assert_eq!((client.len(), server.len()), (19, 21));
 }
 
 #[test]

@@ -10,9 +10,11 @@ use crate::hub::{ConnId, HubHandle};
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use parley_protocol::{
-    ClientMsg, ErrorCode, ServerMsg, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, UPDATED_NOTICE,
+    ClientMsg, ErrorCode, Request, ServerMsg, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION,
+    UPDATED_NOTICE,
 };
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -70,8 +72,13 @@ pub async fn serve<W, R, E>(
 {
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (outbox, mut rx) = mpsc::unbounded_channel::<ServerMsg>();
+    // The protocol version the client said hello with: a client of the previous version gets
+    // each frame in the form it reads.
+    let version = Arc::new(AtomicU32::new(PROTOCOL_VERSION));
+    let spoken = version.clone();
     let write_task = tokio::spawn(async move {
         while let Some(msg) = rx.recv().await {
+            let msg = msg.for_version(spoken.load(Ordering::Relaxed));
             if writer
                 .send(Message::Text(Utf8Bytes::from(msg.to_frame())))
                 .await
@@ -105,14 +112,14 @@ pub async fn serve<W, R, E>(
             Message::Close(_) => break,
             Message::Ping(_) | Message::Pong(_) => continue,
         };
-        let msg = match ClientMsg::parse(text.as_str()) {
-            Ok(m) => m,
+        let request = match ClientMsg::parse_request(text.as_str()) {
+            Ok(r) => r,
             Err(e) => {
                 let _ = outbox.send(e.to_server_msg());
                 continue;
             }
         };
-        match (&actor, msg) {
+        match (&actor, request.msg) {
             (None, ClientMsg::Hello { v, token, resume }) => {
                 if !(OLDEST_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&v) {
                     tracing::info!(
@@ -125,6 +132,7 @@ pub async fn serve<W, R, E>(
                     ));
                     continue;
                 }
+                version.store(v, Ordering::Relaxed);
                 actor = hub
                     .hello(
                         conn,
@@ -135,12 +143,19 @@ pub async fn serve<W, R, E>(
                     .await;
             }
             (None, _) => {
-                let _ = outbox.send(ServerMsg::error(
-                    ErrorCode::Unauthorized,
-                    "send hello first",
-                ));
+                let _ = outbox.send(
+                    ServerMsg::error(ErrorCode::Unauthorized, "send hello first")
+                        .answering(request.req),
+                );
             }
-            (Some(a), msg) => hub.command(conn, a.clone(), msg),
+            (Some(a), msg) => hub.command(
+                conn,
+                a.clone(),
+                Request {
+                    msg,
+                    req: request.req,
+                },
+            ),
         }
     }
     if actor.is_some() {

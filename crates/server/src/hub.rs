@@ -13,7 +13,7 @@ use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{
     AgentId, ClientMsg, ErrorCode, Event, HistoryScope, Identity, InteractionId, Millis, PastChat,
-    QueueId, Resume, Seq, ServerMsg, OPEN_WINDOW, PROTOCOL_VERSION,
+    QueueId, Request, Resume, Seq, ServerMsg, OPEN_WINDOW, PROTOCOL_VERSION,
 };
 
 /// At most this many events of an earlier chat are sent (its latest ones).
@@ -57,7 +57,7 @@ enum HubMsg {
     Command {
         conn: ConnId,
         actor: Actor,
-        msg: ClientMsg,
+        request: Request,
     },
     Gone {
         conn: ConnId,
@@ -79,6 +79,14 @@ enum HubMsg {
         reply: oneshot::Sender<Result<Seq, (ErrorCode, String)>>,
     },
     Tick,
+}
+
+/// The connection a command came from, and the request id it gave: every reply and refusal
+/// goes back there, naming the request.
+#[derive(Clone, Copy, Debug)]
+struct Issuer {
+    conn: ConnId,
+    req: Option<u64>,
 }
 
 /// What an actor may do with an interaction now.
@@ -142,8 +150,12 @@ impl HubHandle {
     }
 
     /// Passes an authenticated connection's command on.
-    pub fn command(&self, conn: ConnId, actor: Actor, msg: ClientMsg) {
-        let _ = self.tx.send(HubMsg::Command { conn, actor, msg });
+    pub fn command(&self, conn: ConnId, actor: Actor, request: Request) {
+        let _ = self.tx.send(HubMsg::Command {
+            conn,
+            actor,
+            request,
+        });
     }
 
     /// The connection closed.
@@ -263,7 +275,17 @@ impl<S: Store> Hub<S> {
                 let actor = self.hello(conn, outbox, token, resume).await;
                 let _ = reply.send(actor);
             }
-            HubMsg::Command { conn, actor, msg } => self.command(conn, actor, msg).await,
+            HubMsg::Command {
+                conn,
+                actor,
+                request,
+            } => {
+                let to = Issuer {
+                    conn,
+                    req: request.req,
+                };
+                self.command(to, actor, request.msg).await
+            }
             HubMsg::Gone { conn } => self.gone(conn).await,
             HubMsg::StartChat { chat, reply } => {
                 let _ = reply.send(self.start_chat(chat).await);
@@ -292,23 +314,21 @@ impl<S: Store> Hub<S> {
                     interaction: interaction.clone(),
                     file: file.clone(),
                 };
-                let effects = self.engine.handle(command, now);
-                let refused = effects.iter().find_map(|e| match e {
-                    Effect::Reply(ServerMsg::Error { code, message }) => {
-                        Some((*code, message.clone()))
-                    }
-                    _ => None,
-                });
-                let seq = effects.iter().find_map(|e| match e {
-                    Effect::Append { event, .. } => Some(event.seq),
-                    _ => None,
-                });
                 let not_sent = || (ErrorCode::Internal, "the file was not sent".to_owned());
-                let posted = match (refused, seq) {
-                    (Some(r), _) => Err(r),
-                    (None, Some(seq)) => Ok(seq),
-                    (None, None) => Err(not_sent()),
+                let effects = match self.engine.handle(command, now) {
+                    Ok(effects) => effects,
+                    Err(refusal) => {
+                        let _ = reply.send(Err((refusal.code, refusal.reason)));
+                        return;
+                    }
                 };
+                let posted = effects
+                    .iter()
+                    .find_map(|e| match e {
+                        Effect::Append { event, .. } => Some(event.seq),
+                        _ => None,
+                    })
+                    .ok_or_else(not_sent);
                 // The file's record commits with its event: never one without the other.
                 let record = match posted {
                     Ok(seq) => vec![Write::File {
@@ -433,7 +453,7 @@ impl<S: Store> Hub<S> {
         };
         self.register(conn, actor.clone(), outbox);
         if first {
-            self.run(Some(conn), connected).await;
+            self.run(Some(Issuer { conn, req: None }), connected).await;
         }
         Some(actor)
     }
@@ -526,71 +546,20 @@ impl<S: Store> Hub<S> {
         }
     }
 
-    async fn command(&mut self, conn: ConnId, actor: Actor, msg: ClientMsg) {
+    async fn command(&mut self, conn: Issuer, actor: Actor, msg: ClientMsg) {
         let agent = match &actor {
             Actor::Agent(a) => Some(a.clone()),
             Actor::Contact(_) => None,
         };
-        let command = match (msg, agent) {
-            (ClientMsg::Hello { .. }, _) => {
-                return self.reply(
-                    conn,
-                    ServerMsg::error(ErrorCode::Invalid, "already said hello"),
-                )
+        match (msg, agent) {
+            (ClientMsg::Hello { .. }, _) => self.reply(
+                conn,
+                ServerMsg::error(ErrorCode::Invalid, "already said hello"),
+            ),
+            (ClientMsg::Act(action), _) => {
+                self.run(Some(conn), Command::Act { by: actor, action })
+                    .await
             }
-            (
-                ClientMsg::Send {
-                    interaction,
-                    client_id,
-                    text,
-                    consultation,
-                },
-                _,
-            ) => Command::Send {
-                from: actor,
-                interaction,
-                client_id,
-                text,
-                consultation,
-            },
-            (
-                ClientMsg::Typing {
-                    interaction,
-                    typing,
-                    preview,
-                    consultation,
-                },
-                _,
-            ) => Command::Typing {
-                from: actor,
-                interaction,
-                typing,
-                preview,
-                consultation,
-            },
-            (ClientMsg::End { interaction }, _) => Command::End {
-                by: actor,
-                interaction,
-            },
-            (ClientMsg::Read { interaction, up_to }, None) => {
-                if actor != Actor::Contact(interaction.clone()) {
-                    return self.reply(
-                        conn,
-                        ServerMsg::error(ErrorCode::Forbidden, "not your chat"),
-                    );
-                }
-                Command::Read { interaction, up_to }
-            }
-            (ClientMsg::History { scope }, Some(agent)) => {
-                return self.history(conn, agent, scope).await
-            }
-            (
-                ClientMsg::Earlier {
-                    interaction,
-                    before,
-                },
-                Some(agent),
-            ) => return self.earlier(conn, agent, interaction, before).await,
             (
                 ClientMsg::Older {
                     interaction,
@@ -598,92 +567,20 @@ impl<S: Store> Hub<S> {
                     limit,
                 },
                 _,
-            ) => return self.older(conn, actor, interaction, before, limit).await,
-            (ClientMsg::SetStatus { status }, Some(agent)) => Command::SetStatus { agent, status },
-            (ClientMsg::Accept { invitation }, Some(agent)) => {
-                Command::Accept { agent, invitation }
-            }
-            (ClientMsg::Reject { invitation }, Some(agent)) => {
-                Command::Reject { agent, invitation }
-            }
+            ) => self.older(conn, actor, interaction, before, limit).await,
+            (ClientMsg::History { scope }, Some(agent)) => self.history(conn, agent, scope).await,
             (
-                ClientMsg::Done {
+                ClientMsg::Earlier {
                     interaction,
-                    disposition,
-                    note,
+                    before,
                 },
                 Some(agent),
-            ) => Command::Done {
-                agent,
-                interaction,
-                disposition,
-                note,
-            },
-            (
-                ClientMsg::Invite {
-                    interaction,
-                    request,
-                    target,
-                },
-                Some(agent),
-            ) => Command::Invite {
-                agent,
-                interaction,
-                request,
-                target,
-            },
-            (
-                ClientMsg::EndConsultation {
-                    interaction,
-                    consultation,
-                },
-                Some(agent),
-            ) => Command::EndConsultation {
-                agent,
-                interaction,
-                consultation,
-            },
-            (
-                ClientMsg::Remove {
-                    interaction,
-                    agent: target,
-                },
-                Some(agent),
-            ) => Command::Remove {
-                agent,
-                interaction,
-                target,
-            },
-            (
-                ClientMsg::SetCaseData {
-                    interaction,
-                    key,
-                    value,
-                },
-                Some(agent),
-            ) => Command::SetCaseData {
-                agent,
-                interaction,
-                key,
-                value,
-            },
-            (ClientMsg::Rejoin { interaction }, Some(agent)) => {
-                Command::Rejoin { agent, interaction }
-            }
-            (ClientMsg::Read { .. }, Some(_)) => {
-                return self.reply(
-                    conn,
-                    ServerMsg::error(ErrorCode::Forbidden, "only the contact sends read receipts"),
-                )
-            }
-            (_, None) => {
-                return self.reply(
-                    conn,
-                    ServerMsg::error(ErrorCode::Forbidden, "only agents may do this"),
-                )
-            }
-        };
-        self.run(Some(conn), command).await;
+            ) => self.earlier(conn, agent, interaction, before).await,
+            (ClientMsg::History { .. } | ClientMsg::Earlier { .. }, None) => self.reply(
+                conn,
+                ServerMsg::error(ErrorCode::Forbidden, "only agents may do this"),
+            ),
+        }
     }
 
     async fn start_chat(&mut self, chat: NewChat) -> Result<(InteractionId, String), StartError> {
@@ -693,19 +590,19 @@ impl<S: Store> Hub<S> {
         self.store
             .create_contact_token(&token_hash(&token), &id)
             .await?;
-        let effects = self.engine.handle(
-            Command::StartChat {
-                id: id.clone(),
-                contact: chat.contact,
-                queue: chat.queue,
-                text: chat.text,
-                case_data: chat.case_data,
-            },
-            now,
-        );
-        if let Some(Effect::Reply(ServerMsg::Error { message, .. })) = effects.first() {
-            return Err(StartError::Refused(message.clone()));
-        }
+        let effects = self
+            .engine
+            .handle(
+                Command::StartChat {
+                    id: id.clone(),
+                    contact: chat.contact,
+                    queue: chat.queue,
+                    text: chat.text,
+                    case_data: chat.case_data,
+                },
+                now,
+            )
+            .map_err(|r| StartError::Refused(r.reason))?;
         self.apply(None, effects).await;
         Ok((id, token))
     }
@@ -713,7 +610,7 @@ impl<S: Store> Hub<S> {
     /// Older events of an interaction the actor may read, for scrolling up.
     async fn older(
         &self,
-        conn: ConnId,
+        conn: Issuer,
         actor: Actor,
         interaction: InteractionId,
         before: Seq,
@@ -762,7 +659,7 @@ impl<S: Store> Hub<S> {
     /// Only what everyone saw is sent, and at most the latest [`EARLIER_EVENTS`] events.
     async fn earlier(
         &self,
-        conn: ConnId,
+        conn: Issuer,
         agent: AgentId,
         interaction: InteractionId,
         before: Millis,
@@ -816,7 +713,7 @@ impl<S: Store> Hub<S> {
     }
 
     /// My History or a contact's history, straight from the store.
-    async fn history(&self, conn: ConnId, agent: AgentId, scope: HistoryScope) {
+    async fn history(&self, conn: Issuer, agent: AgentId, scope: HistoryScope) {
         let entries = match &scope {
             HistoryScope::Mine => self.store.history_of_agent(&agent).await,
             HistoryScope::Contact { interaction } => {
@@ -865,14 +762,22 @@ impl<S: Store> Hub<S> {
         }
     }
 
-    async fn run(&mut self, conn: Option<ConnId>, command: Command) {
-        let effects = self.engine.handle(command, now_ms());
-        self.apply(conn, effects).await;
+    /// Carries out a command; a refusal goes back to the connection that issued it.
+    async fn run(&mut self, conn: Option<Issuer>, command: Command) {
+        match self.engine.handle(command, now_ms()) {
+            Ok(effects) => self.apply(conn, effects).await,
+            Err(refusal) => {
+                if let Some(to) = conn {
+                    self.reply(to, refusal.to_msg(None));
+                }
+            }
+        }
     }
 
-    fn reply(&self, conn: ConnId, msg: ServerMsg) {
-        if let Some((_, outbox)) = self.conns.get(&conn) {
-            let _ = outbox.send(msg);
+    /// Answers the request the issuer sent (an `ack` or `error` names it).
+    fn reply(&self, to: Issuer, msg: ServerMsg) {
+        if let Some((_, outbox)) = self.conns.get(&to.conn) {
+            let _ = outbox.send(msg.answering(to.req));
         }
     }
 
@@ -885,14 +790,14 @@ impl<S: Store> Hub<S> {
     }
 
     /// Stores the effects' writes in one transaction, then delivers them in order.
-    async fn apply(&mut self, conn: Option<ConnId>, effects: Vec<Effect>) {
+    async fn apply(&mut self, conn: Option<Issuer>, effects: Vec<Effect>) {
         self.apply_with(conn, effects, Vec::new()).await;
     }
 
     /// [`Hub::apply`] with more writes for the same transaction; whether it committed.
     async fn apply_with(
         &mut self,
-        conn: Option<ConnId>,
+        conn: Option<Issuer>,
         effects: Vec<Effect>,
         extra: Vec<Write>,
     ) -> bool {

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use parley_protocol::act;
 use parley_protocol::{
     ClientMsg, DeclineReason, Event, EventKind, HistoryScope, InteractionId, RequestKind, Resume,
     ServerMsg, Target,
@@ -12,12 +13,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 fn send(ix: &InteractionId, id: &str, text: &str, consultation: Option<&str>) -> ClientMsg {
-    ClientMsg::Send {
+    ClientMsg::from(act::Send {
         interaction: ix.clone(),
         client_id: id.into(),
         text: text.into(),
         consultation: consultation.map(Into::into),
-    }
+    })
 }
 
 /// `from` asks agent `to_id` (connected as `to`) for a request on `ix`; `to` answers the offer.
@@ -30,17 +31,17 @@ async fn ask(
     accept: bool,
 ) {
     let target = Target::Agent(to_id.into());
-    from.send(&ClientMsg::Invite {
+    from.send(&ClientMsg::from(act::Invite {
         interaction: ix.clone(),
         request,
         target,
-    })
+    }))
     .await;
     let invitation = next_invitation(to).await.id;
     to.send(&if accept {
-        ClientMsg::Accept { invitation }
+        ClientMsg::from(act::Accept { invitation })
     } else {
-        ClientMsg::Reject { invitation }
+        ClientMsg::from(act::Reject { invitation })
     })
     .await;
 }
@@ -281,9 +282,9 @@ async fn the_conference_goes_on_when_the_owner_leaves() {
         )
         .await;
 
-    kate.send(&ClientMsg::End {
+    kate.send(&ClientMsg::from(act::End {
         interaction: ix.clone(),
-    })
+    }))
     .await;
     john.expect_event(
         &ix,
@@ -303,11 +304,11 @@ async fn the_conference_goes_on_when_the_owner_leaves() {
         .events(&ix)
         .iter()
         .any(|e| matches!(e.kind, EventKind::Ended { .. })));
-    kate.send(&ClientMsg::Done {
+    kate.send(&ClientMsg::from(act::Done {
         interaction: ix.clone(),
         disposition: None,
         note: None,
-    })
+    }))
     .await;
     kate.expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == &ix))
         .await;
@@ -406,9 +407,9 @@ async fn random_disconnects_lose_nothing_and_double_nothing() {
     let agent_token = login(addr, "kate").await;
     let mut setup = Client::hello(addr, &agent_token, vec![]).await;
     setup
-        .send(&ClientMsg::SetStatus {
+        .send(&ClientMsg::from(act::SetStatus {
             status: parley_protocol::AgentStatus::Ready,
-        })
+        }))
         .await;
     let (ix, contact_client, contact_token) = chat_with(addr, &mut setup, "Mark Avram").await;
     drop(contact_client);

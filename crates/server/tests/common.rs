@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use futures::{SinkExt, StreamExt};
+use parley_protocol::act;
 use parley_protocol::{ClientMsg, InteractionId, Resume, ServerMsg, PROTOCOL_VERSION};
 use parley_server::config::Config;
 use serde_json::{json, Value};
@@ -325,9 +326,9 @@ pub async fn ready_agent(addr: SocketAddr, user: &str) -> Client {
 pub async fn ready_agent_with(addr: SocketAddr, token: &str) -> Client {
     let mut agent = Client::hello(addr, token, vec![]).await;
     agent
-        .send(&ClientMsg::SetStatus {
+        .send(&ClientMsg::from(act::SetStatus {
             status: parley_protocol::AgentStatus::Ready,
-        })
+        }))
         .await;
     agent
         .expect(|m| {
@@ -363,9 +364,9 @@ pub async fn chat_with(
     let contact = Client::hello(addr, &token, vec![]).await;
     let invitation = next_invitation(agent).await;
     agent
-        .send(&ClientMsg::Accept {
+        .send(&ClientMsg::from(act::Accept {
             invitation: invitation.id,
-        })
+        }))
         .await;
     agent
         .expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix))

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg, EventKind, Resume, ServerMsg};
 use sqlx::Row;
 use std::net::SocketAddr;
@@ -48,9 +49,9 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
 
     let token = login(addr, "kate").await;
     let mut kate = Client::hello(addr, &token, vec![]).await;
-    kate.send(&ClientMsg::SetStatus {
+    kate.send(&ClientMsg::from(act::SetStatus {
         status: AgentStatus::Ready,
-    })
+    }))
     .await;
 
     // One chat finished before the crash...
@@ -59,26 +60,26 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
     let ServerMsg::Invitation { invitation } = kate.expect(accept).await else {
         unreachable!()
     };
-    kate.send(&ClientMsg::Accept {
+    kate.send(&ClientMsg::from(act::Accept {
         invitation: invitation.id,
-    })
+    }))
     .await;
-    kate.send(&ClientMsg::Send {
+    kate.send(&ClientMsg::from(act::Send {
         interaction: done_ix.clone(),
         client_id: "k1".into(),
         text: "Solved!".into(),
         consultation: None,
-    })
+    }))
     .await;
-    kate.send(&ClientMsg::End {
+    kate.send(&ClientMsg::from(act::End {
         interaction: done_ix.clone(),
-    })
+    }))
     .await;
-    kate.send(&ClientMsg::Done {
+    kate.send(&ClientMsg::from(act::Done {
         interaction: done_ix.clone(),
         disposition: Some("Resolved".into()),
         note: Some("ok".into()),
-    })
+    }))
     .await;
     kate.expect(|m| matches!(m, ServerMsg::Closed { .. })).await;
 
@@ -87,18 +88,18 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
     let ServerMsg::Invitation { invitation } = kate.expect(accept).await else {
         unreachable!()
     };
-    kate.send(&ClientMsg::Accept {
+    kate.send(&ClientMsg::from(act::Accept {
         invitation: invitation.id,
-    })
+    }))
     .await;
     let mut contact = Client::hello(addr, &contact_token, vec![]).await;
     contact
-        .send(&ClientMsg::Send {
+        .send(&ClientMsg::from(act::Send {
             interaction: live_ix.clone(),
             client_id: "c1".into(),
             text: "before the crash".into(),
             consultation: None,
-        })
+        }))
         .await;
     contact.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
     let last_seen = kate
@@ -157,23 +158,23 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
         .await;
     // A retry of the message sent before the crash is not stored twice.
     contact
-        .send(&ClientMsg::Send {
+        .send(&ClientMsg::from(act::Send {
             interaction: live_ix.clone(),
             client_id: "c1".into(),
             text: "before the crash".into(),
             consultation: None,
-        })
+        }))
         .await;
     contact
         .expect(|m| matches!(m, ServerMsg::Ack { seq, .. } if *seq == last_seen))
         .await;
     contact
-        .send(&ClientMsg::Send {
+        .send(&ClientMsg::from(act::Send {
             interaction: live_ix.clone(),
             client_id: "c2".into(),
             text: "after the restart".into(),
             consultation: None,
-        })
+        }))
         .await;
     kate.expect_event(&live_ix, |k| message_text(k) == Some("after the restart"))
         .await;
@@ -196,12 +197,12 @@ async fn sigterm_stops_the_server_cleanly_with_agents_and_contacts_connected() {
     let mut kate = ready_agent(addr, "kate").await;
     let (ix, mut contact, contact_token) = chat_with(addr, &mut kate, "Mark Avram").await;
     contact
-        .send(&ClientMsg::Send {
+        .send(&ClientMsg::from(act::Send {
             interaction: ix.clone(),
             client_id: "c1".into(),
             text: "just before the stop".into(),
             consultation: None,
-        })
+        }))
         .await;
     let seq = ack_of(&mut contact, "c1").await;
 

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use parley_protocol::act;
 use parley_protocol::{
     ClientMsg, ErrorCode, Event, EventKind, FileRef, HistoryScope, InteractionId, RequestKind,
     Resume, ServerMsg, Target,
@@ -13,12 +14,12 @@ use serde_json::json;
 use std::time::Duration;
 
 fn send(ix: &InteractionId, id: &str, text: &str) -> ClientMsg {
-    ClientMsg::Send {
+    ClientMsg::from(act::Send {
         interaction: ix.clone(),
         client_id: id.into(),
         text: text.into(),
         consultation: None,
-    }
+    })
 }
 
 /// The contact posts a PNG into the chat.
@@ -81,9 +82,9 @@ fn events_of(msgs: &[ServerMsg], ix: &InteractionId) -> Vec<Event> {
 async fn not_ready(agent: &mut Client) {
     let status = parley_protocol::AgentStatus::NotReady { reason: None };
     agent
-        .send(&ClientMsg::SetStatus {
+        .send(&ClientMsg::from(act::SetStatus {
             status: status.clone(),
-        })
+        }))
         .await;
     agent
         .expect(|m| matches!(m, ServerMsg::Status { status: s } if *s == status))
@@ -92,16 +93,16 @@ async fn not_ready(agent: &mut Client) {
 
 async fn finish(agent: &mut Client, ix: &InteractionId) {
     agent
-        .send(&ClientMsg::End {
+        .send(&ClientMsg::from(act::End {
             interaction: ix.clone(),
-        })
+        }))
         .await;
     agent
-        .send(&ClientMsg::Done {
+        .send(&ClientMsg::from(act::Done {
             interaction: ix.clone(),
             disposition: Some("Resolved".into()),
             note: None,
-        })
+        }))
         .await;
     agent
         .expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == ix))
@@ -116,14 +117,15 @@ async fn an_agent_deleted_from_a_conference_reads_nothing_newer_on_any_path() {
     let (ix, mut contact, contact_token) = chat_with(addr, &mut kate, "Mark Avram").await;
     let john_token = login(addr, "john").await;
     let mut john = ready_agent_with(addr, &john_token).await;
-    kate.send(&ClientMsg::Invite {
+    kate.send(&ClientMsg::from(act::Invite {
         interaction: ix.clone(),
         request: RequestKind::Conference,
         target: Target::Agent("john".into()),
-    })
+    }))
     .await;
     let invitation = next_invitation(&mut john).await.id;
-    john.send(&ClientMsg::Accept { invitation }).await;
+    john.send(&ClientMsg::from(act::Accept { invitation }))
+        .await;
     john.expect_event(&ix, |k| message_text(k) == Some("Hello"))
         .await;
     not_ready(&mut john).await;
@@ -135,10 +137,10 @@ async fn an_agent_deleted_from_a_conference_reads_nothing_newer_on_any_path() {
         |k| matches!(k, EventKind::File { file, .. } if file.id == before.id),
     )
     .await;
-    kate.send(&ClientMsg::Remove {
+    kate.send(&ClientMsg::from(act::Remove {
         interaction: ix.clone(),
         agent: "john".into(),
-    })
+    }))
     .await;
     let removed_at = john
         .expect_event(
@@ -205,9 +207,9 @@ async fn an_agent_deleted_from_a_conference_reads_nothing_newer_on_any_path() {
 
     // Rejoining is refused (asynchronous chat is off in the demo, and he was removed anyway).
     again
-        .send(&ClientMsg::Rejoin {
+        .send(&ClientMsg::from(act::Rejoin {
             interaction: ix.clone(),
-        })
+        }))
         .await;
     again.expect_error(ErrorCode::Forbidden).await;
 
@@ -231,11 +233,11 @@ async fn an_agent_deleted_from_a_conference_reads_nothing_newer_on_any_path() {
 
     // After his Mark Done the later file stays out of reach.
     again
-        .send(&ClientMsg::Done {
+        .send(&ClientMsg::from(act::Done {
             interaction: ix.clone(),
             disposition: Some("Resolved".into()),
             note: None,
-        })
+        }))
         .await;
     again
         .expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == &ix))
@@ -265,9 +267,9 @@ async fn a_contact_typing_anothers_email_sees_none_of_that_contacts_chats() {
     let eves = InteractionId(body["interaction"].as_str().expect("id").into());
     let invitation = next_invitation(&mut john).await;
     assert_eq!(invitation.interaction.id, eves);
-    john.send(&ClientMsg::Accept {
+    john.send(&ClientMsg::from(act::Accept {
         invitation: invitation.id,
-    })
+    }))
     .await;
     john.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == eves))
         .await;
@@ -292,9 +294,9 @@ async fn a_contact_typing_anothers_email_sees_none_of_that_contacts_chats() {
 
     // Once Mark's chat is over, it is history, for a chat that started after it only.
     finish(&mut kate, &marks).await;
-    kate.send(&ClientMsg::SetStatus {
+    kate.send(&ClientMsg::from(act::SetStatus {
         status: parley_protocol::AgentStatus::Ready,
-    })
+    }))
     .await;
     let (third, _c, _) = chat_with(addr, &mut kate, "Mark Avram").await;
     kate.send(&ClientMsg::History {

@@ -3,8 +3,10 @@
 mod common;
 
 use common::*;
+use parley_protocol::act;
 use parley_protocol::{
-    AgentStatus, ClientMsg, ErrorCode, EventKind, LeaveReason, Party, ServerMsg, MAX_FRAME_BYTES,
+    AgentStatus, ClientMsg, ErrorCode, EventKind, LeaveReason, Notice, Party, ServerMsg,
+    MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use serde_json::json;
 
@@ -16,19 +18,23 @@ async fn one_chat_from_widget_to_agent_and_back_then_end_and_done() {
     let (ix, contact_token) = start_chat(addr, "Mark Avram", "Hello, my card is refused").await;
     let mut contact = Client::hello(addr, &contact_token, vec![]).await;
     contact
-        .expect_event(
-            &ix,
-            |k| matches!(k, EventKind::Notice { text } if text == "Agent will be with you shortly"),
-        )
+        .expect_event(&ix, |k| {
+            matches!(
+                k,
+                EventKind::System {
+                    notice: Notice::Queued
+                }
+            )
+        })
         .await;
 
     let mut kate = ready_agent(addr, "kate").await;
     let invitation = next_invitation(&mut kate).await;
     assert_eq!(invitation.interaction.id, ix);
     assert_eq!(invitation.interaction.contact, "Mark Avram");
-    kate.send(&ClientMsg::Accept {
+    kate.send(&ClientMsg::from(act::Accept {
         invitation: invitation.id,
-    })
+    }))
     .await;
     kate.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix))
         .await;
@@ -43,53 +49,53 @@ async fn one_chat_from_widget_to_agent_and_back_then_end_and_done() {
         )
         .await;
 
-    kate.send(&ClientMsg::Send {
+    kate.send(&ClientMsg::from(act::Send {
         interaction: ix.clone(),
         client_id: "k1".into(),
         text: "Which card do you use?".into(),
         consultation: None,
-    })
+    }))
     .await;
     let ack = kate.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
     contact
         .expect_event(&ix, |k| message_text(k) == Some("Which card do you use?"))
         .await;
     contact
-        .send(&ClientMsg::Send {
+        .send(&ClientMsg::from(act::Send {
             interaction: ix.clone(),
             client_id: "c1".into(),
             text: "Visa".into(),
             consultation: None,
-        })
+        }))
         .await;
     kate.expect_event(&ix, |k| message_text(k) == Some("Visa"))
         .await;
 
     // A retried send is acknowledged with the same sequence number and stored once.
-    kate.send(&ClientMsg::Send {
+    kate.send(&ClientMsg::from(act::Send {
         interaction: ix.clone(),
         client_id: "k1".into(),
         text: "Which card do you use?".into(),
         consultation: None,
-    })
+    }))
     .await;
     assert_eq!(
         kate.expect(|m| matches!(m, ServerMsg::Ack { .. })).await,
         ack
     );
 
-    kate.send(&ClientMsg::End {
+    kate.send(&ClientMsg::from(act::End {
         interaction: ix.clone(),
-    })
+    }))
     .await;
     contact
         .expect_event(&ix, |k| matches!(k, EventKind::Ended { .. }))
         .await;
-    kate.send(&ClientMsg::Done {
+    kate.send(&ClientMsg::from(act::Done {
         interaction: ix.clone(),
         disposition: Some("Resolved".into()),
         note: None,
-    })
+    }))
     .await;
     kate.expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == &ix))
         .await;
@@ -125,9 +131,9 @@ async fn a_rejected_chat_goes_back_to_the_queue_and_to_the_next_agent() {
     let mut john = ready_agent(addr, "john").await;
     let (ix, _) = start_chat(addr, "Avril", "hi").await;
     let first = next_invitation(&mut kate).await;
-    kate.send(&ClientMsg::Reject {
+    kate.send(&ClientMsg::from(act::Reject {
         invitation: first.id.clone(),
-    })
+    }))
     .await;
     kate.expect(
         |m| matches!(m, ServerMsg::InvitationGone { invitation } if invitation == &first.id),
@@ -136,9 +142,9 @@ async fn a_rejected_chat_goes_back_to_the_queue_and_to_the_next_agent() {
     let second = next_invitation(&mut john).await;
     assert_eq!(second.interaction.id, ix);
     // Kate can no longer accept the offer she rejected.
-    kate.send(&ClientMsg::Accept {
+    kate.send(&ClientMsg::from(act::Accept {
         invitation: first.id,
-    })
+    }))
     .await;
     kate.expect(|m| {
         matches!(
@@ -171,9 +177,9 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
     ))
     .await;
     assert_eq!(code(c.next().await), ErrorCode::TooLarge);
-    c.send(&ClientMsg::SetStatus {
+    c.send(&ClientMsg::from(act::SetStatus {
         status: AgentStatus::Ready,
-    })
+    }))
     .await;
     assert_eq!(code(c.next().await), ErrorCode::Unauthorized);
     c.send(&ClientMsg::Hello {
@@ -210,9 +216,9 @@ async fn a_contact_cannot_act_as_an_agent_or_on_another_chat() {
     let (ix_a, token_a) = start_chat(addr, "A", "hi").await;
     let (ix_b, _) = start_chat(addr, "B", "hi").await;
     let mut a = Client::hello(addr, &token_a, vec![]).await;
-    a.send(&ClientMsg::SetStatus {
+    a.send(&ClientMsg::from(act::SetStatus {
         status: AgentStatus::Ready,
-    })
+    }))
     .await;
     a.expect(|m| {
         matches!(
@@ -224,12 +230,12 @@ async fn a_contact_cannot_act_as_an_agent_or_on_another_chat() {
         )
     })
     .await;
-    a.send(&ClientMsg::Send {
+    a.send(&ClientMsg::from(act::Send {
         interaction: ix_b.clone(),
         client_id: "x".into(),
         text: "spy".into(),
         consultation: None,
-    })
+    }))
     .await;
     a.expect(|m| {
         matches!(
@@ -403,12 +409,12 @@ async fn an_agent_opens_a_long_chat_on_its_latest_events_and_scrolls_back_for_th
     let mut contact = Client::hello(addr, &contact_token, vec![]).await;
     for i in 0..300 {
         contact
-            .send(&ClientMsg::Send {
+            .send(&ClientMsg::from(act::Send {
                 interaction: ix.clone(),
                 client_id: format!("c{i}"),
                 text: format!("m{i}"),
                 consultation: None,
-            })
+            }))
             .await;
     }
     contact
@@ -417,9 +423,9 @@ async fn an_agent_opens_a_long_chat_on_its_latest_events_and_scrolls_back_for_th
 
     let mut kate = ready_agent(addr, "kate").await;
     let invitation = next_invitation(&mut kate).await;
-    kate.send(&ClientMsg::Accept {
+    kate.send(&ClientMsg::from(act::Accept {
         invitation: invitation.id,
-    })
+    }))
     .await;
     let ServerMsg::Events { events, .. } =
         kate.expect(|m| matches!(m, ServerMsg::Events { .. })).await
@@ -484,27 +490,27 @@ async fn earlier_chats_of_the_contact_come_one_at_a_time_within_the_history_limi
 
     // A first chat, finished, with a private consultation-free exchange and an agents-only notice.
     let (first, mut contact, _) = chat_with(addr, &mut kate, "Mark Avram").await;
-    kate.send(&ClientMsg::Send {
+    kate.send(&ClientMsg::from(act::Send {
         interaction: first.clone(),
         client_id: "k1".into(),
         text: "Your card is unblocked".into(),
         consultation: None,
-    })
+    }))
     .await;
     contact
         .expect_event(&first, |k| {
             message_text(k) == Some("Your card is unblocked")
         })
         .await;
-    kate.send(&ClientMsg::End {
+    kate.send(&ClientMsg::from(act::End {
         interaction: first.clone(),
-    })
+    }))
     .await;
-    kate.send(&ClientMsg::Done {
+    kate.send(&ClientMsg::from(act::Done {
         interaction: first.clone(),
         disposition: Some("Resolved".into()),
         note: None,
-    })
+    }))
     .await;
     kate.expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == &first))
         .await;
@@ -573,9 +579,9 @@ async fn earlier_chats_older_than_the_history_limit_are_not_shown() {
     let addr = spawn_server(&dir.path().join("p.db"), |c| c.chat.history_days = 0).await;
     let mut kate = ready_agent(addr, "kate").await;
     let (first, _contact, _) = chat_with(addr, &mut kate, "Mark Avram").await;
-    kate.send(&ClientMsg::End {
+    kate.send(&ClientMsg::from(act::End {
         interaction: first.clone(),
-    })
+    }))
     .await;
     let (second, _c2, _) = chat_with(addr, &mut kate, "Mark Avram").await;
     kate.send(&ClientMsg::Earlier {
@@ -599,12 +605,12 @@ async fn a_connected_contact_stays_past_the_grace_period_and_leaves_only_once_go
     // Well past the grace period, connected all along: still a party.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     contact
-        .send(&ClientMsg::Send {
+        .send(&ClientMsg::from(act::Send {
             interaction: ix.clone(),
             client_id: "c1".into(),
             text: "still here".into(),
             consultation: None,
-        })
+        }))
         .await;
     let answer = contact
         .expect(|m| matches!(m, ServerMsg::Ack { .. } | ServerMsg::Error { .. }))
@@ -636,11 +642,13 @@ async fn a_contact_cannot_take_an_agents_message_id() {
     let addr = spawn_server(&db, |_| {}).await;
     let mut kate = ready_agent(addr, "kate").await;
     let (ix, mut contact, _) = chat_with(addr, &mut kate, "Mark Avram").await;
-    let send = |client_id: &str, text: &str| ClientMsg::Send {
-        interaction: ix.clone(),
-        client_id: client_id.into(),
-        text: text.into(),
-        consultation: None,
+    let send = |client_id: &str, text: &str| {
+        ClientMsg::from(act::Send {
+            interaction: ix.clone(),
+            client_id: client_id.into(),
+            text: text.into(),
+            consultation: None,
+        })
     };
 
     // The contact sends first under the id the agent will use next.
@@ -736,4 +744,122 @@ async fn the_previous_protocol_version_is_still_spoken_and_others_are_told_to_re
             "{refused:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_commands_request_id_comes_back_with_its_ack_or_its_refusal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let (ix, _) = start_chat(addr, "Mark Avram", "Hello").await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let invitation = next_invitation(&mut kate).await;
+    kate.send_raw(
+        &ClientMsg::from(act::Accept {
+            invitation: invitation.id,
+        })
+        .to_frame_with(40),
+    )
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Opened { .. })).await;
+    let send = ClientMsg::from(act::Send {
+        interaction: ix.clone(),
+        client_id: "k-1".into(),
+        text: "Hello Mark".into(),
+        consultation: None,
+    });
+    kate.send_raw(&send.to_frame_with(41)).await;
+    let ack = kate.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
+    assert!(
+        matches!(ack, ServerMsg::Ack { req: Some(41), .. }),
+        "{ack:?}"
+    );
+
+    // Refusals name the command refused: the engine's, the hub's reads, the gateway's.
+    let refusals = [
+        (
+            42,
+            ClientMsg::from(act::End {
+                interaction: "ix-nowhere".into(),
+            }),
+            ErrorCode::NotFound,
+        ),
+        (
+            43,
+            ClientMsg::from(act::SetStatus {
+                status: AgentStatus::NotReady {
+                    reason: Some("Holiday in space".into()),
+                },
+            }),
+            ErrorCode::Invalid,
+        ),
+        (
+            44,
+            ClientMsg::from(act::Read {
+                interaction: ix.clone(),
+                up_to: 1,
+            }),
+            ErrorCode::Forbidden,
+        ),
+        (
+            45,
+            ClientMsg::Older {
+                interaction: "ix-nowhere".into(),
+                before: 5,
+                limit: 10,
+            },
+            ErrorCode::Forbidden,
+        ),
+        (
+            46,
+            ClientMsg::Hello {
+                v: PROTOCOL_VERSION,
+                token: None,
+                resume: vec![],
+            },
+            ErrorCode::Invalid,
+        ),
+    ];
+    for (req, msg, code) in refusals {
+        kate.send_raw(&msg.to_frame_with(req)).await;
+        let refused = kate.expect_error(code).await;
+        assert!(
+            matches!(refused, ServerMsg::Error { req: Some(r), .. } if r == req),
+            "{req}: {refused:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_of_the_previous_protocol_reads_system_notices_as_text() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let (ix, token) = start_chat(addr, "Mark Avram", "Hello").await;
+    let mut old = Client::connect(addr).await;
+    old.send(&ClientMsg::Hello {
+        v: parley_protocol::OLDEST_PROTOCOL_VERSION,
+        token: Some(token.clone()),
+        resume: vec![],
+    })
+    .await;
+    old.expect_event(
+        &ix,
+        |k| matches!(k, EventKind::Notice { text } if text == "Agent will be with you shortly"),
+    )
+    .await;
+    let mut new = Client::hello(addr, &token, vec![]).await;
+    new.expect_event(&ix, |k| {
+        matches!(
+            k,
+            EventKind::System {
+                notice: Notice::Queued
+            }
+        )
+    })
+    .await;
+    assert!(
+        !old.events(&ix)
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::System { .. })),
+        "no typed notice reaches the old client"
+    );
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use parley_protocol::act;
 use parley_protocol::{ClientMsg, InteractionId, ServerMsg};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
@@ -68,12 +69,12 @@ fn chat() -> InteractionId {
 }
 
 fn send(id: &str, text: &str) -> ClientMsg {
-    ClientMsg::Send {
+    ClientMsg::from(act::Send {
         interaction: chat(),
         client_id: id.into(),
         text: text.into(),
         consultation: None,
-    }
+    })
 }
 
 #[tokio::test]

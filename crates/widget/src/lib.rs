@@ -11,6 +11,7 @@ use parley_client::json::{self, Js};
 use parley_client::lines::Line;
 use parley_client::rich::linked_text;
 use parley_client::{socket, Socket, SocketEvent};
+use parley_protocol::act;
 use parley_protocol::{ClientMsg, InteractionId, ServerMsg};
 use serde::Serialize;
 use state::{Session, WidgetState};
@@ -237,7 +238,7 @@ fn Chat(
     ));
     let socket_slot: StoredValue<Option<Socket>, LocalStorage> = StoredValue::new_local(None);
     let send =
-        move |msg: &ClientMsg| socket_slot.with_value(|s| s.iter().for_each(|s| s.send(msg)));
+        move |msg: &ClientMsg| socket_slot.with_value(|s| s.iter().for_each(|s| s.send(msg, None)));
     // The contact has read what a visible page shows.
     let report_read = move || {
         if let Some(receipt) = state
@@ -321,7 +322,7 @@ fn Chat(
         <div class="pl-widget">
             <header class="pl-widget__header">"Chat with us"
                 <Show when=move || !ended()>
-                    <button data-testid="widget-end" on:click=move |_| send(&ClientMsg::End { interaction: state.with_untracked(|s| s.session.interaction.clone()) })>"End chat"</button>
+                    <button data-testid="widget-end" on:click=move |_| send(&ClientMsg::from(act::End { interaction: state.with_untracked(|s| s.session.interaction.clone()) }))>"End chat"</button>
                 </Show>
             </header>
             <ol class="pl-widget__transcript" data-testid="widget-transcript" aria-live="polite">

@@ -3,6 +3,7 @@
 use parley_client::lines::{lines, Line};
 use parley_client::typing::TypingNotice;
 use parley_client::Outbox;
+use parley_protocol::act;
 use parley_protocol::{
     ClientMsg, ErrorCode, EventKind, InteractionId, Party, Resume, Seq, ServerMsg, Transcript,
     PROTOCOL_VERSION,
@@ -125,12 +126,12 @@ impl WidgetState {
             return None;
         }
         let (typing, preview) = self.typing.input(text, now)?;
-        Some(ClientMsg::Typing {
+        Some(ClientMsg::from(act::Typing {
             interaction: self.session.interaction.clone(),
             typing,
             preview,
             consultation: None,
-        })
+        }))
     }
 
     /// The contact sends `text`: the frame to send, if any.
@@ -159,10 +160,10 @@ impl WidgetState {
             return None;
         }
         self.read_sent = last;
-        Some(ClientMsg::Read {
+        Some(ClientMsg::from(act::Read {
             interaction: self.session.interaction.clone(),
             up_to: last,
-        })
+        }))
     }
 
     /// Sent messages not in the transcript yet.
@@ -181,6 +182,7 @@ impl WidgetState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_protocol::act::Action;
     use parley_protocol::{Audience, EndReason, Event, Identity};
 
     fn state() -> WidgetState {
@@ -219,11 +221,12 @@ mod tests {
             seq: 1,
             at: 0,
             audience: Audience::Everyone,
-            kind: EventKind::Notice {
-                text: "Agent will be with you shortly".into(),
+            kind: EventKind::System {
+                notice: parley_protocol::Notice::Queued,
             },
         }]));
-        let Some(ClientMsg::Send { client_id, .. }) = s.send("Hello?") else {
+        let Some(ClientMsg::Act(Action::Send(act::Send { client_id, .. }))) = s.send("Hello?")
+        else {
             panic!("send frame")
         };
         assert_eq!(s.unsent(), vec![(client_id.clone(), "Hello?".to_owned())]);
@@ -246,6 +249,7 @@ mod tests {
             interaction: "ix-1".into(),
             client_id,
             seq: 2,
+            req: None,
         });
         assert!(s.apply(welcome()).is_empty());
         assert!(s.unsent().is_empty());
@@ -306,30 +310,30 @@ mod tests {
         );
         assert_eq!(
             s.read_receipt(true),
-            Some(ClientMsg::Read {
+            Some(ClientMsg::from(act::Read {
                 interaction: "ix-1".into(),
                 up_to: 2
-            })
+            }))
         );
         assert_eq!(s.read_receipt(true), None, "nothing new");
         s.apply(events(vec![notice(3)]));
         assert_eq!(
             s.read_receipt(true),
-            Some(ClientMsg::Read {
+            Some(ClientMsg::from(act::Read {
                 interaction: "ix-1".into(),
                 up_to: 3
-            })
+            }))
         );
     }
 
     #[test]
     fn typing_goes_both_ways() {
         let mut s = state();
-        let Some(ClientMsg::Typing {
+        let Some(ClientMsg::Act(Action::Typing(act::Typing {
             typing: true,
             preview: Some(p),
             ..
-        }) = s.input("the visa end", 1_000)
+        }))) = s.input("the visa end", 1_000)
         else {
             panic!("a typing notice")
         };

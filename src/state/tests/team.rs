@@ -1,6 +1,7 @@
 //! Team Communicator, consultation panel and party list.
 
 use super::*;
+use parley_protocol::act::{self, Action};
 use parley_protocol::{AgentPresence, Named, Role};
 
 fn kate() -> Party {
@@ -156,11 +157,11 @@ fn choosing_an_action_sends_the_request_and_the_target_comes_first_next_time() {
     );
     assert_eq!(
         s.tc_act(queue, RequestKind::Transfer),
-        Some(ClientMsg::Invite {
+        Some(ClientMsg::from(act::Invite {
             interaction: ix(),
             request: RequestKind::Transfer,
             target: Target::Queue("general".into()),
-        })
+        }))
     );
     assert_eq!(s.tc, None, "the communicator closes");
 
@@ -180,11 +181,11 @@ fn choosing_an_action_sends_the_request_and_the_target_comes_first_next_time() {
     assert_eq!(s.tc.as_ref().map(|t| t.cursor), Some(4));
     assert_eq!(
         s.tc_choose(),
-        Some(ClientMsg::Invite {
+        Some(ClientMsg::from(act::Invite {
             interaction: ix(),
             request: RequestKind::Conference,
             target: Target::Skill("billing".into()),
-        })
+        }))
     );
 }
 
@@ -206,11 +207,11 @@ fn an_active_consultation_is_the_default_for_transfer_and_conference() {
     );
     assert_eq!(
         s.tc_choose(),
-        Some(ClientMsg::Invite {
+        Some(ClientMsg::from(act::Invite {
             interaction: ix(),
             request: RequestKind::Transfer,
             target: Target::Agent("john".into()),
-        })
+        }))
     );
 }
 
@@ -234,7 +235,7 @@ fn consultation_messages_go_to_the_panel_and_never_to_the_contact_transcript() {
     let typing = s.consult_typed(&ix(), "ix-1/c1", "Is the card", 1_000);
     assert!(matches!(
         typing,
-        Some(ClientMsg::Typing { consultation: Some(ref c), typing: true, .. }) if c == "ix-1/c1"
+        Some(ClientMsg::Act(Action::Typing(act::Typing { consultation: Some(ref c), typing: true, .. }))) if c == "ix-1/c1"
     ));
     assert_eq!(s.consult_draft(&ix(), "ix-1/c1"), "Is the card");
     assert_eq!(
@@ -243,12 +244,12 @@ fn consultation_messages_go_to_the_panel_and_never_to_the_contact_transcript() {
         "the contact chat's draft is untouched"
     );
     let sent = s.consult_send(&ix(), "ix-1/c1");
-    let Some(ClientMsg::Send {
+    let Some(ClientMsg::Act(Action::Send(act::Send {
         consultation: Some(c),
         client_id,
         text,
         ..
-    }) = sent
+    }))) = sent
     else {
         panic!("expected a consultation send, got {sent:?}");
     };
@@ -274,6 +275,7 @@ fn consultation_messages_go_to_the_panel_and_never_to_the_contact_transcript() {
         interaction: ix(),
         client_id,
         seq: 4,
+        req: None,
     });
     s.apply(ServerMsg::Typing {
         interaction: ix(),
@@ -316,10 +318,10 @@ fn consultation_messages_go_to_the_panel_and_never_to_the_contact_transcript() {
     assert!(!s.chat(&ix()).unwrap().parties.consults[0].dismissed);
     assert_eq!(
         s.end_consultation(&ix(), "ix-1/c1"),
-        Some(ClientMsg::EndConsultation {
+        Some(ClientMsg::from(act::EndConsultation {
             interaction: ix(),
             consultation: "ix-1/c1".into(),
-        })
+        }))
     );
     s.apply(events("ix-1", vec![ended(6, Some(john()))]));
     assert_eq!(s.end_consultation(&ix(), "ix-1/c1"), None, "already over");
@@ -403,11 +405,11 @@ fn a_consultant_reads_the_chat_talks_only_to_the_initiator_and_marks_done_withou
     assert_eq!(my_status(&s), Some(PartyStatus::Left));
     assert_eq!(
         s.consult_done(&ix(), "ix-1/c1"),
-        Some(ClientMsg::Done {
+        Some(ClientMsg::from(act::Done {
             interaction: ix(),
             disposition: None,
             note: None,
-        }),
+        })),
         "a consultant needs no disposition"
     );
 }
@@ -468,10 +470,10 @@ fn the_party_list_follows_joins_and_leaves_and_offers_delete_from_conference() {
     );
     assert_eq!(
         s.remove_party(&ix(), &"john".into()),
-        Some(ClientMsg::Remove {
+        Some(ClientMsg::from(act::Remove {
             interaction: ix(),
             agent: "john".into(),
-        })
+        }))
     );
     assert_eq!(
         s.remove_party(&ix(), &"kate".into()),

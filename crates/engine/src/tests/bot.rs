@@ -23,16 +23,10 @@ fn with_bot() -> Config {
 }
 
 fn contact_says(engine: &mut Engine, text: &str, n: u32, now: Millis) -> Vec<Effect> {
-    engine.handle(
-        Command::Send {
-            from: Actor::Contact(ix("ix-1")),
-            interaction: ix("ix-1"),
-            client_id: format!("c{n}"),
-            text: text.into(),
-            consultation: None,
-        },
+    ok(engine.handle(
+        say_in_ix1(Actor::Contact(ix("ix-1")), format!("c{n}"), text.into()),
         now,
-    )
+    ))
 }
 
 fn rich(effects: &[Effect]) -> Vec<Rich> {
@@ -56,7 +50,12 @@ fn the_bot_greets_answers_by_rule_and_hands_over_to_the_queue() {
     );
     assert!(matches!(rich(&out)[..], [Rich::QuickReplies { .. }]));
     assert!(
-        !appended(&out).iter().any(|(e, _)| matches!(&e.kind, EventKind::Notice { text } if text == "Agent will be with you shortly")),
+        !appended(&out).iter().any(|(e, _)| matches!(
+            &e.kind,
+            EventKind::System {
+                notice: Notice::Queued
+            }
+        )),
         "not queued yet"
     );
 
@@ -67,7 +66,12 @@ fn the_bot_greets_answers_by_rule_and_hands_over_to_the_queue() {
     assert!(invitations(&out).is_empty());
 
     let out = contact_says(&mut engine, "Talk to an agent", 2, T0 + 3);
-    assert!(appended(&out).iter().any(|(e, _)| matches!(&e.kind, EventKind::Notice { text } if text == "Agent will be with you shortly")));
+    assert!(appended(&out).iter().any(|(e, _)| matches!(
+        &e.kind,
+        EventKind::System {
+            notice: Notice::Queued
+        }
+    )));
     let offers = invitations(&out);
     assert_eq!(
         offers.len(),

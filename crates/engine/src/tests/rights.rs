@@ -28,20 +28,22 @@ fn conference_world(async_chat: bool) -> World {
     let mut config = config(false);
     config.chat.async_chat = async_chat;
     let mut w = World::new(config);
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Conference,
         Target::Agent(agent("john")),
-    );
-    w.accept("john");
+    ));
+    ok(w.accept("john"));
     w
 }
 
 fn rejoin(w: &mut World, who: &str) -> Option<ErrorCode> {
-    error_code(&w.run(Command::Rejoin {
-        agent: agent(who),
-        interaction: ix("ix-1"),
-    }))
+    error_code(&w.run(Command::act(
+        Actor::Agent(agent(who)),
+        act::Rejoin {
+            interaction: ix("ix-1"),
+        },
+    )))
 }
 
 #[test]
@@ -49,14 +51,16 @@ fn an_agent_deleted_from_a_conference_reads_nothing_newer_and_cannot_rejoin() {
     for async_chat in [false, true] {
         let mut w = conference_world(async_chat);
         assert_eq!(limit(&w, "john"), None, "a party reads everything");
-        w.run(Command::Remove {
-            agent: agent("kate"),
-            interaction: ix("ix-1"),
-            target: agent("john"),
-        });
+        ok(w.run(Command::act(
+            Actor::Agent(agent("kate")),
+            act::Remove {
+                interaction: ix("ix-1"),
+                agent: agent("john"),
+            },
+        )));
         let removed_at = last_seq(&w);
         assert_eq!(limit(&w, "john"), Some(removed_at));
-        w.say(mark(), "only for Kate now");
+        ok(w.say(mark(), "only for Kate now"));
         assert!(!w
             .texts_seen_by(&john())
             .contains(&"only for Kate now".into()));
@@ -67,12 +71,14 @@ fn an_agent_deleted_from_a_conference_reads_nothing_newer_and_cannot_rejoin() {
         );
         assert_eq!(limit(&w, "john"), Some(removed_at));
         // Nor does the chat's summary tell it anything newer (a reconnect sends it again).
-        w.run(Command::SetCaseData {
-            agent: agent("kate"),
-            interaction: ix("ix-1"),
-            key: "Order number".into(),
-            value: Some("A-1".into()),
-        });
+        ok(w.run(Command::act(
+            Actor::Agent(agent("kate")),
+            act::SetCaseData {
+                interaction: ix("ix-1"),
+                key: "Order number".into(),
+                value: Some("A-1".into()),
+            },
+        )));
         let summary = |w: &World, who: &str| {
             w.e.agent_interactions(&agent(who))
                 .into_iter()
@@ -100,12 +106,14 @@ fn an_agent_deleted_from_a_conference_reads_nothing_newer_and_cannot_rejoin() {
         );
         // What it saw before stays readable until its Mark Done, which it still owes.
         assert!(w.e.agent_may_read(&agent("john"), &ix("ix-1")));
-        let done = w.run(Command::Done {
-            agent: agent("john"),
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        });
+        let done = w.run(Command::act(
+            Actor::Agent(agent("john")),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: None,
+                note: None,
+            },
+        ));
         assert_eq!(error_code(&done), None);
         assert!(!w.e.agent_may_read(&agent("john"), &ix("ix-1")));
     }
@@ -114,8 +122,8 @@ fn an_agent_deleted_from_a_conference_reads_nothing_newer_and_cannot_rejoin() {
 #[test]
 fn an_agent_that_transferred_the_chat_away_reads_nothing_newer() {
     let mut w = World::new(config(false));
-    w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john")));
-    w.accept("john");
+    ok(w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john"))));
+    ok(w.accept("john"));
     let left_at = w
         .log()
         .iter()
@@ -125,7 +133,7 @@ fn an_agent_that_transferred_the_chat_away_reads_nothing_newer() {
         .expect("Kate left");
     assert_eq!(limit(&w, "kate"), Some(left_at));
     assert_eq!(limit(&w, "john"), None);
-    w.say(mark(), "thanks John");
+    ok(w.say(mark(), "thanks John"));
     assert!(!w.texts_seen_by(&kate()).contains(&"thanks John".into()));
     assert_eq!(rejoin(&mut w, "kate"), Some(ErrorCode::Forbidden));
 }
@@ -133,23 +141,25 @@ fn an_agent_that_transferred_the_chat_away_reads_nothing_newer() {
 #[test]
 fn a_consultant_reads_nothing_newer_once_the_consultation_ended() {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Consultation,
         Target::Agent(agent("john")),
-    );
-    w.accept("john");
+    ));
+    ok(w.accept("john"));
     assert_eq!(
         limit(&w, "john"),
         None,
         "an active consultant reads the chat"
     );
     let id = w.consultation_id();
-    w.run(Command::EndConsultation {
-        agent: agent("kate"),
-        interaction: ix("ix-1"),
-        consultation: id,
-    });
+    ok(w.run(Command::act(
+        Actor::Agent(agent("kate")),
+        act::EndConsultation {
+            interaction: ix("ix-1"),
+            consultation: id,
+        },
+    )));
     let ended_at = last_seq(&w);
     assert_eq!(limit(&w, "john"), Some(ended_at));
     let role = |w: &World| w.e.agent_interactions(&agent("john"))[0].role;
@@ -158,17 +168,17 @@ fn a_consultant_reads_nothing_newer_once_the_consultation_ended() {
         Role::Consultant,
         "it stays a consultation to John, with its Done"
     );
-    w.say(mark(), "after the consultation");
+    ok(w.say(mark(), "after the consultation"));
     assert!(!w
         .texts_seen_by(&john())
         .contains(&"after the consultation".into()));
     // A new consultation gives the right back, and everything with it.
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Consultation,
         Target::Agent(agent("john")),
-    );
-    w.accept("john");
+    ));
+    ok(w.accept("john"));
     assert_eq!(limit(&w, "john"), None);
     // Kate, a party all along, never had a limit.
     assert_eq!(limit(&w, "kate"), None);
@@ -177,18 +187,22 @@ fn a_consultant_reads_nothing_newer_once_the_consultation_ended() {
 #[test]
 fn only_an_agent_that_left_by_its_own_end_rejoins_and_only_with_asynchronous_chat() {
     let mut w = conference_world(false);
-    w.run(Command::End {
-        by: john(),
-        interaction: ix("ix-1"),
-    });
+    ok(w.run(Command::act(
+        john(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    )));
     assert_eq!(limit(&w, "john"), Some(last_seq(&w)));
     assert_eq!(rejoin(&mut w, "john"), Some(ErrorCode::Forbidden));
 
     let mut w = conference_world(true);
-    w.run(Command::End {
-        by: john(),
-        interaction: ix("ix-1"),
-    });
+    ok(w.run(Command::act(
+        john(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    )));
     assert_eq!(rejoin(&mut w, "john"), None);
     assert_eq!(
         limit(&w, "john"),

@@ -19,7 +19,7 @@ impl World {
             now: T0,
             effects: Vec::new(),
         };
-        w.run(Command::StartChat {
+        ok(w.run(Command::StartChat {
             id: ix("ix-1"),
             contact: ContactInfo {
                 name: "Mark Avram".into(),
@@ -29,32 +29,34 @@ impl World {
             queue: None,
             text: Some("Hello, my card is refused".into()),
             case_data: BTreeMap::new(),
-        });
-        w.run(Command::ContactConnected(ix("ix-1")));
+        }));
+        ok(w.run(Command::ContactConnected(ix("ix-1"))));
         w.ready("kate");
         let inv = w.offers_to("kate").pop().expect("kate is offered the chat");
-        w.run(Command::Accept {
-            agent: agent("kate"),
-            invitation: inv.id,
-        });
+        ok(w.run(Command::act(
+            Actor::Agent(agent("kate")),
+            act::Accept { invitation: inv.id },
+        )));
         w.ready("john");
         w.ready("avril");
         w
     }
 
-    pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
+    pub fn run(&mut self, cmd: Command) -> Outcome {
         self.now += 1_000;
         let out = self.e.handle(cmd, self.now);
-        self.effects.extend(out.clone());
+        self.effects.extend(out.effects().iter().cloned());
         out
     }
 
     pub fn ready(&mut self, who: &str) {
-        self.run(Command::AgentConnected(agent(who)));
-        self.run(Command::SetStatus {
-            agent: agent(who),
-            status: AgentStatus::Ready,
-        });
+        ok(self.run(Command::AgentConnected(agent(who))));
+        ok(self.run(Command::act(
+            Actor::Agent(agent(who)),
+            act::SetStatus {
+                status: AgentStatus::Ready,
+            },
+        )));
     }
 
     /// Offers sent to an agent so far, still open or not.
@@ -72,51 +74,57 @@ impl World {
             .unwrap_or_else(|| panic!("{who} got no offer"))
     }
 
-    pub fn invite(&mut self, from: &str, request: RequestKind, target: Target) -> Vec<Effect> {
-        self.run(Command::Invite {
-            agent: agent(from),
-            interaction: ix("ix-1"),
-            request,
-            target,
-        })
+    pub fn invite(&mut self, from: &str, request: RequestKind, target: Target) -> Outcome {
+        self.run(Command::act(
+            Actor::Agent(agent(from)),
+            act::Invite {
+                interaction: ix("ix-1"),
+                request,
+                target,
+            },
+        ))
     }
 
-    pub fn accept(&mut self, who: &str) -> Vec<Effect> {
+    pub fn accept(&mut self, who: &str) -> Outcome {
         let inv = self.last_offer_to(who);
-        self.run(Command::Accept {
-            agent: agent(who),
-            invitation: inv.id,
-        })
+        self.run(Command::act(
+            Actor::Agent(agent(who)),
+            act::Accept { invitation: inv.id },
+        ))
     }
 
-    pub fn reject(&mut self, who: &str) -> Vec<Effect> {
+    pub fn reject(&mut self, who: &str) -> Outcome {
         let inv = self.last_offer_to(who);
-        self.run(Command::Reject {
-            agent: agent(who),
-            invitation: inv.id,
-        })
+        self.run(Command::act(
+            Actor::Agent(agent(who)),
+            act::Reject { invitation: inv.id },
+        ))
     }
 
-    pub fn say(&mut self, who: Actor, text: &str) -> Vec<Effect> {
+    pub fn say(&mut self, who: Actor, text: &str) -> Outcome {
         let client_id = format!("m{}", self.now);
-        self.run(Command::Send {
-            from: who,
-            interaction: ix("ix-1"),
-            client_id,
-            text: text.into(),
-            consultation: None,
-        })
+        self.run(Command::act(
+            who,
+            act::Send {
+                interaction: ix("ix-1"),
+                client_id,
+                text: text.into(),
+                consultation: None,
+            },
+        ))
     }
 
-    pub fn consult_say(&mut self, who: &str, consultation: &str, text: &str) -> Vec<Effect> {
+    pub fn consult_say(&mut self, who: &str, consultation: &str, text: &str) -> Outcome {
         let client_id = format!("c{}", self.now);
-        let cmd = Command::Send {
-            from: Actor::Agent(agent(who)),
-            interaction: ix("ix-1"),
-            client_id,
-            text: text.into(),
-            consultation: Some(consultation.into()),
-        };
+        let cmd = Command::act(
+            Actor::Agent(agent(who)),
+            act::Send {
+                interaction: ix("ix-1"),
+                client_id,
+                text: text.into(),
+                consultation: Some(consultation.into()),
+            },
+        );
         self.run(cmd)
     }
 
@@ -188,8 +196,8 @@ pub(super) fn mark() -> Actor {
     Actor::Contact(ix("ix-1"))
 }
 
-fn opened(out: &[Effect], who: &str) -> Option<InteractionSummary> {
-    out.iter().find_map(|e| match e {
+fn opened(out: &(impl Effects + ?Sized), who: &str) -> Option<InteractionSummary> {
+    out.effects().iter().find_map(|e| match e {
         Effect::Open { agent: a, summary } if a == &agent(who) => Some(summary.clone()),
         _ => None,
     })
@@ -197,12 +205,12 @@ fn opened(out: &[Effect], who: &str) -> Option<InteractionSummary> {
 
 fn consulting_world() -> World {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Consultation,
         Target::Agent(agent("john")),
-    );
-    w.accept("john");
+    ));
+    ok(w.accept("john"));
     w
 }
 
@@ -227,9 +235,9 @@ fn starting_a_chat_consultation() {
     let summary = opened(&out, "john").expect("the consultation opens on the target's desktop");
     assert_eq!(summary.role, Role::Consultant);
     let id = w.consultation_id();
-    w.consult_say("kate", &id, "Is this card on the fraud list?");
-    w.consult_say("john", &id, "Yes, since Monday");
-    w.say(mark(), "Are you still there?");
+    ok(w.consult_say("kate", &id, "Is this card on the fraud list?"));
+    ok(w.consult_say("john", &id, "Yes, since Monday"));
+    ok(w.say(mark(), "Are you still there?"));
     // The target sees the live contact transcript; the contact sees nothing of the consultation.
     assert!(w
         .texts_seen_by(&john())
@@ -251,25 +259,27 @@ fn starting_a_chat_consultation() {
     // A consultation is not a join: nobody sees John join the chat.
     assert!(!w.log().iter().any(|e| matches!(&e.kind, EventKind::Joined { party: Party::Agent { id, .. } } if id == &agent("john"))));
     // The contact cannot write into the consultation.
-    let out = w.run(Command::Send {
-        from: mark(),
-        interaction: ix("ix-1"),
-        client_id: "x".into(),
-        text: "hi".into(),
-        consultation: Some(id),
-    });
+    let out = w.run(Command::act(
+        mark(),
+        act::Send {
+            interaction: ix("ix-1"),
+            client_id: "x".into(),
+            text: "hi".into(),
+            consultation: Some(id),
+        },
+    ));
     assert_eq!(error_code(&out), Some(ErrorCode::Forbidden));
 }
 
 #[test]
 fn receiving_a_chat_consultation_request() {
     let mut w = World::new(config(true));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Consultation,
         Target::Agent(agent("john")),
-    );
-    w.accept("john");
+    ));
+    ok(w.accept("john"));
     let id = w.consultation_id();
     // The target can read but not write the contact chat, and cannot End it.
     assert_eq!(
@@ -277,46 +287,54 @@ fn receiving_a_chat_consultation_request() {
         Some(ErrorCode::Forbidden)
     );
     assert_eq!(
-        error_code(&w.run(Command::End {
-            by: john(),
-            interaction: ix("ix-1")
-        })),
+        error_code(&w.run(Command::act(
+            john(),
+            act::End {
+                interaction: ix("ix-1")
+            }
+        ))),
         Some(ErrorCode::Invalid)
     );
-    let early = w.run(Command::Done {
-        agent: agent("john"),
-        interaction: ix("ix-1"),
-        disposition: None,
-        note: None,
-    });
+    let early = w.run(Command::act(
+        Actor::Agent(agent("john")),
+        act::Done {
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        },
+    ));
     assert_eq!(
         error_code(&early),
         Some(ErrorCode::Invalid),
         "Done comes after the consultation ends"
     );
-    let out = w.run(Command::EndConsultation {
-        agent: agent("john"),
-        interaction: ix("ix-1"),
-        consultation: id.clone(),
-    });
+    let out = w.run(Command::act(
+        Actor::Agent(agent("john")),
+        act::EndConsultation {
+            interaction: ix("ix-1"),
+            consultation: id.clone(),
+        },
+    ));
     let (ended, to) = appended(&out)[0];
     assert!(
         matches!(&ended.kind, EventKind::ConsultationEnded { by: Some(p), .. } if p.name() == "John")
     );
     assert!(to.contains(&kate()) && to.contains(&john()) && !to.contains(&mark()));
-    w.say(mark(), "after the consultation");
+    ok(w.say(mark(), "after the consultation"));
     assert!(
         !w.texts_seen_by(&john())
             .contains(&"after the consultation".to_owned()),
         "an ended consultation no longer streams"
     );
     // The consultant marks its part done without a disposition, though dispositions are required.
-    let out = w.run(Command::Done {
-        agent: agent("john"),
-        interaction: ix("ix-1"),
-        disposition: None,
-        note: None,
-    });
+    let out = w.run(Command::act(
+        Actor::Agent(agent("john")),
+        act::Done {
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        },
+    ));
     assert_eq!(error_code(&out), None);
     assert!(w.closed_for("john"));
     assert!(!w.closed_for("kate"), "the chat goes on for the initiator");
@@ -329,12 +347,12 @@ fn receiving_a_chat_consultation_request() {
 #[test]
 fn a_rejected_consultation_is_released_with_a_system_message_for_the_initiator() {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Consultation,
         Target::Agent(agent("john")),
-    );
-    w.reject("john");
+    ));
+    ok(w.reject("john"));
     let declined = w.declined();
     assert_eq!(declined.len(), 1);
     let (event, to) = &declined[0];
@@ -365,13 +383,13 @@ fn a_rejected_consultation_is_released_with_a_system_message_for_the_initiator()
 #[test]
 fn a_consultation_offer_that_times_out_is_released() {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Consultation,
         Target::Agent(agent("john")),
-    );
+    ));
     w.now += 20_000;
-    w.run(Command::Tick);
+    ok(w.run(Command::Tick));
     assert!(matches!(
         w.declined()[0].0.kind,
         EventKind::Declined {
@@ -384,10 +402,12 @@ fn a_consultation_offer_that_times_out_is_released() {
 #[test]
 fn ending_the_chat_ends_its_consultation() {
     let mut w = consulting_world();
-    let out = w.run(Command::End {
-        by: kate(),
-        interaction: ix("ix-1"),
-    });
+    let out = ok(w.run(Command::act(
+        kate(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    )));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert!(matches!(kinds[0], EventKind::ConsultationEnded { .. }));
     assert_eq!(
@@ -397,30 +417,34 @@ fn ending_the_chat_ends_its_consultation() {
         }
     );
     // Both must Mark Done to close the interaction.
-    w.run(Command::Done {
-        agent: agent("kate"),
-        interaction: ix("ix-1"),
-        disposition: None,
-        note: None,
-    });
+    ok(w.run(Command::act(
+        Actor::Agent(agent("kate")),
+        act::Done {
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        },
+    )));
     assert!(
         w.e.interactions.contains_key(&ix("ix-1")),
         "the consultant has not marked done yet"
     );
-    w.run(Command::Done {
-        agent: agent("john"),
-        interaction: ix("ix-1"),
-        disposition: None,
-        note: None,
-    });
+    ok(w.run(Command::act(
+        Actor::Agent(agent("john")),
+        act::Done {
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        },
+    )));
     assert!(!w.e.interactions.contains_key(&ix("ix-1")));
 }
 
 #[test]
 fn starting_an_instant_chat_transfer() {
     let mut w = World::new(config(false));
-    w.say(kate(), "Let me pass you to billing");
-    w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john")));
+    ok(w.say(kate(), "Let me pass you to billing"));
+    ok(w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john"))));
     assert_eq!(
         w.last_offer_to("john").kind,
         InvitationKind::Request {
@@ -428,7 +452,7 @@ fn starting_an_instant_chat_transfer() {
             from: "Kate Lewis".into()
         }
     );
-    let out = w.accept("john");
+    let out = ok(w.accept("john"));
     assert_eq!(opened(&out, "john").map(|s| s.role), Some(Role::Party));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert!(matches!(&kinds[0], EventKind::Joined { party } if party.name() == "John"));
@@ -447,24 +471,28 @@ fn starting_an_instant_chat_transfer() {
 #[test]
 fn receiving_a_transferred_chat() {
     let mut w = World::new(config(false));
-    w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john")));
-    w.accept("john");
+    ok(w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john"))));
+    ok(w.accept("john"));
     assert_eq!(w.e.interactions[&ix("ix-1")].owner(), Some(&agent("john")));
-    w.say(john(), "Hi, I am John from billing");
+    ok(w.say(john(), "Hi, I am John from billing"));
     assert!(w
         .texts_seen_by(&mark())
         .contains(&"Hi, I am John from billing".to_owned()));
     // The new owner handles it to the end like any chat.
-    w.run(Command::End {
-        by: john(),
-        interaction: ix("ix-1"),
-    });
-    let out = w.run(Command::Done {
-        agent: agent("john"),
-        interaction: ix("ix-1"),
-        disposition: Some("Resolved".into()),
-        note: None,
-    });
+    ok(w.run(Command::act(
+        john(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    )));
+    let out = ok(w.run(Command::act(
+        Actor::Agent(agent("john")),
+        act::Done {
+            interaction: ix("ix-1"),
+            disposition: Some("Resolved".into()),
+            note: None,
+        },
+    )));
     assert!(
         out.iter().any(|e| matches!(e, Effect::Save(r) if r.closed)),
         "kate does not need to mark a transferred chat done"
@@ -474,8 +502,8 @@ fn receiving_a_transferred_chat() {
 #[test]
 fn a_rejected_transfer_leaves_the_chat_with_the_initiator_and_reports_an_error() {
     let mut w = World::new(config(false));
-    w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john")));
-    w.reject("john");
+    ok(w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john"))));
+    ok(w.reject("john"));
     assert!(matches!(
         w.declined()[0].0.kind,
         EventKind::Declined {
@@ -492,7 +520,7 @@ fn a_rejected_transfer_leaves_the_chat_with_the_initiator_and_reports_an_error()
 fn starting_a_chat_transfer_to_an_active_consultation() {
     let mut w = consulting_world();
     let offers_before = w.offers_to("john").len();
-    let out = w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john")));
+    let out = ok(w.invite("kate", RequestKind::Transfer, Target::Agent(agent("john"))));
     assert_eq!(
         w.offers_to("john").len(),
         offers_before,
@@ -509,11 +537,11 @@ fn starting_a_chat_transfer_to_an_active_consultation() {
 #[test]
 fn starting_an_instant_chat_conference() {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Conference,
         Target::Agent(agent("john")),
-    );
+    ));
     assert_eq!(
         w.last_offer_to("john").kind,
         InvitationKind::Request {
@@ -521,7 +549,7 @@ fn starting_an_instant_chat_conference() {
             from: "Kate Lewis".into()
         }
     );
-    let out = w.accept("john");
+    let out = ok(w.accept("john"));
     let summary = opened(&out, "john").expect("the target receives the whole transcript");
     // The agents already connected, named as the events name them: the party list of a long
     // chat does not depend on their joins being among the events sent.
@@ -532,9 +560,9 @@ fn starting_an_instant_chat_conference() {
             name: "Kate".into()
         }]
     );
-    w.say(mark(), "from the contact");
-    w.say(kate(), "from kate");
-    w.say(john(), "from john");
+    ok(w.say(mark(), "from the contact"));
+    ok(w.say(kate(), "from kate"));
+    ok(w.say(john(), "from john"));
     for who in [kate(), john(), mark()] {
         let seen = w.texts_seen_by(&who);
         for text in ["from the contact", "from kate", "from john"] {
@@ -550,12 +578,12 @@ fn starting_an_instant_chat_conference() {
 #[test]
 fn a_rejected_conference_is_released_with_a_system_message() {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Conference,
         Target::Agent(agent("john")),
-    );
-    w.reject("john");
+    ));
+    ok(w.reject("john"));
     assert!(matches!(
         w.declined()[0].0.kind,
         EventKind::Declined {
@@ -570,17 +598,19 @@ fn a_rejected_conference_is_released_with_a_system_message() {
 #[test]
 fn receiving_a_chat_conference() {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Conference,
         Target::Agent(agent("john")),
-    );
-    w.accept("john");
+    ));
+    ok(w.accept("john"));
     // The conferenced agent who ends leaves; the others stay connected.
-    let out = w.run(Command::End {
-        by: john(),
-        interaction: ix("ix-1"),
-    });
+    let out = w.run(Command::act(
+        john(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    ));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert_eq!(kinds.len(), 1);
     assert!(
@@ -591,12 +621,14 @@ fn receiving_a_chat_conference() {
         InteractionState::Active
     );
     assert_eq!(error_code(&w.say(kate(), "still with you")), None);
-    let out = w.run(Command::Done {
-        agent: agent("john"),
-        interaction: ix("ix-1"),
-        disposition: None,
-        note: None,
-    });
+    let out = w.run(Command::act(
+        Actor::Agent(agent("john")),
+        act::Done {
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        },
+    ));
     assert_eq!(error_code(&out), None);
     assert!(w.closed_for("john"));
 }
@@ -604,21 +636,23 @@ fn receiving_a_chat_conference() {
 #[test]
 fn remaining_connected_after_the_conferencing_agent_disconnects() {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Conference,
         Target::Agent(agent("john")),
-    );
-    w.accept("john");
-    let out = w.run(Command::End {
-        by: kate(),
-        interaction: ix("ix-1"),
-    });
+    ));
+    ok(w.accept("john"));
+    let out = ok(w.run(Command::act(
+        kate(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    )));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert!(matches!(&kinds[0], EventKind::Left { party, .. } if party.name() == "Kate"));
     assert!(matches!(&kinds[1], EventKind::OwnerChanged { owner } if owner.name() == "John"));
     assert_eq!(w.e.interactions[&ix("ix-1")].owner(), Some(&agent("john")));
-    w.say(mark(), "is anyone there?");
+    ok(w.say(mark(), "is anyone there?"));
     assert!(w
         .texts_seen_by(&john())
         .contains(&"is anyone there?".to_owned()));
@@ -628,12 +662,14 @@ fn remaining_connected_after_the_conferencing_agent_disconnects() {
         "kate left"
     );
     assert_eq!(
-        error_code(&w.run(Command::Done {
-            agent: agent("kate"),
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None
-        })),
+        error_code(&w.run(Command::act(
+            Actor::Agent(agent("kate")),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: None,
+                note: None
+            }
+        ))),
         None
     );
 }
@@ -641,11 +677,11 @@ fn remaining_connected_after_the_conferencing_agent_disconnects() {
 #[test]
 fn starting_a_chat_conference_with_an_active_consultation() {
     let mut w = consulting_world();
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Conference,
         Target::Agent(agent("john")),
-    );
+    ));
     let inv = w.last_offer_to("john");
     assert_eq!(
         inv.kind,
@@ -654,7 +690,7 @@ fn starting_a_chat_conference_with_an_active_consultation() {
             from: "Kate Lewis".into()
         }
     );
-    let out = w.accept("john");
+    let out = ok(w.accept("john"));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert!(
         matches!(kinds[0], EventKind::ConsultationEnded { .. }),
@@ -665,40 +701,46 @@ fn starting_a_chat_conference_with_an_active_consultation() {
         w.e.interactions[&ix("ix-1")].agents,
         vec![agent("kate"), agent("john")]
     );
-    w.say(john(), "I joined");
+    ok(w.say(john(), "I joined"));
     assert!(w.texts_seen_by(&mark()).contains(&"I joined".to_owned()));
 }
 
 #[test]
 fn delete_from_conference() {
     let mut w = World::new(config(false));
-    w.invite(
+    ok(w.invite(
         "kate",
         RequestKind::Conference,
         Target::Agent(agent("john")),
-    );
-    w.accept("john");
+    ));
+    ok(w.accept("john"));
     assert_eq!(
-        error_code(&w.run(Command::Remove {
-            agent: agent("kate"),
-            interaction: ix("ix-1"),
-            target: agent("kate")
-        })),
+        error_code(&w.run(Command::act(
+            Actor::Agent(agent("kate")),
+            act::Remove {
+                interaction: ix("ix-1"),
+                agent: agent("kate")
+            }
+        ))),
         Some(ErrorCode::Invalid)
     );
     assert_eq!(
-        error_code(&w.run(Command::Remove {
-            agent: agent("avril"),
-            interaction: ix("ix-1"),
-            target: agent("john")
-        })),
+        error_code(&w.run(Command::act(
+            Actor::Agent(agent("avril")),
+            act::Remove {
+                interaction: ix("ix-1"),
+                agent: agent("john")
+            }
+        ))),
         Some(ErrorCode::Forbidden)
     );
-    let out = w.run(Command::Remove {
-        agent: agent("kate"),
-        interaction: ix("ix-1"),
-        target: agent("john"),
-    });
+    let out = ok(w.run(Command::act(
+        Actor::Agent(agent("kate")),
+        act::Remove {
+            interaction: ix("ix-1"),
+            agent: agent("john"),
+        },
+    )));
     let (left, to) = appended(&out)[0];
     assert!(
         matches!(&left.kind, EventKind::Left { party, reason: Some(LeaveReason::Removed) } if party.name() == "John")
@@ -712,12 +754,14 @@ fn delete_from_conference() {
         Some(ErrorCode::Forbidden)
     );
     assert_eq!(
-        error_code(&w.run(Command::Done {
-            agent: agent("john"),
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None
-        })),
+        error_code(&w.run(Command::act(
+            Actor::Agent(agent("john")),
+            act::Done {
+                interaction: ix("ix-1"),
+                disposition: None,
+                note: None
+            }
+        ))),
         None
     );
 }
@@ -732,7 +776,7 @@ fn a_group_target_offers_the_next_agent_when_the_first_rejects_and_reports_when_
     // john became Ready before avril: he is the longest idle.
     assert_eq!(w.offers_to("john").len(), 1);
     assert!(w.offers_to("avril").is_empty());
-    w.reject("john");
+    ok(w.reject("john"));
     assert_eq!(
         w.offers_to("avril").len(),
         1,
@@ -740,7 +784,7 @@ fn a_group_target_offers_the_next_agent_when_the_first_rejects_and_reports_when_
     );
     assert!(w.declined().is_empty());
     w.now += 20_000;
-    w.run(Command::Tick);
+    ok(w.run(Command::Tick));
     let declined = w.declined();
     assert_eq!(declined.len(), 1);
     assert_eq!(
@@ -758,14 +802,14 @@ fn a_group_target_offers_the_next_agent_when_the_first_rejects_and_reports_when_
 fn a_skill_or_queue_target_offers_a_matching_ready_agent() {
     let mut w = World::new(config(false));
     w.ready("vip");
-    w.invite("kate", RequestKind::Transfer, Target::Skill("gold".into()));
+    ok(w.invite("kate", RequestKind::Transfer, Target::Skill("gold".into())));
     assert_eq!(w.offers_to("vip").len(), 1);
-    w.reject("vip");
-    w.invite(
+    ok(w.reject("vip"));
+    ok(w.invite(
         "kate",
         RequestKind::Conference,
         Target::Queue("gold".into()),
-    );
+    ));
     assert!(matches!(
         w.declined()[0].0.kind,
         EventKind::Declined {
@@ -798,7 +842,7 @@ fn requests_are_checked() {
         bad(&mut w, "john", Target::Agent(agent("avril"))),
         Some(ErrorCode::Forbidden)
     );
-    w.run(Command::AgentDisconnected(agent("avril")));
+    ok(w.run(Command::AgentDisconnected(agent("avril"))));
     assert_eq!(
         bad(&mut w, "kate", Target::Agent(agent("avril"))),
         Some(ErrorCode::Invalid),
@@ -845,10 +889,12 @@ fn with_asynchronous_chat_the_chat_stays_open_after_the_last_agent_leaves_until_
     let mut config = config(false);
     config.chat.async_chat = true;
     let mut w = World::new(config);
-    let out = w.run(Command::End {
-        by: kate(),
-        interaction: ix("ix-1"),
-    });
+    let out = ok(w.run(Command::act(
+        kate(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    )));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert!(
         matches!(&kinds[..], [EventKind::Left { party, reason: Some(LeaveReason::Ended) }] if party.name() == "Kate"),
@@ -859,11 +905,13 @@ fn with_asynchronous_chat_the_chat_stays_open_after_the_last_agent_leaves_until_
         InteractionState::Active
     );
     // The contact can still write; the agent rejoins and sees it.
-    w.say(mark(), "I am back");
-    let out = w.run(Command::Rejoin {
-        agent: agent("kate"),
-        interaction: ix("ix-1"),
-    });
+    ok(w.say(mark(), "I am back"));
+    let out = ok(w.run(Command::act(
+        Actor::Agent(agent("kate")),
+        act::Rejoin {
+            interaction: ix("ix-1"),
+        },
+    )));
     assert!(
         opened(&out, "kate").is_some(),
         "rejoining sends the transcript again"
@@ -873,30 +921,38 @@ fn with_asynchronous_chat_the_chat_stays_open_after_the_last_agent_leaves_until_
         .iter()
         .any(|e| matches!(&e.kind, EventKind::Joined { party } if party.name() == "Kate")));
     assert_eq!(
-        error_code(&w.run(Command::Rejoin {
-            agent: agent("kate"),
-            interaction: ix("ix-1")
-        })),
+        error_code(&w.run(Command::act(
+            Actor::Agent(agent("kate")),
+            act::Rejoin {
+                interaction: ix("ix-1")
+            }
+        ))),
         Some(ErrorCode::Invalid)
     );
     assert_eq!(
-        error_code(&w.run(Command::Rejoin {
-            agent: agent("john"),
-            interaction: ix("ix-1")
-        })),
+        error_code(&w.run(Command::act(
+            Actor::Agent(agent("john")),
+            act::Rejoin {
+                interaction: ix("ix-1")
+            }
+        ))),
         Some(ErrorCode::Forbidden)
     );
     // Leaving again and marking done ends and closes the chat.
-    w.run(Command::End {
-        by: kate(),
-        interaction: ix("ix-1"),
-    });
-    let out = w.run(Command::Done {
-        agent: agent("kate"),
-        interaction: ix("ix-1"),
-        disposition: None,
-        note: None,
-    });
+    ok(w.run(Command::act(
+        kate(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    )));
+    let out = ok(w.run(Command::act(
+        Actor::Agent(agent("kate")),
+        act::Done {
+            interaction: ix("ix-1"),
+            disposition: None,
+            note: None,
+        },
+    )));
     assert!(
         appended(&out)
             .iter()

@@ -2,11 +2,11 @@
 
 use super::seeds::World;
 use super::*;
-use crate::timers::{INACTIVITY_TIMEOUT, INACTIVITY_WARNING};
 use parley_protocol::{LeaveReason, PendingLevel};
 
-fn pending_sent(out: &[Effect]) -> Vec<PendingLevel> {
-    out.iter()
+fn pending_sent(out: &(impl Effects + ?Sized)) -> Vec<PendingLevel> {
+    out.effects()
+        .iter()
         .filter_map(|e| match e {
             Effect::Send {
                 msg: ServerMsg::Pending { level, .. },
@@ -19,20 +19,18 @@ fn pending_sent(out: &[Effect]) -> Vec<PendingLevel> {
 
 fn tick_at(w: &mut World, at: Millis) -> Vec<Effect> {
     w.now = at - 1_000;
-    w.run(Command::Tick)
+    ok(w.run(Command::Tick))
 }
 
 #[test]
 fn the_pending_response_indicator_goes_yellow_then_red_and_back_to_green_on_an_answer() {
     let mut w = World::new(config(false));
     let asked = w.now;
-    w.run(Command::Send {
-        from: Actor::Contact(ix("ix-1")),
-        interaction: ix("ix-1"),
-        client_id: "c9".into(),
-        text: "hello?".into(),
-        consultation: None,
-    });
+    ok(w.run(say_in_ix1(
+        Actor::Contact(ix("ix-1")),
+        "c9".into(),
+        "hello?".into(),
+    )));
     // The first unanswered message counts: the contact's opening message.
     let first = w
         .log()
@@ -54,13 +52,11 @@ fn the_pending_response_indicator_goes_yellow_then_red_and_back_to_green_on_an_a
         vec![PendingLevel::Late]
     );
     assert!(asked > first);
-    let out = w.run(Command::Send {
-        from: Actor::Agent(agent("kate")),
-        interaction: ix("ix-1"),
-        client_id: "k9".into(),
-        text: "here".into(),
-        consultation: None,
-    });
+    let out = ok(w.run(say_in_ix1(
+        Actor::Agent(agent("kate")),
+        "k9".into(),
+        "here".into(),
+    )));
     assert_eq!(pending_sent(&out), vec![PendingLevel::Ok]);
     assert_eq!(
         w.e.agent_interactions(&agent("kate"))[0].pending,
@@ -71,19 +67,17 @@ fn the_pending_response_indicator_goes_yellow_then_red_and_back_to_green_on_an_a
 #[test]
 fn an_idle_chat_is_warned_then_times_out_with_system_messages() {
     let mut w = World::new(config(false));
-    w.run(Command::Send {
-        from: Actor::Agent(agent("kate")),
-        interaction: ix("ix-1"),
-        client_id: "k1".into(),
-        text: "hello".into(),
-        consultation: None,
-    });
+    ok(w.run(say_in_ix1(
+        Actor::Agent(agent("kate")),
+        "k1".into(),
+        "hello".into(),
+    )));
     let last = w.now;
     let out = tick_at(&mut w, last + 240_000);
     assert_eq!(
         appended(&out)[0].0.kind,
-        EventKind::Notice {
-            text: INACTIVITY_WARNING.into()
+        EventKind::System {
+            notice: Notice::InactivityWarning
         }
     );
     assert!(
@@ -95,8 +89,8 @@ fn an_idle_chat_is_warned_then_times_out_with_system_messages() {
     assert_eq!(
         kinds,
         vec![
-            EventKind::Notice {
-                text: INACTIVITY_TIMEOUT.into()
+            EventKind::System {
+                notice: Notice::InactivityTimeout
             },
             EventKind::Ended {
                 reason: EndReason::Inactivity
@@ -108,14 +102,14 @@ fn an_idle_chat_is_warned_then_times_out_with_system_messages() {
 #[test]
 fn a_contact_gone_past_the_grace_period_leaves_and_the_chat_closes_itself_later() {
     let mut w = World::new(config(false));
-    w.run(Command::ContactDisconnected(ix("ix-1")));
+    ok(w.run(Command::ContactDisconnected(ix("ix-1"))));
     let gone = w.now;
-    w.run(Command::ContactConnected(ix("ix-1")));
+    ok(w.run(Command::ContactConnected(ix("ix-1"))));
     assert!(
         appended(&tick_at(&mut w, gone + 25_000)).is_empty(),
         "back in time"
     );
-    w.run(Command::ContactDisconnected(ix("ix-1")));
+    ok(w.run(Command::ContactDisconnected(ix("ix-1"))));
     let gone = w.now;
     assert!(appended(&tick_at(&mut w, gone + 19_000)).is_empty());
     let out = tick_at(&mut w, gone + 20_000);
@@ -129,8 +123,8 @@ fn a_contact_gone_past_the_grace_period_leaves_and_the_chat_closes_itself_later(
                 },
                 reason: Some(LeaveReason::Disconnected)
             },
-            EventKind::Notice {
-                text: "The contact has left: this chat closes automatically in 60 seconds".into()
+            EventKind::System {
+                notice: Notice::AutoClose { secs: 60 }
             },
             EventKind::Ended {
                 reason: EndReason::ContactDisconnected
@@ -150,12 +144,11 @@ fn a_contact_gone_past_the_grace_period_leaves_and_the_chat_closes_itself_later(
 fn a_queued_chat_whose_contact_is_gone_is_dropped() {
     let mut e = Engine::new(&config(false));
     start(&mut e, "ix-1", None, T0);
-    e.handle(Command::ContactDisconnected(ix("ix-1")), T0);
-    assert!(!e
-        .handle(Command::Tick, T0 + 19_999)
+    ok(e.handle(Command::ContactDisconnected(ix("ix-1")), T0));
+    assert!(!ok(e.handle(Command::Tick, T0 + 19_999))
         .iter()
         .any(|e| matches!(e, Effect::Save(_))));
-    let out = e.handle(Command::Tick, T0 + 20_000);
+    let out = ok(e.handle(Command::Tick, T0 + 20_000));
     assert!(out.iter().any(|e| matches!(e, Effect::Save(r) if r.closed)));
     assert!(invitations(&ready(&mut e, "kate", T0 + 21_000)).is_empty());
 }
@@ -163,19 +156,23 @@ fn a_queued_chat_whose_contact_is_gone_is_dropped() {
 #[test]
 fn typing_reaches_the_others_and_only_agents_see_the_preview() {
     let mut w = World::new(config(false));
-    let typing = |from: Actor, preview: Option<&str>| Command::Typing {
-        from,
-        interaction: ix("ix-1"),
-        typing: true,
-        preview: preview.map(Into::into),
-        consultation: None,
+    let typing = |from: Actor, preview: Option<&str>| {
+        Command::act(
+            from,
+            act::Typing {
+                interaction: ix("ix-1"),
+                typing: true,
+                preview: preview.map(Into::into),
+                consultation: None,
+            },
+        )
     };
-    let out = w.run(typing(Actor::Contact(ix("ix-1")), Some("the visa end")));
+    let out = ok(w.run(typing(Actor::Contact(ix("ix-1")), Some("the visa end"))));
     assert_eq!(out.len(), 1);
     assert!(
         matches!(&out[0], Effect::Send { to: Actor::Agent(a), msg: ServerMsg::Typing { preview: Some(p), .. } } if a == &agent("kate") && p == "the visa end")
     );
-    let out = w.run(typing(Actor::Agent(agent("kate")), Some("secret draft")));
+    let out = ok(w.run(typing(Actor::Agent(agent("kate")), Some("secret draft"))));
     assert!(
         matches!(
             &out[0],
@@ -201,11 +198,16 @@ fn typing_reaches_the_others_and_only_agents_see_the_preview() {
 #[test]
 fn read_receipts_move_forward_only() {
     let mut w = World::new(config(false));
-    let read = |up_to| Command::Read {
-        interaction: ix("ix-1"),
-        up_to,
+    let read = |up_to| {
+        Command::act(
+            Actor::Contact(ix("ix-1")),
+            act::Read {
+                interaction: ix("ix-1"),
+                up_to,
+            },
+        )
     };
-    let out = w.run(read(4));
+    let out = ok(w.run(read(4)));
     let (event, to) = appended(&out)[0];
     assert_eq!(event.kind, EventKind::Read { up_to: 4 });
     assert_eq!(event.audience, Audience::Agents);
@@ -217,17 +219,21 @@ fn read_receipts_move_forward_only() {
 #[test]
 fn only_configured_case_data_keys_are_editable() {
     let mut w = World::new(config(false));
-    let set = |key: &str, value: &str| Command::SetCaseData {
-        agent: agent("kate"),
-        interaction: ix("ix-1"),
-        key: key.into(),
-        value: Some(value.into()),
+    let set = |key: &str, value: &str| {
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::SetCaseData {
+                interaction: ix("ix-1"),
+                key: key.into(),
+                value: Some(value.into()),
+            },
+        )
     };
     assert_eq!(
         error_code(&w.run(set("Credit limit", "1000000"))),
         Some(ErrorCode::Forbidden)
     );
-    let out = w.run(set("Order number", "A-1234"));
+    let out = ok(w.run(set("Order number", "A-1234")));
     assert_eq!(
         appended(&out)[0].0.kind,
         EventKind::CaseData {
@@ -277,13 +283,13 @@ fn waiting_contacts_are_told_their_place_in_the_queue() {
 #[test]
 fn presence_is_broadcast_when_it_changes() {
     let mut e = Engine::new(&config(false));
-    let broadcast = |out: &[Effect]| {
-        out.iter().find_map(|e| match e {
+    let broadcast = |out: &Outcome| {
+        out.effects().iter().find_map(|e| match e {
             Effect::Broadcast(ServerMsg::Presence { agents }) => Some(agents.clone()),
             _ => None,
         })
     };
-    let out = ready(&mut e, "kate", T0);
+    let out = Ok(ready(&mut e, "kate", T0));
     let kate = broadcast(&out)
         .expect("status change is broadcast")
         .into_iter()
@@ -295,7 +301,7 @@ fn presence_is_broadcast_when_it_changes() {
         broadcast(&e.handle(Command::Tick, T0 + 1)).is_none(),
         "nothing changed"
     );
-    let out = start(&mut e, "ix-1", None, T0 + 2);
+    let out = Ok(start(&mut e, "ix-1", None, T0 + 2));
     let kate = broadcast(&out)
         .expect("load change")
         .into_iter()

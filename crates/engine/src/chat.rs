@@ -451,8 +451,8 @@ impl Engine {
         };
         let kind = EventKind::Done {
             agent: agent.clone(),
-            disposition,
-            note,
+            disposition: disposition.clone(),
+            note: note.clone(),
         };
         ix.push(
             out,
@@ -462,6 +462,12 @@ impl Engine {
             },
             kind,
         );
+        let done = crate::DomainEvent::Done {
+            agent: agent.clone(),
+            disposition,
+            note,
+        };
+        ix.milestone(out, now, done);
         let state = self.agent_mut(agent);
         state.chats.remove(interaction);
         state.idle_since = now;

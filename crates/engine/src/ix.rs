@@ -404,6 +404,16 @@ impl Interaction {
         seq
     }
 
+    /// Records a domain event made by the event just pushed.
+    pub fn milestone(&self, out: &mut Vec<Effect>, now: Millis, event: crate::DomainEvent) {
+        out.push(Effect::Milestone(crate::Milestone {
+            interaction: self.record.id.clone(),
+            seq: self.next_seq.saturating_sub(1),
+            at: now,
+            event,
+        }));
+    }
+
     /// The contact leaves; with auto-close on, the agents are told when the chat will close
     /// (after that no disposition or note can be added).
     pub fn contact_leaves(
@@ -460,6 +470,14 @@ impl Interaction {
         for id in active {
             self.end_consultation(out, now, &id, None);
         }
-        self.push(out, now, Audience::Everyone, EventKind::Ended { reason });
+        self.push(
+            out,
+            now,
+            Audience::Everyone,
+            EventKind::Ended {
+                reason: reason.clone(),
+            },
+        );
+        self.milestone(out, now, crate::DomainEvent::Ended { reason });
     }
 }

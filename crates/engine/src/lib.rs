@@ -13,17 +13,21 @@
 //! - [`routing`]: queues, offers, and consultation/transfer/conference requests to targets.
 //! - [`chat`]: what parties do inside an interaction (send, typing, end, done, remove, case data).
 //! - [`timers`]: pending-response levels, inactivity, contact disconnects and auto-close.
+//! - [`milestone`]: domain events (started, accepted, transferred, conferenced, ended, done)
+//!   derived from the events appended, committed with them, read by consumers with a cursor.
 
 mod bot;
 mod chat;
 pub mod config;
 mod ix;
+mod milestone;
 pub mod rights;
 mod routing;
 mod timers;
 
 use crate::config::Config;
 use ix::Interaction;
+pub use milestone::{DomainEvent, Milestone};
 use parley_protocol::act::{self, Action};
 use parley_protocol::{
     AgentId, AgentPresence, AgentSettings, AgentStatus, ErrorCode, Event, InteractionId,
@@ -124,6 +128,8 @@ pub enum Effect {
     },
     /// Answer the connection that issued the command.
     Reply(ServerMsg),
+    /// Store a domain event with the command's events (it is never delivered to a connection).
+    Milestone(Milestone),
 }
 
 /// The timers and switches of chat handling, from the configuration.

@@ -7,6 +7,7 @@ use super::{
     act, refuse, Actor, ContactInfo, Effect, Engine, InteractionRecord, Offer, Outcome, Purpose,
     Refusal,
 };
+use crate::DomainEvent;
 use parley_protocol::{
     AgentId, AgentStatus, Audience, DeclineReason, ErrorCode, EventKind, InteractionId,
     InteractionState, Invitation, InvitationId, InvitationKind, LeaveReason, Millis, Notice,
@@ -50,6 +51,8 @@ impl Engine {
                 party: contact_party.clone(),
             },
         );
+        let queue = ix.record.queue.clone();
+        ix.milestone(&mut out, now, DomainEvent::ChatStarted { queue });
         for (key, value) in case_data {
             ix.push(
                 &mut out,
@@ -134,7 +137,15 @@ impl Engine {
         let offer = self.take_offer(&agent, &invitation)?;
         let mut out = Vec::new();
         match offer.purpose {
-            Purpose::Route => self.join(&offer.interaction, &agent, now, &mut out),
+            Purpose::Route => {
+                self.join(&offer.interaction, &agent, now, &mut out);
+                if let Some(ix) = self.interactions.get(&offer.interaction) {
+                    let accepted = DomainEvent::Accepted {
+                        agent: agent.clone(),
+                    };
+                    ix.milestone(&mut out, now, accepted);
+                }
+            }
             Purpose::Request => {
                 let request = self
                     .interactions
@@ -173,6 +184,13 @@ impl Engine {
             RequestKind::Conference => {
                 self.end_consultations_between(interaction, &request.initiator, &target, now, out);
                 self.join(interaction, &target, now, out);
+                if let Some(ix) = self.interactions.get(interaction) {
+                    let conferenced = DomainEvent::Conferenced {
+                        agent: target,
+                        by: request.initiator,
+                    };
+                    ix.milestone(out, now, conferenced);
+                }
             }
         }
     }
@@ -309,6 +327,11 @@ impl Engine {
                 reason: Some(LeaveReason::Transferred),
             },
         );
+        let transferred = DomainEvent::Transferred {
+            from: from.clone(),
+            to: to.clone(),
+        };
+        ix.milestone(out, now, transferred);
         let state = self.agent_mut(from);
         state.chats.remove(interaction);
         state.idle_since = now;

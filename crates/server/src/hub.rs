@@ -808,6 +808,7 @@ impl<S: Store> Hub<S> {
                 Effect::Append {
                     interaction, event, ..
                 } => Some(Write::Event(interaction.clone(), event.clone())),
+                Effect::Milestone(m) => Some(Write::Milestone(m.clone())),
                 _ => None,
             })
             .collect();
@@ -827,7 +828,7 @@ impl<S: Store> Hub<S> {
         }
         for effect in effects {
             match effect {
-                Effect::Save(_) => {}
+                Effect::Save(_) | Effect::Milestone(_) => {}
                 Effect::Append {
                     interaction,
                     event,

@@ -8,7 +8,7 @@
 //! primary key of an event and `(interaction, sender, client_id)` is unique: the database itself
 //! refuses a duplicate.
 
-use crate::engine::{ContactInfo, InteractionRecord};
+use crate::engine::{ContactInfo, InteractionRecord, Milestone};
 use parley_protocol::{
     AgentId, Audience, Event, EventKind, FileRef, HistoryEntry, InteractionId, Millis, Party,
     QueueId, Seq,
@@ -37,6 +37,8 @@ pub enum StoreError {
 pub enum Write {
     Interaction(InteractionRecord),
     Event(InteractionId, Event),
+    /// A domain event made by an event of the same batch.
+    Milestone(Milestone),
     /// A file sent into a chat (its bytes are already in the files directory), with the `seq`
     /// of the event of the same batch that shows it.
     File {
@@ -146,10 +148,28 @@ pub trait FileRecords: Send + Sync {
     ) -> StoreFuture<'a, bool>;
 }
 
-/// Everything the server keeps: one port per concern, one adapter implements them all.
-pub trait Store: EventLog + Sessions + History + FileRecords + 'static {}
+/// A domain event as a consumer reads it: its place in commit order and the milestone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedEntry {
+    pub position: i64,
+    pub milestone: Milestone,
+}
 
-impl<T: EventLog + Sessions + History + FileRecords + 'static> Store for T {}
+/// The domain events, in commit order, and each consumer's stored cursor: a consumer reads
+/// after its cursor, acts, then saves the position it reached, so a restart resumes there.
+pub trait DomainFeed: Send + Sync {
+    /// At most `limit` domain events after `position`, in commit order.
+    fn domain_after(&self, position: i64, limit: u32) -> StoreFuture<'_, Vec<FeedEntry>>;
+    /// Where the consumer has read up to (0 before its first save).
+    fn cursor<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, i64>;
+    /// Remembers where the consumer has read up to.
+    fn save_cursor<'a>(&'a self, consumer: &'a str, position: i64) -> StoreFuture<'a, ()>;
+}
+
+/// Everything the server keeps: one port per concern, one adapter implements them all.
+pub trait Store: EventLog + Sessions + History + FileRecords + DomainFeed + 'static {}
+
+impl<T: EventLog + Sessions + History + FileRecords + DomainFeed + 'static> Store for T {}
 
 /// How many entries a history list holds at most.
 const HISTORY_LIMIT: i64 = 100;
@@ -242,6 +262,15 @@ impl SqliteStore {
                         .bind(file.size as i64)
                         .bind(at)
                         .bind(seq as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Write::Milestone(m) => {
+                    sqlx::query("INSERT INTO domain_events (interaction, seq, at, body) VALUES (?, ?, ?, ?)")
+                        .bind(m.interaction.as_str())
+                        .bind(m.seq as i64)
+                        .bind(m.at)
+                        .bind(serde_json::to_string(&m.event)?)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -606,6 +635,69 @@ impl FileRecords for SqliteStore {
         interaction: &'a InteractionId,
     ) -> StoreFuture<'a, bool> {
         Box::pin(self.was_party(agent, interaction))
+    }
+}
+
+impl SqliteStore {
+    pub async fn domain_after(
+        &self,
+        position: i64,
+        limit: u32,
+    ) -> Result<Vec<FeedEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, interaction, seq, at, body FROM domain_events
+             WHERE position > ? ORDER BY position LIMIT ?",
+        )
+        .bind(position)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FeedEntry {
+                    position: row.try_get("position")?,
+                    milestone: Milestone {
+                        interaction: InteractionId(row.try_get("interaction")?),
+                        seq: row.try_get::<i64, _>("seq")? as Seq,
+                        at: row.try_get("at")?,
+                        event: serde_json::from_str(&row.try_get::<String, _>("body")?)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    pub async fn cursor(&self, consumer: &str) -> Result<i64, StoreError> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM cursors WHERE consumer = ?")
+                .bind(consumer)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(position.unwrap_or(0))
+    }
+
+    pub async fn save_cursor(&self, consumer: &str, position: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cursors (consumer, position) VALUES (?, ?)
+             ON CONFLICT(consumer) DO UPDATE SET position = excluded.position",
+        )
+        .bind(consumer)
+        .bind(position)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+impl DomainFeed for SqliteStore {
+    fn domain_after(&self, position: i64, limit: u32) -> StoreFuture<'_, Vec<FeedEntry>> {
+        Box::pin(self.domain_after(position, limit))
+    }
+    fn cursor<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, i64> {
+        Box::pin(self.cursor(consumer))
+    }
+    fn save_cursor<'a>(&'a self, consumer: &'a str, position: i64) -> StoreFuture<'a, ()> {
+        Box::pin(self.save_cursor(consumer, position))
     }
 }
 

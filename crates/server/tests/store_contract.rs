@@ -4,7 +4,7 @@
 use parley_protocol::{
     AgentId, Audience, Event, EventKind, InteractionId, Millis, Party, QueueId, Seq,
 };
-use parley_server::engine::{ContactInfo, InteractionRecord};
+use parley_server::engine::{ContactInfo, DomainEvent, InteractionRecord, Milestone};
 use parley_server::store::{SqliteStore, Store, Write};
 
 #[tokio::test]
@@ -14,6 +14,13 @@ async fn sqlite_keeps_the_store_contract() {
         .await
         .expect("opens");
     contract(&store).await;
+    drop(store);
+    // Consumers' cursors and the domain events survive a restart.
+    let store = SqliteStore::open(&dir.path().join("contract.db"))
+        .await
+        .expect("opens again");
+    assert_eq!(store.cursor("webhooks").await.expect("cursor"), 1);
+    assert_eq!(store.domain_after(0, 10).await.expect("feed").len(), 2);
 }
 
 fn record(id: &str, email: Option<&str>, started_at: Millis, closed: bool) -> InteractionRecord {
@@ -185,4 +192,91 @@ async fn contract(store: &impl Store) {
     let ids: Vec<String> = open.iter().map(|(r, _)| r.id.to_string()).collect();
     assert_eq!(ids, ["ix-1", "ix-open"]);
     assert_eq!(seqs(&open[0].1), (1..=11).collect::<Vec<_>>());
+    domain_feed(store).await;
+}
+
+/// Domain events come back in commit order, only when their batch committed, and a consumer's
+/// cursor is its own.
+async fn domain_feed(store: &impl Store) {
+    let ix = InteractionId("ix-feed".into());
+    let milestone = |seq: Seq, event: DomainEvent| {
+        Write::Milestone(Milestone {
+            interaction: ix.clone(),
+            seq,
+            at: 100 + seq as Millis,
+            event,
+        })
+    };
+    assert!(store.domain_after(0, 10).await.expect("feed").is_empty());
+    assert_eq!(store.cursor("webhooks").await.expect("cursor"), 0);
+    store
+        .commit(vec![
+            Write::Interaction(record("ix-feed", None, 100, false)),
+            Write::Event(ix.clone(), joined(1, "kate")),
+            milestone(
+                1,
+                DomainEvent::Accepted {
+                    agent: AgentId("kate".into()),
+                },
+            ),
+        ])
+        .await
+        .expect("commit");
+    // A batch that fails stores its domain event no more than its events.
+    let failed = store
+        .commit(vec![
+            Write::Event(ix.clone(), joined(1, "kate")),
+            milestone(
+                1,
+                DomainEvent::Accepted {
+                    agent: AgentId("john".into()),
+                },
+            ),
+        ])
+        .await;
+    assert!(failed.is_err(), "seq 1 is taken");
+    store
+        .commit(vec![milestone(
+            2,
+            DomainEvent::Ended {
+                reason: parley_protocol::EndReason::ContactEnded,
+            },
+        )])
+        .await
+        .expect("commit");
+    let feed = store.domain_after(0, 10).await.expect("feed");
+    let events: Vec<&DomainEvent> = feed.iter().map(|f| &f.milestone.event).collect();
+    assert_eq!(
+        events,
+        vec![
+            &DomainEvent::Accepted {
+                agent: AgentId("kate".into())
+            },
+            &DomainEvent::Ended {
+                reason: parley_protocol::EndReason::ContactEnded
+            },
+        ]
+    );
+    assert!(feed[0].position < feed[1].position);
+    assert_eq!(feed[1].milestone.at, 102);
+    // Reading after a position, and a page at a time.
+    let after_first = store
+        .domain_after(feed[0].position, 10)
+        .await
+        .expect("feed");
+    assert_eq!(after_first, feed[1..].to_vec());
+    assert_eq!(
+        store.domain_after(0, 1).await.expect("feed"),
+        feed[..1].to_vec()
+    );
+    // Cursors are per consumer.
+    store
+        .save_cursor("webhooks", feed[0].position)
+        .await
+        .expect("save");
+    assert_eq!(
+        store.cursor("webhooks").await.expect("cursor"),
+        feed[0].position
+    );
+    assert_eq!(store.cursor("metrics").await.expect("cursor"), 0);
 }

@@ -117,8 +117,8 @@ async fn a_database_of_the_previous_format_is_upgraded_and_its_chat_resumes() {
     assert_eq!(version, 3);
     assert_eq!(
         migrations(&db).await,
-        vec![1],
-        "then adopted as the first migration"
+        vec![1, 2],
+        "then adopted as the first migration, and the later ones ran"
     );
     let indexes: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'",
@@ -176,8 +176,8 @@ async fn a_database_from_before_migrations_is_adopted_and_its_chat_resumes() {
     let (mut kate, mut contact) = resume(&db, "Found it", "Hurry up").await;
     assert_eq!(
         migrations(&db).await,
-        vec![1],
-        "adopted as the first migration"
+        vec![1, 2],
+        "adopted as the first migration, and the later ones ran"
     );
 
     // Retries of messages stored by that server are stored once, each sender's own.

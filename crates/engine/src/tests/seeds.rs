@@ -961,3 +961,92 @@ fn with_asynchronous_chat_the_chat_stays_open_after_the_last_agent_leaves_until_
     );
     assert!(out.iter().any(|e| matches!(e, Effect::Save(r) if r.closed)));
 }
+
+#[test]
+fn a_chats_domain_events_come_with_the_events_that_made_them() {
+    let mut w = World::new(config(false));
+    let conference = Target::Agent(agent("john"));
+    ok(w.invite("kate", RequestKind::Conference, conference));
+    ok(w.accept("john"));
+    ok(w.invite("john", RequestKind::Transfer, Target::Agent(agent("avril"))));
+    ok(w.accept("avril"));
+    ok(w.run(Command::act(
+        mark(),
+        act::End {
+            interaction: ix("ix-1"),
+        },
+    )));
+    ok(w.run(Command::act(
+        Actor::Agent(agent("avril")),
+        act::Done {
+            interaction: ix("ix-1"),
+            disposition: Some("Resolved".into()),
+            note: Some("refunded".into()),
+        },
+    )));
+    let milestones: Vec<&Milestone> = w
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Milestone(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let events: Vec<DomainEvent> = milestones.iter().map(|m| m.event.clone()).collect();
+    assert_eq!(
+        events,
+        vec![
+            DomainEvent::ChatStarted {
+                queue: "general".into()
+            },
+            DomainEvent::Accepted {
+                agent: agent("kate")
+            },
+            DomainEvent::Conferenced {
+                agent: agent("john"),
+                by: agent("kate")
+            },
+            DomainEvent::Transferred {
+                from: agent("john"),
+                to: agent("avril")
+            },
+            DomainEvent::Ended {
+                reason: EndReason::ContactEnded
+            },
+            DomainEvent::Done {
+                agent: agent("avril"),
+                disposition: Some("Resolved".into()),
+                note: Some("refunded".into())
+            },
+        ]
+    );
+    // Each names the event of the log that made it, committed in the same batch.
+    for m in &milestones {
+        let made_by = w.effects.iter().find_map(|e| match e {
+            Effect::Append { event, .. } if event.seq == m.seq => Some(&event.kind),
+            _ => None,
+        });
+        let fits = match (&m.event, made_by) {
+            (DomainEvent::ChatStarted { .. }, Some(EventKind::Joined { party })) => {
+                matches!(party, Party::Contact { .. })
+            }
+            (
+                DomainEvent::Accepted { agent: a } | DomainEvent::Conferenced { agent: a, .. },
+                Some(EventKind::Joined {
+                    party: Party::Agent { id, .. },
+                }),
+            ) => a == id,
+            (
+                DomainEvent::Transferred { from, .. },
+                Some(EventKind::Left {
+                    party: Party::Agent { id, .. },
+                    ..
+                }),
+            ) => from == id,
+            (DomainEvent::Ended { .. }, Some(EventKind::Ended { .. })) => true,
+            (DomainEvent::Done { agent: a, .. }, Some(EventKind::Done { agent, .. })) => a == agent,
+            _ => false,
+        };
+        assert!(fits, "{m:?} was made by {made_by:?}");
+    }
+}

@@ -93,6 +93,9 @@ pub struct ServerConfig {
     pub files_dir: Option<PathBuf>,
     /// The largest file that may be sent, in bytes.
     pub max_file_bytes: usize,
+    /// What one connection may have waiting to be written, in bytes; a client that falls
+    /// further behind is closed with 1013 and resumes when it reconnects.
+    pub outbox_bytes: usize,
 }
 
 impl ServerConfig {
@@ -119,6 +122,7 @@ impl Default for ServerConfig {
             frames_per_second: 20,
             files_dir: None,
             max_file_bytes: 10 * 1024 * 1024,
+            outbox_bytes: 1024 * 1024,
         }
     }
 }

@@ -361,6 +361,35 @@ impl Engine {
         self.interactions.insert(ix.record.id.clone(), ix);
     }
 
+    /// Puts an interaction back as the store has it, after a commit of its events failed: the
+    /// engine never runs ahead of the store, so a client's retry is carried out afresh and stored
+    /// once. `None`: the store does not have it (a chat whose start failed). Its open offers are
+    /// withdrawn; routing offers it again from what was stored.
+    pub fn reload(
+        &mut self,
+        id: &InteractionId,
+        stored: Option<(InteractionRecord, Vec<Event>)>,
+    ) -> Vec<Effect> {
+        let mut out = Vec::new();
+        self.withdraw_offers(id, &mut out);
+        self.interactions.remove(id);
+        #[cfg(test)]
+        self.stored.remove(id);
+        for agent in self.agents.values_mut() {
+            agent.chats.remove(id);
+        }
+        if let Some((record, events)) = stored {
+            self.restore(record, &events);
+            // Back in its place in the queue (ids sort by start time), not at its end.
+            if self.queue.last() == Some(id) {
+                self.queue.pop();
+                let at = self.queue.partition_point(|q| q < id);
+                self.queue.insert(at, id.clone());
+            }
+        }
+        out
+    }
+
     /// The lists shown in the desktop controls and the Team Communicator.
     pub fn settings(&self) -> &AgentSettings {
         &self.settings

@@ -961,3 +961,41 @@ fn who_may_do_what_is_the_engines_rule_and_a_refusal_changes_nothing() {
         assert_eq!(durable(&e.interactions[&ix("ix-1")]), before, "{command:?}");
     }
 }
+
+#[test]
+fn after_a_failed_commit_the_interaction_is_what_the_store_has_and_a_retry_lands_once() {
+    let mut e = Engine::new(&config(false));
+    accepted_chat(&mut e, "ix-1", "kate");
+    let record = e.interactions[&ix("ix-1")].record.clone();
+    let stored = e.stored[&ix("ix-1")].clone();
+    let before = durable(&e.interactions[&ix("ix-1")]);
+    let kate = || Actor::Agent(agent("kate"));
+    // The message's events are made, then their commit fails.
+    let lost = ok(e.handle(say_in_ix1(kate(), "k-1".into(), "Hello".into()), T0 + 3));
+    assert_eq!(appended(&lost).len(), 1);
+    e.reload(&ix("ix-1"), Some((record, stored)));
+    assert_eq!(durable(&e.interactions[&ix("ix-1")]), before);
+    assert!(e.agent_may_read(&agent("kate"), &ix("ix-1")));
+    // The retry is a new message, not an acknowledgement of one that was never stored.
+    let retry = ok(e.handle(say_in_ix1(kate(), "k-1".into(), "Hello".into()), T0 + 4));
+    let seqs: Vec<Seq> = appended(&retry).iter().map(|(ev, _)| ev.seq).collect();
+    assert_eq!(seqs, vec![appended(&lost)[0].0.seq]);
+
+    // A chat whose start was never stored goes, with the offer it made.
+    let offered = start(&mut e, "ix-2", None, T0 + 5);
+    ok(e.handle(Command::AgentConnected(agent("john")), T0 + 5));
+    let offers = invitations(&ready(&mut e, "john", T0 + 6));
+    assert!(!offers.is_empty() || !invitations(&offered).is_empty());
+    let gone = e.reload(&ix("ix-2"), None);
+    assert!(!e.interactions.contains_key(&ix("ix-2")));
+    assert!(!e.queue.contains(&ix("ix-2")));
+    assert!(e.invitations.values().all(|o| o.interaction != ix("ix-2")));
+    assert!(gone.iter().all(|g| matches!(
+        g,
+        Effect::Send {
+            msg: ServerMsg::InvitationGone { .. },
+            ..
+        }
+    )));
+    assert_eq!(e.agent_invitations(&agent("john")), vec![]);
+}

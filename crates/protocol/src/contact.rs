@@ -437,6 +437,7 @@ read_enum!(ErrorCode, placeholder ErrorCode::Internal, |f| {
     "invalid" => ErrorCode::Invalid,
     "rate_limited" => ErrorCode::RateLimited,
     "internal" => ErrorCode::Internal,
+    "busy" => ErrorCode::Busy,
 });
 
 read_enum!(EventKind, placeholder EventKind::Read { up_to: 0 }, |f| {

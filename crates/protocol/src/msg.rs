@@ -206,6 +206,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The server failed; the command may be retried.
     Internal,
+    /// The server has too much to do right now; the command was not taken and may be retried.
+    Busy,
 }
 
 /// Every frame the server sends.
@@ -310,10 +312,16 @@ impl ServerMsg {
     }
 
     /// This message as a client of protocol `v` can read it: before protocol 3, system notices
-    /// were text, so typed ones are sent in English words.
+    /// were text, so typed ones are sent in English words, and there was no `busy` (it reads as
+    /// `internal`, which also means "retry").
     pub fn for_version(mut self, v: u32) -> Self {
         if v >= 3 {
             return self;
+        }
+        if let ServerMsg::Error { code, .. } = &mut self {
+            if *code == ErrorCode::Busy {
+                *code = ErrorCode::Internal;
+            }
         }
         let events = match &mut self {
             ServerMsg::Events { events, .. } | ServerMsg::Older { events, .. } => events,

@@ -357,8 +357,9 @@ fn every_contact_frame_reads_as_serde_reads_it() {
         ErrorCode::Invalid,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
+        ErrorCode::Busy,
     ];
-    covers(&codes, 10, |c| match c {
+    covers(&codes, 11, |c| match c {
         ErrorCode::BadFrame => 0,
         ErrorCode::UnknownType => 1,
         ErrorCode::TooLarge => 2,
@@ -369,6 +370,7 @@ fn every_contact_frame_reads_as_serde_reads_it() {
         ErrorCode::Invalid => 7,
         ErrorCode::RateLimited => 8,
         ErrorCode::Internal => 9,
+        ErrorCode::Busy => 10,
     });
     let mut frames: Vec<ServerMsg> = identities
         .into_iter()

@@ -198,6 +198,13 @@ fn a_client_of_the_previous_protocol_reads_typed_notices_as_text() {
             text: "Agent will be with you shortly".into()
         }
     );
+    // `busy` was new in protocol 3: before, it reads as `internal` (both mean "retry").
+    let busy = ServerMsg::error(ErrorCode::Busy, "try again").answering(Some(4));
+    assert_eq!(busy.clone().for_version(PROTOCOL_VERSION), busy);
+    assert_eq!(
+        busy.for_version(2),
+        ServerMsg::error(ErrorCode::Internal, "try again").answering(Some(4))
+    );
 }
 
 #[test]

@@ -7,18 +7,25 @@
 
 use crate::engine::Actor;
 use crate::hub::{ConnId, HubHandle};
+use crate::outbox;
+use axum::extract::ws::CloseFrame;
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use parley_protocol::{
     ClientMsg, ErrorCode, Request, ServerMsg, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION,
     UPDATED_NOTICE,
 };
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use std::time::Instant;
-use tokio::sync::mpsc;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// The close code for a client that did not keep up: it may reconnect (and resume) later.
+pub const TRY_AGAIN_LATER: u16 = 1013;
+
+/// How long a closing socket is given to take its close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// How many frames a connection may send: a burst, then a steady rate.
 #[derive(Clone, Copy, Debug)]
@@ -66,33 +73,47 @@ pub async fn serve<W, R, E>(
     hub: HubHandle,
     cookie_token: Option<String>,
     limits: Limits,
+    outbox_limits: outbox::Limits,
 ) where
     W: Sink<Message> + Unpin + Send + 'static,
     R: Stream<Item = Result<Message, E>> + Unpin,
 {
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let (outbox, mut rx) = mpsc::unbounded_channel::<ServerMsg>();
-    // The protocol version the client said hello with: a client of the previous version gets
-    // each frame in the form it reads.
-    let version = Arc::new(AtomicU32::new(PROTOCOL_VERSION));
-    let spoken = version.clone();
+    let (outbox, mut pending) = outbox::channel(outbox_limits);
     let write_task = tokio::spawn(async move {
-        while let Some(msg) = rx.recv().await {
-            let msg = msg.for_version(spoken.load(Ordering::Relaxed));
-            if writer
-                .send(Message::Text(Utf8Bytes::from(msg.to_frame())))
-                .await
-                .is_err()
-            {
+        while let Some(frame) = pending.next().await {
+            // A send that cannot finish (the client stopped reading) gives way to the close.
+            let sent = tokio::select! {
+                biased;
+                _ = pending.closed() => break,
+                sent = writer.send(Message::Text(frame)) => sent,
+            };
+            if sent.is_err() {
                 break;
             }
         }
-        let _ = writer.close().await;
+        if pending.overflowed() {
+            let close = Message::Close(Some(CloseFrame {
+                code: TRY_AGAIN_LATER,
+                reason: Utf8Bytes::from_static("too slow: reconnect and resume"),
+            }));
+            let _ = tokio::time::timeout(CLOSE_WAIT, writer.send(close)).await;
+        }
+        let _ = tokio::time::timeout(CLOSE_WAIT, writer.close()).await;
     });
+    let mut closing = outbox.closing();
 
     let mut actor: Option<Actor> = None;
     let mut limit = RateLimit::new(limits, Instant::now());
-    while let Some(Ok(frame)) = reader.next().await {
+    loop {
+        let frame = tokio::select! {
+            biased;
+            _ = closing.changed() => break,
+            frame = reader.next() => frame,
+        };
+        let Some(Ok(frame)) = frame else {
+            break;
+        };
         if !limit.allow(Instant::now()) {
             let _ = outbox.send(ServerMsg::error(
                 ErrorCode::RateLimited,
@@ -132,7 +153,7 @@ pub async fn serve<W, R, E>(
                     ));
                     continue;
                 }
-                version.store(v, Ordering::Relaxed);
+                outbox.set_version(v);
                 actor = hub
                     .hello(
                         conn,
@@ -148,18 +169,22 @@ pub async fn serve<W, R, E>(
                         .answering(request.req),
                 );
             }
-            (Some(a), msg) => hub.command(
-                conn,
-                a.clone(),
-                Request {
+            (Some(a), msg) => {
+                let command = Request {
                     msg,
                     req: request.req,
-                },
-            ),
+                };
+                if hub.command(conn, a.clone(), command).is_err() {
+                    let _ = outbox.send(
+                        ServerMsg::error(ErrorCode::Busy, "the server is busy; try again")
+                            .answering(request.req),
+                    );
+                }
+            }
         }
     }
     if actor.is_some() {
-        hub.gone(conn);
+        hub.gone(conn).await;
     }
     drop(outbox);
     // The hub holds a clone of the outbox until it processes `gone`; the writer then ends.
@@ -169,7 +194,96 @@ pub async fn serve<W, R, E>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use crate::engine::ContactInfo;
+    use crate::hub::NewChat;
+    use futures::channel::mpsc as chan;
+    use std::sync::Arc;
+
+    /// A hub on a new database with the demo configuration, and a contact's token in it.
+    async fn hub_with_a_chat(dir: &std::path::Path) -> (HubHandle, String, String) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo.toml");
+        let config = crate::config::load(&path).expect("demo config");
+        let store = crate::store::SqliteStore::open(&dir.join("p.db"))
+            .await
+            .expect("store");
+        let hub = crate::hub::start(Arc::new(config), store)
+            .await
+            .expect("hub");
+        let chat = NewChat {
+            contact: ContactInfo {
+                name: "Mark Avram".into(),
+                email: None,
+                subject: None,
+            },
+            queue: None,
+            text: Some("Hello".into()),
+            case_data: Default::default(),
+        };
+        let (ix, token) = hub.start_chat(chat).await.expect("chat");
+        (hub, ix.as_str().to_owned(), token)
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_reads_is_closed_with_1013_and_leaves_the_registry() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (hub, ix, token) = hub_with_a_chat(dir.path()).await;
+        // The socket over channels: the test sends frames, and never reads what the server
+        // writes until the end (the channel holds 8 frames).
+        let (client, reader) = chan::unbounded::<Result<Message, std::io::Error>>();
+        let (writer, mut written) = chan::channel::<Message>(8);
+        let cap = outbox::Limits {
+            frames: 4096,
+            bytes: 64 * 1024,
+        };
+        let unlimited = Limits {
+            burst: 100_000,
+            per_second: 100_000,
+        };
+        let served = tokio::spawn(serve(writer, reader, hub.clone(), None, unlimited, cap));
+        let text = |t: String| Ok(Message::Text(Utf8Bytes::from(t)));
+        let hello = ClientMsg::Hello {
+            v: PROTOCOL_VERSION,
+            token: Some(token),
+            resume: vec![],
+        };
+        client
+            .unbounded_send(text(hello.to_frame()))
+            .expect("hello");
+        let older = format!(r#"{{"older":{{"interaction":"{ix}","before":100,"limit":100}}}}"#);
+        for _ in 0..10_000 {
+            client.unbounded_send(text(older.clone())).expect("older");
+        }
+        // Each `older` is answered; the answers do not fit, and the server lets go of the
+        // connection by itself.
+        let mut registered = usize::MAX;
+        for _ in 0..200 {
+            registered = hub.connections().await;
+            if registered == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(registered, 0, "the connection left the registry");
+        // Reading at last: the frames that were written, then the close with 1013.
+        let mut frames = 0;
+        let mut close = None;
+        while let Some(msg) = tokio::time::timeout(CLOSE_WAIT, written.next())
+            .await
+            .expect("the writer ends")
+        {
+            match msg {
+                Message::Text(_) => frames += 1,
+                Message::Close(frame) => close = frame,
+                _ => {}
+            }
+        }
+        assert_eq!(close.map(|c| c.code), Some(TRY_AGAIN_LATER));
+        assert!(
+            frames < 10_000,
+            "{frames} frames were written before the close"
+        );
+        served.await.expect("served");
+    }
 
     #[test]
     fn a_burst_passes_then_the_rate_is_held() {

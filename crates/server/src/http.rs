@@ -314,6 +314,10 @@ async fn socket(
         burst: server.frame_burst,
         per_second: server.frames_per_second,
     };
+    let outbox = crate::outbox::Limits {
+        bytes: server.outbox_bytes,
+        ..Default::default()
+    };
     upgrade
         .max_message_size(1024 * 1024)
         // Chat frames are small: tungstenite's 128 KiB default buffers would dominate memory at
@@ -322,7 +326,7 @@ async fn socket(
         .write_buffer_size(8 * 1024)
         .on_upgrade(move |ws| async move {
             let (writer, reader) = ws.split();
-            gateway::serve(writer, reader, hub, token, limits).await;
+            gateway::serve(writer, reader, hub, token, limits, outbox).await;
         })
 }
 

@@ -18,7 +18,7 @@ use parley_protocol::{
 
 /// At most this many events of an earlier chat are sent (its latest ones).
 const EARLIER_EVENTS: u32 = 1000;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -26,8 +26,8 @@ use tokio::sync::{mpsc, oneshot};
 /// Identifies one WebSocket connection.
 pub type ConnId = u64;
 
-/// Where the hub puts frames for one connection.
-pub type Outbox = mpsc::UnboundedSender<ServerMsg>;
+use crate::outbox::Frames;
+pub use crate::outbox::Outbox;
 
 /// How many open chats a restart reads from the store at a time.
 const RESTORE_PAGE: u32 = 200;
@@ -42,6 +42,8 @@ pub enum StartError {
     Refused(String),
     #[error("the server is shutting down")]
     Gone,
+    #[error("the chat could not be stored")]
+    NotStored,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -79,6 +81,8 @@ enum HubMsg {
         reply: oneshot::Sender<Result<Seq, (ErrorCode, String)>>,
     },
     Tick,
+    /// How many connections are registered.
+    Connections(oneshot::Sender<usize>),
 }
 
 /// The connection a command came from, and the request id it gave: every reply and refusal
@@ -123,8 +127,16 @@ pub struct NewChat {
 /// A cheap, cloneable way to talk to the hub task.
 #[derive(Clone)]
 pub struct HubHandle {
-    tx: mpsc::UnboundedSender<HubMsg>,
+    tx: mpsc::Sender<HubMsg>,
 }
+
+/// How many messages may wait for the hub. Commands beyond it are refused as `busy` at once;
+/// everything else (hello, closing connections, HTTP) waits for room.
+pub const INBOX: usize = 4096;
+
+/// The hub's inbox is full: the command was not taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Busy;
 
 impl HubHandle {
     /// Authenticates a connection and sends it everything it missed. `None`: refused (an error
@@ -145,22 +157,35 @@ impl HubHandle {
                 resume,
                 reply,
             })
+            .await
             .ok()?;
         rx.await.ok().flatten()
     }
 
-    /// Passes an authenticated connection's command on.
-    pub fn command(&self, conn: ConnId, actor: Actor, request: Request) {
-        let _ = self.tx.send(HubMsg::Command {
+    /// Passes an authenticated connection's command on, unless the hub's inbox is full.
+    pub fn command(&self, conn: ConnId, actor: Actor, request: Request) -> Result<(), Busy> {
+        let command = HubMsg::Command {
             conn,
             actor,
             request,
-        });
+        };
+        match self.tx.try_send(command) {
+            Err(mpsc::error::TrySendError::Full(_)) => Err(Busy),
+            // A hub that stopped takes nothing: the server is stopping.
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
+        }
     }
 
-    /// The connection closed.
-    pub fn gone(&self, conn: ConnId) {
-        let _ = self.tx.send(HubMsg::Gone { conn });
+    /// The connection closed (never dropped: the hub must forget the connection).
+    pub async fn gone(&self, conn: ConnId) {
+        let _ = self.tx.send(HubMsg::Gone { conn }).await;
+    }
+
+    /// How many connections the hub delivers to now.
+    pub async fn connections(&self) -> usize {
+        let (reply, rx) = oneshot::channel();
+        let _ = self.tx.send(HubMsg::Connections(reply)).await;
+        rx.await.unwrap_or(0)
     }
 
     /// Starts a chat; returns its id and the contact's token.
@@ -168,6 +193,7 @@ impl HubHandle {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(HubMsg::StartChat { chat, reply })
+            .await
             .map_err(|_| StartError::Gone)?;
         rx.await.map_err(|_| StartError::Gone)?
     }
@@ -185,6 +211,7 @@ impl HubHandle {
                 interaction,
                 reply,
             })
+            .await
             .ok()?;
         rx.await.ok().flatten()
     }
@@ -205,6 +232,7 @@ impl HubHandle {
                 file,
                 reply,
             })
+            .await
             .map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
@@ -216,6 +244,9 @@ struct Hub<S> {
     config: Arc<Config>,
     conns: HashMap<ConnId, (Actor, Outbox)>,
     routes: HashMap<Actor, Vec<ConnId>>,
+    /// Interactions whose commit failed and whose stored state could not be read back yet: out
+    /// of the engine until the next tick reads them.
+    stale: BTreeSet<InteractionId>,
 }
 
 /// Restores the engine from the store and starts the hub task.
@@ -236,13 +267,14 @@ pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle,
             break;
         }
     }
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, mut rx) = mpsc::channel(INBOX);
     let ticker = tx.clone();
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);
         loop {
             interval.tick().await;
-            if ticker.send(HubMsg::Tick).is_err() {
+            // A full inbox skips a tick: the next one catches up on the timers.
+            if let Err(mpsc::error::TrySendError::Closed(_)) = ticker.try_send(HubMsg::Tick) {
                 break;
             }
         }
@@ -253,6 +285,7 @@ pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle,
         config,
         conns: HashMap::new(),
         routes: HashMap::new(),
+        stale: BTreeSet::new(),
     };
     tokio::spawn(async move {
         while let Some(msg) = rx.recv().await {
@@ -287,6 +320,9 @@ impl<S: Store> Hub<S> {
                 self.command(to, actor, request.msg).await
             }
             HubMsg::Gone { conn } => self.gone(conn).await,
+            HubMsg::Connections(reply) => {
+                let _ = reply.send(self.conns.len());
+            }
             HubMsg::StartChat { chat, reply } => {
                 let _ = reply.send(self.start_chat(chat).await);
             }
@@ -343,7 +379,10 @@ impl<S: Store> Hub<S> {
                 let _ = reply
                     .send(posted.and_then(|seq| committed.then_some(seq).ok_or_else(not_sent)));
             }
-            HubMsg::Tick => self.run(None, Command::Tick).await,
+            HubMsg::Tick => {
+                self.reload_stale().await;
+                self.run(None, Command::Tick).await
+            }
         }
     }
 
@@ -547,6 +586,10 @@ impl<S: Store> Hub<S> {
     }
 
     async fn command(&mut self, conn: Issuer, actor: Actor, msg: ClientMsg) {
+        // What a connection asked before it closed (or was closed) is not worth doing.
+        if !self.conns.contains_key(&conn.conn) {
+            return;
+        }
         let agent = match &actor {
             Actor::Agent(a) => Some(a.clone()),
             Actor::Contact(_) => None,
@@ -587,9 +630,6 @@ impl<S: Store> Hub<S> {
         let now = now_ms();
         let id = InteractionId(format!("ix-{now:013}-{}", &crate::auth::new_token()[..8]));
         let token = crate::auth::new_token();
-        self.store
-            .create_contact_token(&token_hash(&token), &id)
-            .await?;
         let effects = self
             .engine
             .handle(
@@ -603,7 +643,14 @@ impl<S: Store> Hub<S> {
                 now,
             )
             .map_err(|r| StartError::Refused(r.reason))?;
-        self.apply(None, effects).await;
+        // The token commits with the chat: a failed start leaves neither behind.
+        let token_row = Write::ContactToken {
+            token_hash: token_hash(&token),
+            interaction: id.clone(),
+        };
+        if !self.apply_with(None, effects, vec![token_row]).await {
+            return Err(StartError::NotStored);
+        }
         Ok((id, token))
     }
 
@@ -782,9 +829,17 @@ impl<S: Store> Hub<S> {
     }
 
     fn send_to(&self, to: &Actor, msg: &ServerMsg) {
-        for conn in self.routes.get(to).into_iter().flatten() {
-            if let Some((_, outbox)) = self.conns.get(conn) {
-                let _ = outbox.send(msg.clone());
+        self.deliver(std::iter::once(to), &Frames::new(msg));
+    }
+
+    /// Puts one message, encoded once, into every connection of these actors. A connection
+    /// whose outbox is full is closing; it resumes from the store when it reconnects.
+    fn deliver<'a>(&self, to: impl IntoIterator<Item = &'a Actor>, frames: &Frames<'_>) {
+        for actor in to {
+            for conn in self.routes.get(actor).into_iter().flatten() {
+                if let Some((_, outbox)) = self.conns.get(conn) {
+                    let _ = outbox.send_frames(frames);
+                }
             }
         }
     }
@@ -815,6 +870,7 @@ impl<S: Store> Hub<S> {
         writes.extend(extra);
         if let Err(e) = self.store.commit(writes).await {
             tracing::error!("commit: {e}");
+            self.roll_back(&effects).await;
             if let Some(conn) = conn {
                 self.reply(
                     conn,
@@ -834,21 +890,19 @@ impl<S: Store> Hub<S> {
                     event,
                     to,
                 } => {
-                    for actor in to.iter().filter(|a| may_see(a, &event)) {
-                        self.send_to(
-                            actor,
-                            &ServerMsg::Events {
-                                interaction: interaction.clone(),
-                                events: vec![event.clone()],
-                            },
-                        );
-                    }
+                    let audience = to.iter().filter(|a| may_see(a, &event));
+                    let msg = ServerMsg::Events {
+                        interaction,
+                        events: vec![event.clone()],
+                    };
+                    self.deliver(audience, &Frames::new(&msg));
                 }
                 Effect::Send { to, msg } => self.send_to(&to, &msg),
                 Effect::Broadcast(msg) => {
+                    let frames = Frames::new(&msg);
                     for (actor, outbox) in self.conns.values() {
                         if matches!(actor, Actor::Agent(_)) {
-                            let _ = outbox.send(msg.clone());
+                            let _ = outbox.send_frames(&frames);
                         }
                     }
                 }
@@ -875,6 +929,52 @@ impl<S: Store> Hub<S> {
             }
         }
         true
+    }
+}
+
+impl<S: Store> Hub<S> {
+    /// After a failed commit: every interaction the effects touched goes back to what the store
+    /// has, so the engine never runs ahead of it (a retried message is stored, not just acked).
+    async fn roll_back(&mut self, effects: &[Effect]) {
+        let touched: BTreeSet<InteractionId> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Save(record) => Some(record.id.clone()),
+                Effect::Append { interaction, .. } => Some(interaction.clone()),
+                Effect::Milestone(m) => Some(m.interaction.clone()),
+                _ => None,
+            })
+            .collect();
+        for id in touched {
+            self.reload(id).await;
+        }
+    }
+
+    /// Reads an interaction back from the store into the engine; when it cannot be read now, it
+    /// leaves the engine and the next tick tries again.
+    async fn reload(&mut self, id: InteractionId) {
+        let stored = match self.store.interaction(&id).await {
+            Ok(stored) => {
+                self.stale.remove(&id);
+                stored
+            }
+            Err(e) => {
+                tracing::error!("reading {id} back after a failed commit: {e}");
+                self.stale.insert(id.clone());
+                None
+            }
+        };
+        for effect in self.engine.reload(&id, stored) {
+            if let Effect::Send { to, msg } = effect {
+                self.send_to(&to, &msg);
+            }
+        }
+    }
+
+    async fn reload_stale(&mut self) {
+        for id in std::mem::take(&mut self.stale) {
+            self.reload(id).await;
+        }
     }
 }
 

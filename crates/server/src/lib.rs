@@ -6,6 +6,7 @@
 //! - [`store`]: the [`store::Store`] trait and its SQLite implementation (append-only event log).
 //! - [`auth`]: password hashing and opaque session tokens.
 //! - [`hub`]: the single task that owns the engine, persists its effects and fans events out.
+//! - [`outbox`]: each connection's bounded queue of frames, encoded once per message.
 //! - [`gateway`]: WebSocket connections: origin check, framing, hello, parsing at the edge.
 //! - [`http`]: the router: login, starting a chat, the socket, and the two browser apps.
 //!
@@ -19,6 +20,7 @@ pub mod files;
 pub mod gateway;
 pub mod http;
 pub mod hub;
+pub mod outbox;
 pub mod store;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -34,8 +36,16 @@ pub fn now_ms() -> parley_protocol::Millis {
 pub async fn start(
     config: config::Config,
 ) -> Result<(tokio::net::TcpListener, axum::Router), Box<dyn std::error::Error + Send + Sync>> {
-    let config = std::sync::Arc::new(config);
     let store = store::SqliteStore::open(&config.server.db).await?;
+    start_with(config, store).await
+}
+
+/// [`start`] on a store of the caller's (tests use one that fails on demand).
+pub async fn start_with<S: store::Store + Clone>(
+    config: config::Config,
+    store: S,
+) -> Result<(tokio::net::TcpListener, axum::Router), Box<dyn std::error::Error + Send + Sync>> {
+    let config = std::sync::Arc::new(config);
     let hub = hub::start(config.clone(), store.clone()).await?;
     let listener = tokio::net::TcpListener::bind(&config.server.addr)
         .await

@@ -39,6 +39,11 @@ pub enum Write {
     Event(InteractionId, Event),
     /// A domain event made by an event of the same batch.
     Milestone(Milestone),
+    /// The contact token of a chat started in the same batch (by the hash of the token).
+    ContactToken {
+        token_hash: String,
+        interaction: InteractionId,
+    },
     /// A file sent into a chat (its bytes are already in the files directory), with the `seq`
     /// of the event of the same batch that shows it.
     File {
@@ -80,6 +85,11 @@ pub trait EventLog: Send + Sync {
         before: Seq,
         limit: u32,
     ) -> StoreFuture<'a, Vec<Event>>;
+    /// One interaction's record and all its events, as stored (`None`: never stored).
+    fn interaction<'a>(
+        &'a self,
+        id: &'a InteractionId,
+    ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>>;
     /// At most `limit` interactions not yet closed whose ids come after `after`, in id order,
     /// with their events: what a restarted engine restores, a page at a time.
     fn open_interactions<'a>(
@@ -174,7 +184,8 @@ impl<T: EventLog + Sessions + History + FileRecords + DomainFeed + 'static> Stor
 /// How many entries a history list holds at most.
 const HISTORY_LIMIT: i64 = 100;
 
-/// The SQLite store (WAL journal: a killed process loses nothing it committed).
+/// The SQLite store (WAL journal, `synchronous=FULL`: nothing acknowledged is lost to a killed
+/// process or a power failure).
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -190,7 +201,9 @@ impl SqliteStore {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before it is acknowledged, so an acked message survives
+            // a power failure, not only a killed process (NORMAL syncs the WAL at checkpoints).
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -199,6 +212,20 @@ impl SqliteStore {
         schema::migrate(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<InteractionRecord, StoreError> {
+    Ok(InteractionRecord {
+        id: InteractionId(row.try_get("id")?),
+        contact: ContactInfo {
+            name: row.try_get("contact_name")?,
+            email: row.try_get("contact_email")?,
+            subject: row.try_get("subject")?,
+        },
+        queue: QueueId(row.try_get("queue")?),
+        started_at: row.try_get("started_at")?,
+        closed: row.try_get::<i64, _>("closed")? != 0,
+    })
 }
 
 fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
@@ -264,6 +291,18 @@ impl SqliteStore {
                         .bind(seq as i64)
                         .execute(&mut *tx)
                         .await?;
+                }
+                Write::ContactToken {
+                    token_hash,
+                    interaction,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO contact_tokens (token_hash, interaction) VALUES (?, ?)",
+                    )
+                    .bind(token_hash)
+                    .bind(interaction.as_str())
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 Write::Milestone(m) => {
                     sqlx::query("INSERT INTO domain_events (interaction, seq, at, body) VALUES (?, ?, ?, ?)")
@@ -338,6 +377,24 @@ impl SqliteStore {
         rows.iter().rev().map(event_from_row).collect()
     }
 
+    pub async fn interaction(
+        &self,
+        id: &InteractionId,
+    ) -> Result<Option<(InteractionRecord, Vec<Event>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, contact_name, contact_email, subject, queue, started_at, closed
+             FROM interactions WHERE id = ?",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let events = self.events_after(id, 0).await?;
+        Ok(Some((record_from_row(&row)?, events)))
+    }
+
     pub async fn open_interactions(
         &self,
         after: Option<&InteractionId>,
@@ -345,8 +402,8 @@ impl SqliteStore {
     ) -> Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError> {
         let after = after.map_or("", InteractionId::as_str);
         let rows = sqlx::query(
-            "SELECT id, contact_name, contact_email, subject, queue, started_at FROM interactions
-             WHERE closed = 0 AND id > ? ORDER BY id LIMIT ?",
+            "SELECT id, contact_name, contact_email, subject, queue, started_at, closed
+             FROM interactions WHERE closed = 0 AND id > ? ORDER BY id LIMIT ?",
         )
         .bind(after)
         .bind(i64::from(limit))
@@ -354,18 +411,7 @@ impl SqliteStore {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let record = InteractionRecord {
-                id: InteractionId(row.try_get("id")?),
-                contact: ContactInfo {
-                    name: row.try_get("contact_name")?,
-                    email: row.try_get("contact_email")?,
-                    subject: row.try_get("subject")?,
-                },
-                queue: QueueId(row.try_get("queue")?),
-                started_at: row.try_get("started_at")?,
-                closed: false,
-            };
-            out.push((record, Vec::new()));
+            out.push((record_from_row(&row)?, Vec::new()));
         }
         let Some(last) = out.last().map(|(r, _)| r.id.as_str().to_owned()) else {
             return Ok(out);
@@ -556,6 +602,12 @@ impl EventLog for SqliteStore {
         after: Seq,
     ) -> StoreFuture<'a, Vec<Event>> {
         Box::pin(self.events_after(interaction, after))
+    }
+    fn interaction<'a>(
+        &'a self,
+        id: &'a InteractionId,
+    ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>> {
+        Box::pin(self.interaction(id))
     }
     fn events_before<'a>(
         &'a self,

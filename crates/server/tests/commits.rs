@@ -1,0 +1,240 @@
+//! Honest commits: with a store that fails on demand, nothing is acknowledged, answered as a
+//! success or remembered by the engine unless it was stored.
+
+mod common;
+
+use common::*;
+use parley_protocol::act;
+use parley_protocol::{
+    AgentId, ClientMsg, ErrorCode, Event, EventKind, HistoryEntry, InteractionId, Millis, Seq,
+    ServerMsg,
+};
+use parley_server::engine::InteractionRecord;
+use parley_server::store::{
+    DomainFeed, EventLog, FeedEntry, FileRecords, History, Sessions, SqliteStore, StoreError,
+    StoreFuture, StoredFile, Write,
+};
+use serde_json::json;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+/// SQLite, whose next `fail` commits fail without writing anything.
+#[derive(Clone)]
+struct Faulty {
+    inner: SqliteStore,
+    fail: Arc<AtomicU32>,
+}
+
+impl Faulty {
+    fn fail_next_commit(&self) {
+        self.fail.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl EventLog for Faulty {
+    fn commit(&self, batch: Vec<Write>) -> StoreFuture<'_, ()> {
+        let failing = self
+            .fail
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Box::pin(async { Err(StoreError::Format("the disk is full".into())) });
+        }
+        EventLog::commit(&self.inner, batch)
+    }
+    fn events_after<'a>(
+        &'a self,
+        ix: &'a InteractionId,
+        after: Seq,
+    ) -> StoreFuture<'a, Vec<Event>> {
+        EventLog::events_after(&self.inner, ix, after)
+    }
+    fn events_before<'a>(
+        &'a self,
+        ix: &'a InteractionId,
+        before: Seq,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<Event>> {
+        EventLog::events_before(&self.inner, ix, before, limit)
+    }
+    fn interaction<'a>(
+        &'a self,
+        id: &'a InteractionId,
+    ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>> {
+        EventLog::interaction(&self.inner, id)
+    }
+    fn open_interactions<'a>(
+        &'a self,
+        after: Option<&'a InteractionId>,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>> {
+        EventLog::open_interactions(&self.inner, after, limit)
+    }
+}
+
+impl Sessions for Faulty {
+    fn create_session<'a>(
+        &'a self,
+        h: &'a str,
+        a: &'a AgentId,
+        now: Millis,
+    ) -> StoreFuture<'a, ()> {
+        Sessions::create_session(&self.inner, h, a, now)
+    }
+    fn session_agent<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<AgentId>> {
+        Sessions::session_agent(&self.inner, h)
+    }
+    fn delete_session<'a>(&'a self, h: &'a str) -> StoreFuture<'a, ()> {
+        Sessions::delete_session(&self.inner, h)
+    }
+    fn create_contact_token<'a>(
+        &'a self,
+        h: &'a str,
+        ix: &'a InteractionId,
+    ) -> StoreFuture<'a, ()> {
+        Sessions::create_contact_token(&self.inner, h, ix)
+    }
+    fn contact_interaction<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<InteractionId>> {
+        Sessions::contact_interaction(&self.inner, h)
+    }
+}
+
+impl History for Faulty {
+    fn history_of_agent<'a>(&'a self, a: &'a AgentId) -> StoreFuture<'a, Vec<HistoryEntry>> {
+        History::history_of_agent(&self.inner, a)
+    }
+    fn earlier_of_contact<'a>(
+        &'a self,
+        ix: &'a InteractionId,
+        before: Millis,
+        since: Millis,
+    ) -> StoreFuture<'a, Option<(InteractionId, Millis)>> {
+        History::earlier_of_contact(&self.inner, ix, before, since)
+    }
+    fn history_of_contact<'a>(
+        &'a self,
+        ix: &'a InteractionId,
+        since: Millis,
+    ) -> StoreFuture<'a, Vec<HistoryEntry>> {
+        History::history_of_contact(&self.inner, ix, since)
+    }
+}
+
+impl FileRecords for Faulty {
+    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredFile>> {
+        FileRecords::file(&self.inner, id)
+    }
+    fn was_party<'a>(&'a self, a: &'a AgentId, ix: &'a InteractionId) -> StoreFuture<'a, bool> {
+        FileRecords::was_party(&self.inner, a, ix)
+    }
+}
+
+impl DomainFeed for Faulty {
+    fn domain_after(&self, position: i64, limit: u32) -> StoreFuture<'_, Vec<FeedEntry>> {
+        DomainFeed::domain_after(&self.inner, position, limit)
+    }
+    fn cursor<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, i64> {
+        DomainFeed::cursor(&self.inner, consumer)
+    }
+    fn save_cursor<'a>(&'a self, consumer: &'a str, position: i64) -> StoreFuture<'a, ()> {
+        DomainFeed::save_cursor(&self.inner, consumer, position)
+    }
+}
+
+async fn spawn_faulty(dir: &std::path::Path) -> (std::net::SocketAddr, Faulty) {
+    let mut config = parley_server::config::load(&demo_config_path()).expect("demo config");
+    config.server.addr = "127.0.0.1:0".into();
+    config.server.db = dir.join("p.db");
+    // Kate takes one chat at a time: an offer the engine kept by mistake would take her place.
+    for agent in &mut config.agents {
+        if agent.id.as_str() == "kate" {
+            agent.capacity = 1;
+        }
+    }
+    let store = Faulty {
+        inner: SqliteStore::open(&config.server.db).await.expect("store"),
+        fail: Arc::default(),
+    };
+    let (listener, app) = parley_server::start_with(config, store.clone())
+        .await
+        .expect("server starts");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, store)
+}
+
+fn messages(events: &[Event], client_id: &str) -> usize {
+    events
+        .iter()
+        .filter(
+            |e| matches!(&e.kind, EventKind::Message { client_id: Some(c), .. } if c == client_id),
+        )
+        .count()
+}
+
+#[tokio::test]
+async fn a_message_whose_commit_failed_is_stored_once_when_retried() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (addr, store) = spawn_faulty(dir.path()).await;
+    let (ix, contact_token) = start_chat(addr, "Mark Avram", "Hello").await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let invitation = next_invitation(&mut kate).await;
+    kate.send(&ClientMsg::from(act::Accept {
+        invitation: invitation.id,
+    }))
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Opened { .. })).await;
+    let mut contact = Client::hello(addr, &contact_token, vec![]).await;
+
+    let send = ClientMsg::from(act::Send {
+        interaction: ix.clone(),
+        client_id: "k-1".into(),
+        text: "Let me check".into(),
+        consultation: None,
+    });
+    store.fail_next_commit();
+    kate.send_raw(&send.to_frame_with(7)).await;
+    let refused = kate.expect_error(ErrorCode::Internal).await;
+    assert!(
+        matches!(refused, ServerMsg::Error { req: Some(7), .. }),
+        "{refused:?}"
+    );
+    // The retry is stored, acknowledged with its own seq, and reaches the contact once.
+    kate.send_raw(&send.to_frame_with(8)).await;
+    let seq = ack_of(&mut kate, "k-1").await;
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("Let me check"))
+        .await;
+    let stored = store.inner.events_after(&ix, 0).await.expect("events");
+    assert_eq!(messages(&stored, "k-1"), 1, "stored once");
+    assert!(stored.iter().any(|e| e.seq == seq));
+    // A second retry is only acknowledged, with the same seq.
+    kate.send(&send).await;
+    assert_eq!(ack_of(&mut kate, "k-1").await, seq);
+    let stored = store.inner.events_after(&ix, 0).await.expect("events");
+    assert_eq!(messages(&stored, "k-1"), 1);
+    assert_eq!(messages(&contact.events(&ix), "k-1"), 1, "delivered once");
+}
+
+#[tokio::test]
+async fn a_chat_start_whose_commit_failed_answers_5xx_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (addr, store) = spawn_faulty(dir.path()).await;
+    let mut kate = ready_agent(addr, "kate").await;
+    store.fail_next_commit();
+    let (status, body) = post(
+        addr,
+        "/api/chats",
+        json!({"name": "Lost Visitor", "text": "anyone?", "email": "lost@example.com"}),
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["token"].is_null(), "{body}");
+    let open = store.inner.open_interactions(None, 10).await.expect("read");
+    assert!(open.is_empty(), "nothing stored: {open:?}");
+    // The engine forgot it and its offer too: Kate, who takes one chat at a time, is offered the
+    // next chat.
+    let (ix, _) = start_chat(addr, "Mark Avram", "Hello").await;
+    let invitation = next_invitation(&mut kate).await;
+    assert_eq!(invitation.interaction.id, ix);
+}

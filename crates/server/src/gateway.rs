@@ -6,8 +6,11 @@
 //! hands commands to the hub.
 
 use crate::engine::Actor;
-use crate::hub::{ConnId, HubHandle};
+use crate::hub::ConnId;
+#[cfg(test)]
+use crate::hub::HubHandle;
 use crate::outbox;
+use crate::reads::Reads;
 use axum::extract::ws::CloseFrame;
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures::{Sink, SinkExt, Stream, StreamExt};
@@ -65,20 +68,28 @@ impl RateLimit {
     }
 }
 
+/// What a connection needs besides its socket.
+#[derive(Clone)]
+pub struct Edge {
+    pub reads: Reads,
+    pub limits: Limits,
+    pub outbox: outbox::Limits,
+}
+
 /// Runs one connection until the client closes it or the socket fails.
 /// `cookie_token` is the session cookie sent with the upgrade request, used when `hello` has no token.
-pub async fn serve<W, R, E>(
-    mut writer: W,
-    mut reader: R,
-    hub: HubHandle,
-    cookie_token: Option<String>,
-    limits: Limits,
-    outbox_limits: outbox::Limits,
-) where
+pub async fn serve<W, R, E>(mut writer: W, mut reader: R, edge: Edge, cookie_token: Option<String>)
+where
     W: Sink<Message> + Unpin + Send + 'static,
     R: Stream<Item = Result<Message, E>> + Unpin,
 {
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let Edge {
+        reads,
+        limits,
+        outbox: outbox_limits,
+    } = edge;
+    let hub = reads.hub.clone();
     let (outbox, mut pending) = outbox::channel(outbox_limits);
     let write_task = tokio::spawn(async move {
         while let Some(frame) = pending.next().await {
@@ -170,6 +181,11 @@ pub async fn serve<W, R, E>(
                 );
             }
             (Some(a), msg) => {
+                // Reads are answered here, on this connection's task.
+                if let Some(answer) = reads.answer(a, &msg).await {
+                    let _ = outbox.send(answer.answering(request.req));
+                    continue;
+                }
                 let command = Request {
                     msg,
                     req: request.req,
@@ -200,13 +216,15 @@ mod tests {
     use std::sync::Arc;
 
     /// A hub on a new database with the demo configuration, and a contact's token in it.
-    async fn hub_with_a_chat(dir: &std::path::Path) -> (HubHandle, String, String) {
+    async fn hub_with_a_chat(
+        dir: &std::path::Path,
+    ) -> (HubHandle, crate::store::SqliteStore, String, String) {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo.toml");
         let config = crate::config::load(&path).expect("demo config");
         let store = crate::store::SqliteStore::open(&dir.join("p.db"))
             .await
             .expect("store");
-        let hub = crate::hub::start(Arc::new(config), store)
+        let hub = crate::hub::start(Arc::new(config), store.clone())
             .await
             .expect("hub");
         let chat = NewChat {
@@ -220,13 +238,13 @@ mod tests {
             case_data: Default::default(),
         };
         let (ix, token) = hub.start_chat(chat).await.expect("chat");
-        (hub, ix.as_str().to_owned(), token)
+        (hub, store, ix.as_str().to_owned(), token)
     }
 
     #[tokio::test]
     async fn a_client_that_never_reads_is_closed_with_1013_and_leaves_the_registry() {
         let dir = tempfile::tempdir().expect("tmp");
-        let (hub, ix, token) = hub_with_a_chat(dir.path()).await;
+        let (hub, store, ix, token) = hub_with_a_chat(dir.path()).await;
         // The socket over channels: the test sends frames, and never reads what the server
         // writes until the end (the channel holds 8 frames).
         let (client, reader) = chan::unbounded::<Result<Message, std::io::Error>>();
@@ -239,7 +257,16 @@ mod tests {
             burst: 100_000,
             per_second: 100_000,
         };
-        let served = tokio::spawn(serve(writer, reader, hub.clone(), None, unlimited, cap));
+        let edge = Edge {
+            reads: Reads {
+                hub: hub.clone(),
+                store: Arc::new(store),
+                history_days: 30,
+            },
+            limits: unlimited,
+            outbox: cap,
+        };
+        let served = tokio::spawn(serve(writer, reader, edge, None));
         let text = |t: String| Ok(Message::Text(Utf8Bytes::from(t)));
         let hello = ClientMsg::Hello {
             v: PROTOCOL_VERSION,
@@ -249,21 +276,26 @@ mod tests {
         client
             .unbounded_send(text(hello.to_frame()))
             .expect("hello");
+        let registered = |n: usize| {
+            let hub = hub.clone();
+            async move {
+                for _ in 0..200 {
+                    if hub.connections().await == n {
+                        return true;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                false
+            }
+        };
+        assert!(registered(1).await, "the connection is registered");
         let older = format!(r#"{{"older":{{"interaction":"{ix}","before":100,"limit":100}}}}"#);
         for _ in 0..10_000 {
             client.unbounded_send(text(older.clone())).expect("older");
         }
         // Each `older` is answered; the answers do not fit, and the server lets go of the
         // connection by itself.
-        let mut registered = usize::MAX;
-        for _ in 0..200 {
-            registered = hub.connections().await;
-            if registered == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert_eq!(registered, 0, "the connection left the registry");
+        assert!(registered(0).await, "the connection left the registry");
         // Reading at last: the frames that were written, then the close with 1013.
         let mut frames = 0;
         let mut close = None;

@@ -308,15 +308,21 @@ async fn socket(
         );
     }
     let token = cookie(&headers, SESSION_COOKIE);
-    let hub = state.hub.clone();
     let server = &state.config.server;
-    let limits = gateway::Limits {
-        burst: server.frame_burst,
-        per_second: server.frames_per_second,
-    };
-    let outbox = crate::outbox::Limits {
-        bytes: server.outbox_bytes,
-        ..Default::default()
+    let edge = gateway::Edge {
+        reads: crate::reads::Reads {
+            hub: state.hub.clone(),
+            store: state.store.clone(),
+            history_days: state.config.chat.history_days,
+        },
+        limits: gateway::Limits {
+            burst: server.frame_burst,
+            per_second: server.frames_per_second,
+        },
+        outbox: crate::outbox::Limits {
+            bytes: server.outbox_bytes,
+            ..Default::default()
+        },
     };
     upgrade
         .max_message_size(1024 * 1024)
@@ -326,7 +332,7 @@ async fn socket(
         .write_buffer_size(8 * 1024)
         .on_upgrade(move |ws| async move {
             let (writer, reader) = ws.split();
-            gateway::serve(writer, reader, hub, token, limits, outbox).await;
+            gateway::serve(writer, reader, edge, token).await;
         })
 }
 

@@ -12,12 +12,10 @@ use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{
-    AgentId, ClientMsg, ErrorCode, Event, HistoryScope, Identity, InteractionId, Millis, PastChat,
-    QueueId, Request, Resume, Seq, ServerMsg, OPEN_WINDOW, PROTOCOL_VERSION,
+    ClientMsg, ErrorCode, Event, Identity, InteractionId, QueueId, Request, Resume, Seq, ServerMsg,
+    OPEN_WINDOW, PROTOCOL_VERSION,
 };
 
-/// At most this many events of an earlier chat are sent (its latest ones).
-const EARLIER_EVENTS: u32 = 1000;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,6 +81,12 @@ enum HubMsg {
     Tick,
     /// How many connections are registered.
     Connections(oneshot::Sender<usize>),
+    /// What an actor may read of an interaction now.
+    Access {
+        actor: Actor,
+        interaction: InteractionId,
+        reply: oneshot::Sender<Access>,
+    },
 }
 
 /// The connection a command came from, and the request id it gave: every reply and refusal
@@ -179,6 +183,18 @@ impl HubHandle {
     /// The connection closed (never dropped: the hub must forget the connection).
     pub async fn gone(&self, conn: ConnId) {
         let _ = self.tx.send(HubMsg::Gone { conn }).await;
+    }
+
+    /// What an actor may read of an interaction now (`None` when the hub is stopping).
+    pub async fn access(&self, actor: Actor, interaction: InteractionId) -> Access {
+        let (reply, rx) = oneshot::channel();
+        let asked = HubMsg::Access {
+            actor,
+            interaction,
+            reply,
+        };
+        let _ = self.tx.send(asked).await;
+        rx.await.unwrap_or(Access::None)
     }
 
     /// How many connections the hub delivers to now.
@@ -322,6 +338,13 @@ impl<S: Store> Hub<S> {
             HubMsg::Gone { conn } => self.gone(conn).await,
             HubMsg::Connections(reply) => {
                 let _ = reply.send(self.conns.len());
+            }
+            HubMsg::Access {
+                actor,
+                interaction,
+                reply,
+            } => {
+                let _ = reply.send(self.access(&actor, &interaction));
             }
             HubMsg::StartChat { chat, reply } => {
                 let _ = reply.send(self.start_chat(chat).await);
@@ -590,39 +613,17 @@ impl<S: Store> Hub<S> {
         if !self.conns.contains_key(&conn.conn) {
             return;
         }
-        let agent = match &actor {
-            Actor::Agent(a) => Some(a.clone()),
-            Actor::Contact(_) => None,
-        };
-        match (msg, agent) {
-            (ClientMsg::Hello { .. }, _) => self.reply(
+        match msg {
+            ClientMsg::Hello { .. } => self.reply(
                 conn,
                 ServerMsg::error(ErrorCode::Invalid, "already said hello"),
             ),
-            (ClientMsg::Act(action), _) => {
+            ClientMsg::Act(action) => {
                 self.run(Some(conn), Command::Act { by: actor, action })
                     .await
             }
-            (
-                ClientMsg::Older {
-                    interaction,
-                    before,
-                    limit,
-                },
-                _,
-            ) => self.older(conn, actor, interaction, before, limit).await,
-            (ClientMsg::History { scope }, Some(agent)) => self.history(conn, agent, scope).await,
-            (
-                ClientMsg::Earlier {
-                    interaction,
-                    before,
-                },
-                Some(agent),
-            ) => self.earlier(conn, agent, interaction, before).await,
-            (ClientMsg::History { .. } | ClientMsg::Earlier { .. }, None) => self.reply(
-                conn,
-                ServerMsg::error(ErrorCode::Forbidden, "only agents may do this"),
-            ),
+            // Reads are answered at the edge (`reads.rs`), never here.
+            ClientMsg::Older { .. } | ClientMsg::History { .. } | ClientMsg::Earlier { .. } => {}
         }
     }
 
@@ -652,139 +653,6 @@ impl<S: Store> Hub<S> {
             return Err(StartError::NotStored);
         }
         Ok((id, token))
-    }
-
-    /// Older events of an interaction the actor may read, for scrolling up.
-    async fn older(
-        &self,
-        conn: Issuer,
-        actor: Actor,
-        interaction: InteractionId,
-        before: Seq,
-        limit: u32,
-    ) {
-        let Access::Reads(until) = self.access(&actor, &interaction) else {
-            return self.reply(
-                conn,
-                ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
-            );
-        };
-        let limit = limit.clamp(1, 1000);
-        let before = until.map_or(before, |u| before.min(u.saturating_add(1)));
-        match self.store.events_before(&interaction, before, limit).await {
-            Ok(events) => {
-                // Fewer than asked for: the start is reached.
-                let from = if events.len() < limit as usize {
-                    1
-                } else {
-                    events.first().map_or(1, |e| e.seq)
-                };
-                let events = events
-                    .into_iter()
-                    .filter(|e| may_see(&actor, e) && within(until, e))
-                    .collect();
-                self.reply(
-                    conn,
-                    ServerMsg::Older {
-                        interaction,
-                        events,
-                        from,
-                    },
-                );
-            }
-            Err(e) => {
-                tracing::error!("older {interaction}: {e}");
-                self.reply(
-                    conn,
-                    ServerMsg::error(ErrorCode::Internal, "could not load older messages"),
-                );
-            }
-        }
-    }
-
-    /// The contact's chat before `before`, within the history limit, for above the current one.
-    /// Only what everyone saw is sent, and at most the latest [`EARLIER_EVENTS`] events.
-    async fn earlier(
-        &self,
-        conn: Issuer,
-        agent: AgentId,
-        interaction: InteractionId,
-        before: Millis,
-    ) {
-        if !self.engine.agent_may_read(&agent, &interaction) {
-            return self.reply(
-                conn,
-                ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
-            );
-        }
-        let since = self.history_since();
-        let found = match self
-            .store
-            .earlier_of_contact(&interaction, before, since)
-            .await
-        {
-            Ok(Some((id, started_at))) => self
-                .store
-                .events_before(&id, Seq::MAX, EARLIER_EVENTS)
-                .await
-                .map(|events| {
-                    let events = events
-                        .into_iter()
-                        .filter(|e| e.audience == parley_protocol::Audience::Everyone)
-                        .collect();
-                    Some(PastChat {
-                        id,
-                        started_at,
-                        events,
-                    })
-                }),
-            Ok(None) => Ok(None),
-            Err(e) => Err(e),
-        };
-        match found {
-            Ok(chat) => self.reply(conn, ServerMsg::Earlier { interaction, chat }),
-            Err(e) => {
-                tracing::error!("earlier chats of {interaction}: {e}");
-                self.reply(
-                    conn,
-                    ServerMsg::error(ErrorCode::Internal, "could not load earlier chats"),
-                );
-            }
-        }
-    }
-
-    /// The oldest start a contact's history reaches back to (`chat.history_days`).
-    fn history_since(&self) -> Millis {
-        let days = i64::from(self.config.chat.history_days);
-        now_ms().saturating_sub(days.saturating_mul(86_400_000))
-    }
-
-    /// My History or a contact's history, straight from the store.
-    async fn history(&self, conn: Issuer, agent: AgentId, scope: HistoryScope) {
-        let entries = match &scope {
-            HistoryScope::Mine => self.store.history_of_agent(&agent).await,
-            HistoryScope::Contact { interaction } => {
-                if !self.engine.agent_may_read(&agent, interaction) {
-                    return self.reply(
-                        conn,
-                        ServerMsg::error(ErrorCode::Forbidden, "you are not in this interaction"),
-                    );
-                }
-                self.store
-                    .history_of_contact(interaction, self.history_since())
-                    .await
-            }
-        };
-        match entries {
-            Ok(entries) => self.reply(conn, ServerMsg::History { scope, entries }),
-            Err(e) => {
-                tracing::error!("history: {e}");
-                self.reply(
-                    conn,
-                    ServerMsg::error(ErrorCode::Internal, "could not load the history"),
-                );
-            }
-        }
     }
 
     /// What this actor may do with the interaction now: for HTTP (files) and `older` alike.
@@ -979,7 +847,7 @@ impl<S: Store> Hub<S> {
 }
 
 /// The gateway's own audience check, on top of the engine's choice of recipients.
-fn may_see(actor: &Actor, event: &Event) -> bool {
+pub(crate) fn may_see(actor: &Actor, event: &Event) -> bool {
     match actor {
         Actor::Agent(agent) => event.audience.includes_agent(agent),
         Actor::Contact(_) => event.audience.includes_contact(),

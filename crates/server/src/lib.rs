@@ -7,6 +7,7 @@
 //! - [`auth`]: password hashing and opaque session tokens.
 //! - [`hub`]: the single task that owns the engine, persists its effects and fans events out.
 //! - [`outbox`]: each connection's bounded queue of frames, encoded once per message.
+//! - [`reads`]: `older`, `earlier` and `history`, answered at the edge from the store.
 //! - [`gateway`]: WebSocket connections: origin check, framing, hello, parsing at the edge.
 //! - [`http`]: the router: login, starting a chat, the socket, and the two browser apps.
 //!
@@ -21,6 +22,7 @@ pub mod gateway;
 pub mod http;
 pub mod hub;
 pub mod outbox;
+pub mod reads;
 pub mod store;
 
 use std::time::{SystemTime, UNIX_EPOCH};

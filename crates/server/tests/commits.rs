@@ -1,5 +1,6 @@
-//! Honest commits: with a store that fails on demand, nothing is acknowledged, answered as a
-//! success or remembered by the engine unless it was stored.
+//! With a store that fails or stalls on demand: nothing is acknowledged, answered as a success
+//! or remembered by the engine unless it was stored (honest commits), and a stalled read holds
+//! up only the connection that asked for it.
 
 mod common;
 
@@ -18,16 +19,22 @@ use serde_json::json;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-/// SQLite, whose next `fail` commits of writes fail without writing anything.
+/// SQLite, whose next `fail` commits of writes fail without writing anything, and whose
+/// `events_before` reads wait while `stalled` is set.
 #[derive(Clone)]
 struct Faulty {
     inner: SqliteStore,
     fail: Arc<AtomicU32>,
+    stalled: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Faulty {
     fn fail_next_commit(&self) {
         self.fail.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn stall_reads(&self, stalled: bool) {
+        self.stalled.send_replace(stalled);
     }
 }
 
@@ -57,7 +64,11 @@ impl EventLog for Faulty {
         before: Seq,
         limit: u32,
     ) -> StoreFuture<'a, Vec<Event>> {
-        EventLog::events_before(&self.inner, ix, before, limit)
+        let mut stalled = self.stalled.subscribe();
+        Box::pin(async move {
+            let _ = stalled.wait_for(|s| !*s).await;
+            self.inner.events_before(ix, before, limit).await
+        })
     }
     fn interaction<'a>(
         &'a self,
@@ -156,6 +167,7 @@ async fn spawn_faulty(dir: &std::path::Path) -> (std::net::SocketAddr, Faulty) {
     let store = Faulty {
         inner: SqliteStore::open(&config.server.db).await.expect("store"),
         fail: Arc::default(),
+        stalled: Arc::new(tokio::sync::watch::Sender::new(false)),
     };
     let (listener, app) = parley_server::start_with(config, store.clone())
         .await
@@ -239,4 +251,49 @@ async fn a_chat_start_whose_commit_failed_answers_5xx_and_leaves_nothing_behind(
     let (ix, _) = start_chat(addr, "Mark Avram", "Hello").await;
     let invitation = next_invitation(&mut kate).await;
     assert_eq!(invitation.interaction.id, ix);
+}
+
+#[tokio::test]
+async fn a_read_that_stalls_holds_up_only_its_own_connection() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (addr, store) = spawn_faulty(dir.path()).await;
+    let (first, first_token) = start_chat(addr, "Mark Avram", "Hello").await;
+    let (second, second_token) = start_chat(addr, "Avril Mai", "Hi").await;
+    let mut pager = Client::hello(addr, &first_token, vec![]).await;
+    let mut other = Client::hello(addr, &second_token, vec![]).await;
+    // The first chat's contact pages through its history, and the store stalls on it.
+    store.stall_reads(true);
+    let older = ClientMsg::Older {
+        interaction: first.clone(),
+        before: 100,
+        limit: 100,
+    };
+    for req in 1..=20 {
+        pager.send_raw(&older.to_frame_with(req)).await;
+    }
+    // Meanwhile another chat's message is stored and acknowledged.
+    other
+        .send(&ClientMsg::from(act::Send {
+            interaction: second.clone(),
+            client_id: "a-1".into(),
+            text: "Still there?".into(),
+            consultation: None,
+        }))
+        .await;
+    let seq = ack_of(&mut other, "a-1").await;
+    assert!(seq > 0);
+    // Nothing was answered to the pager while its reads stalled; then every page comes.
+    assert!(
+        !pager
+            .seen
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Older { .. })),
+        "the pager's reads were still stalled"
+    );
+    store.stall_reads(false);
+    for _ in 0..20 {
+        pager
+            .expect(|m| matches!(m, ServerMsg::Older { interaction, .. } if *interaction == first))
+            .await;
+    }
 }

@@ -1,0 +1,175 @@
+//! The hub's inbox and the handle everything else talks to it through.
+
+use super::{Access, ConnId, NewChat, Outbox, StartError};
+use crate::engine::Actor;
+use parley_protocol::{ErrorCode, InteractionId, Request, Resume, Seq};
+use tokio::sync::{mpsc, oneshot};
+
+pub(super) enum HubMsg {
+    Hello {
+        conn: ConnId,
+        outbox: Outbox,
+        token: Option<String>,
+        resume: Vec<Resume>,
+        reply: oneshot::Sender<Option<Actor>>,
+    },
+    Command {
+        conn: ConnId,
+        actor: Actor,
+        request: Request,
+    },
+    Gone {
+        conn: ConnId,
+    },
+    StartChat {
+        chat: NewChat,
+        reply: oneshot::Sender<Result<(InteractionId, String), StartError>>,
+    },
+    /// Who a token is, and what it may read of the interaction now.
+    Authorize {
+        token: String,
+        interaction: InteractionId,
+        reply: oneshot::Sender<Option<(Actor, Access)>>,
+    },
+    PostFile {
+        actor: Actor,
+        interaction: InteractionId,
+        file: parley_protocol::FileRef,
+        reply: oneshot::Sender<Result<Seq, (ErrorCode, String)>>,
+    },
+    Tick,
+    /// How many connections are registered.
+    Connections(oneshot::Sender<usize>),
+    /// What an actor may read of an interaction now.
+    Access {
+        actor: Actor,
+        interaction: InteractionId,
+        reply: oneshot::Sender<Access>,
+    },
+}
+
+/// A cheap, cloneable way to talk to the hub task.
+#[derive(Clone)]
+pub struct HubHandle {
+    pub(super) tx: mpsc::Sender<HubMsg>,
+}
+
+/// How many messages may wait for the hub. Commands beyond it are refused as `busy` at once;
+/// everything else (hello, closing connections, HTTP) waits for room.
+pub const INBOX: usize = 4096;
+
+/// The hub's inbox is full: the command was not taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Busy;
+
+impl HubHandle {
+    /// Authenticates a connection and sends it everything it missed. `None`: refused (an error
+    /// frame has been sent).
+    pub async fn hello(
+        &self,
+        conn: ConnId,
+        outbox: Outbox,
+        token: Option<String>,
+        resume: Vec<Resume>,
+    ) -> Option<Actor> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(HubMsg::Hello {
+                conn,
+                outbox,
+                token,
+                resume,
+                reply,
+            })
+            .await
+            .ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// Passes an authenticated connection's command on, unless the hub's inbox is full.
+    pub fn command(&self, conn: ConnId, actor: Actor, request: Request) -> Result<(), Busy> {
+        let command = HubMsg::Command {
+            conn,
+            actor,
+            request,
+        };
+        match self.tx.try_send(command) {
+            Err(mpsc::error::TrySendError::Full(_)) => Err(Busy),
+            // A hub that stopped takes nothing: the server is stopping.
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
+        }
+    }
+
+    /// The connection closed (never dropped: the hub must forget the connection).
+    pub async fn gone(&self, conn: ConnId) {
+        let _ = self.tx.send(HubMsg::Gone { conn }).await;
+    }
+
+    /// What an actor may read of an interaction now (`None` when the hub is stopping).
+    pub async fn access(&self, actor: Actor, interaction: InteractionId) -> Access {
+        let (reply, rx) = oneshot::channel();
+        let asked = HubMsg::Access {
+            actor,
+            interaction,
+            reply,
+        };
+        let _ = self.tx.send(asked).await;
+        rx.await.unwrap_or(Access::None)
+    }
+
+    /// How many connections the hub delivers to now.
+    pub async fn connections(&self) -> usize {
+        let (reply, rx) = oneshot::channel();
+        let _ = self.tx.send(HubMsg::Connections(reply)).await;
+        rx.await.unwrap_or(0)
+    }
+
+    /// Starts a chat; returns its id and the contact's token.
+    pub async fn start_chat(&self, chat: NewChat) -> Result<(InteractionId, String), StartError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(HubMsg::StartChat { chat, reply })
+            .await
+            .map_err(|_| StartError::Gone)?;
+        rx.await.map_err(|_| StartError::Gone)?
+    }
+
+    /// Who holds this token, and what it may read of the interaction now. `None`: nobody.
+    pub async fn authorize(
+        &self,
+        token: String,
+        interaction: InteractionId,
+    ) -> Option<(Actor, Access)> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(HubMsg::Authorize {
+                token,
+                interaction,
+                reply,
+            })
+            .await
+            .ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// Puts a stored file into the chat; the event's sequence number, or why not.
+    pub async fn post_file(
+        &self,
+        actor: Actor,
+        interaction: InteractionId,
+        file: parley_protocol::FileRef,
+    ) -> Result<Seq, (ErrorCode, String)> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || (ErrorCode::Internal, "the server is stopping".to_owned());
+        self.tx
+            .send(HubMsg::PostFile {
+                actor,
+                interaction,
+                file,
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+}

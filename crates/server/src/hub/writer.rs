@@ -1,0 +1,261 @@
+//! The writer: a command through the engine, its writes committed in one transaction, then
+//! delivered (each message encoded once); a failed commit puts the engine back as the store is.
+
+use super::{Access, Hub, Issuer, NewChat, StartError};
+use crate::auth::token_hash;
+use crate::engine::{Actor, Command, Effect};
+use crate::now_ms;
+use crate::outbox::Frames;
+use crate::store::{Store, Write};
+use parley_protocol::{ClientMsg, ErrorCode, Event, InteractionId, Seq, ServerMsg};
+use std::collections::BTreeSet;
+
+impl<S: Store> Hub<S> {
+    pub(super) async fn command(&mut self, conn: Issuer, actor: Actor, msg: ClientMsg) {
+        // What a connection asked before it closed (or was closed) is not worth doing.
+        if !self.conns.contains_key(&conn.conn) {
+            return;
+        }
+        match msg {
+            ClientMsg::Hello { .. } => self.reply(
+                conn,
+                ServerMsg::error(ErrorCode::Invalid, "already said hello"),
+            ),
+            ClientMsg::Act(action) => {
+                self.run(Some(conn), Command::Act { by: actor, action })
+                    .await
+            }
+            // Reads are answered at the edge (`reads.rs`), never here.
+            ClientMsg::Older { .. } | ClientMsg::History { .. } | ClientMsg::Earlier { .. } => {}
+        }
+    }
+
+    pub(super) async fn start_chat(
+        &mut self,
+        chat: NewChat,
+    ) -> Result<(InteractionId, String), StartError> {
+        let now = now_ms();
+        let id = InteractionId(format!("ix-{now:013}-{}", &crate::auth::new_token()[..8]));
+        let token = crate::auth::new_token();
+        let effects = self
+            .engine
+            .handle(
+                Command::StartChat {
+                    id: id.clone(),
+                    contact: chat.contact,
+                    queue: chat.queue,
+                    text: chat.text,
+                    case_data: chat.case_data,
+                },
+                now,
+            )
+            .map_err(|r| StartError::Refused(r.reason))?;
+        // The token commits with the chat: a failed start leaves neither behind.
+        let token_row = Write::ContactToken {
+            token_hash: token_hash(&token),
+            interaction: id.clone(),
+        };
+        if !self.apply_with(None, effects, vec![token_row]).await {
+            return Err(StartError::NotStored);
+        }
+        Ok((id, token))
+    }
+
+    /// What this actor may do with the interaction now: for HTTP (files) and `older` alike.
+    pub(super) fn access(&self, actor: &Actor, interaction: &InteractionId) -> Access {
+        let takes_part = match actor {
+            Actor::Agent(agent) => self.engine.agent_may_read(agent, interaction),
+            Actor::Contact(own) => own == interaction,
+        };
+        if takes_part {
+            Access::Reads(self.read_limit(actor, interaction))
+        } else {
+            Access::None
+        }
+    }
+
+    /// The last event of the interaction this actor may read (`None`: all; a contact always
+    /// reads its whole chat).
+    pub(super) fn read_limit(&self, actor: &Actor, interaction: &InteractionId) -> Option<Seq> {
+        match actor {
+            Actor::Agent(agent) => self.engine.read_limit(agent, interaction),
+            Actor::Contact(_) => None,
+        }
+    }
+
+    /// Carries out a command; a refusal goes back to the connection that issued it.
+    pub(super) async fn run(&mut self, conn: Option<Issuer>, command: Command) {
+        match self.engine.handle(command, now_ms()) {
+            Ok(effects) => self.apply(conn, effects).await,
+            Err(refusal) => {
+                if let Some(to) = conn {
+                    self.reply(to, refusal.to_msg(None));
+                }
+            }
+        }
+    }
+
+    /// Answers the request the issuer sent (an `ack` or `error` names it).
+    pub(super) fn reply(&self, to: Issuer, msg: ServerMsg) {
+        if let Some((_, outbox)) = self.conns.get(&to.conn) {
+            let _ = outbox.send(msg.answering(to.req));
+        }
+    }
+
+    pub(super) fn send_to(&self, to: &Actor, msg: &ServerMsg) {
+        self.deliver(std::iter::once(to), &Frames::new(msg));
+    }
+
+    /// Puts one message, encoded once, into every connection of these actors. A connection
+    /// whose outbox is full is closing; it resumes from the store when it reconnects.
+    pub(super) fn deliver<'a>(&self, to: impl IntoIterator<Item = &'a Actor>, frames: &Frames<'_>) {
+        for actor in to {
+            for conn in self.routes.get(actor).into_iter().flatten() {
+                if let Some((_, outbox)) = self.conns.get(conn) {
+                    let _ = outbox.send_frames(frames);
+                }
+            }
+        }
+    }
+
+    /// Stores the effects' writes in one transaction, then delivers them in order.
+    pub(super) async fn apply(&mut self, conn: Option<Issuer>, effects: Vec<Effect>) {
+        self.apply_with(conn, effects, Vec::new()).await;
+    }
+
+    /// [`Hub::apply`] with more writes for the same transaction; whether it committed.
+    pub(super) async fn apply_with(
+        &mut self,
+        conn: Option<Issuer>,
+        effects: Vec<Effect>,
+        extra: Vec<Write>,
+    ) -> bool {
+        let mut writes: Vec<Write> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Save(record) => Some(Write::Interaction(record.clone())),
+                Effect::Append {
+                    interaction, event, ..
+                } => Some(Write::Event(interaction.clone(), event.clone())),
+                Effect::Milestone(m) => Some(Write::Milestone(m.clone())),
+                _ => None,
+            })
+            .collect();
+        writes.extend(extra);
+        if let Err(e) = self.store.commit(writes).await {
+            tracing::error!("commit: {e}");
+            self.roll_back(&effects).await;
+            if let Some(conn) = conn {
+                self.reply(
+                    conn,
+                    ServerMsg::error(
+                        ErrorCode::Internal,
+                        "the server could not store this; try again",
+                    ),
+                );
+            }
+            return false;
+        }
+        for effect in effects {
+            match effect {
+                Effect::Save(_) | Effect::Milestone(_) => {}
+                Effect::Append {
+                    interaction,
+                    event,
+                    to,
+                } => {
+                    let audience = to.iter().filter(|a| may_see(a, &event));
+                    let msg = ServerMsg::Events {
+                        interaction,
+                        events: vec![event.clone()],
+                    };
+                    self.deliver(audience, &Frames::new(&msg));
+                }
+                Effect::Send { to, msg } => self.send_to(&to, &msg),
+                Effect::Broadcast(msg) => {
+                    let frames = Frames::new(&msg);
+                    for (actor, outbox) in self.conns.values() {
+                        if matches!(actor, Actor::Agent(_)) {
+                            let _ = outbox.send_frames(&frames);
+                        }
+                    }
+                }
+                Effect::Open { agent, summary } => {
+                    let actor = Actor::Agent(agent);
+                    let id = summary.id.clone();
+                    self.send_to(
+                        &actor,
+                        &ServerMsg::Opened {
+                            interaction: summary,
+                        },
+                    );
+                    for conn in self.routes.get(&actor).cloned().unwrap_or_default() {
+                        if let Some((_, outbox)) = self.conns.get(&conn) {
+                            self.send_missed(&outbox.clone(), &actor, &id, 0).await;
+                        }
+                    }
+                }
+                Effect::Reply(msg) => {
+                    if let Some(conn) = conn {
+                        self.reply(conn, msg);
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+impl<S: Store> Hub<S> {
+    /// After a failed commit: every interaction the effects touched goes back to what the store
+    /// has, so the engine never runs ahead of it (a retried message is stored, not just acked).
+    pub(super) async fn roll_back(&mut self, effects: &[Effect]) {
+        let touched: BTreeSet<InteractionId> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Save(record) => Some(record.id.clone()),
+                Effect::Append { interaction, .. } => Some(interaction.clone()),
+                Effect::Milestone(m) => Some(m.interaction.clone()),
+                _ => None,
+            })
+            .collect();
+        for id in touched {
+            self.reload(id).await;
+        }
+    }
+
+    /// Reads an interaction back from the store into the engine; when it cannot be read now, it
+    /// leaves the engine and the next tick tries again.
+    pub(super) async fn reload(&mut self, id: InteractionId) {
+        let stored = match self.store.interaction(&id).await {
+            Ok(stored) => {
+                self.stale.remove(&id);
+                stored
+            }
+            Err(e) => {
+                tracing::error!("reading {id} back after a failed commit: {e}");
+                self.stale.insert(id.clone());
+                None
+            }
+        };
+        for effect in self.engine.reload(&id, stored) {
+            if let Effect::Send { to, msg } = effect {
+                self.send_to(&to, &msg);
+            }
+        }
+    }
+
+    pub(super) async fn reload_stale(&mut self) {
+        for id in std::mem::take(&mut self.stale) {
+            self.reload(id).await;
+        }
+    }
+}
+
+/// The gateway's own audience check, on top of the engine's choice of recipients.
+pub(crate) fn may_see(actor: &Actor, event: &Event) -> bool {
+    match actor {
+        Actor::Agent(agent) => event.audience.includes_agent(agent),
+        Actor::Contact(_) => event.audience.includes_contact(),
+    }
+}

@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: figures, not tests. Starts a release server on a fresh SQLite database
 //! and drives it with `parley-loadgen` over loopback, bounded in count and time; then measures
 //! the desktop in headless Chromium with 4x CPU throttling (`bench/desktop.mjs`).
-//! `PARLEY_BENCH_CHATS`, `_AGENTS`, `_RATE` and `_SECS` change the load.
+//! `PARLEY_BENCH_CHATS`, `_AGENTS`, `_RATE` and `_SECS` change the load; `PARLEY_BENCH_GROUP`
+//! the most commands per transaction (`server.commit_group`; 1 commits each alone).
 
 use crate::{cmd, root, run};
 use std::io::{BufRead, BufReader};
@@ -28,8 +29,9 @@ impl Drop for Guard {
 
 fn bench_config(agents: u64, chats: u64, password_hash: &str) -> String {
     let capacity = chats.div_ceil(agents.max(1)) + 1;
-    let mut toml = String::from(
-        "[server]\nframe_burst = 100000\nframes_per_second = 100000\n\
+    let group = env_or("PARLEY_BENCH_GROUP", 64);
+    let mut toml = format!(
+        "[server]\nframe_burst = 100000\nframes_per_second = 100000\ncommit_group = {group}\n\
          [chat]\ninactivity_warn_secs = 0\ninactivity_timeout_secs = 0\ncontact_grace_secs = 0\nauto_close_secs = 0\n\
          [[queues]]\nid = \"general\"\nname = \"General\"\n",
     );
@@ -56,7 +58,7 @@ fn desktop_bench() -> Result<(), String> {
     ))
 }
 
-fn server_bench() -> Result<(), String> {
+pub fn server_bench() -> Result<(), String> {
     let (chats, agents) = (
         env_or("PARLEY_BENCH_CHATS", 5000),
         env_or("PARLEY_BENCH_AGENTS", 50),

@@ -4,7 +4,8 @@
 //!   start the server with the demo configuration.
 //! - `cargo xtask test`: every check and every test tier, ending with `N passed, N failed`.
 //! - `cargo xtask build`: only the browser apps and the release server.
-//! - `cargo xtask bench`: the load benchmark (figures, not pass/fail).
+//! - `cargo xtask bench`: the load benchmark (figures, not pass/fail); `bench server`: the
+//!   server half only.
 //!
 //! Modules: [`tools`] installs and finds the external tools; [`web`] builds the browser apps with
 //! trunk, skipping builds that are up to date; [`suite`] runs the test tiers and counts results.
@@ -54,9 +55,10 @@ fn main() -> ExitCode {
         Some("build") => tools::ensure()
             .and_then(|_| web::build_all())
             .and_then(|_| build_server()),
+        Some("bench") if args.get(1).is_some_and(|a| a == "server") => bench::server_bench(),
         Some("bench") => bench::bench(),
         _ => {
-            eprintln!("usage: cargo xtask <run [--addr ADDR] | test | build | bench>");
+            eprintln!("usage: cargo xtask <run [--addr ADDR] | test | build | bench [server]>");
             return ExitCode::from(2);
         }
     };

@@ -96,6 +96,8 @@ pub struct ServerConfig {
     /// What one connection may have waiting to be written, in bytes; a client that falls
     /// further behind is closed with 1013 and resumes when it reconnects.
     pub outbox_bytes: usize,
+    /// The most commands committed in one transaction when they wait together (1: each alone).
+    pub commit_group: usize,
 }
 
 impl ServerConfig {
@@ -123,6 +125,7 @@ impl Default for ServerConfig {
             files_dir: None,
             max_file_bytes: 10 * 1024 * 1024,
             outbox_bytes: 1024 * 1024,
+            commit_group: 64,
         }
     }
 }

@@ -34,6 +34,8 @@ use handle::HubMsg;
 
 mod connections;
 mod handle;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 /// How many open chats a restart reads from the store at a time.
@@ -135,6 +137,7 @@ pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle,
             }
         }
     });
+    let most = config.server.commit_group.max(1);
     let mut hub = Hub {
         engine,
         store,
@@ -144,8 +147,53 @@ pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle,
         stale: BTreeSet::new(),
     };
     tokio::spawn(async move {
-        while let Some(msg) = rx.recv().await {
-            hub.on(msg).await;
+        // Commands that are waiting together are carried out together and committed in one
+        // transaction; anything else waits for the group to finish.
+        let mut next = None;
+        loop {
+            let msg = match next.take() {
+                Some(msg) => msg,
+                None => match rx.recv().await {
+                    Some(msg) => msg,
+                    None => break,
+                },
+            };
+            let mut group = match msg {
+                HubMsg::Command {
+                    conn,
+                    actor,
+                    request,
+                } => vec![(conn, actor, request)],
+                other => {
+                    hub.on(other).await;
+                    continue;
+                }
+            };
+            while group.len() < most {
+                match rx.try_recv() {
+                    Ok(HubMsg::Command {
+                        conn,
+                        actor,
+                        request,
+                    }) => group.push((conn, actor, request)),
+                    Ok(other) => {
+                        next = Some(other);
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let group = group
+                .into_iter()
+                .map(|(conn, actor, request)| {
+                    let issuer = Issuer {
+                        conn,
+                        req: request.req,
+                    };
+                    (issuer, actor, request.msg)
+                })
+                .collect();
+            hub.commands(group).await;
         }
     });
     Ok(HubHandle { tx })
@@ -173,7 +221,7 @@ impl<S: Store> Hub<S> {
                     conn,
                     req: request.req,
                 };
-                self.command(to, actor, request.msg).await
+                self.commands(vec![(to, actor, request.msg)]).await
             }
             HubMsg::Gone { conn } => self.gone(conn).await,
             HubMsg::Connections(reply) => {

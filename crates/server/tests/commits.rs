@@ -6,155 +6,12 @@ mod common;
 
 use common::*;
 use parley_protocol::act;
-use parley_protocol::{
-    AgentId, ClientMsg, ErrorCode, Event, EventKind, HistoryEntry, InteractionId, Millis, Seq,
-    ServerMsg,
-};
-use parley_server::engine::InteractionRecord;
-use parley_server::store::{
-    DomainFeed, EventLog, FeedEntry, FileRecords, History, Sessions, SqliteStore, StoreError,
-    StoreFuture, StoredFile, Write,
-};
+use parley_protocol::{ClientMsg, ErrorCode, Event, EventKind, ServerMsg};
+use parley_server::store::faults::Faulty;
+use parley_server::store::SqliteStore;
 use serde_json::json;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 
-/// SQLite, whose next `fail` commits of writes fail without writing anything, and whose
-/// `events_before` reads wait while `stalled` is set.
-#[derive(Clone)]
-struct Faulty {
-    inner: SqliteStore,
-    fail: Arc<AtomicU32>,
-    stalled: Arc<tokio::sync::watch::Sender<bool>>,
-}
-
-impl Faulty {
-    fn fail_next_commit(&self) {
-        self.fail.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn stall_reads(&self, stalled: bool) {
-        self.stalled.send_replace(stalled);
-    }
-}
-
-impl EventLog for Faulty {
-    fn commit(&self, batch: Vec<Write>) -> StoreFuture<'_, ()> {
-        // Commands that write nothing (a tick, a status change) commit an empty batch.
-        let failing = !batch.is_empty()
-            && self
-                .fail
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
-        if failing {
-            return Box::pin(async { Err(StoreError::Format("the disk is full".into())) });
-        }
-        EventLog::commit(&self.inner, batch)
-    }
-    fn events_after<'a>(
-        &'a self,
-        ix: &'a InteractionId,
-        after: Seq,
-    ) -> StoreFuture<'a, Vec<Event>> {
-        EventLog::events_after(&self.inner, ix, after)
-    }
-    fn events_before<'a>(
-        &'a self,
-        ix: &'a InteractionId,
-        before: Seq,
-        limit: u32,
-    ) -> StoreFuture<'a, Vec<Event>> {
-        let mut stalled = self.stalled.subscribe();
-        Box::pin(async move {
-            let _ = stalled.wait_for(|s| !*s).await;
-            self.inner.events_before(ix, before, limit).await
-        })
-    }
-    fn interaction<'a>(
-        &'a self,
-        id: &'a InteractionId,
-    ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>> {
-        EventLog::interaction(&self.inner, id)
-    }
-    fn open_interactions<'a>(
-        &'a self,
-        after: Option<&'a InteractionId>,
-        limit: u32,
-    ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>> {
-        EventLog::open_interactions(&self.inner, after, limit)
-    }
-}
-
-impl Sessions for Faulty {
-    fn create_session<'a>(
-        &'a self,
-        h: &'a str,
-        a: &'a AgentId,
-        now: Millis,
-    ) -> StoreFuture<'a, ()> {
-        Sessions::create_session(&self.inner, h, a, now)
-    }
-    fn session_agent<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<AgentId>> {
-        Sessions::session_agent(&self.inner, h)
-    }
-    fn delete_session<'a>(&'a self, h: &'a str) -> StoreFuture<'a, ()> {
-        Sessions::delete_session(&self.inner, h)
-    }
-    fn create_contact_token<'a>(
-        &'a self,
-        h: &'a str,
-        ix: &'a InteractionId,
-    ) -> StoreFuture<'a, ()> {
-        Sessions::create_contact_token(&self.inner, h, ix)
-    }
-    fn contact_interaction<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<InteractionId>> {
-        Sessions::contact_interaction(&self.inner, h)
-    }
-}
-
-impl History for Faulty {
-    fn history_of_agent<'a>(&'a self, a: &'a AgentId) -> StoreFuture<'a, Vec<HistoryEntry>> {
-        History::history_of_agent(&self.inner, a)
-    }
-    fn earlier_of_contact<'a>(
-        &'a self,
-        ix: &'a InteractionId,
-        before: Millis,
-        since: Millis,
-    ) -> StoreFuture<'a, Option<(InteractionId, Millis)>> {
-        History::earlier_of_contact(&self.inner, ix, before, since)
-    }
-    fn history_of_contact<'a>(
-        &'a self,
-        ix: &'a InteractionId,
-        since: Millis,
-    ) -> StoreFuture<'a, Vec<HistoryEntry>> {
-        History::history_of_contact(&self.inner, ix, since)
-    }
-}
-
-impl FileRecords for Faulty {
-    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredFile>> {
-        FileRecords::file(&self.inner, id)
-    }
-    fn was_party<'a>(&'a self, a: &'a AgentId, ix: &'a InteractionId) -> StoreFuture<'a, bool> {
-        FileRecords::was_party(&self.inner, a, ix)
-    }
-}
-
-impl DomainFeed for Faulty {
-    fn domain_after(&self, position: i64, limit: u32) -> StoreFuture<'_, Vec<FeedEntry>> {
-        DomainFeed::domain_after(&self.inner, position, limit)
-    }
-    fn cursor<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, i64> {
-        DomainFeed::cursor(&self.inner, consumer)
-    }
-    fn save_cursor<'a>(&'a self, consumer: &'a str, position: i64) -> StoreFuture<'a, ()> {
-        DomainFeed::save_cursor(&self.inner, consumer, position)
-    }
-}
-
-async fn spawn_faulty(dir: &std::path::Path) -> (std::net::SocketAddr, Faulty) {
+async fn spawn_faulty(dir: &std::path::Path) -> (std::net::SocketAddr, Faulty<SqliteStore>) {
     let mut config = parley_server::config::load(&demo_config_path()).expect("demo config");
     config.server.addr = "127.0.0.1:0".into();
     config.server.db = dir.join("p.db");
@@ -164,11 +21,7 @@ async fn spawn_faulty(dir: &std::path::Path) -> (std::net::SocketAddr, Faulty) {
             agent.capacity = 1;
         }
     }
-    let store = Faulty {
-        inner: SqliteStore::open(&config.server.db).await.expect("store"),
-        fail: Arc::default(),
-        stalled: Arc::new(tokio::sync::watch::Sender::new(false)),
-    };
+    let store = Faulty::new(SqliteStore::open(&config.server.db).await.expect("store"));
     let (listener, app) = parley_server::start_with(config, store.clone())
         .await
         .expect("server starts");

@@ -11,23 +11,35 @@ use parley_protocol::{ClientMsg, ErrorCode, Event, InteractionId, Seq, ServerMsg
 use std::collections::BTreeSet;
 
 impl<S: Store> Hub<S> {
-    pub(super) async fn command(&mut self, conn: Issuer, actor: Actor, msg: ClientMsg) {
-        // What a connection asked before it closed (or was closed) is not worth doing.
-        if !self.conns.contains_key(&conn.conn) {
-            return;
-        }
-        match msg {
-            ClientMsg::Hello { .. } => self.reply(
-                conn,
-                ServerMsg::error(ErrorCode::Invalid, "already said hello"),
-            ),
-            ClientMsg::Act(action) => {
-                self.run(Some(conn), Command::Act { by: actor, action })
-                    .await
+    /// Carries out a group of commands that waited together, then commits their writes in one
+    /// transaction: under load durability costs one sync per group, not one per message. Every
+    /// answer (a refusal too) is delivered after the commit, in the order the commands came.
+    pub(super) async fn commands(&mut self, group: Vec<(Issuer, Actor, ClientMsg)>) {
+        let mut done = Vec::with_capacity(group.len());
+        for (conn, actor, msg) in group {
+            // What a connection asked before it closed (or was closed) is not worth doing.
+            if !self.conns.contains_key(&conn.conn) {
+                continue;
             }
-            // Reads are answered at the edge (`reads.rs`), never here.
-            ClientMsg::Older { .. } | ClientMsg::History { .. } | ClientMsg::Earlier { .. } => {}
+            let outcome = match msg {
+                ClientMsg::Act(action) => {
+                    let command = Command::Act { by: actor, action };
+                    self.engine
+                        .handle(command, now_ms())
+                        .unwrap_or_else(|refusal| vec![Effect::Reply(refusal.to_msg(None))])
+                }
+                ClientMsg::Hello { .. } => {
+                    let again = ServerMsg::error(ErrorCode::Invalid, "already said hello");
+                    vec![Effect::Reply(again)]
+                }
+                // Reads are answered at the edge (`reads.rs`), never here.
+                ClientMsg::Older { .. } | ClientMsg::History { .. } | ClientMsg::Earlier { .. } => {
+                    continue
+                }
+            };
+            done.push((Some(conn), outcome));
         }
+        self.commit(done, Vec::new()).await;
     }
 
     pub(super) async fn start_chat(
@@ -120,7 +132,7 @@ impl<S: Store> Hub<S> {
 
     /// Stores the effects' writes in one transaction, then delivers them in order.
     pub(super) async fn apply(&mut self, conn: Option<Issuer>, effects: Vec<Effect>) {
-        self.apply_with(conn, effects, Vec::new()).await;
+        self.commit(vec![(conn, effects)], Vec::new()).await;
     }
 
     /// [`Hub::apply`] with more writes for the same transaction; whether it committed.
@@ -130,32 +142,40 @@ impl<S: Store> Hub<S> {
         effects: Vec<Effect>,
         extra: Vec<Write>,
     ) -> bool {
-        let mut writes: Vec<Write> = effects
+        self.commit(vec![(conn, effects)], extra).await
+    }
+
+    /// Commits the writes of one or more commands (and `extra`) in one transaction, then
+    /// delivers each command's effects in order; whether it committed. On a failure nothing is
+    /// delivered, every issuer hears so, and what the commands touched is read back.
+    async fn commit(
+        &mut self,
+        done: Vec<(Option<Issuer>, Vec<Effect>)>,
+        extra: Vec<Write>,
+    ) -> bool {
+        let writes: Vec<Write> = done
             .iter()
-            .filter_map(|e| match e {
-                Effect::Save(record) => Some(Write::Interaction(record.clone())),
-                Effect::Append {
-                    interaction, event, ..
-                } => Some(Write::Event(interaction.clone(), event.clone())),
-                Effect::Milestone(m) => Some(Write::Milestone(m.clone())),
-                _ => None,
-            })
+            .flat_map(|(_, effects)| effects.iter().filter_map(write_of))
+            .chain(extra)
             .collect();
-        writes.extend(extra);
         if let Err(e) = self.store.commit(writes).await {
             tracing::error!("commit: {e}");
-            self.roll_back(&effects).await;
-            if let Some(conn) = conn {
-                self.reply(
-                    conn,
-                    ServerMsg::error(
-                        ErrorCode::Internal,
-                        "the server could not store this; try again",
-                    ),
-                );
+            self.roll_back(done.iter().flat_map(|(_, effects)| effects))
+                .await;
+            let failed = "the server could not store this; try again";
+            for conn in done.iter().filter_map(|(conn, _)| *conn) {
+                self.reply(conn, ServerMsg::error(ErrorCode::Internal, failed));
             }
             return false;
         }
+        for (conn, effects) in done {
+            self.deliver_effects(conn, effects).await;
+        }
+        true
+    }
+
+    /// Delivers one command's committed effects, in order.
+    async fn deliver_effects(&mut self, conn: Option<Issuer>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
                 Effect::Save(_) | Effect::Milestone(_) => {}
@@ -202,16 +222,27 @@ impl<S: Store> Hub<S> {
                 }
             }
         }
-        true
+    }
+}
+
+/// What an effect stores, if anything.
+fn write_of(effect: &Effect) -> Option<Write> {
+    match effect {
+        Effect::Save(record) => Some(Write::Interaction(record.clone())),
+        Effect::Append {
+            interaction, event, ..
+        } => Some(Write::Event(interaction.clone(), event.clone())),
+        Effect::Milestone(m) => Some(Write::Milestone(m.clone())),
+        _ => None,
     }
 }
 
 impl<S: Store> Hub<S> {
     /// After a failed commit: every interaction the effects touched goes back to what the store
     /// has, so the engine never runs ahead of it (a retried message is stored, not just acked).
-    pub(super) async fn roll_back(&mut self, effects: &[Effect]) {
+    async fn roll_back<'a>(&mut self, effects: impl IntoIterator<Item = &'a Effect>) {
         let touched: BTreeSet<InteractionId> = effects
-            .iter()
+            .into_iter()
             .filter_map(|e| match e {
                 Effect::Save(record) => Some(record.id.clone()),
                 Effect::Append { interaction, .. } => Some(interaction.clone()),

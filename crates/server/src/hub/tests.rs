@@ -1,0 +1,154 @@
+//! The hub's writer over channels (no sockets): commands that wait together are committed in
+//! one transaction and answered in order; a failed group answers every command and keeps
+//! nothing, so each retry is stored once.
+
+use super::*;
+use crate::outbox::{self, Pending};
+use crate::store::faults::Faulty;
+use crate::store::SqliteStore;
+use parley_protocol::act;
+use parley_protocol::{ClientMsg, EventKind, Request, ServerMsg};
+
+/// A hub on a new database, a chat, and its contact connected as connection 1.
+async fn contact_connected(
+    dir: &std::path::Path,
+) -> (
+    HubHandle,
+    Faulty<SqliteStore>,
+    Actor,
+    InteractionId,
+    Pending,
+) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo.toml");
+    let config = crate::config::load(&path).expect("demo config");
+    let store = Faulty::new(SqliteStore::open(&dir.join("p.db")).await.expect("store"));
+    let hub = start(Arc::new(config), store.clone()).await.expect("hub");
+    let chat = NewChat {
+        contact: ContactInfo {
+            name: "Mark Avram".into(),
+            email: None,
+            subject: None,
+        },
+        queue: None,
+        text: None,
+        case_data: BTreeMap::new(),
+    };
+    let (ix, token) = hub.start_chat(chat).await.expect("chat");
+    let (outbox, pending) = outbox::channel(outbox::Limits::default());
+    let actor = hub
+        .hello(1, outbox, Some(token), vec![])
+        .await
+        .expect("the contact says hello");
+    (hub, store, actor, ix, pending)
+}
+
+fn send(ix: &InteractionId, client_id: &str) -> ClientMsg {
+    ClientMsg::from(act::Send {
+        interaction: ix.clone(),
+        client_id: client_id.into(),
+        text: format!("message {client_id}"),
+        consultation: None,
+    })
+}
+
+/// The answers (acks and errors) to the next `n` commands, by request id.
+async fn answers(pending: &mut Pending, n: usize) -> Vec<(u64, Result<Seq, ErrorCode>)> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let frame = tokio::time::timeout(Duration::from_secs(10), pending.next())
+            .await
+            .expect("an answer in time")
+            .expect("the outbox is open");
+        match ServerMsg::parse(frame.as_str()).expect("a frame") {
+            ServerMsg::Ack {
+                req: Some(req),
+                seq,
+                ..
+            } => out.push((req, Ok(seq))),
+            ServerMsg::Error {
+                req: Some(req),
+                code,
+                ..
+            } => out.push((req, Err(code))),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn commands_waiting_together_are_committed_once_and_answered_in_order() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (hub, store, actor, ix, mut pending) = contact_connected(dir.path()).await;
+    let before = store.commits();
+    // Fifty messages reach the inbox before the hub runs again (this runtime has one thread).
+    for n in 0..50u64 {
+        let request = Request {
+            msg: send(&ix, &format!("c{n}")),
+            req: Some(n),
+        };
+        hub.command(1, actor.clone(), request).expect("room");
+    }
+    let got = answers(&mut pending, 50).await;
+    assert_eq!(store.commits() - before, 1, "one transaction for the group");
+    let reqs: Vec<u64> = got.iter().map(|(req, _)| *req).collect();
+    assert_eq!(reqs, (0..50).collect::<Vec<_>>(), "answered in order");
+    let seqs: Vec<Seq> = got
+        .iter()
+        .map(|(_, seq)| *seq.as_ref().expect("acked"))
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    let stored = store.inner.events_after(&ix, 0).await.expect("events");
+    let messages = stored
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Message { .. }))
+        .count();
+    assert_eq!(messages, 50);
+}
+
+#[tokio::test]
+async fn a_group_whose_commit_failed_answers_every_command_and_each_retry_lands_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (hub, store, actor, ix, mut pending) = contact_connected(dir.path()).await;
+    let command = |n: u64| Request {
+        msg: send(&ix, &format!("c{n}")),
+        req: Some(n),
+    };
+    store.fail_next_commit();
+    for n in 0..10 {
+        hub.command(1, actor.clone(), command(n)).expect("room");
+    }
+    let failed = answers(&mut pending, 10).await;
+    assert!(
+        failed
+            .iter()
+            .all(|(_, answer)| *answer == Err(ErrorCode::Internal)),
+        "{failed:?}"
+    );
+    for n in 0..10 {
+        hub.command(1, actor.clone(), command(100 + n))
+            .expect("room");
+    }
+    let _ = answers(&mut pending, 10).await;
+    // The failed ones, sent again with their ids, are stored now, once each.
+    for n in 0..10 {
+        let again = Request {
+            msg: send(&ix, &format!("c{n}")),
+            req: Some(200 + n),
+        };
+        hub.command(1, actor.clone(), again).expect("room");
+    }
+    let acked = answers(&mut pending, 10).await;
+    assert!(acked.iter().all(|(_, a)| a.is_ok()), "{acked:?}");
+    let stored = store.inner.events_after(&ix, 0).await.expect("events");
+    for n in 0..10 {
+        let id = format!("c{n}");
+        let copies = stored
+            .iter()
+            .filter(
+                |e| matches!(&e.kind, EventKind::Message { client_id: Some(c), .. } if *c == id),
+            )
+            .count();
+        assert_eq!(copies, 1, "{id}");
+    }
+}

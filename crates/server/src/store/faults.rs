@@ -1,0 +1,167 @@
+//! A store adapter for tests and failure drills: it wraps another and fails commits or stalls
+//! reads on demand (`tests/commits.rs`, the hub's writer tests).
+
+use super::{
+    DomainFeed, EventLog, FeedEntry, FileRecords, History, Sessions, StoreError, StoreFuture,
+    StoredFile, Write,
+};
+use crate::engine::InteractionRecord;
+use parley_protocol::{AgentId, Event, HistoryEntry, InteractionId, Millis, Seq};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Another store, whose next commits of writes fail on demand without writing anything, and
+/// whose `events_before` reads wait while they are stalled. It counts the commits that wrote.
+#[derive(Clone)]
+pub struct Faulty<S> {
+    pub inner: S,
+    fail: Arc<AtomicU32>,
+    commits: Arc<AtomicU32>,
+    stalled: Arc<watch::Sender<bool>>,
+}
+
+impl<S> Faulty<S> {
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            fail: Arc::default(),
+            commits: Arc::default(),
+            stalled: Arc::new(watch::Sender::new(false)),
+        }
+    }
+
+    /// The next commit of writes fails (one more per call).
+    pub fn fail_next_commit(&self) {
+        self.fail.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Holds every `events_before` read until called again with `false`.
+    pub fn stall_reads(&self, stalled: bool) {
+        self.stalled.send_replace(stalled);
+    }
+
+    /// How many commits with writes were tried.
+    pub fn commits(&self) -> u32 {
+        self.commits.load(Ordering::SeqCst)
+    }
+}
+
+impl<S: EventLog> EventLog for Faulty<S> {
+    fn commit(&self, batch: Vec<Write>) -> StoreFuture<'_, ()> {
+        // Commands that write nothing (a tick, a status change) commit an empty batch.
+        if !batch.is_empty() {
+            self.commits.fetch_add(1, Ordering::SeqCst);
+        }
+        let failing = !batch.is_empty()
+            && self
+                .fail
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        if failing {
+            return Box::pin(async { Err(StoreError::Format("the disk is full".into())) });
+        }
+        EventLog::commit(&self.inner, batch)
+    }
+    fn events_after<'a>(
+        &'a self,
+        ix: &'a InteractionId,
+        after: Seq,
+    ) -> StoreFuture<'a, Vec<Event>> {
+        EventLog::events_after(&self.inner, ix, after)
+    }
+    fn events_before<'a>(
+        &'a self,
+        ix: &'a InteractionId,
+        before: Seq,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<Event>> {
+        let mut stalled = self.stalled.subscribe();
+        Box::pin(async move {
+            let _ = stalled.wait_for(|s| !*s).await;
+            EventLog::events_before(&self.inner, ix, before, limit).await
+        })
+    }
+    fn interaction<'a>(
+        &'a self,
+        id: &'a InteractionId,
+    ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>> {
+        EventLog::interaction(&self.inner, id)
+    }
+    fn open_interactions<'a>(
+        &'a self,
+        after: Option<&'a InteractionId>,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>> {
+        EventLog::open_interactions(&self.inner, after, limit)
+    }
+}
+
+impl<S: Sessions> Sessions for Faulty<S> {
+    fn create_session<'a>(
+        &'a self,
+        h: &'a str,
+        a: &'a AgentId,
+        now: Millis,
+    ) -> StoreFuture<'a, ()> {
+        Sessions::create_session(&self.inner, h, a, now)
+    }
+    fn session_agent<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<AgentId>> {
+        Sessions::session_agent(&self.inner, h)
+    }
+    fn delete_session<'a>(&'a self, h: &'a str) -> StoreFuture<'a, ()> {
+        Sessions::delete_session(&self.inner, h)
+    }
+    fn create_contact_token<'a>(
+        &'a self,
+        h: &'a str,
+        ix: &'a InteractionId,
+    ) -> StoreFuture<'a, ()> {
+        Sessions::create_contact_token(&self.inner, h, ix)
+    }
+    fn contact_interaction<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<InteractionId>> {
+        Sessions::contact_interaction(&self.inner, h)
+    }
+}
+
+impl<S: History> History for Faulty<S> {
+    fn history_of_agent<'a>(&'a self, a: &'a AgentId) -> StoreFuture<'a, Vec<HistoryEntry>> {
+        History::history_of_agent(&self.inner, a)
+    }
+    fn earlier_of_contact<'a>(
+        &'a self,
+        ix: &'a InteractionId,
+        before: Millis,
+        since: Millis,
+    ) -> StoreFuture<'a, Option<(InteractionId, Millis)>> {
+        History::earlier_of_contact(&self.inner, ix, before, since)
+    }
+    fn history_of_contact<'a>(
+        &'a self,
+        ix: &'a InteractionId,
+        since: Millis,
+    ) -> StoreFuture<'a, Vec<HistoryEntry>> {
+        History::history_of_contact(&self.inner, ix, since)
+    }
+}
+
+impl<S: FileRecords> FileRecords for Faulty<S> {
+    fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredFile>> {
+        FileRecords::file(&self.inner, id)
+    }
+    fn was_party<'a>(&'a self, a: &'a AgentId, ix: &'a InteractionId) -> StoreFuture<'a, bool> {
+        FileRecords::was_party(&self.inner, a, ix)
+    }
+}
+
+impl<S: DomainFeed> DomainFeed for Faulty<S> {
+    fn domain_after(&self, position: i64, limit: u32) -> StoreFuture<'_, Vec<FeedEntry>> {
+        DomainFeed::domain_after(&self.inner, position, limit)
+    }
+    fn cursor<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, i64> {
+        DomainFeed::cursor(&self.inner, consumer)
+    }
+    fn save_cursor<'a>(&'a self, consumer: &'a str, position: i64) -> StoreFuture<'a, ()> {
+        DomainFeed::save_cursor(&self.inner, consumer, position)
+    }
+}

@@ -7,8 +7,6 @@
 
 use crate::engine::Actor;
 use crate::hub::ConnId;
-#[cfg(test)]
-use crate::hub::HubHandle;
 use crate::outbox;
 use crate::reads::Reads;
 use axum::extract::ws::CloseFrame;
@@ -210,41 +208,16 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ContactInfo;
-    use crate::hub::NewChat;
     use futures::channel::mpsc as chan;
     use std::sync::Arc;
-
-    /// A hub on a new database with the demo configuration, and a contact's token in it.
-    async fn hub_with_a_chat(
-        dir: &std::path::Path,
-    ) -> (HubHandle, crate::store::SqliteStore, String, String) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo.toml");
-        let config = crate::config::load(&path).expect("demo config");
-        let store = crate::store::SqliteStore::open(&dir.join("p.db"))
-            .await
-            .expect("store");
-        let hub = crate::hub::start(Arc::new(config), store.clone())
-            .await
-            .expect("hub");
-        let chat = NewChat {
-            contact: ContactInfo {
-                name: "Mark Avram".into(),
-                email: None,
-                subject: None,
-            },
-            queue: None,
-            text: Some("Hello".into()),
-            case_data: Default::default(),
-        };
-        let (ix, token) = hub.start_chat(chat).await.expect("chat");
-        (hub, store, ix.as_str().to_owned(), token)
-    }
 
     #[tokio::test]
     async fn a_client_that_never_reads_is_closed_with_1013_and_leaves_the_registry() {
         let dir = tempfile::tempdir().expect("tmp");
-        let (hub, store, ix, token) = hub_with_a_chat(dir.path()).await;
+        let store = crate::store::SqliteStore::open(&dir.path().join("p.db"))
+            .await
+            .expect("store");
+        let (hub, ix, token) = crate::hub::tests::hub_with_a_chat(store.clone()).await;
         // The socket over channels: the test sends frames, and never reads what the server
         // writes until the end (the channel holds 8 frames).
         let (client, reader) = chan::unbounded::<Result<Message, std::io::Error>>();

@@ -35,7 +35,7 @@ use handle::HubMsg;
 mod connections;
 mod handle;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod writer;
 
 /// How many open chats a restart reads from the store at a time.

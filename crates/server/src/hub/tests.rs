@@ -9,20 +9,14 @@ use crate::store::SqliteStore;
 use parley_protocol::act;
 use parley_protocol::{ClientMsg, EventKind, Request, ServerMsg};
 
-/// A hub on a new database, a chat, and its contact connected as connection 1.
-async fn contact_connected(
-    dir: &std::path::Path,
-) -> (
-    HubHandle,
-    Faulty<SqliteStore>,
-    Actor,
-    InteractionId,
-    Pending,
-) {
+/// A hub with the demo configuration on this store, and a chat started in it: its id and the
+/// contact's token.
+pub(crate) async fn hub_with_a_chat<S: Store + Clone>(
+    store: S,
+) -> (HubHandle, InteractionId, String) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo.toml");
     let config = crate::config::load(&path).expect("demo config");
-    let store = Faulty::new(SqliteStore::open(&dir.join("p.db")).await.expect("store"));
-    let hub = start(Arc::new(config), store.clone()).await.expect("hub");
+    let hub = start(Arc::new(config), store).await.expect("hub");
     let chat = NewChat {
         contact: ContactInfo {
             name: "Mark Avram".into(),
@@ -34,6 +28,21 @@ async fn contact_connected(
         case_data: BTreeMap::new(),
     };
     let (ix, token) = hub.start_chat(chat).await.expect("chat");
+    (hub, ix, token)
+}
+
+/// A hub on a new database, a chat, and its contact connected as connection 1.
+async fn contact_connected(
+    dir: &std::path::Path,
+) -> (
+    HubHandle,
+    Faulty<SqliteStore>,
+    Actor,
+    InteractionId,
+    Pending,
+) {
+    let store = Faulty::new(SqliteStore::open(&dir.join("p.db")).await.expect("store"));
+    let (hub, ix, token) = hub_with_a_chat(store.clone()).await;
     let (outbox, pending) = outbox::channel(outbox::Limits::default());
     let actor = hub
         .hello(1, outbox, Some(token), vec![])

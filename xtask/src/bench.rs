@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: figures, not tests. Starts a release server on a fresh SQLite database
 //! and drives it with `parley-loadgen` over loopback, bounded in count and time; then measures
 //! the desktop in headless Chromium with 4x CPU throttling (`bench/desktop.mjs`).
-//! `PARLEY_BENCH_CHATS`, `_AGENTS`, `_RATE` and `_SECS` change the load; `PARLEY_BENCH_GROUP`
+//! `PARLEY_BENCH_CHATS`, `_AGENTS`, `_RATE`, `_SECS` and `_READERS` change the load; `PARLEY_BENCH_GROUP`
 //! the most commands per transaction (`server.commit_group`; 1 commits each alone).
 
 use crate::{cmd, root, run};
@@ -67,6 +67,8 @@ pub fn server_bench() -> Result<(), String> {
         env_or("PARLEY_BENCH_RATE", 2000),
         env_or("PARLEY_BENCH_SECS", 20),
     );
+    // Clients paging `older` and `earlier` at 20 requests/s each while the chats run.
+    let readers = env_or("PARLEY_BENCH_READERS", 50);
     run(cmd("cargo").args([
         "build",
         "--release",
@@ -139,6 +141,8 @@ pub fn server_bench() -> Result<(), String> {
             &secs.to_string(),
             "--server-pid",
             &pid.to_string(),
+            "--readers",
+            &readers.to_string(),
         ]),
     )
 }

@@ -5,6 +5,9 @@
 //! carries its send time, so the receiver measures latency; every message has a unique client id,
 //! so the receiver can count what was lost or delivered twice. One line is printed at the end:
 //! `bench: chats=N agents=N msgs=N secs=N rate=N/s p50_ms=N p99_ms=N lost=N dup=N rss_kb_per_conn=N`.
+//! With `--readers N`, that many clients page `older` and `earlier` at `--read-rate` meanwhile,
+//! and `reads:` gives send→ack latency under that load. `memory:` is the server's RSS per
+//! connection once every chat is connected and before any message is sent.
 
 mod http;
 mod stats;
@@ -43,6 +46,12 @@ struct Args {
     /// The server's process id, to read its memory use.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Clients that page through history (`older`, `earlier`) while the chats run.
+    #[arg(long, default_value_t = 0)]
+    readers: usize,
+    /// Reads per second of each reader.
+    #[arg(long, default_value_t = 20)]
+    read_rate: u64,
 }
 
 type Ws =
@@ -157,6 +166,67 @@ async fn run_agent(
                 .await
                 .map_err(|e| e.to_string())?;
         }
+    }
+    Ok(())
+}
+
+/// One reader: a second connection of an agent that pages back through its chats, `older` and
+/// `earlier` in turn, at `--read-rate` from the moment the run starts.
+async fn run_reader(
+    args: Args,
+    index: usize,
+    stats: Arc<Stats>,
+    go: Arc<tokio::sync::Notify>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), String> {
+    let agent = format!("bench-{}", 1 + index % args.agents.max(1));
+    let token = http::login(args.addr, &agent, &args.password).await?;
+    let started = go.notified();
+    let ws = connect(args.addr, &token).await?;
+    let (mut tx, mut rx) = ws.split();
+    let chats = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = chats.clone();
+    let counted = stats.clone();
+    tokio::spawn(async move {
+        while let Some(Ok(frame)) = rx.next().await {
+            match parse(frame) {
+                Some(ServerMsg::Opened { interaction }) => {
+                    if let Ok(mut chats) = seen.lock() {
+                        chats.push(interaction.id);
+                    }
+                }
+                Some(ServerMsg::Older { .. } | ServerMsg::Earlier { .. }) => counted.read(),
+                _ => {}
+            }
+        }
+    });
+    started.await;
+    let mut tick =
+        tokio::time::interval(Duration::from_secs_f64(1.0 / args.read_rate.max(1) as f64));
+    let mut n = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        tick.tick().await;
+        let chat = chats
+            .lock()
+            .ok()
+            .and_then(|c| (!c.is_empty()).then(|| c[n % c.len()].clone()));
+        let Some(interaction) = chat else { continue };
+        let read = if n.is_multiple_of(2) {
+            ClientMsg::Older {
+                interaction,
+                before: u64::MAX,
+                limit: 100,
+            }
+        } else {
+            ClientMsg::Earlier {
+                interaction,
+                before: i64::MAX,
+            }
+        };
+        n += 1;
+        tx.send(Message::Text(read.to_frame().into()))
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -281,6 +351,14 @@ async fn main() {
             }
         });
     }
+    for i in 0..args.readers {
+        let (a, s, g, st) = (args.clone(), stats.clone(), go.clone(), stop.clone());
+        tokio::spawn(async move {
+            if let Err(e) = run_reader(a, i, s, g, st).await {
+                eprintln!("reader {i}: {e}");
+            }
+        });
+    }
     // Contacts send half the messages; agents answer each one.
     let contact_rate = (args.rate / 2).max(1) as f64;
     let every = Duration::from_secs_f64(args.chats as f64 / contact_rate);
@@ -311,7 +389,7 @@ async fn main() {
         args.chats,
         args.secs
     );
-    let rss = args.server_pid.and_then(rss_kb);
+    let idle_rss = args.server_pid.and_then(rss_kb);
     stats.reset_clock();
     go.notify_waiters();
     let t0 = Instant::now();
@@ -319,7 +397,7 @@ async fn main() {
     stop.store(true, Ordering::Relaxed);
     let secs = t0.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let rss = args.server_pid.and_then(rss_kb).or(rss).unwrap_or(0);
+    let rss = args.server_pid.and_then(rss_kb).or(idle_rss).unwrap_or(0);
     let report = stats.report();
     if !report.lost_ids.is_empty() {
         eprintln!(
@@ -340,4 +418,16 @@ async fn main() {
         report.dup,
         rss / conns,
     );
+    if args.readers > 0 {
+        println!(
+            "reads: readers={} rate={}/s answers={} ack_p50_ms={:.1} ack_p99_ms={:.1}",
+            args.readers, args.read_rate, report.reads, report.ack_p50_ms, report.ack_p99_ms,
+        );
+    }
+    if let Some(idle) = idle_rss {
+        println!(
+            "memory: conns={conns} idle_rss_kb={idle} kb_per_conn={}",
+            idle / conns
+        );
+    }
 }

@@ -1,15 +1,22 @@
-//! What the load generator counts: sends, acknowledgements, receipts with their latency, and
-//! from those, messages lost (acknowledged but never received) and doubled (received twice).
+//! What the load generator counts: sends, acknowledgements (with the time from send to ack),
+//! receipts with their latency, answers to reads, and from those, messages lost (acknowledged
+//! but never received) and doubled (received twice).
 
 use parley_protocol::InteractionId;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 #[derive(Default)]
 struct Inner {
-    sent: HashSet<String>,
+    /// Message id → when it was sent.
+    sent: HashMap<String, Instant>,
     acked: HashSet<String>,
+    /// From send to acknowledgement, for the messages sent since the clock was reset.
+    ack_latencies_us: Vec<u64>,
+    /// Answers to `older` and `earlier` received since the clock was reset.
+    reads: u64,
     /// Message id → (interaction, seq) of each delivery.
     received: HashMap<String, Vec<(InteractionId, u64)>>,
     latencies_us: Vec<u64>,
@@ -25,6 +32,9 @@ pub struct Report {
     pub received: u64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    pub ack_p50_ms: f64,
+    pub ack_p99_ms: f64,
+    pub reads: u64,
     pub lost: u64,
     pub dup: u64,
     /// The first few of the lost messages' ids, to look them up in the server's store.
@@ -46,11 +56,21 @@ impl Stats {
     }
 
     pub fn sent(&self, id: &str) {
-        self.with(|s| s.sent.insert(id.to_owned()));
+        self.with(|s| s.sent.insert(id.to_owned(), Instant::now()));
     }
 
     pub fn acked(&self, id: &str) {
-        self.with(|s| s.acked.insert(id.to_owned()));
+        self.with(|s| {
+            if let Some(at) = s.sent.get(id) {
+                s.ack_latencies_us.push(at.elapsed().as_micros() as u64);
+            }
+            s.acked.insert(id.to_owned())
+        });
+    }
+
+    /// An answer to a read (`older`, `earlier`) came.
+    pub fn read(&self) {
+        self.with(|s| s.reads += 1);
     }
 
     pub fn received(&self, id: &str, seq: u64, interaction: &InteractionId, latency_us: u64) {
@@ -65,14 +85,20 @@ impl Stats {
 
     /// Latencies measured so far are from the ramp-up; the run starts now.
     pub fn reset_clock(&self) {
-        self.with(|s| s.latencies_us.clear());
+        self.with(|s| {
+            s.latencies_us.clear();
+            s.ack_latencies_us.clear();
+            s.reads = 0;
+        });
     }
 
     pub fn report(&self) -> Report {
         self.with(|s| {
             let mut lat = s.latencies_us.clone();
             lat.sort_unstable();
-            let pct = |p: f64| {
+            let mut acks = s.ack_latencies_us.clone();
+            acks.sort_unstable();
+            let pct = |lat: &[u64], p: f64| {
                 lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
                     .map_or(0.0, |us| *us as f64 / 1000.0)
             };
@@ -96,8 +122,11 @@ impl Stats {
                 .sum();
             Report {
                 received: lat.len() as u64,
-                p50_ms: pct(0.50),
-                p99_ms: pct(0.99),
+                p50_ms: pct(&lat, 0.50),
+                p99_ms: pct(&lat, 0.99),
+                ack_p50_ms: pct(&acks, 0.50),
+                ack_p99_ms: pct(&acks, 0.99),
+                reads: s.reads,
                 lost,
                 dup,
                 lost_ids,

@@ -16,7 +16,7 @@ impl SqliteStore {
             .bind(token_hash)
             .bind(agent.as_str())
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -33,7 +33,7 @@ impl SqliteStore {
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -46,7 +46,7 @@ impl SqliteStore {
         sqlx::query("INSERT INTO contact_tokens (token_hash, interaction) VALUES (?, ?)")
             .bind(token_hash)
             .bind(interaction.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -51,7 +51,7 @@ impl SqliteStore {
         )
         .bind(consumer)
         .bind(position)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

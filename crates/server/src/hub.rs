@@ -13,12 +13,13 @@
 //!   reloads what it touched.
 
 use crate::config::Config;
+use crate::edge::{Bus, Edges, Lease, Ports, Presence};
 use crate::engine::rights::reaches;
-use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
+use crate::engine::{Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{ErrorCode, InteractionId, QueueId, Seq};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -100,15 +101,27 @@ struct Hub<S> {
     engine: Engine,
     store: S,
     config: Arc<Config>,
-    conns: HashMap<ConnId, (Actor, Outbox)>,
-    routes: HashMap<Actor, Vec<ConnId>>,
+    /// This process's connections; deliveries go through `bus`, which one process points at them.
+    edges: Edges,
+    bus: Arc<dyn Bus>,
+    presence: Arc<dyn Presence>,
+    lease: Arc<dyn Lease>,
     /// Interactions whose commit failed and whose stored state could not be read back yet: out
     /// of the engine until the next tick reads them.
     stale: BTreeSet<InteractionId>,
 }
 
-/// Restores the engine from the store and starts the hub task.
+/// Restores the engine from the store and starts the hub task, with one process's ports.
 pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle, StoreError> {
+    start_with(config, store, Ports::default()).await
+}
+
+/// [`start`] with these ports.
+pub async fn start_with<S: Store>(
+    config: Arc<Config>,
+    store: S,
+    ports: Ports,
+) -> Result<HubHandle, StoreError> {
     let mut engine = Engine::new(&config);
     engine.set_invitation_epoch(&crate::auth::new_token()[..16]);
     let mut after: Option<InteractionId> = None;
@@ -138,12 +151,20 @@ pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle,
         }
     });
     let most = config.server.commit_group.max(1);
+    let Ports {
+        edges,
+        bus,
+        presence,
+        lease,
+    } = ports;
     let mut hub = Hub {
         engine,
         store,
         config,
-        conns: HashMap::new(),
-        routes: HashMap::new(),
+        edges,
+        bus,
+        presence,
+        lease,
         stale: BTreeSet::new(),
     };
     tokio::spawn(async move {
@@ -225,7 +246,7 @@ impl<S: Store> Hub<S> {
             }
             HubMsg::Gone { conn } => self.gone(conn).await,
             HubMsg::Connections(reply) => {
-                let _ = reply.send(self.conns.len());
+                let _ = reply.send(self.edges.count());
             }
             HubMsg::Access {
                 actor,

@@ -6,6 +6,8 @@
 //! - [`store`]: the [`store::Store`] trait and its SQLite implementation (append-only event log).
 //! - [`auth`]: password hashing and opaque session tokens.
 //! - [`hub`]: the single task that owns the engine, persists its effects and fans events out.
+//! - [`edge`]: the ports between the writer and the connections (`Bus`, `Presence`, `Lease`)
+//!   and this process's connections, their in-memory adapter.
 //! - [`outbox`]: each connection's bounded queue of frames, encoded once per message.
 //! - [`reads`]: `older`, `earlier` and `history`, answered at the edge from the store.
 //! - [`gateway`]: WebSocket connections: origin check, framing, hello, parsing at the edge.
@@ -16,6 +18,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod edge;
 pub use parley_engine as engine;
 pub mod files;
 pub mod gateway;

@@ -67,7 +67,7 @@ impl<S: Store> Hub<S> {
         let since = |id: &InteractionId| after.get(id).copied().unwrap_or(0);
         // The actor's first connection: the engine hears that it is online (for a contact, back
         // online: its grace period stops).
-        let first = self.routes.get(&actor).is_none_or(|c| c.is_empty());
+        let first = self.presence.connected(&actor);
         let connected = match &actor {
             Actor::Agent(agent) => {
                 let me = Identity::Agent {
@@ -144,8 +144,7 @@ impl<S: Store> Hub<S> {
     }
 
     pub(super) fn register(&mut self, conn: ConnId, actor: Actor, outbox: Outbox) {
-        self.routes.entry(actor.clone()).or_default().push(conn);
-        self.conns.insert(conn, (actor, outbox));
+        self.edges.register(conn, actor, outbox);
     }
 
     /// Sends the stored events this actor may see after `after`.
@@ -192,18 +191,10 @@ impl<S: Store> Hub<S> {
     }
 
     pub(super) async fn gone(&mut self, conn: ConnId) {
-        let Some((actor, _)) = self.conns.remove(&conn) else {
+        let Some(actor) = self.edges.unregister(conn) else {
             return;
         };
-        let last = match self.routes.get_mut(&actor) {
-            Some(conns) => {
-                conns.retain(|c| *c != conn);
-                conns.is_empty()
-            }
-            None => false,
-        };
-        if last {
-            self.routes.remove(&actor);
+        if self.presence.disconnected(&actor) {
             let command = match actor {
                 Actor::Agent(agent) => Command::AgentDisconnected(agent),
                 Actor::Contact(interaction) => Command::ContactDisconnected(interaction),

@@ -3,6 +3,8 @@
 //! nothing, so each retry is stored once.
 
 use super::*;
+use crate::edge::Lease;
+use crate::engine::Actor;
 use crate::outbox::{self, Pending};
 use crate::store::faults::Faulty;
 use crate::store::SqliteStore;
@@ -14,9 +16,18 @@ use parley_protocol::{ClientMsg, EventKind, Request, ServerMsg};
 pub(crate) async fn hub_with_a_chat<S: Store + Clone>(
     store: S,
 ) -> (HubHandle, InteractionId, String) {
+    hub_with_ports(store, Ports::default()).await
+}
+
+async fn hub_with_ports<S: Store + Clone>(
+    store: S,
+    ports: Ports,
+) -> (HubHandle, InteractionId, String) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo.toml");
     let config = crate::config::load(&path).expect("demo config");
-    let hub = start(Arc::new(config), store).await.expect("hub");
+    let hub = start_with(Arc::new(config), store, ports)
+        .await
+        .expect("hub");
     let chat = NewChat {
         contact: ContactInfo {
             name: "Mark Avram".into(),
@@ -160,4 +171,44 @@ async fn a_group_whose_commit_failed_answers_every_command_and_each_retry_lands_
             .count();
         assert_eq!(copies, 1, "{id}");
     }
+}
+
+/// A lease another writer holds.
+struct Lost;
+
+impl Lease for Lost {
+    fn held(&self) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn a_writer_without_the_lease_takes_no_command() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Faulty::new(
+        SqliteStore::open(&dir.path().join("p.db"))
+            .await
+            .expect("store"),
+    );
+    let ports = Ports {
+        lease: Arc::new(Lost),
+        ..Ports::default()
+    };
+    let (hub, ix, token) = hub_with_ports(store.clone(), ports).await;
+    let (outbox, mut pending) = outbox::channel(outbox::Limits::default());
+    let actor = hub
+        .hello(1, outbox, Some(token), vec![])
+        .await
+        .expect("hello");
+    let before = store.commits();
+    let request = Request {
+        msg: send(&ix, "c1"),
+        req: Some(1),
+    };
+    hub.command(1, actor, request).expect("room");
+    assert_eq!(
+        answers(&mut pending, 1).await,
+        vec![(1, Err(ErrorCode::Busy))]
+    );
+    assert_eq!(store.commits(), before, "nothing written");
 }

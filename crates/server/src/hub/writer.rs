@@ -3,9 +3,9 @@
 
 use super::{Access, Hub, Issuer, NewChat, StartError};
 use crate::auth::token_hash;
+use crate::edge::Delivery;
 use crate::engine::{Actor, Command, Effect};
 use crate::now_ms;
-use crate::outbox::Frames;
 use crate::store::{Store, Write};
 use parley_protocol::{ClientMsg, ErrorCode, Event, InteractionId, Seq, ServerMsg};
 use std::collections::BTreeSet;
@@ -15,10 +15,18 @@ impl<S: Store> Hub<S> {
     /// transaction: under load durability costs one sync per group, not one per message. Every
     /// answer (a refusal too) is delivered after the commit, in the order the commands came.
     pub(super) async fn commands(&mut self, group: Vec<(Issuer, Actor, ClientMsg)>) {
+        // A writer without the lease takes nothing: another one is writing.
+        if !self.lease.held() {
+            let busy = ServerMsg::error(ErrorCode::Busy, "the server is changing over; try again");
+            for (conn, _, _) in group {
+                self.reply(conn, busy.clone());
+            }
+            return;
+        }
         let mut done = Vec::with_capacity(group.len());
         for (conn, actor, msg) in group {
             // What a connection asked before it closed (or was closed) is not worth doing.
-            if !self.conns.contains_key(&conn.conn) {
+            if !self.edges.is_open(conn.conn) {
                 continue;
             }
             let outcome = match msg {
@@ -109,25 +117,16 @@ impl<S: Store> Hub<S> {
 
     /// Answers the request the issuer sent (an `ack` or `error` names it).
     pub(super) fn reply(&self, to: Issuer, msg: ServerMsg) {
-        if let Some((_, outbox)) = self.conns.get(&to.conn) {
-            let _ = outbox.send(msg.answering(to.req));
-        }
+        let msg = msg.answering(to.req);
+        self.bus.publish(Delivery::Conn { conn: to.conn, msg });
     }
 
     pub(super) fn send_to(&self, to: &Actor, msg: &ServerMsg) {
-        self.deliver(std::iter::once(to), &Frames::new(msg));
-    }
-
-    /// Puts one message, encoded once, into every connection of these actors. A connection
-    /// whose outbox is full is closing; it resumes from the store when it reconnects.
-    pub(super) fn deliver<'a>(&self, to: impl IntoIterator<Item = &'a Actor>, frames: &Frames<'_>) {
-        for actor in to {
-            for conn in self.routes.get(actor).into_iter().flatten() {
-                if let Some((_, outbox)) = self.conns.get(conn) {
-                    let _ = outbox.send_frames(frames);
-                }
-            }
-        }
+        let to = vec![to.clone()];
+        self.bus.publish(Delivery::Actors {
+            to,
+            msg: msg.clone(),
+        });
     }
 
     /// Stores the effects' writes in one transaction, then delivers them in order.
@@ -184,22 +183,15 @@ impl<S: Store> Hub<S> {
                     event,
                     to,
                 } => {
-                    let audience = to.iter().filter(|a| may_see(a, &event));
+                    let to = to.into_iter().filter(|a| may_see(a, &event)).collect();
                     let msg = ServerMsg::Events {
                         interaction,
-                        events: vec![event.clone()],
+                        events: vec![event],
                     };
-                    self.deliver(audience, &Frames::new(&msg));
+                    self.bus.publish(Delivery::Actors { to, msg });
                 }
                 Effect::Send { to, msg } => self.send_to(&to, &msg),
-                Effect::Broadcast(msg) => {
-                    let frames = Frames::new(&msg);
-                    for (actor, outbox) in self.conns.values() {
-                        if matches!(actor, Actor::Agent(_)) {
-                            let _ = outbox.send_frames(&frames);
-                        }
-                    }
-                }
+                Effect::Broadcast(msg) => self.bus.publish(Delivery::Agents(msg)),
                 Effect::Open { agent, summary } => {
                     let actor = Actor::Agent(agent);
                     let id = summary.id.clone();
@@ -209,10 +201,10 @@ impl<S: Store> Hub<S> {
                             interaction: summary,
                         },
                     );
-                    for conn in self.routes.get(&actor).cloned().unwrap_or_default() {
-                        if let Some((_, outbox)) = self.conns.get(&conn) {
-                            self.send_missed(&outbox.clone(), &actor, &id, 0).await;
-                        }
+                    // The chat's transcript is read for this process's connections of the
+                    // agent (a cluster reads it where each connection is).
+                    for outbox in self.edges.outboxes(&actor) {
+                        self.send_missed(&outbox, &actor, &id, 0).await;
                     }
                 }
                 Effect::Reply(msg) => {

@@ -1,0 +1,243 @@
+//! The seams between the writer and the connections, as ports, with the adapters one process
+//! needs: the cluster replaces them (PostgreSQL, Redis) without the writer changing.
+//!
+//! - [`Bus`]: the writer publishes what connections must receive; the edges deliver it.
+//! - [`Presence`]: an actor's first and last connection, wherever its connections are.
+//! - [`Lease`]: the writer's right to run (one writer at a time).
+//!
+//! [`Edges`] holds this process's connections and is the in-memory [`Bus`]: it delivers into
+//! each connection's bounded outbox, every message encoded once.
+
+use crate::engine::Actor;
+use crate::hub::ConnId;
+use crate::outbox::{Frames, Outbox};
+use parley_protocol::ServerMsg;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Something the writer publishes for connections.
+#[derive(Clone, Debug)]
+pub enum Delivery {
+    /// To every connection of these actors.
+    Actors { to: Vec<Actor>, msg: ServerMsg },
+    /// To every connected agent.
+    Agents(ServerMsg),
+    /// To one connection: the answer to its request.
+    Conn { conn: ConnId, msg: ServerMsg },
+}
+
+/// Where the writer publishes deliveries.
+pub trait Bus: Send + Sync {
+    fn publish(&self, delivery: Delivery);
+}
+
+/// Who is connected: an actor's first connection brings it online, its last takes it off.
+pub trait Presence: Send + Sync {
+    /// One more connection of the actor; whether it is its first.
+    fn connected(&self, actor: &Actor) -> bool;
+    /// One connection fewer; whether it was its last.
+    fn disconnected(&self, actor: &Actor) -> bool;
+}
+
+/// The writer's right to run: a writer that does not hold it takes no commands.
+pub trait Lease: Send + Sync {
+    fn held(&self) -> bool;
+}
+
+/// One process: its writer always holds the lease.
+pub struct Sole;
+
+impl Lease for Sole {
+    fn held(&self) -> bool {
+        true
+    }
+}
+
+/// Presence counted in this process.
+#[derive(Default)]
+pub struct LocalPresence(Mutex<HashMap<Actor, usize>>);
+
+impl Presence for LocalPresence {
+    fn connected(&self, actor: &Actor) -> bool {
+        let mut counts = lock(&self.0);
+        let n = counts.entry(actor.clone()).or_default();
+        *n += 1;
+        *n == 1
+    }
+
+    fn disconnected(&self, actor: &Actor) -> bool {
+        let mut counts = lock(&self.0);
+        match counts.get_mut(actor) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                counts.remove(actor);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The ports a writer runs with, and this process's connections.
+#[derive(Clone)]
+pub struct Ports {
+    pub edges: Edges,
+    pub bus: Arc<dyn Bus>,
+    pub presence: Arc<dyn Presence>,
+    pub lease: Arc<dyn Lease>,
+}
+
+impl Default for Ports {
+    /// One process: the bus delivers to its own connections, presence is counted here, and its
+    /// writer holds the lease.
+    fn default() -> Self {
+        let edges = Edges::default();
+        Self {
+            bus: Arc::new(edges.clone()),
+            edges,
+            presence: Arc::new(LocalPresence::default()),
+            lease: Arc::new(Sole),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Registry {
+    conns: HashMap<ConnId, (Actor, Outbox)>,
+    routes: HashMap<Actor, Vec<ConnId>>,
+}
+
+/// This process's connections (cheap to clone; clones share them).
+#[derive(Clone, Default)]
+pub struct Edges(Arc<Mutex<Registry>>);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Edges {
+    pub fn register(&self, conn: ConnId, actor: Actor, outbox: Outbox) {
+        let mut r = lock(&self.0);
+        r.routes.entry(actor.clone()).or_default().push(conn);
+        r.conns.insert(conn, (actor, outbox));
+    }
+
+    /// Forgets a connection; whose it was.
+    pub fn unregister(&self, conn: ConnId) -> Option<Actor> {
+        let mut r = lock(&self.0);
+        let (actor, _) = r.conns.remove(&conn)?;
+        if let Some(conns) = r.routes.get_mut(&actor) {
+            conns.retain(|c| *c != conn);
+            if conns.is_empty() {
+                r.routes.remove(&actor);
+            }
+        }
+        Some(actor)
+    }
+
+    pub fn is_open(&self, conn: ConnId) -> bool {
+        lock(&self.0).conns.contains_key(&conn)
+    }
+
+    pub fn count(&self) -> usize {
+        lock(&self.0).conns.len()
+    }
+
+    /// The outboxes of an actor's connections here.
+    pub fn outboxes(&self, actor: &Actor) -> Vec<Outbox> {
+        let r = lock(&self.0);
+        r.routes
+            .get(actor)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| r.conns.get(c).map(|(_, o)| o.clone()))
+            .collect()
+    }
+}
+
+impl Bus for Edges {
+    fn publish(&self, delivery: Delivery) {
+        let r = lock(&self.0);
+        // A connection whose outbox is full is closing; it resumes from the store later.
+        match delivery {
+            Delivery::Actors { to, msg } => {
+                let frames = Frames::new(&msg);
+                for conn in to.iter().flat_map(|a| r.routes.get(a)).flatten() {
+                    if let Some((_, outbox)) = r.conns.get(conn) {
+                        let _ = outbox.send_frames(&frames);
+                    }
+                }
+            }
+            Delivery::Agents(msg) => {
+                let frames = Frames::new(&msg);
+                for (actor, outbox) in r.conns.values() {
+                    if matches!(actor, Actor::Agent(_)) {
+                        let _ = outbox.send_frames(&frames);
+                    }
+                }
+            }
+            Delivery::Conn { conn, msg } => {
+                if let Some((_, outbox)) = r.conns.get(&conn) {
+                    let _ = outbox.send(msg);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::{self, Limits};
+    use parley_protocol::{AgentId, ErrorCode, InteractionId};
+
+    #[test]
+    fn presence_counts_first_and_last_connections() {
+        let p = LocalPresence::default();
+        let kate = Actor::Agent(AgentId("kate".into()));
+        assert!(p.connected(&kate), "first");
+        assert!(!p.connected(&kate), "second");
+        assert!(!p.disconnected(&kate));
+        assert!(p.disconnected(&kate), "last");
+        assert!(!p.disconnected(&kate), "never below zero");
+        assert!(p.connected(&kate), "first again");
+    }
+
+    #[tokio::test]
+    async fn the_bus_delivers_to_each_connection_of_whom_it_names() {
+        let edges = Edges::default();
+        let kate = Actor::Agent(AgentId("kate".into()));
+        let contact = Actor::Contact(InteractionId("ix-1".into()));
+        let (k1, mut k1_in) = outbox::channel(Limits::default());
+        let (k2, mut k2_in) = outbox::channel(Limits::default());
+        let (c, mut c_in) = outbox::channel(Limits::default());
+        edges.register(1, kate.clone(), k1);
+        edges.register(2, kate.clone(), k2);
+        edges.register(3, contact.clone(), c);
+        let msg = ServerMsg::error(ErrorCode::Invalid, "hello");
+        edges.publish(Delivery::Actors {
+            to: vec![kate.clone()],
+            msg: msg.clone(),
+        });
+        edges.publish(Delivery::Agents(msg.clone()));
+        edges.publish(Delivery::Conn { conn: 3, msg });
+        let mut got = Vec::new();
+        for pending in [&mut k1_in, &mut k2_in, &mut c_in] {
+            let mut n = 0;
+            while let Ok(Some(_)) =
+                tokio::time::timeout(std::time::Duration::from_millis(50), pending.next()).await
+            {
+                n += 1;
+            }
+            got.push(n);
+        }
+        assert_eq!(got, vec![2, 2, 1]);
+        assert_eq!(edges.unregister(1), Some(kate.clone()));
+        assert_eq!(edges.outboxes(&kate).len(), 1);
+        assert_eq!(edges.count(), 2);
+        assert!(!edges.is_open(1) && edges.is_open(2));
+    }
+}

@@ -11,7 +11,7 @@
 use crate::engine::Actor;
 use crate::hub::ConnId;
 use crate::outbox::{Frames, Outbox};
-use parley_protocol::ServerMsg;
+use parley_protocol::{Event, InteractionId, ServerMsg};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -20,6 +20,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub enum Delivery {
     /// To every connection of these actors.
     Actors { to: Vec<Actor>, msg: ServerMsg },
+    /// One event of an interaction, to every connection of these actors.
+    Event {
+        to: Vec<Actor>,
+        interaction: InteractionId,
+        event: Event,
+    },
     /// To every connected agent.
     Agents(ServerMsg),
     /// To one connection: the answer to its request.
@@ -168,6 +174,26 @@ impl Bus for Edges {
                 for conn in to.iter().flat_map(|a| r.routes.get(a)).flatten() {
                     if let Some((_, outbox)) = r.conns.get(conn) {
                         let _ = outbox.send_frames(&frames);
+                    }
+                }
+            }
+            Delivery::Event {
+                to,
+                interaction,
+                event,
+            } => {
+                let seq = event.seq;
+                let msg = ServerMsg::Events {
+                    interaction,
+                    events: vec![event],
+                };
+                let frames = Frames::new(&msg);
+                let ServerMsg::Events { interaction, .. } = &msg else {
+                    return;
+                };
+                for conn in to.iter().flat_map(|a| r.routes.get(a)).flatten() {
+                    if let Some((_, outbox)) = r.conns.get(conn) {
+                        let _ = outbox.send_event(&frames, interaction, seq);
                     }
                 }
             }

@@ -163,14 +163,8 @@ where
                     continue;
                 }
                 outbox.set_version(v);
-                actor = hub
-                    .hello(
-                        conn,
-                        outbox.clone(),
-                        token.or_else(|| cookie_token.clone()),
-                        resume,
-                    )
-                    .await;
+                let token = token.or_else(|| cookie_token.clone());
+                actor = reads.hello(conn, &outbox, token, resume).await;
             }
             (None, _) => {
                 let _ = outbox.send(

@@ -88,6 +88,25 @@ impl Access {
     }
 }
 
+/// What the engine holds for a connection that joined: the edge sends it, with what the
+/// connection missed, before anything delivered since.
+#[derive(Clone, Debug)]
+pub enum Joined {
+    Agent(Box<AgentJoined>),
+    Contact { interaction: InteractionId },
+}
+
+/// What the engine holds for an agent's new connection.
+#[derive(Clone, Debug)]
+pub struct AgentJoined {
+    pub me: parley_protocol::Identity,
+    pub settings: parley_protocol::AgentSettings,
+    /// The agent's chats, each with the last event it may read (`None`: all).
+    pub chats: Vec<(parley_protocol::InteractionSummary, Option<Seq>)>,
+    pub invitations: Vec<parley_protocol::Invitation>,
+    pub presence: Vec<parley_protocol::AgentPresence>,
+}
+
 /// What a contact's pre-chat form starts.
 #[derive(Clone, Debug)]
 pub struct NewChat {
@@ -223,15 +242,14 @@ pub async fn start_with<S: Store>(
 impl<S: Store> Hub<S> {
     async fn on(&mut self, msg: HubMsg) {
         match msg {
-            HubMsg::Hello {
+            HubMsg::Join {
                 conn,
+                actor,
                 outbox,
-                token,
-                resume,
                 reply,
             } => {
-                let actor = self.hello(conn, outbox, token, resume).await;
-                let _ = reply.send(actor);
+                let joined = self.join(conn, actor, outbox).await;
+                let _ = reply.send(joined);
             }
             HubMsg::Command {
                 conn,

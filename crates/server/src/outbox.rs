@@ -8,9 +8,10 @@
 //! outbox they go to.
 
 use axum::extract::ws::Utf8Bytes;
-use parley_protocol::{ServerMsg, PROTOCOL_VERSION};
+use parley_protocol::{InteractionId, Seq, ServerMsg, PROTOCOL_VERSION};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, watch};
 
 /// How much one connection may have waiting.
@@ -45,7 +46,13 @@ struct Shared {
     version: AtomicU32,
     overflowed: AtomicBool,
     signal: watch::Sender<bool>,
+    /// While a connection resumes: what the writer delivered meanwhile, with the event each
+    /// frame carries, if one (see [`Outbox::hold`]).
+    held: Mutex<Option<Vec<Held>>>,
 }
+
+/// A frame delivered while the connection resumed, with the event it carries, if one.
+type Held = (Option<(InteractionId, Seq)>, Utf8Bytes);
 
 /// The sending side, held by the hub (cheap to clone).
 #[derive(Clone)]
@@ -70,6 +77,7 @@ pub fn channel(limits: Limits) -> (Outbox, Pending) {
         version: AtomicU32::new(PROTOCOL_VERSION),
         overflowed: AtomicBool::new(false),
         signal: watch::Sender::new(false),
+        held: Mutex::new(None),
     });
     (
         Outbox {
@@ -83,12 +91,73 @@ pub fn channel(limits: Limits) -> (Outbox, Pending) {
 impl Outbox {
     /// Encodes the message for this connection's protocol version and queues it.
     pub fn send(&self, msg: ServerMsg) -> Result<(), Overflow> {
-        self.push(Frames::new(&msg).for_version(self.version()))
+        self.deliver(None, Frames::new(&msg).for_version(self.version()))
     }
 
     /// Queues a frame encoded once for many connections.
     pub fn send_frames(&self, frames: &Frames<'_>) -> Result<(), Overflow> {
-        self.push(frames.for_version(self.version()))
+        self.deliver(None, frames.for_version(self.version()))
+    }
+
+    /// Queues the frame of one event of an interaction (held frames are told apart by it).
+    pub fn send_event(
+        &self,
+        frames: &Frames<'_>,
+        interaction: &InteractionId,
+        seq: Seq,
+    ) -> Result<(), Overflow> {
+        let event = Some((interaction.clone(), seq));
+        self.deliver(event, frames.for_version(self.version()))
+    }
+
+    /// From now on, what is delivered waits, while the connection's resume is read and sent
+    /// with [`Outbox::send_now`]; [`Outbox::release`] then queues it after the resume. Nothing
+    /// committed meanwhile is missed, and nothing is sent twice.
+    pub fn hold(&self) {
+        *lock(&self.shared.held) = Some(Vec::new());
+    }
+
+    /// Queues a frame of the resume itself, ahead of what is held.
+    pub fn send_now(&self, msg: ServerMsg) -> Result<(), Overflow> {
+        self.push(Frames::new(&msg).for_version(self.version()))
+    }
+
+    /// Ends the hold: queues what was delivered meanwhile, in order, except the events the
+    /// resume already sent (`sent`: the last seq sent of each interaction).
+    pub fn release(&self, sent: &HashMap<InteractionId, Seq>) -> Result<(), Overflow> {
+        let held = lock(&self.shared.held).take().unwrap_or_default();
+        for (event, frame) in held {
+            let already = event
+                .as_ref()
+                .is_some_and(|(ix, seq)| sent.get(ix).is_some_and(|last| seq <= last));
+            if !already {
+                self.push(frame)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn deliver(
+        &self,
+        event: Option<(InteractionId, Seq)>,
+        frame: Utf8Bytes,
+    ) -> Result<(), Overflow> {
+        {
+            let mut held = lock(&self.shared.held);
+            if let Some(waiting) = held.as_mut() {
+                // Held frames count against the cap like queued ones.
+                let bytes: usize =
+                    waiting.iter().map(|(_, f)| f.len()).sum::<usize>() + frame.len();
+                if bytes > self.shared.limits.bytes {
+                    drop(held);
+                    self.overflow();
+                    return Err(Overflow);
+                }
+                waiting.push((event, frame));
+                return Ok(());
+            }
+        }
+        self.push(frame)
     }
 
     fn push(&self, frame: Utf8Bytes) -> Result<(), Overflow> {
@@ -170,6 +239,10 @@ impl Pending {
         let mut closing = self.shared.signal.subscribe();
         let _ = closing.wait_for(|overflowed| *overflowed).await;
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One message's frame text, encoded at most once per protocol version.
@@ -278,6 +351,39 @@ mod tests {
             "but nothing after it"
         );
         assert_eq!(pending.next().await, None);
+    }
+
+    #[tokio::test]
+    async fn what_arrives_during_a_resume_follows_it_without_what_it_already_sent() {
+        let (outbox, mut pending) = channel(Limits::default());
+        let ix = InteractionId("ix-1".into());
+        outbox.hold();
+        let event = |n: usize| frame_of(100 + n);
+        // Delivered while the resume is read: event 4 (the resume has it) and event 5.
+        outbox
+            .send_event(&Frames::new(&event(4)), &ix, 4)
+            .expect("held");
+        outbox
+            .send_event(&Frames::new(&event(5)), &ix, 5)
+            .expect("held");
+        outbox.send(event(6)).expect("held");
+        // The resume itself goes first.
+        outbox.send_now(event(0)).expect("resume");
+        outbox
+            .release(&HashMap::from([(ix.clone(), 4)]))
+            .expect("released");
+        let mut lens = Vec::new();
+        while let Ok(frame) = pending.rx.try_recv() {
+            lens.push(frame.len());
+        }
+        assert_eq!(
+            lens,
+            vec![100, 105, 106],
+            "resume, then 5, then the rest; 4 once"
+        );
+        // After the release, frames go straight through.
+        outbox.send(event(7)).expect("sent");
+        assert_eq!(pending.next().await.map(|f| f.len()), Some(107));
     }
 
     #[test]

@@ -1,18 +1,26 @@
-//! What a connection reads (`older`, `earlier`, `history`), answered on the connection's own
-//! task straight from the store, after one access check with the hub: paging through a long
-//! history never holds up the hub's commands, and a connection's reads wait only for each other.
+//! What a connection reads, on the connection's own task straight from the store, so that no
+//! read ever holds up the hub's commands: its `hello` (the token, then what it missed), and
+//! `older`, `earlier` and `history` after one access check with the hub.
+//!
+//! A `hello` is resumed without stopping the hub: the outbox holds what is delivered from the
+//! moment the hub registers the connection, the missed events are read and sent, then the held
+//! frames follow, less the events the resume already sent.
 //!
 //! Every answer that can be large is capped in bytes as well as in count: a page holds the
 //! latest events that fit in [`PAGE_BYTES`], and says where it starts so the client asks on.
 
+use crate::auth::token_hash;
+use crate::engine::rights::within;
 use crate::engine::Actor;
-use crate::hub::{Access, HubHandle};
+use crate::hub::{may_see, Access, AgentJoined, ConnId, HubHandle, Joined};
 use crate::now_ms;
+use crate::outbox::Outbox;
 use crate::store::{Store, StoreError};
 use parley_protocol::{
-    AgentId, ClientMsg, ErrorCode, Event, HistoryScope, InteractionId, Millis, PastChat, Seq,
-    ServerMsg,
+    AgentId, ClientMsg, ErrorCode, Event, EventKind, HistoryScope, Identity, InteractionId, Millis,
+    Party, PastChat, Resume, Seq, ServerMsg, OPEN_WINDOW, PROTOCOL_VERSION,
 };
+use std::collections::HashMap;
 
 /// The most of one `older` or `earlier` answer, in bytes of its events' JSON: a few screenfuls,
 /// far under a connection's outbox.
@@ -34,6 +42,121 @@ pub struct Reads {
 }
 
 impl Reads {
+    /// Authenticates a `hello`, registers the connection with the hub and sends what the client
+    /// missed, then what was delivered meanwhile. The actor, or `None` after an error frame.
+    pub async fn hello(
+        &self,
+        conn: ConnId,
+        outbox: &Outbox,
+        token: Option<String>,
+        resume: Vec<Resume>,
+    ) -> Option<Actor> {
+        let refuse = |code, message: &str| {
+            let _ = outbox.send(ServerMsg::error(code, message));
+            None
+        };
+        let Some(token) = token else {
+            return refuse(ErrorCode::Unauthorized, "log in first");
+        };
+        let expired = "your session has expired; log in again";
+        let actor = match authenticate(&*self.store, &token).await {
+            Ok(Some(actor)) => actor,
+            Ok(None) => return refuse(ErrorCode::Unauthorized, expired),
+            Err(e) => {
+                tracing::error!("hello: {e}");
+                return refuse(
+                    ErrorCode::Internal,
+                    "the server could not check your session",
+                );
+            }
+        };
+        outbox.hold();
+        let Some(joined) = self.hub.join(conn, actor.clone(), outbox.clone()).await else {
+            let _ = outbox.release(&HashMap::new());
+            return refuse(ErrorCode::Unauthorized, expired);
+        };
+        let after: HashMap<_, _> = resume
+            .into_iter()
+            .map(|r| (r.interaction, r.after))
+            .collect();
+        let since = |id: &InteractionId| after.get(id).copied().unwrap_or(0);
+        let mut sent = HashMap::new();
+        match joined {
+            Joined::Agent(agent) => {
+                let AgentJoined {
+                    me,
+                    settings,
+                    chats,
+                    invitations,
+                    presence,
+                } = *agent;
+                let _ = outbox.send_now(ServerMsg::Welcome {
+                    v: PROTOCOL_VERSION,
+                    me,
+                    settings: Some(settings),
+                });
+                for (summary, until) in chats {
+                    let id = summary.id.clone();
+                    let _ = outbox.send_now(ServerMsg::Opened {
+                        interaction: summary,
+                    });
+                    self.send_missed(outbox, &actor, &id, since(&id), until, &mut sent)
+                        .await;
+                }
+                for invitation in invitations {
+                    let _ = outbox.send_now(ServerMsg::Invitation { invitation });
+                }
+                let _ = outbox.send_now(ServerMsg::Presence { agents: presence });
+            }
+            Joined::Contact { interaction } => {
+                let me = Identity::Contact {
+                    interaction: interaction.clone(),
+                    name: contact_name(&*self.store, &interaction).await,
+                };
+                let _ = outbox.send_now(ServerMsg::Welcome {
+                    v: PROTOCOL_VERSION,
+                    me,
+                    settings: None,
+                });
+                let from = since(&interaction);
+                self.send_missed(outbox, &actor, &interaction, from, None, &mut sent)
+                    .await;
+            }
+        }
+        let _ = outbox.release(&sent);
+        Some(actor)
+    }
+
+    /// Sends the stored events of a chat the actor missed, noting the last one sent.
+    async fn send_missed(
+        &self,
+        outbox: &Outbox,
+        actor: &Actor,
+        interaction: &InteractionId,
+        after: Seq,
+        until: Option<Seq>,
+        sent: &mut HashMap<InteractionId, Seq>,
+    ) {
+        match missed(&*self.store, actor, interaction, after, until).await {
+            Ok(events) => {
+                if let Some(last) = events.last() {
+                    sent.insert(interaction.clone(), last.seq);
+                    let _ = outbox.send_now(ServerMsg::Events {
+                        interaction: interaction.clone(),
+                        events,
+                    });
+                }
+            }
+            Err(e) => {
+                tracing::error!("resume {interaction}: {e}");
+                let _ = outbox.send_now(ServerMsg::error(
+                    ErrorCode::Internal,
+                    "could not load the transcript; reconnect to retry",
+                ));
+            }
+        }
+    }
+
     /// The answer to a read; `None` when the message is not a read.
     pub async fn answer(&self, actor: &Actor, msg: &ClientMsg) -> Option<ServerMsg> {
         let agent = match actor {
@@ -94,7 +217,7 @@ impl Reads {
         };
         let events = events
             .into_iter()
-            .filter(|e| crate::hub::may_see(actor, e) && crate::engine::rights::within(until, e))
+            .filter(|e| may_see(actor, e) && within(until, e))
             .collect();
         Ok(ServerMsg::Older {
             interaction: interaction.clone(),
@@ -180,6 +303,60 @@ impl Reads {
         let days = i64::from(self.history_days);
         now_ms().saturating_sub(days.saturating_mul(86_400_000))
     }
+}
+
+/// Who holds this token: an agent's session or a contact's chat.
+pub async fn authenticate<S: Store + ?Sized>(
+    store: &S,
+    token: &str,
+) -> Result<Option<Actor>, StoreError> {
+    let hash = token_hash(token);
+    if let Some(agent) = store.session_agent(&hash).await? {
+        return Ok(Some(Actor::Agent(agent)));
+    }
+    Ok(store.contact_interaction(&hash).await?.map(Actor::Contact))
+}
+
+/// The stored events of a chat this actor may see after `after` (up to `until`). An agent
+/// opening a chat (`after` 0) gets its latest window; older ones come with `older`.
+pub async fn missed<S: Store + ?Sized>(
+    store: &S,
+    actor: &Actor,
+    interaction: &InteractionId,
+    after: Seq,
+    until: Option<Seq>,
+) -> Result<Vec<Event>, StoreError> {
+    let events = match actor {
+        Actor::Agent(_) if after == 0 => {
+            let before = until.map_or(Seq::MAX, |u| u.saturating_add(1));
+            store
+                .events_before(interaction, before, OPEN_WINDOW)
+                .await?
+        }
+        _ => store.events_after(interaction, after).await?,
+    };
+    Ok(events
+        .into_iter()
+        .filter(|e| may_see(actor, e) && within(until, e))
+        .collect())
+}
+
+/// The contact's name from its join, which is always an interaction's first event: one row is
+/// read, not the whole log.
+async fn contact_name<S: Store + ?Sized>(store: &S, interaction: &InteractionId) -> String {
+    let first = store
+        .events_before(interaction, 2, 1)
+        .await
+        .unwrap_or_default();
+    first
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Joined {
+                party: p @ Party::Contact { .. },
+            } => Some(p.name().to_owned()),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// The latest events (in order) whose JSON fits in [`PAGE_BYTES`], and whether any were left

@@ -39,10 +39,11 @@ fn messages(events: &[Event], client_id: &str) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn a_message_whose_commit_failed_is_stored_once_when_retried() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let (addr, store) = spawn_faulty(dir.path()).await;
+/// A chat that Kate accepted, with the contact's "Hello" on her screen: the chat, the contact's
+/// token, and Kate.
+async fn taken_by_kate(
+    addr: std::net::SocketAddr,
+) -> (parley_protocol::InteractionId, String, Client) {
     let (ix, contact_token) = start_chat(addr, "Mark Avram", "Hello").await;
     let mut kate = ready_agent(addr, "kate").await;
     let invitation = next_invitation(&mut kate).await;
@@ -50,7 +51,16 @@ async fn a_message_whose_commit_failed_is_stored_once_when_retried() {
         invitation: invitation.id,
     }))
     .await;
-    kate.expect(|m| matches!(m, ServerMsg::Opened { .. })).await;
+    kate.expect_event(&ix, |k| message_text(k) == Some("Hello"))
+        .await;
+    (ix, contact_token, kate)
+}
+
+#[tokio::test]
+async fn a_message_whose_commit_failed_is_stored_once_when_retried() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (addr, store) = spawn_faulty(dir.path()).await;
+    let (ix, contact_token, mut kate) = taken_by_kate(addr).await;
     let mut contact = Client::hello(addr, &contact_token, vec![]).await;
 
     let send = ClientMsg::from(act::Send {
@@ -149,4 +159,51 @@ async fn a_read_that_stalls_holds_up_only_its_own_connection() {
             .expect(|m| matches!(m, ServerMsg::Older { interaction, .. } if *interaction == first))
             .await;
     }
+}
+
+#[tokio::test]
+async fn a_resume_misses_and_doubles_nothing_committed_while_it_is_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (addr, store) = spawn_faulty(dir.path()).await;
+    let (ix, contact_token, mut kate) = taken_by_kate(addr).await;
+    // The contact comes back while the store is slow to read its transcript...
+    store.stall_reads(true);
+    let mut contact = Client::connect(addr).await;
+    contact
+        .send(&ClientMsg::Hello {
+            v: parley_protocol::PROTOCOL_VERSION,
+            token: Some(contact_token),
+            resume: vec![],
+        })
+        .await;
+    // ...and meanwhile Kate's answer is stored (the hub does not wait for that read).
+    kate.send(&ClientMsg::from(act::Send {
+        interaction: ix.clone(),
+        client_id: "k-1".into(),
+        text: "While you were away".into(),
+        consultation: None,
+    }))
+    .await;
+    let answer = ack_of(&mut kate, "k-1").await;
+    store.stall_reads(false);
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("While you were away"))
+        .await;
+    // Everything, once, in order, the answer last.
+    let seqs: Vec<u64> = contact.events(&ix).iter().map(|e| e.seq).collect();
+    let expected: Vec<u64> = {
+        let mut all: Vec<u64> = store
+            .inner
+            .events_after(&ix, 0)
+            .await
+            .expect("events")
+            .iter()
+            .filter(|e| e.audience.includes_contact())
+            .map(|e| e.seq)
+            .collect();
+        all.retain(|s| *s <= answer);
+        all
+    };
+    assert_eq!(seqs, expected, "no event missed or doubled");
+    assert_eq!(seqs.last(), Some(&answer));
 }

@@ -1,16 +1,12 @@
-//! Connections: who a token is, the `hello` that registers a connection and sends what it
-//! missed, and its going.
+//! Connections: who a token is (for HTTP), a connection joining (registered, with what the
+//! engine holds for it; the edge sends what it missed), a chat's window for an agent who was
+//! just given it, and a connection's going.
 
-use super::{may_see, ConnId, Hub, Issuer, Outbox};
+use super::{AgentJoined, ConnId, Hub, Issuer, Joined, Outbox};
 use crate::auth::token_hash;
-use crate::engine::rights::within;
 use crate::engine::{Actor, Command};
 use crate::store::{Store, StoreError};
-use parley_protocol::{
-    ErrorCode, Event, Identity, InteractionId, Resume, Seq, ServerMsg, OPEN_WINDOW,
-    PROTOCOL_VERSION,
-};
-use std::collections::HashMap;
+use parley_protocol::{ErrorCode, Identity, InteractionId, ServerMsg};
 
 impl<S: Store> Hub<S> {
     pub(super) async fn authenticate(&self, token: &str) -> Result<Option<Actor>, StoreError> {
@@ -28,48 +24,21 @@ impl<S: Store> Hub<S> {
             .map(Actor::Contact))
     }
 
-    pub(super) async fn hello(
+    /// Registers a connection whose actor the edge has authenticated, and tells the edge what
+    /// the engine holds for it. Registering and reading the engine happen in one step of the
+    /// hub, so every event committed after it reaches the connection (held until its resume is
+    /// sent). `None`: the agent is not in the configuration (any more).
+    pub(super) async fn join(
         &mut self,
         conn: ConnId,
+        actor: Actor,
         outbox: Outbox,
-        token: Option<String>,
-        resume: Vec<Resume>,
-    ) -> Option<Actor> {
-        let refuse = |outbox: &Outbox, code, message: &str| {
-            let _ = outbox.send(ServerMsg::error(code, message));
-            None
-        };
-        let Some(token) = token else {
-            return refuse(&outbox, ErrorCode::Unauthorized, "log in first");
-        };
-        let actor = match self.authenticate(&token).await {
-            Ok(Some(actor)) => actor,
-            Ok(None) => {
-                return refuse(
-                    &outbox,
-                    ErrorCode::Unauthorized,
-                    "your session has expired; log in again",
-                )
-            }
-            Err(e) => {
-                tracing::error!("hello: {e}");
-                return refuse(
-                    &outbox,
-                    ErrorCode::Internal,
-                    "the server could not check your session",
-                );
-            }
-        };
-        let after: HashMap<_, _> = resume
-            .into_iter()
-            .map(|r| (r.interaction, r.after))
-            .collect();
-        let since = |id: &InteractionId| after.get(id).copied().unwrap_or(0);
-        // The actor's first connection: the engine hears that it is online (for a contact, back
-        // online: its grace period stops).
-        let first = self.presence.connected(&actor);
-        let connected = match &actor {
+    ) -> Option<Joined> {
+        let joined = match &actor {
             Actor::Agent(agent) => {
+                if !self.engine.knows_agent(agent) {
+                    return None;
+                }
                 let me = Identity::Agent {
                     id: agent.clone(),
                     name: self
@@ -81,107 +50,64 @@ impl<S: Store> Hub<S> {
                     nickname: self.engine.nickname(agent).unwrap_or_default().to_owned(),
                     status: self.engine.status(agent),
                 };
-                let _ = outbox.send(ServerMsg::Welcome {
-                    v: PROTOCOL_VERSION,
+                let chats = self
+                    .engine
+                    .agent_interactions(agent)
+                    .into_iter()
+                    .map(|summary| {
+                        let until = self.read_limit(&actor, &summary.id);
+                        (summary, until)
+                    })
+                    .collect();
+                Joined::Agent(Box::new(AgentJoined {
                     me,
-                    settings: Some(self.engine.settings().clone()),
-                });
-                for summary in self.engine.agent_interactions(agent) {
-                    let id = summary.id.clone();
-                    let _ = outbox.send(ServerMsg::Opened {
-                        interaction: summary,
-                    });
-                    self.send_missed(&outbox, &actor, &id, since(&id)).await;
-                }
-                for invitation in self.engine.agent_invitations(agent) {
-                    let _ = outbox.send(ServerMsg::Invitation { invitation });
-                }
-                let _ = outbox.send(ServerMsg::Presence {
-                    agents: self.engine.presence(),
-                });
-                Command::AgentConnected(agent.clone())
+                    settings: self.engine.settings().clone(),
+                    chats,
+                    invitations: self.engine.agent_invitations(agent),
+                    presence: self.engine.presence(),
+                }))
             }
-            Actor::Contact(interaction) => {
-                let name = self.contact_name(interaction).await;
-                let me = Identity::Contact {
-                    interaction: interaction.clone(),
-                    name,
-                };
-                let _ = outbox.send(ServerMsg::Welcome {
-                    v: PROTOCOL_VERSION,
-                    me,
-                    settings: None,
-                });
-                self.send_missed(&outbox, &actor, interaction, since(interaction))
-                    .await;
-                Command::ContactConnected(interaction.clone())
-            }
+            Actor::Contact(interaction) => Joined::Contact {
+                interaction: interaction.clone(),
+            },
         };
         self.register(conn, actor.clone(), outbox);
-        if first {
+        // The actor's first connection: the engine hears that it is online (for a contact, back
+        // online: its grace period stops).
+        if self.presence.connected(&actor) {
+            let connected = match &actor {
+                Actor::Agent(agent) => Command::AgentConnected(agent.clone()),
+                Actor::Contact(interaction) => Command::ContactConnected(interaction.clone()),
+            };
             self.run(Some(Issuer { conn, req: None }), connected).await;
         }
-        Some(actor)
-    }
-
-    /// The contact's name from its join, which is always an interaction's first event: one row
-    /// is read, not the whole log.
-    pub(super) async fn contact_name(&self, interaction: &InteractionId) -> String {
-        let events = self
-            .store
-            .events_before(interaction, 2, 1)
-            .await
-            .unwrap_or_default();
-        events
-            .iter()
-            .find_map(|e| match &e.kind {
-                parley_protocol::EventKind::Joined {
-                    party: p @ parley_protocol::Party::Contact { .. },
-                } => Some(p.name().to_owned()),
-                _ => None,
-            })
-            .unwrap_or_default()
+        Some(joined)
     }
 
     pub(super) fn register(&mut self, conn: ConnId, actor: Actor, outbox: Outbox) {
         self.edges.register(conn, actor, outbox);
     }
 
-    /// Sends the stored events this actor may see after `after`.
-    pub(super) async fn send_missed(
+    /// Sends the latest window of a chat an agent was just given (on this process's
+    /// connections of the agent).
+    pub(super) async fn send_window(
         &self,
         outbox: &Outbox,
         actor: &Actor,
         interaction: &InteractionId,
-        after: Seq,
     ) {
         let until = self.read_limit(actor, interaction);
-        // An agent opening a chat gets its latest events (that it may read); older ones come
-        // with `older`.
-        let loaded = match actor {
-            Actor::Agent(_) if after == 0 => {
-                let before = until.map_or(Seq::MAX, |u| u.saturating_add(1));
-                self.store
-                    .events_before(interaction, before, OPEN_WINDOW)
-                    .await
-            }
-            _ => self.store.events_after(interaction, after).await,
-        };
-        match loaded {
+        let sent = crate::reads::missed(&self.store, actor, interaction, 0, until).await;
+        match sent {
+            Ok(events) if events.is_empty() => {}
             Ok(events) => {
-                let events: Vec<Event> = events
-                    .into_iter()
-                    .filter(|e| may_see(actor, e) && within(until, e))
-                    .collect();
-                if !events.is_empty() {
-                    let _ = outbox.send(ServerMsg::Events {
-                        interaction: interaction.clone(),
-                        events,
-                    });
-                }
+                let _ = outbox.send(ServerMsg::Events {
+                    interaction: interaction.clone(),
+                    events,
+                });
             }
             Err(e) => {
-                tracing::error!("resume {interaction}: {e}");
+                tracing::error!("opening {interaction}: {e}");
                 let _ = outbox.send(ServerMsg::error(
                     ErrorCode::Internal,
                     "could not load the transcript; reconnect to retry",

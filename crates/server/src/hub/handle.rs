@@ -1,17 +1,16 @@
 //! The hub's inbox and the handle everything else talks to it through.
 
-use super::{Access, ConnId, NewChat, Outbox, StartError};
+use super::{Access, ConnId, Joined, NewChat, Outbox, StartError};
 use crate::engine::Actor;
-use parley_protocol::{ErrorCode, InteractionId, Request, Resume, Seq};
+use parley_protocol::{ErrorCode, InteractionId, Request, Seq};
 use tokio::sync::{mpsc, oneshot};
 
 pub(super) enum HubMsg {
-    Hello {
+    Join {
         conn: ConnId,
+        actor: Actor,
         outbox: Outbox,
-        token: Option<String>,
-        resume: Vec<Resume>,
-        reply: oneshot::Sender<Option<Actor>>,
+        reply: oneshot::Sender<Option<Joined>>,
     },
     Command {
         conn: ConnId,
@@ -63,26 +62,17 @@ pub const INBOX: usize = 4096;
 pub struct Busy;
 
 impl HubHandle {
-    /// Authenticates a connection and sends it everything it missed. `None`: refused (an error
-    /// frame has been sent).
-    pub async fn hello(
-        &self,
-        conn: ConnId,
-        outbox: Outbox,
-        token: Option<String>,
-        resume: Vec<Resume>,
-    ) -> Option<Actor> {
+    /// Registers a connection of an authenticated actor (see [`super::Hub::join`]). `None`:
+    /// the hub does not know the actor (or is stopping).
+    pub async fn join(&self, conn: ConnId, actor: Actor, outbox: Outbox) -> Option<Joined> {
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(HubMsg::Hello {
-                conn,
-                outbox,
-                token,
-                resume,
-                reply,
-            })
-            .await
-            .ok()?;
+        let join = HubMsg::Join {
+            conn,
+            actor,
+            outbox,
+            reply,
+        };
+        self.tx.send(join).await.ok()?;
         rx.await.ok().flatten()
     }
 

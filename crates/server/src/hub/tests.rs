@@ -55,11 +55,26 @@ async fn contact_connected(
     let store = Faulty::new(SqliteStore::open(&dir.join("p.db")).await.expect("store"));
     let (hub, ix, token) = hub_with_a_chat(store.clone()).await;
     let (outbox, pending) = outbox::channel(outbox::Limits::default());
-    let actor = hub
+    let actor = hello(&hub, store.clone(), &outbox, token).await;
+    (hub, store, actor, ix, pending)
+}
+
+/// Connection 1 says hello with this token, the way the edge does it.
+async fn hello<S: Store + Clone>(
+    hub: &HubHandle,
+    store: S,
+    outbox: &Outbox,
+    token: String,
+) -> Actor {
+    let reads = crate::reads::Reads {
+        hub: hub.clone(),
+        store: Arc::new(store),
+        history_days: 30,
+    };
+    reads
         .hello(1, outbox, Some(token), vec![])
         .await
-        .expect("the contact says hello");
-    (hub, store, actor, ix, pending)
+        .expect("hello")
 }
 
 fn send(ix: &InteractionId, client_id: &str) -> ClientMsg {
@@ -196,10 +211,7 @@ async fn a_writer_without_the_lease_takes_no_command() {
     };
     let (hub, ix, token) = hub_with_ports(store.clone(), ports).await;
     let (outbox, mut pending) = outbox::channel(outbox::Limits::default());
-    let actor = hub
-        .hello(1, outbox, Some(token), vec![])
-        .await
-        .expect("hello");
+    let actor = hello(&hub, store.clone(), &outbox, token).await;
     let before = store.commits();
     let request = Request {
         msg: send(&ix, "c1"),

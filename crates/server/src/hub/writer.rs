@@ -184,11 +184,11 @@ impl<S: Store> Hub<S> {
                     to,
                 } => {
                     let to = to.into_iter().filter(|a| may_see(a, &event)).collect();
-                    let msg = ServerMsg::Events {
+                    self.bus.publish(Delivery::Event {
+                        to,
                         interaction,
-                        events: vec![event],
-                    };
-                    self.bus.publish(Delivery::Actors { to, msg });
+                        event,
+                    });
                 }
                 Effect::Send { to, msg } => self.send_to(&to, &msg),
                 Effect::Broadcast(msg) => self.bus.publish(Delivery::Agents(msg)),
@@ -204,7 +204,7 @@ impl<S: Store> Hub<S> {
                     // The chat's transcript is read for this process's connections of the
                     // agent (a cluster reads it where each connection is).
                     for outbox in self.edges.outboxes(&actor) {
-                        self.send_missed(&outbox, &actor, &id, 0).await;
+                        self.send_window(&outbox, &actor, &id).await;
                     }
                 }
                 Effect::Reply(msg) => {

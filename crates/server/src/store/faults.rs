@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 /// Another store, whose next commits of writes fail on demand without writing anything, and
-/// whose `events_before` reads wait while they are stalled. It counts the commits that wrote.
+/// whose reads of events wait while they are stalled. It counts the commits that wrote.
 #[derive(Clone)]
 pub struct Faulty<S> {
     pub inner: S,
@@ -36,7 +36,8 @@ impl<S> Faulty<S> {
         self.fail.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Holds every `events_before` read until called again with `false`.
+    /// Holds every read of events (`events_after`, `events_before`) until called again with
+    /// `false`.
     pub fn stall_reads(&self, stalled: bool) {
         self.stalled.send_replace(stalled);
     }
@@ -68,7 +69,11 @@ impl<S: EventLog> EventLog for Faulty<S> {
         ix: &'a InteractionId,
         after: Seq,
     ) -> StoreFuture<'a, Vec<Event>> {
-        EventLog::events_after(&self.inner, ix, after)
+        let mut stalled = self.stalled.subscribe();
+        Box::pin(async move {
+            let _ = stalled.wait_for(|s| !*s).await;
+            EventLog::events_after(&self.inner, ix, after).await
+        })
     }
     fn events_before<'a>(
         &'a self,

@@ -15,7 +15,7 @@
 use crate::config::Config;
 use crate::edge::{Bus, Edges, Lease, Ports, Presence};
 use crate::engine::rights::reaches;
-use crate::engine::{Command, ContactInfo, Effect, Engine};
+use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{ErrorCode, InteractionId, QueueId, Seq};
@@ -271,22 +271,14 @@ impl<S: Store> Hub<S> {
                 interaction,
                 reply,
             } => {
-                let _ = reply.send(self.access(&actor, &interaction));
+                let known = match &actor {
+                    Actor::Agent(agent) => self.engine.knows_agent(agent),
+                    Actor::Contact(_) => true,
+                };
+                let _ = reply.send(known.then(|| self.access(&actor, &interaction)));
             }
             HubMsg::StartChat { chat, reply } => {
                 let _ = reply.send(self.start_chat(chat).await);
-            }
-            HubMsg::Authorize {
-                token,
-                interaction,
-                reply,
-            } => {
-                let actor = self.authenticate(&token).await.ok().flatten();
-                let answer = actor.map(|actor| {
-                    let access = self.access(&actor, &interaction);
-                    (actor, access)
-                });
-                let _ = reply.send(answer);
             }
             HubMsg::PostFile {
                 actor,

@@ -50,7 +50,11 @@ pub(super) async fn upload(
     let Some(token) = token(&headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first");
     };
-    let actor = match state.hub.authorize(token, q.interaction.clone()).await {
+    let actor = match state
+        .hub
+        .authorize(&*state.store, token, q.interaction.clone())
+        .await
+    {
         None => return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first"),
         Some((actor, access)) if access.acts() => actor,
         Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
@@ -78,7 +82,11 @@ pub(super) async fn from_response(
     let Some(token) = token(&headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
-    let actor = match state.hub.authorize(token, q.interaction.clone()).await {
+    let actor = match state
+        .hub
+        .authorize(&*state.store, token, q.interaction.clone())
+        .await
+    {
         Some((actor @ Actor::Agent(_), access)) if access.acts() => actor,
         None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
         Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
@@ -208,7 +216,11 @@ pub(super) async fn download(
             return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again");
         }
     };
-    let access = match state.hub.authorize(token, interaction.clone()).await {
+    let access = match state
+        .hub
+        .authorize(&*state.store, token, interaction.clone())
+        .await
+    {
         None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
         Some((_, access @ Access::Reads(_))) => access,
         // An agent who took part earlier may still read the chat's files (history), up to

@@ -1,29 +1,12 @@
-//! Connections: who a token is (for HTTP), a connection joining (registered, with what the
-//! engine holds for it; the edge sends what it missed), a chat's window for an agent who was
-//! just given it, and a connection's going.
+//! Connections: one joining (registered, with what the engine holds for it; the edge sends
+//! what it missed), a chat's window for an agent who was just given it, and one going.
 
 use super::{AgentJoined, ConnId, Hub, Issuer, Joined, Outbox};
-use crate::auth::token_hash;
 use crate::engine::{Actor, Command};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use parley_protocol::{ErrorCode, Identity, InteractionId, ServerMsg};
 
 impl<S: Store> Hub<S> {
-    pub(super) async fn authenticate(&self, token: &str) -> Result<Option<Actor>, StoreError> {
-        let hash = token_hash(token);
-        if let Some(agent) = self.store.session_agent(&hash).await? {
-            return Ok(self
-                .engine
-                .knows_agent(&agent)
-                .then_some(Actor::Agent(agent)));
-        }
-        Ok(self
-            .store
-            .contact_interaction(&hash)
-            .await?
-            .map(Actor::Contact))
-    }
-
     /// Registers a connection whose actor the edge has authenticated, and tells the edge what
     /// the engine holds for it. Registering and reading the engine happen in one step of the
     /// hub, so every event committed after it reaches the connection (held until its resume is

@@ -2,6 +2,7 @@
 
 use super::{Access, ConnId, Joined, NewChat, Outbox, StartError};
 use crate::engine::Actor;
+use crate::store::Store;
 use parley_protocol::{ErrorCode, InteractionId, Request, Seq};
 use tokio::sync::{mpsc, oneshot};
 
@@ -25,11 +26,6 @@ pub(super) enum HubMsg {
         reply: oneshot::Sender<Result<(InteractionId, String), StartError>>,
     },
     /// Who a token is, and what it may read of the interaction now.
-    Authorize {
-        token: String,
-        interaction: InteractionId,
-        reply: oneshot::Sender<Option<(Actor, Access)>>,
-    },
     PostFile {
         actor: Actor,
         interaction: InteractionId,
@@ -43,7 +39,7 @@ pub(super) enum HubMsg {
     Access {
         actor: Actor,
         interaction: InteractionId,
-        reply: oneshot::Sender<Access>,
+        reply: oneshot::Sender<Option<Access>>,
     },
 }
 
@@ -97,14 +93,21 @@ impl HubHandle {
 
     /// What an actor may read of an interaction now (`None` when the hub is stopping).
     pub async fn access(&self, actor: Actor, interaction: InteractionId) -> Access {
+        self.access_of(actor, interaction)
+            .await
+            .unwrap_or(Access::None)
+    }
+
+    /// [`HubHandle::access`], or `None` when the actor is an agent the engine does not know.
+    async fn access_of(&self, actor: Actor, interaction: InteractionId) -> Option<Access> {
         let (reply, rx) = oneshot::channel();
         let asked = HubMsg::Access {
             actor,
             interaction,
             reply,
         };
-        let _ = self.tx.send(asked).await;
-        rx.await.unwrap_or(Access::None)
+        self.tx.send(asked).await.ok()?;
+        rx.await.ok().flatten()
     }
 
     /// How many connections the hub delivers to now.
@@ -124,22 +127,18 @@ impl HubHandle {
         rx.await.map_err(|_| StartError::Gone)?
     }
 
-    /// Who holds this token, and what it may read of the interaction now. `None`: nobody.
+    /// Who holds this token, and what it may read of the interaction now. `None`: nobody (or
+    /// an agent no longer in the configuration). The token is checked here, on the caller's
+    /// task, not in the hub.
     pub async fn authorize(
         &self,
+        store: &dyn Store,
         token: String,
         interaction: InteractionId,
     ) -> Option<(Actor, Access)> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(HubMsg::Authorize {
-                token,
-                interaction,
-                reply,
-            })
-            .await
-            .ok()?;
-        rx.await.ok().flatten()
+        let actor = crate::reads::authenticate(store, &token).await.ok()??;
+        let access = self.access_of(actor.clone(), interaction).await?;
+        Some((actor, access))
     }
 
     /// Puts a stored file into the chat; the event's sequence number, or why not.

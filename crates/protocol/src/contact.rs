@@ -141,6 +141,11 @@ fn contact_msg<J: Json>(at: &At, value: &J) -> Option<ServerMsg> {
             seq: f.get("seq"),
             req: None,
         },
+        "older" => ServerMsg::Older {
+            interaction: f.get("interaction"),
+            events: f.get("events"),
+            from: f.get("from"),
+        },
         "closed" => ServerMsg::Closed {
             interaction: f.get("interaction"),
         },

@@ -409,6 +409,20 @@ fn every_contact_frame_reads_as_serde_reads_it() {
             interaction: "ix-1".into(),
             position: u32::MAX,
         },
+        ServerMsg::Older {
+            interaction: "ix-1".into(),
+            events: event_kinds()
+                .into_iter()
+                .enumerate()
+                .map(|(i, kind)| Event {
+                    seq: i as u64 + 1,
+                    at: 0,
+                    audience: Audience::Everyone,
+                    kind,
+                })
+                .collect(),
+            from: 1,
+        },
     ]);
     for frame in &frames {
         reads_as_serde(frame);

@@ -429,14 +429,14 @@ fn every_server_message_round_trips() {
             | ServerMsg::Closed { .. }
             | ServerMsg::Error { .. }
             | ServerMsg::Typing { .. }
-            | ServerMsg::QueuePosition { .. } => true,
+            | ServerMsg::QueuePosition { .. }
+            | ServerMsg::Older { .. } => true,
             ServerMsg::Status { .. }
             | ServerMsg::Invitation { .. }
             | ServerMsg::InvitationGone { .. }
             | ServerMsg::Opened { .. }
             | ServerMsg::Presence { .. }
             | ServerMsg::Pending { .. }
-            | ServerMsg::Older { .. }
             | ServerMsg::History { .. }
             | ServerMsg::Earlier { .. } => false,
         };

@@ -317,8 +317,9 @@ pub async fn authenticate<S: Store + ?Sized>(
     Ok(store.contact_interaction(&hash).await?.map(Actor::Contact))
 }
 
-/// The stored events of a chat this actor may see after `after` (up to `until`). An agent
-/// opening a chat (`after` 0) gets its latest window; older ones come with `older`.
+/// The stored events of a chat this actor may see after `after` (up to `until`). Opening a chat
+/// (`after` 0) gives its latest window, to an agent or a contact alike; older ones come with
+/// `older`.
 pub async fn missed<S: Store + ?Sized>(
     store: &S,
     actor: &Actor,
@@ -327,7 +328,7 @@ pub async fn missed<S: Store + ?Sized>(
     until: Option<Seq>,
 ) -> Result<Vec<Event>, StoreError> {
     let events = match actor {
-        Actor::Agent(_) if after == 0 => {
+        _ if after == 0 => {
             let before = until.map_or(Seq::MAX, |u| u.saturating_add(1));
             store
                 .events_before(interaction, before, OPEN_WINDOW)

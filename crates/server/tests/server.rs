@@ -863,3 +863,72 @@ async fn a_client_of_the_previous_protocol_reads_system_notices_as_text() {
         "no typed notice reaches the old client"
     );
 }
+
+#[tokio::test]
+async fn a_contact_opening_a_long_chat_gets_its_latest_window_then_pages_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.frame_burst = 1000;
+        c.server.frames_per_second = 1000;
+    })
+    .await;
+    let (ix, token) = start_chat(addr, "Mark Avram", "Hello").await;
+    let mut writer = Client::hello(addr, &token, vec![]).await;
+    for n in 0..150 {
+        writer
+            .send(&ClientMsg::from(act::Send {
+                interaction: ix.clone(),
+                client_id: format!("m-{n}"),
+                text: format!("line {n}"),
+                consultation: None,
+            }))
+            .await;
+        ack_of(&mut writer, &format!("m-{n}")).await;
+    }
+    // The contact opens the chat again in a new page: the latest window only.
+    let mut reader = Client::hello(addr, &token, vec![]).await;
+    let window = match reader
+        .expect(|m| matches!(m, ServerMsg::Events { interaction, .. } if *interaction == ix))
+        .await
+    {
+        ServerMsg::Events { events, .. } => events,
+        _ => unreachable!(),
+    };
+    assert!(
+        window.len() <= parley_protocol::OPEN_WINDOW as usize,
+        "{}",
+        window.len()
+    );
+    assert_eq!(
+        window.last().and_then(|e| message_text(&e.kind)),
+        Some("line 149")
+    );
+    // Paging back reaches the start: every event once.
+    let mut seen: Vec<u64> = window.iter().map(|e| e.seq).collect();
+    let mut before = seen[0];
+    loop {
+        reader
+            .send(&ClientMsg::Older {
+                interaction: ix.clone(),
+                before,
+                limit: parley_protocol::OPEN_WINDOW,
+            })
+            .await;
+        let (events, from) = match reader
+            .expect(|m| matches!(m, ServerMsg::Older { .. }))
+            .await
+        {
+            ServerMsg::Older { events, from, .. } => (events, from),
+            _ => unreachable!(),
+        };
+        let mut page: Vec<u64> = events.iter().map(|e| e.seq).collect();
+        page.extend(seen);
+        seen = page;
+        if from <= 1 {
+            break;
+        }
+        before = from;
+    }
+    assert_eq!(seen.first(), Some(&1));
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+}

@@ -326,6 +326,13 @@ fn Chat(
                 </Show>
             </header>
             <ol class="pl-widget__transcript" data-testid="widget-transcript" aria-live="polite">
+                <Show when=move || state.with(WidgetState::has_older)>
+                    <li><button class="pl-widget__older" data-testid="widget-older" on:click=move |_| {
+                        let mut msg = None;
+                        state.update(|s| msg = s.older());
+                        if let Some(msg) = msg { send(&msg) }
+                    }>"Earlier messages"</button></li>
+                </Show>
                 <For each=move || state.with(WidgetState::lines) key=Line::seq let:line>
                     {render(line, pick)}
                 </For>

@@ -36,6 +36,10 @@ pub struct WidgetState {
     typing: TypingNotice,
     /// The agent who is typing, by the name the contact sees.
     pub agent_typing: Option<String>,
+    /// A page of earlier messages was asked for and has not come yet.
+    older_pending: bool,
+    /// The chat's first event is held: there is nothing earlier to ask for.
+    older_done: bool,
 }
 
 impl WidgetState {
@@ -51,6 +55,8 @@ impl WidgetState {
             read_sent: 0,
             typing: TypingNotice::default(),
             agent_typing: None,
+            older_pending: false,
+            older_done: false,
         }
     }
 
@@ -92,6 +98,15 @@ impl WidgetState {
                 if self.ended() {
                     self.outbox.drop_interaction(&interaction);
                 }
+            }
+            ServerMsg::Older {
+                interaction,
+                events,
+                from,
+            } if interaction == self.session.interaction => {
+                self.transcript.merge(events);
+                self.older_pending = false;
+                self.older_done = from <= 1;
             }
             ServerMsg::Ack { client_id, .. } => self.outbox.ack(&client_id),
             ServerMsg::Typing {
@@ -143,6 +158,25 @@ impl WidgetState {
         self.outbox.push(&self.session.interaction, text)
     }
 
+    /// Whether earlier messages of this chat can be asked for: a long chat opens with its latest
+    /// ones only.
+    pub fn has_older(&self) -> bool {
+        !self.older_done && self.transcript.events().first().is_some_and(|e| e.seq > 1)
+    }
+
+    /// The contact asked for earlier messages: the request, one at a time.
+    pub fn older(&mut self) -> Option<ClientMsg> {
+        if self.older_pending || !self.has_older() {
+            return None;
+        }
+        self.older_pending = true;
+        Some(ClientMsg::Older {
+            interaction: self.session.interaction.clone(),
+            before: self.transcript.events().first().map_or(1, |e| e.seq),
+            limit: parley_protocol::OPEN_WINDOW,
+        })
+    }
+
     /// Whether the chat is over.
     pub fn ended(&self) -> bool {
         self.transcript.is_ended()
@@ -176,6 +210,67 @@ impl WidgetState {
             .filter(|p| !self.transcript.has_client_id(&p.client_id))
             .map(|p| (p.client_id.clone(), p.text.clone()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod older_tests {
+    use super::*;
+    use parley_protocol::{Audience, Event};
+
+    fn said(seq: Seq) -> Event {
+        Event {
+            seq,
+            at: seq as i64,
+            audience: Audience::Everyone,
+            kind: EventKind::Message {
+                from: Party::Contact {
+                    name: "Mark".into(),
+                },
+                text: format!("m{seq}"),
+                client_id: None,
+                consultation: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_long_chat_opens_with_its_latest_messages_and_pages_back_to_the_start() {
+        let session = Session {
+            interaction: "ix-1".into(),
+            token: "t".into(),
+        };
+        let mut s = WidgetState::new(session, Outbox::new("w"));
+        let ix: InteractionId = "ix-1".into();
+        s.apply(ServerMsg::Events {
+            interaction: ix.clone(),
+            events: (151..=250).map(said).collect(),
+        });
+        assert!(s.has_older());
+        let Some(ClientMsg::Older { before, .. }) = s.older() else {
+            panic!("asks for older messages")
+        };
+        assert_eq!(before, 151);
+        assert_eq!(s.older(), None, "one request at a time");
+        s.apply(ServerMsg::Older {
+            interaction: ix.clone(),
+            events: (51..=150).map(said).collect(),
+            from: 51,
+        });
+        assert!(s.has_older());
+        assert!(matches!(
+            s.older(),
+            Some(ClientMsg::Older { before: 51, .. })
+        ));
+        s.apply(ServerMsg::Older {
+            interaction: ix,
+            events: (1..=50).map(said).collect(),
+            from: 1,
+        });
+        assert!(!s.has_older(), "the start is reached");
+        assert_eq!(s.older(), None);
+        let seqs: Vec<Seq> = s.transcript.events().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=250).collect::<Vec<_>>());
     }
 }
 

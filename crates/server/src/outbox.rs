@@ -48,11 +48,20 @@ struct Shared {
     signal: watch::Sender<bool>,
     /// While a connection resumes: what the writer delivered meanwhile, with the event each
     /// frame carries, if one (see [`Outbox::hold`]).
-    held: Mutex<Option<Vec<Held>>>,
+    held: Mutex<Option<Hold>>,
 }
 
 /// A frame delivered while the connection resumed, with the event it carries, if one.
 type Held = (Option<(InteractionId, Seq)>, Utf8Bytes);
+
+/// What waits while one or more resumes are read (a connection's hello, a chat just given to
+/// its agent): the frames, and the last event each resume sent per interaction.
+#[derive(Default)]
+struct Hold {
+    depth: usize,
+    frames: Vec<Held>,
+    sent: HashMap<InteractionId, Seq>,
+}
 
 /// The sending side, held by the hub (cheap to clone).
 #[derive(Clone)]
@@ -110,11 +119,14 @@ impl Outbox {
         self.deliver(event, frames.for_version(self.version()))
     }
 
-    /// From now on, what is delivered waits, while the connection's resume is read and sent
-    /// with [`Outbox::send_now`]; [`Outbox::release`] then queues it after the resume. Nothing
-    /// committed meanwhile is missed, and nothing is sent twice.
+    /// From now on, what is delivered waits, while a resume is read and sent with
+    /// [`Outbox::send_now`]; [`Outbox::release`] then queues it after the resume. Nothing
+    /// committed meanwhile is missed, and nothing is sent twice. Holds nest: what waits goes
+    /// when the last of them is released.
     pub fn hold(&self) {
-        *lock(&self.shared.held) = Some(Vec::new());
+        lock(&self.shared.held)
+            .get_or_insert_with(Hold::default)
+            .depth += 1;
     }
 
     /// Queues a frame of the resume itself, ahead of what is held.
@@ -125,8 +137,21 @@ impl Outbox {
     /// Ends the hold: queues what was delivered meanwhile, in order, except the events the
     /// resume already sent (`sent`: the last seq sent of each interaction).
     pub fn release(&self, sent: &HashMap<InteractionId, Seq>) -> Result<(), Overflow> {
-        let held = lock(&self.shared.held).take().unwrap_or_default();
-        for (event, frame) in held {
+        // Flushed under the lock: a delivery meanwhile waits, and cannot overtake what was held.
+        let mut held = lock(&self.shared.held);
+        let Some(hold) = held.as_mut() else {
+            return Ok(());
+        };
+        for (ix, seq) in sent {
+            let last = hold.sent.entry(ix.clone()).or_default();
+            *last = (*last).max(*seq);
+        }
+        hold.depth = hold.depth.saturating_sub(1);
+        if hold.depth > 0 {
+            return Ok(());
+        }
+        let Hold { frames, sent, .. } = held.take().unwrap_or_default();
+        for (event, frame) in frames {
             let already = event
                 .as_ref()
                 .is_some_and(|(ix, seq)| sent.get(ix).is_some_and(|last| seq <= last));
@@ -144,16 +169,16 @@ impl Outbox {
     ) -> Result<(), Overflow> {
         {
             let mut held = lock(&self.shared.held);
-            if let Some(waiting) = held.as_mut() {
+            if let Some(hold) = held.as_mut() {
                 // Held frames count against the cap like queued ones.
                 let bytes: usize =
-                    waiting.iter().map(|(_, f)| f.len()).sum::<usize>() + frame.len();
+                    hold.frames.iter().map(|(_, f)| f.len()).sum::<usize>() + frame.len();
                 if bytes > self.shared.limits.bytes {
                     drop(held);
                     self.overflow();
                     return Err(Overflow);
                 }
-                waiting.push((event, frame));
+                hold.frames.push((event, frame));
                 return Ok(());
             }
         }
@@ -384,6 +409,36 @@ mod tests {
         // After the release, frames go straight through.
         outbox.send(event(7)).expect("sent");
         assert_eq!(pending.next().await.map(|f| f.len()), Some(107));
+    }
+
+    #[tokio::test]
+    async fn nested_holds_release_what_waited_when_the_last_ends() {
+        let (outbox, mut pending) = channel(Limits::default());
+        let (a, b) = (InteractionId("ix-a".into()), InteractionId("ix-b".into()));
+        outbox.hold();
+        outbox.hold();
+        outbox
+            .send_event(&Frames::new(&frame_of(101)), &a, 1)
+            .expect("held");
+        outbox
+            .send_event(&Frames::new(&frame_of(102)), &b, 1)
+            .expect("held");
+        outbox
+            .release(&HashMap::from([(a.clone(), 1)]))
+            .expect("one ends");
+        assert!(pending.rx.try_recv().is_err(), "still held by the other");
+        outbox
+            .release(&HashMap::from([(b.clone(), 0)]))
+            .expect("both end");
+        let mut lens = Vec::new();
+        while let Ok(frame) = pending.rx.try_recv() {
+            lens.push(frame.len());
+        }
+        assert_eq!(
+            lens,
+            vec![102],
+            "a's event was sent by its resume; b's was not"
+        );
     }
 
     #[test]

@@ -106,14 +106,7 @@ fn an_agent_deleted_from_a_conference_reads_nothing_newer_and_cannot_rejoin() {
         );
         // What it saw before stays readable until its Mark Done, which it still owes.
         assert!(w.e.agent_may_read(&agent("john"), &ix("ix-1")));
-        let done = w.run(Command::act(
-            Actor::Agent(agent("john")),
-            act::Done {
-                interaction: ix("ix-1"),
-                disposition: None,
-                note: None,
-            },
-        ));
+        let done = w.done("john", None);
         assert_eq!(error_code(&done), None);
         assert!(!w.e.agent_may_read(&agent("john"), &ix("ix-1")));
     }
@@ -187,22 +180,12 @@ fn a_consultant_reads_nothing_newer_once_the_consultation_ended() {
 #[test]
 fn only_an_agent_that_left_by_its_own_end_rejoins_and_only_with_asynchronous_chat() {
     let mut w = conference_world(false);
-    ok(w.run(Command::act(
-        john(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    )));
+    ok(w.end(john()));
     assert_eq!(limit(&w, "john"), Some(last_seq(&w)));
     assert_eq!(rejoin(&mut w, "john"), Some(ErrorCode::Forbidden));
 
     let mut w = conference_world(true);
-    ok(w.run(Command::act(
-        john(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    )));
+    ok(w.end(john()));
     assert_eq!(rejoin(&mut w, "john"), None);
     assert_eq!(
         limit(&w, "john"),

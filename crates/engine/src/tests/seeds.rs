@@ -101,6 +101,22 @@ impl World {
         ))
     }
 
+    /// `who` ends the chat (an agent's End, or the contact's).
+    pub fn end(&mut self, who: Actor) -> Outcome {
+        let interaction = ix("ix-1");
+        self.run(Command::act(who, act::End { interaction }))
+    }
+
+    /// The agent marks the chat done, with this disposition and no note.
+    pub fn done(&mut self, who: &str, disposition: Option<&str>) -> Outcome {
+        let done = act::Done {
+            interaction: ix("ix-1"),
+            disposition: disposition.map(Into::into),
+            note: None,
+        };
+        self.run(Command::act(Actor::Agent(agent(who)), done))
+    }
+
     pub fn say(&mut self, who: Actor, text: &str) -> Outcome {
         let client_id = format!("m{}", self.now);
         self.run(Command::act(
@@ -286,23 +302,8 @@ fn receiving_a_chat_consultation_request() {
         error_code(&w.say(john(), "hello contact")),
         Some(ErrorCode::Forbidden)
     );
-    assert_eq!(
-        error_code(&w.run(Command::act(
-            john(),
-            act::End {
-                interaction: ix("ix-1")
-            }
-        ))),
-        Some(ErrorCode::Invalid)
-    );
-    let early = w.run(Command::act(
-        Actor::Agent(agent("john")),
-        act::Done {
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        },
-    ));
+    assert_eq!(error_code(&w.end(john())), Some(ErrorCode::Invalid));
+    let early = w.done("john", None);
     assert_eq!(
         error_code(&early),
         Some(ErrorCode::Invalid),
@@ -327,14 +328,7 @@ fn receiving_a_chat_consultation_request() {
         "an ended consultation no longer streams"
     );
     // The consultant marks its part done without a disposition, though dispositions are required.
-    let out = w.run(Command::act(
-        Actor::Agent(agent("john")),
-        act::Done {
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        },
-    ));
+    let out = w.done("john", None);
     assert_eq!(error_code(&out), None);
     assert!(w.closed_for("john"));
     assert!(!w.closed_for("kate"), "the chat goes on for the initiator");
@@ -402,12 +396,7 @@ fn a_consultation_offer_that_times_out_is_released() {
 #[test]
 fn ending_the_chat_ends_its_consultation() {
     let mut w = consulting_world();
-    let out = ok(w.run(Command::act(
-        kate(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    )));
+    let out = ok(w.end(kate()));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert!(matches!(kinds[0], EventKind::ConsultationEnded { .. }));
     assert_eq!(
@@ -417,26 +406,12 @@ fn ending_the_chat_ends_its_consultation() {
         }
     );
     // Both must Mark Done to close the interaction.
-    ok(w.run(Command::act(
-        Actor::Agent(agent("kate")),
-        act::Done {
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        },
-    )));
+    ok(w.done("kate", None));
     assert!(
         w.e.interactions.contains_key(&ix("ix-1")),
         "the consultant has not marked done yet"
     );
-    ok(w.run(Command::act(
-        Actor::Agent(agent("john")),
-        act::Done {
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        },
-    )));
+    ok(w.done("john", None));
     assert!(!w.e.interactions.contains_key(&ix("ix-1")));
 }
 
@@ -479,20 +454,8 @@ fn receiving_a_transferred_chat() {
         .texts_seen_by(&mark())
         .contains(&"Hi, I am John from billing".to_owned()));
     // The new owner handles it to the end like any chat.
-    ok(w.run(Command::act(
-        john(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    )));
-    let out = ok(w.run(Command::act(
-        Actor::Agent(agent("john")),
-        act::Done {
-            interaction: ix("ix-1"),
-            disposition: Some("Resolved".into()),
-            note: None,
-        },
-    )));
+    ok(w.end(john()));
+    let out = ok(w.done("john", Some("Resolved")));
     assert!(
         out.iter().any(|e| matches!(e, Effect::Save(r) if r.closed)),
         "kate does not need to mark a transferred chat done"
@@ -605,12 +568,7 @@ fn receiving_a_chat_conference() {
     ));
     ok(w.accept("john"));
     // The conferenced agent who ends leaves; the others stay connected.
-    let out = w.run(Command::act(
-        john(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    ));
+    let out = w.end(john());
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert_eq!(kinds.len(), 1);
     assert!(
@@ -621,14 +579,7 @@ fn receiving_a_chat_conference() {
         InteractionState::Active
     );
     assert_eq!(error_code(&w.say(kate(), "still with you")), None);
-    let out = w.run(Command::act(
-        Actor::Agent(agent("john")),
-        act::Done {
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        },
-    ));
+    let out = w.done("john", None);
     assert_eq!(error_code(&out), None);
     assert!(w.closed_for("john"));
 }
@@ -642,12 +593,7 @@ fn remaining_connected_after_the_conferencing_agent_disconnects() {
         Target::Agent(agent("john")),
     ));
     ok(w.accept("john"));
-    let out = ok(w.run(Command::act(
-        kate(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    )));
+    let out = ok(w.end(kate()));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert!(matches!(&kinds[0], EventKind::Left { party, .. } if party.name() == "Kate"));
     assert!(matches!(&kinds[1], EventKind::OwnerChanged { owner } if owner.name() == "John"));
@@ -661,17 +607,7 @@ fn remaining_connected_after_the_conferencing_agent_disconnects() {
             .contains(&"is anyone there?".to_owned()),
         "kate left"
     );
-    assert_eq!(
-        error_code(&w.run(Command::act(
-            Actor::Agent(agent("kate")),
-            act::Done {
-                interaction: ix("ix-1"),
-                disposition: None,
-                note: None
-            }
-        ))),
-        None
-    );
+    assert_eq!(error_code(&w.done("kate", None)), None);
 }
 
 #[test]
@@ -753,17 +689,7 @@ fn delete_from_conference() {
         error_code(&w.say(john(), "let me back")),
         Some(ErrorCode::Forbidden)
     );
-    assert_eq!(
-        error_code(&w.run(Command::act(
-            Actor::Agent(agent("john")),
-            act::Done {
-                interaction: ix("ix-1"),
-                disposition: None,
-                note: None
-            }
-        ))),
-        None
-    );
+    assert_eq!(error_code(&w.done("john", None)), None);
 }
 
 #[test]
@@ -889,12 +815,7 @@ fn with_asynchronous_chat_the_chat_stays_open_after_the_last_agent_leaves_until_
     let mut config = config(false);
     config.chat.async_chat = true;
     let mut w = World::new(config);
-    let out = ok(w.run(Command::act(
-        kate(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    )));
+    let out = ok(w.end(kate()));
     let kinds: Vec<_> = appended(&out).iter().map(|(e, _)| e.kind.clone()).collect();
     assert!(
         matches!(&kinds[..], [EventKind::Left { party, reason: Some(LeaveReason::Ended) }] if party.name() == "Kate"),
@@ -939,20 +860,8 @@ fn with_asynchronous_chat_the_chat_stays_open_after_the_last_agent_leaves_until_
         Some(ErrorCode::Forbidden)
     );
     // Leaving again and marking done ends and closes the chat.
-    ok(w.run(Command::act(
-        kate(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    )));
-    let out = ok(w.run(Command::act(
-        Actor::Agent(agent("kate")),
-        act::Done {
-            interaction: ix("ix-1"),
-            disposition: None,
-            note: None,
-        },
-    )));
+    ok(w.end(kate()));
+    let out = ok(w.done("kate", None));
     assert!(
         appended(&out)
             .iter()
@@ -970,12 +879,7 @@ fn a_chats_domain_events_come_with_the_events_that_made_them() {
     ok(w.accept("john"));
     ok(w.invite("john", RequestKind::Transfer, Target::Agent(agent("avril"))));
     ok(w.accept("avril"));
-    ok(w.run(Command::act(
-        mark(),
-        act::End {
-            interaction: ix("ix-1"),
-        },
-    )));
+    ok(w.end(mark()));
     ok(w.run(Command::act(
         Actor::Agent(agent("avril")),
         act::Done {

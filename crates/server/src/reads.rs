@@ -137,24 +137,15 @@ impl Reads {
         until: Option<Seq>,
         sent: &mut HashMap<InteractionId, Seq>,
     ) {
-        match missed(&*self.store, actor, interaction, after, until).await {
-            Ok(events) => {
-                if let Some(last) = events.last() {
-                    sent.insert(interaction.clone(), last.seq);
-                    let _ = outbox.send_now(ServerMsg::Events {
-                        interaction: interaction.clone(),
-                        events,
-                    });
-                }
-            }
-            Err(e) => {
-                tracing::error!("resume {interaction}: {e}");
-                let _ = outbox.send_now(ServerMsg::error(
-                    ErrorCode::Internal,
-                    "could not load the transcript; reconnect to retry",
-                ));
+        let Some(frame) = transcript(&*self.store, actor, interaction, after, until).await else {
+            return;
+        };
+        if let ServerMsg::Events { events, .. } = &frame {
+            if let Some(last) = events.last() {
+                sent.insert(interaction.clone(), last.seq);
             }
         }
+        let _ = outbox.send_now(frame);
     }
 
     /// The answer to a read; `None` when the message is not a read.
@@ -340,6 +331,31 @@ pub async fn missed<S: Store + ?Sized>(
         .into_iter()
         .filter(|e| may_see(actor, e) && within(until, e))
         .collect())
+}
+
+/// The frame with what [`missed`] reads (`None`: nothing to send), or the error frame when the
+/// store could not be read.
+pub async fn transcript<S: Store + ?Sized>(
+    store: &S,
+    actor: &Actor,
+    interaction: &InteractionId,
+    after: Seq,
+    until: Option<Seq>,
+) -> Option<ServerMsg> {
+    match missed(store, actor, interaction, after, until).await {
+        Ok(events) if events.is_empty() => None,
+        Ok(events) => Some(ServerMsg::Events {
+            interaction: interaction.clone(),
+            events,
+        }),
+        Err(e) => {
+            tracing::error!("transcript of {interaction}: {e}");
+            Some(ServerMsg::error(
+                ErrorCode::Internal,
+                "could not load the transcript; reconnect to retry",
+            ))
+        }
+    }
 }
 
 /// The contact's name from its join, which is always an interaction's first event: one row is

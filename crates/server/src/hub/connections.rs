@@ -4,7 +4,7 @@
 use super::{AgentJoined, ConnId, Hub, Issuer, Joined, Outbox};
 use crate::engine::{Actor, Command};
 use crate::store::Store;
-use parley_protocol::{ErrorCode, Identity, InteractionId, ServerMsg};
+use parley_protocol::{Identity, InteractionId};
 
 impl<S: Store> Hub<S> {
     /// Registers a connection whose actor the edge has authenticated, and tells the edge what
@@ -80,22 +80,10 @@ impl<S: Store> Hub<S> {
         interaction: &InteractionId,
     ) {
         let until = self.read_limit(actor, interaction);
-        let sent = crate::reads::missed(&self.store, actor, interaction, 0, until).await;
-        match sent {
-            Ok(events) if events.is_empty() => {}
-            Ok(events) => {
-                let _ = outbox.send(ServerMsg::Events {
-                    interaction: interaction.clone(),
-                    events,
-                });
-            }
-            Err(e) => {
-                tracing::error!("opening {interaction}: {e}");
-                let _ = outbox.send(ServerMsg::error(
-                    ErrorCode::Internal,
-                    "could not load the transcript; reconnect to retry",
-                ));
-            }
+        if let Some(frame) =
+            crate::reads::transcript(&self.store, actor, interaction, 0, until).await
+        {
+            let _ = outbox.send(frame);
         }
     }
 

@@ -288,11 +288,13 @@ impl<'a> Frames<'a> {
 
     /// The frame as a client of protocol `v` reads it.
     pub fn for_version(&self, v: u32) -> Utf8Bytes {
-        let encode = |v: u32| Utf8Bytes::from(self.msg.clone().for_version(v).to_frame());
         if v >= PROTOCOL_VERSION {
-            self.current.get_or_init(|| encode(v)).clone()
+            let encode = || Utf8Bytes::from(self.msg.to_frame());
+            self.current.get_or_init(encode).clone()
         } else {
-            self.previous.get_or_init(|| encode(v)).clone()
+            // Only an older client's frame needs the message rewritten, so only it is copied.
+            let encode = || Utf8Bytes::from(self.msg.clone().for_version(v).to_frame());
+            self.previous.get_or_init(encode).clone()
         }
     }
 }

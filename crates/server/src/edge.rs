@@ -182,18 +182,15 @@ impl Bus for Edges {
                 interaction,
                 event,
             } => {
-                let seq = event.seq;
+                let (key, seq) = (interaction.clone(), event.seq);
                 let msg = ServerMsg::Events {
                     interaction,
                     events: vec![event],
                 };
                 let frames = Frames::new(&msg);
-                let ServerMsg::Events { interaction, .. } = &msg else {
-                    return;
-                };
                 for conn in to.iter().flat_map(|a| r.routes.get(a)).flatten() {
                     if let Some((_, outbox)) = r.conns.get(conn) {
-                        let _ = outbox.send_event(&frames, interaction, seq);
+                        let _ = outbox.send_event(&frames, &key, seq);
                     }
                 }
             }

@@ -60,6 +60,8 @@ type Held = (Option<(InteractionId, Seq)>, Utf8Bytes);
 struct Hold {
     depth: usize,
     frames: Vec<Held>,
+    /// The bytes of `frames`.
+    bytes: usize,
     sent: HashMap<InteractionId, Seq>,
 }
 
@@ -171,13 +173,12 @@ impl Outbox {
             let mut held = lock(&self.shared.held);
             if let Some(hold) = held.as_mut() {
                 // Held frames count against the cap like queued ones.
-                let bytes: usize =
-                    hold.frames.iter().map(|(_, f)| f.len()).sum::<usize>() + frame.len();
-                if bytes > self.shared.limits.bytes {
+                if hold.bytes + frame.len() > self.shared.limits.bytes {
                     drop(held);
                     self.overflow();
                     return Err(Overflow);
                 }
+                hold.bytes += frame.len();
                 hold.frames.push((event, frame));
                 return Ok(());
             }

@@ -76,6 +76,7 @@ pub struct Outbox {
 pub struct Pending {
     rx: mpsc::Receiver<Utf8Bytes>,
     shared: Arc<Shared>,
+    closing: watch::Receiver<bool>,
 }
 
 /// An empty outbox with these limits.
@@ -95,7 +96,11 @@ pub fn channel(limits: Limits) -> (Outbox, Pending) {
             tx,
             shared: shared.clone(),
         },
-        Pending { rx, shared },
+        Pending {
+            rx,
+            closing: shared.signal.subscribe(),
+            shared,
+        },
     )
 }
 
@@ -240,13 +245,12 @@ impl Pending {
     /// The next frame to write; `None` once the outbox overflowed (the socket must then be
     /// closed with 1013) or every sender is gone.
     pub async fn next(&mut self) -> Option<Utf8Bytes> {
-        let mut closing = self.shared.signal.subscribe();
-        if *closing.borrow_and_update() {
+        if *self.closing.borrow_and_update() {
             return None;
         }
         tokio::select! {
             biased;
-            _ = closing.changed() => None,
+            _ = self.closing.changed() => None,
             frame = self.rx.recv() => {
                 let frame = frame?;
                 self.shared.queued.fetch_sub(frame.len(), Ordering::AcqRel);

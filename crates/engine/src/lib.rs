@@ -132,6 +132,19 @@ pub enum Effect {
     Milestone(Milestone),
 }
 
+impl Effect {
+    /// The interaction whose stored state or readers this effect changes, if one.
+    pub fn interaction(&self) -> Option<&InteractionId> {
+        match self {
+            Effect::Save(record) => Some(&record.id),
+            Effect::Append { interaction, .. } => Some(interaction),
+            Effect::Milestone(m) => Some(&m.interaction),
+            Effect::Open { summary, .. } => Some(&summary.id),
+            Effect::Send { .. } | Effect::Broadcast(_) | Effect::Reply(_) => None,
+        }
+    }
+}
+
 /// The timers and switches of chat handling, from the configuration.
 #[derive(Clone, Debug)]
 struct Timers {
@@ -487,11 +500,32 @@ impl Engine {
             .collect()
     }
 
+    /// Every agent that may read the interaction now, with the last event it reads (`None`:
+    /// all): what a read model of rights holds for it, so that reads need not ask the engine.
+    /// It changes only with a command whose effects name the interaction
+    /// ([`Effect::interaction`]).
+    pub fn readers(&self, interaction: &InteractionId) -> Vec<(AgentId, Option<Seq>)> {
+        let Some(ix) = self.interactions.get(interaction) else {
+            return Vec::new();
+        };
+        ix.rights
+            .iter()
+            .filter(|(agent, _)| self.agent_may_read(agent, interaction))
+            .map(|(agent, right)| (agent.clone(), right.until))
+            .collect()
+    }
+
     /// Carries out one command at time `now`. A refused command changes nothing.
     pub fn handle(&mut self, command: Command, now: Millis) -> Outcome {
+        #[cfg(test)]
+        let readers = self.all_readers();
         let out = self.handle_command(command, now);
         #[cfg(test)]
-        self.check_replay(out.as_deref().unwrap_or_default());
+        {
+            let effects = out.as_deref().unwrap_or_default();
+            self.check_replay(effects);
+            self.check_readers(&readers, effects);
+        }
         out
     }
 

@@ -140,6 +140,55 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Every live interaction's readers.
+    pub(super) fn all_readers(&self) -> BTreeMap<InteractionId, Vec<(AgentId, Option<Seq>)>> {
+        self.interactions
+            .keys()
+            .map(|id| (id.clone(), self.readers(id)))
+            .collect()
+    }
+
+    /// After every command of every engine test: [`Engine::readers`] says what the engine's own
+    /// checks say, and an interaction's readers changed only if the effects name it (a read
+    /// model updated from effects alone never goes stale).
+    pub(super) fn check_readers(
+        &self,
+        before: &BTreeMap<InteractionId, Vec<(AgentId, Option<Seq>)>>,
+        effects: &[Effect],
+    ) {
+        let after = self.all_readers();
+        for (agent, state) in &self.agents {
+            for id in &state.chats {
+                let limit = self.read_limit(agent, id);
+                assert!(
+                    after
+                        .get(id)
+                        .is_some_and(|readers| readers.contains(&(agent.clone(), limit))),
+                    "{agent} reads {id} up to {limit:?}, and its readers say so"
+                );
+            }
+        }
+        for (id, readers) in &after {
+            for (agent, _) in readers {
+                assert!(self.agent_may_read(agent, id), "{agent} reads {id}");
+            }
+        }
+        let named: BTreeSet<&InteractionId> =
+            effects.iter().filter_map(Effect::interaction).collect();
+        let ids: BTreeSet<&InteractionId> = before.keys().chain(after.keys()).collect();
+        for id in ids {
+            let empty = Vec::new();
+            let was = before.get(id).unwrap_or(&empty);
+            let is = after.get(id).unwrap_or(&empty);
+            assert!(
+                was == is || named.contains(id),
+                "the readers of {id} changed ({was:?} to {is:?}) without an effect naming it"
+            );
+        }
+    }
+}
+
 fn agent(id: &str) -> AgentId {
     AgentId(id.into())
 }

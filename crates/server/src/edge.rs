@@ -11,7 +11,7 @@
 use crate::engine::Actor;
 use crate::hub::ConnId;
 use crate::outbox::{Frames, Outbox};
-use parley_protocol::{Event, InteractionId, ServerMsg};
+use parley_protocol::{AgentId, Event, InteractionId, InteractionSummary, Seq, ServerMsg};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -30,6 +30,13 @@ pub enum Delivery {
     Agents(ServerMsg),
     /// To one connection: the answer to its request.
     Conn { conn: ConnId, msg: ServerMsg },
+    /// A chat given to an agent: `opened`, then the chat's latest window (up to `until`), which
+    /// each connection of the agent reads for itself ([`Outbox::open`]).
+    Open {
+        agent: AgentId,
+        summary: InteractionSummary,
+        until: Option<Seq>,
+    },
 }
 
 /// Where the writer publishes deliveries.
@@ -151,17 +158,6 @@ impl Edges {
     pub fn count(&self) -> usize {
         lock(&self.0).conns.len()
     }
-
-    /// The outboxes of an actor's connections here.
-    pub fn outboxes(&self, actor: &Actor) -> Vec<Outbox> {
-        let r = lock(&self.0);
-        r.routes
-            .get(actor)
-            .into_iter()
-            .flatten()
-            .filter_map(|c| r.conns.get(c).map(|(_, o)| o.clone()))
-            .collect()
-    }
 }
 
 impl Bus for Edges {
@@ -207,6 +203,23 @@ impl Bus for Edges {
                     let _ = outbox.send(msg);
                 }
             }
+            Delivery::Open {
+                agent,
+                summary,
+                until,
+            } => {
+                let interaction = summary.id.clone();
+                let msg = ServerMsg::Opened {
+                    interaction: summary,
+                };
+                let frames = Frames::new(&msg);
+                let actor = Actor::Agent(agent);
+                for conn in r.routes.get(&actor).into_iter().flatten() {
+                    if let Some((_, outbox)) = r.conns.get(conn) {
+                        let _ = outbox.open(&frames, interaction.clone(), until);
+                    }
+                }
+            }
         }
     }
 }
@@ -215,7 +228,7 @@ impl Bus for Edges {
 mod tests {
     use super::*;
     use crate::outbox::{self, Limits};
-    use parley_protocol::{AgentId, ErrorCode, InteractionId};
+    use parley_protocol::ErrorCode;
 
     #[test]
     fn presence_counts_first_and_last_connections() {
@@ -259,7 +272,14 @@ mod tests {
         }
         assert_eq!(got, vec![2, 2, 1]);
         assert_eq!(edges.unregister(1), Some(kate.clone()));
-        assert_eq!(edges.outboxes(&kate).len(), 1);
+        edges.publish(Delivery::Actors {
+            to: vec![kate.clone()],
+            msg: ServerMsg::error(ErrorCode::Invalid, "again"),
+        });
+        assert!(
+            k2_in.next().await.is_some(),
+            "the other connection hears it"
+        );
         assert_eq!(edges.count(), 2);
         assert!(!edges.is_open(1) && edges.is_open(2));
     }

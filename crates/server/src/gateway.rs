@@ -118,6 +118,13 @@ where
         let frame = tokio::select! {
             biased;
             _ = closing.changed() => break,
+            // A chat given to the agent: its window is read here, not by the writer.
+            window = outbox.next_window() => {
+                if let Some(a) = &actor {
+                    reads.window(&outbox, a, window).await;
+                }
+                continue;
+            }
             frame = reader.next() => frame,
         };
         let Some(Ok(frame)) = frame else {

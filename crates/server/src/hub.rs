@@ -3,19 +3,21 @@
 //!
 //! Commands are processed one at a time, so the engine needs no locks and every connection sees
 //! the events of an interaction in sequence order. A connection registers in the same step that
-//! reads what it missed, so no event can fall between its resume and its live feed. Reads a
-//! connection asks for (`older`, `earlier`, `history`) never come here: the edge answers them
-//! (`reads.rs`) after one access check.
+//! reads what the engine holds for it, and its outbox holds what is delivered from then on until
+//! the edge has sent what it missed, so no event falls between its resume and its live feed.
+//! Reads never come here (`older`, `earlier`, `history`, a chat's window, file downloads): the
+//! edge answers them (`reads.rs`) after checking the read model of rights the writer keeps
+//! (`access.rs`).
 //!
 //! - [`handle`]: the bounded inbox and the [`HubHandle`] everything else sends through.
 //! - [`connections`]: tokens, `hello` with its resume, a connection's going.
 //! - [`writer`]: a command through the engine, committed, then delivered; a failed commit
 //!   reloads what it touched.
 
+use crate::access::Rights;
 use crate::config::Config;
 use crate::edge::{Bus, Edges, Lease, Ports, Presence};
-use crate::engine::rights::reaches;
-use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
+use crate::engine::{Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{ErrorCode, InteractionId, QueueId, Seq};
@@ -27,6 +29,7 @@ use tokio::sync::mpsc;
 /// Identifies one WebSocket connection.
 pub type ConnId = u64;
 
+pub use crate::access::Access;
 pub use crate::outbox::Outbox;
 pub use handle::{Busy, HubHandle, INBOX};
 pub(crate) use writer::may_see;
@@ -66,28 +69,6 @@ struct Issuer {
     req: Option<u64>,
 }
 
-/// What an actor may do with an interaction now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// It takes no part in it (any more).
-    None,
-    /// It takes part and reads its events up to this one (`None`: all of them): an agent whose
-    /// right ended keeps what it saw until its Mark Done.
-    Reads(Option<Seq>),
-}
-
-impl Access {
-    /// Whether it may read the event with this sequence number.
-    pub fn reads(self, seq: Seq) -> bool {
-        matches!(self, Access::Reads(until) if reaches(until, seq))
-    }
-
-    /// Whether it still has the right to act (send, post files): it reads without a limit.
-    pub fn acts(self) -> bool {
-        self == Access::Reads(None)
-    }
-}
-
 /// What the engine holds for a connection that joined: the edge sends it, with what the
 /// connection missed, before anything delivered since.
 #[derive(Clone, Debug)]
@@ -125,6 +106,8 @@ struct Hub<S> {
     bus: Arc<dyn Bus>,
     presence: Arc<dyn Presence>,
     lease: Arc<dyn Lease>,
+    /// Who may read what, for reads off the writer: set after each commit.
+    rights: Rights,
     /// Interactions whose commit failed and whose stored state could not be read back yet: out
     /// of the engine until the next tick reads them.
     stale: BTreeSet<InteractionId>,
@@ -143,6 +126,7 @@ pub async fn start_with<S: Store>(
 ) -> Result<HubHandle, StoreError> {
     let mut engine = Engine::new(&config);
     engine.set_invitation_epoch(&crate::auth::new_token()[..16]);
+    let rights = Rights::new(config.agents.iter().map(|a| a.id.clone()));
     let mut after: Option<InteractionId> = None;
     loop {
         let page = store
@@ -150,8 +134,10 @@ pub async fn start_with<S: Store>(
             .await?;
         let full = page.len() == RESTORE_PAGE as usize;
         for (record, events) in page {
-            after = Some(record.id.clone());
+            let id = record.id.clone();
             engine.restore(record, &events);
+            rights.set(&id, engine.readers(&id));
+            after = Some(id);
         }
         if !full {
             break;
@@ -184,6 +170,7 @@ pub async fn start_with<S: Store>(
         bus,
         presence,
         lease,
+        rights: rights.clone(),
         stale: BTreeSet::new(),
     };
     tokio::spawn(async move {
@@ -236,7 +223,7 @@ pub async fn start_with<S: Store>(
             hub.commands(group).await;
         }
     });
-    Ok(HubHandle { tx })
+    Ok(HubHandle { tx, rights })
 }
 
 impl<S: Store> Hub<S> {
@@ -265,17 +252,6 @@ impl<S: Store> Hub<S> {
             HubMsg::Gone { conn } => self.gone(conn).await,
             HubMsg::Connections(reply) => {
                 let _ = reply.send(self.edges.count());
-            }
-            HubMsg::Access {
-                actor,
-                interaction,
-                reply,
-            } => {
-                let known = match &actor {
-                    Actor::Agent(agent) => self.engine.knows_agent(agent),
-                    Actor::Contact(_) => true,
-                };
-                let _ = reply.send(known.then(|| self.access(&actor, &interaction)));
             }
             HubMsg::StartChat { chat, reply } => {
                 let _ = reply.send(self.start_chat(chat).await);

@@ -5,6 +5,7 @@
 //!   machine. Pure: no I/O, no clock, no randomness (its dependencies are the protocol and serde).
 //! - [`store`]: the [`store::Store`] trait and its SQLite implementation (append-only event log).
 //! - [`auth`]: password hashing and opaque session tokens.
+//! - [`access`]: who may read what, a read model the writer keeps for reads off the writer.
 //! - [`hub`]: the single task that owns the engine, persists its effects and fans events out.
 //! - [`edge`]: the ports between the writer and the connections (`Bus`, `Presence`, `Lease`)
 //!   and this process's connections, their in-memory adapter.
@@ -16,6 +17,7 @@
 //! Every state change goes `gateway → hub → engine → store → connections`, in that order: an
 //! event reaches a client only after it is stored.
 
+pub mod access;
 pub mod auth;
 pub mod config;
 pub mod edge;

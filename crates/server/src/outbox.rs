@@ -6,13 +6,21 @@
 //!
 //! Frames are encoded once per message and protocol version ([`Frames`]) and shared by every
 //! outbox they go to.
+//!
+//! A hold keeps what is delivered while something is read from the store for the connection
+//! (its resume at `hello`, the window of a chat just given to its agent), so that what is read
+//! and what is delivered meanwhile reach the client once each and in order.
 
 use axum::extract::ws::Utf8Bytes;
 use parley_protocol::{InteractionId, Seq, ServerMsg, PROTOCOL_VERSION};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
+
+/// The most chat windows a connection may have waiting to be read: far more than an agent is
+/// given chats in the time one read takes.
+pub const WINDOWS: usize = 64;
 
 /// How much one connection may have waiting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,10 +57,20 @@ struct Shared {
     /// While a connection resumes: what the writer delivered meanwhile, with the event each
     /// frame carries, if one (see [`Outbox::hold`]).
     held: Mutex<Option<Hold>>,
+    /// Chat windows the connection's task has yet to read, and its wake-up.
+    windows: Mutex<VecDeque<Window>>,
+    window_due: Notify,
 }
 
-/// A frame delivered while the connection resumed, with the event it carries, if one.
-type Held = (Option<(InteractionId, Seq)>, Utf8Bytes);
+/// What waits in a hold, in the order it goes.
+enum Held {
+    /// A frame delivered meanwhile, with the event it carries, if one.
+    Frame(Option<(InteractionId, Seq)>, Utf8Bytes),
+    /// The place of a chat's window, still being read.
+    Window(u64),
+    /// That window, read (nothing when the chat could not be read).
+    Read(Option<Utf8Bytes>),
+}
 
 /// What waits while one or more resumes are read (a connection's hello, a chat just given to
 /// its agent): the frames, and the last event each resume sent per interaction.
@@ -63,6 +81,19 @@ struct Hold {
     /// The bytes of `frames`.
     bytes: usize,
     sent: HashMap<InteractionId, Seq>,
+    /// The number of the next window's place.
+    next_window: u64,
+}
+
+/// A chat just given to this connection's agent: the connection's own task reads its latest
+/// window ([`Outbox::next_window`]) and puts it in its place ([`Outbox::fill`]), right after
+/// the chat's `opened` frame and before anything delivered after it.
+#[derive(Debug)]
+pub struct Window {
+    place: u64,
+    pub interaction: InteractionId,
+    /// The last event the agent may read (`None`: all).
+    pub until: Option<Seq>,
 }
 
 /// The sending side, held by the hub (cheap to clone).
@@ -90,6 +121,8 @@ pub fn channel(limits: Limits) -> (Outbox, Pending) {
         overflowed: AtomicBool::new(false),
         signal: watch::Sender::new(false),
         held: Mutex::new(None),
+        windows: Mutex::new(VecDeque::new()),
+        window_due: Notify::new(),
     });
     (
         Outbox {
@@ -136,6 +169,77 @@ impl Outbox {
             .depth += 1;
     }
 
+    /// A chat was given to this connection's agent: its `opened` frame is delivered like any
+    /// other, then everything after it waits until the connection's task has read the chat's
+    /// window and [`Outbox::fill`]ed it in. The writer never reads the store for it.
+    pub fn open(
+        &self,
+        opened: &Frames<'_>,
+        interaction: InteractionId,
+        until: Option<Seq>,
+    ) -> Result<(), Overflow> {
+        let frame = opened.for_version(self.version());
+        let place = {
+            let mut held = lock(&self.shared.held);
+            let hold = held.get_or_insert_with(Hold::default);
+            hold.depth += 1;
+            let waiting = lock(&self.shared.windows).len();
+            if waiting >= WINDOWS || hold.bytes + frame.len() > self.shared.limits.bytes {
+                drop(held);
+                self.overflow();
+                return Err(Overflow);
+            }
+            hold.bytes += frame.len();
+            hold.frames.push(Held::Frame(None, frame));
+            let place = hold.next_window;
+            hold.next_window += 1;
+            hold.frames.push(Held::Window(place));
+            place
+        };
+        lock(&self.shared.windows).push_back(Window {
+            place,
+            interaction,
+            until,
+        });
+        self.shared.window_due.notify_one();
+        Ok(())
+    }
+
+    /// The next chat window to read for this connection (see [`Outbox::open`]).
+    pub async fn next_window(&self) -> Window {
+        loop {
+            let due = self.shared.window_due.notified();
+            if let Some(window) = lock(&self.shared.windows).pop_front() {
+                return window;
+            }
+            due.await;
+        }
+    }
+
+    /// Puts a chat's window, read, in its place (`None`: it could not be read), then ends the
+    /// hold it took: what waited behind it follows, less the events the window holds.
+    pub fn fill(&self, window: Window, read: Option<ServerMsg>) -> Result<(), Overflow> {
+        let mut sent = HashMap::new();
+        if let Some(ServerMsg::Events { events, .. }) = &read {
+            if let Some(last) = events.last() {
+                sent.insert(window.interaction.clone(), last.seq);
+            }
+        }
+        let frame = read.map(|msg| Frames::new(&msg).for_version(self.version()));
+        {
+            let mut held = lock(&self.shared.held);
+            let place = held.as_mut().and_then(|hold| {
+                hold.frames
+                    .iter_mut()
+                    .find(|h| matches!(h, Held::Window(p) if *p == window.place))
+            });
+            if let Some(place) = place {
+                *place = Held::Read(frame);
+            }
+        }
+        self.release(&sent)
+    }
+
     /// Queues a frame of the resume itself, ahead of what is held.
     pub fn send_now(&self, msg: ServerMsg) -> Result<(), Overflow> {
         self.push(Frames::new(&msg).for_version(self.version()))
@@ -158,12 +262,18 @@ impl Outbox {
             return Ok(());
         }
         let Hold { frames, sent, .. } = held.take().unwrap_or_default();
-        for (event, frame) in frames {
-            let already = event
-                .as_ref()
-                .is_some_and(|(ix, seq)| sent.get(ix).is_some_and(|last| seq <= last));
-            if !already {
-                self.push(frame)?;
+        for held in frames {
+            match held {
+                Held::Frame(event, frame) => {
+                    let already = event
+                        .as_ref()
+                        .is_some_and(|(ix, seq)| sent.get(ix).is_some_and(|last| seq <= last));
+                    if !already {
+                        self.push(frame)?;
+                    }
+                }
+                Held::Read(Some(frame)) => self.push(frame)?,
+                Held::Read(None) | Held::Window(_) => {}
             }
         }
         Ok(())
@@ -184,7 +294,7 @@ impl Outbox {
                     return Err(Overflow);
                 }
                 hold.bytes += frame.len();
-                hold.frames.push((event, frame));
+                hold.frames.push(Held::Frame(event, frame));
                 return Ok(());
             }
         }
@@ -305,164 +415,4 @@ impl<'a> Frames<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use parley_protocol::ErrorCode;
-
-    fn frame_of(bytes: usize) -> ServerMsg {
-        // `{"error":{"code":"invalid","message":"…"}}` is 41 bytes around the message.
-        ServerMsg::error(ErrorCode::Invalid, "x".repeat(bytes - 41))
-    }
-
-    #[tokio::test]
-    async fn a_reader_that_never_reads_costs_at_most_the_cap_then_the_outbox_closes() {
-        let limits = Limits {
-            frames: 10_000,
-            bytes: 64 * 1024,
-        };
-        let (outbox, mut pending) = channel(limits);
-        assert_eq!(outbox.send(frame_of(100)).map(|_| ()), Ok(()));
-        assert_eq!(Frames::new(&frame_of(100)).for_version(3).len(), 100);
-        let mut closing = outbox.closing();
-        let sent = (0..10_000)
-            .take_while(|_| outbox.send(frame_of(1000)).is_ok())
-            .count();
-        assert_eq!(
-            sent, 65,
-            "64 KiB holds 65 frames of 1000 bytes after the first"
-        );
-        assert!(
-            outbox.peak_bytes() <= limits.bytes,
-            "{}",
-            outbox.peak_bytes()
-        );
-        assert!(outbox.overflowed());
-        assert_eq!(outbox.send(frame_of(100)), Err(Overflow), "nothing after");
-        closing.changed().await.expect("told");
-        assert!(*closing.borrow());
-        assert_eq!(pending.next().await, None, "the writer stops at once");
-        assert!(pending.overflowed());
-    }
-
-    #[tokio::test]
-    async fn frames_go_in_order_and_free_their_bytes_as_they_are_written() {
-        let (outbox, mut pending) = channel(Limits {
-            frames: 4,
-            bytes: 1000,
-        });
-        for n in [200, 300, 400] {
-            outbox.send(frame_of(n)).expect("fits");
-        }
-        assert_eq!(pending.next().await.map(|f| f.len()), Some(200));
-        outbox.send(frame_of(200)).expect("room again");
-        let lens: Vec<usize> = [(); 3]
-            .iter()
-            .filter_map(|_| pending.rx.try_recv().ok().map(|f| f.len()))
-            .collect();
-        assert_eq!(lens, vec![300, 400, 200]);
-        // Counted in frames as well as bytes.
-        let (small, _pending) = channel(Limits {
-            frames: 2,
-            bytes: 1 << 20,
-        });
-        small.send(frame_of(50)).expect("one");
-        small.send(frame_of(50)).expect("two");
-        assert_eq!(small.send(frame_of(50)), Err(Overflow));
-    }
-
-    #[tokio::test]
-    async fn a_frame_larger_than_the_cap_goes_when_nothing_waits_before_it() {
-        let (outbox, mut pending) = channel(Limits {
-            frames: 8,
-            bytes: 1000,
-        });
-        outbox.send(frame_of(5000)).expect("alone, it goes");
-        assert_eq!(
-            outbox.send(frame_of(100)),
-            Err(Overflow),
-            "but nothing after it"
-        );
-        assert_eq!(pending.next().await, None);
-    }
-
-    #[tokio::test]
-    async fn what_arrives_during_a_resume_follows_it_without_what_it_already_sent() {
-        let (outbox, mut pending) = channel(Limits::default());
-        let ix = InteractionId("ix-1".into());
-        outbox.hold();
-        let event = |n: usize| frame_of(100 + n);
-        // Delivered while the resume is read: event 4 (the resume has it) and event 5.
-        outbox
-            .send_event(&Frames::new(&event(4)), &ix, 4)
-            .expect("held");
-        outbox
-            .send_event(&Frames::new(&event(5)), &ix, 5)
-            .expect("held");
-        outbox.send(event(6)).expect("held");
-        // The resume itself goes first.
-        outbox.send_now(event(0)).expect("resume");
-        outbox
-            .release(&HashMap::from([(ix.clone(), 4)]))
-            .expect("released");
-        let mut lens = Vec::new();
-        while let Ok(frame) = pending.rx.try_recv() {
-            lens.push(frame.len());
-        }
-        assert_eq!(
-            lens,
-            vec![100, 105, 106],
-            "resume, then 5, then the rest; 4 once"
-        );
-        // After the release, frames go straight through.
-        outbox.send(event(7)).expect("sent");
-        assert_eq!(pending.next().await.map(|f| f.len()), Some(107));
-    }
-
-    #[tokio::test]
-    async fn nested_holds_release_what_waited_when_the_last_ends() {
-        let (outbox, mut pending) = channel(Limits::default());
-        let (a, b) = (InteractionId("ix-a".into()), InteractionId("ix-b".into()));
-        outbox.hold();
-        outbox.hold();
-        outbox
-            .send_event(&Frames::new(&frame_of(101)), &a, 1)
-            .expect("held");
-        outbox
-            .send_event(&Frames::new(&frame_of(102)), &b, 1)
-            .expect("held");
-        outbox
-            .release(&HashMap::from([(a.clone(), 1)]))
-            .expect("one ends");
-        assert!(pending.rx.try_recv().is_err(), "still held by the other");
-        outbox
-            .release(&HashMap::from([(b.clone(), 0)]))
-            .expect("both end");
-        let mut lens = Vec::new();
-        while let Ok(frame) = pending.rx.try_recv() {
-            lens.push(frame.len());
-        }
-        assert_eq!(
-            lens,
-            vec![102],
-            "a's event was sent by its resume; b's was not"
-        );
-    }
-
-    #[test]
-    fn a_message_is_encoded_once_per_version() {
-        let msg = frame_of(100);
-        let frames = Frames::new(&msg);
-        let a = frames.for_version(PROTOCOL_VERSION);
-        let b = frames.for_version(PROTOCOL_VERSION);
-        assert_eq!(
-            a.as_str().as_ptr(),
-            b.as_str().as_ptr(),
-            "the same bytes, shared"
-        );
-        assert_eq!(
-            frames.for_version(PROTOCOL_VERSION - 1),
-            a,
-            "same text here"
-        );
-    }
-}
+mod tests;

@@ -1,6 +1,7 @@
 //! What a connection reads, on the connection's own task straight from the store, so that no
 //! read ever holds up the hub's commands: its `hello` (the token, then what it missed), and
-//! `older`, `earlier` and `history` after one access check with the hub.
+//! `older`, `earlier` and `history` after an access check in the writer's read model of rights
+//! (`access.rs`), and the window of a chat given to its agent.
 //!
 //! A `hello` is resumed without stopping the hub: the outbox holds what is delivered from the
 //! moment the hub registers the connection, the missed events are read and sent, then the held
@@ -14,7 +15,7 @@ use crate::engine::rights::within;
 use crate::engine::Actor;
 use crate::hub::{may_see, Access, AgentJoined, ConnId, HubHandle, Joined};
 use crate::now_ms;
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, Window};
 use crate::store::{Store, StoreError};
 use parley_protocol::{
     AgentId, ClientMsg, ErrorCode, Event, EventKind, HistoryScope, Identity, InteractionId, Millis,
@@ -148,6 +149,13 @@ impl Reads {
         let _ = outbox.send_now(frame);
     }
 
+    /// Reads the window of a chat just given to this connection's agent and puts it in its
+    /// place, after the chat's `opened` frame.
+    pub async fn window(&self, outbox: &Outbox, actor: &Actor, window: Window) {
+        let read = transcript(&*self.store, actor, &window.interaction, 0, window.until).await;
+        let _ = outbox.fill(window, read);
+    }
+
     /// The answer to a read; `None` when the message is not a read.
     pub async fn answer(&self, actor: &Actor, msg: &ClientMsg) -> Option<ServerMsg> {
         let agent = match actor {
@@ -177,8 +185,8 @@ impl Reads {
         Some(answer.unwrap_or_else(|refusal| refusal))
     }
 
-    async fn access(&self, actor: &Actor, interaction: &InteractionId) -> Access {
-        self.hub.access(actor.clone(), interaction.clone()).await
+    fn access(&self, actor: &Actor, interaction: &InteractionId) -> Access {
+        self.hub.access(actor, interaction)
     }
 
     /// Older events of an interaction the actor may read, for scrolling up.
@@ -189,7 +197,7 @@ impl Reads {
         before: Seq,
         limit: u32,
     ) -> Result<ServerMsg, ServerMsg> {
-        let Access::Reads(until) = self.access(actor, interaction).await else {
+        let Access::Reads(until) = self.access(actor, interaction) else {
             return Err(not_in_it());
         };
         let limit = limit.clamp(1, OLDER_LIMIT);
@@ -283,7 +291,7 @@ impl Reads {
         interaction: &InteractionId,
     ) -> Result<(), ServerMsg> {
         let actor = Actor::Agent(agent.clone());
-        match self.access(&actor, interaction).await {
+        match self.access(&actor, interaction) {
             Access::Reads(_) => Ok(()),
             Access::None => Err(not_in_it()),
         }

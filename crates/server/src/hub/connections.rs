@@ -1,10 +1,10 @@
 //! Connections: one joining (registered, with what the engine holds for it; the edge sends
-//! what it missed), a chat's window for an agent who was just given it, and one going.
+//! what it missed), and one going.
 
 use super::{AgentJoined, ConnId, Hub, Issuer, Joined, Outbox};
 use crate::engine::{Actor, Command};
 use crate::store::Store;
-use parley_protocol::{Identity, InteractionId};
+use parley_protocol::Identity;
 
 impl<S: Store> Hub<S> {
     /// Registers a connection whose actor the edge has authenticated, and tells the edge what
@@ -69,22 +69,6 @@ impl<S: Store> Hub<S> {
 
     pub(super) fn register(&mut self, conn: ConnId, actor: Actor, outbox: Outbox) {
         self.edges.register(conn, actor, outbox);
-    }
-
-    /// Sends the latest window of a chat an agent was just given (on this process's
-    /// connections of the agent).
-    pub(super) async fn send_window(
-        &self,
-        outbox: &Outbox,
-        actor: &Actor,
-        interaction: &InteractionId,
-    ) {
-        let until = self.read_limit(actor, interaction);
-        if let Some(frame) =
-            crate::reads::transcript(&self.store, actor, interaction, 0, until).await
-        {
-            let _ = outbox.send(frame);
-        }
     }
 
     pub(super) async fn gone(&mut self, conn: ConnId) {

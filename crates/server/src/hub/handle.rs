@@ -1,6 +1,7 @@
 //! The hub's inbox and the handle everything else talks to it through.
 
 use super::{Access, ConnId, Joined, NewChat, Outbox, StartError};
+use crate::access::Rights;
 use crate::engine::Actor;
 use crate::store::Store;
 use parley_protocol::{ErrorCode, InteractionId, Request, Seq};
@@ -35,18 +36,14 @@ pub(super) enum HubMsg {
     Tick,
     /// How many connections are registered.
     Connections(oneshot::Sender<usize>),
-    /// What an actor may read of an interaction now.
-    Access {
-        actor: Actor,
-        interaction: InteractionId,
-        reply: oneshot::Sender<Option<Access>>,
-    },
 }
 
 /// A cheap, cloneable way to talk to the hub task.
 #[derive(Clone)]
 pub struct HubHandle {
     pub(super) tx: mpsc::Sender<HubMsg>,
+    /// Who may read what: read here, never through the inbox.
+    pub(super) rights: Rights,
 }
 
 /// How many messages may wait for the hub. Commands beyond it are refused as `busy` at once;
@@ -91,23 +88,12 @@ impl HubHandle {
         let _ = self.tx.send(HubMsg::Gone { conn }).await;
     }
 
-    /// What an actor may read of an interaction now (`None` when the hub is stopping).
-    pub async fn access(&self, actor: Actor, interaction: InteractionId) -> Access {
-        self.access_of(actor, interaction)
-            .await
+    /// What an actor may read of an interaction now, from the read model the writer keeps
+    /// (no round trip through the inbox).
+    pub fn access(&self, actor: &Actor, interaction: &InteractionId) -> Access {
+        self.rights
+            .access(actor, interaction)
             .unwrap_or(Access::None)
-    }
-
-    /// [`HubHandle::access`], or `None` when the actor is an agent the engine does not know.
-    async fn access_of(&self, actor: Actor, interaction: InteractionId) -> Option<Access> {
-        let (reply, rx) = oneshot::channel();
-        let asked = HubMsg::Access {
-            actor,
-            interaction,
-            reply,
-        };
-        self.tx.send(asked).await.ok()?;
-        rx.await.ok().flatten()
     }
 
     /// How many connections the hub delivers to now.
@@ -137,7 +123,7 @@ impl HubHandle {
         interaction: InteractionId,
     ) -> Option<(Actor, Access)> {
         let actor = crate::reads::authenticate(store, &token).await.ok()??;
-        let access = self.access_of(actor.clone(), interaction).await?;
+        let access = self.rights.access(&actor, &interaction)?;
         Some((actor, access))
     }
 

@@ -7,9 +7,9 @@ use crate::edge::Lease;
 use crate::engine::Actor;
 use crate::outbox::{self, Pending};
 use crate::store::faults::Faulty;
-use crate::store::SqliteStore;
+use crate::store::{Sessions, SqliteStore};
 use parley_protocol::act;
-use parley_protocol::{ClientMsg, EventKind, Request, ServerMsg};
+use parley_protocol::{AgentId, ClientMsg, EventKind, Request, ServerMsg};
 
 /// A hub with the demo configuration on this store, and a chat started in it: its id and the
 /// contact's token.
@@ -59,6 +59,15 @@ async fn contact_connected(
     (hub, store, actor, ix, pending)
 }
 
+/// What a connection reads with, on this hub and store.
+fn reads<S: Store + Clone>(hub: &HubHandle, store: S) -> crate::reads::Reads {
+    crate::reads::Reads {
+        hub: hub.clone(),
+        store: Arc::new(store),
+        history_days: 30,
+    }
+}
+
 /// Connection 1 says hello with this token, the way the edge does it.
 async fn hello<S: Store + Clone>(
     hub: &HubHandle,
@@ -66,15 +75,19 @@ async fn hello<S: Store + Clone>(
     outbox: &Outbox,
     token: String,
 ) -> Actor {
-    let reads = crate::reads::Reads {
-        hub: hub.clone(),
-        store: Arc::new(store),
-        history_days: 30,
-    };
-    reads
+    reads(hub, store)
         .hello(1, outbox, Some(token), vec![])
         .await
         .expect("hello")
+}
+
+/// The next frame of a connection, parsed.
+async fn next_frame(pending: &mut Pending) -> ServerMsg {
+    let frame = tokio::time::timeout(Duration::from_secs(10), pending.next())
+        .await
+        .expect("a frame in time")
+        .expect("the outbox is open");
+    ServerMsg::parse(frame.as_str()).expect("a frame")
 }
 
 fn send(ix: &InteractionId, client_id: &str) -> ClientMsg {
@@ -223,4 +236,114 @@ async fn a_writer_without_the_lease_takes_no_command() {
         vec![(1, Err(ErrorCode::Busy))]
     );
     assert_eq!(store.commits(), before, "nothing written");
+}
+
+#[tokio::test]
+async fn a_chat_given_to_an_agent_opens_then_its_window_is_read_off_the_writer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (hub, store, contact, ix, _contact_frames) = contact_connected(dir.path()).await;
+    let kate = AgentId("kate".into());
+    let token = crate::auth::new_token();
+    let hash = crate::auth::token_hash(&token);
+    store
+        .create_session(&hash, &kate, 0)
+        .await
+        .expect("session");
+    let (outbox, mut pending) = outbox::channel(outbox::Limits::default());
+    let agent = reads(&hub, store.clone())
+        .hello(2, &outbox, Some(token), vec![])
+        .await
+        .expect("kate's hello");
+    assert_eq!(hub.access(&agent, &ix), Access::None, "not hers yet");
+    let ready = ClientMsg::from(act::SetStatus {
+        status: parley_protocol::AgentStatus::Ready,
+    });
+    hub.command(
+        2,
+        agent.clone(),
+        Request {
+            msg: ready,
+            req: None,
+        },
+    )
+    .expect("room");
+    let invitation = loop {
+        if let ServerMsg::Invitation { invitation } = next_frame(&mut pending).await {
+            break invitation.id;
+        }
+    };
+    // She accepts, and the contact writes before her window is read.
+    let accept = ClientMsg::from(act::Accept { invitation });
+    hub.command(
+        2,
+        agent.clone(),
+        Request {
+            msg: accept,
+            req: None,
+        },
+    )
+    .expect("room");
+    let request = Request {
+        msg: send(&ix, "c1"),
+        req: None,
+    };
+    hub.command(1, contact, request).expect("room");
+    let window = tokio::time::timeout(Duration::from_secs(10), outbox.next_window())
+        .await
+        .expect("a window to read");
+    assert_eq!(window.interaction, ix);
+    assert_eq!(
+        hub.access(&agent, &ix),
+        Access::Reads(None),
+        "hers before she hears"
+    );
+    // Wait until the contact's message is committed and held behind the window.
+    while store
+        .inner
+        .events_after(&ix, 0)
+        .await
+        .expect("events")
+        .iter()
+        .all(|e| !matches!(&e.kind, EventKind::Message { client_id: Some(c), .. } if c == "c1"))
+    {
+        tokio::task::yield_now().await;
+    }
+    reads(&hub, store.clone())
+        .window(&outbox, &agent, window)
+        .await;
+    let mut frames = Vec::new();
+    while let Ok(Some(frame)) =
+        tokio::time::timeout(Duration::from_millis(200), pending.next()).await
+    {
+        frames.push(ServerMsg::parse(frame.as_str()).expect("a frame"));
+    }
+    let opened = frames
+        .iter()
+        .position(|f| matches!(f, ServerMsg::Opened { interaction } if interaction.id == ix))
+        .expect("opened");
+    let of_the_chat: Vec<(usize, &Vec<parley_protocol::Event>)> = frames
+        .iter()
+        .enumerate()
+        .filter_map(|(n, f)| match f {
+            ServerMsg::Events {
+                interaction,
+                events,
+            } if *interaction == ix => Some((n, events)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        of_the_chat.first().map(|(n, _)| *n),
+        Some(opened + 1),
+        "the window next"
+    );
+    let c1 = of_the_chat
+        .iter()
+        .flat_map(|(_, events)| events.iter())
+        .filter(|e| matches!(&e.kind, EventKind::Message { client_id: Some(c), .. } if c == "c1"))
+        .count();
+    assert_eq!(
+        c1, 1,
+        "the message the window read is not sent again: {frames:?}"
+    );
 }

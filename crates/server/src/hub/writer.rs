@@ -1,7 +1,7 @@
 //! The writer: a command through the engine, its writes committed in one transaction, then
 //! delivered (each message encoded once); a failed commit puts the engine back as the store is.
 
-use super::{Access, Hub, Issuer, NewChat, StartError};
+use super::{Hub, Issuer, NewChat, StartError};
 use crate::auth::token_hash;
 use crate::edge::Delivery;
 use crate::engine::{Actor, Command, Effect};
@@ -81,19 +81,6 @@ impl<S: Store> Hub<S> {
         Ok((id, token))
     }
 
-    /// What this actor may do with the interaction now: for HTTP (files) and `older` alike.
-    pub(super) fn access(&self, actor: &Actor, interaction: &InteractionId) -> Access {
-        let takes_part = match actor {
-            Actor::Agent(agent) => self.engine.agent_may_read(agent, interaction),
-            Actor::Contact(own) => own == interaction,
-        };
-        if takes_part {
-            Access::Reads(self.read_limit(actor, interaction))
-        } else {
-            Access::None
-        }
-    }
-
     /// The last event of the interaction this actor may read (`None`: all; a contact always
     /// reads its whole chat).
     pub(super) fn read_limit(&self, actor: &Actor, interaction: &InteractionId) -> Option<Seq> {
@@ -167,14 +154,23 @@ impl<S: Store> Hub<S> {
             }
             return false;
         }
+        // Who may read what changes before anything is delivered: an agent told of a chat may
+        // page it at once, and one whose right ended is refused before it hears so.
+        let touched: BTreeSet<&InteractionId> = done
+            .iter()
+            .flat_map(|(_, effects)| effects.iter().filter_map(Effect::interaction))
+            .collect();
+        for id in touched {
+            self.rights.set(id, self.engine.readers(id));
+        }
         for (conn, effects) in done {
-            self.deliver_effects(conn, effects).await;
+            self.deliver_effects(conn, effects);
         }
         true
     }
 
     /// Delivers one command's committed effects, in order.
-    async fn deliver_effects(&mut self, conn: Option<Issuer>, effects: Vec<Effect>) {
+    fn deliver_effects(&mut self, conn: Option<Issuer>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
                 Effect::Save(_) | Effect::Milestone(_) => {}
@@ -193,19 +189,13 @@ impl<S: Store> Hub<S> {
                 Effect::Send { to, msg } => self.send_to(&to, &msg),
                 Effect::Broadcast(msg) => self.bus.publish(Delivery::Agents(msg)),
                 Effect::Open { agent, summary } => {
-                    let actor = Actor::Agent(agent);
-                    let id = summary.id.clone();
-                    self.send_to(
-                        &actor,
-                        &ServerMsg::Opened {
-                            interaction: summary,
-                        },
-                    );
-                    // The chat's transcript is read for this process's connections of the
-                    // agent (a cluster reads it where each connection is).
-                    for outbox in self.edges.outboxes(&actor) {
-                        self.send_window(&outbox, &actor, &id).await;
-                    }
+                    // Each connection of the agent reads the chat's window itself.
+                    let until = self.engine.read_limit(&agent, &summary.id);
+                    self.bus.publish(Delivery::Open {
+                        agent,
+                        summary,
+                        until,
+                    });
                 }
                 Effect::Reply(msg) => {
                     if let Some(conn) = conn {
@@ -235,12 +225,8 @@ impl<S: Store> Hub<S> {
     async fn roll_back<'a>(&mut self, effects: impl IntoIterator<Item = &'a Effect>) {
         let touched: BTreeSet<InteractionId> = effects
             .into_iter()
-            .filter_map(|e| match e {
-                Effect::Save(record) => Some(record.id.clone()),
-                Effect::Append { interaction, .. } => Some(interaction.clone()),
-                Effect::Milestone(m) => Some(m.interaction.clone()),
-                _ => None,
-            })
+            .filter_map(Effect::interaction)
+            .cloned()
             .collect();
         for id in touched {
             self.reload(id).await;
@@ -261,7 +247,9 @@ impl<S: Store> Hub<S> {
                 None
             }
         };
-        for effect in self.engine.reload(&id, stored) {
+        let effects = self.engine.reload(&id, stored);
+        self.rights.set(&id, self.engine.readers(&id));
+        for effect in effects {
             if let Effect::Send { to, msg } = effect {
                 self.send_to(&to, &msg);
             }

@@ -64,7 +64,9 @@ fn now_us() -> u128 {
 }
 
 async fn connect(addr: SocketAddr, token: &str) -> Result<Ws, String> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+    // Without Nagle's algorithm, as browsers connect.
+    let url = format!("ws://{addr}/ws");
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     let hello = ClientMsg::Hello {

@@ -1,5 +1,6 @@
 //! `parley-server`: runs the chat backend, or hashes a password for the configuration.
 
+use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -63,6 +64,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!(
         "parley-server listening on http://{addr}/ (desktop) and http://{addr}/chat/ (widget)"
     );
+    // Small frames go at once: with Nagle's algorithm a frame written while the last one is
+    // unacknowledged waits for the client's delayed ACK (40 ms on Linux), which was most of the
+    // load benchmark's p99 (browsers set TCP_NODELAY on their side already).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(stop_asked())
         .await?;

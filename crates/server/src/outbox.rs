@@ -18,9 +18,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, watch, Notify};
 
-/// The most chat windows a connection may have waiting to be read: far more than an agent is
-/// given chats in the time one read takes.
-pub const WINDOWS: usize = 64;
+/// The most chat windows a connection may have waiting to be read. An agent accepting a whole
+/// queue at once is given one chat per slot of its capacity (the load benchmark's agents take
+/// 101 in a burst), and each waiting window's `opened` frame counts against the byte cap too.
+pub const WINDOWS: usize = 1024;
 
 /// How much one connection may have waiting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,13 +4,17 @@
 //!   start the server with the demo configuration.
 //! - `cargo xtask test`: every check and every test tier, ending with `N passed, N failed`.
 //! - `cargo xtask build`: only the browser apps and the release server.
+//! - `cargo xtask services`: PostgreSQL and Redis as the tests start them, for running the
+//!   cluster's tests by hand.
 //! - `cargo xtask bench`: the load benchmark (figures, not pass/fail); `bench server`: the
 //!   server half only.
 //!
-//! Modules: [`tools`] installs and finds the external tools; [`web`] builds the browser apps with
-//! trunk, skipping builds that are up to date; [`suite`] runs the test tiers and counts results.
+//! Modules: [`tools`] installs and finds the external tools; [`services`] installs and runs
+//! PostgreSQL and Redis; [`web`] builds the browser apps with trunk, skipping builds that are
+//! up to date; [`suite`] runs the test tiers and counts results.
 
 mod bench;
+mod services;
 mod suite;
 mod tools;
 mod web;
@@ -55,10 +59,13 @@ fn main() -> ExitCode {
         Some("build") => tools::ensure()
             .and_then(|_| web::build_all())
             .and_then(|_| build_server()),
+        Some("services") => services_by_hand(),
         Some("bench") if args.get(1).is_some_and(|a| a == "server") => bench::server_bench(),
         Some("bench") => bench::bench(),
         _ => {
-            eprintln!("usage: cargo xtask <run [--addr ADDR] | test | build | bench [server]>");
+            eprintln!(
+                "usage: cargo xtask <run [--addr ADDR] | test | build | services | bench [server]>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -68,6 +75,18 @@ fn main() -> ExitCode {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// PostgreSQL and Redis as `cargo xtask test` starts them, for running the cluster's tests by
+/// hand, until Ctrl-C.
+fn services_by_hand() -> Result<(), String> {
+    let services = services::start("by-hand", true)?;
+    println!("PARLEY_TEST_POSTGRES={}", services.postgres_url);
+    println!("PARLEY_TEST_REDIS={}", services.redis_url);
+    println!("(running until Ctrl-C)");
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
     }
 }
 

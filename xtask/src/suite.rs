@@ -1,8 +1,9 @@
-//! `cargo xtask test`: formatting, lints on both targets, native unit and integration tests,
+//! `cargo xtask test`: formatting, lints on both targets, native unit and integration tests
+//! (with PostgreSQL and Redis for the cluster's),
 //! browser component tests (wasm-bindgen-test in headless Chromium) and the Playwright
 //! end-to-end suite, then one line: `N passed, N failed`.
 
-use crate::{cmd, root, tools, web};
+use crate::{cmd, root, services, tools, web};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -130,10 +131,21 @@ pub fn test() -> Result<(), String> {
             .args(WASM_CRATES)
             .args(["--", "-D", "warnings"]),
     );
-    t.tests(
-        "native unit and server integration tests",
-        cmd("cargo").args(["test", "--workspace"]),
-    );
+    // The cluster tests run on real PostgreSQL and Redis, started here and stopped after; where
+    // they cannot start, the run fails and says why.
+    match services::start("test", true) {
+        Ok(services) => t.tests(
+            "native unit and server integration tests",
+            cmd("cargo")
+                .args(["test", "--workspace"])
+                .env("PARLEY_TEST_POSTGRES", &services.postgres_url)
+                .env("PARLEY_TEST_REDIS", &services.redis_url),
+        ),
+        Err(e) => t.fail(
+            "native unit and server integration tests",
+            &format!("PostgreSQL and Redis did not start: {e}"),
+        ),
+    }
 
     match tools::ensure_browser() {
         Ok(()) => {

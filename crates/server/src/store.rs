@@ -14,11 +14,14 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub mod faults;
+mod postgres;
+mod rows;
 mod schema;
 mod sqlite;
 #[cfg(test)]
 mod tests;
 
+pub use postgres::{Fence, PgStore};
 pub use sqlite::SqliteStore;
 
 /// A store failure.
@@ -30,6 +33,9 @@ pub enum StoreError {
     Corrupt(#[from] serde_json::Error),
     #[error("{0}")]
     Format(String),
+    /// A fenced store's node no longer holds the writer's lease: nothing was written.
+    #[error("this node no longer holds the writer's lease")]
+    Fenced,
 }
 
 /// One write of a batch.

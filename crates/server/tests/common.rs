@@ -419,3 +419,25 @@ pub async fn ack_of(client: &mut Client, client_id: &str) -> u64 {
         _ => unreachable!(),
     }
 }
+
+/// A new, empty PostgreSQL database on the server `cargo xtask test` starts (its address in
+/// `PARLEY_TEST_POSTGRES`). Without one the test fails and says so: the cluster's tests never
+/// fall back to SQLite or to memory.
+pub async fn postgres_database(name: &str) -> String {
+    use sqlx::{Connection, Executor};
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin = std::env::var("PARLEY_TEST_POSTGRES").expect(
+        "PARLEY_TEST_POSTGRES is not set: the PostgreSQL tests run under `cargo xtask test`, \
+         which starts PostgreSQL and Redis",
+    );
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let db = format!("{name}_{}_{n}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("the test PostgreSQL answers");
+    conn.execute(format!("CREATE DATABASE {db}").as_str())
+        .await
+        .expect("a new database");
+    let (server, _) = admin.rsplit_once('/').expect("a database URL");
+    format!("{server}/{db}")
+}

@@ -1,11 +1,13 @@
-//! The store contract: what every `Store` adapter must do, as one suite. SQLite passes it here;
-//! a PostgreSQL adapter adds one line below and must pass the same.
+//! The store contract: what every `Store` adapter must do, as one suite, passed by SQLite and
+//! by PostgreSQL.
+
+mod common;
 
 use parley_protocol::{
     AgentId, Audience, Event, EventKind, InteractionId, Millis, Party, QueueId, Seq,
 };
 use parley_server::engine::{ContactInfo, DomainEvent, InteractionRecord, Milestone};
-use parley_server::store::{SqliteStore, Store, Write};
+use parley_server::store::{DomainFeed, PgStore, SqliteStore, Store, Write};
 
 #[tokio::test]
 async fn sqlite_keeps_the_store_contract() {
@@ -19,6 +21,17 @@ async fn sqlite_keeps_the_store_contract() {
     let store = SqliteStore::open(&dir.path().join("contract.db"))
         .await
         .expect("opens again");
+    assert_eq!(store.cursor("webhooks").await.expect("cursor"), 1);
+    assert_eq!(store.domain_after(0, 10).await.expect("feed").len(), 2);
+}
+
+#[tokio::test]
+async fn postgres_keeps_the_store_contract() {
+    let url = common::postgres_database("contract").await;
+    let store = PgStore::open(&url, 4).await.expect("opens");
+    contract(&store).await;
+    drop(store);
+    let store = PgStore::open(&url, 4).await.expect("opens again");
     assert_eq!(store.cursor("webhooks").await.expect("cursor"), 1);
     assert_eq!(store.domain_after(0, 10).await.expect("feed").len(), 2);
 }

@@ -1,9 +1,10 @@
 //! The SQLite adapter: the database, its one transaction per batch, and the event log. The
 //! other ports' queries are in the modules below, by concern.
 
+use super::rows::{event_of, record_of, Arg, EventRow, RecordRow, Statement};
 use super::{schema, EventLog, StoreError, StoreFuture, Write};
-use crate::engine::{ContactInfo, InteractionRecord};
-use parley_protocol::{Audience, Event, EventKind, InteractionId, Party, QueueId, Seq};
+use crate::engine::InteractionRecord;
+use parley_protocol::{Event, InteractionId, Seq};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
@@ -52,31 +53,6 @@ impl SqliteStore {
     }
 }
 
-fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<InteractionRecord, StoreError> {
-    Ok(InteractionRecord {
-        id: InteractionId(row.try_get("id")?),
-        contact: ContactInfo {
-            name: row.try_get("contact_name")?,
-            email: row.try_get("contact_email")?,
-            subject: row.try_get("subject")?,
-        },
-        queue: QueueId(row.try_get("queue")?),
-        started_at: row.try_get("started_at")?,
-        closed: row.try_get::<i64, _>("closed")? != 0,
-    })
-}
-
-fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event, StoreError> {
-    let audience: Audience = serde_json::from_str(&row.try_get::<String, _>("audience")?)?;
-    let kind: EventKind = serde_json::from_str(&row.try_get::<String, _>("body")?)?;
-    Ok(Event {
-        seq: row.try_get::<i64, _>("seq")? as Seq,
-        at: row.try_get("at")?,
-        audience,
-        kind,
-    })
-}
-
 /// The SQLite adapter's queries; the ports below hand them out boxed.
 impl SqliteStore {
     pub async fn commit(&self, batch: Vec<Write>) -> Result<(), StoreError> {
@@ -85,92 +61,8 @@ impl SqliteStore {
         }
         let mut tx = self.writer.begin().await?;
         for write in batch {
-            match write {
-                Write::Interaction(r) => {
-                    sqlx::query(
-                        "INSERT INTO interactions (id, contact_name, contact_email, contact_key, subject, queue, started_at, closed)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                         ON CONFLICT(id) DO UPDATE SET closed = excluded.closed",
-                    )
-                    .bind(r.id.as_str())
-                    .bind(&r.contact.name)
-                    .bind(&r.contact.email)
-                    .bind(r.contact.email.as_ref().map(|e| e.to_lowercase()))
-                    .bind(&r.contact.subject)
-                    .bind(r.queue.as_str())
-                    .bind(r.started_at)
-                    .bind(r.closed)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Write::File {
-                    interaction,
-                    file,
-                    seq,
-                    at,
-                } => {
-                    sqlx::query("INSERT INTO files (id, interaction, name, mime, size, uploaded_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                        .bind(&file.id)
-                        .bind(interaction.as_str())
-                        .bind(&file.name)
-                        .bind(&file.mime)
-                        .bind(file.size as i64)
-                        .bind(at)
-                        .bind(seq as i64)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Write::ContactToken {
-                    token_hash,
-                    interaction,
-                } => {
-                    sqlx::query(
-                        "INSERT INTO contact_tokens (token_hash, interaction) VALUES (?, ?)",
-                    )
-                    .bind(token_hash)
-                    .bind(interaction.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Write::Milestone(m) => {
-                    sqlx::query("INSERT INTO domain_events (interaction, seq, at, body) VALUES (?, ?, ?, ?)")
-                        .bind(m.interaction.as_str())
-                        .bind(m.seq as i64)
-                        .bind(m.at)
-                        .bind(serde_json::to_string(&m.event)?)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Write::Event(interaction, event) => {
-                    let (client_id, sender) = match &event.kind {
-                        EventKind::Message {
-                            client_id: Some(id),
-                            from,
-                            ..
-                        } => (Some(id.clone()), Some(from.sender_key())),
-                        _ => (None, None),
-                    };
-                    if let EventKind::Joined {
-                        party: Party::Agent { id, .. },
-                    } = &event.kind
-                    {
-                        sqlx::query("INSERT OR IGNORE INTO interaction_agents (interaction, agent) VALUES (?, ?)")
-                            .bind(interaction.as_str())
-                            .bind(id.as_str())
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    sqlx::query("INSERT INTO events (interaction, seq, at, audience, client_id, body, sender) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                        .bind(interaction.as_str())
-                        .bind(event.seq as i64)
-                        .bind(event.at)
-                        .bind(serde_json::to_string(&event.audience)?)
-                        .bind(client_id)
-                        .bind(serde_json::to_string(&event.kind)?)
-                        .bind(sender)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+            for statement in super::rows::statements(write)? {
+                bind(statement).execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
@@ -182,12 +74,14 @@ impl SqliteStore {
         interaction: &InteractionId,
         after: Seq,
     ) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query("SELECT seq, at, audience, body FROM events WHERE interaction = ? AND seq > ? ORDER BY seq")
-            .bind(interaction.as_str())
-            .bind(after as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(event_from_row).collect()
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT seq, at, audience, body FROM events WHERE interaction = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(interaction.as_str())
+        .bind(after.min(i64::MAX as u64) as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(event_of).collect()
     }
 
     pub async fn events_before(
@@ -196,22 +90,24 @@ impl SqliteStore {
         before: Seq,
         limit: u32,
     ) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query("SELECT seq, at, audience, body FROM events WHERE interaction = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
-            .bind(interaction.as_str())
-            .bind(before.min(i64::MAX as u64) as i64)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().rev().map(event_from_row).collect()
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT seq, at, audience, body FROM events WHERE interaction = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+        )
+        .bind(interaction.as_str())
+        .bind(before.min(i64::MAX as u64) as i64)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().rev().map(event_of).collect()
     }
 
     pub async fn interaction(
         &self,
         id: &InteractionId,
     ) -> Result<Option<(InteractionRecord, Vec<Event>)>, StoreError> {
-        let row = sqlx::query(
+        let row: Option<RecordRow> = sqlx::query_as(
             "SELECT id, contact_name, contact_email, subject, queue, started_at, closed
-             FROM interactions WHERE id = ?",
+             FROM interactions WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
@@ -220,7 +116,7 @@ impl SqliteStore {
             return Ok(None);
         };
         let events = self.events_after(id, 0).await?;
-        Ok(Some((record_from_row(&row)?, events)))
+        Ok(Some((record_of(row), events)))
     }
 
     pub async fn open_interactions(
@@ -229,18 +125,18 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError> {
         let after = after.map_or("", InteractionId::as_str);
-        let rows = sqlx::query(
+        let rows: Vec<RecordRow> = sqlx::query_as(
             "SELECT id, contact_name, contact_email, subject, queue, started_at, closed
-             FROM interactions WHERE closed = 0 AND id > ? ORDER BY id LIMIT ?",
+             FROM interactions WHERE closed = 0 AND id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push((record_from_row(&row)?, Vec::new()));
-        }
+        let mut out: Vec<(InteractionRecord, Vec<Event>)> = rows
+            .into_iter()
+            .map(|row| (record_of(row), Vec::new()))
+            .collect();
         let Some(last) = out.last().map(|(r, _)| r.id.as_str().to_owned()) else {
             return Ok(out);
         };
@@ -265,12 +161,32 @@ impl SqliteStore {
             }
             if let Some((record, list)) = out.get_mut(at) {
                 if record.id.as_str() == interaction {
-                    list.push(event_from_row(&row)?);
+                    list.push(event_of((
+                        row.try_get("seq")?,
+                        row.try_get("at")?,
+                        row.try_get("audience")?,
+                        row.try_get("body")?,
+                    ))?);
                 }
             }
         }
         Ok(out)
     }
+}
+
+/// A statement with its values bound.
+fn bind(
+    statement: Statement,
+) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'static>> {
+    statement
+        .args
+        .into_iter()
+        .fold(sqlx::query(statement.sql), |q, arg| match arg {
+            Arg::Text(v) => q.bind(v),
+            Arg::MaybeText(v) => q.bind(v),
+            Arg::Int(v) => q.bind(v),
+            Arg::Bool(v) => q.bind(v),
+        })
 }
 
 impl EventLog for SqliteStore {

@@ -1,10 +1,8 @@
 //! Domain events in commit order, and each consumer's cursor.
 
 use super::SqliteStore;
-use crate::engine::Milestone;
+use crate::store::rows::{feed_of, FeedRow};
 use crate::store::{DomainFeed, FeedEntry, StoreError, StoreFuture};
-use parley_protocol::{InteractionId, Seq};
-use sqlx::Row;
 
 impl SqliteStore {
     pub async fn domain_after(
@@ -12,7 +10,7 @@ impl SqliteStore {
         position: i64,
         limit: u32,
     ) -> Result<Vec<FeedEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<FeedRow> = sqlx::query_as(
             "SELECT position, interaction, seq, at, body FROM domain_events
              WHERE position > ? ORDER BY position LIMIT ?",
         )
@@ -20,19 +18,7 @@ impl SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(FeedEntry {
-                    position: row.try_get("position")?,
-                    milestone: Milestone {
-                        interaction: InteractionId(row.try_get("interaction")?),
-                        seq: row.try_get::<i64, _>("seq")? as Seq,
-                        at: row.try_get("at")?,
-                        event: serde_json::from_str(&row.try_get::<String, _>("body")?)?,
-                    },
-                })
-            })
-            .collect()
+        rows.into_iter().map(feed_of).collect()
     }
 
     pub async fn cursor(&self, consumer: &str) -> Result<i64, StoreError> {

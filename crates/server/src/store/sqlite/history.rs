@@ -1,27 +1,17 @@
 //! My History, a contact's earlier chats, and the files sent in chats.
 
 use super::SqliteStore;
+use crate::store::rows::{file_of, history_of, FileRow, HistoryRow};
 use crate::store::{FileRecords, History, StoreError, StoreFuture, StoredFile};
-use parley_protocol::{AgentId, FileRef, HistoryEntry, InteractionId, Millis, Seq};
-use sqlx::Row;
+use parley_protocol::{AgentId, HistoryEntry, InteractionId, Millis};
 
 /// How many entries a history list holds at most.
 const HISTORY_LIMIT: i64 = 100;
 
-fn history_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<HistoryEntry, StoreError> {
-    Ok(HistoryEntry {
-        id: InteractionId(row.try_get("id")?),
-        contact: row.try_get("contact_name")?,
-        subject: row.try_get("subject")?,
-        started_at: row.try_get("started_at")?,
-        closed: row.try_get::<bool, _>("closed")?,
-    })
-}
-
 /// My History and a contact's earlier chats.
 impl SqliteStore {
     pub async fn history_of_agent(&self, agent: &AgentId) -> Result<Vec<HistoryEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<HistoryRow> = sqlx::query_as(
             "SELECT i.id, i.contact_name, i.subject, i.started_at, i.closed FROM interactions i
              JOIN interaction_agents a ON a.interaction = i.id WHERE a.agent = ? ORDER BY i.started_at DESC LIMIT ?",
         )
@@ -29,7 +19,7 @@ impl SqliteStore {
         .bind(HISTORY_LIMIT)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(history_from_row).collect()
+        Ok(rows.into_iter().map(history_of).collect())
     }
 
     pub async fn earlier_of_contact(
@@ -58,7 +48,7 @@ impl SqliteStore {
         interaction: &InteractionId,
         since: Millis,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<HistoryRow> = sqlx::query_as(
             "SELECT i.id, i.contact_name, i.subject, i.started_at, i.closed FROM interactions i
              JOIN interactions me ON me.id = ? AND me.contact_key IS NOT NULL AND i.contact_key = me.contact_key
              WHERE i.id <> me.id AND i.closed = 1 AND i.started_at < me.started_at AND i.started_at >= ?
@@ -69,7 +59,7 @@ impl SqliteStore {
         .bind(HISTORY_LIMIT)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(history_from_row).collect()
+        Ok(rows.into_iter().map(history_of).collect())
     }
 }
 
@@ -77,21 +67,12 @@ impl SqliteStore {
 impl SqliteStore {
     /// A file, the interaction it was sent in and its event there.
     pub async fn file(&self, id: &str) -> Result<Option<StoredFile>, StoreError> {
-        let row: Option<(String, String, String, String, i64, Option<i64>)> =
+        let row: Option<FileRow> =
             sqlx::query_as("SELECT interaction, id, name, mime, size, seq FROM files WHERE id = ?")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(ix, id, name, mime, size, seq)| StoredFile {
-            interaction: InteractionId(ix),
-            file: FileRef {
-                id,
-                name,
-                mime,
-                size: size.max(0) as u64,
-            },
-            seq: seq.map(|s| s.max(0) as Seq),
-        }))
+        Ok(row.map(file_of))
     }
 
     /// Whether the agent ever joined the interaction as a party.

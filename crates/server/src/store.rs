@@ -17,6 +17,7 @@ pub mod faults;
 mod postgres;
 mod rows;
 mod schema;
+mod sql;
 mod sqlite;
 #[cfg(test)]
 mod tests;

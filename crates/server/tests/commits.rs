@@ -8,7 +8,7 @@ use common::*;
 use parley_protocol::act;
 use parley_protocol::{ClientMsg, ErrorCode, Event, EventKind, ServerMsg};
 use parley_server::store::faults::Faulty;
-use parley_server::store::SqliteStore;
+use parley_server::store::{EventLog, SqliteStore};
 use serde_json::json;
 
 async fn spawn_faulty(dir: &std::path::Path) -> (std::net::SocketAddr, Faulty<SqliteStore>) {

@@ -292,4 +292,35 @@ async fn domain_feed(store: &impl Store) {
         feed[0].position
     );
     assert_eq!(store.cursor("metrics").await.expect("cursor"), 0);
+
+    // A file's record, with the event that shows it; who joined as a party.
+    let file = parley_protocol::FileRef {
+        id: "f-1".into(),
+        name: "invoice.pdf".into(),
+        mime: "application/pdf".into(),
+        size: 1234,
+    };
+    store
+        .commit(vec![Write::File {
+            interaction: ix.clone(),
+            file: file.clone(),
+            seq: 3,
+            at: 3,
+        }])
+        .await
+        .expect("commit");
+    let stored = store.file("f-1").await.expect("read").expect("stored");
+    assert_eq!(
+        (stored.interaction, stored.file, stored.seq),
+        (ix.clone(), file, Some(3))
+    );
+    assert_eq!(store.file("f-2").await.expect("read"), None);
+    assert!(store
+        .was_party(&AgentId("kate".into()), &ix)
+        .await
+        .expect("read"));
+    assert!(!store
+        .was_party(&AgentId("avril".into()), &ix)
+        .await
+        .expect("read"));
 }

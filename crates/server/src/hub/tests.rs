@@ -7,7 +7,7 @@ use crate::edge::Lease;
 use crate::engine::Actor;
 use crate::outbox::{self, Pending};
 use crate::store::faults::Faulty;
-use crate::store::{Sessions, SqliteStore};
+use crate::store::{EventLog, Sessions, SqliteStore};
 use parley_protocol::act;
 use parley_protocol::{AgentId, ClientMsg, EventKind, Request, ServerMsg};
 

@@ -1,4 +1,4 @@
-use super::{SqliteStore, StoreError, Write};
+use super::{EventLog, FileRecords, SqliteStore, StoreError, Write};
 use crate::engine::{ContactInfo, InteractionRecord};
 use parley_protocol::{Audience, Event, EventKind, InteractionId, QueueId};
 

@@ -1,0 +1,412 @@
+//! The queries of every store port, written once for both SQL adapters: the SQL is the same on
+//! SQLite and PostgreSQL (`$n` placeholders, `ON CONFLICT`, truth values read as booleans), and
+//! only the pools differ. Each adapter opens its database and runs its own commit (SQLite on its
+//! one writer connection, PostgreSQL behind the lease's fence) and binds a batch's statements
+//! (`rows.rs`); [`sql_ports!`] gives it the rest.
+
+/// Implements every port but the commit for `$store`, reading through `self.$read` and writing
+/// sessions and cursors through `self.$write`. The adapter provides `commit_batch`.
+macro_rules! sql_ports {
+    ($store:ty, read: $read:ident, write: $write:ident) => {
+        const _: () = {
+            use $crate::engine::InteractionRecord;
+            use $crate::store::rows::{
+                event_of, feed_of, file_of, history_of, record_of, EventRow, FeedRow, FileRow,
+                HistoryRow, RecordRow,
+            };
+            use $crate::store::{
+                DomainFeed, EventLog, FeedEntry, FileRecords, History, Sessions, StoreError,
+                StoreFuture, StoredFile, Write,
+            };
+            use parley_protocol::{AgentId, Event, HistoryEntry, InteractionId, Millis, Seq};
+            use sqlx::Row;
+
+            /// How many entries a history list holds at most.
+            const HISTORY_LIMIT: i64 = 100;
+
+            /// Sequence numbers as the databases keep them (signed).
+            fn stored(seq: Seq) -> i64 {
+                seq.min(i64::MAX as u64) as i64
+            }
+
+            impl $store {
+                async fn events_after_(
+                    &self,
+                    interaction: &InteractionId,
+                    after: Seq,
+                ) -> Result<Vec<Event>, StoreError> {
+                    let rows: Vec<EventRow> = sqlx::query_as(
+                        "SELECT seq, at, audience, body FROM events
+                         WHERE interaction = $1 AND seq > $2 ORDER BY seq",
+                    )
+                    .bind(interaction.as_str())
+                    .bind(stored(after))
+                    .fetch_all(&self.$read)
+                    .await?;
+                    rows.into_iter().map(event_of).collect()
+                }
+
+                async fn open_interactions_(
+                    &self,
+                    after: Option<&InteractionId>,
+                    limit: u32,
+                ) -> Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError> {
+                    let after = after.map_or("", InteractionId::as_str);
+                    let rows: Vec<RecordRow> = sqlx::query_as(
+                        "SELECT id, contact_name, contact_email, subject, queue, started_at, closed
+                         FROM interactions WHERE NOT closed AND id > $1 ORDER BY id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.$read)
+                    .await?;
+                    let mut out: Vec<(InteractionRecord, Vec<Event>)> = rows
+                        .into_iter()
+                        .map(|row| (record_of(row), Vec::new()))
+                        .collect();
+                    let Some(last) = out.last().map(|(r, _)| r.id.0.clone()) else {
+                        return Ok(out);
+                    };
+                    // The page's events in one query, not one per chat.
+                    let rows = sqlx::query(
+                        "SELECT e.interaction, e.seq, e.at, e.audience, e.body FROM events e
+                         JOIN interactions i ON i.id = e.interaction
+                         WHERE NOT i.closed AND i.id > $1 AND i.id <= $2
+                         ORDER BY e.interaction, e.seq",
+                    )
+                    .bind(after)
+                    .bind(&last)
+                    .fetch_all(&self.$read)
+                    .await?;
+                    let mut at = 0;
+                    for row in rows {
+                        let interaction: String = row.try_get("interaction")?;
+                        while out
+                            .get(at)
+                            .is_some_and(|(r, _)| r.id.as_str() < interaction.as_str())
+                        {
+                            at += 1;
+                        }
+                        if let Some((record, list)) = out.get_mut(at) {
+                            if record.id.as_str() == interaction {
+                                list.push(event_of((
+                                    row.try_get("seq")?,
+                                    row.try_get("at")?,
+                                    row.try_get("audience")?,
+                                    row.try_get("body")?,
+                                ))?);
+                            }
+                        }
+                    }
+                    Ok(out)
+                }
+            }
+
+            impl EventLog for $store {
+                fn commit(&self, batch: Vec<Write>) -> StoreFuture<'_, ()> {
+                    Box::pin(self.commit_batch(batch))
+                }
+
+                fn events_after<'a>(
+                    &'a self,
+                    interaction: &'a InteractionId,
+                    after: Seq,
+                ) -> StoreFuture<'a, Vec<Event>> {
+                    Box::pin(self.events_after_(interaction, after))
+                }
+
+                fn events_before<'a>(
+                    &'a self,
+                    interaction: &'a InteractionId,
+                    before: Seq,
+                    limit: u32,
+                ) -> StoreFuture<'a, Vec<Event>> {
+                    Box::pin(async move {
+                        let rows: Vec<EventRow> = sqlx::query_as(
+                            "SELECT seq, at, audience, body FROM events
+                             WHERE interaction = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+                        )
+                        .bind(interaction.as_str())
+                        .bind(stored(before))
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.$read)
+                        .await?;
+                        rows.into_iter().rev().map(event_of).collect()
+                    })
+                }
+
+                fn interaction<'a>(
+                    &'a self,
+                    id: &'a InteractionId,
+                ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>> {
+                    Box::pin(async move {
+                        let row: Option<RecordRow> = sqlx::query_as(
+                            "SELECT id, contact_name, contact_email, subject, queue, started_at, closed
+                             FROM interactions WHERE id = $1",
+                        )
+                        .bind(id.as_str())
+                        .fetch_optional(&self.$read)
+                        .await?;
+                        let Some(row) = row else {
+                            return Ok(None);
+                        };
+                        let events = self.events_after_(id, 0).await?;
+                        Ok(Some((record_of(row), events)))
+                    })
+                }
+
+                fn open_interactions<'a>(
+                    &'a self,
+                    after: Option<&'a InteractionId>,
+                    limit: u32,
+                ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>> {
+                    Box::pin(self.open_interactions_(after, limit))
+                }
+            }
+
+            impl Sessions for $store {
+                fn create_session<'a>(
+                    &'a self,
+                    token_hash: &'a str,
+                    agent: &'a AgentId,
+                    now: Millis,
+                ) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO sessions (token_hash, agent, created_at) VALUES ($1, $2, $3)",
+                        )
+                        .bind(token_hash)
+                        .bind(agent.as_str())
+                        .bind(now)
+                        .execute(&self.$write)
+                        .await?;
+                        Ok(())
+                    })
+                }
+
+                fn session_agent<'a>(
+                    &'a self,
+                    token_hash: &'a str,
+                ) -> StoreFuture<'a, Option<AgentId>> {
+                    Box::pin(async move {
+                        let agent: Option<String> =
+                            sqlx::query_scalar("SELECT agent FROM sessions WHERE token_hash = $1")
+                                .bind(token_hash)
+                                .fetch_optional(&self.$read)
+                                .await?;
+                        Ok(agent.map(AgentId))
+                    })
+                }
+
+                fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                            .bind(token_hash)
+                            .execute(&self.$write)
+                            .await?;
+                        Ok(())
+                    })
+                }
+
+                fn create_contact_token<'a>(
+                    &'a self,
+                    token_hash: &'a str,
+                    interaction: &'a InteractionId,
+                ) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO contact_tokens (token_hash, interaction) VALUES ($1, $2)",
+                        )
+                        .bind(token_hash)
+                        .bind(interaction.as_str())
+                        .execute(&self.$write)
+                        .await?;
+                        Ok(())
+                    })
+                }
+
+                fn contact_interaction<'a>(
+                    &'a self,
+                    token_hash: &'a str,
+                ) -> StoreFuture<'a, Option<InteractionId>> {
+                    Box::pin(async move {
+                        let id: Option<String> = sqlx::query_scalar(
+                            "SELECT interaction FROM contact_tokens WHERE token_hash = $1",
+                        )
+                        .bind(token_hash)
+                        .fetch_optional(&self.$read)
+                        .await?;
+                        Ok(id.map(InteractionId))
+                    })
+                }
+            }
+
+            impl History for $store {
+                fn history_of_agent<'a>(
+                    &'a self,
+                    agent: &'a AgentId,
+                ) -> StoreFuture<'a, Vec<HistoryEntry>> {
+                    Box::pin(async move {
+                        let rows: Vec<HistoryRow> = sqlx::query_as(
+                            "SELECT i.id, i.contact_name, i.subject, i.started_at, i.closed
+                             FROM interactions i JOIN interaction_agents a ON a.interaction = i.id
+                             WHERE a.agent = $1 ORDER BY i.started_at DESC LIMIT $2",
+                        )
+                        .bind(agent.as_str())
+                        .bind(HISTORY_LIMIT)
+                        .fetch_all(&self.$read)
+                        .await?;
+                        Ok(rows.into_iter().map(history_of).collect())
+                    })
+                }
+
+                fn earlier_of_contact<'a>(
+                    &'a self,
+                    interaction: &'a InteractionId,
+                    before: Millis,
+                    since: Millis,
+                ) -> StoreFuture<'a, Option<(InteractionId, Millis)>> {
+                    Box::pin(async move {
+                        let row: Option<(String, i64)> = sqlx::query_as(
+                            "SELECT i.id, i.started_at FROM interactions i
+                             JOIN interactions me ON me.id = $1 AND me.contact_key IS NOT NULL
+                               AND i.contact_key = me.contact_key
+                             WHERE i.id <> me.id AND i.closed AND i.started_at < me.started_at
+                               AND i.started_at < $2 AND i.started_at >= $3
+                             ORDER BY i.started_at DESC LIMIT 1",
+                        )
+                        .bind(interaction.as_str())
+                        .bind(before)
+                        .bind(since)
+                        .fetch_optional(&self.$read)
+                        .await?;
+                        Ok(row.map(|(id, at)| (InteractionId(id), at)))
+                    })
+                }
+
+                fn history_of_contact<'a>(
+                    &'a self,
+                    interaction: &'a InteractionId,
+                    since: Millis,
+                ) -> StoreFuture<'a, Vec<HistoryEntry>> {
+                    Box::pin(async move {
+                        let rows: Vec<HistoryRow> = sqlx::query_as(
+                            "SELECT i.id, i.contact_name, i.subject, i.started_at, i.closed
+                             FROM interactions i
+                             JOIN interactions me ON me.id = $1 AND me.contact_key IS NOT NULL
+                               AND i.contact_key = me.contact_key
+                             WHERE i.id <> me.id AND i.closed AND i.started_at < me.started_at
+                               AND i.started_at >= $2
+                             ORDER BY i.started_at DESC LIMIT $3",
+                        )
+                        .bind(interaction.as_str())
+                        .bind(since)
+                        .bind(HISTORY_LIMIT)
+                        .fetch_all(&self.$read)
+                        .await?;
+                        Ok(rows.into_iter().map(history_of).collect())
+                    })
+                }
+            }
+
+            impl FileRecords for $store {
+                fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredFile>> {
+                    Box::pin(async move {
+                        let row: Option<FileRow> = sqlx::query_as(
+                            "SELECT interaction, id, name, mime, size, seq FROM files WHERE id = $1",
+                        )
+                        .bind(id)
+                        .fetch_optional(&self.$read)
+                        .await?;
+                        Ok(row.map(file_of))
+                    })
+                }
+
+                fn was_party<'a>(
+                    &'a self,
+                    agent: &'a AgentId,
+                    interaction: &'a InteractionId,
+                ) -> StoreFuture<'a, bool> {
+                    Box::pin(async move {
+                        let found: Option<i32> = sqlx::query_scalar(
+                            "SELECT 1 FROM interaction_agents WHERE agent = $1 AND interaction = $2",
+                        )
+                        .bind(agent.as_str())
+                        .bind(interaction.as_str())
+                        .fetch_optional(&self.$read)
+                        .await?;
+                        Ok(found.is_some())
+                    })
+                }
+            }
+
+            impl DomainFeed for $store {
+                fn domain_after(
+                    &self,
+                    position: i64,
+                    limit: u32,
+                ) -> StoreFuture<'_, Vec<FeedEntry>> {
+                    Box::pin(async move {
+                        let rows: Vec<FeedRow> = sqlx::query_as(
+                            "SELECT position, interaction, seq, at, body FROM domain_events
+                             WHERE position > $1 ORDER BY position LIMIT $2",
+                        )
+                        .bind(position)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.$read)
+                        .await?;
+                        rows.into_iter().map(feed_of).collect()
+                    })
+                }
+
+                fn cursor<'a>(&'a self, consumer: &'a str) -> StoreFuture<'a, i64> {
+                    Box::pin(async move {
+                        let position: Option<i64> =
+                            sqlx::query_scalar("SELECT position FROM cursors WHERE consumer = $1")
+                                .bind(consumer)
+                                .fetch_optional(&self.$read)
+                                .await?;
+                        Ok(position.unwrap_or(0))
+                    })
+                }
+
+                fn save_cursor<'a>(
+                    &'a self,
+                    consumer: &'a str,
+                    position: i64,
+                ) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO cursors (consumer, position) VALUES ($1, $2)
+                             ON CONFLICT (consumer) DO UPDATE SET position = excluded.position",
+                        )
+                        .bind(consumer)
+                        .bind(position)
+                        .execute(&self.$write)
+                        .await?;
+                        Ok(())
+                    })
+                }
+            }
+        };
+    };
+}
+
+/// Binds a statement's values for `$db` (each adapter's query type differs).
+macro_rules! bind_statement {
+    ($statement:expr) => {{
+        let statement: $crate::store::rows::Statement = $statement;
+        statement
+            .args
+            .into_iter()
+            .fold(sqlx::query(statement.sql), |q, arg| match arg {
+                $crate::store::rows::Arg::Text(v) => q.bind(v),
+                $crate::store::rows::Arg::MaybeText(v) => q.bind(v),
+                $crate::store::rows::Arg::Int(v) => q.bind(v),
+                $crate::store::rows::Arg::Bool(v) => q.bind(v),
+            })
+    }};
+}
+
+pub(super) use bind_statement;
+pub(super) use sql_ports;

@@ -7,6 +7,7 @@
 //! - [`auth`]: password hashing and opaque session tokens.
 //! - [`access`]: who may read what, a read model the writer keeps for reads off the writer.
 //! - [`hub`]: the single task that owns the engine, persists its effects and fans events out.
+//! - [`cluster`]: what several nodes share: the writer's lease on PostgreSQL.
 //! - [`edge`]: the ports between the writer and the connections (`Bus`, `Presence`, `Lease`)
 //!   and this process's connections, their in-memory adapter.
 //! - [`outbox`]: each connection's bounded queue of frames, encoded once per message.
@@ -19,6 +20,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod edge;
 pub use parley_engine as engine;

@@ -34,7 +34,7 @@ impl Fence {
 /// The PostgreSQL store (cheap to clone: one pool).
 #[derive(Clone)]
 pub struct PgStore {
-    pub(crate) pool: PgPool,
+    pool: PgPool,
     fence: Option<Fence>,
 }
 
@@ -52,6 +52,11 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Format(format!("migrating the database failed: {e}")))?;
         Ok(Self { pool, fence: None })
+    }
+
+    /// The connection pool (the lease shares it).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// This store, committing only while the fence's epoch is the lease's.

@@ -44,7 +44,8 @@ pub struct ContactInfo {
 }
 
 /// Who issued a command.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Actor {
     Agent(AgentId),
     /// The contact of this interaction.

@@ -15,8 +15,9 @@ use parley_protocol::{AgentId, Event, InteractionId, InteractionSummary, Seq, Se
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Something the writer publishes for connections.
-#[derive(Clone, Debug)]
+/// Something the writer publishes for connections (serialized when it crosses nodes).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// To every connection of these actors.
     Actors { to: Vec<Actor>, msg: ServerMsg },
@@ -157,6 +158,14 @@ impl Edges {
 
     pub fn count(&self) -> usize {
         lock(&self.0).conns.len()
+    }
+
+    /// Closes every connection here with this code (they reconnect and resume by `seq`): what
+    /// they should have been sent may be lost.
+    pub fn close_all(&self, code: u16) {
+        for (_, outbox) in lock(&self.0).conns.values() {
+            outbox.close(code);
+        }
     }
 }
 

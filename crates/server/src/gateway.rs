@@ -20,10 +20,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use std::time::Instant;
 
-static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+/// Connection ids are unique across the nodes of a cluster (answers travel on a shared bus):
+/// each process numbers its connections under a random 32-bit prefix of its own.
+static NEXT_CONN: std::sync::LazyLock<AtomicU64> =
+    std::sync::LazyLock::new(|| AtomicU64::new(u64::from(rand::random::<u32>()) << 32 | 1));
 
-/// The close code for a client that did not keep up: it may reconnect (and resume) later.
-pub const TRY_AGAIN_LATER: u16 = 1013;
+pub use crate::outbox::{SERVICE_RESTART, TRY_AGAIN_LATER};
 
 /// How long a closing socket is given to take its close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -101,10 +103,14 @@ where
                 break;
             }
         }
-        if pending.overflowed() {
+        if let Some(code) = pending.close_code() {
+            let reason = match code {
+                TRY_AGAIN_LATER => "too slow: reconnect and resume",
+                _ => "the server is restarting: reconnect and resume",
+            };
             let close = Message::Close(Some(CloseFrame {
-                code: TRY_AGAIN_LATER,
-                reason: Utf8Bytes::from_static("too slow: reconnect and resume"),
+                code,
+                reason: Utf8Bytes::from_static(reason),
             }));
             let _ = tokio::time::timeout(CLOSE_WAIT, writer.send(close)).await;
         }

@@ -14,7 +14,7 @@
 use axum::extract::ws::Utf8Bytes;
 use parley_protocol::{InteractionId, Seq, ServerMsg, PROTOCOL_VERSION};
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, watch, Notify};
 
@@ -22,6 +22,13 @@ use tokio::sync::{mpsc, watch, Notify};
 /// queue at once is given one chat per slot of its capacity (the load benchmark's agents take
 /// 101 in a burst), and each waiting window's `opened` frame counts against the byte cap too.
 pub const WINDOWS: usize = 1024;
+
+/// The close code for a client that did not keep up: it may reconnect (and resume) later.
+pub const TRY_AGAIN_LATER: u16 = 1013;
+
+/// The close code for a client whose node stops or lost what it had to deliver: it reconnects
+/// (through the load balancer, to any node) and resumes.
+pub const SERVICE_RESTART: u16 = 1012;
 
 /// How much one connection may have waiting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +61,8 @@ struct Shared {
     /// The protocol version the client said hello with.
     version: AtomicU32,
     overflowed: AtomicBool,
+    /// The close code the socket is closed with, once closing (see [`Outbox::close`]).
+    close_code: AtomicU16,
     signal: watch::Sender<bool>,
     /// While a connection resumes: what the writer delivered meanwhile, with the event each
     /// frame carries, if one (see [`Outbox::hold`]).
@@ -120,6 +129,7 @@ pub fn channel(limits: Limits) -> (Outbox, Pending) {
         peak: AtomicUsize::new(0),
         version: AtomicU32::new(PROTOCOL_VERSION),
         overflowed: AtomicBool::new(false),
+        close_code: AtomicU16::new(0),
         signal: watch::Sender::new(false),
         held: Mutex::new(None),
         windows: Mutex::new(VecDeque::new()),
@@ -322,7 +332,14 @@ impl Outbox {
     }
 
     fn overflow(&self) {
+        self.close(TRY_AGAIN_LATER);
+    }
+
+    /// Closes the connection with this code: nothing more is queued, the writer stops and
+    /// sends the close frame. The first close wins.
+    pub fn close(&self, code: u16) {
         if !self.shared.overflowed.swap(true, Ordering::AcqRel) {
+            self.shared.close_code.store(code, Ordering::Release);
             self.shared.signal.send_replace(true);
         }
     }
@@ -336,7 +353,12 @@ impl Outbox {
         self.shared.version.load(Ordering::Acquire)
     }
 
-    /// Whether a frame did not fit and the connection is closing.
+    /// The code the socket is closed with, once closing.
+    pub fn close_code(&self) -> Option<u16> {
+        self.shared.close_code()
+    }
+
+    /// Whether the connection is closing (a frame did not fit, or it was closed).
     pub fn overflowed(&self) -> bool {
         self.shared.overflowed.load(Ordering::Acquire)
     }
@@ -372,13 +394,27 @@ impl Pending {
 
     /// Whether the outbox overflowed.
     pub fn overflowed(&self) -> bool {
-        self.shared.overflowed.load(Ordering::Acquire)
+        self.close_code() == Some(TRY_AGAIN_LATER)
+    }
+
+    /// The code to close the socket with, once the outbox is closing.
+    pub fn close_code(&self) -> Option<u16> {
+        self.shared.close_code()
     }
 
     /// Resolves when the outbox overflows: a write in progress gives way to the close.
     pub async fn closed(&self) {
         let mut closing = self.shared.signal.subscribe();
         let _ = closing.wait_for(|overflowed| *overflowed).await;
+    }
+}
+
+impl Shared {
+    fn close_code(&self) -> Option<u16> {
+        match self.close_code.load(Ordering::Acquire) {
+            0 => None,
+            code => Some(code),
+        }
     }
 }
 

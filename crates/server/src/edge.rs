@@ -31,6 +31,9 @@ pub enum Delivery {
     Agents(ServerMsg),
     /// To one connection: the answer to its request.
     Conn { conn: ConnId, msg: ServerMsg },
+    /// The writer has registered this connection: what its node holds for it from before
+    /// that point is older than what the writer gave it ([`Outbox::mark`]).
+    Mark { conn: ConnId },
     /// A chat given to an agent: `opened`, then the chat's latest window (up to `until`), which
     /// each connection of the agent reads for itself ([`Outbox::open`]).
     Open {
@@ -210,6 +213,11 @@ impl Bus for Edges {
             Delivery::Conn { conn, msg } => {
                 if let Some((_, outbox)) = r.conns.get(&conn) {
                     let _ = outbox.send(msg);
+                }
+            }
+            Delivery::Mark { conn } => {
+                if let Some((_, outbox)) = r.conns.get(&conn) {
+                    outbox.mark();
                 }
             }
             Delivery::Open {

@@ -16,12 +16,12 @@
 
 use crate::access::Rights;
 use crate::config::Config;
-use crate::edge::{Bus, Edges, Lease, Ports, Presence};
-use crate::engine::{Command, ContactInfo, Effect, Engine};
+use crate::edge::{Bus, Lease, Ports, Presence};
+use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{ErrorCode, InteractionId, QueueId, Seq};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -101,8 +101,8 @@ struct Hub<S> {
     engine: Engine,
     store: S,
     config: Arc<Config>,
-    /// This process's connections; deliveries go through `bus`, which one process points at them.
-    edges: Edges,
+    /// The connections of every node, by id (the edges hold them; deliveries go through `bus`).
+    conns: HashMap<ConnId, Actor>,
     bus: Arc<dyn Bus>,
     presence: Arc<dyn Presence>,
     lease: Arc<dyn Lease>,
@@ -162,11 +162,16 @@ pub async fn start_with<S: Store>(
         presence,
         lease,
     } = ports;
+    let handle = HubHandle {
+        tx,
+        rights: rights.clone(),
+        edges,
+    };
     let mut hub = Hub {
         engine,
         store,
         config,
-        edges,
+        conns: HashMap::new(),
         bus,
         presence,
         lease,
@@ -223,19 +228,14 @@ pub async fn start_with<S: Store>(
             hub.commands(group).await;
         }
     });
-    Ok(HubHandle { tx, rights })
+    Ok(handle)
 }
 
 impl<S: Store> Hub<S> {
     async fn on(&mut self, msg: HubMsg) {
         match msg {
-            HubMsg::Join {
-                conn,
-                actor,
-                outbox,
-                reply,
-            } => {
-                let joined = self.join(conn, actor, outbox).await;
+            HubMsg::Join { conn, actor, reply } => {
+                let joined = self.join(conn, actor).await;
                 let _ = reply.send(joined);
             }
             HubMsg::Command {
@@ -251,7 +251,7 @@ impl<S: Store> Hub<S> {
             }
             HubMsg::Gone { conn } => self.gone(conn).await,
             HubMsg::Connections(reply) => {
-                let _ = reply.send(self.edges.count());
+                let _ = reply.send(self.conns.len());
             }
             HubMsg::StartChat { chat, reply } => {
                 let _ = reply.send(self.start_chat(chat).await);

@@ -251,6 +251,16 @@ impl Outbox {
         self.release(&sent)
     }
 
+    /// The writer registered the connection: what is held from before this point is older
+    /// than what the writer gave the connection (and its resume reads), so it goes.
+    pub fn mark(&self) {
+        let mut held = lock(&self.shared.held);
+        if let Some(hold) = held.as_mut() {
+            hold.frames.clear();
+            hold.bytes = 0;
+        }
+    }
+
     /// Queues a frame of the resume itself, ahead of what is held.
     pub fn send_now(&self, msg: ServerMsg) -> Result<(), Overflow> {
         self.push(Frames::new(&msg).for_version(self.version()))

@@ -1,7 +1,8 @@
 //! Connections: one joining (registered, with what the engine holds for it; the edge sends
 //! what it missed), and one going.
 
-use super::{AgentJoined, ConnId, Hub, Issuer, Joined, Outbox};
+use super::{AgentJoined, ConnId, Hub, Issuer, Joined};
+use crate::edge::Delivery;
 use crate::engine::{Actor, Command};
 use crate::store::Store;
 use parley_protocol::Identity;
@@ -11,12 +12,7 @@ impl<S: Store> Hub<S> {
     /// the engine holds for it. Registering and reading the engine happen in one step of the
     /// hub, so every event committed after it reaches the connection (held until its resume is
     /// sent). `None`: the agent is not in the configuration (any more).
-    pub(super) async fn join(
-        &mut self,
-        conn: ConnId,
-        actor: Actor,
-        outbox: Outbox,
-    ) -> Option<Joined> {
+    pub(super) async fn join(&mut self, conn: ConnId, actor: Actor) -> Option<Joined> {
         let joined = match &actor {
             Actor::Agent(agent) => {
                 if !self.engine.knows_agent(agent) {
@@ -54,7 +50,10 @@ impl<S: Store> Hub<S> {
                 interaction: interaction.clone(),
             },
         };
-        self.register(conn, actor.clone(), outbox);
+        self.conns.insert(conn, actor.clone());
+        // Everything this connection's node was given for it before this point is older than
+        // what `joined` holds: the mark tells the edge to drop it.
+        self.bus.publish(Delivery::Mark { conn });
         // The actor's first connection: the engine hears that it is online (for a contact, back
         // online: its grace period stops).
         if self.presence.connected(&actor) {
@@ -67,12 +66,8 @@ impl<S: Store> Hub<S> {
         Some(joined)
     }
 
-    pub(super) fn register(&mut self, conn: ConnId, actor: Actor, outbox: Outbox) {
-        self.edges.register(conn, actor, outbox);
-    }
-
     pub(super) async fn gone(&mut self, conn: ConnId) {
-        let Some(actor) = self.edges.unregister(conn) else {
+        let Some(actor) = self.conns.remove(&conn) else {
             return;
         };
         if self.presence.disconnected(&actor) {

@@ -2,6 +2,7 @@
 
 use super::{Access, ConnId, Joined, NewChat, Outbox, StartError};
 use crate::access::Rights;
+use crate::edge::Edges;
 use crate::engine::Actor;
 use crate::store::Store;
 use parley_protocol::{ErrorCode, InteractionId, Request, Seq};
@@ -11,7 +12,6 @@ pub(super) enum HubMsg {
     Join {
         conn: ConnId,
         actor: Actor,
-        outbox: Outbox,
         reply: oneshot::Sender<Option<Joined>>,
     },
     Command {
@@ -44,6 +44,8 @@ pub struct HubHandle {
     pub(super) tx: mpsc::Sender<HubMsg>,
     /// Who may read what: read here, never through the inbox.
     pub(super) rights: Rights,
+    /// This node's connections.
+    pub(super) edges: Edges,
 }
 
 /// How many messages may wait for the hub. Commands beyond it are refused as `busy` at once;
@@ -55,18 +57,21 @@ pub const INBOX: usize = 4096;
 pub struct Busy;
 
 impl HubHandle {
-    /// Registers a connection of an authenticated actor (see [`super::Hub::join`]). `None`:
-    /// the hub does not know the actor (or is stopping).
+    /// Registers a connection of an authenticated actor with this node's edges, then with the
+    /// writer (see [`super::Hub::join`]). `None`: the writer does not know the actor (or is
+    /// stopping), and the connection is not registered.
     pub async fn join(&self, conn: ConnId, actor: Actor, outbox: Outbox) -> Option<Joined> {
+        self.edges.register(conn, actor.clone(), outbox);
         let (reply, rx) = oneshot::channel();
-        let join = HubMsg::Join {
-            conn,
-            actor,
-            outbox,
-            reply,
+        let join = HubMsg::Join { conn, actor, reply };
+        let joined = match self.tx.send(join).await {
+            Ok(()) => rx.await.ok().flatten(),
+            Err(_) => None,
         };
-        self.tx.send(join).await.ok()?;
-        rx.await.ok().flatten()
+        if joined.is_none() {
+            self.edges.unregister(conn);
+        }
+        joined
     }
 
     /// Passes an authenticated connection's command on, unless the hub's inbox is full.
@@ -83,8 +88,9 @@ impl HubHandle {
         }
     }
 
-    /// The connection closed (never dropped: the hub must forget the connection).
+    /// The connection closed (never dropped: the writer must forget the connection).
     pub async fn gone(&self, conn: ConnId) {
+        self.edges.unregister(conn);
         let _ = self.tx.send(HubMsg::Gone { conn }).await;
     }
 

@@ -26,7 +26,7 @@ impl<S: Store> Hub<S> {
         let mut done = Vec::with_capacity(group.len());
         for (conn, actor, msg) in group {
             // What a connection asked before it closed (or was closed) is not worth doing.
-            if !self.edges.is_open(conn.conn) {
+            if !self.conns.contains_key(&conn.conn) {
                 continue;
             }
             let outcome = match msg {

@@ -261,3 +261,16 @@ async fn a_connection_given_too_many_chats_at_once_is_closed() {
     );
     assert!(outbox.overflowed());
 }
+
+#[tokio::test]
+async fn what_was_held_before_the_writers_mark_is_dropped() {
+    let (outbox, mut pending) = channel(Limits::default());
+    outbox.hold();
+    // Delivered by the bus before the writer registered the connection: older than its welcome.
+    outbox.send(frame_of(101)).expect("held");
+    outbox.mark();
+    outbox.send(frame_of(102)).expect("held");
+    outbox.send_now(frame_of(90)).expect("the welcome");
+    outbox.release(&HashMap::new()).expect("released");
+    assert_eq!(waiting(&mut pending), vec![90, 102]);
+}

@@ -1,5 +1,5 @@
-//! Who may read what, as a read model: the writer sets an interaction's readers after each
-//! commit that names it, and every read (`older`, `earlier`, history, file downloads) checks
+//! Who may read what, as a read model: the writer publishes an interaction's readers after each
+//! commit that names it (every node's edges keep them), and every read (`older`, `earlier`, history, file downloads) checks
 //! here, on its own task, instead of asking the writer and waiting behind its commands.
 //!
 //! The model never runs behind what was delivered: the writer updates it after the commit and
@@ -52,13 +52,15 @@ struct Model {
 impl Rights {
     /// A model for these agents, with no interaction yet.
     pub fn new(agents: impl IntoIterator<Item = AgentId>) -> Self {
-        let model = Model {
-            agents: agents.into_iter().collect(),
-            readers: HashMap::new(),
-        };
-        Self {
-            inner: Arc::new(RwLock::new(model)),
-        }
+        let rights = Self::default();
+        rights.know_agents(agents);
+        rights
+    }
+
+    /// The agents of the configuration (every node reads the same).
+    pub fn know_agents(&self, agents: impl IntoIterator<Item = AgentId>) {
+        let mut model = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        model.agents = agents.into_iter().collect();
     }
 
     /// What this actor may read of the interaction now; `None` when it is an agent the

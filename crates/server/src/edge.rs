@@ -8,6 +8,7 @@
 //! [`Edges`] holds this process's connections and is the in-memory [`Bus`]: it delivers into
 //! each connection's bounded outbox, every message encoded once.
 
+use crate::access::Rights;
 use crate::engine::Actor;
 use crate::hub::ConnId;
 use crate::outbox::{Frames, Outbox};
@@ -31,6 +32,12 @@ pub enum Delivery {
     Agents(ServerMsg),
     /// To one connection: the answer to its request.
     Conn { conn: ConnId, msg: ServerMsg },
+    /// Who may read an interaction now: every node's read model takes it before anything the
+    /// same commit delivers.
+    Rights {
+        interaction: InteractionId,
+        readers: Vec<(AgentId, Option<Seq>)>,
+    },
     /// The writer has registered this connection: what its node holds for it from before
     /// that point is older than what the writer gave it ([`Outbox::mark`]).
     Mark { conn: ConnId },
@@ -127,9 +134,12 @@ struct Registry {
     routes: HashMap<Actor, Vec<ConnId>>,
 }
 
-/// This process's connections (cheap to clone; clones share them).
+/// This process's connections, and who may read what (cheap to clone; clones share them).
 #[derive(Clone, Default)]
-pub struct Edges(Arc<Mutex<Registry>>);
+pub struct Edges {
+    registry: Arc<Mutex<Registry>>,
+    rights: Rights,
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -137,14 +147,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Edges {
     pub fn register(&self, conn: ConnId, actor: Actor, outbox: Outbox) {
-        let mut r = lock(&self.0);
+        let mut r = lock(&self.registry);
         r.routes.entry(actor.clone()).or_default().push(conn);
         r.conns.insert(conn, (actor, outbox));
     }
 
     /// Forgets a connection; whose it was.
     pub fn unregister(&self, conn: ConnId) -> Option<Actor> {
-        let mut r = lock(&self.0);
+        let mut r = lock(&self.registry);
         let (actor, _) = r.conns.remove(&conn)?;
         if let Some(conns) = r.routes.get_mut(&actor) {
             conns.retain(|c| *c != conn);
@@ -156,17 +166,22 @@ impl Edges {
     }
 
     pub fn is_open(&self, conn: ConnId) -> bool {
-        lock(&self.0).conns.contains_key(&conn)
+        lock(&self.registry).conns.contains_key(&conn)
+    }
+
+    /// Who may read what, as this node knows it.
+    pub fn rights(&self) -> &Rights {
+        &self.rights
     }
 
     pub fn count(&self) -> usize {
-        lock(&self.0).conns.len()
+        lock(&self.registry).conns.len()
     }
 
     /// Closes every connection here with this code (they reconnect and resume by `seq`): what
     /// they should have been sent may be lost.
     pub fn close_all(&self, code: u16) {
-        for (_, outbox) in lock(&self.0).conns.values() {
+        for (_, outbox) in lock(&self.registry).conns.values() {
             outbox.close(code);
         }
     }
@@ -174,7 +189,7 @@ impl Edges {
 
 impl Bus for Edges {
     fn publish(&self, delivery: Delivery) {
-        let r = lock(&self.0);
+        let r = lock(&self.registry);
         // A connection whose outbox is full is closing; it resumes from the store later.
         match delivery {
             Delivery::Actors { to, msg } => {
@@ -215,6 +230,10 @@ impl Bus for Edges {
                     let _ = outbox.send(msg);
                 }
             }
+            Delivery::Rights {
+                interaction,
+                readers,
+            } => self.rights.set(&interaction, readers),
             Delivery::Mark { conn } => {
                 if let Some((_, outbox)) = r.conns.get(&conn) {
                     outbox.mark();

@@ -14,7 +14,6 @@
 //! - [`writer`]: a command through the engine, committed, then delivered; a failed commit
 //!   reloads what it touched.
 
-use crate::access::Rights;
 use crate::config::Config;
 use crate::edge::{Bus, Lease, Ports, Presence};
 use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
@@ -106,8 +105,6 @@ struct Hub<S> {
     bus: Arc<dyn Bus>,
     presence: Arc<dyn Presence>,
     lease: Arc<dyn Lease>,
-    /// Who may read what, for reads off the writer: set after each commit.
-    rights: Rights,
     /// Interactions whose commit failed and whose stored state could not be read back yet: out
     /// of the engine until the next tick reads them.
     stale: BTreeSet<InteractionId>,
@@ -126,8 +123,8 @@ pub async fn start_with<S: Store>(
 ) -> Result<HubHandle, StoreError> {
     let mut engine = Engine::new(&config);
     engine.set_invitation_epoch(&crate::auth::new_token()[..16]);
-    let rights = Rights::new(config.agents.iter().map(|a| a.id.clone()));
     let mut after: Option<InteractionId> = None;
+    let mut restored = Vec::new();
     loop {
         let page = store
             .open_interactions(after.as_ref(), RESTORE_PAGE)
@@ -136,7 +133,7 @@ pub async fn start_with<S: Store>(
         for (record, events) in page {
             let id = record.id.clone();
             engine.restore(record, &events);
-            rights.set(&id, engine.readers(&id));
+            restored.push(id.clone());
             after = Some(id);
         }
         if !full {
@@ -162,11 +159,10 @@ pub async fn start_with<S: Store>(
         presence,
         lease,
     } = ports;
-    let handle = HubHandle {
-        tx,
-        rights: rights.clone(),
-        edges,
-    };
+    edges
+        .rights()
+        .know_agents(config.agents.iter().map(|a| a.id.clone()));
+    let handle = HubHandle { tx, edges };
     let mut hub = Hub {
         engine,
         store,
@@ -175,9 +171,11 @@ pub async fn start_with<S: Store>(
         bus,
         presence,
         lease,
-        rights: rights.clone(),
         stale: BTreeSet::new(),
     };
+    for id in &restored {
+        hub.publish_rights(id);
+    }
     tokio::spawn(async move {
         // Commands that are waiting together are carried out together and committed in one
         // transaction; anything else waits for the group to finish.

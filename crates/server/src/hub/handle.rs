@@ -1,7 +1,6 @@
 //! The hub's inbox and the handle everything else talks to it through.
 
 use super::{Access, ConnId, Joined, NewChat, Outbox, StartError};
-use crate::access::Rights;
 use crate::edge::Edges;
 use crate::engine::Actor;
 use crate::store::Store;
@@ -42,9 +41,8 @@ pub(super) enum HubMsg {
 #[derive(Clone)]
 pub struct HubHandle {
     pub(super) tx: mpsc::Sender<HubMsg>,
-    /// Who may read what: read here, never through the inbox.
-    pub(super) rights: Rights,
-    /// This node's connections.
+    /// This node's connections, and its read model of who may read what (read here, never
+    /// through the inbox).
     pub(super) edges: Edges,
 }
 
@@ -97,7 +95,8 @@ impl HubHandle {
     /// What an actor may read of an interaction now, from the read model the writer keeps
     /// (no round trip through the inbox).
     pub fn access(&self, actor: &Actor, interaction: &InteractionId) -> Access {
-        self.rights
+        self.edges
+            .rights()
             .access(actor, interaction)
             .unwrap_or(Access::None)
     }
@@ -129,7 +128,7 @@ impl HubHandle {
         interaction: InteractionId,
     ) -> Option<(Actor, Access)> {
         let actor = crate::reads::authenticate(store, &token).await.ok()??;
-        let access = self.rights.access(&actor, &interaction)?;
+        let access = self.edges.rights().access(&actor, &interaction)?;
         Some((actor, access))
     }
 

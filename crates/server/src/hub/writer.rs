@@ -161,7 +161,7 @@ impl<S: Store> Hub<S> {
             .flat_map(|(_, effects)| effects.iter().filter_map(Effect::interaction))
             .collect();
         for id in touched {
-            self.rights.set(id, self.engine.readers(id));
+            self.publish_rights(id);
         }
         for (conn, effects) in done {
             self.deliver_effects(conn, effects);
@@ -248,12 +248,20 @@ impl<S: Store> Hub<S> {
             }
         };
         let effects = self.engine.reload(&id, stored);
-        self.rights.set(&id, self.engine.readers(&id));
+        self.publish_rights(&id);
         for effect in effects {
             if let Effect::Send { to, msg } = effect {
                 self.send_to(&to, &msg);
             }
         }
+    }
+
+    /// Tells every node's read model who may read the interaction now.
+    pub(super) fn publish_rights(&self, id: &InteractionId) {
+        self.bus.publish(Delivery::Rights {
+            interaction: id.clone(),
+            readers: self.engine.readers(id),
+        });
     }
 
     pub(super) async fn reload_stale(&mut self) {

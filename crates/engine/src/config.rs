@@ -35,6 +35,35 @@ pub struct Config {
     /// The demo bot, when configured.
     #[serde(default)]
     pub bot: Option<BotConfig>,
+    /// Run as one node of a cluster (PostgreSQL and Redis) instead of alone on SQLite.
+    #[serde(default)]
+    pub cluster: Option<ClusterConfig>,
+}
+
+/// One node of a cluster: every node of it has the same configuration but `node`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// `postgres://…`: what every node stores and reads.
+    pub database_url: String,
+    /// `redis://…`: the bus to every node and the writer's inbox.
+    pub redis_url: String,
+    /// This node's name, unique in the cluster.
+    pub node: String,
+    /// What Redis keys and channels start with, so several clusters may share one Redis.
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// The most PostgreSQL connections this node opens.
+    #[serde(default = "default_connections")]
+    pub connections: u32,
+}
+
+fn default_namespace() -> String {
+    "parley".into()
+}
+
+fn default_connections() -> u32 {
+    16
 }
 
 /// A rule-based bot that takes chats for some queues first and hands them over to the queue when

@@ -36,7 +36,7 @@ use parley_protocol::{
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The contact's details from the pre-chat form.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ContactInfo {
     pub name: String,
     pub email: Option<String>,
@@ -513,6 +513,14 @@ impl Engine {
             .iter()
             .filter(|(agent, _)| self.agent_may_read(agent, interaction))
             .map(|(agent, right)| (agent.clone(), right.until))
+            .collect()
+    }
+
+    /// Every live interaction's readers (for a read model starting afresh).
+    pub fn all_readers(&self) -> BTreeMap<InteractionId, Vec<(AgentId, Option<Seq>)>> {
+        self.interactions
+            .keys()
+            .map(|id| (id.clone(), self.readers(id)))
             .collect()
     }
 

@@ -141,14 +141,6 @@ impl Engine {
 }
 
 impl Engine {
-    /// Every live interaction's readers.
-    pub(super) fn all_readers(&self) -> BTreeMap<InteractionId, Vec<(AgentId, Option<Seq>)>> {
-        self.interactions
-            .keys()
-            .map(|id| (id.clone(), self.readers(id)))
-            .collect()
-    }
-
     /// After every command of every engine test: [`Engine::readers`] says what the engine's own
     /// checks say, and an interaction's readers changed only if the effects name it (a read
     /// model updated from effects alone never goes stale).

@@ -38,6 +38,9 @@ pub enum Delivery {
         interaction: InteractionId,
         readers: Vec<(AgentId, Option<Seq>)>,
     },
+    /// A new writer took over: every connection joins it afresh (it knows none of them), and
+    /// resumes.
+    Restart,
     /// The writer has registered this connection: what its node holds for it from before
     /// that point is older than what the writer gave it ([`Outbox::mark`]).
     Mark { conn: ConnId },
@@ -234,6 +237,11 @@ impl Bus for Edges {
                 interaction,
                 readers,
             } => self.rights.set(&interaction, readers),
+            Delivery::Restart => {
+                for (_, outbox) in r.conns.values() {
+                    outbox.close(crate::outbox::SERVICE_RESTART);
+                }
+            }
             Delivery::Mark { conn } => {
                 if let Some((_, outbox)) = r.conns.get(&conn) {
                     outbox.mark();

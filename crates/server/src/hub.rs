@@ -33,7 +33,7 @@ pub use crate::outbox::Outbox;
 pub use handle::{Busy, HubHandle, INBOX};
 pub(crate) use writer::may_see;
 
-use handle::HubMsg;
+pub(crate) use handle::HubMsg;
 
 mod connections;
 mod handle;
@@ -70,14 +70,14 @@ struct Issuer {
 
 /// What the engine holds for a connection that joined: the edge sends it, with what the
 /// connection missed, before anything delivered since.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Joined {
     Agent(Box<AgentJoined>),
     Contact { interaction: InteractionId },
 }
 
 /// What the engine holds for an agent's new connection.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct AgentJoined {
     pub me: parley_protocol::Identity,
     pub settings: parley_protocol::AgentSettings,
@@ -88,7 +88,7 @@ pub struct AgentJoined {
 }
 
 /// What a contact's pre-chat form starts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct NewChat {
     pub contact: ContactInfo,
     pub queue: Option<QueueId>,
@@ -124,7 +124,6 @@ pub async fn start_with<S: Store>(
     let mut engine = Engine::new(&config);
     engine.set_invitation_epoch(&crate::auth::new_token()[..16]);
     let mut after: Option<InteractionId> = None;
-    let mut restored = Vec::new();
     loop {
         let page = store
             .open_interactions(after.as_ref(), RESTORE_PAGE)
@@ -133,7 +132,6 @@ pub async fn start_with<S: Store>(
         for (record, events) in page {
             let id = record.id.clone();
             engine.restore(record, &events);
-            restored.push(id.clone());
             after = Some(id);
         }
         if !full {
@@ -173,9 +171,7 @@ pub async fn start_with<S: Store>(
         lease,
         stale: BTreeSet::new(),
     };
-    for id in &restored {
-        hub.publish_rights(id);
-    }
+    hub.publish_all_rights();
     tokio::spawn(async move {
         // Commands that are waiting together are carried out together and committed in one
         // transaction; anything else waits for the group to finish.
@@ -194,6 +190,7 @@ pub async fn start_with<S: Store>(
                     actor,
                     request,
                 } => vec![(conn, actor, request)],
+                HubMsg::Stop => break,
                 other => {
                     hub.on(other).await;
                     continue;
@@ -295,6 +292,8 @@ impl<S: Store> Hub<S> {
                 let _ = reply
                     .send(posted.and_then(|seq| committed.then_some(seq).ok_or_else(not_sent)));
             }
+            HubMsg::Stop => {}
+            HubMsg::Resync => self.publish_all_rights(),
             HubMsg::Tick => {
                 self.reload_stale().await;
                 self.run(None, Command::Tick).await

@@ -56,6 +56,29 @@ pub async fn start_with<S: store::Store + Clone>(
 ) -> Result<(tokio::net::TcpListener, axum::Router), Box<dyn std::error::Error + Send + Sync>> {
     let config = std::sync::Arc::new(config);
     let hub = hub::start(config.clone(), store.clone()).await?;
+    listen(config, hub, std::sync::Arc::new(store)).await
+}
+
+/// Starts this process as one node of the cluster its configuration's `[cluster]` names.
+pub async fn start_node(
+    config: config::Config,
+    cluster: &config::ClusterConfig,
+) -> Result<
+    (tokio::net::TcpListener, axum::Router, cluster::node::Node),
+    Box<dyn std::error::Error + Send + Sync>,
+> {
+    let config = std::sync::Arc::new(config);
+    let node = cluster::node::start(config.clone(), cluster).await?;
+    let (listener, app) = listen(config, node.hub.clone(), node.store.clone()).await?;
+    Ok((listener, app, node))
+}
+
+/// Binds the listener and builds the router for a node with this writer handle and store.
+async fn listen(
+    config: std::sync::Arc<config::Config>,
+    hub: hub::HubHandle,
+    store: std::sync::Arc<dyn store::Store>,
+) -> Result<(tokio::net::TcpListener, axum::Router), Box<dyn std::error::Error + Send + Sync>> {
     let listener = tokio::net::TcpListener::bind(&config.server.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.server.addr))?;
@@ -63,7 +86,7 @@ pub async fn start_with<S: store::Store + Clone>(
     let app = http::router(std::sync::Arc::new(http::AppState {
         config,
         hub,
-        store: std::sync::Arc::new(store),
+        store,
         files,
     }));
     Ok((listener, app))

@@ -59,7 +59,17 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if let Some(addr) = cli.addr {
         config.server.addr = addr;
     }
-    let (listener, app) = parley_server::start(config).await?;
+    let (listener, app, node) = match config.cluster.clone() {
+        Some(cluster) => {
+            let (listener, app, node) = parley_server::start_node(config, &cluster).await?;
+            println!("parley-server: node {} of the cluster", cluster.node);
+            (listener, app, Some(node))
+        }
+        None => {
+            let (listener, app) = parley_server::start(config).await?;
+            (listener, app, None)
+        }
+    };
     let addr = listener.local_addr()?;
     println!(
         "parley-server listening on http://{addr}/ (desktop) and http://{addr}/chat/ (widget)"
@@ -72,8 +82,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             tracing::warn!("TCP_NODELAY: {e}");
         }
     });
+    let stop = async move {
+        stop_asked().await;
+        // A node hands the writer's lease back and tells its clients to reconnect elsewhere.
+        if let Some(node) = &node {
+            node.stop().await;
+        }
+    };
     axum::serve(listener, app)
-        .with_graceful_shutdown(stop_asked())
+        .with_graceful_shutdown(stop)
         .await?;
     Ok(())
 }

@@ -7,7 +7,9 @@ use crate::store::Store;
 use parley_protocol::{ErrorCode, InteractionId, Request, Seq};
 use tokio::sync::{mpsc, oneshot};
 
-pub(super) enum HubMsg {
+/// What the writer's inbox takes (from this node's edges, or from other nodes through
+/// `cluster::link`).
+pub(crate) enum HubMsg {
     Join {
         conn: ConnId,
         actor: Actor,
@@ -35,6 +37,10 @@ pub(super) enum HubMsg {
     Tick,
     /// How many connections are registered.
     Connections(oneshot::Sender<usize>),
+    /// This node is no longer the writer: the hub ends.
+    Stop,
+    /// A node starting afresh asks for every interaction's readers (published on the bus).
+    Resync,
 }
 
 /// A cheap, cloneable way to talk to the hub task.
@@ -55,6 +61,22 @@ pub const INBOX: usize = 4096;
 pub struct Busy;
 
 impl HubHandle {
+    /// A handle whose messages go into this inbox (the hub's own, or a cluster node's link to
+    /// wherever the writer is), for a node with these connections.
+    pub(crate) fn new(tx: mpsc::Sender<HubMsg>, edges: Edges) -> Self {
+        Self { tx, edges }
+    }
+
+    /// Where this handle's messages go.
+    pub(crate) fn inbox(&self) -> mpsc::Sender<HubMsg> {
+        self.tx.clone()
+    }
+
+    /// This node's connections.
+    pub fn edges(&self) -> &Edges {
+        &self.edges
+    }
+
     /// Registers a connection of an authenticated actor with this node's edges, then with the
     /// writer (see [`super::Hub::join`]). `None`: the writer does not know the actor (or is
     /// stopping), and the connection is not registered.

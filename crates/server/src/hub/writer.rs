@@ -256,6 +256,16 @@ impl<S: Store> Hub<S> {
         }
     }
 
+    /// Tells every node's read model who may read every interaction.
+    pub(super) fn publish_all_rights(&self) {
+        for (interaction, readers) in self.engine.all_readers() {
+            self.bus.publish(Delivery::Rights {
+                interaction,
+                readers,
+            });
+        }
+    }
+
     /// Tells every node's read model who may read the interaction now.
     pub(super) fn publish_rights(&self, id: &InteractionId) {
         self.bus.publish(Delivery::Rights {

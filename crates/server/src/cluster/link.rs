@@ -1,0 +1,451 @@
+//! From every node's edges to the writer, wherever it runs.
+//!
+//! A node's [`HubHandle`](crate::hub::HubHandle) sends into its link. While this node holds the
+//! writer's lease, the link hands messages to its own hub; otherwise it pushes them onto a Redis
+//! list, the writer's inbox (`{namespace}:writer`), which the writer node pops ([`serve`]). A
+//! list keeps what was pushed while no node was writing (a failover), so the next writer takes
+//! it. Answers the caller waits for (a join, a chat start, a file) come back on the node's own
+//! channel (`{namespace}:node:{node}`); one that does not come within [`ANSWER_WAIT`] is given
+//! up, and the caller sees the writer as gone (its client retries). Commands are answered
+//! through the bus, like every delivery.
+
+use crate::edge::{Bus, Delivery, Edges};
+use crate::engine::Actor;
+use crate::hub::{ConnId, HubMsg, Joined, NewChat, StartError};
+use futures::StreamExt;
+use parley_protocol::{ClientMsg, ErrorCode, FileRef, InteractionId, Request, Seq, ServerMsg};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// How long a node waits for the writer's answer.
+pub const ANSWER_WAIT: Duration = Duration::from_secs(10);
+
+/// How many messages a node's link holds before its callers wait.
+const LINK_QUEUE: usize = 4096;
+
+/// How long the writer waits on an empty inbox before it checks it is still the writer.
+const POP_WAIT: Duration = Duration::from_secs(1);
+
+/// How many messages the writer takes off its inbox at a time.
+const TAKE: usize = 256;
+
+/// The writer's inbox in Redis.
+pub fn inbox(namespace: &str) -> String {
+    format!("{namespace}:writer")
+}
+
+fn answers(namespace: &str, node: &str) -> String {
+    format!("{namespace}:node:{node}")
+}
+
+/// A message for the writer, as it travels between nodes.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    from: String,
+    id: u64,
+    msg: ToWriter,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ToWriter {
+    Join {
+        conn: ConnId,
+        actor: Actor,
+    },
+    /// A command, as the client framed it (with its request id).
+    Command {
+        conn: ConnId,
+        actor: Actor,
+        frame: String,
+    },
+    Gone {
+        conn: ConnId,
+    },
+    StartChat {
+        chat: NewChat,
+    },
+    PostFile {
+        actor: Actor,
+        interaction: InteractionId,
+        file: FileRef,
+    },
+    Connections,
+    Resync,
+}
+
+/// The writer's answer to a message that waits for one.
+#[derive(Debug, Serialize, Deserialize)]
+struct Answer {
+    id: u64,
+    answer: Answered,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Answered {
+    Joined(Option<Joined>),
+    Started(Result<(InteractionId, String), Option<String>>),
+    Posted(Result<Seq, (ErrorCode, String)>),
+    Connections(usize),
+}
+
+/// A caller waiting for the writer's answer.
+enum Waiting {
+    Join(oneshot::Sender<Option<Joined>>),
+    Start(oneshot::Sender<Result<(InteractionId, String), StartError>>),
+    Post(oneshot::Sender<Result<Seq, (ErrorCode, String)>>),
+    Connections(oneshot::Sender<usize>),
+}
+
+impl Waiting {
+    fn answer(self, answered: Answered) {
+        match (self, answered) {
+            (Waiting::Join(tx), Answered::Joined(joined)) => {
+                let _ = tx.send(joined);
+            }
+            (Waiting::Start(tx), Answered::Started(started)) => {
+                let _ = tx.send(started.map_err(|refused| match refused {
+                    Some(reason) => StartError::Refused(reason),
+                    None => StartError::NotStored,
+                }));
+            }
+            (Waiting::Post(tx), Answered::Posted(posted)) => {
+                let _ = tx.send(posted);
+            }
+            (Waiting::Connections(tx), Answered::Connections(n)) => {
+                let _ = tx.send(n);
+            }
+            _ => tracing::error!("link: an answer of the wrong kind"),
+        }
+    }
+}
+
+/// Splits a message into what travels and who waits for the answer (`None`: a message this
+/// node's link never forwards).
+fn outgoing(msg: HubMsg) -> Option<(ToWriter, Option<Waiting>)> {
+    Some(match msg {
+        HubMsg::Join { conn, actor, reply } => {
+            (ToWriter::Join { conn, actor }, Some(Waiting::Join(reply)))
+        }
+        HubMsg::Command {
+            conn,
+            actor,
+            request,
+        } => {
+            let frame = match request.req {
+                Some(req) => request.msg.to_frame_with(req),
+                None => request.msg.to_frame(),
+            };
+            (ToWriter::Command { conn, actor, frame }, None)
+        }
+        HubMsg::Gone { conn } => (ToWriter::Gone { conn }, None),
+        HubMsg::StartChat { chat, reply } => {
+            (ToWriter::StartChat { chat }, Some(Waiting::Start(reply)))
+        }
+        HubMsg::PostFile {
+            actor,
+            interaction,
+            file,
+            reply,
+        } => (
+            ToWriter::PostFile {
+                actor,
+                interaction,
+                file,
+            },
+            Some(Waiting::Post(reply)),
+        ),
+        HubMsg::Connections(reply) => (ToWriter::Connections, Some(Waiting::Connections(reply))),
+        HubMsg::Resync => (ToWriter::Resync, None),
+        HubMsg::Tick | HubMsg::Stop => return None,
+    })
+}
+
+/// Where this node's messages for the writer go: its own hub's inbox while it is the writer.
+pub(crate) type LocalWriter = watch::Receiver<Option<mpsc::Sender<HubMsg>>>;
+
+/// Starts this node's link; its inbox is what the node's `HubHandle` sends into.
+pub(crate) async fn start(
+    url: &str,
+    namespace: &str,
+    node: &str,
+    edges: Edges,
+    local: LocalWriter,
+) -> Result<mpsc::Sender<HubMsg>, redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let mut redis = redis::aio::ConnectionManager::new(client.clone()).await?;
+    let mut pubsub = client.get_async_pubsub().await?;
+    pubsub.subscribe(answers(namespace, node)).await?;
+    let waiting: Arc<Mutex<HashMap<u64, (Instant, Waiting)>>> = Arc::default();
+    // Answers for this node.
+    let answered = waiting.clone();
+    tokio::spawn(async move {
+        let mut messages = pubsub.into_on_message();
+        while let Some(msg) = messages.next().await {
+            let Ok(Answer { id, answer }) = serde_json::from_slice(msg.get_payload_bytes()) else {
+                tracing::error!("link: an unreadable answer");
+                continue;
+            };
+            let found = answered
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id);
+            if let Some((_, waiting)) = found {
+                waiting.answer(answer);
+            }
+        }
+        tracing::error!("link: the answers' subscription ended");
+    });
+    // Callers waiting too long give up (their oneshot is dropped).
+    let expiring = waiting.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            expiring
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .retain(|_, (since, _)| since.elapsed() < ANSWER_WAIT);
+        }
+    });
+    let (tx, mut rx) = mpsc::channel::<HubMsg>(LINK_QUEUE);
+    let (inbox, node) = (inbox(namespace), node.to_owned());
+    let next_id = AtomicU64::new(1);
+    tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            let writer = local.borrow().clone();
+            if let Some(writer) = writer {
+                hand_over(&writer, &edges, msg).await;
+                continue;
+            }
+            let Some((msg, waits)) = outgoing(msg) else {
+                continue;
+            };
+            let id = next_id.fetch_add(1, Ordering::Relaxed);
+            let busy_conn = match &msg {
+                ToWriter::Command { conn, frame, .. } => Some((*conn, request_id(frame))),
+                _ => None,
+            };
+            if let Some(waits) = waits {
+                waiting
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(id, (Instant::now(), waits));
+            }
+            let envelope = Envelope {
+                from: node.clone(),
+                id,
+                msg,
+            };
+            let pushed = match serde_json::to_vec(&envelope) {
+                Ok(bytes) => redis.lpush::<_, _, ()>(&inbox, bytes).await.is_ok(),
+                Err(_) => false,
+            };
+            if !pushed {
+                tracing::warn!("link: the writer's inbox could not be reached");
+                waiting
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&id);
+                if let Some((conn, req)) = busy_conn {
+                    edges.publish(busy(conn, req));
+                }
+            }
+        }
+    });
+    Ok(tx)
+}
+
+/// The request id of a framed command (for answering it `busy`).
+fn request_id(frame: &str) -> Option<u64> {
+    ClientMsg::parse_request(frame).ok().and_then(|r| r.req)
+}
+
+fn busy(conn: ConnId, req: Option<u64>) -> Delivery {
+    let msg = ServerMsg::error(ErrorCode::Busy, "the server is busy; try again").answering(req);
+    Delivery::Conn { conn, msg }
+}
+
+/// Gives a message to this node's own hub; a command that finds it full is answered `busy`.
+async fn hand_over(writer: &mpsc::Sender<HubMsg>, bus: &dyn Bus, msg: HubMsg) {
+    match msg {
+        HubMsg::Command {
+            conn,
+            actor,
+            request,
+        } => {
+            let req = request.req;
+            let command = HubMsg::Command {
+                conn,
+                actor,
+                request,
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = writer.try_send(command) {
+                bus.publish(busy(conn, req));
+            }
+        }
+        other => {
+            let _ = writer.send(other).await;
+        }
+    }
+}
+
+/// The writer's side: while this node writes, takes the messages other nodes pushed onto the
+/// writer's inbox, hands them to its hub and sends the answers back. Ends when `hub` closes.
+pub(crate) async fn serve(
+    url: &str,
+    namespace: &str,
+    hub: mpsc::Sender<HubMsg>,
+    bus: Arc<dyn Bus>,
+) -> Result<(), redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    // A blocking pop needs a connection of its own, which waits longer than the pop does.
+    let waits = redis::AsyncConnectionConfig::new().set_response_timeout(Some(POP_WAIT * 4));
+    let mut popping = client
+        .get_multiplexed_async_connection_with_config(&waits)
+        .await?;
+    let answering = redis::aio::ConnectionManager::new(client).await?;
+    let inbox = inbox(namespace);
+    while !hub.is_closed() {
+        let first: Option<(String, Vec<u8>)> =
+            popping.brpop(&inbox, POP_WAIT.as_secs_f64()).await?;
+        let Some((_, first)) = first else {
+            continue;
+        };
+        let more: Option<Vec<Vec<u8>>> = popping
+            .rpop(&inbox, std::num::NonZeroUsize::new(TAKE - 1))
+            .await?;
+        for bytes in std::iter::once(first).chain(more.into_iter().flatten()) {
+            let envelope: Envelope = match serde_json::from_slice(&bytes) {
+                Ok(envelope) => envelope,
+                Err(e) => {
+                    tracing::error!("link: an unreadable message for the writer: {e}");
+                    continue;
+                }
+            };
+            take(envelope, &hub, &*bus, &answering, namespace).await;
+        }
+    }
+    Ok(())
+}
+
+/// Where the answer to one message goes.
+struct Replier {
+    redis: redis::aio::ConnectionManager,
+    to: String,
+    id: u64,
+}
+
+impl Replier {
+    async fn send(mut self, answer: Answered) {
+        let answer = Answer {
+            id: self.id,
+            answer,
+        };
+        if let Ok(bytes) = serde_json::to_vec(&answer) {
+            if let Err(e) = self.redis.publish::<_, _, ()>(&self.to, bytes).await {
+                tracing::warn!("link: an answer to {} was lost: {e}", self.to);
+            }
+        }
+    }
+}
+
+/// One message from another node, handed to the hub; its answer goes back to that node.
+async fn take(
+    envelope: Envelope,
+    hub: &mpsc::Sender<HubMsg>,
+    bus: &dyn Bus,
+    answering: &redis::aio::ConnectionManager,
+    namespace: &str,
+) {
+    let Envelope { from, id, msg } = envelope;
+    let answer = Replier {
+        redis: answering.clone(),
+        to: answers(namespace, &from),
+        id,
+    };
+    match msg {
+        ToWriter::Command { conn, actor, frame } => match ClientMsg::parse_request(&frame) {
+            Ok(request) => {
+                let request = Request {
+                    msg: request.msg,
+                    req: request.req,
+                };
+                hand_over(
+                    hub,
+                    bus,
+                    HubMsg::Command {
+                        conn,
+                        actor,
+                        request,
+                    },
+                )
+                .await
+            }
+            Err(e) => tracing::error!("link: a forwarded command did not parse: {e:?}"),
+        },
+        ToWriter::Gone { conn } => {
+            let _ = hub.send(HubMsg::Gone { conn }).await;
+        }
+        ToWriter::Resync => {
+            let _ = hub.send(HubMsg::Resync).await;
+        }
+        ToWriter::Join { conn, actor } => {
+            let (reply, rx) = oneshot::channel();
+            if hub.send(HubMsg::Join { conn, actor, reply }).await.is_ok() {
+                tokio::spawn(async move {
+                    answer.send(Answered::Joined(rx.await.ok().flatten())).await;
+                });
+            }
+        }
+        ToWriter::StartChat { chat } => {
+            let (reply, rx) = oneshot::channel();
+            if hub.send(HubMsg::StartChat { chat, reply }).await.is_ok() {
+                tokio::spawn(async move {
+                    let started = match rx.await {
+                        Ok(Ok(started)) => Ok(started),
+                        Ok(Err(StartError::Refused(reason))) => Err(Some(reason)),
+                        _ => Err(None),
+                    };
+                    answer.send(Answered::Started(started)).await;
+                });
+            }
+        }
+        ToWriter::PostFile {
+            actor,
+            interaction,
+            file,
+        } => {
+            let (reply, rx) = oneshot::channel();
+            let post = HubMsg::PostFile {
+                actor,
+                interaction,
+                file,
+                reply,
+            };
+            if hub.send(post).await.is_ok() {
+                tokio::spawn(async move {
+                    let gone = (ErrorCode::Internal, "the server is stopping".to_owned());
+                    let posted = rx.await.unwrap_or(Err(gone));
+                    answer.send(Answered::Posted(posted)).await;
+                });
+            }
+        }
+        ToWriter::Connections => {
+            let (reply, rx) = oneshot::channel();
+            if hub.send(HubMsg::Connections(reply)).await.is_ok() {
+                tokio::spawn(async move {
+                    answer
+                        .send(Answered::Connections(rx.await.unwrap_or(0)))
+                        .await;
+                });
+            }
+        }
+    }
+}

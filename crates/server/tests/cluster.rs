@@ -1,0 +1,356 @@
+//! Two Parley nodes as separate processes on one PostgreSQL and one Redis (started by
+//! `cargo xtask test`): a chat whose contact is on one node and whose agents are on the other,
+//! and the writer node killed in the middle of it.
+
+mod common;
+
+use common::*;
+use parley_protocol::act;
+use parley_protocol::{ClientMsg, Event, EventKind, InteractionId, RequestKind, Resume, ServerMsg};
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// How long a node may take to start, or the other one to take over as the writer.
+const TAKE_OVER: Duration = Duration::from_secs(20);
+
+/// A node process; killed when dropped.
+struct Node {
+    name: String,
+    addr: SocketAddr,
+    child: tokio::process::Child,
+}
+
+/// The cluster's shared settings: one database, one Redis namespace, one files folder.
+struct Cluster {
+    database_url: String,
+    namespace: String,
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    async fn new(name: &str) -> Self {
+        Self {
+            database_url: postgres_database(name).await,
+            namespace: format!("{name}-{}", std::process::id()),
+            dir: tempfile::tempdir().expect("tmp"),
+        }
+    }
+
+    /// Starts a node and waits until it listens.
+    async fn node(&self, name: &str) -> Node {
+        let redis_url = std::env::var("PARLEY_TEST_REDIS")
+            .expect("PARLEY_TEST_REDIS is not set: the cluster tests run under `cargo xtask test`");
+        let demo = demo_config_path();
+        let config_dir = demo.parent().expect("config dir");
+        let text = std::fs::read_to_string(&demo).expect("demo config");
+        // Attachments are relative to the configuration's own folder.
+        let text = text.replace(
+            "attachment = \"",
+            &format!("attachment = \"{}/", config_dir.display()),
+        );
+        let config = format!(
+            "{text}\n[cluster]\ndatabase_url = \"{}\"\nredis_url = \"{redis_url}\"\n\
+             node = \"{name}\"\nnamespace = \"{}\"\nconnections = 8\n",
+            self.database_url, self.namespace
+        );
+        let path = self.dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, config).expect("node config");
+        // Both nodes keep files in one folder, as a shared mount would.
+        let db = self.dir.path().join("shared.db");
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"))
+            .arg("--config")
+            .arg(&path)
+            .arg("--db")
+            .arg(&db)
+            .args(["--addr", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(TAKE_OVER, async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split('/').next().unwrap_or_default();
+                    return addr.parse::<SocketAddr>().expect("an address");
+                }
+            }
+            panic!("node {name} stopped before it listened");
+        })
+        .await
+        .expect("the node listens in time");
+        // Its log, shown with a failing test's output (and never blocking on a full pipe).
+        let who = name.to_owned();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("[{who}] {line}");
+            }
+        });
+        Node {
+            name: name.to_owned(),
+            addr,
+            child,
+        }
+    }
+
+    /// The node holding the writer's lease now.
+    async fn writer(&self) -> String {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&self.database_url)
+            .await
+            .expect("database");
+        sqlx::query_scalar("SELECT holder FROM writer_lease WHERE expires_at > now()")
+            .fetch_one(&mut conn)
+            .await
+            .expect("a writer")
+    }
+}
+
+/// Starts a chat through `addr` once some node writes (the first tries may find none yet).
+async fn first_chat(addr: SocketAddr, name: &str) -> (InteractionId, String) {
+    let started = Instant::now();
+    loop {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let body = serde_json::json!({"name": name, "text": "Hello", "email": email});
+        let (status, body) = post(addr, "/api/chats", body).await;
+        if status == 200 {
+            return (
+                InteractionId(body["interaction"].as_str().expect("id").into()),
+                body["token"].as_str().expect("token").into(),
+            );
+        }
+        assert!(started.elapsed() < TAKE_OVER, "no writer: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn send(ix: &InteractionId, id: &str, text: &str, consultation: Option<&str>) -> ClientMsg {
+    ClientMsg::from(act::Send {
+        interaction: ix.clone(),
+        client_id: id.into(),
+        text: text.into(),
+        consultation: consultation.map(Into::into),
+    })
+}
+
+fn texts(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| message_text(&e.kind).map(str::to_owned))
+        .collect()
+}
+
+/// Every event of the chat a client holds: each `seq` once, none missing from the first.
+fn assert_contiguous(events: &[Event], who: &str) {
+    let mut seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    let all = seqs.len();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), all, "{who} got an event twice: {events:?}");
+    let first = seqs.first().copied().unwrap_or(1);
+    assert!(
+        seqs.iter().enumerate().all(|(n, s)| *s == first + n as u64),
+        "{who} has a gap: {seqs:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_chat_runs_across_nodes_with_consultation_and_transfer() {
+    let cluster = Cluster::new("across").await;
+    let a = cluster.node("node-a").await;
+    let b = cluster.node("node-b").await;
+    let (ix, token) = first_chat(a.addr, "Mark Avram").await;
+    // The writer told every client to join it afresh when it took over: connect after that.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut contact = Client::hello(a.addr, &token, vec![]).await;
+    let mut kate = ready_agent(b.addr, "kate").await;
+    let invitation = next_invitation(&mut kate).await;
+    kate.send(&ClientMsg::from(act::Accept {
+        invitation: invitation.id,
+    }))
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix))
+        .await;
+    kate.expect_event(&ix, |k| message_text(k) == Some("Hello"))
+        .await;
+    contact
+        .send(&send(&ix, "c1", "my card is refused", None))
+        .await;
+    kate.expect_event(&ix, |k| message_text(k) == Some("my card is refused"))
+        .await;
+    kate.send(&send(&ix, "k1", "let me check", None)).await;
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("let me check"))
+        .await;
+
+    // John, on the contact's node, is consulted, then takes the chat over.
+    let mut john = ready_agent(a.addr, "john").await;
+    kate.send(&ClientMsg::from(act::Invite {
+        interaction: ix.clone(),
+        request: RequestKind::Consultation,
+        target: parley_protocol::Target::Agent("john".into()),
+    }))
+    .await;
+    let consult = next_invitation(&mut john).await.id;
+    john.send(&ClientMsg::from(act::Accept {
+        invitation: consult,
+    }))
+    .await;
+    let cid = loop {
+        let seq_found = kate.next().await;
+        if let ServerMsg::Events {
+            interaction,
+            events,
+        } = seq_found
+        {
+            if interaction == ix {
+                if let Some(cid) = events.iter().find_map(|e| match &e.kind {
+                    EventKind::ConsultationStarted { consultation, .. } => {
+                        Some(consultation.clone())
+                    }
+                    _ => None,
+                }) {
+                    break cid;
+                }
+            }
+        }
+    };
+    kate.send(&send(&ix, "k2", "psst: known fraud?", Some(&cid)))
+        .await;
+    john.expect_event(&ix, |k| message_text(k) == Some("psst: known fraud?"))
+        .await;
+    kate.send(&ClientMsg::from(act::Invite {
+        interaction: ix.clone(),
+        request: RequestKind::Transfer,
+        target: parley_protocol::Target::Agent("john".into()),
+    }))
+    .await;
+    // A transfer to the agent consulted takes effect at once: John owns the chat.
+    kate.expect(|m| matches!(m, ServerMsg::Closed { interaction } if *interaction == ix))
+        .await;
+    john.send(&send(&ix, "j1", "I am John, I take it from here", None))
+        .await;
+    contact
+        .expect_event(&ix, |k| {
+            message_text(k) == Some("I am John, I take it from here")
+        })
+        .await;
+
+    let seen = contact.events(&ix);
+    assert!(
+        !seen.iter().any(|e| matches!(
+            &e.kind,
+            EventKind::Message {
+                consultation: Some(_),
+                ..
+            }
+        )),
+        "the contact saw nothing of the consultation"
+    );
+    // Exactly what it may see of what was stored: each once, in order, none missing.
+    let store = parley_server::store::PgStore::open(&cluster.database_url, 2)
+        .await
+        .expect("database");
+    let stored = parley_server::store::EventLog::events_after(&store, &ix, 0)
+        .await
+        .expect("events");
+    let visible: Vec<u64> = stored
+        .iter()
+        .filter(|e| e.audience.includes_contact())
+        .map(|e| e.seq)
+        .collect();
+    let got: Vec<u64> = seen.iter().map(|e| e.seq).collect();
+    assert_eq!(got, visible[..got.len()], "the contact's events");
+    drop((a, b));
+}
+
+#[tokio::test]
+async fn the_writer_killed_mid_chat_loses_nothing() {
+    let cluster = Cluster::new("failover").await;
+    let a = cluster.node("node-a").await;
+    let b = cluster.node("node-b").await;
+    let (ix, token) = first_chat(a.addr, "Ana Pop").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let writer = cluster.writer().await;
+    let (mut dead, alive) = if writer == a.name { (a, b) } else { (b, a) };
+    // The contact and the agent are both on the node that survives, so their sockets see the
+    // writer's death only as its replacement's restart.
+    let mut contact = Client::hello(alive.addr, &token, vec![]).await;
+    let kate_token = login(alive.addr, "kate").await;
+    let mut kate = ready_agent_with(alive.addr, &kate_token).await;
+    let invitation = next_invitation(&mut kate).await;
+    kate.send(&ClientMsg::from(act::Accept {
+        invitation: invitation.id,
+    }))
+    .await;
+    kate.expect_event(&ix, |k| message_text(k) == Some("Hello"))
+        .await;
+    for n in 0..5 {
+        contact
+            .send(&send(&ix, &format!("c{n}"), &format!("before {n}"), None))
+            .await;
+    }
+    kate.expect_event(&ix, |k| message_text(k) == Some("before 4"))
+        .await;
+
+    // kill -9 of the writer.
+    let killed = Instant::now();
+    dead.child.start_kill().expect("killed");
+    let _ = dead.child.wait().await;
+
+    // The survivor takes the lease once it has run out, and makes every client join it again.
+    let resume = |c: &Client| {
+        let after = c.events(&ix).iter().map(|e| e.seq).max().unwrap_or(0);
+        vec![Resume {
+            interaction: ix.clone(),
+            after,
+        }]
+    };
+    let contact_resume = resume(&contact);
+    let kate_resume = resume(&kate);
+    let seen_by_contact = contact.events(&ix);
+    let seen_by_kate = kate.events(&ix);
+    drop((contact, kate));
+    let mut contact = loop {
+        assert!(killed.elapsed() < TAKE_OVER, "no writer took over");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if cluster.writer().await == alive.name {
+            break Client::hello(alive.addr, &token, contact_resume.clone()).await;
+        }
+    };
+    let mut kate = Client::hello(alive.addr, &kate_token, kate_resume).await;
+    // Retried, as the apps retry what was not acknowledged: stored once.
+    contact.send(&send(&ix, "c4", "before 4", None)).await;
+    for n in 5..10 {
+        contact
+            .send(&send(&ix, &format!("c{n}"), &format!("after {n}"), None))
+            .await;
+    }
+    kate.expect_event(&ix, |k| message_text(k) == Some("after 9"))
+        .await;
+    kate.send(&send(&ix, "k1", "still here", None)).await;
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("still here"))
+        .await;
+
+    let mut all_kate = seen_by_kate;
+    all_kate.extend(kate.events(&ix));
+    let mut all_contact = seen_by_contact;
+    all_contact.extend(contact.events(&ix));
+    assert_contiguous(&all_kate, "kate");
+    assert_contiguous(&all_contact, "the contact");
+    let expected: Vec<String> = (0..5)
+        .map(|n| format!("before {n}"))
+        .chain((5..10).map(|n| format!("after {n}")))
+        .collect();
+    let kate_texts: Vec<String> = texts(&all_kate)
+        .into_iter()
+        .filter(|t| t.starts_with("before") || t.starts_with("after"))
+        .collect();
+    assert_eq!(kate_texts, expected, "every message once, in order");
+    drop(alive);
+}

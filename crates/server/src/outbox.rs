@@ -64,9 +64,9 @@ struct Shared {
     /// The close code the socket is closed with, once closing (see [`Outbox::close`]).
     close_code: AtomicU16,
     signal: watch::Sender<bool>,
-    /// While a connection resumes: what the writer delivered meanwhile, with the event each
-    /// frame carries, if one (see [`Outbox::hold`]).
-    held: Mutex<Option<Hold>>,
+    /// What is held while something is read for the connection, and the last event of each
+    /// interaction queued.
+    state: Mutex<State>,
     /// Chat windows the connection's task has yet to read, and its wake-up.
     windows: Mutex<VecDeque<Window>>,
     window_due: Notify,
@@ -82,15 +82,26 @@ enum Held {
     Read(Option<Utf8Bytes>),
 }
 
-/// What waits while one or more resumes are read (a connection's hello, a chat just given to
-/// its agent): the frames, and the last event each resume sent per interaction.
+#[derive(Default)]
+struct State {
+    /// While something is read for the connection: what the writer delivered meanwhile
+    /// (see [`Outbox::hold`]).
+    hold: Option<Hold>,
+    /// The last event of each interaction queued for the socket, by a delivery or a read. A
+    /// delivery of an event at or before it is one the client has, and is dropped: a read may
+    /// see an event between its commit and its delivery, and end its hold before the delivery
+    /// comes (events of an interaction are delivered in `seq` order).
+    sent: HashMap<InteractionId, Seq>,
+}
+
+/// What waits while one or more reads are sent (a connection's resume, the window of a chat
+/// just given to its agent).
 #[derive(Default)]
 struct Hold {
     depth: usize,
     frames: Vec<Held>,
     /// The bytes of `frames`.
     bytes: usize,
-    sent: HashMap<InteractionId, Seq>,
     /// The number of the next window's place.
     next_window: u64,
 }
@@ -131,7 +142,7 @@ pub fn channel(limits: Limits) -> (Outbox, Pending) {
         overflowed: AtomicBool::new(false),
         close_code: AtomicU16::new(0),
         signal: watch::Sender::new(false),
-        held: Mutex::new(None),
+        state: Mutex::new(State::default()),
         windows: Mutex::new(VecDeque::new()),
         window_due: Notify::new(),
     });
@@ -175,7 +186,8 @@ impl Outbox {
     /// committed meanwhile is missed, and nothing is sent twice. Holds nest: what waits goes
     /// when the last of them is released.
     pub fn hold(&self) {
-        lock(&self.shared.held)
+        lock(&self.shared.state)
+            .hold
             .get_or_insert_with(Hold::default)
             .depth += 1;
     }
@@ -191,12 +203,12 @@ impl Outbox {
     ) -> Result<(), Overflow> {
         let frame = opened.for_version(self.version());
         let place = {
-            let mut held = lock(&self.shared.held);
-            let hold = held.get_or_insert_with(Hold::default);
+            let mut state = lock(&self.shared.state);
+            let hold = state.hold.get_or_insert_with(Hold::default);
             hold.depth += 1;
             let waiting = lock(&self.shared.windows).len();
             if waiting >= WINDOWS || hold.bytes + frame.len() > self.shared.limits.bytes {
-                drop(held);
+                drop(state);
                 self.overflow();
                 return Err(Overflow);
             }
@@ -238,8 +250,8 @@ impl Outbox {
         }
         let frame = read.map(|msg| Frames::new(&msg).for_version(self.version()));
         {
-            let mut held = lock(&self.shared.held);
-            let place = held.as_mut().and_then(|hold| {
+            let mut state = lock(&self.shared.state);
+            let place = state.hold.as_mut().and_then(|hold| {
                 hold.frames
                     .iter_mut()
                     .find(|h| matches!(h, Held::Window(p) if *p == window.place))
@@ -254,8 +266,7 @@ impl Outbox {
     /// The writer registered the connection: what is held from before this point is older
     /// than what the writer gave the connection (and its resume reads), so it goes.
     pub fn mark(&self) {
-        let mut held = lock(&self.shared.held);
-        if let Some(hold) = held.as_mut() {
+        if let Some(hold) = lock(&self.shared.state).hold.as_mut() {
             hold.frames.clear();
             hold.bytes = 0;
         }
@@ -267,29 +278,27 @@ impl Outbox {
     }
 
     /// Ends the hold: queues what was delivered meanwhile, in order, except the events the
-    /// resume already sent (`sent`: the last seq sent of each interaction).
+    /// read already sent (`sent`: the last seq sent of each interaction), which no later
+    /// delivery sends again either.
     pub fn release(&self, sent: &HashMap<InteractionId, Seq>) -> Result<(), Overflow> {
         // Flushed under the lock: a delivery meanwhile waits, and cannot overtake what was held.
-        let mut held = lock(&self.shared.held);
-        let Some(hold) = held.as_mut() else {
-            return Ok(());
-        };
+        let mut state = lock(&self.shared.state);
         for (ix, seq) in sent {
-            let last = hold.sent.entry(ix.clone()).or_default();
+            let last = state.sent.entry(ix.clone()).or_default();
             *last = (*last).max(*seq);
         }
+        let Some(hold) = state.hold.as_mut() else {
+            return Ok(());
+        };
         hold.depth = hold.depth.saturating_sub(1);
         if hold.depth > 0 {
             return Ok(());
         }
-        let Hold { frames, sent, .. } = held.take().unwrap_or_default();
+        let frames = state.hold.take().map(|h| h.frames).unwrap_or_default();
         for held in frames {
             match held {
                 Held::Frame(event, frame) => {
-                    let already = event
-                        .as_ref()
-                        .is_some_and(|(ix, seq)| sent.get(ix).is_some_and(|last| seq <= last));
-                    if !already {
+                    if state.fresh(event) {
                         self.push(frame)?;
                     }
                 }
@@ -305,21 +314,22 @@ impl Outbox {
         event: Option<(InteractionId, Seq)>,
         frame: Utf8Bytes,
     ) -> Result<(), Overflow> {
-        {
-            let mut held = lock(&self.shared.held);
-            if let Some(hold) = held.as_mut() {
-                // Held frames count against the cap like queued ones.
-                if hold.bytes + frame.len() > self.shared.limits.bytes {
-                    drop(held);
-                    self.overflow();
-                    return Err(Overflow);
-                }
-                hold.bytes += frame.len();
-                hold.frames.push(Held::Frame(event, frame));
-                return Ok(());
+        let mut state = lock(&self.shared.state);
+        if let Some(hold) = state.hold.as_mut() {
+            // Held frames count against the cap like queued ones.
+            if hold.bytes + frame.len() > self.shared.limits.bytes {
+                drop(state);
+                self.overflow();
+                return Err(Overflow);
             }
+            hold.bytes += frame.len();
+            hold.frames.push(Held::Frame(event, frame));
+            return Ok(());
         }
-        self.push(frame)
+        if state.fresh(event) {
+            self.push(frame)?;
+        }
+        Ok(())
     }
 
     fn push(&self, frame: Utf8Bytes) -> Result<(), Overflow> {
@@ -416,6 +426,27 @@ impl Pending {
     pub async fn closed(&self) {
         let mut closing = self.shared.signal.subscribe();
         let _ = closing.wait_for(|overflowed| *overflowed).await;
+    }
+}
+
+impl State {
+    /// Whether a frame's event (if it carries one) is newer than what was queued of its
+    /// interaction; it counts as queued from now on.
+    fn fresh(&mut self, event: Option<(InteractionId, Seq)>) -> bool {
+        let Some((ix, seq)) = event else {
+            return true;
+        };
+        match self.sent.get_mut(&ix) {
+            Some(last) if seq <= *last => false,
+            Some(last) => {
+                *last = seq;
+                true
+            }
+            None => {
+                self.sent.insert(ix, seq);
+                true
+            }
+        }
     }
 }
 

@@ -274,3 +274,23 @@ async fn what_was_held_before_the_writers_mark_is_dropped() {
     outbox.release(&HashMap::new()).expect("released");
     assert_eq!(waiting(&mut pending), vec![90, 102]);
 }
+
+#[tokio::test]
+async fn an_event_a_resume_read_before_its_delivery_is_not_sent_again() {
+    let (outbox, mut pending) = channel(Limits::default());
+    let ix = InteractionId("ix-1".into());
+    // Event 5 is committed; the resume reads it and ends its hold before the writer has
+    // delivered it.
+    outbox.hold();
+    outbox.send_now(frame_of(90)).expect("the resume, up to 5");
+    outbox
+        .release(&HashMap::from([(ix.clone(), 5)]))
+        .expect("released");
+    outbox
+        .send_event(&Frames::new(&frame_of(105)), &ix, 5)
+        .expect("dropped, not refused");
+    outbox
+        .send_event(&Frames::new(&frame_of(106)), &ix, 6)
+        .expect("sent");
+    assert_eq!(waiting(&mut pending), vec![90, 106], "5 once");
+}

@@ -131,6 +131,8 @@ pub enum Effect {
     Reply(ServerMsg),
     /// Store a domain event with the command's events (it is never delivered to a connection).
     Milestone(Milestone),
+    /// Store the agent's status, so that a writer taking over (or a restart) keeps it.
+    SaveStatus { agent: AgentId, status: AgentStatus },
 }
 
 impl Effect {
@@ -141,7 +143,10 @@ impl Effect {
             Effect::Append { interaction, .. } => Some(interaction),
             Effect::Milestone(m) => Some(&m.interaction),
             Effect::Open { summary, .. } => Some(&summary.id),
-            Effect::Send { .. } | Effect::Broadcast(_) | Effect::Reply(_) => None,
+            Effect::Send { .. }
+            | Effect::Broadcast(_)
+            | Effect::Reply(_)
+            | Effect::SaveStatus { .. } => None,
         }
     }
 }
@@ -356,6 +361,18 @@ impl Engine {
     /// random itself).
     pub fn set_invitation_epoch(&mut self, epoch: &str) {
         self.invitation_epoch = epoch.to_owned();
+    }
+
+    /// Puts back an agent's stored status (after a restart, or on a writer taking over): a
+    /// Ready agent is offered chats again as soon as it is connected. Agents the configuration
+    /// no longer has are left out.
+    pub fn restore_status(&mut self, agent: &AgentId, status: AgentStatus, now: Millis) {
+        if !self.knows_agent(agent) {
+            return;
+        }
+        let state = self.agent_mut(agent);
+        state.status = status;
+        state.idle_since = now;
     }
 
     /// Rebuilds a live interaction from its record and stored events (after a restart).
@@ -631,10 +648,16 @@ impl Engine {
             state.idle_since = now;
         }
         state.status = status.clone();
-        Ok(vec![Effect::Send {
-            to: Actor::Agent(agent),
-            msg: ServerMsg::Status { status },
-        }])
+        Ok(vec![
+            Effect::SaveStatus {
+                agent: agent.clone(),
+                status: status.clone(),
+            },
+            Effect::Send {
+                to: Actor::Agent(agent),
+                msg: ServerMsg::Status { status },
+            },
+        ])
     }
 
     fn publish_presence(&mut self, out: &mut Vec<Effect>) {

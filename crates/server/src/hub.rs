@@ -123,6 +123,10 @@ pub async fn start_with<S: Store>(
 ) -> Result<HubHandle, StoreError> {
     let mut engine = Engine::new(&config);
     engine.set_invitation_epoch(&crate::auth::new_token()[..16]);
+    // Agents keep the status they chose across a restart or a change of writer.
+    for (agent, status) in store.agent_statuses().await? {
+        engine.restore_status(&agent, status, now_ms());
+    }
     let mut after: Option<InteractionId> = None;
     loop {
         let page = store

@@ -51,6 +51,11 @@ pub enum Write {
         token_hash: String,
         interaction: InteractionId,
     },
+    /// An agent's status, replacing the one stored.
+    AgentStatus {
+        agent: AgentId,
+        status: parley_protocol::AgentStatus,
+    },
     /// A file sent into a chat (its bytes are already in the files directory), with the `seq`
     /// of the event of the same batch that shows it.
     File {
@@ -97,6 +102,8 @@ pub trait EventLog: Send + Sync {
         &'a self,
         id: &'a InteractionId,
     ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>>;
+    /// Every agent's stored status.
+    fn agent_statuses(&self) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>>;
     /// At most `limit` interactions not yet closed whose ids come after `after`, in id order,
     /// with their events: what a restarted engine restores, a page at a time.
     fn open_interactions<'a>(

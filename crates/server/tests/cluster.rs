@@ -323,6 +323,15 @@ async fn the_writer_killed_mid_chat_loses_nothing() {
         }
     };
     let mut kate = Client::hello(alive.addr, &kate_token, kate_resume).await;
+    // The new writer restored her status: still Ready, with nothing clicked.
+    let status = kate.seen.iter().find_map(|m| match m {
+        ServerMsg::Welcome {
+            me: parley_protocol::Identity::Agent { status, .. },
+            ..
+        } => Some(status.clone()),
+        _ => None,
+    });
+    assert_eq!(status, Some(parley_protocol::AgentStatus::Ready));
     // Retried, as the apps retry what was not acknowledged: stored once.
     contact.send(&send(&ix, "c4", "before 4", None)).await;
     for n in 5..10 {

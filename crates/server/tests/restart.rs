@@ -233,3 +233,36 @@ async fn sigterm_stops_the_server_cleanly_with_agents_and_contacts_connected() {
         .expect_event(&ix, |k| message_text(k) == Some("just before the stop"))
         .await;
 }
+
+#[tokio::test]
+async fn an_agent_ready_before_a_restart_is_ready_after_it_and_is_offered_chats() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("p.db");
+    let (mut server, addr) = launch(&db).await;
+    let token = login(addr, "kate").await;
+    let kate = ready_agent_with(addr, &token).await;
+    drop(kate);
+    server.start_kill().expect("killed");
+    let _ = server.wait().await;
+
+    let (_server, addr) = launch(&db).await;
+    // She reconnects and says nothing about her status: she is still Ready.
+    let mut kate = Client::hello(addr, &token, vec![]).await;
+    let me = kate.seen.iter().find_map(|m| match m {
+        ServerMsg::Welcome { me, .. } => Some(me.clone()),
+        _ => None,
+    });
+    assert!(
+        matches!(
+            me,
+            Some(parley_protocol::Identity::Agent {
+                status: AgentStatus::Ready,
+                ..
+            })
+        ),
+        "{me:?}"
+    );
+    let (ix, _token) = start_chat(addr, "Ana Pop", "Hello").await;
+    let offer = next_invitation(&mut kate).await;
+    assert_eq!(offer.interaction.id, ix);
+}

@@ -323,4 +323,31 @@ async fn domain_feed(store: &impl Store) {
         .was_party(&AgentId("avril".into()), &ix)
         .await
         .expect("read"));
+
+    // Agents' statuses: the last one stored of each.
+    let status = |agent: &str, status: parley_protocol::AgentStatus| Write::AgentStatus {
+        agent: AgentId(agent.into()),
+        status,
+    };
+    let not_ready = parley_protocol::AgentStatus::NotReady {
+        reason: Some("Lunch".into()),
+    };
+    store
+        .commit(vec![
+            status("kate", parley_protocol::AgentStatus::Ready),
+            status("john", parley_protocol::AgentStatus::Ready),
+        ])
+        .await
+        .expect("commit");
+    store
+        .commit(vec![status("john", not_ready.clone())])
+        .await
+        .expect("commit");
+    assert_eq!(
+        store.agent_statuses().await.expect("read"),
+        vec![
+            (AgentId("john".into()), not_ready),
+            (AgentId("kate".into()), parley_protocol::AgentStatus::Ready),
+        ]
+    );
 }

@@ -173,7 +173,7 @@ impl<S: Store> Hub<S> {
     fn deliver_effects(&mut self, conn: Option<Issuer>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Save(_) | Effect::Milestone(_) => {}
+                Effect::Save(_) | Effect::Milestone(_) | Effect::SaveStatus { .. } => {}
                 Effect::Append {
                     interaction,
                     event,
@@ -215,6 +215,10 @@ fn write_of(effect: &Effect) -> Option<Write> {
             interaction, event, ..
         } => Some(Write::Event(interaction.clone(), event.clone())),
         Effect::Milestone(m) => Some(Write::Milestone(m.clone())),
+        Effect::SaveStatus { agent, status } => Some(Write::AgentStatus {
+            agent: agent.clone(),
+            status: status.clone(),
+        }),
         _ => None,
     }
 }

@@ -100,6 +100,9 @@ impl<S: EventLog> EventLog for Faulty<S> {
     ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>> {
         EventLog::open_interactions(&self.inner, after, limit)
     }
+    fn agent_statuses(&self) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>> {
+        EventLog::agent_statuses(&self.inner)
+    }
 }
 
 impl<S: Sessions> Sessions for Faulty<S> {

@@ -66,6 +66,11 @@ pub(super) fn statements(write: Write) -> Result<Vec<Statement>, StoreError> {
                 Int(seq.min(i64::MAX as u64) as i64),
             ],
         )],
+        Write::AgentStatus { agent, status } => vec![statement(
+            "INSERT INTO agent_status (agent, status) VALUES ($1, $2)
+             ON CONFLICT (agent) DO UPDATE SET status = excluded.status",
+            vec![text(agent.0), text(serde_json::to_string(&status)?)],
+        )],
         Write::ContactToken {
             token_hash,
             interaction,

@@ -162,6 +162,22 @@ macro_rules! sql_ports {
                 ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>> {
                     Box::pin(self.open_interactions_(after, limit))
                 }
+
+                fn agent_statuses(
+                    &self,
+                ) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>> {
+                    Box::pin(async move {
+                        let rows: Vec<(String, String)> =
+                            sqlx::query_as("SELECT agent, status FROM agent_status ORDER BY agent")
+                                .fetch_all(&self.$read)
+                                .await?;
+                        rows.into_iter()
+                            .map(|(agent, status)| {
+                                Ok((AgentId(agent), serde_json::from_str(&status)?))
+                            })
+                            .collect()
+                    })
+                }
             }
 
             impl Sessions for $store {

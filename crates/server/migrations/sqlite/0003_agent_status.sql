@@ -1,0 +1,5 @@
+-- Each agent's status (Ready, Not Ready with its reason), so a restart keeps it.
+CREATE TABLE agent_status (
+    agent TEXT PRIMARY KEY,
+    status TEXT NOT NULL
+);

@@ -46,7 +46,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/login", post(login))
         .route("/api/logout", post(logout))
         .route("/api/chats", post(start_chat))
-        .route("/api/health", get(|| async { "ok" }))
+        // The process lives.
+        .route("/healthz", get(|| async { "ok" }))
+        // It can serve: a load balancer takes a node that is not ready out.
+        .route("/readyz", get(ready))
+        .route("/api/health", get(ready))
         .layer(DefaultBodyLimit::max(16 * 1024));
     let uploads = Router::new()
         .route("/api/files", post(files::upload))
@@ -334,6 +338,23 @@ async fn socket(
             let (writer, reader) = ws.split();
             gateway::serve(writer, reader, edge, token).await;
         })
+}
+
+/// Ready when the store answers and a writer (this process's, or the cluster's) answers within
+/// two seconds; 503 with the reason otherwise.
+async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
+    let wait = std::time::Duration::from_secs(2);
+    let store = tokio::time::timeout(wait, state.store.session_agent("")).await;
+    if !matches!(store, Ok(Ok(_))) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database does not answer",
+        );
+    }
+    if !state.hub.writer_answers(wait).await {
+        return (StatusCode::SERVICE_UNAVAILABLE, "no writer answers");
+    }
+    (StatusCode::OK, "ok")
 }
 
 #[cfg(test)]

@@ -97,16 +97,18 @@ impl Cluster {
         }
     }
 
-    /// The node holding the writer's lease now.
+    /// The node holding the writer's lease now (empty when none does).
     async fn writer(&self) -> String {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&self.database_url)
             .await
             .expect("database");
-        sqlx::query_scalar("SELECT holder FROM writer_lease WHERE expires_at > now()")
-            .fetch_one(&mut conn)
-            .await
-            .expect("a writer")
+        let holder: Option<String> =
+            sqlx::query_scalar("SELECT holder FROM writer_lease WHERE expires_at > now()")
+                .fetch_optional(&mut conn)
+                .await
+                .expect("the lease");
+        holder.unwrap_or_default()
     }
 }
 
@@ -362,4 +364,99 @@ async fn the_writer_killed_mid_chat_loses_nothing() {
         .collect();
     assert_eq!(kate_texts, expected, "every message once, in order");
     drop(alive);
+}
+
+/// `GET path` on a node: its status and body.
+async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    http(addr, "GET", path, &[], None).await
+}
+
+#[tokio::test]
+async fn a_node_is_ready_only_while_a_writer_answers() {
+    use sqlx::Connection;
+    let cluster = Cluster::new("ready").await;
+    // Another node holds the lease, and will not let go for a while.
+    let _schema = parley_server::store::PgStore::open(&cluster.database_url, 2)
+        .await
+        .expect("the schema");
+    let mut db = sqlx::PgConnection::connect(&cluster.database_url)
+        .await
+        .expect("database");
+    sqlx::query(
+        "INSERT INTO writer_lease (id, holder, epoch, expires_at)
+         VALUES (1, 'elsewhere', 7, now() + interval '1 hour')",
+    )
+    .execute(&mut db)
+    .await
+    .expect("a lease held elsewhere");
+    let a = cluster.node("node-a").await;
+    assert_eq!(get(a.addr, "/healthz").await.0, 200, "the process lives");
+    let (status, body) = get(a.addr, "/readyz").await;
+    assert_eq!((status, body.as_str()), (503, "no writer answers"));
+    // The other holder hands it back: this node takes it and is ready.
+    sqlx::query("UPDATE writer_lease SET expires_at = now()")
+        .execute(&mut db)
+        .await
+        .expect("handed back");
+    let started = Instant::now();
+    while get(a.addr, "/readyz").await.0 != 200 {
+        assert!(started.elapsed() < TAKE_OVER, "never ready");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(cluster.writer().await, "node-a");
+}
+
+#[tokio::test]
+async fn a_node_stopped_gracefully_hands_the_lease_back_and_sends_its_clients_elsewhere() {
+    let cluster = Cluster::new("graceful").await;
+    let a = cluster.node("node-a").await;
+    let b = cluster.node("node-b").await;
+    let (ix, token) = first_chat(a.addr, "Ana Pop").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let writer = cluster.writer().await;
+    let (mut stopping, other) = if writer == a.name { (a, b) } else { (b, a) };
+    let mut contact = Client::hello(stopping.addr, &token, vec![]).await;
+    let pid = stopping.child.id().expect("running");
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    assert_eq!(
+        contact.closed_with().await,
+        Some(parley_server::gateway::SERVICE_RESTART),
+        "told to reconnect elsewhere"
+    );
+    let exited = tokio::time::timeout(TAKE_OVER, stopping.child.wait())
+        .await
+        .expect("it stops with a client connected")
+        .expect("exit status");
+    assert!(exited.success(), "{exited:?}");
+    // Handed back, not left to run out: free at once, or already taken by the other node.
+    use sqlx::Connection;
+    let mut db = sqlx::PgConnection::connect(&cluster.database_url)
+        .await
+        .expect("database");
+    let (holder, free): (String, bool) =
+        sqlx::query_as("SELECT holder, expires_at <= now() FROM writer_lease")
+            .fetch_one(&mut db)
+            .await
+            .expect("the lease");
+    assert!(
+        free || holder == other.name,
+        "{holder} holds it, free: {free}"
+    );
+    // The contact comes back through the other node, once it writes, and carries on.
+    let started = Instant::now();
+    while cluster.writer().await != other.name {
+        assert!(
+            started.elapsed() < TAKE_OVER,
+            "the other node never took over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut contact = Client::hello(other.addr, &token, vec![]).await;
+    contact.send(&send(&ix, "c1", "back", None)).await;
+    contact.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
 }

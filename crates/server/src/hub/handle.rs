@@ -123,6 +123,16 @@ impl HubHandle {
             .unwrap_or(Access::None)
     }
 
+    /// Whether the writer (this process's hub, or the cluster's writer through the link)
+    /// answers within `wait`.
+    pub async fn writer_answers(&self, wait: std::time::Duration) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(HubMsg::Connections(reply)).await.is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(wait, rx).await, Ok(Ok(_)))
+    }
+
     /// How many connections the hub delivers to now.
     pub async fn connections(&self) -> usize {
         let (reply, rx) = oneshot::channel();

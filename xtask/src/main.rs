@@ -4,6 +4,7 @@
 //!   start the server with the demo configuration.
 //! - `cargo xtask test`: every check and every test tier, ending with `N passed, N failed`.
 //! - `cargo xtask build`: only the browser apps and the release server.
+//! - `cargo xtask cluster`: PostgreSQL, Redis, two nodes and nginx in front, until Ctrl-C.
 //! - `cargo xtask services`: PostgreSQL and Redis as the tests start them, for running the
 //!   cluster's tests by hand.
 //! - `cargo xtask bench`: the load benchmark (figures, not pass/fail); `bench server`: the
@@ -14,6 +15,7 @@
 //! up to date; [`suite`] runs the test tiers and counts results.
 
 mod bench;
+mod cluster;
 mod services;
 mod suite;
 mod tools;
@@ -60,11 +62,12 @@ fn main() -> ExitCode {
             .and_then(|_| web::build_all())
             .and_then(|_| build_server()),
         Some("services") => services_by_hand(),
+        Some("cluster") => cluster::cluster(2),
         Some("bench") if args.get(1).is_some_and(|a| a == "server") => bench::server_bench(),
         Some("bench") => bench::bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--addr ADDR] | test | build | services | bench [server]>"
+                "usage: cargo xtask <run [--addr ADDR] | test | build | cluster | services | bench [server]>"
             );
             return ExitCode::from(2);
         }

@@ -23,10 +23,12 @@ pub struct Services {
     redis: Child,
     watchdog: Option<Child>,
     dir: PathBuf,
+    /// Thrown away when stopped (tests); otherwise kept for the next start.
+    scratch: bool,
 }
 
 /// Whether this process runs as root (PostgreSQL refuses to: it then runs as `postgres`).
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -148,8 +150,12 @@ pub fn start(name: &str, scratch: bool) -> Result<Services, String> {
     ensure()?;
     let bin = pg_bin().ok_or("PostgreSQL is not installed")?;
     let dir = root().join("target/services").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
     let pg_data = dir.join("pg");
+    // Kept data is used again at the next start.
+    let kept = !scratch && pg_data.join("PG_VERSION").exists();
+    if !kept {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     std::fs::create_dir_all(&pg_data).map_err(|e| format!("{}: {e}", pg_data.display()))?;
     if is_root() {
         run(Command::new("chown")
@@ -157,18 +163,29 @@ pub fn start(name: &str, scratch: bool) -> Result<Services, String> {
             .arg(&dir))?;
     }
     set_mode(&pg_data, 0o700).map_err(|e| format!("{}: {e}", pg_data.display()))?;
-    run(as_pg(&bin.join("initdb"))
-        .args([
-            "-U",
-            "parley",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-            "-D",
-        ])
-        .arg(&pg_data)
-        .stdout(Stdio::null()))?;
+    if kept {
+        // One left running by an earlier run that could not stop it is stopped first.
+        let _ = as_pg(&bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&pg_data)
+            .args(["-m", "fast", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    } else {
+        run(as_pg(&bin.join("initdb"))
+            .args([
+                "-U",
+                "parley",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-D",
+            ])
+            .arg(&pg_data)
+            .stdout(Stdio::null()))?;
+    }
     let pg_port = free_port()?;
     let mut options =
         format!("-p {pg_port} -c listen_addresses=127.0.0.1 -c max_connections=200 -k ");
@@ -202,6 +219,7 @@ pub fn start(name: &str, scratch: bool) -> Result<Services, String> {
         redis,
         watchdog: None,
         dir,
+        scratch,
     };
     wait_for("PostgreSQL", pg_port)?;
     wait_for("Redis", redis_port)?;
@@ -210,7 +228,8 @@ pub fn start(name: &str, scratch: bool) -> Result<Services, String> {
 }
 
 impl Services {
-    /// A shell that stops both services once this process is gone, however it ended.
+    /// A shell that stops both services once this process is gone, however it ended. It runs
+    /// in a session of its own, so the Ctrl-C that stops this process does not stop it too.
     fn watchdog(&self) -> Result<Child, String> {
         let stop_pg = format!(
             "{} -D '{}' -m immediate stop",
@@ -228,8 +247,8 @@ impl Services {
             me = std::process::id(),
             redis = self.redis.id(),
         );
-        Command::new("sh")
-            .args(["-c", &script])
+        Command::new("setsid")
+            .args(["sh", "-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -252,6 +271,8 @@ impl Drop for Services {
             let _ = watchdog.kill();
             let _ = watchdog.wait();
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.scratch {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }

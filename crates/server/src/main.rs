@@ -29,6 +29,13 @@ struct Cli {
 enum Cmd {
     /// Prints the Argon2 hash of a password, for an agent's `password_hash`.
     HashPassword { password: String },
+    /// Copies the SQLite database (`--db`, or `server.db`) into an empty PostgreSQL database,
+    /// to move a single server to a cluster. Files stay in `server.files_dir`.
+    MigrateToPostgres {
+        /// The PostgreSQL database, `postgres://…`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[tokio::main]
@@ -55,6 +62,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut config = parley_server::config::load(&cli.config)?;
     if let Some(db) = cli.db {
         config.server.db = db;
+    }
+    if let Some(Cmd::MigrateToPostgres { to }) = &cli.command {
+        use parley_server::store::{copy, PgStore, SqliteStore};
+        let from = SqliteStore::open(&config.server.db).await?;
+        let into = PgStore::open(to, 4).await?;
+        let copied = copy::sqlite_to_postgres(&from, &into).await?;
+        println!(
+            "copied {} chats, {} events and {} other rows from {} into PostgreSQL",
+            copied.interactions,
+            copied.events,
+            copied.other_rows,
+            config.server.db.display()
+        );
+        return Ok(());
     }
     if let Some(addr) = cli.addr {
         config.server.addr = addr;

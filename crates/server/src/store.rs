@@ -13,6 +13,7 @@ use parley_protocol::{AgentId, Event, FileRef, HistoryEntry, InteractionId, Mill
 use std::future::Future;
 use std::pin::Pin;
 
+pub mod copy;
 pub mod faults;
 mod postgres;
 mod rows;

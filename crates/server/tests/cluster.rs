@@ -40,6 +40,12 @@ impl Cluster {
 
     /// Starts a node and waits until it listens.
     async fn node(&self, name: &str) -> Node {
+        self.server(name, true).await
+    }
+
+    /// Starts a server on the demo configuration, as a node of this cluster or (`clustered`
+    /// false) alone on SQLite in the cluster's folder.
+    async fn server(&self, name: &str, clustered: bool) -> Node {
         let redis_url = std::env::var("PARLEY_TEST_REDIS")
             .expect("PARLEY_TEST_REDIS is not set: the cluster tests run under `cargo xtask test`");
         let demo = demo_config_path();
@@ -50,11 +56,15 @@ impl Cluster {
             "attachment = \"",
             &format!("attachment = \"{}/", config_dir.display()),
         );
-        let config = format!(
-            "{text}\n[cluster]\ndatabase_url = \"{}\"\nredis_url = \"{redis_url}\"\n\
-             node = \"{name}\"\nnamespace = \"{}\"\nconnections = 8\n",
-            self.database_url, self.namespace
-        );
+        let config = if clustered {
+            format!(
+                "{text}\n[cluster]\ndatabase_url = \"{}\"\nredis_url = \"{redis_url}\"\n\
+                 node = \"{name}\"\nnamespace = \"{}\"\nconnections = 8\n",
+                self.database_url, self.namespace
+            )
+        } else {
+            text
+        };
         let path = self.dir.path().join(format!("{name}.toml"));
         std::fs::write(&path, config).expect("node config");
         // Both nodes keep files in one folder, as a shared mount would.
@@ -459,4 +469,66 @@ async fn a_node_stopped_gracefully_hands_the_lease_back_and_sends_its_clients_el
     let mut contact = Client::hello(other.addr, &token, vec![]).await;
     contact.send(&send(&ix, "c1", "back", None)).await;
     contact.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
+}
+
+/// `parley-server migrate-to-postgres` from this SQLite file into this database.
+fn migrate(db: &std::path::Path, to: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_parley-server"))
+        .arg("--config")
+        .arg(demo_config_path())
+        .arg("--db")
+        .arg(db)
+        .args(["migrate-to-postgres", "--to", to])
+        .output()
+        .expect("runs")
+}
+
+#[tokio::test]
+async fn a_single_server_moves_to_postgres_with_one_command_and_its_chats_go_on() {
+    let cluster = Cluster::new("moved").await;
+    // A single server on SQLite, with a chat in progress.
+    let mut single = cluster.server("single", false).await;
+    let (ix, contact_token) = start_chat(single.addr, "Ana Pop", "Hello").await;
+    let kate_token = login(single.addr, "kate").await;
+    let mut kate = ready_agent_with(single.addr, &kate_token).await;
+    let invitation = next_invitation(&mut kate).await;
+    kate.send(&ClientMsg::from(act::Accept {
+        invitation: invitation.id,
+    }))
+    .await;
+    kate.send(&send(&ix, "k1", "how can I help?", None)).await;
+    kate.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
+    let before = kate.events(&ix).iter().map(|e| e.seq).max().unwrap_or(0);
+    drop(kate);
+    single.child.start_kill().expect("stopped");
+    let _ = single.child.wait().await;
+
+    // One command copies it all.
+    let db = cluster.dir.path().join("shared.db");
+    let out = migrate(&db, &cluster.database_url);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("copied 1 chats"), "{said}");
+
+    // A node on PostgreSQL takes over: the same sign-in, the same chat, the next seq.
+    let a = cluster.node("node-a").await;
+    let _ = first_chat(a.addr, "Bo Lind").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut kate = Client::hello(a.addr, &kate_token, vec![]).await;
+    kate.expect_event(&ix, |k| message_text(k) == Some("how can I help?"))
+        .await;
+    let mut contact = Client::hello(a.addr, &contact_token, vec![]).await;
+    contact.send(&send(&ix, "c1", "my card", None)).await;
+    let seq = kate
+        .expect_event(&ix, |k| message_text(k) == Some("my card"))
+        .await;
+    assert_eq!(seq, before + 1, "numbering goes on where SQLite left it");
+    // A copy into a database that has chats is refused.
+    let again = migrate(&db, &cluster.database_url);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has"));
 }

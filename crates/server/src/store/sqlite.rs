@@ -50,6 +50,11 @@ impl SqliteStore {
 
 /// A batch in one transaction on the writer connection.
 impl SqliteStore {
+    /// The read pool (copying the database elsewhere reads through it).
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     async fn commit_batch(&self, batch: Vec<Write>) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());

@@ -40,11 +40,17 @@ enum Cmd {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    // One JSON object per line for log collectors (`PARLEY_LOG=json`), text otherwise.
+    if std::env::var("PARLEY_LOG").is_ok_and(|f| f == "json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     if let Err(e) = run(Cli::parse()).await {
         eprintln!("parley-server: {e}");
         std::process::exit(1);

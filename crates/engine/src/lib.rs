@@ -533,6 +533,24 @@ impl Engine {
             .collect()
     }
 
+    /// For operators' metrics: per queue, the chats waiting and how long the longest has waited
+    /// (ms); and how many agents are connected and Ready.
+    pub fn queue_gauges(&self, now: Millis) -> (Vec<(QueueId, usize, Millis)>, usize) {
+        let mut queues: BTreeMap<QueueId, (usize, Millis)> = BTreeMap::new();
+        for ix in self.queue.iter().filter_map(|id| self.interactions.get(id)) {
+            let entry = queues.entry(ix.record.queue.clone()).or_default();
+            entry.0 += 1;
+            entry.1 = entry.1.max(now.saturating_sub(ix.record.started_at));
+        }
+        let ready = self
+            .agents
+            .values()
+            .filter(|a| a.connected && a.status == AgentStatus::Ready)
+            .count();
+        let queues = queues.into_iter().map(|(q, (n, w))| (q, n, w)).collect();
+        (queues, ready)
+    }
+
     /// Every live interaction's readers (for a read model starting afresh).
     pub fn all_readers(&self) -> BTreeMap<InteractionId, Vec<(AgentId, Option<Seq>)>> {
         self.interactions

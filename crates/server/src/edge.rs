@@ -150,6 +150,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Edges {
     pub fn register(&self, conn: ConnId, actor: Actor, outbox: Outbox) {
+        metrics::gauge!("parley_connections", "kind" => kind(&actor)).increment(1.0);
         let mut r = lock(&self.registry);
         r.routes.entry(actor.clone()).or_default().push(conn);
         r.conns.insert(conn, (actor, outbox));
@@ -159,6 +160,7 @@ impl Edges {
     pub fn unregister(&self, conn: ConnId) -> Option<Actor> {
         let mut r = lock(&self.registry);
         let (actor, _) = r.conns.remove(&conn)?;
+        metrics::gauge!("parley_connections", "kind" => kind(&actor)).decrement(1.0);
         if let Some(conns) = r.routes.get_mut(&actor) {
             conns.retain(|c| *c != conn);
             if conns.is_empty() {
@@ -190,8 +192,17 @@ impl Edges {
     }
 }
 
+/// A connection's kind, for metrics.
+fn kind(actor: &Actor) -> &'static str {
+    match actor {
+        Actor::Agent(_) => "agent",
+        Actor::Contact(_) => "contact",
+    }
+}
+
 impl Bus for Edges {
     fn publish(&self, delivery: Delivery) {
+        metrics::counter!("parley_deliveries_total").increment(1);
         let r = lock(&self.registry);
         // A connection whose outbox is full is closing; it resumes from the store later.
         match delivery {

@@ -299,6 +299,7 @@ impl<S: Store> Hub<S> {
             HubMsg::Stop => {}
             HubMsg::Resync => self.publish_all_rights(),
             HubMsg::Tick => {
+                self.gauges();
                 self.reload_stale().await;
                 self.run(None, Command::Tick).await
             }

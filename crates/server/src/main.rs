@@ -21,6 +21,10 @@ struct Cli {
     /// Listen address (overrides `server.addr`).
     #[arg(long, env = "PARLEY_ADDR")]
     addr: Option<String>,
+    /// Serve Prometheus metrics at `/metrics` on this address: a listener of its own, never the
+    /// public one.
+    #[arg(long, env = "PARLEY_METRICS_ADDR")]
+    metrics_addr: Option<std::net::SocketAddr>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -85,6 +89,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
     if let Some(addr) = cli.addr {
         config.server.addr = addr;
+    }
+    if let Some(addr) = cli.metrics_addr {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .with_http_listener(addr)
+            .install()
+            .map_err(|e| format!("metrics on {addr}: {e}"))?;
     }
     let (listener, app, node) = match config.cluster.clone() {
         Some(cluster) => {

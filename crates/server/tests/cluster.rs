@@ -40,12 +40,12 @@ impl Cluster {
 
     /// Starts a node and waits until it listens.
     async fn node(&self, name: &str) -> Node {
-        self.server(name, true).await
+        self.server(name, true, None).await
     }
 
     /// Starts a server on the demo configuration, as a node of this cluster or (`clustered`
     /// false) alone on SQLite in the cluster's folder.
-    async fn server(&self, name: &str, clustered: bool) -> Node {
+    async fn server(&self, name: &str, clustered: bool, metrics: Option<SocketAddr>) -> Node {
         let redis_url = std::env::var("PARLEY_TEST_REDIS")
             .expect("PARLEY_TEST_REDIS is not set: the cluster tests run under `cargo xtask test`");
         let demo = demo_config_path();
@@ -69,7 +69,11 @@ impl Cluster {
         std::fs::write(&path, config).expect("node config");
         // Both nodes keep files in one folder, as a shared mount would.
         let db = self.dir.path().join("shared.db");
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"));
+        if let Some(metrics) = metrics {
+            command.env("PARLEY_METRICS_ADDR", metrics.to_string());
+        }
+        let mut child = command
             .arg("--config")
             .arg(&path)
             .arg("--db")
@@ -487,7 +491,7 @@ fn migrate(db: &std::path::Path, to: &str) -> std::process::Output {
 async fn a_single_server_moves_to_postgres_with_one_command_and_its_chats_go_on() {
     let cluster = Cluster::new("moved").await;
     // A single server on SQLite, with a chat in progress.
-    let mut single = cluster.server("single", false).await;
+    let mut single = cluster.server("single", false, None).await;
     let (ix, contact_token) = start_chat(single.addr, "Ana Pop", "Hello").await;
     let kate_token = login(single.addr, "kate").await;
     let mut kate = ready_agent_with(single.addr, &kate_token).await;
@@ -531,4 +535,32 @@ async fn a_single_server_moves_to_postgres_with_one_command_and_its_chats_go_on(
     let again = migrate(&db, &cluster.database_url);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already has"));
+}
+
+#[tokio::test]
+async fn a_node_shows_its_metrics_on_a_listener_of_its_own() {
+    let cluster = Cluster::new("metrics").await;
+    let metrics: SocketAddr = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        free.local_addr().expect("addr")
+    };
+    let a = cluster.server("node-a", true, Some(metrics)).await;
+    let (ix, token) = first_chat(a.addr, "Ana Pop").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut contact = Client::hello(a.addr, &token, vec![]).await;
+    contact.send(&send(&ix, "c1", "hello", None)).await;
+    contact.expect(|m| matches!(m, ServerMsg::Ack { .. })).await;
+    let (status, text) = get(metrics, "/metrics").await;
+    assert_eq!(status, 200);
+    for line in [
+        "parley_connections{kind=\"contact\"} 1",
+        "parley_writer_epoch 1",
+        "parley_queue_waiting{queue=\"general\"} 1",
+        "parley_commit_seconds_count",
+        "parley_commands_total",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    // Not on the public address.
+    assert_eq!(get(a.addr, "/metrics").await.0, 404);
 }

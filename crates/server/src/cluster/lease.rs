@@ -164,6 +164,7 @@ impl PgLease {
             std::mem::replace(&mut *now, holding).epoch
         };
         self.fence.set(holding.epoch);
+        metrics::gauge!("parley_writer_epoch").set(holding.epoch as f64);
         if before != holding.epoch {
             if holding.epoch != 0 {
                 tracing::info!(

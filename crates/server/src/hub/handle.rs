@@ -101,8 +101,14 @@ impl HubHandle {
             actor,
             request,
         };
+        metrics::counter!("parley_commands_total").increment(1);
+        metrics::gauge!("parley_writer_inbox")
+            .set((self.tx.max_capacity() - self.tx.capacity()) as f64);
         match self.tx.try_send(command) {
-            Err(mpsc::error::TrySendError::Full(_)) => Err(Busy),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("parley_busy_total").increment(1);
+                Err(Busy)
+            }
             // A hub that stopped takes nothing: the server is stopping.
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
         }

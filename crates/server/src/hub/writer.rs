@@ -144,7 +144,11 @@ impl<S: Store> Hub<S> {
             .flat_map(|(_, effects)| effects.iter().filter_map(write_of))
             .chain(extra)
             .collect();
-        if let Err(e) = self.store.commit(writes).await {
+        let started = std::time::Instant::now();
+        let committed = self.store.commit(writes).await;
+        metrics::histogram!("parley_commit_seconds").record(started.elapsed().as_secs_f64());
+        if let Err(e) = committed {
+            metrics::counter!("parley_commits_failed_total").increment(1);
             tracing::error!("commit: {e}");
             self.roll_back(done.iter().flat_map(|(_, effects)| effects))
                 .await;
@@ -258,6 +262,19 @@ impl<S: Store> Hub<S> {
                 self.send_to(&to, &msg);
             }
         }
+    }
+
+    /// The queues' and agents' gauges, for operators (at every tick).
+    pub(super) fn gauges(&self) {
+        let (queues, ready) = self.engine.queue_gauges(now_ms());
+        for (queue, waiting, longest) in queues {
+            let q = queue.0;
+            metrics::gauge!("parley_queue_waiting", "queue" => q.clone()).set(waiting as f64);
+            metrics::gauge!("parley_queue_longest_wait_seconds", "queue" => q)
+                .set(longest as f64 / 1000.0);
+        }
+        metrics::gauge!("parley_agents_ready").set(ready as f64);
+        metrics::gauge!("parley_writer_connections").set(self.conns.len() as f64);
     }
 
     /// Tells every node's read model who may read every interaction.

@@ -99,22 +99,33 @@ struct Writer {
     namespace: String,
 }
 
+/// The hub this node runs while it writes, for one epoch of the lease.
+struct Running {
+    epoch: i64,
+    hub: mpsc::Sender<HubMsg>,
+    /// The task taking the writer's inbox.
+    serving: tokio::task::JoinHandle<()>,
+}
+
 impl Writer {
-    /// Starts the hub whenever this node takes the lease and stops it when it loses it.
+    /// Starts the hub whenever this node takes the lease and stops it when it loses it. A hub
+    /// belongs to one epoch: if the lease was lost and taken again (another node may have
+    /// written meanwhile), the hub starts afresh from the database.
     async fn live(self) {
         let mut epochs = self.lease.watch();
-        let mut running: Option<(mpsc::Sender<HubMsg>, tokio::task::JoinHandle<()>)> = None;
+        let mut running: Option<Running> = None;
         loop {
             let epoch = *epochs.borrow_and_update();
-            match (epoch != 0, running.take()) {
-                (true, None) => running = self.take_over(epoch).await,
-                (false, Some((hub, serving))) => {
+            if running.as_ref().is_some_and(|r| r.epoch != epoch) {
+                if let Some(old) = running.take() {
                     self.local.send_replace(None);
-                    serving.abort();
-                    let _ = hub.send(HubMsg::Stop).await;
-                    tracing::warn!("this node stopped writing");
+                    old.serving.abort();
+                    let _ = old.hub.send(HubMsg::Stop).await;
+                    tracing::warn!("this node stopped writing (epoch {})", old.epoch);
                 }
-                (_, still) => running = still,
+            }
+            if epoch != 0 && running.is_none() {
+                running = self.take_over(epoch).await;
             }
             if epochs.changed().await.is_err() {
                 break;
@@ -123,10 +134,7 @@ impl Writer {
     }
 
     /// Restores the engine from PostgreSQL and starts the hub and the writer's inbox.
-    async fn take_over(
-        &self,
-        epoch: i64,
-    ) -> Option<(mpsc::Sender<HubMsg>, tokio::task::JoinHandle<()>)> {
+    async fn take_over(&self, epoch: i64) -> Option<Running> {
         let started = std::time::Instant::now();
         let ports = Ports {
             edges: self.edges.clone(),
@@ -167,6 +175,10 @@ impl Writer {
             "writing from epoch {epoch}, restored in {} ms",
             started.elapsed().as_millis()
         );
-        Some((hub, serving))
+        Some(Running {
+            epoch,
+            hub,
+            serving,
+        })
     }
 }

@@ -30,7 +30,7 @@ pub type ConnId = u64;
 
 pub use crate::access::Access;
 pub use crate::outbox::Outbox;
-pub use handle::{Busy, HubHandle, INBOX};
+pub use handle::{Busy, HubHandle, NotJoined, INBOX};
 pub(crate) use writer::may_see;
 
 pub(crate) use handle::HubMsg;

@@ -13,7 +13,7 @@
 use crate::auth::token_hash;
 use crate::engine::rights::within;
 use crate::engine::Actor;
-use crate::hub::{may_see, Access, AgentJoined, ConnId, HubHandle, Joined};
+use crate::hub::{may_see, Access, AgentJoined, ConnId, HubHandle, Joined, NotJoined};
 use crate::now_ms;
 use crate::outbox::{Outbox, Window};
 use crate::store::{Store, StoreError};
@@ -72,9 +72,17 @@ impl Reads {
             }
         };
         outbox.hold();
-        let Some(joined) = self.hub.join(conn, actor.clone(), outbox.clone()).await else {
-            let _ = outbox.release(&HashMap::new());
-            return refuse(ErrorCode::Unauthorized, expired);
+        let joined = match self.hub.join(conn, actor.clone(), outbox.clone()).await {
+            Ok(joined) => joined,
+            Err(not) => {
+                let _ = outbox.release(&HashMap::new());
+                if not == NotJoined::NoWriter {
+                    // Not the client's fault: it reconnects with back-off and resumes.
+                    outbox.close(crate::outbox::SERVICE_RESTART);
+                    return None;
+                }
+                return refuse(ErrorCode::Unauthorized, expired);
+            }
         };
         let after: HashMap<_, _> = resume
             .into_iter()

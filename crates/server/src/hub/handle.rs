@@ -56,6 +56,15 @@ pub struct HubHandle {
 /// everything else (hello, closing connections, HTTP) waits for room.
 pub const INBOX: usize = 4096;
 
+/// Why a connection could not join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotJoined {
+    /// The writer does not know the actor (an agent no longer in the configuration).
+    Unknown,
+    /// No writer answered (it is stopping, or changing over to another node).
+    NoWriter,
+}
+
 /// The hub's inbox is full: the command was not taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Busy;
@@ -78,17 +87,25 @@ impl HubHandle {
     }
 
     /// Registers a connection of an authenticated actor with this node's edges, then with the
-    /// writer (see [`super::Hub::join`]). `None`: the writer does not know the actor (or is
-    /// stopping), and the connection is not registered.
-    pub async fn join(&self, conn: ConnId, actor: Actor, outbox: Outbox) -> Option<Joined> {
+    /// writer (see [`super::Hub::join`]). On an error the connection is not registered.
+    pub async fn join(
+        &self,
+        conn: ConnId,
+        actor: Actor,
+        outbox: Outbox,
+    ) -> Result<Joined, NotJoined> {
         self.edges.register(conn, actor.clone(), outbox);
         let (reply, rx) = oneshot::channel();
         let join = HubMsg::Join { conn, actor, reply };
         let joined = match self.tx.send(join).await {
-            Ok(()) => rx.await.ok().flatten(),
-            Err(_) => None,
+            Ok(()) => match rx.await {
+                Ok(Some(joined)) => Ok(joined),
+                Ok(None) => Err(NotJoined::Unknown),
+                Err(_) => Err(NotJoined::NoWriter),
+            },
+            Err(_) => Err(NotJoined::NoWriter),
         };
-        if joined.is_none() {
+        if joined.is_err() {
             self.edges.unregister(conn);
         }
         joined

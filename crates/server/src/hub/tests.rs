@@ -347,3 +347,21 @@ async fn a_chat_given_to_an_agent_opens_then_its_window_is_read_off_the_writer()
         "the message the window read is not sent again: {frames:?}"
     );
 }
+
+#[tokio::test]
+async fn a_hello_with_no_writer_to_join_is_sent_to_reconnect_not_to_log_in() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("p.db"))
+        .await
+        .expect("store");
+    let (hub, _ix, token) = hub_with_a_chat(store.clone()).await;
+    // The writer stops (this node lost the lease).
+    hub.inbox().send(HubMsg::Stop).await.expect("stopping");
+    let (outbox, _pending) = outbox::channel(outbox::Limits::default());
+    let actor = reads(&hub, store)
+        .hello(5, &outbox, Some(token), vec![])
+        .await;
+    assert_eq!(actor, None);
+    assert_eq!(outbox.close_code(), Some(crate::outbox::SERVICE_RESTART));
+    assert!(!hub.edges().is_open(5), "not left registered");
+}

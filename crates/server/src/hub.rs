@@ -108,6 +108,8 @@ struct Hub<S> {
     /// Interactions whose commit failed and whose stored state could not be read back yet: out
     /// of the engine until the next tick reads them.
     stale: BTreeSet<InteractionId>,
+    /// The readers each node's read model was last told of, per interaction.
+    published: BTreeMap<InteractionId, Vec<(parley_protocol::AgentId, Option<Seq>)>>,
 }
 
 /// Restores the engine from the store and starts the hub task, with one process's ports.
@@ -174,6 +176,7 @@ pub async fn start_with<S: Store>(
         presence,
         lease,
         stale: BTreeSet::new(),
+        published: BTreeMap::new(),
     };
     hub.publish_all_rights();
     tokio::spawn(async move {

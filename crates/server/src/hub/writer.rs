@@ -277,21 +277,33 @@ impl<S: Store> Hub<S> {
         metrics::gauge!("parley_writer_connections").set(self.conns.len() as f64);
     }
 
-    /// Tells every node's read model who may read every interaction.
-    pub(super) fn publish_all_rights(&self) {
-        for (interaction, readers) in self.engine.all_readers() {
+    /// Tells every node's read model who may read every interaction (a node starting afresh).
+    pub(super) fn publish_all_rights(&mut self) {
+        self.published = self.engine.all_readers();
+        for (interaction, readers) in &self.published {
             self.bus.publish(Delivery::Rights {
-                interaction,
-                readers,
+                interaction: interaction.clone(),
+                readers: readers.clone(),
             });
         }
     }
 
-    /// Tells every node's read model who may read the interaction now.
-    pub(super) fn publish_rights(&self, id: &InteractionId) {
+    /// Tells every node's read model who may read the interaction now, if that changed since
+    /// it was last told: most commits (a message) leave the readers as they were.
+    pub(super) fn publish_rights(&mut self, id: &InteractionId) {
+        let readers = self.engine.readers(id);
+        let last = self.published.get(id).map_or(&[][..], Vec::as_slice);
+        if last == readers.as_slice() {
+            return;
+        }
+        if readers.is_empty() {
+            self.published.remove(id);
+        } else {
+            self.published.insert(id.clone(), readers.clone());
+        }
         self.bus.publish(Delivery::Rights {
             interaction: id.clone(),
-            readers: self.engine.readers(id),
+            readers,
         });
     }
 

@@ -216,25 +216,7 @@ async fn a_chat_runs_across_nodes_with_consultation_and_transfer() {
         invitation: consult,
     }))
     .await;
-    let cid = loop {
-        let seq_found = kate.next().await;
-        if let ServerMsg::Events {
-            interaction,
-            events,
-        } = seq_found
-        {
-            if interaction == ix {
-                if let Some(cid) = events.iter().find_map(|e| match &e.kind {
-                    EventKind::ConsultationStarted { consultation, .. } => {
-                        Some(consultation.clone())
-                    }
-                    _ => None,
-                }) {
-                    break cid;
-                }
-            }
-        }
-    };
+    let cid = consultation_id(&mut kate, &ix).await;
     kate.send(&send(&ix, "k2", "psst: known fraud?", Some(&cid)))
         .await;
     john.expect_event(&ix, |k| message_text(k) == Some("psst: known fraud?"))

@@ -46,27 +46,6 @@ async fn ask(
     .await;
 }
 
-async fn consultation_id(agent: &mut Client, ix: &InteractionId) -> String {
-    let mut found = None;
-    while found.is_none() {
-        if let ServerMsg::Events {
-            interaction,
-            events,
-        } = agent.next().await
-        {
-            if &interaction == ix {
-                found = events.iter().find_map(|e| match &e.kind {
-                    EventKind::ConsultationStarted { consultation, .. } => {
-                        Some(consultation.clone())
-                    }
-                    _ => None,
-                });
-            }
-        }
-    }
-    found.unwrap_or_default()
-}
-
 #[tokio::test]
 async fn a_consultation_stays_private_live_and_after_a_resume() {
     let dir = tempfile::tempdir().expect("tmp");

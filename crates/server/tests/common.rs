@@ -455,3 +455,25 @@ pub async fn postgres_database(name: &str) -> String {
     let (server, _) = admin.rsplit_once('/').expect("a database URL");
     format!("{server}/{db}")
 }
+
+/// Reads until a consultation of `ix` starts; its id.
+pub async fn consultation_id(agent: &mut Client, ix: &InteractionId) -> String {
+    let mut found = None;
+    while found.is_none() {
+        if let ServerMsg::Events {
+            interaction,
+            events,
+        } = agent.next().await
+        {
+            if &interaction == ix {
+                found = events.iter().find_map(|e| match &e.kind {
+                    parley_protocol::EventKind::ConsultationStarted { consultation, .. } => {
+                        Some(consultation.clone())
+                    }
+                    _ => None,
+                });
+            }
+        }
+    }
+    found.unwrap_or_default()
+}

@@ -38,9 +38,10 @@ pub enum Delivery {
         interaction: InteractionId,
         readers: Vec<(AgentId, Option<Seq>)>,
     },
-    /// A new writer took over: every connection joins it afresh (it knows none of them), and
-    /// resumes.
-    Restart,
+    /// The writer of lease epoch `epoch` took over: every connection an older writer
+    /// registered joins it afresh (it knows none of them) and resumes. Connections it registered
+    /// itself (joins that waited for it during the failover) stay.
+    Restart { epoch: i64 },
     /// The writer has registered this connection: what its node holds for it from before
     /// that point is older than what the writer gave it ([`Outbox::mark`]).
     Mark { conn: ConnId },
@@ -69,6 +70,10 @@ pub trait Presence: Send + Sync {
 /// The writer's right to run: a writer that does not hold it takes no commands.
 pub trait Lease: Send + Sync {
     fn held(&self) -> bool;
+    /// The lease's epoch while held (0: one process, where it never changes).
+    fn epoch(&self) -> i64 {
+        0
+    }
 }
 
 /// One process: its writer always holds the lease.
@@ -135,6 +140,11 @@ impl Default for Ports {
 struct Registry {
     conns: HashMap<ConnId, (Actor, Outbox)>,
     routes: HashMap<Actor, Vec<ConnId>>,
+    /// The lease epoch of the writer that registered each connection (none yet: its join
+    /// waits for an answer).
+    registered: HashMap<ConnId, i64>,
+    /// The newest writer's epoch this node has heard of ([`Delivery::Restart`]).
+    epoch: i64,
 }
 
 /// This process's connections, and who may read what (cheap to clone; clones share them).
@@ -159,6 +169,7 @@ impl Edges {
     /// Forgets a connection; whose it was.
     pub fn unregister(&self, conn: ConnId) -> Option<Actor> {
         let mut r = lock(&self.registry);
+        r.registered.remove(&conn);
         let (actor, _) = r.conns.remove(&conn)?;
         metrics::gauge!("parley_connections", "kind" => kind(&actor)).decrement(1.0);
         if let Some(conns) = r.routes.get_mut(&actor) {
@@ -168,6 +179,17 @@ impl Edges {
             }
         }
         Some(actor)
+    }
+
+    /// The writer of lease epoch `epoch` registered this connection; `false` when a newer
+    /// writer has taken over since (the connection must join again).
+    pub fn registered(&self, conn: ConnId, epoch: i64) -> bool {
+        let mut r = lock(&self.registry);
+        if epoch < r.epoch || !r.conns.contains_key(&conn) {
+            return false;
+        }
+        r.registered.insert(conn, epoch);
+        true
     }
 
     pub fn is_open(&self, conn: ConnId) -> bool {
@@ -203,7 +225,7 @@ fn kind(actor: &Actor) -> &'static str {
 impl Bus for Edges {
     fn publish(&self, delivery: Delivery) {
         metrics::counter!("parley_deliveries_total").increment(1);
-        let r = lock(&self.registry);
+        let mut r = lock(&self.registry);
         // A connection whose outbox is full is closing; it resumes from the store later.
         match delivery {
             Delivery::Actors { to, msg } => {
@@ -248,9 +270,12 @@ impl Bus for Edges {
                 interaction,
                 readers,
             } => self.rights.set(&interaction, readers),
-            Delivery::Restart => {
-                for (_, outbox) in r.conns.values() {
-                    outbox.close(crate::outbox::SERVICE_RESTART);
+            Delivery::Restart { epoch } => {
+                r.epoch = r.epoch.max(epoch);
+                for (conn, (_, outbox)) in &r.conns {
+                    if r.registered.get(conn).is_some_and(|e| *e < epoch) {
+                        outbox.close(crate::outbox::SERVICE_RESTART);
+                    }
                 }
             }
             Delivery::Mark { conn } => {
@@ -337,5 +362,39 @@ mod tests {
         );
         assert_eq!(edges.count(), 2);
         assert!(!edges.is_open(1) && edges.is_open(2));
+    }
+
+    #[test]
+    fn a_new_writer_sends_away_only_the_connections_an_older_one_registered() {
+        let edges = Edges::default();
+        let kate = Actor::Agent(AgentId("kate".into()));
+        let contact = Actor::Contact(InteractionId("ix-1".into()));
+        let (old, _old_in) = outbox::channel(Limits::default());
+        let (waiting, _waiting_in) = outbox::channel(Limits::default());
+        let (late, _late_in) = outbox::channel(Limits::default());
+        edges.register(1, kate.clone(), old.clone());
+        edges.register(2, contact, waiting.clone());
+        edges.register(3, kate, late.clone());
+        assert!(
+            edges.registered(1, 1),
+            "the writer of epoch 1 registered it"
+        );
+        // Connection 2's join waits in the new writer's inbox: it stays.
+        edges.publish(Delivery::Restart { epoch: 2 });
+        assert_eq!(old.close_code(), Some(crate::outbox::SERVICE_RESTART));
+        assert_eq!(waiting.close_code(), None);
+        assert!(edges.registered(2, 2), "the new writer answers it");
+        // An answer from the replaced writer comes late: that connection must join again.
+        assert!(!edges.registered(3, 1));
+        assert!(
+            !edges.registered(9, 2),
+            "nor is an unknown connection registered"
+        );
+        edges.publish(Delivery::Restart { epoch: 2 });
+        assert_eq!(
+            waiting.close_code(),
+            None,
+            "the same epoch again changes nothing"
+        );
     }
 }

@@ -87,6 +87,13 @@ pub struct AgentJoined {
     pub presence: Vec<parley_protocol::AgentPresence>,
 }
 
+/// A connection the writer of lease epoch `epoch` registered, and what it holds for it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Registered {
+    pub epoch: i64,
+    pub joined: Joined,
+}
+
 /// What a contact's pre-chat form starts.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct NewChat {
@@ -105,6 +112,8 @@ struct Hub<S> {
     bus: Arc<dyn Bus>,
     presence: Arc<dyn Presence>,
     lease: Arc<dyn Lease>,
+    /// The lease epoch this hub writes in: each connection it registers is told.
+    epoch: i64,
     /// Interactions whose commit failed and whose stored state could not be read back yet: out
     /// of the engine until the next tick reads them.
     stale: BTreeSet<InteractionId>,
@@ -174,6 +183,7 @@ pub async fn start_with<S: Store>(
         conns: HashMap::new(),
         bus,
         presence,
+        epoch: lease.epoch(),
         lease,
         stale: BTreeSet::new(),
         published: BTreeMap::new(),
@@ -238,7 +248,8 @@ impl<S: Store> Hub<S> {
         match msg {
             HubMsg::Join { conn, actor, reply } => {
                 let joined = self.join(conn, actor).await;
-                let _ = reply.send(joined);
+                let epoch = self.epoch;
+                let _ = reply.send(joined.map(|joined| Registered { epoch, joined }));
             }
             HubMsg::Command {
                 conn,

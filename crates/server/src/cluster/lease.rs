@@ -184,4 +184,8 @@ impl Lease for PgLease {
     fn held(&self) -> bool {
         self.epoch() != 0
     }
+
+    fn epoch(&self) -> i64 {
+        PgLease::epoch(self)
+    }
 }

@@ -11,7 +11,7 @@
 
 use crate::edge::{Bus, Delivery, Edges};
 use crate::engine::Actor;
-use crate::hub::{ConnId, HubMsg, Joined, NewChat, StartError};
+use crate::hub::{ConnId, HubMsg, NewChat, Registered, StartError};
 use futures::StreamExt;
 use parley_protocol::{ClientMsg, ErrorCode, FileRef, InteractionId, Request, Seq, ServerMsg};
 use redis::AsyncCommands;
@@ -27,6 +27,10 @@ pub const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
 /// How many messages a node's link holds before its callers wait.
 const LINK_QUEUE: usize = 4096;
+
+/// How long the writer's inbox in Redis may grow (while the writer catches up after a
+/// failover, say) before nodes answer new commands `busy` instead of pushing them.
+pub const WRITER_BACKLOG: usize = 65_536;
 
 /// How long the writer waits on an empty inbox before it checks it is still the writer.
 const POP_WAIT: Duration = Duration::from_secs(1);
@@ -89,7 +93,7 @@ struct Answer {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Answered {
-    Joined(Option<Joined>),
+    Joined(Option<Registered>),
     Started(Result<(InteractionId, String), Option<String>>),
     Posted(Result<Seq, (ErrorCode, String)>),
     Connections(usize),
@@ -97,7 +101,7 @@ enum Answered {
 
 /// A caller waiting for the writer's answer.
 enum Waiting {
-    Join(oneshot::Sender<Option<Joined>>),
+    Join(oneshot::Sender<Option<Registered>>),
     Start(oneshot::Sender<Result<(InteractionId, String), StartError>>),
     Post(oneshot::Sender<Result<Seq, (ErrorCode, String)>>),
     Connections(oneshot::Sender<usize>),
@@ -218,10 +222,13 @@ pub(crate) async fn start(
     let (inbox, node) = (inbox(namespace), node.to_owned());
     let next_id = AtomicU64::new(1);
     tokio::spawn(async move {
+        // The inbox's length at the last push: over the limit, commands are refused until it
+        // is under again.
+        let mut backlog = 0usize;
         while let Some(msg) = rx.recv().await {
             let writer = local.borrow().clone();
             if let Some(writer) = writer {
-                hand_over(&writer, &edges, msg).await;
+                hand_over(&writer, msg).await;
                 continue;
             }
             let Some((msg, waits)) = outgoing(msg) else {
@@ -232,6 +239,16 @@ pub(crate) async fn start(
                 ToWriter::Command { conn, frame, .. } => Some((*conn, request_id(frame))),
                 _ => None,
             };
+            if let Some((conn, req)) = busy_conn {
+                if backlog > WRITER_BACKLOG {
+                    backlog = redis.llen(&inbox).await.unwrap_or(backlog);
+                    if backlog > WRITER_BACKLOG {
+                        metrics::counter!("parley_busy_total").increment(1);
+                        edges.publish(busy(conn, req));
+                        continue;
+                    }
+                }
+            }
             if let Some(waits) = waits {
                 waiting
                     .lock()
@@ -244,7 +261,13 @@ pub(crate) async fn start(
                 msg,
             };
             let pushed = match serde_json::to_vec(&envelope) {
-                Ok(bytes) => redis.lpush::<_, _, ()>(&inbox, bytes).await.is_ok(),
+                Ok(bytes) => match redis.lpush::<_, _, usize>(&inbox, bytes).await {
+                    Ok(length) => {
+                        backlog = length;
+                        true
+                    }
+                    Err(_) => false,
+                },
                 Err(_) => false,
             };
             if !pushed {
@@ -272,28 +295,11 @@ fn busy(conn: ConnId, req: Option<u64>) -> Delivery {
     Delivery::Conn { conn, msg }
 }
 
-/// Gives a message to this node's own hub; a command that finds it full is answered `busy`.
-async fn hand_over(writer: &mpsc::Sender<HubMsg>, bus: &dyn Bus, msg: HubMsg) {
-    match msg {
-        HubMsg::Command {
-            conn,
-            actor,
-            request,
-        } => {
-            let req = request.req;
-            let command = HubMsg::Command {
-                conn,
-                actor,
-                request,
-            };
-            if let Err(mpsc::error::TrySendError::Full(_)) = writer.try_send(command) {
-                bus.publish(busy(conn, req));
-            }
-        }
-        other => {
-            let _ = writer.send(other).await;
-        }
-    }
+/// Gives a message to this node's own hub, waiting while its inbox is full: what waits behind
+/// it waits in the link's queue (bounded: callers are answered `busy` when it is full) or in
+/// Redis (bounded by [`WRITER_BACKLOG`]). What was accepted is not refused later.
+async fn hand_over(writer: &mpsc::Sender<HubMsg>, msg: HubMsg) {
+    let _ = writer.send(msg).await;
 }
 
 /// The writer's side: while this node writes, takes the messages other nodes pushed onto the
@@ -302,7 +308,6 @@ pub(crate) async fn serve(
     url: &str,
     namespace: &str,
     hub: mpsc::Sender<HubMsg>,
-    bus: Arc<dyn Bus>,
 ) -> Result<(), redis::RedisError> {
     let client = redis::Client::open(url)?;
     // A blocking pop needs a connection of its own, which waits longer than the pop does.
@@ -329,7 +334,7 @@ pub(crate) async fn serve(
                     continue;
                 }
             };
-            take(envelope, &hub, &*bus, &answering, namespace).await;
+            take(envelope, &hub, &answering, namespace).await;
         }
     }
     Ok(())
@@ -360,7 +365,6 @@ impl Replier {
 async fn take(
     envelope: Envelope,
     hub: &mpsc::Sender<HubMsg>,
-    bus: &dyn Bus,
     answering: &redis::aio::ConnectionManager,
     namespace: &str,
 ) {
@@ -379,7 +383,6 @@ async fn take(
                 };
                 hand_over(
                     hub,
-                    bus,
                     HubMsg::Command {
                         conn,
                         actor,

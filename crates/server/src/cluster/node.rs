@@ -150,18 +150,14 @@ impl Writer {
                 return None;
             }
         };
-        let (url, ns, bus) = (
-            self.redis_url.clone(),
-            self.namespace.clone(),
-            self.bus.clone(),
-        );
+        let (url, ns) = (self.redis_url.clone(), self.namespace.clone());
         let serving = {
             let hub = hub.clone();
             tokio::spawn(async move {
                 // Redis may go away and come back: the inbox is served again while this
                 // node writes.
                 while !hub.is_closed() {
-                    if let Err(e) = link::serve(&url, &ns, hub.clone(), bus.clone()).await {
+                    if let Err(e) = link::serve(&url, &ns, hub.clone()).await {
                         tracing::error!("the writer's inbox: {e}");
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                     }
@@ -169,8 +165,9 @@ impl Writer {
             })
         };
         self.local.send_replace(Some(hub.clone()));
-        // The clients of every node join this writer afresh: it knows none of them yet.
-        self.bus.publish(Delivery::Restart);
+        // The clients of every node join this writer afresh: it knows none of them yet (but
+        // those whose joins waited for it in its inbox).
+        self.bus.publish(Delivery::Restart { epoch });
         tracing::info!(
             "writing from epoch {epoch}, restored in {} ms",
             started.elapsed().as_millis()

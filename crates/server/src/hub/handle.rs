@@ -1,6 +1,6 @@
 //! The hub's inbox and the handle everything else talks to it through.
 
-use super::{Access, ConnId, Joined, NewChat, Outbox, StartError};
+use super::{Access, ConnId, Joined, NewChat, Outbox, Registered, StartError};
 use crate::edge::Edges;
 use crate::engine::Actor;
 use crate::store::Store;
@@ -13,7 +13,7 @@ pub(crate) enum HubMsg {
     Join {
         conn: ConnId,
         actor: Actor,
-        reply: oneshot::Sender<Option<Joined>>,
+        reply: oneshot::Sender<Option<Registered>>,
     },
     Command {
         conn: ConnId,
@@ -99,7 +99,9 @@ impl HubHandle {
         let join = HubMsg::Join { conn, actor, reply };
         let joined = match self.tx.send(join).await {
             Ok(()) => match rx.await {
-                Ok(Some(joined)) => Ok(joined),
+                // A writer that another has replaced since: join that one.
+                Ok(Some(r)) if !self.edges.registered(conn, r.epoch) => Err(NotJoined::NoWriter),
+                Ok(Some(r)) => Ok(r.joined),
                 Ok(None) => Err(NotJoined::Unknown),
                 Err(_) => Err(NotJoined::NoWriter),
             },

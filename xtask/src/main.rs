@@ -8,7 +8,7 @@
 //! - `cargo xtask services`: PostgreSQL and Redis as the tests start them, for running the
 //!   cluster's tests by hand.
 //! - `cargo xtask bench`: the load benchmark (figures, not pass/fail); `bench server`: the
-//!   server half only.
+//!   server half only; `bench --cluster`: two nodes, the writer killed during the run.
 //!
 //! Modules: [`tools`] installs and finds the external tools; [`services`] installs and runs
 //! PostgreSQL and Redis; [`web`] builds the browser apps with trunk, skipping builds that are
@@ -64,10 +64,11 @@ fn main() -> ExitCode {
         Some("services") => services_by_hand(),
         Some("cluster") => cluster::cluster(2),
         Some("bench") if args.get(1).is_some_and(|a| a == "server") => bench::server_bench(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--cluster") => bench::cluster_bench(),
         Some("bench") => bench::bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--addr ADDR] | test | build | cluster | services | bench [server]>"
+                "usage: cargo xtask <run [--addr ADDR] | test | build | cluster | services | bench [server | --cluster]>"
             );
             return ExitCode::from(2);
         }

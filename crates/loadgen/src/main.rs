@@ -10,12 +10,14 @@
 //! connection once every chat is connected and before any message is sent.
 
 mod http;
+mod session;
 mod stats;
 
 use clap::Parser;
 use futures::{SinkExt, StreamExt};
 use parley_protocol::act;
-use parley_protocol::{AgentStatus, ClientMsg, EventKind, Party, ServerMsg, PROTOCOL_VERSION};
+use parley_protocol::{AgentStatus, ClientMsg, Event, EventKind, Party, Seq, ServerMsg};
+use session::Session;
 use stats::Stats;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,32 +54,46 @@ struct Args {
     /// Reads per second of each reader.
     #[arg(long, default_value_t = 20)]
     read_rate: u64,
+    /// Where agents and readers connect (a cluster's other node); `--addr` when not given.
+    /// Contacts connect to `--addr`. Each side reconnects to the other address when its own
+    /// node is gone.
+    #[arg(long)]
+    agent_addr: Option<SocketAddr>,
+    /// A process to kill (`kill -9`) during the run: the writer node of a cluster. The report
+    /// then is a `cluster:` line with the time from the kill to the new writer's first
+    /// acknowledgement.
+    #[arg(long)]
+    kill_pid: Option<u32>,
+    /// Seconds into the run when `--kill-pid` is killed.
+    #[arg(long, default_value_t = 10)]
+    kill_after: u64,
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+impl Args {
+    fn agent_addr(&self) -> SocketAddr {
+        self.agent_addr.unwrap_or(self.addr)
+    }
+
+    /// Each side's own node first, then the other.
+    fn agent_addrs(&self) -> Vec<SocketAddr> {
+        let mut addrs = vec![self.agent_addr()];
+        if self.addr != self.agent_addr() {
+            addrs.push(self.addr);
+        }
+        addrs
+    }
+
+    fn contact_addrs(&self) -> Vec<SocketAddr> {
+        let mut addrs = self.agent_addrs();
+        addrs.reverse();
+        addrs
+    }
+}
 
 fn now_us() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros())
-}
-
-async fn connect(addr: SocketAddr, token: &str) -> Result<Ws, String> {
-    // Without Nagle's algorithm, as browsers connect.
-    let url = format!("ws://{addr}/ws");
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
-        .await
-        .map_err(|e| format!("connect: {e}"))?;
-    let hello = ClientMsg::Hello {
-        v: PROTOCOL_VERSION,
-        token: Some(token.into()),
-        resume: vec![],
-    };
-    ws.send(Message::Text(hello.to_frame().into()))
-        .await
-        .map_err(|e| format!("hello: {e}"))?;
-    Ok(ws)
 }
 
 fn parse(frame: Message) -> Option<ServerMsg> {
@@ -103,73 +119,74 @@ fn measure(text: &str) -> Option<(String, u64)> {
     Some((id.to_owned(), now_us().saturating_sub(t) as u64))
 }
 
+/// The measured messages among `events` from the other side (a contact's, for an agent):
+/// their ids, sequence numbers and latencies.
+fn measured(events: Vec<Event>, from_contact: bool) -> Vec<(String, Seq, u64)> {
+    events
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Message { from, text, .. }
+                if matches!(from, Party::Contact { .. }) == from_contact =>
+            {
+                measure(&text).map(|(id, latency)| (id, e.seq, latency))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 async fn run_agent(
     args: Args,
     index: usize,
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
 ) -> Result<(), String> {
-    let token = http::login(args.addr, &format!("bench-{index}"), &args.password).await?;
-    let mut ws = connect(args.addr, &token).await?;
-    ws.send(Message::Text(
-        ClientMsg::from(act::SetStatus {
+    let token = http::login(args.agent_addr(), &format!("bench-{index}"), &args.password).await?;
+    let mut session = Session::open(args.agent_addrs(), token, stats.clone()).await?;
+    session
+        .send(&ClientMsg::from(act::SetStatus {
             status: AgentStatus::Ready,
-        })
-        .to_frame()
-        .into(),
-    ))
-    .await
-    .map_err(|e| e.to_string())?;
+        }))
+        .await;
+    // After a reconnect the agent says nothing: its status and chats are the server's to keep.
     let mut replies = 0u64;
-    while let Some(Ok(frame)) = ws.next().await {
-        let Some(msg) = parse(frame) else { continue };
-        let reply = match msg {
-            ServerMsg::Invitation { invitation } => Some(ClientMsg::from(act::Accept {
-                invitation: invitation.id,
-            })),
+    loop {
+        let Some(msg) = session.next().await else {
+            session.reconnect().await?;
+            continue;
+        };
+        match msg {
+            ServerMsg::Invitation { invitation } => {
+                session
+                    .send(&ClientMsg::from(act::Accept {
+                        invitation: invitation.id,
+                    }))
+                    .await
+            }
             ServerMsg::Events {
                 interaction,
                 events,
             } => {
-                let mut out = None;
-                for e in events {
-                    if let EventKind::Message {
-                        from: Party::Contact { .. },
-                        text,
-                        ..
-                    } = e.kind
-                    {
-                        if let Some((id, latency)) = measure(&text) {
-                            stats.received(&id, e.seq, &interaction, latency);
-                            if !stop.load(Ordering::Relaxed) {
-                                replies += 1;
-                                let id = format!("a{index}-{replies}");
-                                stats.sent(&id);
-                                out = Some(ClientMsg::from(act::Send {
-                                    interaction: interaction.clone(),
-                                    client_id: id.clone(),
-                                    text: body("agent", &id),
-                                    consultation: None,
-                                }));
-                            }
-                        }
+                for (id, seq, latency) in measured(events, true) {
+                    stats.received(&id, seq, &interaction, latency);
+                    if !stop.load(Ordering::Relaxed) {
+                        replies += 1;
+                        let id = format!("a{index}-{replies}");
+                        stats.sent(&id);
+                        let msg = ClientMsg::from(act::Send {
+                            interaction: interaction.clone(),
+                            client_id: id.clone(),
+                            text: body("agent", &id),
+                            consultation: None,
+                        });
+                        session.send_message(id, msg).await;
                     }
                 }
-                out
             }
-            ServerMsg::Ack { client_id, .. } => {
-                stats.acked(&client_id);
-                None
-            }
-            _ => None,
-        };
-        if let Some(reply) = reply {
-            ws.send(Message::Text(reply.to_frame().into()))
-                .await
-                .map_err(|e| e.to_string())?;
+            ServerMsg::Ack { client_id, .. } => stats.acked(&client_id),
+            _ => {}
         }
     }
-    Ok(())
 }
 
 /// One reader: a second connection of an agent that pages back through its chats, `older` and
@@ -182,9 +199,9 @@ async fn run_reader(
     stop: Arc<AtomicBool>,
 ) -> Result<(), String> {
     let agent = format!("bench-{}", 1 + index % args.agents.max(1));
-    let token = http::login(args.addr, &agent, &args.password).await?;
+    let token = http::login(args.agent_addr(), &agent, &args.password).await?;
     let started = go.notified();
-    let ws = connect(args.addr, &token).await?;
+    let ws = session::connect(args.agent_addr(), &token, vec![]).await?;
     let (mut tx, mut rx) = ws.split();
     let chats = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = chats.clone();
@@ -233,6 +250,22 @@ async fn run_reader(
     Ok(())
 }
 
+/// What a contact counts of a message from the server.
+fn contact_saw(stats: &Stats, msg: ServerMsg) {
+    match msg {
+        ServerMsg::Events {
+            interaction,
+            events,
+        } => {
+            for (id, seq, latency) in measured(events, false) {
+                stats.received(&id, seq, &interaction, latency);
+            }
+        }
+        ServerMsg::Ack { client_id, .. } => stats.acked(&client_id),
+        _ => {}
+    }
+}
+
 /// One contact: starts a chat, waits for an agent, then sends every `every` until told to stop.
 async fn run_contact(
     args: Args,
@@ -247,87 +280,78 @@ async fn run_contact(
         let _permit = start.acquire().await.map_err(|e| e.to_string())?;
         http::start_chat(args.addr, &format!("Contact {index}")).await?
     };
-    let mut ws = connect(args.addr, &token).await?;
+    let mut session = Session::open(args.contact_addrs(), token, stats.clone()).await?;
     // Wait for the agent to join.
     loop {
-        let frame = ws
-            .next()
-            .await
-            .ok_or("closed before an agent joined")?
-            .map_err(|e| e.to_string())?;
-        if let Some(ServerMsg::Events { events, .. }) = parse(frame) {
-            if events.iter().any(|e| {
-                matches!(
-                    &e.kind,
-                    EventKind::Joined {
-                        party: Party::Agent { .. }
-                    }
-                )
-            }) {
-                break;
+        match session.next().await {
+            Some(ServerMsg::Events { events, .. })
+                if events.iter().any(|e| {
+                    matches!(
+                        &e.kind,
+                        EventKind::Joined {
+                            party: Party::Agent { .. }
+                        }
+                    )
+                }) =>
+            {
+                break
             }
+            Some(_) => {}
+            None => session.reconnect().await?,
         }
     }
+    let started = go.notified();
+    tokio::pin!(started);
+    started.as_mut().enable();
     stats.connected();
-    go.notified().await;
+    started.await;
     // Spread the contacts over the interval so the load is even.
     tokio::time::sleep(every.mul_f64((index % 1000) as f64 / 1000.0)).await;
-    let (mut sink, mut stream) = ws.split();
-    let stats_rx = stats.clone();
-    let reader = tokio::spawn(async move {
-        while let Some(Ok(frame)) = stream.next().await {
-            match parse(frame) {
-                Some(ServerMsg::Events {
-                    interaction,
-                    events,
-                }) => {
-                    for e in events {
-                        if let EventKind::Message {
-                            from: Party::Agent { .. },
-                            text,
-                            ..
-                        } = e.kind
-                        {
-                            if let Some((id, latency)) = measure(&text) {
-                                stats_rx.received(&id, e.seq, &interaction, latency);
-                            }
-                        }
-                    }
-                }
-                Some(ServerMsg::Ack { client_id, .. }) => stats_rx.acked(&client_id),
-                _ => {}
-            }
-        }
-    });
     let mut tick = tokio::time::interval(every);
     let mut k = 0u64;
     loop {
-        tick.tick().await;
-        // Checked after the wait: a message sent after the stop (up to one interval later) could
-        // be acknowledged just before the count and delivered just after it, and count as lost.
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        k += 1;
-        let id = format!("c{index}-{k}");
-        stats.sent(&id);
-        let msg = ClientMsg::from(act::Send {
-            interaction: ix.clone(),
-            client_id: id.clone(),
-            text: body("contact", &id),
-            consultation: None,
-        });
-        if sink
-            .send(Message::Text(msg.to_frame().into()))
-            .await
-            .is_err()
-        {
-            break;
+        // `Some`: what the socket gave; `None`: time to send.
+        let step = tokio::select! {
+            msg = session.next() => Some(msg),
+            _ = tick.tick() => None,
+        };
+        match step {
+            Some(Some(msg)) => contact_saw(&stats, msg),
+            Some(None) => session.reconnect().await?,
+            None => {
+                // Checked after the wait: a message sent after the stop (up to one interval
+                // later) could be acknowledged just before the count and delivered just after
+                // it, and count as lost.
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                k += 1;
+                let id = format!("c{index}-{k}");
+                stats.sent(&id);
+                let msg = ClientMsg::from(act::Send {
+                    interaction: ix.clone(),
+                    client_id: id.clone(),
+                    text: body("contact", &id),
+                    consultation: None,
+                });
+                session.send_message(id, msg).await;
+            }
         }
     }
     // Keep reading the last replies while the run drains.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    reader.abort();
+    let drain = async {
+        loop {
+            match session.next().await {
+                Some(msg) => contact_saw(&stats, msg),
+                None => {
+                    if session.reconnect().await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(3), drain).await;
     Ok(())
 }
 
@@ -395,6 +419,37 @@ async fn main() {
     stats.reset_clock();
     go.notify_waiters();
     let t0 = Instant::now();
+    if let Some(pid) = args.kill_pid {
+        let (killer, after) = (stats.clone(), Duration::from_secs(args.kill_after));
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            killer.killed();
+            let killed = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+            eprintln!("loadgen: killed {pid} ({killed:?})");
+        });
+        // Each second: acknowledgements, deliveries and reconnects in it; every tenth of a
+        // second, whether the cluster caught up after the failover.
+        let (stats, waiting) = (stats.clone(), (args.rate / 10) as usize);
+        tokio::spawn(async move {
+            let mut last = stats.progress();
+            for second in 1.. {
+                for _ in 0..10 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    stats.check_caught_up(waiting);
+                }
+                let now = stats.progress();
+                eprintln!(
+                    "loadgen: t={second}s acks={} deliveries={} reconnects={}",
+                    now.0 - last.0,
+                    now.1 - last.1,
+                    now.2 - last.2
+                );
+                last = now;
+            }
+        });
+    }
     tokio::time::sleep(Duration::from_secs(args.secs)).await;
     stop.store(true, Ordering::Relaxed);
     let secs = t0.elapsed().as_secs_f64();
@@ -408,6 +463,33 @@ async fn main() {
         );
     }
     let conns = (args.agents + stats.connected_count()).max(1) as u64;
+    if !report.unacked_ids.is_empty() {
+        eprintln!(
+            "loadgen: sent, never acknowledged: {}",
+            report.unacked_ids.join(", ")
+        );
+    }
+    if args.kill_pid.is_some() {
+        println!(
+            "cluster: nodes={} chats={} rate={:.0} p50_ms={:.1} p99_ms={:.1} lost={} dup={} failover_ms={} caught_up_ms={} unacked={} p99_all_ms={:.1}",
+            args.agent_addrs().len(),
+            stats.connected_count(),
+            report.received as f64 / secs,
+            report.p50_ms,
+            report.p99_ms,
+            report.lost,
+            report.dup,
+            report
+                .failover_ms
+                .map_or_else(|| "none".to_owned(), |ms| ms.to_string()),
+            report
+                .caught_up_ms
+                .map_or_else(|| "none".to_owned(), |ms| ms.to_string()),
+            report.unacked,
+            report.p99_all_ms,
+        );
+        return;
+    }
     println!(
         "bench: chats={} agents={} msgs={} secs={secs:.0} rate={:.0}/s p50_ms={:.1} p99_ms={:.1} lost={} dup={} rss_kb_per_conn={}",
         stats.connected_count(),

@@ -1,0 +1,195 @@
+//! One simulated client's connection, kept up as the apps keep theirs: when the socket closes
+//! (a node died, or the new writer asked every client to reconnect), it connects again, to its
+//! own node first and then to the others, says `hello` with where each chat was left (`resume`)
+//! and sends again every message not yet acknowledged, under the same client id. A `busy`
+//! answer has them sent again a moment later.
+
+use crate::stats::Stats;
+use futures::{SinkExt, StreamExt};
+use parley_protocol::{
+    ClientMsg, ErrorCode, InteractionId, Resume, Seq, ServerMsg, PROTOCOL_VERSION,
+};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// How long a client keeps trying to reconnect before it gives up.
+const RECONNECT_FOR: Duration = Duration::from_secs(60);
+
+/// The wait between two attempts, and after a `busy`.
+const RETRY_EVERY: Duration = Duration::from_millis(200);
+
+/// Opens a socket and says `hello`.
+pub async fn connect(addr: SocketAddr, token: &str, resume: Vec<Resume>) -> Result<Ws, String> {
+    // Without Nagle's algorithm, as browsers connect.
+    let url = format!("ws://{addr}/ws");
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let hello = ClientMsg::Hello {
+        v: PROTOCOL_VERSION,
+        token: Some(token.into()),
+        resume,
+    };
+    ws.send(Message::Text(hello.to_frame().into()))
+        .await
+        .map_err(|e| format!("hello: {e}"))?;
+    Ok(ws)
+}
+
+pub struct Session {
+    /// Its own node first.
+    addrs: Vec<SocketAddr>,
+    token: String,
+    ws: Option<Ws>,
+    /// When the socket was last opened: one closed at once is not opened again at once.
+    opened: Option<Instant>,
+    /// The last sequence number seen of each chat.
+    seen: HashMap<InteractionId, Seq>,
+    /// Messages sent and not acknowledged, oldest first, by client id.
+    unacked: Vec<(String, ClientMsg)>,
+    /// When to send the unacknowledged again after the server said it was busy.
+    retry_at: Option<tokio::time::Instant>,
+    stats: Arc<Stats>,
+}
+
+impl Session {
+    pub async fn open(
+        addrs: Vec<SocketAddr>,
+        token: String,
+        stats: Arc<Stats>,
+    ) -> Result<Self, String> {
+        let mut s = Self {
+            addrs,
+            token,
+            ws: None,
+            opened: None,
+            seen: HashMap::new(),
+            unacked: Vec::new(),
+            retry_at: None,
+            stats,
+        };
+        s.reconnect().await?;
+        Ok(s)
+    }
+
+    /// Sends a frame now, or after the next reconnect when the socket is down.
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        if let Some(ws) = &mut self.ws {
+            if ws.send(Message::Text(msg.to_frame().into())).await.is_err() {
+                self.ws = None;
+            }
+        }
+    }
+
+    /// Sends a chat message, and again after every reconnect until it is acknowledged.
+    pub async fn send_message(&mut self, client_id: String, msg: ClientMsg) {
+        self.send(&msg).await;
+        self.unacked.push((client_id, msg));
+    }
+
+    /// The next message from the server; `None` once the socket closed ([`Session::reconnect`]
+    /// opens it again). Cancelling it loses nothing.
+    pub async fn next(&mut self) -> Option<ServerMsg> {
+        loop {
+            let ws = self.ws.as_mut()?;
+            let frame = match self.retry_at {
+                Some(at) => tokio::select! {
+                    frame = ws.next() => frame,
+                    _ = tokio::time::sleep_until(at) => {
+                        self.retry_at = None;
+                        for (_, msg) in self.unacked.clone() {
+                            self.send(&msg).await;
+                        }
+                        continue;
+                    }
+                },
+                None => ws.next().await,
+            };
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let Ok(msg) = ServerMsg::parse(text.as_str()) else {
+                        continue;
+                    };
+                    match &msg {
+                        ServerMsg::Events {
+                            interaction,
+                            events,
+                        } => {
+                            if let Some(last) = events.last() {
+                                let seen = self.seen.entry(interaction.clone()).or_default();
+                                *seen = (*seen).max(last.seq);
+                            }
+                        }
+                        ServerMsg::Ack { client_id, .. } => {
+                            self.unacked.retain(|(id, _)| id != client_id);
+                        }
+                        ServerMsg::Error {
+                            code: ErrorCode::Busy,
+                            ..
+                        } => {
+                            self.retry_at
+                                .get_or_insert(tokio::time::Instant::now() + RETRY_EVERY);
+                        }
+                        _ => {}
+                    }
+                    return Some(msg);
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => {
+                    self.ws = None;
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Connects again, to its own node first, for up to a minute; then resends what waits.
+    pub async fn reconnect(&mut self) -> Result<(), String> {
+        self.ws = None;
+        if self
+            .opened
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+        {
+            tokio::time::sleep(RETRY_EVERY).await;
+        }
+        let started = Instant::now();
+        let mut attempt = 0usize;
+        let mut last_error = String::new();
+        while started.elapsed() < RECONNECT_FOR {
+            let addr = self.addrs[attempt % self.addrs.len()];
+            attempt += 1;
+            let resume = self
+                .seen
+                .iter()
+                .map(|(interaction, after)| Resume {
+                    interaction: interaction.clone(),
+                    after: *after,
+                })
+                .collect();
+            match connect(addr, &self.token, resume).await {
+                Ok(ws) => {
+                    if self.opened.is_some() {
+                        self.stats.reconnected();
+                    }
+                    self.ws = Some(ws);
+                    self.opened = Some(Instant::now());
+                    for (_, msg) in self.unacked.clone() {
+                        self.send(&msg).await;
+                    }
+                    if self.ws.is_some() {
+                        return Ok(());
+                    }
+                }
+                Err(e) => last_error = e,
+            }
+            tokio::time::sleep(RETRY_EVERY).await;
+        }
+        Err(format!("could not reconnect: {last_error}"))
+    }
+}

@@ -57,6 +57,11 @@ pub enum Delivery {
 /// Where the writer publishes deliveries.
 pub trait Bus: Send + Sync {
     fn publish(&self, delivery: Delivery);
+    /// Whether what is published now reaches the nodes (a writer whose bus is down is not
+    /// ready: its deliveries wait to be declared lost).
+    fn healthy(&self) -> bool {
+        true
+    }
 }
 
 /// Who is connected: an actor's first connection brings it online, its last takes it off.
@@ -152,6 +157,8 @@ struct Registry {
 pub struct Edges {
     registry: Arc<Mutex<Registry>>,
     rights: Rights,
+    /// Whether this node has lost its subscription to the bus (it is not ready meanwhile).
+    unsubscribed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -194,6 +201,17 @@ impl Edges {
 
     pub fn is_open(&self, conn: ConnId) -> bool {
         lock(&self.registry).conns.contains_key(&conn)
+    }
+
+    /// This node's subscription to the bus dropped (`true`) or is back.
+    pub fn set_unsubscribed(&self, down: bool) {
+        self.unsubscribed
+            .store(down, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether deliveries reach this node now.
+    pub fn subscribed(&self) -> bool {
+        !self.unsubscribed.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Who may read what, as this node knows it.

@@ -351,6 +351,12 @@ async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str)
             "the database does not answer",
         );
     }
+    if !state.hub.edges().subscribed() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the bus does not reach this node",
+        );
+    }
     if !state.hub.writer_answers(wait).await {
         return (StatusCode::SERVICE_UNAVAILABLE, "no writer answers");
     }

@@ -263,8 +263,11 @@ impl<S: Store> Hub<S> {
                 self.commands(vec![(to, actor, request.msg)]).await
             }
             HubMsg::Gone { conn } => self.gone(conn).await,
+            // Unanswered while the bus is down: this writer is not ready.
             HubMsg::Connections(reply) => {
-                let _ = reply.send(self.conns.len());
+                if self.bus.healthy() {
+                    let _ = reply.send(self.conns.len());
+                }
             }
             HubMsg::StartChat { chat, reply } => {
                 let _ = reply.send(self.start_chat(chat).await);

@@ -259,6 +259,24 @@ impl Client {
         }
     }
 
+    /// The next message within `wait`, or how the socket closed (`Err(None)`: no close frame,
+    /// or nothing came in time).
+    pub async fn next_or_closed(&mut self, wait: Duration) -> Result<ServerMsg, Option<u16>> {
+        loop {
+            match tokio::time::timeout(wait, self.ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    if let Ok(msg) = ServerMsg::parse(t.as_str()) {
+                        self.seen.push(msg.clone());
+                        return Ok(msg);
+                    }
+                }
+                Ok(Some(Ok(Message::Close(frame)))) => return Err(frame.map(|f| u16::from(f.code))),
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(_)) | None) | Err(_) => return Err(None),
+            }
+        }
+    }
+
     /// Reads frames until one matches.
     pub async fn expect(&mut self, pred: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
         loop {

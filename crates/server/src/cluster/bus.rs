@@ -6,10 +6,15 @@
 //!
 //! Pub/sub delivers at most once, so every way a delivery can be lost ends in clients that
 //! resume by `seq` from the database:
-//! - the writer's queue to Redis is full, or a publish fails: the next message published is
-//!   [`BusMsg::Lost`], and every node closes its connections with 1012;
+//! - the writer's queue to Redis is full, or a publish fails: [`BusMsg::Lost`] is published
+//!   as soon as Redis takes it (tried every half second after a failure), and every node
+//!   closes its connections with 1012; until then the writer is not ready;
 //! - a node's subscription drops (Redis restarted, the network): when it is subscribed again
-//!   it closes its connections with 1012, since it cannot know what it missed.
+//!   it closes its connections with 1012, since it cannot know what it missed; until then the
+//!   node is not ready.
+//!
+//! So once every node is ready again after an outage, every connection that will be sent to
+//! resume has been.
 //!
 //! The clients reconnect with back-off and resume, so nothing committed is lost and nothing is
 //! shown twice (`seq`).
@@ -52,6 +57,8 @@ pub enum BusMsg {
 pub struct RedisBus {
     queue: mpsc::Sender<Vec<u8>>,
     lost: Arc<AtomicBool>,
+    /// A publish failed and `Lost` has not been published since.
+    failing: Arc<AtomicBool>,
 }
 
 impl RedisBus {
@@ -61,8 +68,19 @@ impl RedisBus {
         let connection = redis::aio::ConnectionManager::new(client).await?;
         let (queue, rx) = mpsc::channel(QUEUE);
         let lost = Arc::new(AtomicBool::new(false));
-        tokio::spawn(publish(connection, channel(namespace), rx, lost.clone()));
-        Ok(Self { queue, lost })
+        let failing = Arc::new(AtomicBool::new(false));
+        tokio::spawn(publish(
+            connection,
+            channel(namespace),
+            rx,
+            lost.clone(),
+            failing.clone(),
+        ));
+        Ok(Self {
+            queue,
+            lost,
+            failing,
+        })
     }
 }
 
@@ -80,6 +98,10 @@ impl Bus for RedisBus {
             self.lost.store(true, Ordering::Release);
         }
     }
+
+    fn healthy(&self) -> bool {
+        !self.failing.load(Ordering::Acquire)
+    }
 }
 
 /// Publishes what the writer queued, in order, as many at a time as are waiting.
@@ -88,6 +110,7 @@ async fn publish(
     channel: String,
     mut rx: mpsc::Receiver<Vec<u8>>,
     lost: Arc<AtomicBool>,
+    failing: Arc<AtomicBool>,
 ) {
     let lost_msg = serde_json::to_vec(&BusMsg::Lost).unwrap_or_default();
     while let Some(first) = rx.recv().await {
@@ -108,7 +131,37 @@ async fn publish(
         }
         if let Err(e) = pipe.query_async::<()>(&mut connection).await {
             tracing::warn!("bus: publishing {n} deliveries failed: {e}");
-            lost.store(true, Ordering::Release);
+            // The nodes hear of it as soon as Redis answers again, not at the next delivery.
+            failing.store(true, Ordering::Release);
+            lost.store(false, Ordering::Release);
+            loop {
+                tokio::time::sleep(RESUBSCRIBE).await;
+                let told = redis::cmd("PUBLISH")
+                    .arg(&channel)
+                    .arg(&lost_msg)
+                    .query_async::<()>(&mut connection)
+                    .await;
+                if told.is_ok() {
+                    break;
+                }
+            }
+            failing.store(false, Ordering::Release);
+        }
+    }
+}
+
+/// A subscription to `channel` again, once Redis answers (tried every [`RESUBSCRIBE`]).
+pub(crate) async fn subscribe_again(client: &redis::Client, channel: &str) -> redis::aio::PubSub {
+    loop {
+        tokio::time::sleep(RESUBSCRIBE).await;
+        let again = async {
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        match again.await {
+            Ok(pubsub) => return pubsub,
+            Err(e) => tracing::warn!("bus: subscribing to {channel} again: {e}"),
         }
     }
 }
@@ -139,20 +192,11 @@ pub async fn subscribe(
                 }
             }
             tracing::warn!("bus: the subscription dropped; subscribing again");
-            pubsub = loop {
-                tokio::time::sleep(RESUBSCRIBE).await;
-                let again = async {
-                    let mut pubsub = client.get_async_pubsub().await?;
-                    pubsub.subscribe(&channel).await?;
-                    Ok::<_, redis::RedisError>(pubsub)
-                };
-                match again.await {
-                    Ok(pubsub) => break pubsub,
-                    Err(e) => tracing::warn!("bus: subscribing again: {e}"),
-                }
-            };
+            edges.set_unsubscribed(true);
+            pubsub = subscribe_again(&client, &channel).await;
             // What was published while it was away is gone: every client here resumes.
             edges.close_all(SERVICE_RESTART);
+            edges.set_unsubscribed(false);
         }
     }))
 }

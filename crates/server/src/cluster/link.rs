@@ -184,27 +184,34 @@ pub(crate) async fn start(
 ) -> Result<mpsc::Sender<HubMsg>, redis::RedisError> {
     let client = redis::Client::open(url)?;
     let mut redis = redis::aio::ConnectionManager::new(client.clone()).await?;
+    let channel = answers(namespace, node);
     let mut pubsub = client.get_async_pubsub().await?;
-    pubsub.subscribe(answers(namespace, node)).await?;
+    pubsub.subscribe(&channel).await?;
     let waiting: Arc<Mutex<HashMap<u64, (Instant, Waiting)>>> = Arc::default();
-    // Answers for this node.
+    // Answers for this node. One lost while the subscription is down (Redis restarted) leaves
+    // its caller to give up after [`ANSWER_WAIT`].
     let answered = waiting.clone();
+    let subscriber = client.clone();
     tokio::spawn(async move {
-        let mut messages = pubsub.into_on_message();
-        while let Some(msg) = messages.next().await {
-            let Ok(Answer { id, answer }) = serde_json::from_slice(msg.get_payload_bytes()) else {
-                tracing::error!("link: an unreadable answer");
-                continue;
-            };
-            let found = answered
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
-            if let Some((_, waiting)) = found {
-                waiting.answer(answer);
+        loop {
+            let mut messages = pubsub.into_on_message();
+            while let Some(msg) = messages.next().await {
+                let Ok(Answer { id, answer }) = serde_json::from_slice(msg.get_payload_bytes())
+                else {
+                    tracing::error!("link: an unreadable answer");
+                    continue;
+                };
+                let found = answered
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&id);
+                if let Some((_, waiting)) = found {
+                    waiting.answer(answer);
+                }
             }
+            tracing::warn!("link: the answers' subscription dropped; subscribing again");
+            pubsub = super::bus::subscribe_again(&subscriber, &channel).await;
         }
-        tracing::error!("link: the answers' subscription ended");
     });
     // Callers waiting too long give up (their oneshot is dropped).
     let expiring = waiting.clone();

@@ -380,3 +380,47 @@ async fn a_node_shows_its_metrics_on_a_listener_of_its_own() {
     // Not on the public address.
     assert_eq!(get(a.addr, "/metrics").await.0, 404);
 }
+
+/// Whether `msg` shows the agent `id` with a desktop open (`None`: it does not name them).
+fn online(msg: &ServerMsg, id: &str) -> Option<bool> {
+    match msg {
+        ServerMsg::Presence { agents } => agents.iter().find(|a| a.id.0 == id).map(|a| a.online),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn an_agent_on_a_node_that_dies_goes_offline_and_comes_back_through_another() {
+    let cluster = Cluster::new("node_death").await;
+    let a = cluster.node("node-a").await;
+    let b = cluster.node("node-b").await;
+    let started = Instant::now();
+    while cluster.writer().await.is_empty() {
+        assert!(started.elapsed() < TAKE_OVER, "no node took the lease");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (writer, mut doomed) = if cluster.writer().await == a.name {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let mut john = ready_agent(writer.addr, "john").await;
+    let kate_token = login(doomed.addr, "kate").await;
+    let _kate = ready_agent_with(doomed.addr, &kate_token).await;
+    john.expect(|m| online(m, "kate") == Some(true)).await;
+
+    // Kate's node dies; the writer lives on, and hears nothing of her socket.
+    doomed.child.start_kill().expect("killed");
+    let _ = doomed.child.wait().await;
+    let killed = Instant::now();
+    john.expect(|m| online(m, "kate") == Some(false)).await;
+    let after = killed.elapsed();
+    assert!(
+        after <= Duration::from_secs(9),
+        "offline once her node's heartbeat was missing 3 s, not later: {after:?}"
+    );
+
+    // Through the node that lives, she is one agent again.
+    let _kate = Client::hello(writer.addr, &kate_token, vec![]).await;
+    john.expect(|m| online(m, "kate") == Some(true)).await;
+}

@@ -9,6 +9,7 @@
 //! up, and the caller sees the writer as gone (its client retries). Commands are answered
 //! through the bus, like every delivery.
 
+use super::presence::Holders;
 use crate::edge::{Bus, Delivery, Edges};
 use crate::engine::Actor;
 use crate::hub::{ConnId, HubMsg, NewChat, Registered, StartError};
@@ -310,7 +311,8 @@ async fn hand_over(writer: &mpsc::Sender<HubMsg>, msg: HubMsg) {
 }
 
 /// The writer's side: while this node writes, takes the messages other nodes pushed onto the
-/// writer's inbox, hands them to its hub and sends the answers back. Ends when `hub` closes.
+/// writer's inbox, hands them to its hub and sends the answers back; the connections of a node
+/// that stopped beating are gone ([`super::presence`]). Ends when `hub` closes.
 pub(crate) async fn serve(
     url: &str,
     namespace: &str,
@@ -322,26 +324,34 @@ pub(crate) async fn serve(
     let mut popping = client
         .get_multiplexed_async_connection_with_config(&waits)
         .await?;
-    let answering = redis::aio::ConnectionManager::new(client).await?;
+    let mut answering = redis::aio::ConnectionManager::new(client).await?;
     let inbox = inbox(namespace);
+    let mut holders = Holders::default();
     while !hub.is_closed() {
         let first: Option<(String, Vec<u8>)> =
             popping.brpop(&inbox, POP_WAIT.as_secs_f64()).await?;
-        let Some((_, first)) = first else {
-            continue;
-        };
-        let more: Option<Vec<Vec<u8>>> = popping
-            .rpop(&inbox, std::num::NonZeroUsize::new(TAKE - 1))
-            .await?;
-        for bytes in std::iter::once(first).chain(more.into_iter().flatten()) {
-            let envelope: Envelope = match serde_json::from_slice(&bytes) {
-                Ok(envelope) => envelope,
-                Err(e) => {
-                    tracing::error!("link: an unreadable message for the writer: {e}");
-                    continue;
+        if let Some((_, first)) = first {
+            let more: Option<Vec<Vec<u8>>> = popping
+                .rpop(&inbox, std::num::NonZeroUsize::new(TAKE - 1))
+                .await?;
+            for bytes in std::iter::once(first).chain(more.into_iter().flatten()) {
+                let envelope: Envelope = match serde_json::from_slice(&bytes) {
+                    Ok(envelope) => envelope,
+                    Err(e) => {
+                        tracing::error!("link: an unreadable message for the writer: {e}");
+                        continue;
+                    }
+                };
+                match &envelope.msg {
+                    ToWriter::Join { conn, .. } => holders.joined(&envelope.from, *conn),
+                    ToWriter::Gone { conn } => holders.gone(*conn),
+                    _ => {}
                 }
-            };
-            take(envelope, &hub, &answering, namespace).await;
+                take(envelope, &hub, &answering, namespace).await;
+            }
+        }
+        for conn in holders.of_dead_nodes(&mut answering, namespace).await {
+            let _ = hub.send(HubMsg::Gone { conn }).await;
         }
     }
     Ok(())

@@ -60,6 +60,15 @@ pub async fn start(config: Arc<Config>, cluster: &ClusterConfig) -> Result<Node,
     )
     .await?;
     let hub = HubHandle::new(inbox.clone(), edges.clone());
+    let beating =
+        redis::aio::ConnectionManager::new(redis::Client::open(cluster.redis_url.as_str())?)
+            .await?;
+    tokio::spawn(super::presence::beat(
+        beating,
+        ns.to_owned(),
+        cluster.node.clone(),
+        edges.clone(),
+    ));
     // Whoever writes now tells this node who may read what.
     let _ = inbox.send(HubMsg::Resync).await;
     let lease = PgLease::new(

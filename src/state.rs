@@ -417,6 +417,7 @@ impl DesktopState {
             v: parley_protocol::PROTOCOL_VERSION,
             token,
             resume,
+            client: Some(self.outbox.instance().to_owned()),
         }
     }
 

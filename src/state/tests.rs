@@ -197,7 +197,8 @@ fn a_sent_message_is_pending_until_acknowledged_and_resent_after_a_reconnect() {
             resume: vec![Resume {
                 interaction: ix.clone(),
                 after: 2
-            }]
+            }],
+            client: Some("t".into()),
         }
     );
     s.apply(welcome());

@@ -43,17 +43,18 @@ enum Ids {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outbox {
     ids: Ids,
+    /// This instance of the app, as its `hello` names it: the prefix, or 128 random bits.
+    instance: String,
     pending: Vec<Pending>,
 }
 
 impl Outbox {
     /// An empty outbox whose client ids are `prefix-1`, `prefix-2`, …
     pub fn new(prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
         Self {
-            ids: Ids::Counted {
-                prefix: prefix.into(),
-                next: 1,
-            },
+            instance: prefix.clone(),
+            ids: Ids::Counted { prefix, next: 1 },
             pending: Vec::new(),
         }
     }
@@ -62,8 +63,15 @@ impl Outbox {
     pub fn random() -> Self {
         Self {
             ids: Ids::Random,
+            instance: crate::random_id(),
             pending: Vec::new(),
         }
+    }
+
+    /// This instance of the app, for `hello`'s `client`: with it, the server acts on each
+    /// request id once.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     fn next_id(&mut self) -> String {

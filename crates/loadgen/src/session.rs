@@ -35,6 +35,7 @@ pub async fn connect(addr: SocketAddr, token: &str, resume: Vec<Resume>) -> Resu
         v: PROTOCOL_VERSION,
         token: Some(token.into()),
         resume,
+        client: None,
     };
     ws.send(Message::Text(hello.to_frame().into()))
         .await

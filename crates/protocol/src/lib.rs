@@ -37,11 +37,15 @@ pub use transcript::Transcript;
 pub use visit::{Visit, VISIT_KEY};
 
 /// The protocol version a client announces in its `hello`.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
-/// The oldest version a server still accepts: the current one and the one before, so that
+/// The oldest version a server still accepts: at least the one before the current one, so that
 /// upgrading a server does not make every open desktop reload in the middle of its chats.
-pub const OLDEST_PROTOCOL_VERSION: u32 = PROTOCOL_VERSION - 1;
+/// Protocol 4 only adds `hello`'s `client`, so protocol 2 clients are still served too.
+pub const OLDEST_PROTOCOL_VERSION: u32 = 2;
+
+/// The longest `client` a `hello` may name.
+pub const MAX_CLIENT_INSTANCE: usize = 64;
 
 /// What an app shows when the server cannot talk to it (the `unsupported_version` error's
 /// message): the app is older than the server, and a reload brings the new one.

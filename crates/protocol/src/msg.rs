@@ -69,6 +69,11 @@
 //! - A client may put a request id (`"req"`, a whole number) next to the message type; the `ack`
 //!   or `error` that answers the frame carries it, so a refusal lands on the command that caused
 //!   it. Answers to reads (`older`, `history`, `earlier`) name what they answer instead.
+//! - A client whose `hello` names itself (`client`: a random id of this instance of the app, the
+//!   same on every connection it makes) makes each of its request ids name one command for good:
+//!   a command sent again with the same `req` (after a reconnect that lost its answer, say) acts
+//!   once, and its answers (`ack`, `error`) are sent again, for at least ten minutes and across a
+//!   change of writer. `send` is stored once by its `client_id` in any case.
 //! - System notices are typed (`{"system":{"notice":...}}`) and each app words them; chats
 //!   stored before protocol 3 hold `{"notice":{"text":...}}`, shown as written. A client of
 //!   protocol 2 receives typed notices as text.
@@ -112,6 +117,10 @@ pub enum ClientMsg {
         token: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         resume: Vec<Resume>,
+        /// This instance of the app (1 to 64 bytes, random), the same on each of its
+        /// connections: with it, a request id acts once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
     },
     /// Events before `before` (the earliest the client holds), at most `limit`, for scrolling up.
     Older {

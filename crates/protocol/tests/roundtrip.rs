@@ -28,6 +28,7 @@ fn every_client_message_round_trips() {
                 interaction: ix(),
                 after: 4,
             }],
+            client: None,
         },
         ClientMsg::from(act::SetStatus {
             status: AgentStatus::NotReady {

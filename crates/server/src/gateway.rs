@@ -13,8 +13,8 @@ use axum::extract::ws::CloseFrame;
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use parley_protocol::{
-    ClientMsg, ErrorCode, Request, ServerMsg, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION,
-    UPDATED_NOTICE,
+    ClientMsg, ErrorCode, Request, ServerMsg, MAX_CLIENT_INSTANCE, OLDEST_PROTOCOL_VERSION,
+    PROTOCOL_VERSION, UPDATED_NOTICE,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -163,7 +163,15 @@ where
             }
         };
         match (&actor, request.msg) {
-            (None, ClientMsg::Hello { v, token, resume }) => {
+            (
+                None,
+                ClientMsg::Hello {
+                    v,
+                    token,
+                    resume,
+                    client,
+                },
+            ) => {
                 if !(OLDEST_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&v) {
                     tracing::info!(
                         "hello with protocol version {v}; this server speaks \
@@ -175,9 +183,19 @@ where
                     ));
                     continue;
                 }
+                if client
+                    .as_ref()
+                    .is_some_and(|c| c.is_empty() || c.len() > MAX_CLIENT_INSTANCE)
+                {
+                    let _ = outbox.send(ServerMsg::error(
+                        ErrorCode::BadFrame,
+                        "`client` must be 1 to 64 bytes",
+                    ));
+                    continue;
+                }
                 outbox.set_version(v);
                 let token = token.or_else(|| cookie_token.clone());
-                actor = reads.hello(conn, &outbox, token, resume).await;
+                actor = reads.hello(conn, &outbox, token, resume, client).await;
             }
             (None, _) => {
                 let _ = outbox.send(
@@ -252,6 +270,7 @@ mod tests {
             v: PROTOCOL_VERSION,
             token: Some(token),
             resume: vec![],
+            client: None,
         };
         client
             .unbounded_send(text(hello.to_frame()))

@@ -37,6 +37,7 @@ pub(crate) use handle::HubMsg;
 
 mod connections;
 mod handle;
+mod requests;
 #[cfg(test)]
 pub(crate) mod tests;
 mod writer;
@@ -109,6 +110,10 @@ struct Hub<S> {
     config: Arc<Config>,
     /// The connections of every node, by id (the edges hold them; deliveries go through `bus`).
     conns: HashMap<ConnId, Actor>,
+    /// The client instance each connection's `hello` named, if it did.
+    clients: HashMap<ConnId, String>,
+    /// The requests acted on lately, by client instance and request id.
+    requests: requests::Requests,
     bus: Arc<dyn Bus>,
     presence: Arc<dyn Presence>,
     lease: Arc<dyn Lease>,
@@ -138,6 +143,9 @@ pub async fn start_with<S: Store>(
     for (agent, status) in store.agent_statuses().await? {
         engine.restore_status(&agent, status, now_ms());
     }
+    // A command acted on before is not acted on again when it is sent again.
+    let requests =
+        requests::Requests::restored(store.requests_since(now_ms() - requests::KEEP_MS).await?);
     let mut after: Option<InteractionId> = None;
     loop {
         let page = store
@@ -181,6 +189,8 @@ pub async fn start_with<S: Store>(
         store,
         config,
         conns: HashMap::new(),
+        clients: HashMap::new(),
+        requests,
         bus,
         presence,
         epoch: lease.epoch(),
@@ -246,8 +256,13 @@ pub async fn start_with<S: Store>(
 impl<S: Store> Hub<S> {
     async fn on(&mut self, msg: HubMsg) {
         match msg {
-            HubMsg::Join { conn, actor, reply } => {
-                let joined = self.join(conn, actor).await;
+            HubMsg::Join {
+                conn,
+                actor,
+                client,
+                reply,
+            } => {
+                let joined = self.join(conn, actor, client).await;
                 let epoch = self.epoch;
                 let _ = reply.send(joined.map(|joined| Registered { epoch, joined }));
             }
@@ -318,6 +333,7 @@ impl<S: Store> Hub<S> {
             HubMsg::Tick => {
                 self.gauges();
                 self.reload_stale().await;
+                self.forget_old_requests().await;
                 self.run(None, Command::Tick).await
             }
         }

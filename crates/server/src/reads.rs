@@ -52,6 +52,7 @@ impl Reads {
         outbox: &Outbox,
         token: Option<String>,
         resume: Vec<Resume>,
+        client: Option<String>,
     ) -> Option<Actor> {
         let refuse = |code, message: &str| {
             let _ = outbox.send(ServerMsg::error(code, message));
@@ -73,7 +74,11 @@ impl Reads {
             }
         };
         outbox.hold();
-        let joined = match self.hub.join(conn, actor.clone(), outbox.clone()).await {
+        let joined = match self
+            .hub
+            .join(conn, actor.clone(), client, outbox.clone())
+            .await
+        {
             Ok(joined) => joined,
             Err(not) => {
                 let _ = outbox.release(&HashMap::new());

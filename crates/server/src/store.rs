@@ -57,6 +57,15 @@ pub enum Write {
         agent: AgentId,
         status: parley_protocol::AgentStatus,
     },
+    /// A command acted on, by the request that carried it ([`RequestKey`]).
+    Request {
+        key: RequestKey,
+        at: Millis,
+    },
+    /// Requests acted on before `before` are forgotten.
+    ForgetRequests {
+        before: Millis,
+    },
     /// A file sent into a chat (its bytes are already in the files directory), with the `seq`
     /// of the event of the same batch that shows it.
     File {
@@ -65,6 +74,15 @@ pub enum Write {
         seq: Seq,
         at: Millis,
     },
+}
+
+/// One request of one client instance of one actor: `actor` is [`crate::engine::Actor`]'s key
+/// (`agent:kate`, `contact:ix-1`), `client` the instance its `hello` named, `req` its request id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestKey {
+    pub actor: String,
+    pub client: String,
+    pub req: u64,
 }
 
 /// A file as the store keeps it.
@@ -105,6 +123,8 @@ pub trait EventLog: Send + Sync {
     ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>>;
     /// Every agent's stored status.
     fn agent_statuses(&self) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>>;
+    /// The requests acted on since `since`, oldest first.
+    fn requests_since(&self, since: Millis) -> StoreFuture<'_, Vec<(RequestKey, Millis)>>;
     /// At most `limit` interactions not yet closed whose ids come after `after`, in id order,
     /// with their events: what a restarted engine restores, a page at a time.
     fn open_interactions<'a>(

@@ -174,6 +174,7 @@ async fn a_resume_misses_and_doubles_nothing_committed_while_it_is_read() {
             v: parley_protocol::PROTOCOL_VERSION,
             token: Some(contact_token),
             resume: vec![],
+            client: None,
         })
         .await;
     // ...and meanwhile Kate's answer is stored (the hub does not wait for that read).

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -206,11 +206,22 @@ impl Client {
 
     /// Connects and says hello with this token; waits for the welcome.
     pub async fn hello(addr: SocketAddr, token: &str, resume: Vec<Resume>) -> Self {
+        Self::hello_as(addr, token, resume, None).await
+    }
+
+    /// [`Client::hello`] naming the client instance (`client`), which makes request ids act once.
+    pub async fn hello_as(
+        addr: SocketAddr,
+        token: &str,
+        resume: Vec<Resume>,
+        client: Option<&str>,
+    ) -> Self {
         let mut c = Self::connect(addr).await;
         c.send(&ClientMsg::Hello {
             v: PROTOCOL_VERSION,
             token: Some(token.into()),
             resume,
+            client: client.map(str::to_owned),
         })
         .await;
         c.expect(|m| matches!(m, ServerMsg::Welcome { .. })).await;
@@ -346,6 +357,36 @@ impl Client {
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
     }
+}
+
+/// Starts the `parley-server` binary on the demo configuration and a free port (killed when
+/// dropped); the process and its address.
+pub async fn launch_server(db: &Path) -> (tokio::process::Child, SocketAddr) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"))
+        .arg("--config")
+        .arg(demo_config_path())
+        .arg("--db")
+        .arg(db)
+        .arg("--addr")
+        .arg("127.0.0.1:0")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(WAIT, lines.next_line())
+        .await
+        .expect("announces in time")
+        .expect("reads")
+        .expect("a line");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("address in the banner");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr.parse().expect("socket address"))
 }
 
 /// Logs an agent in, says hello and goes Ready.

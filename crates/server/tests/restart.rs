@@ -6,46 +6,12 @@ use common::*;
 use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg, EventKind, Resume, ServerMsg};
 use sqlx::Row;
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-/// Starts `parley-server` on a free port; returns the process and its address.
-async fn launch(db: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parley-server"))
-        .arg("--config")
-        .arg(demo_config_path())
-        .arg("--db")
-        .arg(db)
-        .arg("--addr")
-        .arg("127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("server starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(WAIT, lines.next_line())
-        .await
-        .expect("announces in time")
-        .expect("reads")
-        .expect("a line");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .expect("address in the banner");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr.parse().expect("socket address"))
-}
 
 #[tokio::test]
 async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("parley.db");
-    let (mut server, addr) = launch(&db).await;
+    let (mut server, addr) = launch_server(&db).await;
 
     let token = login(addr, "kate").await;
     let mut kate = Client::hello(addr, &token, vec![]).await;
@@ -107,7 +73,7 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
         .await;
 
     server.kill().await.expect("SIGKILL");
-    let (_server, addr) = launch(&db).await;
+    let (_server, addr) = launch_server(&db).await;
 
     // The finished chat and its transcript are in the database.
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
@@ -193,7 +159,7 @@ async fn a_killed_server_keeps_finished_and_live_chats_and_clients_resume() {
 async fn sigterm_stops_the_server_cleanly_with_agents_and_contacts_connected() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("parley.db");
-    let (mut server, addr) = launch(&db).await;
+    let (mut server, addr) = launch_server(&db).await;
     let mut kate = ready_agent(addr, "kate").await;
     let (ix, mut contact, contact_token) = chat_with(addr, &mut kate, "Mark Avram").await;
     contact
@@ -219,7 +185,7 @@ async fn sigterm_stops_the_server_cleanly_with_agents_and_contacts_connected() {
     assert!(status.success(), "a clean exit: {status:?}");
 
     // What was acknowledged is there when it starts again.
-    let (_server, addr) = launch(&db).await;
+    let (_server, addr) = launch_server(&db).await;
     let mut contact = Client::hello(
         addr,
         &contact_token,
@@ -238,14 +204,14 @@ async fn sigterm_stops_the_server_cleanly_with_agents_and_contacts_connected() {
 async fn an_agent_ready_before_a_restart_is_ready_after_it_and_is_offered_chats() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("p.db");
-    let (mut server, addr) = launch(&db).await;
+    let (mut server, addr) = launch_server(&db).await;
     let token = login(addr, "kate").await;
     let kate = ready_agent_with(addr, &token).await;
     drop(kate);
     server.start_kill().expect("killed");
     let _ = server.wait().await;
 
-    let (_server, addr) = launch(&db).await;
+    let (_server, addr) = launch_server(&db).await;
     // She reconnects and says nothing about her status: she is still Ready.
     let mut kate = Client::hello(addr, &token, vec![]).await;
     let me = kate.seen.iter().find_map(|m| match m {

@@ -186,6 +186,7 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
         v: 99,
         token: None,
         resume: vec![],
+        client: None,
     })
     .await;
     assert_eq!(code(c.next().await), ErrorCode::UnsupportedVersion);
@@ -193,6 +194,7 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
         v: parley_protocol::PROTOCOL_VERSION,
         token: Some("forged".into()),
         resume: vec![],
+        client: None,
     })
     .await;
     assert_eq!(code(c.next().await), ErrorCode::Unauthorized);
@@ -201,6 +203,7 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
         v: parley_protocol::PROTOCOL_VERSION,
         token: Some(token),
         resume: vec![],
+        client: None,
     })
     .await;
     assert!(
@@ -373,6 +376,7 @@ async fn the_session_cookie_authenticates_a_hello_without_token() {
                 v: parley_protocol::PROTOCOL_VERSION,
                 token: None,
                 resume: vec![],
+                client: None,
             }
             .to_frame()
             .into(),
@@ -722,6 +726,7 @@ async fn the_previous_protocol_version_is_still_spoken_and_others_are_told_to_re
             v,
             token: Some(token.clone()),
             resume: vec![],
+            client: None,
         })
         .await;
         c.expect(|m| matches!(m, ServerMsg::Welcome { .. })).await;
@@ -736,6 +741,7 @@ async fn the_previous_protocol_version_is_still_spoken_and_others_are_told_to_re
             v,
             token: Some(token.clone()),
             resume: vec![],
+            client: None,
         })
         .await;
         let refused = c.expect_error(ErrorCode::UnsupportedVersion).await;
@@ -815,6 +821,7 @@ async fn a_commands_request_id_comes_back_with_its_ack_or_its_refusal() {
                 v: PROTOCOL_VERSION,
                 token: None,
                 resume: vec![],
+                client: None,
             },
             ErrorCode::Invalid,
         ),
@@ -839,6 +846,7 @@ async fn a_client_of_the_previous_protocol_reads_system_notices_as_text() {
         v: parley_protocol::OLDEST_PROTOCOL_VERSION,
         token: Some(token.clone()),
         resume: vec![],
+        client: None,
     })
     .await;
     old.expect_event(

@@ -350,4 +350,32 @@ async fn domain_feed(store: &impl Store) {
             (AgentId("kate".into()), parley_protocol::AgentStatus::Ready),
         ]
     );
+
+    // Requests acted on: each once, read back from a time on, forgotten before another.
+    let key = |client: &str, req: u64| parley_server::store::RequestKey {
+        actor: "agent:kate".into(),
+        client: client.into(),
+        req,
+    };
+    let acted = |client: &str, req: u64, at: i64| Write::Request {
+        key: key(client, req),
+        at,
+    };
+    store
+        .commit(vec![acted("tab-1", 1, 1_000), acted("tab-2", 1, 2_000)])
+        .await
+        .expect("commit");
+    store
+        .commit(vec![acted("tab-1", 1, 3_000), acted("tab-1", 2, 4_000)])
+        .await
+        .expect("the same request again changes nothing");
+    assert_eq!(
+        store.requests_since(2_000).await.expect("read"),
+        vec![(key("tab-2", 1), 2_000), (key("tab-1", 2), 4_000)]
+    );
+    store
+        .commit(vec![Write::ForgetRequests { before: 2_000 }])
+        .await
+        .expect("commit");
+    assert_eq!(store.requests_since(0).await.expect("read").len(), 2);
 }

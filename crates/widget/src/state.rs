@@ -69,6 +69,7 @@ impl WidgetState {
                 interaction: self.session.interaction.clone(),
                 after: self.transcript.last_seq(),
             }],
+            client: Some(self.outbox.instance().to_owned()),
         }
     }
 
@@ -335,7 +336,8 @@ mod tests {
                 resume: vec![Resume {
                     interaction: "ix-1".into(),
                     after: 1
-                }]
+                }],
+                client: Some("w".into()),
             }
         );
         let resend = s.apply(welcome());

@@ -62,6 +62,8 @@ enum ToWriter {
     Join {
         conn: ConnId,
         actor: Actor,
+        #[serde(default)]
+        client: Option<String>,
     },
     /// A command, as the client framed it (with its request id).
     Command {
@@ -135,9 +137,19 @@ impl Waiting {
 /// node's link never forwards).
 fn outgoing(msg: HubMsg) -> Option<(ToWriter, Option<Waiting>)> {
     Some(match msg {
-        HubMsg::Join { conn, actor, reply } => {
-            (ToWriter::Join { conn, actor }, Some(Waiting::Join(reply)))
-        }
+        HubMsg::Join {
+            conn,
+            actor,
+            client,
+            reply,
+        } => (
+            ToWriter::Join {
+                conn,
+                actor,
+                client,
+            },
+            Some(Waiting::Join(reply)),
+        ),
         HubMsg::Command {
             conn,
             actor,
@@ -416,9 +428,19 @@ async fn take(
         ToWriter::Resync => {
             let _ = hub.send(HubMsg::Resync).await;
         }
-        ToWriter::Join { conn, actor } => {
+        ToWriter::Join {
+            conn,
+            actor,
+            client,
+        } => {
             let (reply, rx) = oneshot::channel();
-            if hub.send(HubMsg::Join { conn, actor, reply }).await.is_ok() {
+            let join = HubMsg::Join {
+                conn,
+                actor,
+                client,
+                reply,
+            };
+            if hub.send(join).await.is_ok() {
                 tokio::spawn(async move {
                     answer.send(Answered::Joined(rx.await.ok().flatten())).await;
                 });

@@ -12,7 +12,12 @@ impl<S: Store> Hub<S> {
     /// the engine holds for it. Registering and reading the engine happen in one step of the
     /// hub, so every event committed after it reaches the connection (held until its resume is
     /// sent). `None`: the agent is not in the configuration (any more).
-    pub(super) async fn join(&mut self, conn: ConnId, actor: Actor) -> Option<Joined> {
+    pub(super) async fn join(
+        &mut self,
+        conn: ConnId,
+        actor: Actor,
+        client: Option<String>,
+    ) -> Option<Joined> {
         let joined = match &actor {
             Actor::Agent(agent) => {
                 if !self.engine.knows_agent(agent) {
@@ -51,6 +56,9 @@ impl<S: Store> Hub<S> {
             },
         };
         self.conns.insert(conn, actor.clone());
+        if let Some(client) = client {
+            self.clients.insert(conn, client);
+        }
         // Everything this connection's node was given for it before this point is older than
         // what `joined` holds: the mark tells the edge to drop it.
         self.bus.publish(Delivery::Mark { conn });
@@ -67,6 +75,7 @@ impl<S: Store> Hub<S> {
     }
 
     pub(super) async fn gone(&mut self, conn: ConnId) {
+        self.clients.remove(&conn);
         let Some(actor) = self.conns.remove(&conn) else {
             return;
         };

@@ -13,6 +13,8 @@ pub(crate) enum HubMsg {
     Join {
         conn: ConnId,
         actor: Actor,
+        /// The client instance its `hello` named.
+        client: Option<String>,
         reply: oneshot::Sender<Option<Registered>>,
     },
     Command {
@@ -92,11 +94,17 @@ impl HubHandle {
         &self,
         conn: ConnId,
         actor: Actor,
+        client: Option<String>,
         outbox: Outbox,
     ) -> Result<Joined, NotJoined> {
         self.edges.register(conn, actor.clone(), outbox);
         let (reply, rx) = oneshot::channel();
-        let join = HubMsg::Join { conn, actor, reply };
+        let join = HubMsg::Join {
+            conn,
+            actor,
+            client,
+            reply,
+        };
         let joined = match self.tx.send(join).await {
             Ok(()) => match rx.await {
                 // A writer that another has replaced since: join that one.

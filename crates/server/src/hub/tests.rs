@@ -76,7 +76,7 @@ async fn hello<S: Store + Clone>(
     token: String,
 ) -> Actor {
     reads(hub, store)
-        .hello(1, outbox, Some(token), vec![])
+        .hello(1, outbox, Some(token), vec![], None)
         .await
         .expect("hello")
 }
@@ -251,7 +251,7 @@ async fn a_chat_given_to_an_agent_opens_then_its_window_is_read_off_the_writer()
         .expect("session");
     let (outbox, mut pending) = outbox::channel(outbox::Limits::default());
     let agent = reads(&hub, store.clone())
-        .hello(2, &outbox, Some(token), vec![])
+        .hello(2, &outbox, Some(token), vec![], None)
         .await
         .expect("kate's hello");
     assert_eq!(hub.access(&agent, &ix), Access::None, "not hers yet");
@@ -359,7 +359,7 @@ async fn a_hello_with_no_writer_to_join_is_sent_to_reconnect_not_to_log_in() {
     hub.inbox().send(HubMsg::Stop).await.expect("stopping");
     let (outbox, _pending) = outbox::channel(outbox::Limits::default());
     let actor = reads(&hub, store)
-        .hello(5, &outbox, Some(token), vec![])
+        .hello(5, &outbox, Some(token), vec![], None)
         .await;
     assert_eq!(actor, None);
     assert_eq!(outbox.close_code(), Some(crate::outbox::SERVICE_RESTART));

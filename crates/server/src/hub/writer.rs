@@ -1,12 +1,14 @@
 //! The writer: a command through the engine, its writes committed in one transaction, then
 //! delivered (each message encoded once); a failed commit puts the engine back as the store is.
 
+use super::requests::Seen;
 use super::{Hub, Issuer, NewChat, StartError};
 use crate::auth::token_hash;
 use crate::edge::Delivery;
 use crate::engine::{Actor, Command, Effect};
 use crate::now_ms;
-use crate::store::{Store, Write};
+use crate::store::{RequestKey, Store, Write};
+use parley_protocol::act::Action;
 use parley_protocol::{ClientMsg, ErrorCode, Event, InteractionId, Seq, ServerMsg};
 use std::collections::BTreeSet;
 
@@ -28,6 +30,22 @@ impl<S: Store> Hub<S> {
             // What a connection asked before it closed (or was closed) is not worth doing.
             if !self.conns.contains_key(&conn.conn) {
                 continue;
+            }
+            // A request that came before acts once; it is answered as it was.
+            let key = match &msg {
+                ClientMsg::Act(Action::Send(_)) => None,
+                _ => self.request_key(&conn),
+            };
+            if let Some(key) = key {
+                if let Seen::Again(answers) = self.requests.arrive(&key, now_ms()) {
+                    for msg in answers {
+                        self.bus.publish(Delivery::Conn {
+                            conn: conn.conn,
+                            msg,
+                        });
+                    }
+                    continue;
+                }
             }
             let outcome = match msg {
                 ClientMsg::Act(action) => {
@@ -102,10 +120,39 @@ impl<S: Store> Hub<S> {
         }
     }
 
-    /// Answers the request the issuer sent (an `ack` or `error` names it).
-    pub(super) fn reply(&self, to: Issuer, msg: ServerMsg) {
+    /// Answers the request the issuer sent (an `ack` or `error` names it); the answer is kept
+    /// for the request coming again.
+    pub(super) fn reply(&mut self, to: Issuer, msg: ServerMsg) {
         let msg = msg.answering(to.req);
+        if let Some(key) = self.request_key(&to) {
+            self.requests.answered(&key, &msg);
+        }
         self.bus.publish(Delivery::Conn { conn: to.conn, msg });
+    }
+
+    /// The request a command came with, when its connection's `hello` named a client instance.
+    fn request_key(&self, issuer: &Issuer) -> Option<RequestKey> {
+        let req = issuer.req?;
+        let client = self.clients.get(&issuer.conn)?;
+        let actor = match self.conns.get(&issuer.conn)? {
+            Actor::Agent(agent) => format!("agent:{}", agent.0),
+            Actor::Contact(interaction) => format!("contact:{}", interaction.0),
+        };
+        Some(RequestKey {
+            actor,
+            client: client.clone(),
+            req,
+        })
+    }
+
+    /// Once a minute, the store forgets the requests older than it keeps them.
+    pub(super) async fn forget_old_requests(&mut self) {
+        let now = now_ms();
+        if self.requests.prune_due(now) {
+            let before = now - super::requests::KEEP_MS;
+            self.commit(Vec::new(), vec![Write::ForgetRequests { before }])
+                .await;
+        }
     }
 
     pub(super) fn send_to(&self, to: &Actor, msg: &ServerMsg) {
@@ -139,10 +186,21 @@ impl<S: Store> Hub<S> {
         done: Vec<(Option<Issuer>, Vec<Effect>)>,
         extra: Vec<Write>,
     ) -> bool {
+        // A request that changed something is stored with the change: a writer taking over
+        // knows it acted.
+        let now = now_ms();
+        let acted: Vec<Write> = done
+            .iter()
+            .filter(|(_, effects)| effects.iter().any(|e| write_of(e).is_some()))
+            .filter_map(|(issuer, _)| self.request_key(issuer.as_ref()?))
+            .filter(|key| self.requests.knows(key))
+            .map(|key| Write::Request { key, at: now })
+            .collect();
         let writes: Vec<Write> = done
             .iter()
             .flat_map(|(_, effects)| effects.iter().filter_map(write_of))
             .chain(extra)
+            .chain(acted)
             .collect();
         let started = std::time::Instant::now();
         let committed = self.store.commit(writes).await;
@@ -275,6 +333,7 @@ impl<S: Store> Hub<S> {
         }
         metrics::gauge!("parley_agents_ready").set(ready as f64);
         metrics::gauge!("parley_writer_connections").set(self.conns.len() as f64);
+        metrics::gauge!("parley_requests_remembered").set(self.requests.len() as f64);
     }
 
     /// Tells every node's read model who may read every interaction (a node starting afresh).

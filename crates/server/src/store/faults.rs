@@ -2,8 +2,8 @@
 //! reads on demand (`tests/commits.rs`, the hub's writer tests).
 
 use super::{
-    DomainFeed, EventLog, FeedEntry, FileRecords, History, Sessions, StoreError, StoreFuture,
-    StoredFile, Write,
+    DomainFeed, EventLog, FeedEntry, FileRecords, History, RequestKey, Sessions, StoreError,
+    StoreFuture, StoredFile, Write,
 };
 use crate::engine::InteractionRecord;
 use parley_protocol::{AgentId, Event, HistoryEntry, InteractionId, Millis, Seq};
@@ -102,6 +102,9 @@ impl<S: EventLog> EventLog for Faulty<S> {
     }
     fn agent_statuses(&self) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>> {
         EventLog::agent_statuses(&self.inner)
+    }
+    fn requests_since(&self, since: Millis) -> StoreFuture<'_, Vec<(RequestKey, Millis)>> {
+        EventLog::requests_since(&self.inner, since)
     }
 }
 

@@ -66,6 +66,20 @@ pub(super) fn statements(write: Write) -> Result<Vec<Statement>, StoreError> {
                 Int(seq.min(i64::MAX as u64) as i64),
             ],
         )],
+        Write::Request { key, at } => vec![statement(
+            "INSERT INTO requests (actor, client, req, at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (actor, client, req) DO NOTHING",
+            vec![
+                text(key.actor),
+                text(key.client),
+                Int(key.req.min(i64::MAX as u64) as i64),
+                Int(at),
+            ],
+        )],
+        Write::ForgetRequests { before } => vec![statement(
+            "DELETE FROM requests WHERE at < $1",
+            vec![Int(before)],
+        )],
         Write::AgentStatus { agent, status } => vec![statement(
             "INSERT INTO agent_status (agent, status) VALUES ($1, $2)
              ON CONFLICT (agent) DO UPDATE SET status = excluded.status",

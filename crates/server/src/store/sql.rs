@@ -163,6 +163,28 @@ macro_rules! sql_ports {
                     Box::pin(self.open_interactions_(after, limit))
                 }
 
+                fn requests_since(
+                    &self,
+                    since: Millis,
+                ) -> StoreFuture<'_, Vec<(crate::store::RequestKey, Millis)>> {
+                    Box::pin(async move {
+                        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+                            "SELECT actor, client, req, at FROM requests WHERE at >= $1
+                             ORDER BY at",
+                        )
+                        .bind(since)
+                        .fetch_all(&self.$read)
+                        .await?;
+                        Ok(rows
+                            .into_iter()
+                            .map(|(actor, client, req, at)| {
+                                let req = u64::try_from(req).unwrap_or_default();
+                                (crate::store::RequestKey { actor, client, req }, at)
+                            })
+                            .collect())
+                    })
+                }
+
                 fn agent_statuses(
                     &self,
                 ) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>> {

@@ -10,4 +10,18 @@ pub mod node;
 pub mod presence;
 
 pub use bus::RedisBus;
+
+/// The version of what nodes say to each other through Redis (deliveries, the writer's inbox,
+/// answers, heartbeats). Every Redis key and channel of a cluster holds it, so nodes of two
+/// versions never read each other's messages: during a rolling upgrade that changes it, a node
+/// whose writer speaks another version is not ready (no writer answers it) and the load
+/// balancer leaves it out, until a node of its version writes. Version 2: a new writer's
+/// `restart` names its epoch, answers to joins name the epoch of the writer that registered
+/// them, joins name the client instance. (Version 1 had no number in its keys.)
+pub const WIRE: u32 = 2;
+
+/// A Redis key or channel of the cluster `namespace`, in this version of the nodes' messages.
+pub fn key(namespace: &str, name: &str) -> String {
+    format!("{namespace}:w{WIRE}:{name}")
+}
 pub use lease::{PgLease, Timing};

@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 /// The channel every node of the cluster named `namespace` subscribes to (several clusters may
 /// share one Redis).
 pub fn channel(namespace: &str) -> String {
-    format!("{namespace}:deliveries")
+    super::key(namespace, "deliveries")
 }
 
 /// How many deliveries may wait for Redis; beyond it they are dropped and the nodes told.

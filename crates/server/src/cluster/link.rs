@@ -2,10 +2,10 @@
 //!
 //! A node's [`HubHandle`](crate::hub::HubHandle) sends into its link. While this node holds the
 //! writer's lease, the link hands messages to its own hub; otherwise it pushes them onto a Redis
-//! list, the writer's inbox (`{namespace}:writer`), which the writer node pops ([`serve`]). A
+//! list, the writer's inbox (`{namespace}:w2:writer`), which the writer node pops ([`serve`]). A
 //! list keeps what was pushed while no node was writing (a failover), so the next writer takes
 //! it. Answers the caller waits for (a join, a chat start, a file) come back on the node's own
-//! channel (`{namespace}:node:{node}`); one that does not come within [`ANSWER_WAIT`] is given
+//! channel (`{namespace}:w2:node:{node}`); one that does not come within [`ANSWER_WAIT`] is given
 //! up, and the caller sees the writer as gone (its client retries). Commands are answered
 //! through the bus, like every delivery.
 
@@ -41,11 +41,11 @@ const TAKE: usize = 256;
 
 /// The writer's inbox in Redis.
 pub fn inbox(namespace: &str) -> String {
-    format!("{namespace}:writer")
+    super::key(namespace, "writer")
 }
 
 fn answers(namespace: &str, node: &str) -> String {
-    format!("{namespace}:node:{node}")
+    super::key(namespace, &format!("node:{node}"))
 }
 
 /// A message for the writer, as it travels between nodes.

@@ -11,13 +11,17 @@ use std::process::{Child, Command, Stdio};
 /// How many sockets nginx is set up for (each client is two: to nginx, and on to a node).
 const SOCKETS: u32 = 10_000;
 
-/// Children killed when dropped.
+/// Children stopped when dropped.
 struct Running(Vec<Child>);
 
 impl Drop for Running {
+    /// SIGTERM, as an operator stops them: nodes hand the lease back, and nginx's master stops
+    /// its workers (SIGKILL would leave them holding the port).
     fn drop(&mut self) {
         for child in &mut self.0 {
-            let _ = child.kill();
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+        }
+        for child in &mut self.0 {
             let _ = child.wait();
         }
     }

@@ -148,7 +148,7 @@ fn node_config(dir: &Path, services: &Services, node: &str) -> Result<PathBuf, S
     Ok(path)
 }
 
-/// nginx in front of the nodes: HTTP and WebSockets, the next node when one does not answer.
+/// nginx in front of the nodes (`config/nginx-cluster.conf`).
 fn nginx_config(dir: &Path, public: u16, nodes: &[u16]) -> Result<PathBuf, String> {
     let tmp = dir.join("nginx-tmp");
     std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
@@ -161,43 +161,15 @@ fn nginx_config(dir: &Path, public: u16, nodes: &[u16]) -> Result<PathBuf, Strin
     } else {
         ""
     };
-    let t = tmp.display();
-    let d = dir.display();
-    let conf = format!(
-        "{user}worker_processes 1;
-worker_rlimit_nofile {files};
-error_log {d}/nginx-error.log warn;
-pid {d}/nginx.pid;
-events {{ worker_connections {conns}; }}
-http {{
-  access_log off;
-  client_body_temp_path {t}/body;
-  proxy_temp_path {t}/proxy;
-  fastcgi_temp_path {t}/fastcgi;
-  uwsgi_temp_path {t}/uwsgi;
-  scgi_temp_path {t}/scgi;
-  client_max_body_size 25m;
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-  upstream parley {{
-{upstreams}  }}
-  server {{
-    listen 127.0.0.1:{public};
-    location / {{
-      proxy_pass http://parley;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_read_timeout 1h;
-      proxy_next_upstream error timeout http_502 http_503;
-    }}
-  }}
-}}
-",
-        files = SOCKETS * 3,
-        conns = SOCKETS * 2,
-    );
+    let template = root().join("config/nginx-cluster.conf");
+    let conf = std::fs::read_to_string(&template)
+        .map_err(|e| format!("{}: {e}", template.display()))?
+        .replace("@USER@", user)
+        .replace("@FILES@", &(SOCKETS * 3).to_string())
+        .replace("@CONNECTIONS@", &(SOCKETS * 2).to_string())
+        .replace("@DIR@", &tmp.to_string_lossy())
+        .replace("@UPSTREAMS@", &upstreams)
+        .replace("@PORT@", &public.to_string());
     let path = dir.join("nginx.conf");
     std::fs::write(&path, conf).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)

@@ -28,38 +28,22 @@ impl Nginx {
             .port();
         let upstreams: String = nodes
             .iter()
-            .map(|n| format!("server {n} max_fails=1 fail_timeout=2s; "))
+            .map(|n| format!("    server {n} max_fails=1 fail_timeout=2s;\n"))
             .collect();
         let root = std::process::Command::new("id")
             .arg("-u")
             .output()
             .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-        let d = dir.display();
-        let conf = format!(
-            "{user}worker_processes 1; daemon off; pid {d}/nginx.pid; error_log {d}/nginx.log warn;
-events {{ worker_connections 256; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-  upstream parley {{ {upstreams} }}
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://parley;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $http_host;
-      proxy_read_timeout 1h;
-      proxy_next_upstream error timeout http_502 http_503;
-    }}
-  }}
-}}
-",
-            user = if root { "user root; " } else { "" },
-        );
+        // The configuration `cargo xtask cluster` runs.
+        let template = demo_config_path().with_file_name("nginx-cluster.conf");
+        let conf = std::fs::read_to_string(template)
+            .expect("config/nginx-cluster.conf")
+            .replace("@USER@", if root { "user root;\n" } else { "" })
+            .replace("@FILES@", "1024")
+            .replace("@CONNECTIONS@", "256")
+            .replace("@DIR@", &dir.to_string_lossy())
+            .replace("@UPSTREAMS@", &upstreams)
+            .replace("@PORT@", &port.to_string());
         let path = dir.join("nginx.conf");
         std::fs::write(&path, conf).expect("nginx.conf");
         let program = if Path::new("/usr/sbin/nginx").exists() {
@@ -72,6 +56,7 @@ http {{
             .arg(dir)
             .arg("-c")
             .arg(&path)
+            .args(["-g", "daemon off;"])
             // Its workers would hold the test's output open after it.
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

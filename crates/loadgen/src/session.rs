@@ -1,8 +1,8 @@
 //! One simulated client's connection, kept up as the apps keep theirs: when the socket closes
 //! (a node died, or the new writer asked every client to reconnect), it connects again, to its
 //! own node first and then to the others, says `hello` with where each chat was left (`resume`)
-//! and sends again every message not yet acknowledged, under the same client id. A `busy`
-//! answer has them sent again a moment later.
+//! and sends again every message not yet acknowledged, under the same client id. A message
+//! refused `busy` (its request id says which) is sent again a moment later.
 
 use crate::stats::Stats;
 use futures::{SinkExt, StreamExt};
@@ -43,6 +43,14 @@ pub async fn connect(addr: SocketAddr, token: &str, resume: Vec<Resume>) -> Resu
     Ok(ws)
 }
 
+/// A message sent and not acknowledged yet.
+#[derive(Clone)]
+struct Unacked {
+    client_id: String,
+    req: u64,
+    frame: String,
+}
+
 pub struct Session {
     /// Its own node first.
     addrs: Vec<SocketAddr>,
@@ -53,8 +61,11 @@ pub struct Session {
     /// The last sequence number seen of each chat.
     seen: HashMap<InteractionId, Seq>,
     /// Messages sent and not acknowledged, oldest first, by client id.
-    unacked: Vec<(String, ClientMsg)>,
-    /// When to send the unacknowledged again after the server said it was busy.
+    unacked: Vec<Unacked>,
+    /// The request id of the next message.
+    next_req: u64,
+    /// Messages refused `busy` (by request id), and when to send them again.
+    busy: Vec<u64>,
     retry_at: Option<tokio::time::Instant>,
     stats: Arc<Stats>,
 }
@@ -72,6 +83,8 @@ impl Session {
             opened: None,
             seen: HashMap::new(),
             unacked: Vec::new(),
+            next_req: 1,
+            busy: Vec::new(),
             retry_at: None,
             stats,
         };
@@ -81,8 +94,12 @@ impl Session {
 
     /// Sends a frame now, or after the next reconnect when the socket is down.
     pub async fn send(&mut self, msg: &ClientMsg) {
+        self.send_frame(msg.to_frame()).await;
+    }
+
+    async fn send_frame(&mut self, frame: String) {
         if let Some(ws) = &mut self.ws {
-            if ws.send(Message::Text(msg.to_frame().into())).await.is_err() {
+            if ws.send(Message::Text(frame.into())).await.is_err() {
                 self.ws = None;
             }
         }
@@ -90,8 +107,15 @@ impl Session {
 
     /// Sends a chat message, and again after every reconnect until it is acknowledged.
     pub async fn send_message(&mut self, client_id: String, msg: ClientMsg) {
-        self.send(&msg).await;
-        self.unacked.push((client_id, msg));
+        let req = self.next_req;
+        self.next_req += 1;
+        let unacked = Unacked {
+            client_id,
+            req,
+            frame: msg.to_frame_with(req),
+        };
+        self.send_frame(unacked.frame.clone()).await;
+        self.unacked.push(unacked);
     }
 
     /// The next message from the server; `None` once the socket closed ([`Session::reconnect`]
@@ -104,8 +128,15 @@ impl Session {
                     frame = ws.next() => frame,
                     _ = tokio::time::sleep_until(at) => {
                         self.retry_at = None;
-                        for (_, msg) in self.unacked.clone() {
-                            self.send(&msg).await;
+                        let busy = std::mem::take(&mut self.busy);
+                        let again: Vec<String> = self
+                            .unacked
+                            .iter()
+                            .filter(|u| busy.contains(&u.req))
+                            .map(|u| u.frame.clone())
+                            .collect();
+                        for frame in again {
+                            self.send_frame(frame).await;
                         }
                         continue;
                     }
@@ -128,12 +159,14 @@ impl Session {
                             }
                         }
                         ServerMsg::Ack { client_id, .. } => {
-                            self.unacked.retain(|(id, _)| id != client_id);
+                            self.unacked.retain(|u| &u.client_id != client_id);
                         }
                         ServerMsg::Error {
                             code: ErrorCode::Busy,
+                            req: Some(req),
                             ..
                         } => {
+                            self.busy.push(*req);
                             self.retry_at
                                 .get_or_insert(tokio::time::Instant::now() + RETRY_EVERY);
                         }
@@ -180,8 +213,9 @@ impl Session {
                     }
                     self.ws = Some(ws);
                     self.opened = Some(Instant::now());
-                    for (_, msg) in self.unacked.clone() {
-                        self.send(&msg).await;
+                    self.busy.clear();
+                    for u in self.unacked.clone() {
+                        self.send_frame(u.frame).await;
                     }
                     if self.ws.is_some() {
                         return Ok(());

@@ -1,7 +1,8 @@
 //! What the load generator counts: sends, acknowledgements (with the time from send to ack),
 //! receipts with their latency, answers to reads, and from those, messages lost (acknowledged
 //! but never received) and doubled (received twice). When a node is killed during the run, the
-//! failover is the time from the kill to the first acknowledgement of a message sent after it;
+//! failover is the time from the kill to the first acknowledgement of a message sent after it
+//! (at least 0.1 s after: the dying process may answer for a few milliseconds);
 //! the cluster has caught up once fewer messages wait for their acknowledgement than a tenth of
 //! a second's worth. The percentiles leave out the messages sent from the kill until then
 //! (`p99_all_ms` keeps them).
@@ -10,7 +11,7 @@ use parley_protocol::InteractionId;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Default)]
 struct Inner {
@@ -93,7 +94,12 @@ impl Stats {
         self.with(|s| {
             if let Some(&at) = s.sent.get(id) {
                 s.ack_latencies_us.push(at.elapsed().as_micros() as u64);
-                if s.recovered.is_none() && s.killed.is_some_and(|k| at > k) {
+                // Sent a moment after the kill: what the dying process answered in its last
+                // milliseconds does not count.
+                if s.recovered.is_none()
+                    && s.killed
+                        .is_some_and(|k| at > k + Duration::from_millis(100))
+                {
                     s.recovered = Some(Instant::now());
                 }
             }

@@ -72,8 +72,9 @@
 //! - A client whose `hello` names itself (`client`: a random id of this instance of the app, the
 //!   same on every connection it makes) makes each of its request ids name one command for good:
 //!   a command sent again with the same `req` (after a reconnect that lost its answer, say) acts
-//!   once, and its answers (`ack`, `error`) are sent again, for at least ten minutes and across a
-//!   change of writer. `send` is stored once by its `client_id` in any case.
+//!   once, and its answers (`ack`, `error`) are sent again, for ten minutes (the last 100,000
+//!   requests of the whole server at most) and across a change of writer. `send` is stored once
+//!   by its `client_id` in any case.
 //! - System notices are typed (`{"system":{"notice":...}}`) and each app words them; chats
 //!   stored before protocol 3 hold `{"notice":{"text":...}}`, shown as written. A client of
 //!   protocol 2 receives typed notices as text.

@@ -259,14 +259,17 @@ pub(crate) async fn start(
                 ToWriter::Command { conn, frame, .. } => Some((*conn, request_id(frame))),
                 _ => None,
             };
-            if let Some((conn, req)) = busy_conn {
+            // Over the limit, commands are answered `busy` and joins and probes are not sent
+            // (their callers see no writer, and retry); `gone` always goes.
+            let limited = !matches!(msg, ToWriter::Gone { .. });
+            if limited && backlog > WRITER_BACKLOG {
+                backlog = redis.llen(&inbox).await.unwrap_or(backlog);
                 if backlog > WRITER_BACKLOG {
-                    backlog = redis.llen(&inbox).await.unwrap_or(backlog);
-                    if backlog > WRITER_BACKLOG {
-                        metrics::counter!("parley_busy_total").increment(1);
+                    metrics::counter!("parley_busy_total").increment(1);
+                    if let Some((conn, req)) = busy_conn {
                         edges.publish(busy(conn, req));
-                        continue;
                     }
+                    continue;
                 }
             }
             if let Some(waits) = waits {
@@ -329,6 +332,7 @@ pub(crate) async fn serve(
     url: &str,
     namespace: &str,
     hub: mpsc::Sender<HubMsg>,
+    holders: &mut Holders,
 ) -> Result<(), redis::RedisError> {
     let client = redis::Client::open(url)?;
     // A blocking pop needs a connection of its own, which waits longer than the pop does.
@@ -338,7 +342,6 @@ pub(crate) async fn serve(
         .await?;
     let mut answering = redis::aio::ConnectionManager::new(client).await?;
     let inbox = inbox(namespace);
-    let mut holders = Holders::default();
     while !hub.is_closed() {
         let first: Option<(String, Vec<u8>)> =
             popping.brpop(&inbox, POP_WAIT.as_secs_f64()).await?;
@@ -482,10 +485,11 @@ async fn take(
         ToWriter::Connections => {
             let (reply, rx) = oneshot::channel();
             if hub.send(HubMsg::Connections(reply)).await.is_ok() {
+                // No answer while the writer's bus is down: then no node is ready.
                 tokio::spawn(async move {
-                    answer
-                        .send(Answered::Connections(rx.await.unwrap_or(0)))
-                        .await;
+                    if let Ok(n) = rx.await {
+                        answer.send(Answered::Connections(n)).await;
+                    }
                 });
             }
         }

@@ -164,9 +164,10 @@ impl Writer {
             let hub = hub.clone();
             tokio::spawn(async move {
                 // Redis may go away and come back: the inbox is served again while this
-                // node writes.
+                // node writes, remembering which node holds which connection.
+                let mut holders = super::presence::Holders::default();
                 while !hub.is_closed() {
-                    if let Err(e) = link::serve(&url, &ns, hub.clone()).await {
+                    if let Err(e) = link::serve(&url, &ns, hub.clone(), &mut holders).await {
                         tracing::error!("the writer's inbox: {e}");
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                     }

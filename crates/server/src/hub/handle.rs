@@ -113,12 +113,19 @@ impl HubHandle {
                 Ok(None) => Err(NotJoined::Unknown),
                 Err(_) => Err(NotJoined::NoWriter),
             },
-            Err(_) => Err(NotJoined::NoWriter),
+            Err(_) => return Err(self.not_joined(conn, NotJoined::NoWriter)),
         };
-        if joined.is_err() {
-            self.edges.unregister(conn);
-        }
-        joined
+        joined.map_err(|not| {
+            // The join was sent: a writer may still take it (it waited too long in a backlog),
+            // and must then hear that this connection is gone. After the join, in order.
+            let _ = self.tx.try_send(HubMsg::Gone { conn });
+            self.not_joined(conn, not)
+        })
+    }
+
+    fn not_joined(&self, conn: ConnId, not: NotJoined) -> NotJoined {
+        self.edges.unregister(conn);
+        not
     }
 
     /// Passes an authenticated connection's command on, unless the hub's inbox is full.

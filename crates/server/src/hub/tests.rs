@@ -3,7 +3,7 @@
 //! nothing, so each retry is stored once.
 
 use super::*;
-use crate::edge::Lease;
+use crate::edge::{Bus, Delivery, Edges, Lease};
 use crate::engine::Actor;
 use crate::outbox::{self, Pending};
 use crate::store::faults::Faulty;
@@ -364,4 +364,33 @@ async fn a_hello_with_no_writer_to_join_is_sent_to_reconnect_not_to_log_in() {
     assert_eq!(actor, None);
     assert_eq!(outbox.close_code(), Some(crate::outbox::SERVICE_RESTART));
     assert!(!hub.edges().is_open(5), "not left registered");
+}
+
+#[tokio::test]
+async fn a_join_given_up_is_followed_by_its_gone_for_a_writer_that_takes_it_late() {
+    let (tx, mut writer) = mpsc::channel(8);
+    let edges = Edges::default();
+    let handle = HubHandle::new(tx, edges.clone());
+    // A writer newer than the one that will answer has already taken over.
+    edges.publish(Delivery::Restart { epoch: 2 });
+    let contact = Actor::Contact(InteractionId("ix-1".into()));
+    let (outbox, _pending) = outbox::channel(outbox::Limits::default());
+    let joining = tokio::spawn(async move { handle.join(7, contact, None, outbox).await });
+    let Some(HubMsg::Join { reply, .. }) = writer.recv().await else {
+        panic!("the join goes to the writer");
+    };
+    let joined = Joined::Contact {
+        interaction: InteractionId("ix-1".into()),
+    };
+    let _ = reply.send(Some(Registered { epoch: 1, joined }));
+    assert!(matches!(
+        joining.await.expect("joined"),
+        Err(NotJoined::NoWriter)
+    ));
+    assert!(!edges.is_open(7));
+    // Whichever writer registered it hears that it is gone, after the join.
+    assert!(matches!(
+        writer.recv().await,
+        Some(HubMsg::Gone { conn: 7 })
+    ));
 }

@@ -9,7 +9,7 @@ mod harness;
 use common::*;
 use harness::*;
 use parley_protocol::act;
-use parley_protocol::{ClientMsg, Event, InteractionId, Resume, ServerMsg, PROTOCOL_VERSION};
+use parley_protocol::{ClientMsg, Resume, ServerMsg, PROTOCOL_VERSION};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -107,13 +107,6 @@ async fn reconnect(addr: SocketAddr, token: &str, resume: Vec<Resume>) -> Client
     }
 }
 
-fn after_last(ix: &InteractionId, events: &[Event]) -> Vec<Resume> {
-    vec![Resume {
-        interaction: ix.clone(),
-        after: events.iter().map(|e| e.seq).max().unwrap_or(0),
-    }]
-}
-
 #[tokio::test]
 async fn through_nginx_a_chat_outlives_its_writer_node() {
     let cluster = Cluster::new("nginx").await;
@@ -147,8 +140,8 @@ async fn through_nginx_a_chat_outlives_its_writer_node() {
     let mut contact_events = contact.events(&ix);
     let mut kate_events = kate.events(&ix);
     drop((contact, kate));
-    let mut contact = reconnect(nginx.addr, &token, after_last(&ix, &contact_events)).await;
-    let mut kate = reconnect(nginx.addr, &kate_token, after_last(&ix, &kate_events)).await;
+    let mut contact = reconnect(nginx.addr, &token, resume_after(&ix, &contact_events)).await;
+    let mut kate = reconnect(nginx.addr, &kate_token, resume_after(&ix, &kate_events)).await;
     for n in 0..3 {
         let msg = send(&ix, &format!("a{n}"), &format!("after {n}"), None);
         contact.send(&msg).await;

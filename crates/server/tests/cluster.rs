@@ -9,7 +9,7 @@ mod harness;
 use common::*;
 use harness::*;
 use parley_protocol::act;
-use parley_protocol::{ClientMsg, EventKind, RequestKind, Resume, ServerMsg};
+use parley_protocol::{ClientMsg, EventKind, RequestKind, ServerMsg};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -140,15 +140,8 @@ async fn the_writer_killed_mid_chat_loses_nothing() {
     let _ = dead.child.wait().await;
 
     // The survivor takes the lease once it has run out, and makes every client join it again.
-    let resume = |c: &Client| {
-        let after = c.events(&ix).iter().map(|e| e.seq).max().unwrap_or(0);
-        vec![Resume {
-            interaction: ix.clone(),
-            after,
-        }]
-    };
-    let contact_resume = resume(&contact);
-    let kate_resume = resume(&kate);
+    let contact_resume = resume_after(&ix, &contact.events(&ix));
+    let kate_resume = resume_after(&ix, &kate.events(&ix));
     let seen_by_contact = contact.events(&ix);
     let seen_by_kate = kate.events(&ix);
     drop((contact, kate));

@@ -11,7 +11,7 @@ mod harness;
 use common::*;
 use harness::*;
 use parley_protocol::act;
-use parley_protocol::{ClientMsg, ErrorCode, Event, InteractionId, Resume, ServerMsg};
+use parley_protocol::{ClientMsg, ErrorCode, Event, InteractionId, ServerMsg};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
@@ -185,20 +185,18 @@ impl Chat {
         let ix = self.ix.clone();
         self.contact_events.extend(self.contact.events(&ix));
         self.kate_events.extend(self.kate.events(&ix));
-        let resume = |events: &[Event]| {
-            vec![Resume {
-                interaction: ix.clone(),
-                after: events.iter().map(|e| e.seq).max().unwrap_or(0),
-            }]
-        };
         self.contact = Client::hello(
             contact_node.addr,
             &self.contact_token,
-            resume(&self.contact_events),
+            resume_after(&ix, &self.contact_events),
         )
         .await;
-        self.kate =
-            Client::hello(kate_node.addr, &self.kate_token, resume(&self.kate_events)).await;
+        self.kate = Client::hello(
+            kate_node.addr,
+            &self.kate_token,
+            resume_after(&ix, &self.kate_events),
+        )
+        .await;
         let status = self.kate.seen.iter().find_map(|m| match m {
             ServerMsg::Welcome {
                 me: parley_protocol::Identity::Agent { status, .. },

@@ -199,3 +199,11 @@ pub async fn until_ready(node: &Node) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Where a client that holds `events` of the chat resumes it: after the last one.
+pub fn resume_after(ix: &InteractionId, events: &[Event]) -> Vec<parley_protocol::Resume> {
+    vec![parley_protocol::Resume {
+        interaction: ix.clone(),
+        after: events.iter().map(|e| e.seq).max().unwrap_or(0),
+    }]
+}

@@ -13,6 +13,7 @@
 //! - [`routing`]: queues, offers, and consultation/transfer/conference requests to targets.
 //! - [`chat`]: what parties do inside an interaction (send, typing, end, done, remove, case data).
 //! - [`timers`]: pending-response levels, inactivity, contact disconnects and auto-close.
+//! - [`offers`]: open offers as the store keeps them, put back by [`Engine::restore_offer`].
 //! - [`milestone`]: domain events (started, accepted, transferred, conferenced, ended, done)
 //!   derived from the events appended, committed with them, read by consumers with a cursor.
 
@@ -21,6 +22,7 @@ mod chat;
 pub mod config;
 mod ix;
 mod milestone;
+mod offers;
 pub mod rights;
 mod routing;
 mod timers;
@@ -28,6 +30,7 @@ mod timers;
 use crate::config::Config;
 use ix::Interaction;
 pub use milestone::{DomainEvent, Milestone};
+pub use offers::{PendingOffer, PendingRequest};
 use parley_protocol::act::{self, Action};
 use parley_protocol::{
     AgentId, AgentPresence, AgentSettings, AgentStatus, ErrorCode, Event, InteractionId,
@@ -133,6 +136,11 @@ pub enum Effect {
     Milestone(Milestone),
     /// Store the agent's status, so that a writer taking over (or a restart) keeps it.
     SaveStatus { agent: AgentId, status: AgentStatus },
+    /// Store the interaction's open offer, replacing the one stored (`None`: it has none).
+    SaveOffer {
+        interaction: InteractionId,
+        offer: Option<PendingOffer>,
+    },
 }
 
 impl Effect {
@@ -143,6 +151,7 @@ impl Effect {
             Effect::Append { interaction, .. } => Some(interaction),
             Effect::Milestone(m) => Some(&m.interaction),
             Effect::Open { summary, .. } => Some(&summary.id),
+            Effect::SaveOffer { interaction, .. } => Some(interaction),
             Effect::Send { .. }
             | Effect::Broadcast(_)
             | Effect::Reply(_)
@@ -247,6 +256,9 @@ pub struct Engine {
     /// replaying them gives the live state.
     #[cfg(test)]
     stored: BTreeMap<InteractionId, Vec<Event>>,
+    /// The open offers as the store would hold them, from the effects alone (tests only).
+    #[cfg(test)]
+    stored_offers: BTreeMap<InteractionId, PendingOffer>,
 }
 
 /// Why a command was refused. Nothing changed; the issuer is told with an `error` frame.
@@ -354,6 +366,8 @@ impl Engine {
             last_presence: Vec::new(),
             #[cfg(test)]
             stored: BTreeMap::new(),
+            #[cfg(test)]
+            stored_offers: BTreeMap::new(),
         }
     }
 
@@ -569,6 +583,7 @@ impl Engine {
             let effects = out.as_deref().unwrap_or_default();
             self.check_replay(effects);
             self.check_readers(&readers, effects);
+            self.check_offers(effects);
         }
         out
     }

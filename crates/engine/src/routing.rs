@@ -108,34 +108,37 @@ impl Engine {
         let mut out = Vec::new();
         // Offers to an agent who is gone are answered for it: a request moves on, a chat requeues.
         for id in offers {
-            if let Some(offer) = self.invitations.remove(&id) {
+            if let Some(offer) = self.remove_offer(&id, &mut out) {
                 self.declined(offer, id, DeclineReason::TimedOut, now, &mut out);
             }
         }
         out
     }
 
-    fn take_offer(&mut self, agent: &AgentId, invitation: &InvitationId) -> Result<Offer, Refusal> {
-        let offer = match self.invitations.remove(invitation) {
-            Some(o) if &o.agent == agent => o,
-            other => {
-                if let Some(o) = other {
-                    self.invitations.insert(invitation.clone(), o);
-                }
-                return Err(Refusal::new(
-                    ErrorCode::NotFound,
-                    "this invitation is no longer open",
-                ));
-            }
-        };
-        self.agent_mut(agent).offers.remove(invitation);
-        Ok(offer)
+    /// The agent's own open offer, taken out.
+    fn take_offer(
+        &mut self,
+        agent: &AgentId,
+        invitation: &InvitationId,
+        out: &mut Vec<Effect>,
+    ) -> Result<Offer, Refusal> {
+        let own = self
+            .invitations
+            .get(invitation)
+            .is_some_and(|o| &o.agent == agent);
+        match own.then(|| self.remove_offer(invitation, out)).flatten() {
+            Some(offer) => Ok(offer),
+            None => Err(Refusal::new(
+                ErrorCode::NotFound,
+                "this invitation is no longer open",
+            )),
+        }
     }
 
     pub(super) fn accept(&mut self, agent: AgentId, a: act::Accept, now: Millis) -> Outcome {
         let act::Accept { invitation } = a;
-        let offer = self.take_offer(&agent, &invitation)?;
         let mut out = Vec::new();
+        let offer = self.take_offer(&agent, &invitation, &mut out)?;
         match offer.purpose {
             Purpose::Route => {
                 self.join(&offer.interaction, &agent, now, &mut out);
@@ -345,9 +348,9 @@ impl Engine {
 
     pub(super) fn reject(&mut self, agent: AgentId, a: act::Reject, now: Millis) -> Outcome {
         let act::Reject { invitation } = a;
-        match self.take_offer(&agent, &invitation) {
+        let mut out = Vec::new();
+        match self.take_offer(&agent, &invitation, &mut out) {
             Ok(offer) => {
-                let mut out = Vec::new();
                 self.declined(offer, invitation, DeclineReason::Rejected, now, &mut out);
                 Ok(out)
             }
@@ -455,8 +458,7 @@ impl Engine {
             .map(|(id, _)| id.clone())
             .collect();
         for id in ids {
-            if let Some(offer) = self.invitations.remove(&id) {
-                self.agent_mut(&offer.agent).offers.remove(&id);
+            if let Some(offer) = self.remove_offer(&id, out) {
                 out.push(Effect::Send {
                     to: Actor::Agent(offer.agent),
                     msg: ServerMsg::InvitationGone { invitation: id },
@@ -478,7 +480,7 @@ impl Engine {
             .collect();
         expired.sort();
         for (id, agent) in expired {
-            if let Ok(offer) = self.take_offer(&agent, &id) {
+            if let Ok(offer) = self.take_offer(&agent, &id, out) {
                 self.declined(offer, id, DeclineReason::TimedOut, now, out);
             }
         }
@@ -681,11 +683,17 @@ impl Engine {
         now: Millis,
         out: &mut Vec<Effect>,
     ) -> InvitationId {
-        let id = InvitationId(format!(
-            "inv-{}-{}",
-            self.invitation_epoch, self.next_invitation
-        ));
-        self.next_invitation += 1;
+        // A restored offer keeps its id, which another epoch drew: never reuse one.
+        let id = loop {
+            let id = InvitationId(format!(
+                "inv-{}-{}",
+                self.invitation_epoch, self.next_invitation
+            ));
+            self.next_invitation += 1;
+            if !self.invitations.contains_key(&id) {
+                break id;
+            }
+        };
         let offer = Offer {
             agent: agent.clone(),
             interaction: interaction.clone(),
@@ -705,6 +713,7 @@ impl Engine {
                 msg: ServerMsg::Invitation { invitation },
             });
         }
+        out.push(self.offer_saved(&id, &offer));
         self.invitations.insert(id.clone(), offer);
         id
     }

@@ -2,7 +2,8 @@
 
 use super::*;
 use parley_protocol::{
-    Audience, EndReason, EventKind, InteractionState, Notice, Party, MAX_MESSAGE_CHARS,
+    Audience, EndReason, EventKind, InteractionState, InvitationKind, Notice, Party, RequestKind,
+    Target, MAX_MESSAGE_CHARS,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -141,6 +142,39 @@ impl Engine {
 }
 
 impl Engine {
+    /// After every command of every engine test: the offers the effects stored are exactly the
+    /// offers out, each with its agent, time-out and request, so a restore loses none.
+    pub(super) fn check_offers(&mut self, effects: &[Effect]) {
+        for effect in effects {
+            if let Effect::SaveOffer { interaction, offer } = effect {
+                match offer {
+                    Some(offer) => self
+                        .stored_offers
+                        .insert(interaction.clone(), offer.clone()),
+                    None => self.stored_offers.remove(interaction),
+                };
+            }
+        }
+        let mut live = BTreeMap::new();
+        for (id, offer) in &self.invitations {
+            let Effect::SaveOffer {
+                offer: Some(stored),
+                ..
+            } = self.offer_saved(id, offer)
+            else {
+                unreachable!("offer_saved saves an offer")
+            };
+            let earlier = live.insert(offer.interaction.clone(), stored);
+            assert!(earlier.is_none(), "{} has one offer out", offer.interaction);
+        }
+        assert_eq!(
+            live, self.stored_offers,
+            "the stored offers are the offers out"
+        );
+    }
+}
+
+impl Engine {
     /// After every command of every engine test: [`Engine::readers`] says what the engine's own
     /// checks say, and an interaction's readers changed only if the effects name it (a read
     /// model updated from effects alone never goes stale).
@@ -179,6 +213,13 @@ impl Engine {
             );
         }
     }
+}
+
+/// The effects but the stored offers (which [`Engine::check_offers`] checks after every command).
+fn not_stored_offers(out: Vec<Effect>) -> Vec<Effect> {
+    out.into_iter()
+        .filter(|e| !matches!(e, Effect::SaveOffer { .. }))
+        .collect()
 }
 
 fn agent(id: &str) -> AgentId {
@@ -414,6 +455,7 @@ fn not_ready_disconnected_or_unskilled_agents_get_no_offer() {
 fn accepting_opens_the_chat_and_both_sides_exchange_messages() {
     let mut e = Engine::new(&config(false));
     let out = accepted_chat(&mut e, "ix-1", "kate");
+    let out = not_stored_offers(out);
     assert!(
         matches!(&out[0], Effect::Open { agent: a, summary } if a == &agent("kate") && summary.state == InteractionState::Active)
     );
@@ -602,6 +644,7 @@ fn a_rejected_chat_goes_to_the_next_agent() {
         ),
         T0 + 3,
     ));
+    let out = not_stored_offers(out);
     assert!(
         matches!(&out[0], Effect::Send { to: Actor::Agent(a), msg: ServerMsg::InvitationGone { invitation } } if a == &agent("kate") && invitation == &inv.id)
     );
@@ -1036,7 +1079,151 @@ fn after_a_failed_commit_the_interaction_is_what_the_store_has_and_a_retry_lands
         Effect::Send {
             msg: ServerMsg::InvitationGone { .. },
             ..
-        }
+        } | Effect::SaveOffer { offer: None, .. }
     )));
     assert_eq!(e.agent_invitations(&agent("john")), vec![]);
+}
+
+/// A new engine restored from what `live` stored: its events, its agents' statuses and its open
+/// offers, as a restarted server or a writer taking over reads them.
+fn restored_from(live: &Engine) -> Engine {
+    let mut engine = Engine::new(&config(false));
+    // Each hub start draws an epoch of its own for the ids of its offers.
+    engine.set_invitation_epoch("restored");
+    for (id, state) in &live.agents {
+        engine.restore_status(id, state.status.clone(), T0);
+    }
+    for (id, ix) in &live.interactions {
+        let events = live.stored.get(id).cloned().unwrap_or_default();
+        engine.restore(ix.record.clone(), &events);
+    }
+    for (id, offer) in &live.stored_offers {
+        assert!(
+            engine.restore_offer(id, offer.clone()),
+            "{id}'s offer holds"
+        );
+    }
+    engine
+}
+
+#[test]
+fn an_offer_outlives_a_restore_with_its_agent_and_its_time_out() {
+    let mut live = Engine::new(&config(false));
+    ready(&mut live, "kate", T0);
+    let (_, offer) = invitations(&start(&mut live, "ix-1", None, T0 + 1)).remove(0);
+    let mut e = restored_from(&live);
+    assert_eq!(e.agent_invitations(&agent("kate")), vec![offer.clone()]);
+    // Nobody else is offered the chat while Kate's offer is out.
+    assert!(invitations(&ready(&mut e, "john", T0 + 2)).is_empty());
+    // It ends when it would have: Kate hears so, and John is offered the chat.
+    assert!(ok(e.handle(Command::Tick, offer.expires_at - 1))
+        .iter()
+        .all(|effect| !matches!(effect, Effect::SaveOffer { .. })));
+    let out = ok(e.handle(Command::Tick, offer.expires_at));
+    assert!(out.iter().any(|effect| matches!(
+        effect,
+        Effect::Send { to: Actor::Agent(a), msg: ServerMsg::InvitationGone { invitation } }
+            if a == &agent("kate") && invitation == &offer.id
+    )));
+    let again = e.agent_invitations(&agent("john"));
+    assert!(again.iter().any(|inv| inv.interaction.id == ix("ix-1")));
+}
+
+#[test]
+fn a_restored_offer_is_accepted_under_its_own_id() {
+    let mut live = Engine::new(&config(false));
+    ready(&mut live, "kate", T0);
+    let (_, offer) = invitations(&start(&mut live, "ix-1", None, T0 + 1)).remove(0);
+    let mut e = restored_from(&live);
+    ok(e.handle(Command::AgentConnected(agent("kate")), T0 + 2));
+    let out = ok(e.handle(
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Accept {
+                invitation: offer.id,
+            },
+        ),
+        T0 + 3,
+    ));
+    assert!(out
+        .iter()
+        .any(|effect| matches!(effect, Effect::Open { agent: a, .. } if a == &agent("kate"))));
+    assert_eq!(e.agent_interactions(&agent("kate")).len(), 1);
+}
+
+#[test]
+fn a_consultation_request_out_outlives_a_restore_and_goes_on_to_the_next_agent() {
+    let mut live = Engine::new(&config(false));
+    accepted_chat(&mut live, "ix-1", "kate");
+    ready(&mut live, "john", T0 + 3);
+    ready(&mut live, "avril", T0 + 3);
+    let invite = act::Invite {
+        interaction: ix("ix-1"),
+        request: RequestKind::Consultation,
+        target: Target::Group("tier2".into()),
+    };
+    let out = ok(live.handle(Command::act(Actor::Agent(agent("kate")), invite), T0 + 4));
+    let (first, offer) = invitations(&out).remove(0);
+    let mut e = restored_from(&live);
+    assert_eq!(e.agent_invitations(&first), vec![offer.clone()]);
+    // The first agent lets it pass; the other agent of the group is offered it, not the first.
+    for who in ["kate", "john", "avril"] {
+        ok(e.handle(Command::AgentConnected(agent(who)), T0 + 5));
+    }
+    let out = ok(e.handle(
+        Command::act(
+            Actor::Agent(first.clone()),
+            act::Reject {
+                invitation: offer.id,
+            },
+        ),
+        T0 + 6,
+    ));
+    let (next, request) = invitations(&out).remove(0);
+    assert_ne!(next, first);
+    assert!(matches!(
+        request.kind,
+        InvitationKind::Request {
+            request: RequestKind::Consultation,
+            ..
+        }
+    ));
+    let out = ok(e.handle(
+        Command::act(
+            Actor::Agent(next.clone()),
+            act::Accept {
+                invitation: request.id,
+            },
+        ),
+        T0 + 7,
+    ));
+    assert!(appended(&out)
+        .iter()
+        .any(|(event, _)| matches!(event.kind, EventKind::ConsultationStarted { .. })));
+}
+
+#[test]
+fn a_stored_offer_that_no_longer_holds_is_dropped() {
+    let mut live = Engine::new(&config(false));
+    ready(&mut live, "kate", T0);
+    let (_, offer) = invitations(&start(&mut live, "ix-1", None, T0 + 1)).remove(0);
+    let stored = live.stored_offers[&ix("ix-1")].clone();
+    ok(live.handle(
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Accept {
+                invitation: offer.id,
+            },
+        ),
+        T0 + 2,
+    ));
+    // The accept's commit was lost after the offer's: the events say the chat is answered.
+    let mut e = restored_from(&live);
+    assert!(!e.restore_offer(&ix("ix-1"), stored.clone()));
+    // An unknown chat or agent.
+    assert!(!e.restore_offer(&ix("ix-9"), stored.clone()));
+    let mut e = Engine::new(&config(false));
+    let mut other = stored;
+    other.agent = agent("nobody");
+    assert!(!e.restore_offer(&ix("ix-1"), other));
 }

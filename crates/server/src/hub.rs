@@ -161,6 +161,13 @@ pub async fn start_with<S: Store>(
             break;
         }
     }
+    // The same offers to the same agents, until the same time; one that no longer fits the
+    // chat is dropped and the chat routed afresh.
+    for (interaction, offer) in store.open_offers().await? {
+        if !engine.restore_offer(&interaction, offer) {
+            tracing::info!("the stored offer of {interaction} no longer holds; routing it afresh");
+        }
+    }
     let (tx, mut rx) = mpsc::channel(INBOX);
     let ticker = tx.clone();
     tokio::spawn(async move {

@@ -57,6 +57,11 @@ pub enum Write {
         agent: AgentId,
         status: parley_protocol::AgentStatus,
     },
+    /// An interaction's open offer, replacing the one stored (`None`: it has none).
+    Offer {
+        interaction: InteractionId,
+        offer: Option<crate::engine::PendingOffer>,
+    },
     /// A command acted on, by the request that carried it ([`RequestKey`]).
     Request {
         key: RequestKey,
@@ -123,6 +128,9 @@ pub trait EventLog: Send + Sync {
     ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>>;
     /// Every agent's stored status.
     fn agent_statuses(&self) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>>;
+    /// Every interaction's stored open offer, by interaction id. A row this build cannot read
+    /// is left out (and logged): its chat is routed afresh.
+    fn open_offers(&self) -> StoreFuture<'_, Vec<(InteractionId, crate::engine::PendingOffer)>>;
     /// The requests acted on since `since`, oldest first.
     fn requests_since(&self, since: Millis) -> StoreFuture<'_, Vec<(RequestKey, Millis)>>;
     /// At most `limit` interactions not yet closed whose ids come after `after`, in id order,

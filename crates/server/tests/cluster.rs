@@ -133,6 +133,10 @@ async fn the_writer_killed_mid_chat_loses_nothing() {
     }
     kate.expect_event(&ix, |k| message_text(k) == Some("before 4"))
         .await;
+    // A second chat is offered to Kate and not yet answered when the writer dies.
+    let (second, _) = first_chat(alive.addr, "Bo Li").await;
+    let offer = next_invitation(&mut kate).await;
+    assert_eq!(offer.interaction.id, second);
 
     // kill -9 of the writer.
     let killed = Instant::now();
@@ -162,6 +166,14 @@ async fn the_writer_killed_mid_chat_loses_nothing() {
         _ => None,
     });
     assert_eq!(status, Some(parley_protocol::AgentStatus::Ready));
+    // The offer out at the kill is still hers: the same id, ending when it would have ended.
+    assert_eq!(next_invitation(&mut kate).await, offer);
+    kate.send(&ClientMsg::from(act::Accept {
+        invitation: offer.id,
+    }))
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == second))
+        .await;
     // Retried, as the apps retry what was not acknowledged: stored once.
     contact.send(&send(&ix, "c4", "before 4", None)).await;
     for n in 5..10 {

@@ -232,3 +232,29 @@ async fn an_agent_ready_before_a_restart_is_ready_after_it_and_is_offered_chats(
     let offer = next_invitation(&mut kate).await;
     assert_eq!(offer.interaction.id, ix);
 }
+
+#[tokio::test]
+async fn an_offer_out_at_a_kill_is_the_same_offer_after_the_restart() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("p.db");
+    let (mut server, addr) = launch_server(&db).await;
+    let token = login(addr, "kate").await;
+    let mut kate = ready_agent_with(addr, &token).await;
+    let (ix, _token) = start_chat(addr, "Ana Pop", "Hello").await;
+    let offer = next_invitation(&mut kate).await;
+    drop(kate);
+    server.start_kill().expect("killed");
+    let _ = server.wait().await;
+
+    let (_server, addr) = launch_server(&db).await;
+    // Kate is shown the same offer, under the same id, ending when it would have ended.
+    let mut kate = Client::hello(addr, &token, vec![]).await;
+    let again = next_invitation(&mut kate).await;
+    assert_eq!(again, offer);
+    kate.send(&ClientMsg::from(act::Accept {
+        invitation: again.id,
+    }))
+    .await;
+    let opened = kate.expect(|m| matches!(m, ServerMsg::Opened { .. })).await;
+    assert!(matches!(opened, ServerMsg::Opened { interaction } if interaction.id == ix));
+}

@@ -4,9 +4,12 @@
 mod common;
 
 use parley_protocol::{
-    AgentId, Audience, Event, EventKind, InteractionId, Millis, Party, QueueId, Seq,
+    AgentId, Audience, Event, EventKind, InteractionId, InvitationId, Millis, Party, QueueId,
+    RequestKind, Seq, Target,
 };
-use parley_server::engine::{ContactInfo, DomainEvent, InteractionRecord, Milestone};
+use parley_server::engine::{
+    ContactInfo, DomainEvent, InteractionRecord, Milestone, PendingOffer, PendingRequest,
+};
 use parley_server::store::{DomainFeed, PgStore, SqliteStore, Store, Write};
 
 #[tokio::test]
@@ -378,4 +381,51 @@ async fn domain_feed(store: &impl Store) {
         .await
         .expect("commit");
     assert_eq!(store.requests_since(0).await.expect("read").len(), 2);
+
+    // Open offers: one per interaction, replaced, taken back, and gone when the chat closes.
+    let offer = |invitation: &str, agent: &str, expires_at: Millis| PendingOffer {
+        invitation: InvitationId(invitation.into()),
+        agent: AgentId(agent.into()),
+        expires_at,
+        request: None,
+    };
+    let save = |ix: &str, offer: Option<PendingOffer>| Write::Offer {
+        interaction: InteractionId(ix.into()),
+        offer,
+    };
+    let consult = PendingOffer {
+        request: Some(PendingRequest {
+            kind: RequestKind::Consultation,
+            initiator: AgentId("kate".into()),
+            target: Target::Group("tier2".into()),
+            tried: vec![AgentId("john".into())],
+        }),
+        ..offer("inv-a-2", "avril", 5_000)
+    };
+    store
+        .commit(vec![
+            save("ix-o1", Some(offer("inv-a-1", "kate", 1_000))),
+            save("ix-o2", Some(offer("inv-a-3", "john", 3_000))),
+            save("ix-o1", Some(consult.clone())),
+        ])
+        .await
+        .expect("commit");
+    assert_eq!(
+        store.open_offers().await.expect("read"),
+        vec![
+            (InteractionId("ix-o1".into()), consult),
+            (
+                InteractionId("ix-o2".into()),
+                offer("inv-a-3", "john", 3_000)
+            ),
+        ]
+    );
+    store
+        .commit(vec![
+            save("ix-o1", None),
+            Write::Interaction(record("ix-o2", None, 100, true)),
+        ])
+        .await
+        .expect("commit");
+    assert_eq!(store.open_offers().await.expect("read"), vec![]);
 }

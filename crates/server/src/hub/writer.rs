@@ -235,7 +235,10 @@ impl<S: Store> Hub<S> {
     fn deliver_effects(&mut self, conn: Option<Issuer>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Save(_) | Effect::Milestone(_) | Effect::SaveStatus { .. } => {}
+                Effect::Save(_)
+                | Effect::Milestone(_)
+                | Effect::SaveStatus { .. }
+                | Effect::SaveOffer { .. } => {}
                 Effect::Append {
                     interaction,
                     event,
@@ -280,6 +283,10 @@ fn write_of(effect: &Effect) -> Option<Write> {
         Effect::SaveStatus { agent, status } => Some(Write::AgentStatus {
             agent: agent.clone(),
             status: status.clone(),
+        }),
+        Effect::SaveOffer { interaction, offer } => Some(Write::Offer {
+            interaction: interaction.clone(),
+            offer: offer.clone(),
         }),
         _ => None,
     }

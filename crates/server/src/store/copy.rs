@@ -94,6 +94,7 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PgStore) -> Result<Copi
     )
     .await?;
     copied.other_rows += pairs(source, &mut tx, "agent_status", "agent", "status").await?;
+    copied.other_rows += pairs(source, &mut tx, "open_offers", "interaction", "offer").await?;
 
     let mut rows = sqlx::query_as::<_, (String, String, i64)>(
         "SELECT token_hash, agent, created_at FROM sessions",

@@ -103,6 +103,9 @@ impl<S: EventLog> EventLog for Faulty<S> {
     fn agent_statuses(&self) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>> {
         EventLog::agent_statuses(&self.inner)
     }
+    fn open_offers(&self) -> StoreFuture<'_, Vec<(InteractionId, crate::engine::PendingOffer)>> {
+        EventLog::open_offers(&self.inner)
+    }
     fn requests_since(&self, since: Millis) -> StoreFuture<'_, Vec<(RequestKey, Millis)>> {
         EventLog::requests_since(&self.inner, since)
     }

@@ -15,7 +15,14 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+/// This build's migrations. A database that has newer ones as well (a node of the next release
+/// has migrated it during a rolling upgrade) is used as it is: every PostgreSQL migration only
+/// adds tables or columns with defaults, so the previous release still reads and writes it.
+fn migrator() -> Migrator {
+    let mut migrator = sqlx::migrate!("migrations/postgres");
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 /// The epoch of the writer's lease this node holds (0: none), shared by the lease and the store.
 #[derive(Clone, Debug, Default)]
@@ -47,7 +54,7 @@ impl PgStore {
             .acquire_timeout(std::time::Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        MIGRATOR
+        migrator()
             .run(&pool)
             .await
             .map_err(|e| StoreError::Format(format!("migrating the database failed: {e}")))?;

@@ -32,7 +32,14 @@ pub(super) fn statements(write: Write) -> Result<Vec<Statement>, StoreError> {
     Ok(match write {
         Write::Interaction(r) => {
             let key = r.contact.email.as_ref().map(|e| e.to_lowercase());
-            vec![statement(
+            // A closed chat has no offer out; a row left by a failed commit goes with it.
+            let closed = r.closed.then(|| {
+                statement(
+                    "DELETE FROM open_offers WHERE interaction = $1",
+                    vec![text(r.id.0.clone())],
+                )
+            });
+            let mut rows = vec![statement(
                 "INSERT INTO interactions (id, contact_name, contact_email, contact_key, subject, queue, started_at, closed)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (id) DO UPDATE SET closed = excluded.closed",
@@ -46,7 +53,9 @@ pub(super) fn statements(write: Write) -> Result<Vec<Statement>, StoreError> {
                     Int(r.started_at),
                     Bool(r.closed),
                 ],
-            )]
+            )];
+            rows.extend(closed);
+            rows
         }
         Write::File {
             interaction,
@@ -79,6 +88,21 @@ pub(super) fn statements(write: Write) -> Result<Vec<Statement>, StoreError> {
         Write::ForgetRequests { before } => vec![statement(
             "DELETE FROM requests WHERE at < $1",
             vec![Int(before)],
+        )],
+        Write::Offer {
+            interaction,
+            offer: Some(offer),
+        } => vec![statement(
+            "INSERT INTO open_offers (interaction, offer) VALUES ($1, $2)
+             ON CONFLICT (interaction) DO UPDATE SET offer = excluded.offer",
+            vec![text(interaction.0), text(serde_json::to_string(&offer)?)],
+        )],
+        Write::Offer {
+            interaction,
+            offer: None,
+        } => vec![statement(
+            "DELETE FROM open_offers WHERE interaction = $1",
+            vec![text(interaction.0)],
         )],
         Write::AgentStatus { agent, status } => vec![statement(
             "INSERT INTO agent_status (agent, status) VALUES ($1, $2)

@@ -185,6 +185,33 @@ macro_rules! sql_ports {
                     })
                 }
 
+                fn open_offers(
+                    &self,
+                ) -> StoreFuture<'_, Vec<(InteractionId, crate::engine::PendingOffer)>> {
+                    Box::pin(async move {
+                        let rows: Vec<(String, String)> = sqlx::query_as(
+                            "SELECT interaction, offer FROM open_offers ORDER BY interaction",
+                        )
+                        .fetch_all(&self.$read)
+                        .await?;
+                        Ok(rows
+                            .into_iter()
+                            .filter_map(|(interaction, offer)| {
+                                match serde_json::from_str(&offer) {
+                                    Ok(offer) => Some((InteractionId(interaction), offer)),
+                                    Err(e) => {
+                                        tracing::warn!(
+                                            "the open offer of {interaction} is unreadable \
+                                             ({e}); it is routed afresh"
+                                        );
+                                        None
+                                    }
+                                }
+                            })
+                            .collect())
+                    })
+                }
+
                 fn agent_statuses(
                     &self,
                 ) -> StoreFuture<'_, Vec<(AgentId, parley_protocol::AgentStatus)>> {

@@ -5,17 +5,19 @@
 //! - `cargo xtask test`: every check and every test tier, ending with `N passed, N failed`.
 //! - `cargo xtask build`: only the browser apps and the release server.
 //! - `cargo xtask cluster`: PostgreSQL, Redis, two nodes and nginx in front, until Ctrl-C.
-//! - `cargo xtask services`: PostgreSQL and Redis as the tests start them, for running the
-//!   cluster's tests by hand.
+//! - `cargo xtask services`: PostgreSQL and Redis as the tests start them, and the previous
+//!   release's server, for running the cluster's tests by hand.
 //! - `cargo xtask bench`: the load benchmark (figures, not pass/fail); `bench server`: the
 //!   server half only; `bench --cluster`: two nodes, the writer killed during the run.
 //!
 //! Modules: [`tools`] installs and finds the external tools; [`services`] installs and runs
-//! PostgreSQL and Redis; [`web`] builds the browser apps with trunk, skipping builds that are
-//! up to date; [`suite`] runs the test tiers and counts results.
+//! PostgreSQL and Redis; [`previous`] builds the previous release's server for the upgrade test;
+//! [`web`] builds the browser apps with trunk, skipping builds that are up to date; [`suite`]
+//! runs the test tiers and counts results.
 
 mod bench;
 mod cluster;
+mod previous;
 mod services;
 mod suite;
 mod tools;
@@ -85,9 +87,11 @@ fn main() -> ExitCode {
 /// PostgreSQL and Redis as `cargo xtask test` starts them, for running the cluster's tests by
 /// hand, until Ctrl-C.
 fn services_by_hand() -> Result<(), String> {
+    let previous = previous::server()?;
     let services = services::start("by-hand", true)?;
     println!("PARLEY_TEST_POSTGRES={}", services.postgres_url);
     println!("PARLEY_TEST_REDIS={}", services.redis_url);
+    println!("PARLEY_PREVIOUS_SERVER={}", previous.display());
     println!("(running until Ctrl-C)");
     loop {
         std::thread::sleep(std::time::Duration::from_secs(3600));

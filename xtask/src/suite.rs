@@ -133,13 +133,19 @@ pub fn test() -> Result<(), String> {
     );
     // The cluster tests run on real PostgreSQL and Redis, started here and stopped after; where
     // they cannot start, the run fails and says why.
+    // The rolling-upgrade test runs a node of the previous release beside one of this release.
+    let previous = crate::previous::server().unwrap_or_else(|e| {
+        t.fail("the previous release's server", &e);
+        std::path::PathBuf::new()
+    });
     match services::start("test", true) {
         Ok(services) => t.tests(
             "native unit and server integration tests",
             cmd("cargo")
                 .args(["test", "--workspace"])
                 .env("PARLEY_TEST_POSTGRES", &services.postgres_url)
-                .env("PARLEY_TEST_REDIS", &services.redis_url),
+                .env("PARLEY_TEST_REDIS", &services.redis_url)
+                .env("PARLEY_PREVIOUS_SERVER", &previous),
         ),
         Err(e) => t.fail(
             "native unit and server integration tests",

@@ -209,6 +209,20 @@ impl Client {
         Self::hello_as(addr, token, resume, None).await
     }
 
+    /// [`Client::hello`] as an app of the release before protocol 4 says it.
+    pub async fn hello_v3(addr: SocketAddr, token: &str, resume: Vec<Resume>) -> Self {
+        let mut c = Self::connect(addr).await;
+        c.send(&ClientMsg::Hello {
+            v: 3,
+            token: Some(token.into()),
+            resume,
+            client: None,
+        })
+        .await;
+        c.expect(|m| matches!(m, ServerMsg::Welcome { .. })).await;
+        c
+    }
+
     /// [`Client::hello`] naming the client instance (`client`), which makes request ids act once.
     pub async fn hello_as(
         addr: SocketAddr,

@@ -53,9 +53,31 @@ impl Cluster {
         self.server(name, true, None).await
     }
 
+    /// Starts a node of the previous release (`PARLEY_PREVIOUS_SERVER`, which `cargo xtask
+    /// test` builds from the git history) and waits until it listens.
+    pub async fn previous_node(&self, name: &str) -> Node {
+        let binary = std::env::var("PARLEY_PREVIOUS_SERVER").expect(
+            "PARLEY_PREVIOUS_SERVER is not set: the upgrade test runs under `cargo xtask test` \
+             (or `cargo xtask services`, which builds it and prints it)",
+        );
+        self.start(std::path::Path::new(&binary), name, true, None)
+            .await
+    }
+
     /// Starts a server on the demo configuration, as a node of this cluster or (`clustered`
     /// false) alone on SQLite in the cluster's folder.
     pub async fn server(&self, name: &str, clustered: bool, metrics: Option<SocketAddr>) -> Node {
+        let binary = std::path::Path::new(env!("CARGO_BIN_EXE_parley-server"));
+        self.start(binary, name, clustered, metrics).await
+    }
+
+    async fn start(
+        &self,
+        binary: &std::path::Path,
+        name: &str,
+        clustered: bool,
+        metrics: Option<SocketAddr>,
+    ) -> Node {
         let demo = demo_config_path();
         let config_dir = demo.parent().expect("config dir");
         let text = std::fs::read_to_string(&demo).expect("demo config");
@@ -77,7 +99,7 @@ impl Cluster {
         std::fs::write(&path, config).expect("node config");
         // Both nodes keep files in one folder, as a shared mount would.
         let db = self.dir.path().join("shared.db");
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"));
+        let mut command = tokio::process::Command::new(binary);
         if let Some(metrics) = metrics {
             command.env("PARLEY_METRICS_ADDR", metrics.to_string());
         }

@@ -9,12 +9,12 @@ mod harness;
 use common::*;
 use harness::*;
 use parley_protocol::act;
-use parley_protocol::{ClientMsg, EventKind, RequestKind, ServerMsg};
+use parley_protocol::{ClientMsg, EventKind, Party, RequestKind, ServerMsg};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
-async fn a_chat_runs_across_nodes_with_consultation_and_transfer() {
+async fn a_chat_runs_across_nodes_with_consultation_transfer_and_conference() {
     let cluster = Cluster::new("across").await;
     let a = cluster.node("node-a").await;
     let b = cluster.node("node-b").await;
@@ -76,6 +76,57 @@ async fn a_chat_runs_across_nodes_with_consultation_and_transfer() {
             message_text(k) == Some("I am John, I take it from here")
         })
         .await;
+
+    // John, on the contact's node, brings Avril in from the other node for a conference, then
+    // takes her out of it.
+    let mut avril = ready_agent(b.addr, "avril").await;
+    john.send(&ClientMsg::from(act::Invite {
+        interaction: ix.clone(),
+        request: RequestKind::Conference,
+        target: parley_protocol::Target::Agent("avril".into()),
+    }))
+    .await;
+    let conference = next_invitation(&mut avril).await.id;
+    avril
+        .send(&ClientMsg::from(act::Accept {
+            invitation: conference,
+        }))
+        .await;
+    // She reads the conversation so far, not the consultation she was not in.
+    avril
+        .expect_event(&ix, |k| {
+            message_text(k) == Some("I am John, I take it from here")
+        })
+        .await;
+    assert!(!texts(&avril.events(&ix)).contains(&"psst: known fraud?".to_owned()));
+    avril
+        .send(&send(&ix, "a1", "Avril, from billing", None))
+        .await;
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("Avril, from billing"))
+        .await;
+    john.expect_event(&ix, |k| message_text(k) == Some("Avril, from billing"))
+        .await;
+    john.send(&ClientMsg::from(act::Remove {
+        interaction: ix.clone(),
+        agent: "avril".into(),
+    }))
+    .await;
+    avril
+        .expect_event(
+            &ix,
+            |k| matches!(k, EventKind::Left { party: Party::Agent { id, .. }, .. } if id.as_str() == "avril"),
+        )
+        .await;
+    john.send(&send(&ix, "j2", "thanks, Avril", None)).await;
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("thanks, Avril"))
+        .await;
+    while avril.try_next(Duration::from_millis(300)).await.is_some() {}
+    assert!(
+        !texts(&avril.events(&ix)).contains(&"thanks, Avril".to_owned()),
+        "out of the conference, out of the conversation"
+    );
 
     let seen = contact.events(&ix);
     assert!(

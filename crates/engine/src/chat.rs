@@ -9,6 +9,7 @@ use parley_protocol::{
 
 /// The longest case data value and typing preview, in characters.
 const MAX_VALUE_CHARS: usize = 1000;
+const MAX_KEY_CHARS: usize = 100;
 const MAX_PREVIEW_CHARS: usize = 200;
 
 /// The longest client message id, in bytes.
@@ -591,6 +592,39 @@ impl Engine {
         if !self.settings.editable_case_data.contains(&key) {
             return refuse(ErrorCode::Forbidden, "this case data key is not editable");
         }
+        self.write_case_data(interaction, key, value, now)
+    }
+
+    /// The host system (a CRM, through the server's API) sets a case data value of a live chat:
+    /// any key, since the host owns its data; the agents see it like an agent's change.
+    pub(super) fn host_case_data(
+        &mut self,
+        interaction: InteractionId,
+        key: String,
+        value: Option<String>,
+        now: Millis,
+    ) -> Outcome {
+        let key = key.trim().to_owned();
+        if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+            return refuse(ErrorCode::Invalid, "a case data key is 1 to 100 characters");
+        }
+        match self.interactions.get(&interaction) {
+            None => return refuse(ErrorCode::NotFound, "no such live chat"),
+            Some(ix) if ix.state == InteractionState::Ended => {
+                return refuse(ErrorCode::Invalid, "the chat has ended")
+            }
+            Some(_) => {}
+        }
+        self.write_case_data(interaction, key, value, now)
+    }
+
+    fn write_case_data(
+        &mut self,
+        interaction: InteractionId,
+        key: String,
+        value: Option<String>,
+        now: Millis,
+    ) -> Outcome {
         let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         if value
             .as_ref()

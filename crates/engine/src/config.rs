@@ -38,6 +38,60 @@ pub struct Config {
     /// Run as one node of a cluster (PostgreSQL and Redis) instead of alone on SQLite.
     #[serde(default)]
     pub cluster: Option<ClusterConfig>,
+    /// The pages that may frame the agent desktop (a CRM's side panel).
+    #[serde(default)]
+    pub embed: EmbedConfig,
+    /// The contact widget on other sites.
+    #[serde(default)]
+    pub widget: WidgetConfig,
+    /// The keys other servers call `/api/v1` with.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyConfig>,
+}
+
+/// The pages that may frame the agent desktop.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbedConfig {
+    pub hosts: Vec<EmbedHost>,
+}
+
+/// One page origin that may frame the desktop, and the host API scopes it may use.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbedHost {
+    /// Exactly `scheme://host[:port]`, as the browser sends it in `Origin`.
+    pub origin: String,
+    /// Host API scopes (`agent.*`, `interaction.read`, `chat.send`…).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// The contact widget on other sites.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WidgetConfig {
+    /// The origins of the sites that may frame the widget (`scheme://host[:port]`).
+    pub allowed_embedders: Vec<String>,
+}
+
+/// A named API key (or two, while one replaces the other) and what it may do.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyConfig {
+    /// Who calls with it, for logs and limits.
+    pub name: String,
+    /// The SHA-256 of each key, in hex (`parley-server api-key` makes a key and its hash).
+    pub key_hashes: Vec<String>,
+    /// What it may do: `chats.write`, `chats.read`, `agents.read`, `agents.sign_in`.
+    pub scopes: Vec<String>,
+    /// Requests per minute, in bursts of up to a tenth of it.
+    #[serde(default = "default_requests_per_minute")]
+    pub requests_per_minute: u32,
+}
+
+fn default_requests_per_minute() -> u32 {
+    600
 }
 
 /// One node of a cluster: every node of it has the same configuration but `node`.

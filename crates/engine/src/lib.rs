@@ -46,6 +46,19 @@ pub struct ContactInfo {
     pub subject: Option<String>,
 }
 
+/// A live chat as the host system sees it (`GET /api/v1/chats`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OpenChat {
+    pub id: InteractionId,
+    pub contact: ContactInfo,
+    pub queue: QueueId,
+    pub started_at: Millis,
+    pub state: parley_protocol::InteractionState,
+    /// Connected agents, the owner first.
+    pub agents: Vec<AgentId>,
+    pub case_data: BTreeMap<String, String>,
+}
+
 /// Who issued a command.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,6 +97,12 @@ pub enum Command {
         from: Actor,
         interaction: InteractionId,
         file: parley_protocol::FileRef,
+    },
+    /// The host system sets (or, with `None`, removes) a case data value of a live chat.
+    HostCaseData {
+        interaction: InteractionId,
+        key: String,
+        value: Option<String>,
     },
     /// Time passed: expire offers, move timers, retry routing.
     Tick,
@@ -477,6 +496,28 @@ impl Engine {
         out
     }
 
+    /// At most `limit` live chats whose ids come after `after`, in id order (start time), as
+    /// the host system sees them.
+    pub fn open_chats(&self, after: Option<&InteractionId>, limit: usize) -> Vec<OpenChat> {
+        let from = match after {
+            Some(after) => std::ops::Bound::Excluded(after),
+            None => std::ops::Bound::Unbounded,
+        };
+        self.interactions
+            .range::<InteractionId, _>((from, std::ops::Bound::Unbounded))
+            .take(limit)
+            .map(|(id, ix)| OpenChat {
+                id: id.clone(),
+                contact: ix.record.contact.clone(),
+                queue: ix.record.queue.clone(),
+                started_at: ix.record.started_at,
+                state: ix.state,
+                agents: ix.agents.clone(),
+                case_data: ix.case_data.clone(),
+            })
+            .collect()
+    }
+
     /// The agent's open offers.
     pub fn agent_invitations(&self, agent: &AgentId) -> Vec<Invitation> {
         let mut out: Vec<_> = self
@@ -610,6 +651,11 @@ impl Engine {
                 interaction,
                 file,
             } => self.post_file(from, interaction, file, now)?,
+            Command::HostCaseData {
+                interaction,
+                key,
+                value,
+            } => self.host_case_data(interaction, key, value, now)?,
             Command::Tick => self.tick(now),
         };
         self.route(now, &mut out);

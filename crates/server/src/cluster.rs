@@ -17,8 +17,9 @@ pub use bus::RedisBus;
 /// whose writer speaks another version is not ready (no writer answers it) and the load
 /// balancer leaves it out, until a node of its version writes. Version 2: a new writer's
 /// `restart` names its epoch, answers to joins name the epoch of the writer that registered
-/// them, joins name the client instance. (Version 1 had no number in its keys.)
-pub const WIRE: u32 = 2;
+/// them, joins name the client instance. (Version 1 had no number in its keys.) Version 3: host
+/// systems' calls (`/api/v1`) travel to the writer and back.
+pub const WIRE: u32 = 3;
 
 /// A Redis key or channel of the cluster `namespace`, in this version of the nodes' messages.
 pub fn key(namespace: &str, name: &str) -> String {

@@ -84,6 +84,20 @@ fn check(config: &Config) -> Result<(), ConfigError> {
             return invalid(format!("bot.queues names unknown queue {:?}", q.as_str()));
         }
     }
+    crate::api::keys::check(&config.api_keys).map_err(ConfigError::Invalid)?;
+    for origin in config
+        .embed
+        .hosts
+        .iter()
+        .map(|h| &h.origin)
+        .chain(&config.widget.allowed_embedders)
+    {
+        if !is_origin(origin) {
+            return invalid(format!(
+                "{origin:?} is not an origin: write scheme://host[:port], as browsers send it"
+            ));
+        }
+    }
     for g in &config.groups {
         if let Some(a) = g.agents.iter().find(|a| !ids.contains(a)) {
             return invalid(format!(
@@ -94,6 +108,26 @@ fn check(config: &Config) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// `http(s)://host[:port]` and nothing more: what a browser sends in `Origin`.
+fn is_origin(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        // `[::1]` has colons of its own; its port comes after the bracket.
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c))
+        && port.is_none_or(|p| !p.is_empty() && p.parse::<u16>().is_ok())
 }
 
 #[cfg(test)]
@@ -129,5 +163,24 @@ mod tests {
         let bot_agent = "[[agents]]\nid = \"bot\"\nname = \"B\"\npassword_hash = \"-\"";
         assert!(bad(&format!("{bot}queues = [\"q\"]\n{bot_agent}"))
             .is_some_and(|e| e.contains("bot's")));
+        let embed = |origin: &str| format!("[[embed.hosts]]\norigin = \"{origin}\"\nscopes = []");
+        assert_eq!(bad(&embed("https://crm.example.com")), None);
+        assert_eq!(bad(&embed("http://127.0.0.2:8081")), None);
+        for wrong in [
+            "*",
+            "https://crm.example.com/",
+            "crm.example.com",
+            "https://a b",
+            "http://h:x",
+        ] {
+            assert!(
+                bad(&embed(wrong)).is_some_and(|e| e.contains("not an origin")),
+                "{wrong}"
+            );
+        }
+        let widget = "[widget]\nallowed_embedders = [\"https://shop.example.com/page\"]";
+        assert!(bad(widget).is_some());
+        let key = "[[api_keys]]\nname = \"crm\"\nkey_hashes = [\"abc\"]\nscopes = []";
+        assert!(bad(key).is_some_and(|e| e.contains("SHA-256")));
     }
 }

@@ -9,7 +9,7 @@ use crate::store::Store;
 use crate::{gateway, now_ms};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,7 +19,9 @@ use parley_protocol::{AgentId, InteractionId, QueueId, MAX_MESSAGE_CHARS, VISIT_
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
+use tower::ServiceBuilder;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 mod files;
 
@@ -33,6 +35,8 @@ pub struct AppState {
     /// Every query goes through the store's ports: any adapter serves.
     pub store: Arc<dyn Store>,
     pub files: crate::files::FileDir,
+    /// Who may call `/api/v1`.
+    pub api_keys: crate::api::keys::ApiKeys,
 }
 
 /// The whole router.
@@ -42,9 +46,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(ServeFile::new(server.desktop_dir.join("index.html")));
     let widget = ServeDir::new(&server.widget_dir)
         .fallback(ServeFile::new(server.widget_dir.join("index.html")));
+    // Only the configured CRM pages may frame the desktop; the widget, when sites are listed,
+    // only theirs (with none listed, any site may embed it).
+    let embedders = state.config.embed.hosts.iter().map(|h| h.origin.as_str());
+    let desktop = ServiceBuilder::new()
+        .layer(frame_ancestors(embedders))
+        .service(desktop);
+    let widget_embedders = &state.config.widget.allowed_embedders;
+    let widget = ServiceBuilder::new()
+        .option_layer(
+            (!widget_embedders.is_empty())
+                .then(|| frame_ancestors(widget_embedders.iter().map(String::as_str))),
+        )
+        .service(widget);
     let api = Router::new()
         .route("/api/login", post(login))
         .route("/api/logout", post(logout))
+        .route("/api/login/token", post(login_with_token))
         .route("/api/chats", post(start_chat))
         // The process lives.
         .route("/healthz", get(|| async { "ok" }))
@@ -58,12 +76,33 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/files/{id}", get(files::download))
         // The limit is checked again with a clear message; this stops far larger bodies early.
         .layer(DefaultBodyLimit::max(server.max_file_bytes + 1024));
+    let (v1, doc) = crate::api::routes();
+    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default() + "\n");
+    let v1 = v1
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], (*doc).clone())
+            }),
+        )
+        .layer(DefaultBodyLimit::max(16 * 1024));
     api.merge(uploads)
+        .merge(v1)
         .route("/ws", get(socket))
         .route("/chat", get(|| async { Redirect::permanent("/chat/") }))
         .nest_service("/chat/", widget)
         .fallback_service(desktop)
         .with_state(state)
+}
+
+/// `Content-Security-Policy: frame-ancestors 'self' <origins>` on every response.
+fn frame_ancestors<'a>(
+    origins: impl Iterator<Item = &'a str>,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    let list: Vec<&str> = std::iter::once("'self'").chain(origins).collect();
+    let value = HeaderValue::from_str(&format!("frame-ancestors {}", list.join(" ")))
+        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
+    SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, value)
 }
 
 /// A JSON error body: `{"error": "..."}`.
@@ -72,7 +111,7 @@ struct ApiError {
     error: String,
 }
 
-fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
     (
         status,
         Json(ApiError {
@@ -122,6 +161,49 @@ async fn login(
     let Some(agent) = agent.filter(|_| ok) else {
         return api_error(StatusCode::UNAUTHORIZED, "wrong username or password");
     };
+    open_session(&state, agent).await
+}
+
+#[derive(Deserialize)]
+struct TokenLogin {
+    token: String,
+}
+
+/// Signs in with a one-time token a host system got for the agent (`/api/v1`): the token is
+/// used up, and the answer is a login's.
+async fn login_with_token(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<TokenLogin>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(TokenLogin { token })) = body else {
+        return api_error(StatusCode::BAD_REQUEST, "send JSON with the sign-in token");
+    };
+    let agent = match state
+        .store
+        .take_sign_in(&token_hash(&token), now_ms())
+        .await
+    {
+        Ok(agent) => agent,
+        Err(e) => {
+            tracing::error!("sign-in token: {e}");
+            return api_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server could not log you in; try again",
+            );
+        }
+    };
+    let agent = agent.and_then(|id| state.config.agents.iter().find(|a| a.id == id).cloned());
+    let Some(agent) = agent else {
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "this sign-in link has been used or has expired",
+        );
+    };
+    open_session(&state, agent).await
+}
+
+/// A new session for the agent: the cookie and the login answer.
+async fn open_session(state: &AppState, agent: crate::config::AgentConfig) -> Response {
     let token = new_token();
     if let Err(e) = state
         .store
@@ -158,7 +240,7 @@ async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respo
     ([(header::SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response()
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -178,8 +260,9 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-#[derive(Deserialize)]
-struct StartChatRequest {
+/// A new chat, as the pre-chat form (or a host system) fills it in.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct StartChatRequest {
     name: String,
     #[serde(default)]
     email: Option<String>,
@@ -188,8 +271,10 @@ struct StartChatRequest {
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     queue: Option<QueueId>,
-    /// Attached data from the host page (e.g. the visitor's journey).
+    /// Attached data from the host page (e.g. the visitor's journey): at most 50 keys of 100
+    /// characters, values of 1000.
     #[serde(default)]
     case_data: BTreeMap<String, String>,
 }
@@ -236,14 +321,20 @@ async fn start_chat(
     let Ok(Json(req)) = body else {
         return api_error(StatusCode::BAD_REQUEST, "send JSON with at least a name");
     };
-    let contact = match contact_from(&req) {
-        Ok(c) => c,
-        Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
-    };
-    let text = match optional(req.text, "message", MAX_MESSAGE_CHARS) {
-        Ok(t) => t,
-        Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
-    };
+    match start(&state, req).await {
+        Ok((interaction, token)) => Json(StartChatResponse { interaction, token }).into_response(),
+        Err(refused) => refused,
+    }
+}
+
+/// Checks a new chat and starts it: its id and the contact's token, or the answer refusing it.
+pub(crate) async fn start(
+    state: &AppState,
+    req: StartChatRequest,
+) -> Result<(InteractionId, String), Response> {
+    let bad = |e: String| api_error(StatusCode::BAD_REQUEST, e);
+    let contact = contact_from(&req).map_err(bad)?;
+    let text = optional(req.text, "message", MAX_MESSAGE_CHARS).map_err(bad)?;
     let mut case_data = req.case_data;
     // The visitor's journey is checked and rewritten here: only well-formed web pages reach agents.
     if let Some(raw) = case_data.remove(VISIT_KEY) {
@@ -256,10 +347,9 @@ async fn start_chat(
             .iter()
             .any(|(k, v)| k.chars().count() > 100 || (k != VISIT_KEY && v.chars().count() > 1000))
     {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "case data: at most 50 keys of 100 characters, values of 1000",
-        );
+        return Err(bad(
+            "case data: at most 50 keys of 100 characters, values of 1000".into(),
+        ));
     }
     let chat = NewChat {
         contact,
@@ -268,14 +358,14 @@ async fn start_chat(
         case_data,
     };
     match state.hub.start_chat(chat).await {
-        Ok((interaction, token)) => Json(StartChatResponse { interaction, token }).into_response(),
-        Err(StartError::Refused(m)) => api_error(StatusCode::BAD_REQUEST, m),
+        Ok(started) => Ok(started),
+        Err(StartError::Refused(m)) => Err(bad(m)),
         Err(e) => {
             tracing::error!("start chat: {e}");
-            api_error(
+            Err(api_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "chat is not available right now; try again",
-            )
+            ))
         }
     }
 }

@@ -11,6 +11,7 @@
 //!
 //! - [`handle`]: the bounded inbox and the [`HubHandle`] everything else sends through.
 //! - [`connections`]: tokens, `hello` with its resume, a connection's going.
+//! - [`host`]: what a host system asks of the writer through `/api/v1`.
 //! - [`writer`]: a command through the engine, committed, then delivered; a failed commit
 //!   reloads what it touched.
 
@@ -37,6 +38,7 @@ pub(crate) use handle::HubMsg;
 
 mod connections;
 mod handle;
+pub mod host;
 mod requests;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -334,6 +336,9 @@ impl<S: Store> Hub<S> {
                 let committed = self.apply_with(None, effects, record).await;
                 let _ = reply
                     .send(posted.and_then(|seq| committed.then_some(seq).ok_or_else(not_sent)));
+            }
+            HubMsg::Host { call, reply } => {
+                let _ = reply.send(self.host_call(call).await);
             }
             HubMsg::Stop => {}
             HubMsg::Resync => self.publish_all_rights(),

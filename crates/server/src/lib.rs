@@ -14,11 +14,13 @@
 //! - [`reads`]: `older`, `earlier` and `history`, answered at the edge from the store.
 //! - [`gateway`]: WebSocket connections: origin check, framing, hello, parsing at the edge.
 //! - [`http`]: the router: login, starting a chat, the socket, and the two browser apps.
+//! - [`api`]: `/api/v1`, what other servers ask with an API key, and its OpenAPI document.
 //!
 //! Every state change goes `gateway → hub → engine → store → connections`, in that order: an
 //! event reaches a client only after it is stored.
 
 pub mod access;
+pub mod api;
 pub mod auth;
 pub mod cluster;
 pub mod config;
@@ -84,6 +86,7 @@ async fn listen(
         .map_err(|e| format!("cannot listen on {}: {e}", config.server.addr))?;
     let files = files::FileDir::new(config.server.files_dir());
     let app = http::router(std::sync::Arc::new(http::AppState {
+        api_keys: api::keys::ApiKeys::new(&config.api_keys),
         config,
         hub,
         store,

@@ -33,6 +33,9 @@ struct Cli {
 enum Cmd {
     /// Prints the Argon2 hash of a password, for an agent's `password_hash`.
     HashPassword { password: String },
+    /// Makes a new API key: prints the key (give it to the caller) and its hash (put it in
+    /// `[[api_keys]] key_hashes`).
+    ApiKey,
     /// Copies the SQLite database (`--db`, or `server.db`) into an empty PostgreSQL database,
     /// to move a single server to a cluster. Files stay in `server.files_dir`.
     MigrateToPostgres {
@@ -67,6 +70,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             "{}",
             parley_server::auth::hash_password(&password).map_err(|e| e.to_string())?
         );
+        return Ok(());
+    }
+    if let Some(Cmd::ApiKey) = cli.command {
+        let (key, hash) = parley_server::api::keys::new_key();
+        println!("key:  {key}\nhash: {hash}");
         return Ok(());
     }
     let mut config = parley_server::config::load(&cli.config)?;

@@ -155,6 +155,20 @@ pub trait Sessions: Send + Sync {
     fn session_agent<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<AgentId>>;
     /// Forgets a session.
     fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()>;
+    /// Remembers a one-time sign-in token (by its hash) for the agent, good until `expires_at`.
+    fn create_sign_in<'a>(
+        &'a self,
+        token_hash: &'a str,
+        agent: &'a AgentId,
+        expires_at: Millis,
+    ) -> StoreFuture<'a, ()>;
+    /// Uses a sign-in token up: its agent, unless it is unknown or has expired. It is gone
+    /// afterwards either way, and so are the tokens that expired.
+    fn take_sign_in<'a>(
+        &'a self,
+        token_hash: &'a str,
+        now: Millis,
+    ) -> StoreFuture<'a, Option<AgentId>>;
     /// Remembers the contact token of a new interaction.
     fn create_contact_token<'a>(
         &'a self,

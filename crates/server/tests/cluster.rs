@@ -480,3 +480,46 @@ async fn an_agent_on_a_node_that_dies_goes_offline_and_comes_back_through_anothe
     let _kate = Client::hello(writer.addr, &kate_token, vec![]).await;
     john.expect(|m| online(m, "kate") == Some(true)).await;
 }
+
+#[tokio::test]
+async fn a_host_system_calls_the_api_through_either_node() {
+    let cluster = Cluster::new("api").await;
+    let (key, hash) = parley_server::api::keys::new_key();
+    let keys = format!(
+        "[[api_keys]]\nname = \"crm\"\nkey_hashes = [\"{hash}\"]\n\
+         scopes = [\"chats.write\", \"chats.read\", \"agents.read\"]\n"
+    );
+    let a = cluster.node_with("node-a", &keys).await;
+    let b = cluster.node_with("node-b", &keys).await;
+    until_ready(&a).await;
+    until_ready(&b).await;
+    let writer = cluster.writer().await;
+    let (writer, other) = if writer == a.name { (&a, &b) } else { (&b, &a) };
+    let auth = format!("Bearer {key}");
+    let headers = [("Authorization", auth.as_str())];
+    // Kate is on the writer; the host calls the other node, which asks the writer.
+    let _kate = ready_agent(writer.addr, "kate").await;
+    let start = serde_json::json!({"name": "Ana Pop", "text": "Hello"});
+    let (status, body) = http(other.addr, "POST", "/api/v1/chats", &headers, Some(&start)).await;
+    assert_eq!(status, 201, "{body}");
+    let session: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let ix = session["interaction"].as_str().expect("id").to_owned();
+    let value = serde_json::json!({"key": "CRM case", "value": "CASE-1"});
+    let path = format!("/api/v1/chats/{ix}/case-data");
+    let (status, body) = http(other.addr, "PUT", &path, &headers, Some(&value)).await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = http(other.addr, "GET", "/api/v1/chats", &headers, None).await;
+    assert_eq!(status, 200);
+    let chats: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(chats["chats"][0]["id"], ix.as_str());
+    assert_eq!(chats["chats"][0]["case_data"]["CRM case"], "CASE-1");
+    let (status, body) = http(other.addr, "GET", "/api/v1/agents", &headers, None).await;
+    assert_eq!(status, 200);
+    let agents: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let kate = agents["agents"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["id"] == "kate"))
+        .expect("kate");
+    assert_eq!(kate["online"], true);
+    assert_eq!(kate["load"], 1, "the chat is offered to her");
+}

@@ -428,4 +428,30 @@ async fn domain_feed(store: &impl Store) {
         .await
         .expect("commit");
     assert_eq!(store.open_offers().await.expect("read"), vec![]);
+
+    // One-time sign-in tokens: used once, never after they expire.
+    let kate = AgentId("kate".into());
+    store
+        .create_sign_in("h1", &kate, 1_000)
+        .await
+        .expect("create");
+    store
+        .create_sign_in("h2", &kate, 1_000)
+        .await
+        .expect("create");
+    assert_eq!(
+        store.take_sign_in("h1", 999).await.expect("take"),
+        Some(kate.clone())
+    );
+    assert_eq!(
+        store.take_sign_in("h1", 999).await.expect("take"),
+        None,
+        "used once"
+    );
+    assert_eq!(
+        store.take_sign_in("h2", 1_000).await.expect("take"),
+        None,
+        "expired"
+    );
+    assert_eq!(store.take_sign_in("nope", 0).await.expect("take"), None);
 }

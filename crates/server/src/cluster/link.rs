@@ -2,16 +2,17 @@
 //!
 //! A node's [`HubHandle`](crate::hub::HubHandle) sends into its link. While this node holds the
 //! writer's lease, the link hands messages to its own hub; otherwise it pushes them onto a Redis
-//! list, the writer's inbox (`{namespace}:w2:writer`), which the writer node pops ([`serve`]). A
+//! list, the writer's inbox (`{namespace}:w3:writer`), which the writer node pops ([`serve`]). A
 //! list keeps what was pushed while no node was writing (a failover), so the next writer takes
 //! it. Answers the caller waits for (a join, a chat start, a file) come back on the node's own
-//! channel (`{namespace}:w2:node:{node}`); one that does not come within [`ANSWER_WAIT`] is given
+//! channel (`{namespace}:w3:node:{node}`); one that does not come within [`ANSWER_WAIT`] is given
 //! up, and the caller sees the writer as gone (its client retries). Commands are answered
 //! through the bus, like every delivery.
 
 use super::presence::Holders;
 use crate::edge::{Bus, Delivery, Edges};
 use crate::engine::Actor;
+use crate::hub::host::{HostAnswer, HostCall};
 use crate::hub::{ConnId, HubMsg, NewChat, Registered, StartError};
 use futures::StreamExt;
 use parley_protocol::{ClientMsg, ErrorCode, FileRef, InteractionId, Request, Seq, ServerMsg};
@@ -84,6 +85,9 @@ enum ToWriter {
     },
     Connections,
     Resync,
+    Host {
+        call: HostCall,
+    },
 }
 
 /// The writer's answer to a message that waits for one.
@@ -100,6 +104,7 @@ enum Answered {
     Started(Result<(InteractionId, String), Option<String>>),
     Posted(Result<Seq, (ErrorCode, String)>),
     Connections(usize),
+    Host(HostAnswer),
 }
 
 /// A caller waiting for the writer's answer.
@@ -108,6 +113,7 @@ enum Waiting {
     Start(oneshot::Sender<Result<(InteractionId, String), StartError>>),
     Post(oneshot::Sender<Result<Seq, (ErrorCode, String)>>),
     Connections(oneshot::Sender<usize>),
+    Host(oneshot::Sender<HostAnswer>),
 }
 
 impl Waiting {
@@ -127,6 +133,9 @@ impl Waiting {
             }
             (Waiting::Connections(tx), Answered::Connections(n)) => {
                 let _ = tx.send(n);
+            }
+            (Waiting::Host(tx), Answered::Host(answer)) => {
+                let _ = tx.send(answer);
             }
             _ => tracing::error!("link: an answer of the wrong kind"),
         }
@@ -180,6 +189,7 @@ fn outgoing(msg: HubMsg) -> Option<(ToWriter, Option<Waiting>)> {
         ),
         HubMsg::Connections(reply) => (ToWriter::Connections, Some(Waiting::Connections(reply))),
         HubMsg::Resync => (ToWriter::Resync, None),
+        HubMsg::Host { call, reply } => (ToWriter::Host { call }, Some(Waiting::Host(reply))),
         HubMsg::Tick | HubMsg::Stop => return None,
     })
 }
@@ -479,6 +489,16 @@ async fn take(
                     let gone = (ErrorCode::Internal, "the server is stopping".to_owned());
                     let posted = rx.await.unwrap_or(Err(gone));
                     answer.send(Answered::Posted(posted)).await;
+                });
+            }
+        }
+        ToWriter::Host { call } => {
+            let (reply, rx) = oneshot::channel();
+            if hub.send(HubMsg::Host { call, reply }).await.is_ok() {
+                tokio::spawn(async move {
+                    if let Ok(answered) = rx.await {
+                        answer.send(Answered::Host(answered)).await;
+                    }
                 });
             }
         }

@@ -1,6 +1,6 @@
 //! Which nodes are alive, so that the connections of a node that died count no more.
 //!
-//! Every node sets `{namespace}:w2:alive:{node}` in Redis every [`BEAT`], to expire after
+//! Every node sets `{namespace}:w3:alive:{node}` in Redis every [`BEAT`], to expire after
 //! [`ALIVE_FOR`]. The writer remembers which node each connection it registered through the
 //! link is on ([`Holders`]); once a node's key has been missing for another [`ALIVE_FOR`]
 //! (a restarted Redis has no keys until the next beats), its connections are gone: an

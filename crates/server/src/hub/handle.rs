@@ -37,6 +37,11 @@ pub(crate) enum HubMsg {
         reply: oneshot::Sender<Result<Seq, (ErrorCode, String)>>,
     },
     Tick,
+    /// A host system's call through `/api/v1`.
+    Host {
+        call: super::host::HostCall,
+        reply: oneshot::Sender<super::host::HostAnswer>,
+    },
     /// How many connections are registered.
     Connections(oneshot::Sender<usize>),
     /// This node is no longer the writer: the hub ends.
@@ -188,6 +193,13 @@ impl HubHandle {
             .await
             .map_err(|_| StartError::Gone)?;
         rx.await.map_err(|_| StartError::Gone)?
+    }
+
+    /// A host system's call, answered by the writer (`None`: no writer answered).
+    pub async fn host(&self, call: super::host::HostCall) -> Option<super::host::HostAnswer> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(HubMsg::Host { call, reply }).await.ok()?;
+        rx.await.ok()
     }
 
     /// Who holds this token, and what it may read of the interaction now. `None`: nobody (or

@@ -136,6 +136,17 @@ impl<S: Sessions> Sessions for Faulty<S> {
     fn contact_interaction<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<InteractionId>> {
         Sessions::contact_interaction(&self.inner, h)
     }
+    fn create_sign_in<'a>(
+        &'a self,
+        h: &'a str,
+        a: &'a AgentId,
+        expires_at: Millis,
+    ) -> StoreFuture<'a, ()> {
+        Sessions::create_sign_in(&self.inner, h, a, expires_at)
+    }
+    fn take_sign_in<'a>(&'a self, h: &'a str, now: Millis) -> StoreFuture<'a, Option<AgentId>> {
+        Sessions::take_sign_in(&self.inner, h, now)
+    }
 }
 
 impl<S: History> History for Faulty<S> {

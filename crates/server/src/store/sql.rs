@@ -263,6 +263,49 @@ macro_rules! sql_ports {
                     })
                 }
 
+                fn create_sign_in<'a>(
+                    &'a self,
+                    token_hash: &'a str,
+                    agent: &'a AgentId,
+                    expires_at: Millis,
+                ) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO sign_in_tokens (token_hash, agent, expires_at)
+                             VALUES ($1, $2, $3)",
+                        )
+                        .bind(token_hash)
+                        .bind(agent.as_str())
+                        .bind(expires_at)
+                        .execute(&self.$write)
+                        .await?;
+                        Ok(())
+                    })
+                }
+
+                fn take_sign_in<'a>(
+                    &'a self,
+                    token_hash: &'a str,
+                    now: Millis,
+                ) -> StoreFuture<'a, Option<AgentId>> {
+                    Box::pin(async move {
+                        let taken: Option<(String, i64)> = sqlx::query_as(
+                            "DELETE FROM sign_in_tokens WHERE token_hash = $1
+                             RETURNING agent, expires_at",
+                        )
+                        .bind(token_hash)
+                        .fetch_optional(&self.$write)
+                        .await?;
+                        sqlx::query("DELETE FROM sign_in_tokens WHERE expires_at <= $1")
+                            .bind(now)
+                            .execute(&self.$write)
+                            .await?;
+                        Ok(taken
+                            .filter(|(_, expires_at)| *expires_at > now)
+                            .map(|(agent, _)| AgentId(agent)))
+                    })
+                }
+
                 fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()> {
                     Box::pin(async move {
                         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")

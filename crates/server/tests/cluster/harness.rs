@@ -53,6 +53,12 @@ impl Cluster {
         self.server(name, true, None).await
     }
 
+    /// [`Cluster::node`] with more configuration (TOML sections after the demo's).
+    pub async fn node_with(&self, name: &str, extra: &str) -> Node {
+        let binary = std::path::Path::new(env!("CARGO_BIN_EXE_parley-server"));
+        self.start(binary, name, true, None, extra).await
+    }
+
     /// Starts a node of the previous release (`PARLEY_PREVIOUS_SERVER`, which `cargo xtask
     /// test` builds from the git history) and waits until it listens.
     pub async fn previous_node(&self, name: &str) -> Node {
@@ -60,7 +66,7 @@ impl Cluster {
             "PARLEY_PREVIOUS_SERVER is not set: the upgrade test runs under `cargo xtask test` \
              (or `cargo xtask services`, which builds it and prints it)",
         );
-        self.start(std::path::Path::new(&binary), name, true, None)
+        self.start(std::path::Path::new(&binary), name, true, None, "")
             .await
     }
 
@@ -68,7 +74,7 @@ impl Cluster {
     /// false) alone on SQLite in the cluster's folder.
     pub async fn server(&self, name: &str, clustered: bool, metrics: Option<SocketAddr>) -> Node {
         let binary = std::path::Path::new(env!("CARGO_BIN_EXE_parley-server"));
-        self.start(binary, name, clustered, metrics).await
+        self.start(binary, name, clustered, metrics, "").await
     }
 
     async fn start(
@@ -77,6 +83,7 @@ impl Cluster {
         name: &str,
         clustered: bool,
         metrics: Option<SocketAddr>,
+        extra: &str,
     ) -> Node {
         let demo = demo_config_path();
         let config_dir = demo.parent().expect("config dir");
@@ -86,6 +93,7 @@ impl Cluster {
             "attachment = \"",
             &format!("attachment = \"{}/", config_dir.display()),
         );
+        let text = format!("{text}\n{extra}\n");
         let config = if clustered {
             format!(
                 "{text}\n[cluster]\ndatabase_url = \"{}\"\nredis_url = \"{}\"\n\

@@ -47,6 +47,25 @@ pub struct Config {
     /// The keys other servers call `/api/v1` with.
     #[serde(default)]
     pub api_keys: Vec<ApiKeyConfig>,
+    /// Where chats' domain events are POSTed.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+/// A receiver of domain events.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Names its cursor in the store: renaming a receiver starts it again from the first event.
+    pub name: String,
+    /// `http(s)://…`, where each event is POSTed.
+    pub url: String,
+    /// Signs each request (HMAC-SHA256), at least 32 characters.
+    pub secret: String,
+    /// The events it receives (`chat.started`, `chat.accepted`, `chat.transferred`,
+    /// `chat.conferenced`, `chat.ended`, `chat.done`); all when empty.
+    #[serde(default)]
+    pub events: Vec<String>,
 }
 
 /// The pages that may frame the agent desktop.

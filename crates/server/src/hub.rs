@@ -129,12 +129,15 @@ struct Hub<S> {
 }
 
 /// Restores the engine from the store and starts the hub task, with one process's ports.
-pub async fn start<S: Store>(config: Arc<Config>, store: S) -> Result<HubHandle, StoreError> {
+pub async fn start<S: Store + Clone>(
+    config: Arc<Config>,
+    store: S,
+) -> Result<HubHandle, StoreError> {
     start_with(config, store, Ports::default()).await
 }
 
 /// [`start`] with these ports.
-pub async fn start_with<S: Store>(
+pub async fn start_with<S: Store + Clone>(
     config: Arc<Config>,
     store: S,
     ports: Ports,
@@ -208,7 +211,10 @@ pub async fn start_with<S: Store>(
         published: BTreeMap::new(),
     };
     hub.publish_all_rights();
+    // The writer alone sends webhooks, while it writes.
+    let senders = crate::webhooks::start(&hub.config.webhooks, hub.store.clone());
     tokio::spawn(async move {
+        let _senders = senders;
         // Commands that are waiting together are carried out together and committed in one
         // transaction; anything else waits for the group to finish.
         let mut next = None;

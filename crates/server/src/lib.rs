@@ -15,6 +15,7 @@
 //! - [`gateway`]: WebSocket connections: origin check, framing, hello, parsing at the edge.
 //! - [`http`]: the router: login, starting a chat, the socket, and the two browser apps.
 //! - [`api`]: `/api/v1`, what other servers ask with an API key, and its OpenAPI document.
+//! - [`webhooks`]: chats' domain events POSTed to receivers, from the store's feed.
 //!
 //! Every state change goes `gateway → hub → engine → store → connections`, in that order: an
 //! event reaches a client only after it is stored.
@@ -33,6 +34,7 @@ pub mod hub;
 pub mod outbox;
 pub mod reads;
 pub mod store;
+pub mod webhooks;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -376,9 +376,29 @@ impl Client {
 /// Starts the `parley-server` binary on the demo configuration and a free port (killed when
 /// dropped); the process and its address.
 pub async fn launch_server(db: &Path) -> (tokio::process::Child, SocketAddr) {
+    launch_server_with(&demo_config_path(), db).await
+}
+
+/// The demo configuration with more sections after it, written into `dir`.
+pub fn demo_config_with(dir: &Path, extra: &str) -> PathBuf {
+    let demo = demo_config_path();
+    let config_dir = demo.parent().expect("config dir");
+    let text = std::fs::read_to_string(&demo).expect("demo config");
+    // Attachments are relative to the configuration's own folder.
+    let text = text.replace(
+        "attachment = \"",
+        &format!("attachment = \"{}/", config_dir.display()),
+    );
+    let path = dir.join("parley.toml");
+    std::fs::write(&path, format!("{text}\n{extra}\n")).expect("config");
+    path
+}
+
+/// [`launch_server`] with this configuration file.
+pub async fn launch_server_with(config: &Path, db: &Path) -> (tokio::process::Child, SocketAddr) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-server"))
         .arg("--config")
-        .arg(demo_config_path())
+        .arg(config)
         .arg("--db")
         .arg(db)
         .arg("--addr")

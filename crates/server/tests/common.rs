@@ -379,8 +379,8 @@ pub async fn launch_server(db: &Path) -> (tokio::process::Child, SocketAddr) {
     launch_server_with(&demo_config_path(), db).await
 }
 
-/// The demo configuration with more sections after it, written into `dir`.
-pub fn demo_config_with(dir: &Path, extra: &str) -> PathBuf {
+/// The demo configuration with more sections after it, written into `dir` as `file`.
+pub fn demo_config_with(dir: &Path, file: &str, extra: &str) -> PathBuf {
     let demo = demo_config_path();
     let config_dir = demo.parent().expect("config dir");
     let text = std::fs::read_to_string(&demo).expect("demo config");
@@ -389,7 +389,7 @@ pub fn demo_config_with(dir: &Path, extra: &str) -> PathBuf {
         "attachment = \"",
         &format!("attachment = \"{}/", config_dir.display()),
     );
-    let path = dir.join("parley.toml");
+    let path = dir.join(file);
     std::fs::write(&path, format!("{text}\n{extra}\n")).expect("config");
     path
 }

@@ -190,7 +190,7 @@ async fn no_event_is_lost_when_the_server_is_killed_before_the_receiver_took_it(
         "[[webhooks]]\nname = \"crm\"\nurl = \"http://{hook_addr}/hook\"\nsecret = \"{SECRET}\"\n\
          events = [\"chat.started\", \"chat.accepted\"]\n"
     );
-    let config = demo_config_with(dir.path(), &extra);
+    let config = demo_config_with(dir.path(), "parley.toml", &extra);
     let db = dir.path().join("p.db");
     let (mut server, addr) = launch_server_with(&config, &db).await;
     let (ix, _) = start_chat(addr, "Ana Pop", "Hello").await;

@@ -85,26 +85,17 @@ impl Cluster {
         metrics: Option<SocketAddr>,
         extra: &str,
     ) -> Node {
-        let demo = demo_config_path();
-        let config_dir = demo.parent().expect("config dir");
-        let text = std::fs::read_to_string(&demo).expect("demo config");
-        // Attachments are relative to the configuration's own folder.
-        let text = text.replace(
-            "attachment = \"",
-            &format!("attachment = \"{}/", config_dir.display()),
-        );
-        let text = format!("{text}\n{extra}\n");
-        let config = if clustered {
+        let cluster = if clustered {
             format!(
-                "{text}\n[cluster]\ndatabase_url = \"{}\"\nredis_url = \"{}\"\n\
+                "[cluster]\ndatabase_url = \"{}\"\nredis_url = \"{}\"\n\
                  node = \"{name}\"\nnamespace = \"{}\"\nconnections = 8\n",
                 self.nodes_database_url, self.redis_url, self.namespace
             )
         } else {
-            text
+            String::new()
         };
-        let path = self.dir.path().join(format!("{name}.toml"));
-        std::fs::write(&path, config).expect("node config");
+        let file = format!("{name}.toml");
+        let path = demo_config_with(self.dir.path(), &file, &format!("{extra}\n{cluster}"));
         // Both nodes keep files in one folder, as a shared mount would.
         let db = self.dir.path().join("shared.db");
         let mut command = tokio::process::Command::new(binary);

@@ -2,10 +2,11 @@
 // oldest at the top, separated by day, with the "Current chat" mark and the history limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentDesk, ContactWidget, Server, launchBrowser, shooter } from './support.mjs';
+import { AgentDesk, ContactWidget, Server, identity, launchBrowser, shooter } from './support.mjs';
 
+// Mark's chats are linked because his site vouches for his e-mail (a signed identity).
 async function contactChat(browser, server, text) {
-  const mark = await ContactWidget.open(browser, server, 'Mark Avram', text, { email: 'mark@example.com' });
+  const mark = await ContactWidget.open(browser, server, 'Mark Avram', text, { identity: identity('mark@example.com') });
   await mark.transcript().getByText(text).waitFor();
   return mark.page;
 }
@@ -61,6 +62,24 @@ test('earlier chats of the contact load above the current one as the agent scrol
     const last = await transcript.locator('li').last().textContent();
     assert.match(last, /Welcome back/);
     assert.equal(await mark.getByText('My card is refused').count(), 0, 'the contact sees only this chat');
+    await kate.page.getByTestId('tab-contact').click();
+    await kate.page.getByTestId('contact-info').getByText('mark@example.com').waitFor();
+    assert.equal(await kate.page.getByTestId('contact-unverified').count(), 0, 'his site vouched for him');
+    await kate.page.getByTestId('chat-end').click();
+    await kate.page.getByTestId('chat-done').click();
+    await kate.tabs().waitFor({ state: 'detached' });
+
+    // Someone who types Mark's address is marked unverified, and sees none of his chats come up.
+    await ContactWidget.open(browser, server, 'Mark Avram', 'It is me, really', { email: 'mark@example.com' });
+    await kate.answer();
+    await transcript.getByText('It is me, really').waitFor();
+    await kate.page.getByTestId('tab-contact').click();
+    await kate.page.getByTestId('contact-unverified').waitFor();
+    await transcript.hover();
+    await kate.page.mouse.wheel(0, -400);
+    await transcript.getByTestId('history-limit-notice').waitFor();
+    assert.equal(await transcript.getByText('My card is refused').count(), 0, 'no earlier chat');
+    await shot(kate.page, 'unverified-contact');
   } finally {
     await browser.close();
     await server.kill().catch(() => {});

@@ -1,5 +1,6 @@
 // Shared end-to-end helpers: start the real server on a free loopback port, launch Debian's
 // Chromium through playwright-core, and keep a screenshot of every step.
+import { createHmac } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -184,10 +185,13 @@ export class ContactWidget {
   }
 
   /** Starts a chat; `email` fills the pre-chat form's e-mail, `queue` picks the queue. */
-  static async open(browser, server, name, firstMessage, { email, queue } = {}) {
+  /** `identity`: a signed identity (see `identity()`), as a site's `data-identity` gives it. */
+  static async open(browser, server, name, firstMessage, { email, queue, identity } = {}) {
     const context = await browser.newContext();
     const widget = new ContactWidget(await context.newPage());
-    await widget.page.goto(`${server.url}/chat/${queue ? `?queue=${encodeURIComponent(queue)}` : ''}`);
+    const query = queue ? `?queue=${encodeURIComponent(queue)}` : '';
+    const fragment = identity ? `#identity=${encodeURIComponent(identity)}` : '';
+    await widget.page.goto(`${server.url}/chat/${query}${fragment}`);
     await widget.page.getByTestId('widget-name').fill(name);
     if (email) await widget.page.getByTestId('widget-email').fill(email);
     await widget.page.getByTestId('widget-first-message').fill(firstMessage);
@@ -203,4 +207,15 @@ export class ContactWidget {
     await this.page.getByTestId('widget-input').fill(text);
     await this.page.getByTestId('widget-send').click();
   }
+}
+
+/** A visitor's identity signed as the demo configuration's site would (HS256, `[identity]`). */
+export function identity(email, secs = 300) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const head = part({ alg: 'HS256', typ: 'JWT' });
+  const body = part({ sub: email, email, aud: 'parley', exp: Math.floor(Date.now() / 1000) + secs });
+  const signature = createHmac('sha256', 'demo-identity-secret-for-this-machine-only')
+    .update(`${head}.${body}`)
+    .digest('base64url');
+  return `${head}.${body}.${signature}`;
 }

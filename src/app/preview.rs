@@ -58,7 +58,12 @@ fn Preview(
                 <dt>"Queue"</dt><dd>{ix.queue.to_string()}</dd>
                 {crate::state::shown_case_data(&ix.case_data).into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect::<Vec<_>>()}
                 {ix.subject.map(|s| view! { <dt>"Subject"</dt><dd>{s}</dd> })}
-                {ix.email.map(|e| view! { <dt>"E-mail"</dt><dd>{e}</dd> })}
+                {ix.email.map(|e| view! {
+                    <dt>"E-mail"</dt>
+                    <dd>{e}{(!ix.verified).then(|| view! {
+                        <span class="pl-unverified" data-testid="preview-unverified">" (unverified)"</span>
+                    })}</dd>
+                })}
             </dl>
             <p class="pl-preview__countdown" data-testid="preview-countdown">{move || format!("0:{:02}", seconds_left())}</p>
             <div class="pl-preview__actions">

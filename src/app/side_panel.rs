@@ -63,6 +63,8 @@ pub fn SidePanel(
     let email = desk.chat_part(key, |c| {
         c.summary.email.clone().unwrap_or_else(|| "—".into())
     });
+    // A typed address is not the contact's proof of who they are: it links no earlier chats.
+    let unverified = desk.chat_part(key, |c| c.summary.email.is_some() && !c.summary.verified);
     let subject = desk.chat_part(key, |c| {
         c.summary.subject.clone().unwrap_or_else(|| "—".into())
     });
@@ -131,7 +133,7 @@ pub fn SidePanel(
             <Show when=move || tab.get() == Tab::Contact>
                 <dl class="pl-contact" data-testid="contact-info">
                     <dt>"Name"</dt><dd>{move || contact.get()}</dd>
-                    <dt>"E-mail"</dt><dd>{move || email.get()}</dd>
+                    <dt>"E-mail"</dt><dd>{move || email.get()}{unverified_mark(unverified)}</dd>
                     <dt>"Subject"</dt><dd>{move || subject.get()}</dd>
                     <dt>"Queue"</dt><dd>{move || queue.get()}</dd>
                 </dl>
@@ -147,5 +149,17 @@ pub fn SidePanel(
                     on:input=move |ev| { let v = event_target_value(&ev); desk.update(|s| key.with_value(|id| s.set_note(id, &v))) }></textarea>
             </Show>
         </aside>
+    }
+}
+
+/// " (unverified)" after an e-mail address the contact typed, while it is one.
+fn unverified_mark(unverified: super::desk::Part<bool>) -> impl IntoView {
+    move || {
+        unverified.get().then(|| {
+            view! {
+                <span class="pl-unverified" data-testid="contact-unverified"
+                    title="Typed by the contact, not confirmed by your site">" (unverified)"</span>
+            }
+        })
     }
 }

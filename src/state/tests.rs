@@ -10,6 +10,7 @@ fn summary(id: &str) -> InteractionSummary {
         id: id.into(),
         contact: "Mark Avram".into(),
         email: None,
+        verified: false,
         subject: None,
         queue: "general".into(),
         state: InteractionState::Active,

@@ -50,6 +50,35 @@ pub struct Config {
     /// Where chats' domain events are POSTed.
     #[serde(default)]
     pub webhooks: Vec<WebhookConfig>,
+    /// The keys sites sign their visitors' identities with (verified contacts).
+    #[serde(default)]
+    pub identity: IdentityConfig,
+}
+
+/// Verified contacts: a site signs its visitor's identity as a JWT (HS256 with a shared
+/// secret, or ES256 with its key pair) and gives it to the widget.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityConfig {
+    /// What the tokens' `aud` must be.
+    pub audience: String,
+    /// The HS256 secret, at least 32 characters.
+    pub hs256_secret: Option<String>,
+    /// The ES256 public key (PEM).
+    pub es256_public_key: Option<String>,
+    /// How far the sites' clocks may be off, in seconds.
+    pub leeway_secs: u64,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            audience: "parley".into(),
+            hs256_secret: None,
+            es256_public_key: None,
+            leeway_secs: 60,
+        }
+    }
 }
 
 /// A receiver of domain events.

@@ -332,6 +332,7 @@ impl Interaction {
             id: self.record.id.clone(),
             contact: self.record.contact.name.clone(),
             email: self.record.contact.email.clone(),
+            verified: self.record.contact.verified,
             subject: self.record.contact.subject.clone(),
             queue: self.record.queue.clone(),
             state: seen.state,

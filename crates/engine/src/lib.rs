@@ -44,6 +44,10 @@ pub struct ContactInfo {
     pub name: String,
     pub email: Option<String>,
     pub subject: Option<String>,
+    /// The e-mail comes from an identity the contact's site signed, not from the form: only
+    /// then does it link the contact's chats.
+    #[serde(default)]
+    pub verified: bool,
 }
 
 /// A live chat as the host system sees it (`GET /api/v1/chats`).

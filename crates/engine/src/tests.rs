@@ -235,6 +235,7 @@ fn start(engine: &mut Engine, id: &str, queue: Option<&str>, now: Millis) -> Vec
         name: "Mark Avram".into(),
         email: None,
         subject: None,
+        verified: false,
     };
     let cmd = Command::StartChat {
         id: ix(id),

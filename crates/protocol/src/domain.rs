@@ -369,6 +369,10 @@ pub struct InteractionSummary {
     /// The contact's e-mail address, when given in the pre-chat form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The e-mail was vouched for by the contact's site (a signed identity), not typed: only
+    /// then are the contact's earlier chats linked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verified: bool,
     /// The subject from the pre-chat form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,

@@ -214,6 +214,7 @@ fn every_server_message_round_trips() {
         id: "ix-1".into(),
         contact: "Mark Avram".into(),
         email: Some("mark@example.com".into()),
+        verified: false,
         subject: None,
         queue: "general".into(),
         state: InteractionState::Active,

@@ -86,6 +86,7 @@ fn check(config: &Config) -> Result<(), ConfigError> {
     }
     crate::api::keys::check(&config.api_keys).map_err(ConfigError::Invalid)?;
     crate::webhooks::check(&config.webhooks).map_err(ConfigError::Invalid)?;
+    crate::identity::Verifier::new(&config.identity).map_err(ConfigError::Invalid)?;
     for origin in config
         .embed
         .hosts

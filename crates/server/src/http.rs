@@ -37,6 +37,8 @@ pub struct AppState {
     pub files: crate::files::FileDir,
     /// Who may call `/api/v1`.
     pub api_keys: crate::api::keys::ApiKeys,
+    /// Checks the identities sites sign for their visitors.
+    pub identity: crate::identity::Verifier,
 }
 
 /// The whole router.
@@ -277,6 +279,10 @@ pub(crate) struct StartChatRequest {
     /// characters, values of 1000.
     #[serde(default)]
     case_data: BTreeMap<String, String>,
+    /// The visitor's identity as the site signed it (a JWT): its e-mail replaces the one typed,
+    /// and links the contact's chats. One that does not verify refuses the chat.
+    #[serde(default)]
+    identity: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -311,6 +317,7 @@ fn contact_from(req: &StartChatRequest) -> Result<ContactInfo, String> {
         name,
         email,
         subject: optional(req.subject.clone(), "subject", 200)?,
+        verified: false,
     })
 }
 
@@ -333,7 +340,15 @@ pub(crate) async fn start(
     req: StartChatRequest,
 ) -> Result<(InteractionId, String), Response> {
     let bad = |e: String| api_error(StatusCode::BAD_REQUEST, e);
-    let contact = contact_from(&req).map_err(bad)?;
+    let mut contact = contact_from(&req).map_err(bad)?;
+    if let Some(token) = req.identity.as_deref() {
+        let identity = state.identity.verify(token).map_err(|e| {
+            tracing::info!("an identity was refused: {e}");
+            bad(e)
+        })?;
+        contact.email = Some(identity.email);
+        contact.verified = true;
+    }
     let text = optional(req.text, "message", MAX_MESSAGE_CHARS).map_err(bad)?;
     let mut case_data = req.case_data;
     // The visitor's journey is checked and rewritten here: only well-formed web pages reach agents.
@@ -509,6 +524,7 @@ mod tests {
             text: None,
             queue: None,
             case_data: BTreeMap::new(),
+            identity: None,
         };
         assert_eq!(
             contact_from(&req("  ", None)),

@@ -16,6 +16,7 @@
 //! - [`http`]: the router: login, starting a chat, the socket, and the two browser apps.
 //! - [`api`]: `/api/v1`, what other servers ask with an API key, and its OpenAPI document.
 //! - [`webhooks`]: chats' domain events POSTed to receivers, from the store's feed.
+//! - [`identity`]: verified contacts, from identities their sites sign.
 //!
 //! Every state change goes `gateway → hub → engine → store → connections`, in that order: an
 //! event reaches a client only after it is stored.
@@ -31,6 +32,7 @@ pub mod files;
 pub mod gateway;
 pub mod http;
 pub mod hub;
+pub mod identity;
 pub mod outbox;
 pub mod reads;
 pub mod store;
@@ -87,8 +89,10 @@ async fn listen(
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.server.addr))?;
     let files = files::FileDir::new(config.server.files_dir());
+    let identity = identity::Verifier::new(&config.identity)?;
     let app = http::router(std::sync::Arc::new(http::AppState {
         api_keys: api::keys::ApiKeys::new(&config.api_keys),
+        identity,
         config,
         hub,
         store,

@@ -31,6 +31,7 @@ fn chat(id: &str) -> Write {
             name: "Mark".into(),
             email: None,
             subject: None,
+            verified: false,
         },
         queue: "general".into(),
         started_at: 1,

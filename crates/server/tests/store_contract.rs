@@ -46,11 +46,20 @@ fn record(id: &str, email: Option<&str>, started_at: Millis, closed: bool) -> In
             name: "Mark".into(),
             email: email.map(Into::into),
             subject: None,
+            // A verified e-mail links a contact's chats; see `typed` for one that does not.
+            verified: email.is_some(),
         },
         queue: QueueId("general".into()),
         started_at,
         closed,
     }
+}
+
+/// A chat whose contact typed an e-mail that nobody vouched for.
+fn typed(id: &str, email: &str, started_at: Millis) -> InteractionRecord {
+    let mut r = record(id, Some(email), started_at, true);
+    r.contact.verified = false;
+    r
 }
 
 fn message(seq: Seq, from: Party, client_id: &str) -> Event {
@@ -174,9 +183,27 @@ async fn contract(store: &impl Store) {
             Write::Interaction(record("ix-open", Some("mark@example.com"), 60, false)),
             Write::Interaction(record("ix-later", Some("mark@example.com"), 200, true)),
             Write::Interaction(record("ix-other", Some("eve@example.com"), 70, true)),
+            Write::Interaction(typed("ix-typed", "mark@example.com", 55)),
+            Write::Interaction(typed("ix-typed-now", "mark@example.com", 65)),
         ])
         .await
         .expect("more chats");
+    // An e-mail typed into the form links nothing, either way.
+    assert_eq!(
+        store
+            .earlier_of_contact(&InteractionId("ix-typed-now".into()), Millis::MAX, 20)
+            .await
+            .expect("earlier"),
+        None
+    );
+    let (typed_back, _) = store
+        .interaction(&InteractionId("ix-typed".into()))
+        .await
+        .expect("read")
+        .expect("stored");
+    assert!(!typed_back.contact.verified);
+    let (verified_back, _) = store.interaction(&ix).await.expect("read").expect("stored");
+    assert!(verified_back.contact.verified);
     let earlier = store
         .earlier_of_contact(&ix, Millis::MAX, 20)
         .await

@@ -18,6 +18,9 @@ pub struct Embed {
     /// The journey as `embed.js` recorded it (JSON); the server checks it and keeps only
     /// well-formed web pages.
     pub journey: Option<String>,
+    /// The visitor's identity as the site signed it (`data-identity`, a JWT): the server
+    /// checks the signature, so a link cannot forge one.
+    pub identity: Option<String>,
 }
 
 impl Embed {
@@ -34,6 +37,7 @@ impl Embed {
                 .map(|q| q.trim().to_owned())
                 .filter(|q| !q.is_empty() && q.len() <= 100),
             journey: get(&fragment, "journey").filter(|j| !j.is_empty()),
+            identity: get(&fragment, "identity").filter(|t| !t.is_empty() && t.len() <= 4096),
         }
     }
 
@@ -113,6 +117,12 @@ mod tests {
         );
         assert!(e.embedded);
         assert_eq!(e.queue.as_deref(), Some("billing"));
+        assert_eq!(e.identity, None);
+        // The site's signed identity travels in the fragment too; the server checks it.
+        let signed = Embed::from_location("", "#journey=%5B%5D&identity=eyJh.eyJz.c2ln");
+        assert_eq!(signed.identity.as_deref(), Some("eyJh.eyJz.c2ln"));
+        let huge = format!("#identity={}", "x".repeat(5000));
+        assert_eq!(Embed::from_location("", &huge).identity, None);
         // Passed on as recorded: the server is where it is checked.
         assert_eq!(e.journey.as_deref(), Some(journey));
         assert_eq!(

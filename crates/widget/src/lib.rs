@@ -138,6 +138,9 @@ struct StartRequest {
     queue: Option<String>,
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     case_data: std::collections::BTreeMap<String, String>,
+    /// The site's signed identity of the visitor, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<String>,
 }
 
 /// How this page was opened (on its own, or embedded in a website by `embed.js`).
@@ -176,6 +179,7 @@ fn PreChat(
             text: text.get_untracked(),
             case_data: embed.case_data(),
             queue: embed.queue,
+            identity: embed.identity,
         };
         if req.name.trim().is_empty() {
             error.set(Some("Please enter your name.".into()));

@@ -25,6 +25,7 @@ impl World {
                 name: "Mark Avram".into(),
                 email: Some("mark@example.com".into()),
                 subject: None,
+                verified: false,
             },
             queue: None,
             text: Some("Hello, my card is refused".into()),

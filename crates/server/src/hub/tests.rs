@@ -33,6 +33,7 @@ async fn hub_with_ports<S: Store + Clone>(
             name: "Mark Avram".into(),
             email: None,
             subject: None,
+            verified: false,
         },
         queue: None,
         text: None,

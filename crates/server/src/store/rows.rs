@@ -31,7 +31,13 @@ pub(super) fn statements(write: Write) -> Result<Vec<Statement>, StoreError> {
     let statement = |sql, args| Statement { sql, args };
     Ok(match write {
         Write::Interaction(r) => {
-            let key = r.contact.email.as_ref().map(|e| e.to_lowercase());
+            // Only a verified e-mail links the contact's chats.
+            let key = r
+                .contact
+                .email
+                .as_ref()
+                .filter(|_| r.contact.verified)
+                .map(|e| e.to_lowercase());
             // A closed chat has no offer out; a row left by a failed commit goes with it.
             let closed = r.closed.then(|| {
                 statement(
@@ -175,7 +181,8 @@ pub(super) fn event_of((seq, at, audience, body): EventRow) -> Result<Event, Sto
     })
 }
 
-/// An interaction row: `id, contact_name, contact_email, subject, queue, started_at, closed`.
+/// An interaction row: `id, contact_name, contact_email, subject, queue, started_at, closed,
+/// contact_key IS NOT NULL` (the e-mail was verified).
 pub(super) type RecordRow = (
     String,
     String,
@@ -184,10 +191,11 @@ pub(super) type RecordRow = (
     String,
     i64,
     bool,
+    bool,
 );
 
 pub(super) fn record_of(
-    (id, name, email, subject, queue, started_at, closed): RecordRow,
+    (id, name, email, subject, queue, started_at, closed, verified): RecordRow,
 ) -> InteractionRecord {
     InteractionRecord {
         id: InteractionId(id),
@@ -195,6 +203,7 @@ pub(super) fn record_of(
             name,
             email,
             subject,
+            verified,
         },
         queue: QueueId(queue),
         started_at,

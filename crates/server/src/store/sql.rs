@@ -53,7 +53,8 @@ macro_rules! sql_ports {
                 ) -> Result<Vec<(InteractionRecord, Vec<Event>)>, StoreError> {
                     let after = after.map_or("", InteractionId::as_str);
                     let rows: Vec<RecordRow> = sqlx::query_as(
-                        "SELECT id, contact_name, contact_email, subject, queue, started_at, closed
+                        "SELECT id, contact_name, contact_email, subject, queue, started_at, closed,
+                            contact_key IS NOT NULL
                          FROM interactions WHERE NOT closed AND id > $1 ORDER BY id LIMIT $2",
                     )
                     .bind(after)
@@ -141,7 +142,8 @@ macro_rules! sql_ports {
                 ) -> StoreFuture<'a, Option<(InteractionRecord, Vec<Event>)>> {
                     Box::pin(async move {
                         let row: Option<RecordRow> = sqlx::query_as(
-                            "SELECT id, contact_name, contact_email, subject, queue, started_at, closed
+                            "SELECT id, contact_name, contact_email, subject, queue, started_at, closed,
+                            contact_key IS NOT NULL
                              FROM interactions WHERE id = $1",
                         )
                         .bind(id.as_str())

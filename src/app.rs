@@ -90,6 +90,8 @@ pub fn Desktop(
         },
     );
     alerts::watch(desk);
+    // Inside a CRM page's frame: that page's requests, and events for it.
+    crate::host::serve(desk);
     desk.connect(Some(socket));
     on_cleanup(move || desk.connect(None));
     let logout_token = token;

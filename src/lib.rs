@@ -4,9 +4,12 @@
 //! - [`app`]: the views. Each selects the parts of the state it shows from the [`app::Desk`], which
 //!   wakes a view only when its part changed; they send the frames the state produces.
 //! - [`session`]: where the login token is kept in the browser.
+//! - [`host`]: inside a CRM page's frame, that page's host API requests and events (the rules
+//!   are the reducer's, `state::host`).
 //!
 //! `main.rs` only mounts [`app::App`]; everything else is here so tests can import it.
 
 pub mod app;
+pub mod host;
 pub mod session;
 pub mod state;

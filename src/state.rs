@@ -9,6 +9,7 @@
 
 mod chat;
 mod consult;
+pub mod host;
 mod parties;
 mod requests;
 mod team;

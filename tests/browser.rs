@@ -318,6 +318,7 @@ fn summary(id: &str, contact: &str) -> InteractionSummary {
         id: id.into(),
         contact: contact.into(),
         email: None,
+        verified: false,
         subject: None,
         queue: "general".into(),
         state: InteractionState::Active,

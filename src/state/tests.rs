@@ -750,6 +750,7 @@ fn a_long_chat_opens_on_its_latest_events_and_loads_older_ones_on_request() {
     );
 }
 
+mod host;
 #[cfg(not(target_arch = "wasm32"))]
 mod hostile;
 mod team;

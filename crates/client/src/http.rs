@@ -44,6 +44,16 @@ async fn text(response: &Response) -> Option<String> {
         .as_string()
 }
 
+/// GETs `path` and reads the JSON answer; the error is a sentence for the user.
+pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
+    let response = fetch("GET", path, &[], None).await?;
+    if !response.ok() {
+        return Err(error_of(&response).await);
+    }
+    let answer = text(&response).await.unwrap_or_default();
+    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the server: {e}"))
+}
+
 /// POSTs `body` as JSON to `path` and reads the JSON answer; the error is a sentence for the user.
 pub async fn post_json<B: Serialize, T: DeserializeOwned>(
     path: &str,

@@ -105,7 +105,7 @@ pub struct EmbedConfig {
 }
 
 /// One page origin that may frame the desktop, and the host API scopes it may use.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmbedHost {
     /// Exactly `scheme://host[:port]`, as the browser sends it in `Origin`.
@@ -215,6 +215,9 @@ pub struct ServerConfig {
     pub desktop_dir: PathBuf,
     /// The built widget, served at `/chat/`.
     pub widget_dir: PathBuf,
+    /// The host API for pages that frame the desktop (`parley-desktop.js` and its types),
+    /// served at `/embed/` to every origin.
+    pub embed_dir: PathBuf,
     /// Frames one connection may send in a burst...
     pub frame_burst: u32,
     /// ...and per second after it; more get a `rate_limited` error.
@@ -251,6 +254,7 @@ impl Default for ServerConfig {
             allowed_origins: Vec::new(),
             desktop_dir: "dist".into(),
             widget_dir: "crates/widget/dist".into(),
+            embed_dir: "embed".into(),
             frame_burst: 40,
             frames_per_second: 20,
             files_dir: None,

@@ -88,13 +88,36 @@ pub fn router(state: Arc<AppState>) -> Router {
             }),
         )
         .layer(DefaultBodyLimit::max(16 * 1024));
+    // The host API module is loaded by CRM pages of other origins, as a module script: CORS.
+    let sdk = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .service(ServeDir::new(&server.embed_dir));
     api.merge(uploads)
         .merge(v1)
+        .route("/api/embed", get(embed_hosts))
+        .nest_service("/embed/", sdk)
         .route("/ws", get(socket))
         .route("/chat", get(|| async { Redirect::permanent("/chat/") }))
         .nest_service("/chat/", widget)
         .fallback_service(desktop)
         .with_state(state)
+}
+
+#[derive(Serialize)]
+struct EmbedHosts<'a> {
+    hosts: &'a [crate::config::EmbedHost],
+}
+
+/// The origins that may frame the desktop and their scopes: the desktop answers a host's
+/// requests only from these (the same list the `frame-ancestors` header names).
+async fn embed_hosts(State(state): State<Arc<AppState>>) -> Response {
+    Json(EmbedHosts {
+        hosts: &state.config.embed.hosts,
+    })
+    .into_response()
 }
 
 /// `Content-Security-Policy: frame-ancestors 'self' <origins>` on every response.

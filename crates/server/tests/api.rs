@@ -297,8 +297,13 @@ async fn only_the_configured_pages_may_frame_the_desktop_and_the_widget() {
             scopes: vec!["agent.*".into()],
         }];
         c.widget.allowed_embedders = vec!["https://shop.example.com".into()];
+        c.server.embed_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../embed");
     })
     .await;
+    // The host API module loads into pages of any origin, as a module script does: with CORS.
+    let head = head_of(addr, "/embed/parley-desktop.js").await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("access-control-allow-origin: *"), "{head}");
     let csp = |head: &str| {
         head.lines()
             .find_map(|l| l.strip_prefix("content-security-policy: "))
@@ -316,6 +321,14 @@ async fn only_the_configured_pages_may_frame_the_desktop_and_the_widget() {
     assert_eq!(
         csp(&head).as_deref(),
         Some("frame-ancestors 'self' https://shop.example.com")
+    );
+
+    // The origins and their scopes, for the desktop to answer only them.
+    let (status, body) = call(addr, "GET", "/api/embed", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"hosts": [{"origin": "http://127.0.0.2:8081", "scopes": ["agent.*"]}]})
     );
 
     // Without a list, any site may embed the widget, and no other page may frame the desktop.

@@ -1,0 +1,113 @@
+// The desktop inside a CRM page of another origin (127.0.0.2), driven through the host API
+// (`/embed/parley-desktop.js`): the page sees the agent's status and offers, accepts a chat and
+// puts text into the composer; a request outside its scopes is refused; a page whose origin the
+// server does not list gets no answer at all.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { ROOT, Server, freePort, launchBrowser, scratchDir, shooter } from './support.mjs';
+
+/** A small CRM page on 127.0.0.2 with the desktop in a side panel and the host API loaded. */
+async function crmPage(parley, port) {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme CRM</title></head>
+<body style="display:flex;gap:16px;margin:0"><main style="flex:1"><h1>Acme CRM</h1></main>
+<iframe id="parley" title="Parley" src="${parley.url}/" style="width:900px;height:760px;border:0"></iframe>
+<script type="module">
+import { ParleyDesktop } from '${parley.url}/embed/parley-desktop.js';
+window.events = [];
+window.connectParley = async (timeoutMs) => {
+  window.parley = await ParleyDesktop.connect(document.getElementById('parley'), { timeoutMs });
+  for (const name of ['offered', 'accepted', 'offerGone', 'status', 'ended']) {
+    window.parley.on(name, (data, position) => window.events.push({ name, data, position }));
+  }
+  return window.parley.hello;
+};
+window.call = (method, params) =>
+  window.parley.request(method, params).then((result) => ({ result }), (e) => ({ error: e.code }));
+</script></body></html>`;
+  const site = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise((ok) => site.listen(port, '127.0.0.2', ok));
+  const timer = setTimeout(() => site.close(), 120_000);
+  timer.unref();
+  return { url: `http://127.0.0.2:${port}`, close: () => { clearTimeout(timer); site.close(); } };
+}
+
+/** The demo configuration, with this CRM origin allowed to frame the desktop. */
+function configWithHost(origin) {
+  const demo = readFileSync(join(ROOT, 'config/demo.toml'), 'utf8')
+    .replaceAll('attachment = "', `attachment = "${join(ROOT, 'config')}/`);
+  const path = join(scratchDir('parley-host-'), 'parley.toml');
+  writeFileSync(path, `${demo}
+[[embed.hosts]]
+origin = "${origin}"
+scopes = ["agent.*", "interaction.*", "chat.insert"]
+`);
+  return path;
+}
+
+test('a CRM page of another origin drives the framed desktop through the host API', { timeout: 120_000 }, async () => {
+  const crmPort = await freePort();
+  const server = await Server.start(configWithHost(`http://127.0.0.2:${crmPort}`));
+  const crm = await crmPage(server, crmPort);
+  const stranger = await crmPage(server, await freePort());
+  const browser = await launchBrowser();
+  const shot = shooter('host');
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${crm.url}/`);
+    const desk = page.frameLocator('#parley');
+    await desk.getByTestId('login-username').fill('kate');
+    await desk.getByTestId('login-password').fill('kate-demo');
+    await desk.getByTestId('login-submit').click();
+    await desk.getByTestId('connection-state').and(desk.locator('[data-state=online]')).waitFor();
+
+    const hello = await page.evaluate(() => window.connectParley(10000));
+    assert.deepEqual(hello, { version: 1, scopes: ['agent.*', 'interaction.*', 'chat.insert'] });
+    const state = await page.evaluate(() => window.call('agent.getState', {}));
+    assert.equal(state.result.agent, 'kate');
+
+    // The page sets the agent Ready and hears so.
+    assert.deepEqual(await page.evaluate(() => window.call('agent.setStatus', { status: 'ready' })), { result: null });
+    await page.waitForFunction(() => window.events.some((e) => e.name === 'status' && e.data.status === 'ready'));
+
+    // A chat arrives: the page is told (to open the customer's record), and accepts it.
+    const started = await fetch(`${server.url}/api/chats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Ana Pop', text: 'Where is my parcel?' }),
+    });
+    assert.equal(started.status, 200);
+    const { interaction } = await started.json();
+    await page.waitForFunction((id) => window.events.some((e) => e.name === 'offered' && e.data.interaction.id === id), interaction);
+    await shot(page, 'offered');
+    assert.deepEqual(await page.evaluate((id) => window.call('interactions.accept', { interaction: id }), interaction), { result: null });
+    await page.waitForFunction((id) => window.events.some((e) => e.name === 'accepted' && e.data.interaction.id === id), interaction);
+    await desk.getByTestId('transcript').getByText('Where is my parcel?').waitFor();
+
+    // Text from the CRM goes into the composer; the agent sends it.
+    await page.evaluate((id) => window.call('chat.insertText', { interaction: id, text: 'Your parcel left today.' }), interaction);
+    assert.equal(await desk.getByTestId('composer-input').inputValue(), 'Your parcel left today.');
+    // Sending itself is outside this page's scopes.
+    assert.deepEqual(await page.evaluate((id) => window.call('chat.send', { interaction: id, text: 'Hi' }), interaction), { error: 'forbidden' });
+    // Events come in order, numbered.
+    const positions = await page.evaluate(() => window.events.map((e) => e.position));
+    assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+    await shot(page, 'accepted-and-inserted');
+
+    // A page of an origin the server does not list: the desktop answers none of its messages.
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(`${stranger.url}/`);
+    const refused = await other.evaluate(() => window.connectParley(2000).then(() => 'answered', (e) => e.code));
+    assert.equal(refused, 'timeout');
+  } finally {
+    await browser.close();
+    crm.close();
+    stranger.close();
+    await server.kill().catch(() => {});
+  }
+});

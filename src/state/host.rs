@@ -1,0 +1,265 @@
+//! The host API's rules, for a CRM page that frames the desktop (`embed/parley-desktop.js`):
+//! which scope each request needs, what it does to the desktop, and which events a change of the
+//! desktop's state makes. The browser's side of it (postMessage, origins) is `crate::host`.
+
+use super::DesktopState;
+use parley_protocol::{
+    act, AgentStatus, ClientMsg, InteractionId, InteractionState, InteractionSummary, Invitation,
+    InvitationId,
+};
+use serde_json::{json, Value};
+
+/// A refused request, as the host sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl HostError {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What answering one request gives: the reply, and the frames to send to the server.
+pub struct Handled {
+    pub reply: Result<Value, HostError>,
+    pub send: Vec<ClientMsg>,
+}
+
+impl Handled {
+    fn reply(reply: Result<Value, HostError>) -> Self {
+        Self {
+            reply,
+            send: Vec::new(),
+        }
+    }
+}
+
+/// The scope a method needs (`None`: an unknown method). `hello` needs none.
+pub fn scope_of(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "hello" => "",
+        "agent.getState" => "agent.read",
+        "agent.setStatus" => "agent.control",
+        "interactions.list" | "interactions.offers" => "interaction.read",
+        "interactions.accept" | "interactions.reject" => "interaction.control",
+        "chat.insertText" => "chat.insert",
+        "chat.send" => "chat.send",
+        _ => return None,
+    })
+}
+
+/// Whether `scopes` (`agent.read`, or a whole family: `agent.*`) grant `needed`.
+pub fn granted(scopes: &[String], needed: &str) -> bool {
+    needed.is_empty()
+        || scopes.iter().any(|s| {
+            s == needed
+                || s.strip_suffix(".*").is_some_and(|family| {
+                    needed
+                        .strip_prefix(family)
+                        .is_some_and(|r| r.starts_with('.'))
+                })
+        })
+}
+
+fn interaction(ix: &InteractionSummary) -> Value {
+    let state = match ix.state {
+        InteractionState::Queued => "queued",
+        InteractionState::Offered => "offered",
+        InteractionState::Active => "active",
+        InteractionState::Ended => "ended",
+    };
+    json!({
+        "id": ix.id.as_str(),
+        "contact": ix.contact,
+        "email": ix.email,
+        "verified": ix.verified,
+        "subject": ix.subject,
+        "queue": ix.queue.as_str(),
+        "state": state,
+        "caseData": ix.case_data,
+    })
+}
+
+fn offer(i: &Invitation) -> Value {
+    json!({
+        "invitation": i.id.as_str(),
+        "interaction": interaction(&i.interaction),
+        "expiresAt": i.expires_at,
+    })
+}
+
+fn text_param(params: &Value, name: &str) -> Result<String, HostError> {
+    params
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| HostError::new("invalid", format!("`{name}` (a string) is missing")))
+}
+
+/// What the host is told about; comparing two tells what changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HostView {
+    offers: Vec<InvitationId>,
+    chats: Vec<(InteractionId, bool)>,
+    status: Option<AgentStatus>,
+}
+
+impl DesktopState {
+    /// Carries out a host's request, whose origin has `scopes`.
+    pub fn host_request(&mut self, method: &str, params: &Value, scopes: &[String]) -> Handled {
+        let Some(needed) = scope_of(method) else {
+            return Handled::reply(Err(HostError::new(
+                "unknown_method",
+                format!("no method {method}"),
+            )));
+        };
+        if !granted(scopes, needed) {
+            return Handled::reply(Err(HostError::new(
+                "forbidden",
+                format!("{method} needs the scope {needed}, which this page does not have"),
+            )));
+        }
+        if method != "hello" && method != "agent.getState" && self.me.is_none() {
+            return Handled::reply(Err(HostError::new(
+                "signed_out",
+                "the agent is not signed in",
+            )));
+        }
+        let interaction_id = || text_param(params, "interaction").map(InteractionId);
+        let result = match method {
+            "hello" => Ok(json!({ "version": 1, "scopes": scopes })),
+            "agent.getState" => Ok(json!({
+                "signedIn": self.me.is_some(),
+                "agent": self.me.as_ref().map(|m| m.id.as_str()),
+                "name": self.me.as_ref().map(|m| m.name.as_str()),
+                "status": self.me.as_ref().map(|_| &self.status),
+                "reasons": self.settings.not_ready_reasons,
+                "load": self.chats.len() + self.invitations.len(),
+            })),
+            "agent.setStatus" => {
+                let status = params
+                    .get("status")
+                    .cloned()
+                    .and_then(|s| serde_json::from_value::<AgentStatus>(s).ok());
+                return match status {
+                    Some(status) => Handled {
+                        reply: Ok(Value::Null),
+                        send: vec![ClientMsg::from(act::SetStatus { status })],
+                    },
+                    None => Handled::reply(Err(HostError::new(
+                        "invalid",
+                        "`status` is \"ready\" or {\"not_ready\": {\"reason\": …}}",
+                    ))),
+                };
+            }
+            "interactions.list" => Ok(Value::Array(
+                self.chats.iter().map(|c| interaction(&c.summary)).collect(),
+            )),
+            "interactions.offers" => Ok(Value::Array(self.invitations.iter().map(offer).collect())),
+            "interactions.accept" | "interactions.reject" => {
+                let id = match interaction_id() {
+                    Ok(id) => id,
+                    Err(e) => return Handled::reply(Err(e)),
+                };
+                let invitation = self
+                    .invitations
+                    .iter()
+                    .find(|i| i.interaction.id == id)
+                    .map(|i| i.id.clone());
+                let answered =
+                    invitation.and_then(|inv| self.answer(&inv, method == "interactions.accept"));
+                return match answered {
+                    Some(msg) => Handled {
+                        reply: Ok(Value::Null),
+                        send: vec![msg],
+                    },
+                    None => Handled::reply(Err(HostError::new(
+                        "not_found",
+                        "no open offer of this interaction",
+                    ))),
+                };
+            }
+            "chat.insertText" | "chat.send" => {
+                let (id, text) = match (interaction_id(), text_param(params, "text")) {
+                    (Ok(id), Ok(text)) => (id, text),
+                    (Err(e), _) | (_, Err(e)) => return Handled::reply(Err(e)),
+                };
+                if self.chat(&id).is_none() {
+                    return Handled::reply(Err(HostError::new("not_found", "no such open chat")));
+                }
+                if method == "chat.insertText" {
+                    // The agent reads it in the composer and sends it, or not.
+                    self.insert(&id, &text);
+                    Ok(Value::Null)
+                } else {
+                    return match self.send(&id, &text) {
+                        Some(msg) => Handled {
+                            reply: Ok(Value::Null),
+                            send: vec![msg],
+                        },
+                        None => Handled::reply(Err(HostError::new(
+                            "invalid",
+                            "this chat takes no message now",
+                        ))),
+                    };
+                }
+            }
+            _ => Err(HostError::new(
+                "unknown_method",
+                format!("no method {method}"),
+            )),
+        };
+        Handled::reply(result)
+    }
+
+    /// What the host is told about, now.
+    pub fn host_view(&self) -> HostView {
+        HostView {
+            offers: self.invitations.iter().map(|i| i.id.clone()).collect(),
+            chats: self
+                .chats
+                .iter()
+                .map(|c| (c.summary.id.clone(), c.ended()))
+                .collect(),
+            status: self.me.as_ref().map(|_| self.status.clone()),
+        }
+    }
+
+    /// The events that tell the host how the desktop changed since `before`, in order.
+    pub fn host_events(&self, before: &HostView) -> Vec<(&'static str, Value)> {
+        let mut out = Vec::new();
+        for i in &self.invitations {
+            if !before.offers.contains(&i.id) {
+                out.push(("offered", offer(i)));
+            }
+        }
+        for id in &before.offers {
+            if !self.invitations.iter().any(|i| &i.id == id) {
+                out.push(("offerGone", json!({ "invitation": id.as_str() })));
+            }
+        }
+        for c in &self.chats {
+            let was = before.chats.iter().find(|(id, _)| id == &c.summary.id);
+            if was.is_none() {
+                out.push((
+                    "accepted",
+                    json!({ "interaction": interaction(&c.summary) }),
+                ));
+            }
+            if c.ended() && !was.is_some_and(|(_, ended)| *ended) {
+                out.push(("ended", json!({ "interaction": c.summary.id.as_str() })));
+            }
+        }
+        let status = self.me.as_ref().map(|_| &self.status);
+        if let (Some(status), true) = (status, status != before.status.as_ref()) {
+            out.push(("status", json!({ "status": status })));
+        }
+        out
+    }
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { ROOT, Server, freePort, launchBrowser, scratchDir, shooter } from './support.mjs';
+import { AgentDesk, ROOT, Server, freePort, launchBrowser, scratchDir, shooter } from './support.mjs';
 
 /** A small CRM page on 127.0.0.2 with the desktop in a side panel and the host API loaded. */
 async function crmPage(parley, port) {
@@ -19,7 +19,7 @@ import { ParleyDesktop } from '${parley.url}/embed/parley-desktop.js';
 window.events = [];
 window.connectParley = async (timeoutMs) => {
   window.parley = await ParleyDesktop.connect(document.getElementById('parley'), { timeoutMs });
-  for (const name of ['offered', 'accepted', 'offerGone', 'status', 'ended']) {
+  for (const name of ['offered', 'accepted', 'offerGone', 'status', 'ended', 'closed']) {
     window.parley.on(name, (data, position) => window.events.push({ name, data, position }));
   }
   return window.parley.hello;
@@ -45,7 +45,7 @@ function configWithHost(origin) {
   writeFileSync(path, `${demo}
 [[embed.hosts]]
 origin = "${origin}"
-scopes = ["agent.*", "interaction.*", "chat.insert"]
+scopes = ["agent.*", "interaction.*", "chat.insert", "collaboration.*"]
 `);
   return path;
 }
@@ -67,7 +67,7 @@ test('a CRM page of another origin drives the framed desktop through the host AP
     await desk.getByTestId('connection-state').and(desk.locator('[data-state=online]')).waitFor();
 
     const hello = await page.evaluate(() => window.connectParley(10000));
-    assert.deepEqual(hello, { version: 1, scopes: ['agent.*', 'interaction.*', 'chat.insert'] });
+    assert.deepEqual(hello, { version: 1, scopes: ['agent.*', 'interaction.*', 'chat.insert', 'collaboration.*'] });
     const state = await page.evaluate(() => window.call('agent.getState', {}));
     assert.equal(state.result.agent, 'kate');
 
@@ -98,6 +98,27 @@ test('a CRM page of another origin drives the framed desktop through the host AP
     const positions = await page.evaluate(() => window.events.map((e) => e.position));
     assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
     await shot(page, 'accepted-and-inserted');
+
+    // Consultation and transfer, driven from the CRM: John is consulted, then takes the chat.
+    const john = await AgentDesk.open(browser, server, 'john');
+    await john.setStatus('ready');
+    const consult = (kind) => page.evaluate(([id, method]) =>
+      window.call(method, { interaction: id, target: { agent: 'john' } }), [interaction, `collaboration.${kind}`]);
+    assert.deepEqual(await consult('consult'), { result: null });
+    await john.answer();
+    await desk.getByTestId('consult-panel').waitFor();
+    await john.consultPanel().waitFor();
+    assert.deepEqual(await page.evaluate((id) => window.call('collaboration.endConsultation', { interaction: id }), interaction), { result: null });
+    await john.consultPanel().getByText('Kate ended the consultation').waitFor();
+    await john.page.getByTestId('consult-done').click();
+    await john.tabs().waitFor({ state: 'detached' });
+    assert.deepEqual(await consult('transfer'), { result: null });
+    await john.answer();
+    await john.transcript().getByText('Where is my parcel?').waitFor();
+    // Handed over, the chat leaves Kate's desktop, and the CRM hears so.
+    await page.waitForFunction((id) => window.events.some((e) => e.name === 'closed' && e.data.interaction === id), interaction);
+    await desk.getByTestId('interaction-tab').waitFor({ state: 'detached' });
+    await shot(page, 'transferred');
 
     // A page of an origin the server does not list: the desktop answers none of its messages.
     const other = await (await browser.newContext()).newPage();

@@ -51,6 +51,9 @@ export interface Offer {
   expiresAt: number;
 }
 
+/** Whom to consult, transfer to or conference: an agent, or the agents of a group, skill or queue. */
+export type Target = { agent: string } | { group: string } | { skill: string } | { queue: string };
+
 export interface Hello {
   version: 1;
   /** The scopes this page's origin may use. */
@@ -65,6 +68,24 @@ export interface Methods {
   'interactions.offers': { params: Record<string, never>; result: Offer[] };
   'interactions.accept': { params: { interaction: string }; result: null };
   'interactions.reject': { params: { interaction: string }; result: null };
+  'interactions.end': { params: { interaction: string }; result: null };
+  'interactions.markDone': {
+    params: { interaction: string; disposition?: string; note?: string };
+    result: null;
+  };
+  'interactions.setCaseData': {
+    params: { interaction: string; key: string; value?: string | null };
+    result: null;
+  };
+  'interactions.focus': { params: { interaction: string }; result: null };
+  'collaboration.consult': { params: { interaction: string; target: Target }; result: null };
+  'collaboration.transfer': { params: { interaction: string; target: Target }; result: null };
+  'collaboration.conference': { params: { interaction: string; target: Target }; result: null };
+  'collaboration.endConsultation': {
+    params: { interaction: string; consultation?: string };
+    result: null;
+  };
+  'collaboration.remove': { params: { interaction: string; agent: string }; result: null };
   'chat.insertText': { params: { interaction: string; text: string }; result: null };
   'chat.send': { params: { interaction: string; text: string }; result: null };
 }
@@ -74,7 +95,10 @@ export interface Events {
   accepted: { interaction: Interaction };
   offerGone: { invitation: string };
   status: { status: AgentStatus };
+  /** The chat ended (this agent may still have to mark it done). */
   ended: { interaction: string };
+  /** The chat left this desktop (done, transferred, removed). */
+  closed: { interaction: string };
 }
 
 export declare class ParleyDesktop {

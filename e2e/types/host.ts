@@ -15,6 +15,8 @@ export async function crm(frame: HTMLIFrameElement): Promise<void> {
   });
   stop();
   parley.on('accepted', ({ interaction }) => void parley.request('chat.insertText', { interaction: interaction.id, text: 'Hello' }));
+  await parley.request('collaboration.transfer', { interaction: 'ix-1', target: { queue: 'tier2' } });
+  parley.on('closed', ({ interaction }) => void interaction.toUpperCase());
   try {
     await parley.request('chat.send', { interaction: 'ix-1', text: 'Hi' });
   } catch (e) {
@@ -24,6 +26,8 @@ export async function crm(frame: HTMLIFrameElement): Promise<void> {
   await parley.request('agent.delete');
   // @ts-expect-error: accept names the interaction, not a number
   await parley.request('interactions.accept', { interaction: 7 });
+  // @ts-expect-error: a target names its kind
+  await parley.request('collaboration.consult', { interaction: 'ix-1', target: 'john' });
   // @ts-expect-error: no such event
   parley.on('exploded', () => {});
   void [scopes, name];

@@ -4,8 +4,8 @@
 
 use super::DesktopState;
 use parley_protocol::{
-    act, AgentStatus, ClientMsg, InteractionId, InteractionState, InteractionSummary, Invitation,
-    InvitationId,
+    act, AgentId, AgentStatus, ClientMsg, InteractionId, InteractionState, InteractionSummary,
+    Invitation, InvitationId, QueueId, RequestKind, Target,
 };
 use serde_json::{json, Value};
 
@@ -47,7 +47,17 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         "agent.getState" => "agent.read",
         "agent.setStatus" => "agent.control",
         "interactions.list" | "interactions.offers" => "interaction.read",
-        "interactions.accept" | "interactions.reject" => "interaction.control",
+        "interactions.accept"
+        | "interactions.reject"
+        | "interactions.end"
+        | "interactions.markDone"
+        | "interactions.setCaseData"
+        | "interactions.focus" => "interaction.control",
+        "collaboration.consult"
+        | "collaboration.transfer"
+        | "collaboration.conference"
+        | "collaboration.endConsultation"
+        | "collaboration.remove" => "collaboration.request",
         "chat.insertText" => "chat.insert",
         "chat.send" => "chat.send",
         _ => return None,
@@ -92,6 +102,26 @@ fn offer(i: &Invitation) -> Value {
         "interaction": interaction(&i.interaction),
         "expiresAt": i.expires_at,
     })
+}
+
+/// `{"agent": id}`, `{"group": id}`, `{"skill": id}` or `{"queue": id}`.
+fn target_param(params: &Value) -> Result<Target, HostError> {
+    let target = &params["target"];
+    let of = |kind: &str| target.get(kind).and_then(Value::as_str).map(str::to_owned);
+    if let Some(id) = of("agent") {
+        Ok(Target::Agent(AgentId(id)))
+    } else if let Some(id) = of("group") {
+        Ok(Target::Group(id))
+    } else if let Some(id) = of("skill") {
+        Ok(Target::Skill(id))
+    } else if let Some(id) = of("queue") {
+        Ok(Target::Queue(QueueId(id)))
+    } else {
+        Err(HostError::new(
+            "invalid",
+            "`target` is {\"agent\"|\"group\"|\"skill\"|\"queue\": id}",
+        ))
+    }
 }
 
 fn text_param(params: &Value, name: &str) -> Result<String, HostError> {
@@ -185,6 +215,33 @@ impl DesktopState {
                     ))),
                 };
             }
+            "interactions.end"
+            | "interactions.markDone"
+            | "interactions.setCaseData"
+            | "interactions.focus"
+            | "collaboration.consult"
+            | "collaboration.transfer"
+            | "collaboration.conference"
+            | "collaboration.endConsultation"
+            | "collaboration.remove" => {
+                let id = match interaction_id() {
+                    Ok(id) if self.chat(&id).is_some() => id,
+                    Ok(_) => {
+                        return Handled::reply(Err(HostError::new(
+                            "not_found",
+                            "no such open chat",
+                        )))
+                    }
+                    Err(e) => return Handled::reply(Err(e)),
+                };
+                return match self.host_chat_action(method, id, params) {
+                    Ok(send) => Handled {
+                        reply: Ok(Value::Null),
+                        send,
+                    },
+                    Err(e) => Handled::reply(Err(e)),
+                };
+            }
             "chat.insertText" | "chat.send" => {
                 let (id, text) = match (interaction_id(), text_param(params, "text")) {
                     (Ok(id), Ok(text)) => (id, text),
@@ -216,6 +273,73 @@ impl DesktopState {
             )),
         };
         Handled::reply(result)
+    }
+
+    /// An action on one open chat, as the agent's own controls would take it.
+    fn host_chat_action(
+        &mut self,
+        method: &str,
+        interaction: InteractionId,
+        params: &Value,
+    ) -> Result<Vec<ClientMsg>, HostError> {
+        let optional = |name: &str| params.get(name).and_then(Value::as_str).map(str::to_owned);
+        let msg = match method {
+            "interactions.end" => ClientMsg::from(act::End { interaction }),
+            "interactions.markDone" => {
+                let chat = self.chat(&interaction).filter(|c| c.ended());
+                if chat.is_none() {
+                    return Err(HostError::new(
+                        "invalid",
+                        "end the chat before marking it done",
+                    ));
+                }
+                ClientMsg::from(act::Done {
+                    interaction,
+                    disposition: optional("disposition"),
+                    note: optional("note").filter(|n| !n.trim().is_empty()),
+                })
+            }
+            "interactions.setCaseData" => ClientMsg::from(act::SetCaseData {
+                interaction,
+                key: text_param(params, "key")?,
+                value: optional("value"),
+            }),
+            "interactions.focus" => {
+                self.select(&interaction);
+                return Ok(Vec::new());
+            }
+            "collaboration.endConsultation" => {
+                let id = optional("consultation").or_else(|| {
+                    let chat = self.chat(&interaction)?;
+                    let mut active = chat.parties.consults.iter().filter(|c| c.active);
+                    match (active.next(), active.next()) {
+                        (Some(only), None) => Some(only.id.clone()),
+                        _ => None,
+                    }
+                });
+                return id
+                    .and_then(|id| self.end_consultation(&interaction, &id))
+                    .map(|msg| vec![msg])
+                    .ok_or_else(|| HostError::new("not_found", "no such active consultation"));
+            }
+            "collaboration.remove" => ClientMsg::from(act::Remove {
+                interaction,
+                agent: AgentId(text_param(params, "agent")?),
+            }),
+            _ => {
+                let request = match method {
+                    "collaboration.consult" => RequestKind::Consultation,
+                    "collaboration.transfer" => RequestKind::Transfer,
+                    _ => RequestKind::Conference,
+                };
+                ClientMsg::from(act::Invite {
+                    interaction,
+                    request,
+                    target: target_param(params)?,
+                })
+            }
+        };
+        Ok(vec![msg])
     }
 
     /// What the host is told about, now.
@@ -254,6 +378,11 @@ impl DesktopState {
             }
             if c.ended() && !was.is_some_and(|(_, ended)| *ended) {
                 out.push(("ended", json!({ "interaction": c.summary.id.as_str() })));
+            }
+        }
+        for (id, _) in &before.chats {
+            if !self.chats.iter().any(|c| &c.summary.id == id) {
+                out.push(("closed", json!({ "interaction": id.as_str() })));
             }
         }
         let status = self.me.as_ref().map(|_| &self.status);

@@ -149,3 +149,78 @@ fn each_change_the_host_is_told_about_is_one_event() {
     // Nothing changed: nothing to tell.
     assert!(s.host_events(&s.host_view()).is_empty());
 }
+
+#[test]
+fn collaboration_and_the_chat_s_end_are_the_agent_s_own_actions() {
+    let mut s = with_chat();
+    let all = scopes(&["interaction.*", "collaboration.*"]);
+    let ix1 = || json!({ "interaction": "ix-1", "target": { "group": "tier2" } });
+    let sent = |h: crate::state::host::Handled| h.send;
+    assert_eq!(
+        sent(s.host_request("collaboration.consult", &ix1(), &all)),
+        vec![ClientMsg::from(act::Invite {
+            interaction: "ix-1".into(),
+            request: RequestKind::Consultation,
+            target: Target::Group("tier2".into()),
+        })]
+    );
+    let to_queue = json!({ "interaction": "ix-1", "target": { "queue": "general" } });
+    assert!(matches!(
+        sent(s.host_request("collaboration.transfer", &to_queue, &all)).as_slice(),
+        [ClientMsg::Act(Action::Invite(act::Invite {
+            request: RequestKind::Transfer,
+            target: Target::Queue(_),
+            ..
+        }))]
+    ));
+    let nobody = json!({ "interaction": "ix-1", "target": "john" });
+    let refused = s
+        .host_request("collaboration.conference", &nobody, &all)
+        .reply;
+    assert_eq!(refused.map_err(|e| e.code), Err("invalid"));
+    let none = s.host_request(
+        "collaboration.endConsultation",
+        &json!({ "interaction": "ix-1" }),
+        &all,
+    );
+    assert_eq!(
+        none.reply.map_err(|e| e.code),
+        Err("not_found"),
+        "no consultation is active"
+    );
+    let outside = s.host_request("collaboration.consult", &ix1(), &scopes(&["interaction.*"]));
+    assert_eq!(outside.reply.map_err(|e| e.code), Err("forbidden"));
+
+    // Mark Done waits for the end, as the agent's button does.
+    let done = json!({ "interaction": "ix-1", "disposition": "Resolved", "note": "ok" });
+    let early = s.host_request("interactions.markDone", &done, &all).reply;
+    assert_eq!(early.map_err(|e| e.code), Err("invalid"));
+    assert_eq!(
+        sent(s.host_request("interactions.end", &json!({ "interaction": "ix-1" }), &all)),
+        vec![ClientMsg::from(act::End {
+            interaction: "ix-1".into()
+        })]
+    );
+    let before = s.host_view();
+    s.apply(events(
+        "ix-1",
+        vec![event(
+            3,
+            EventKind::Ended {
+                reason: EndReason::AgentEnded,
+            },
+        )],
+    ));
+    let ended: Vec<&str> = s.host_events(&before).iter().map(|(e, _)| *e).collect();
+    assert_eq!(ended, ["ended"]);
+    assert!(matches!(
+        sent(s.host_request("interactions.markDone", &done, &all)).as_slice(),
+        [ClientMsg::Act(Action::Done(d))] if d.disposition.as_deref() == Some("Resolved")
+    ));
+    let before = s.host_view();
+    s.apply(ServerMsg::Closed {
+        interaction: "ix-1".into(),
+    });
+    let closed: Vec<&str> = s.host_events(&before).iter().map(|(e, _)| *e).collect();
+    assert_eq!(closed, ["closed"]);
+}

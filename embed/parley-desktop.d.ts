@@ -97,6 +97,8 @@ export interface Events {
   status: { status: AgentStatus };
   /** The chat ended (this agent may still have to mark it done). */
   ended: { interaction: string };
+  /** The agent marked the chat done, with what they chose (before `closed`). */
+  done: { interaction: string; disposition: string | null; note: string | null };
   /** The chat left this desktop (done, transferred, removed). */
   closed: { interaction: string };
 }

@@ -136,7 +136,8 @@ fn text_param(params: &Value, name: &str) -> Result<String, HostError> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostView {
     offers: Vec<InvitationId>,
-    chats: Vec<(InteractionId, bool)>,
+    /// Each open chat: ended, and the disposition and note the agent chose so far.
+    chats: Vec<(InteractionId, bool, Option<String>, String)>,
     status: Option<AgentStatus>,
 }
 
@@ -349,7 +350,15 @@ impl DesktopState {
             chats: self
                 .chats
                 .iter()
-                .map(|c| (c.summary.id.clone(), c.ended()))
+                .map(|c| {
+                    let ended = c.ended();
+                    (
+                        c.summary.id.clone(),
+                        ended,
+                        c.disposition.clone(),
+                        c.note.clone(),
+                    )
+                })
                 .collect(),
             status: self.me.as_ref().map(|_| self.status.clone()),
         }
@@ -369,19 +378,27 @@ impl DesktopState {
             }
         }
         for c in &self.chats {
-            let was = before.chats.iter().find(|(id, _)| id == &c.summary.id);
+            let was = before.chats.iter().find(|(id, ..)| id == &c.summary.id);
             if was.is_none() {
                 out.push((
                     "accepted",
                     json!({ "interaction": interaction(&c.summary) }),
                 ));
             }
-            if c.ended() && !was.is_some_and(|(_, ended)| *ended) {
+            if c.ended() && !was.is_some_and(|(_, ended, ..)| *ended) {
                 out.push(("ended", json!({ "interaction": c.summary.id.as_str() })));
             }
         }
-        for (id, _) in &before.chats {
+        for (id, ended, disposition, note) in &before.chats {
             if !self.chats.iter().any(|c| &c.summary.id == id) {
+                // An ended chat leaves when the agent marks it done: with what they chose.
+                if *ended {
+                    let note = Some(note.trim()).filter(|n| !n.is_empty());
+                    out.push((
+                        "done",
+                        json!({ "interaction": id.as_str(), "disposition": disposition, "note": note }),
+                    ));
+                }
                 out.push(("closed", json!({ "interaction": id.as_str() })));
             }
         }

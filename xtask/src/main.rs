@@ -1,7 +1,7 @@
 //! `cargo xtask`: set-up, build and test orchestration for Parley, in plain Rust (std only).
 //!
 //! - `cargo xtask run [--addr ADDR]`: install what is missing, build both browser apps (release),
-//!   start the server with the demo configuration.
+//!   start the server with the demo configuration, and the sample CRM beside it.
 //! - `cargo xtask test`: every check and every test tier, ending with `N passed, N failed`.
 //! - `cargo xtask build`: only the browser apps and the release server.
 //! - `cargo xtask cluster`: PostgreSQL, Redis, two nodes and nginx in front, until Ctrl-C.
@@ -111,13 +111,32 @@ fn run_demo(args: &[String]) -> Result<(), String> {
     tools::ensure()?;
     web::build_all()?;
     build_server()?;
+    // The sample CRM, on an origin of its own: the demo configuration lets it frame the desktop.
+    let crm = cmd("node")
+        .args(["examples/crm/serve.mjs", "--addr", CRM_ADDR])
+        .args(["--parley", &format!("http://{addr}")])
+        .stdout(std::process::Stdio::null())
+        .spawn();
     println!("\nParley is starting on http://{addr}/");
     println!("  agent desktop: http://{addr}/");
     println!("  contact widget: http://{addr}/chat/");
+    match &crm {
+        Ok(_) => println!("  sample CRM with the desktop in its side panel: http://{CRM_ADDR}/"),
+        Err(e) => println!("  (the sample CRM did not start: {e})"),
+    }
     println!("  demo logins: {DEMO_LOGINS}");
     println!("  data: data/parley.db (Ctrl-C stops the server)\n");
-    run(cmd(&root()
+    let served = run(cmd(&root()
         .join("target/release/parley-server")
         .to_string_lossy())
-    .args(["--config", "config/demo.toml", "--addr", &addr]))
+    .args(["--config", "config/demo.toml", "--addr", &addr]));
+    if let Ok(mut crm) = crm {
+        let _ = crm.kill();
+        let _ = crm.wait();
+    }
+    served
 }
+
+/// Where `cargo xtask run` serves the sample CRM (`config/demo.toml` lets this origin frame the
+/// desktop).
+const CRM_ADDR: &str = "127.0.0.2:8081";

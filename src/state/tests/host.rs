@@ -217,10 +217,17 @@ fn collaboration_and_the_chat_s_end_are_the_agent_s_own_actions() {
         sent(s.host_request("interactions.markDone", &done, &all)).as_slice(),
         [ClientMsg::Act(Action::Done(d))] if d.disposition.as_deref() == Some("Resolved")
     ));
+    s.set_disposition(&"ix-1".into(), "Resolved");
+    s.set_note(&"ix-1".into(), "Refund sent ");
     let before = s.host_view();
     s.apply(ServerMsg::Closed {
         interaction: "ix-1".into(),
     });
-    let closed: Vec<&str> = s.host_events(&before).iter().map(|(e, _)| *e).collect();
-    assert_eq!(closed, ["closed"]);
+    let events = s.host_events(&before);
+    let names: Vec<&str> = events.iter().map(|(e, _)| *e).collect();
+    assert_eq!(names, ["done", "closed"]);
+    assert_eq!(
+        events[0].1,
+        json!({ "interaction": "ix-1", "disposition": "Resolved", "note": "Refund sent" })
+    );
 }

@@ -10,11 +10,13 @@ use std::process::Stdio;
 /// Redis keys (no wire version) are the ones this release must live beside during an upgrade.
 const PREVIOUS_RELEASE: &str = "4f84e47da61f1cae96f3c8d0b8f8d2e0716e5825";
 
-/// The previous release's `parley-server`, built when missing.
+/// The previous release's `parley-server`, built when missing, with that release's demo
+/// configuration beside it (`<binary>.toml`): a release refuses settings it does not know.
 pub fn server() -> Result<PathBuf, String> {
     let dir = root().join("target/previous");
     let binary = dir.join(format!("parley-server-{}", &PREVIOUS_RELEASE[..12]));
-    if binary.is_file() {
+    let config = dir.join(format!("parley-server-{}.toml", &PREVIOUS_RELEASE[..12]));
+    if binary.is_file() && config.is_file() {
         return Ok(binary);
     }
     let known = cmd("git")
@@ -26,6 +28,18 @@ pub fn server() -> Result<PathBuf, String> {
             "the previous release ({PREVIOUS_RELEASE}) is not in this clone's history; \
              the upgrade test needs it (a full clone, or `git fetch --unshallow`)"
         ));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let demo = cmd("git")
+        .args(["show", &format!("{PREVIOUS_RELEASE}:config/demo.toml")])
+        .output()
+        .map_err(|e| format!("git show: {e}"))?;
+    if !demo.status.success() {
+        return Err("the previous release's demo configuration could not be read".into());
+    }
+    std::fs::write(&config, &demo.stdout).map_err(|e| format!("{}: {e}", config.display()))?;
+    if binary.is_file() {
+        return Ok(binary);
     }
     println!(
         "building the previous release's server ({}) for the upgrade test",

@@ -333,7 +333,7 @@ async fn only_the_configured_pages_may_frame_the_desktop_and_the_widget() {
 
     // Without a list, any site may embed the widget, and no other page may frame the desktop.
     let dir = tempfile::tempdir().expect("tmp");
-    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let addr = spawn_server(&dir.path().join("p.db"), |c| c.embed.hosts.clear()).await;
     assert_eq!(
         csp(&head_of(addr, "/").await).as_deref(),
         Some("frame-ancestors 'self'")

@@ -395,9 +395,15 @@ pub async fn launch_server(db: &Path) -> (tokio::process::Child, SocketAddr) {
 
 /// The demo configuration with more sections after it, written into `dir` as `file`.
 pub fn demo_config_with(dir: &Path, file: &str, extra: &str) -> PathBuf {
+    config_with(&demo_config_path(), dir, file, extra)
+}
+
+/// A configuration (`base`: the demo's, or a previous release's) with more sections after it,
+/// written into `dir` as `file`; its attachments are the demo's.
+pub fn config_with(base: &Path, dir: &Path, file: &str, extra: &str) -> PathBuf {
     let demo = demo_config_path();
     let config_dir = demo.parent().expect("config dir");
-    let text = std::fs::read_to_string(&demo).expect("demo config");
+    let text = std::fs::read_to_string(base).expect("base config");
     // Attachments are relative to the configuration's own folder.
     let text = text.replace(
         "attachment = \"",

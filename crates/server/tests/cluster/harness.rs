@@ -56,7 +56,8 @@ impl Cluster {
     /// [`Cluster::node`] with more configuration (TOML sections after the demo's).
     pub async fn node_with(&self, name: &str, extra: &str) -> Node {
         let binary = std::path::Path::new(env!("CARGO_BIN_EXE_parley-server"));
-        self.start(binary, name, true, None, extra).await
+        self.start(binary, &demo_config_path(), name, true, None, extra)
+            .await
     }
 
     /// Starts a node of the previous release (`PARLEY_PREVIOUS_SERVER`, which `cargo xtask
@@ -66,7 +67,9 @@ impl Cluster {
             "PARLEY_PREVIOUS_SERVER is not set: the upgrade test runs under `cargo xtask test` \
              (or `cargo xtask services`, which builds it and prints it)",
         );
-        self.start(std::path::Path::new(&binary), name, true, None, "")
+        // Its own demo configuration, kept beside it: a release refuses settings it does not know.
+        let config = std::path::PathBuf::from(format!("{binary}.toml"));
+        self.start(std::path::Path::new(&binary), &config, name, true, None, "")
             .await
     }
 
@@ -74,12 +77,14 @@ impl Cluster {
     /// false) alone on SQLite in the cluster's folder.
     pub async fn server(&self, name: &str, clustered: bool, metrics: Option<SocketAddr>) -> Node {
         let binary = std::path::Path::new(env!("CARGO_BIN_EXE_parley-server"));
-        self.start(binary, name, clustered, metrics, "").await
+        self.start(binary, &demo_config_path(), name, clustered, metrics, "")
+            .await
     }
 
     async fn start(
         &self,
         binary: &std::path::Path,
+        base: &std::path::Path,
         name: &str,
         clustered: bool,
         metrics: Option<SocketAddr>,
@@ -95,7 +100,7 @@ impl Cluster {
             String::new()
         };
         let file = format!("{name}.toml");
-        let path = demo_config_with(self.dir.path(), &file, &format!("{extra}\n{cluster}"));
+        let path = config_with(base, self.dir.path(), &file, &format!("{extra}\n{cluster}"));
         // Both nodes keep files in one folder, as a shared mount would.
         let db = self.dir.path().join("shared.db");
         let mut command = tokio::process::Command::new(binary);

@@ -4,6 +4,7 @@
 // server does not list gets no answer at all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -129,6 +130,47 @@ test('a CRM page of another origin drives the framed desktop through the host AP
     await browser.close();
     crm.close();
     stranger.close();
+    await server.kill().catch(() => {});
+  }
+});
+
+test('a CRM that signed the agent in opens the desktop with a one-time token, no password', { timeout: 60_000 }, async () => {
+  // An API key for the CRM's server, as `parley-server api-key` makes one.
+  const key = `pk_${randomBytes(32).toString('hex')}`;
+  const hash = createHash('sha256').update(key).digest('hex');
+  const demo = readFileSync(join(ROOT, 'config/demo.toml'), 'utf8')
+    .replaceAll('attachment = "', `attachment = "${join(ROOT, 'config')}/`);
+  const config = join(scratchDir('parley-sign-in-'), 'parley.toml');
+  writeFileSync(config, `${demo}
+[[api_keys]]
+name = "crm"
+key_hashes = ["${hash}"]
+scopes = ["agents.sign_in"]
+`);
+  const server = await Server.start(config);
+  const browser = await launchBrowser();
+  try {
+    const signIn = async () => {
+      const answer = await fetch(`${server.url}/api/v1/agents/john/sign-in`, {
+        method: 'POST', headers: { authorization: `Bearer ${key}` },
+      });
+      assert.equal(answer.status, 201);
+      return (await answer.json()).token;
+    };
+    const token = await signIn();
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/#sign_in=${token}`);
+    await page.getByTestId('connection-state').and(page.locator('[data-state=online]')).waitFor();
+    assert.match(await page.locator('.pl-desktop').textContent(), /John Davis/);
+    assert.ok(!page.url().includes(token), 'the token leaves the address');
+
+    // The same link a second time signs nobody in: the password form says why.
+    const again = await (await browser.newContext()).newPage();
+    await again.goto(`${server.url}/#sign_in=${token}`);
+    await again.getByTestId('login-error').filter({ hasText: 'used or has expired' }).waitFor();
+    await again.getByTestId('login-username').waitFor();
+  } finally {
+    await browser.close();
     await server.kill().catch(() => {});
   }
 });

@@ -14,6 +14,11 @@ struct LoginResponse {
     token: String,
 }
 
+#[derive(Serialize)]
+struct TokenLogin {
+    token: String,
+}
+
 /// Username and password; calls `on_login` with the session token.
 #[component]
 pub fn Login(
@@ -24,6 +29,26 @@ pub fn Login(
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // A host system that signed the agent in itself opens the desktop with a one-time token:
+    // no second password. It leaves the address at once, used or not.
+    let location = web_sys::window().map(|w| w.location());
+    let from_host = location
+        .as_ref()
+        .and_then(|l| l.hash().ok())
+        .and_then(|hash| crate::session::sign_in_token(&hash));
+    if let (Some(token), Some(location)) = (from_host, location) {
+        let _ = location.set_hash("");
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let req = TokenLogin { token };
+            match parley_client::http::post_json::<_, LoginResponse>("/api/login/token", &req).await
+            {
+                Ok(r) => on_login(r.token),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {

@@ -20,7 +20,7 @@ import { ParleyDesktop } from '${parley.url}/embed/parley-desktop.js';
 window.events = [];
 window.connectParley = async (timeoutMs) => {
   window.parley = await ParleyDesktop.connect(document.getElementById('parley'), { timeoutMs });
-  for (const name of ['offered', 'accepted', 'offerGone', 'status', 'ended', 'closed']) {
+  for (const name of ['offered', 'accepted', 'offerGone', 'status', 'ended', 'closed', 'signedIn', 'signedOut']) {
     window.parley.on(name, (data, position) => window.events.push({ name, data, position }));
   }
   return window.parley.hello;
@@ -62,13 +62,17 @@ test('a CRM page of another origin drives the framed desktop through the host AP
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${crm.url}/`);
     const desk = page.frameLocator('#parley');
+    // The page connects before anyone signs in: it is told so, and hears the sign-in.
+    const hello = await page.evaluate(() => window.connectParley(10000));
+    assert.deepEqual(hello, { version: 1, scopes: ['agent.*', 'interaction.*', 'chat.insert', 'collaboration.*'] });
+    const before = await page.evaluate(() => window.call('agent.getState', {}));
+    assert.equal(before.result.signedIn, false);
+    assert.deepEqual(await page.evaluate(() => window.call('interactions.list', {})), { error: 'signed_out' });
     await desk.getByTestId('login-username').fill('kate');
     await desk.getByTestId('login-password').fill('kate-demo');
     await desk.getByTestId('login-submit').click();
     await desk.getByTestId('connection-state').and(desk.locator('[data-state=online]')).waitFor();
-
-    const hello = await page.evaluate(() => window.connectParley(10000));
-    assert.deepEqual(hello, { version: 1, scopes: ['agent.*', 'interaction.*', 'chat.insert', 'collaboration.*'] });
+    await page.waitForFunction(() => window.events.some((e) => e.name === 'signedIn' && e.data.agent === 'kate'));
     const state = await page.evaluate(() => window.call('agent.getState', {}));
     assert.equal(state.result.agent, 'kate');
 
@@ -120,6 +124,12 @@ test('a CRM page of another origin drives the framed desktop through the host AP
     await page.waitForFunction((id) => window.events.some((e) => e.name === 'closed' && e.data.interaction === id), interaction);
     await desk.getByTestId('interaction-tab').waitFor({ state: 'detached' });
     await shot(page, 'transferred');
+
+    // Signing out in the frame is an event too; the page can still ask who is signed in.
+    await desk.getByTestId('logout').click();
+    await page.waitForFunction(() => window.events.some((e) => e.name === 'signedOut'));
+    const after = await page.evaluate(() => window.call('agent.getState', {}));
+    assert.equal(after.result.signedIn, false);
 
     // A page of an origin the server does not list: the desktop answers none of its messages.
     const other = await (await browser.newContext()).newPage();

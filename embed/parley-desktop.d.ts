@@ -95,6 +95,11 @@ export interface Events {
   accepted: { interaction: Interaction };
   offerGone: { invitation: string };
   status: { status: AgentStatus };
+  /** The agent signed in inside the frame. */
+  signedIn: { agent: string; name: string };
+  /** The agent signed out (or the session ended): requests but `hello` and
+   * `agent.getState` are refused with `signed_out` until the next `signedIn`. */
+  signedOut: Record<string, never>;
   /** The chat ended (this agent may still have to mark it done). */
   ended: { interaction: string };
   /** The agent marked the chat done, with what they chose (before `closed`). */

@@ -30,6 +30,10 @@ use parley_protocol::ServerMsg;
 /// The whole app: login first, then the desktop.
 #[component]
 pub fn App() -> impl IntoView {
+    // Inside a CRM page's frame: that page's requests and events, signed in or not.
+    if let Some(bridge) = crate::host::start() {
+        provide_context(bridge);
+    }
     let token = RwSignal::new(crate::session::load());
     let logout = move || {
         crate::session::clear();
@@ -90,8 +94,9 @@ pub fn Desktop(
         },
     );
     alerts::watch(desk);
-    // Inside a CRM page's frame: that page's requests, and events for it.
-    crate::host::serve(desk);
+    if let Some(bridge) = use_context::<crate::host::Bridge>() {
+        bridge.attach(desk);
+    }
     desk.connect(Some(socket));
     on_cleanup(move || desk.connect(None));
     let logout_token = token;

@@ -67,17 +67,7 @@ function caseView(c) {
   return box;
 }
 
-// The desktop answers once the agent has signed in inside the frame: keep asking until then.
-async function connect() {
-  for (;;) {
-    try {
-      return await ParleyDesktop.connect($('#parley'), { timeoutMs: 30000 });
-    } catch (e) {
-      console.info('parley: not connected yet', e.code);
-    }
-  }
-}
-const parley = await connect();
+const parley = await ParleyDesktop.connect($('#parley'));
 window.parley = parley;
 
 async function showAgent() {
@@ -91,6 +81,8 @@ async function showAgent() {
 $('[data-testid=crm-ready]').onclick = () => parley.request('agent.setStatus', { status: 'ready' });
 $('[data-testid=crm-not-ready]').onclick = () => parley.request('agent.setStatus', { status: { not_ready: { reason: null } } });
 parley.on('status', showAgent);
+parley.on('signedIn', showAgent);
+parley.on('signedOut', showAgent);
 await showAgent();
 
 // Screen-pop: the customer's record opens as soon as the chat is offered.

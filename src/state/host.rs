@@ -402,6 +402,12 @@ impl DesktopState {
                 out.push(("closed", json!({ "interaction": id.as_str() })));
             }
         }
+        if let (None, Some(me)) = (&before.status, &self.me) {
+            out.push((
+                "signedIn",
+                json!({ "agent": me.id.as_str(), "name": me.name }),
+            ));
+        }
         let status = self.me.as_ref().map(|_| &self.status);
         if let (Some(status), true) = (status, status != before.status.as_ref()) {
             out.push(("status", json!({ "status": status })));

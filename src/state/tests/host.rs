@@ -128,7 +128,7 @@ fn each_change_the_host_is_told_about_is_one_event() {
     let before = s.host_view();
     s.apply(welcome());
     let events: Vec<&str> = s.host_events(&before).iter().map(|(e, _)| *e).collect();
-    assert_eq!(events, ["status"]);
+    assert_eq!(events, ["signedIn", "status"]);
 
     let before = s.host_view();
     s.apply(offer_of("inv-1", "ix-1"));

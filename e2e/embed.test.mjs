@@ -42,6 +42,8 @@ test('the widget embedded in a website of another origin: launcher, chat, visito
     assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
     const frameSrc = await visitor.getByTestId('widget-frame').getAttribute('src');
     assert.ok(frameSrc.startsWith(`${server.url}/chat/`), frameSrc);
+    // The chat posts to this page's exact origin only, which the address names.
+    assert.equal(new URL(frameSrc).searchParams.get('host'), site.url);
     const chat = visitor.frameLocator('[data-testid=widget-frame]');
     await chat.getByTestId('widget-name').fill('Vera Visitor');
     await chat.getByTestId('widget-first-message').fill('Which plan includes support?');

@@ -63,7 +63,8 @@
   var frame = null;
   function open() {
     if (!frame) {
-      var params = new URLSearchParams({ embedded: '1' });
+      // The chat posts to this page's exact origin only (its session above all).
+      var params = new URLSearchParams({ embedded: '1', host: location.origin });
       var queue = script.getAttribute('data-queue');
       if (queue) params.set('queue', queue);
       frame = document.createElement('iframe');

@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 pub struct Embed {
     /// Inside a website's iframe.
     pub embedded: bool,
+    /// The origin of the page that frames the widget, as `embed.js` gives it: messages (the
+    /// session above all) are posted to exactly this origin, so the browser delivers them only
+    /// if the frame's parent really is that page.
+    pub host: Option<String>,
     pub queue: Option<String>,
     /// The journey as `embed.js` recorded it (JSON); the server checks it and keeps only
     /// well-formed web pages.
@@ -33,6 +37,7 @@ impl Embed {
         };
         Self {
             embedded: get(&query, "embedded").as_deref() == Some("1"),
+            host: get(&query, "host").filter(|h| is_origin(h)),
             queue: get(&query, "queue")
                 .map(|q| q.trim().to_owned())
                 .filter(|q| !q.is_empty() && q.len() <= 100),
@@ -48,6 +53,19 @@ impl Embed {
             .map(|j| (VISIT_KEY.to_owned(), j.clone()))
             .collect()
     }
+}
+
+/// `http(s)://host[:port]`, nothing after it.
+fn is_origin(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && r.len() <= 253
+            && r.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    })
 }
 
 fn pairs(s: &str) -> Vec<(String, String)> {
@@ -117,6 +135,25 @@ mod tests {
         );
         assert!(e.embedded);
         assert_eq!(e.queue.as_deref(), Some("billing"));
+        assert_eq!(e.host, None, "no host given: nothing is posted to anyone");
+        let framed =
+            |host: &str| Embed::from_location(&format!("?embedded=1&host={host}"), "").host;
+        assert_eq!(
+            framed("https%3A%2F%2Fshop.example.com").as_deref(),
+            Some("https://shop.example.com")
+        );
+        assert_eq!(
+            framed("http%3A%2F%2F127.0.0.2%3A8081").as_deref(),
+            Some("http://127.0.0.2:8081")
+        );
+        for wrong in [
+            "*",
+            "https%3A%2F%2Fshop.example.com%2Fpage",
+            "javascript%3Aalert(1)",
+            "",
+        ] {
+            assert_eq!(framed(wrong), None, "{wrong}");
+        }
         assert_eq!(e.identity, None);
         // The site's signed identity travels in the fragment too; the server checks it.
         let signed = Embed::from_location("", "#journey=%5B%5D&identity=eyJh.eyJz.c2ln");

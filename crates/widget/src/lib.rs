@@ -27,13 +27,17 @@ fn load_session() -> Option<Session> {
 }
 
 /// The host page, when this page is framed by one and was opened by `embed.js`.
-fn host() -> Option<web_sys::Window> {
+fn host() -> Option<(web_sys::Window, String)> {
     let own = window();
     let parent = own.parent().ok().flatten()?;
     let (parent_value, own_value): (&wasm_bindgen::JsValue, &wasm_bindgen::JsValue) =
         (parent.as_ref(), own.as_ref());
     let framed = parent_value != own_value;
-    (framed && embed_options().embedded).then_some(parent)
+    let embed = embed_options();
+    // Posted to the page's exact origin, never `*`: the browser drops a message when the
+    // parent is not that page.
+    let origin = embed.host.filter(|_| framed && embed.embedded)?;
+    Some((parent, origin))
 }
 
 /// A session from JSON holding its `interaction` and `token`: the stored one, or the server's
@@ -55,13 +59,13 @@ fn save_session(session: Option<&Session>) {
     }
     // Embedded, the host page keeps the session too: the iframe's storage may be refused or
     // partitioned away by the browser.
-    if let Some(parent) = host() {
+    if let Some((parent, origin)) = host() {
         {
             let msg = js_sys::Object::new();
             let _ = js_sys::Reflect::set(&msg, &"type".into(), &"parley:session".into());
             let value = json.map_or(wasm_bindgen::JsValue::NULL, |j| j.as_str().into());
             let _ = js_sys::Reflect::set(&msg, &"session".into(), &value);
-            let _ = parent.post_message(&msg, "*");
+            let _ = parent.post_message(&msg, &origin);
         }
     }
 }
@@ -70,13 +74,13 @@ fn save_session(session: Option<&Session>) {
 #[component]
 pub fn Widget() -> impl IntoView {
     let session = RwSignal::new(load_session());
-    if let Some(parent) = host() {
+    if let Some((parent, origin)) = host() {
         // Escape closes the chat in the host page (embed.js listens for this).
         let escape = window_event_listener(leptos::ev::keydown, |ev| {
             if ev.key() == "Escape" {
-                if let Some(parent) = host() {
-                    let _ =
-                        parent.post_message(&wasm_bindgen::JsValue::from_str("parley:close"), "*");
+                if let Some((parent, origin)) = host() {
+                    let close = wasm_bindgen::JsValue::from_str("parley:close");
+                    let _ = parent.post_message(&close, &origin);
                 }
             }
         });
@@ -84,8 +88,10 @@ pub fn Widget() -> impl IntoView {
         // frame's own parent is heard, and only while no chat is open here.
         let handed = window_event_listener(leptos::ev::message, move |ev| {
             let from_host = match (ev.source(), host()) {
-                (Some(source), Some(parent)) => {
-                    wasm_bindgen::JsValue::from(source) == wasm_bindgen::JsValue::from(parent)
+                (Some(source), Some((parent, origin))) => {
+                    ev.origin() == origin
+                        && wasm_bindgen::JsValue::from(source)
+                            == wasm_bindgen::JsValue::from(parent)
                 }
                 _ => false,
             };
@@ -108,7 +114,7 @@ pub fn Widget() -> impl IntoView {
             escape.remove();
             handed.remove();
         });
-        let _ = parent.post_message(&wasm_bindgen::JsValue::from_str("parley:ready"), "*");
+        let _ = parent.post_message(&wasm_bindgen::JsValue::from_str("parley:ready"), &origin);
     }
     move || match session.get() {
         None => view! {

@@ -9,6 +9,7 @@
 //! desktop attaches its [`Desk`] to it.
 
 use crate::app::Desk;
+use crate::state::host::HostView;
 use crate::state::{DesktopState, Outbox};
 use leptos::prelude::*;
 use serde_json::{json, Value};
@@ -73,7 +74,8 @@ impl Bridge {
     pub fn attach(self, desk: Desk) {
         self.desk.set_value(Some(desk));
         let view = desk.select(DesktopState::host_view);
-        let before = StoredValue::new(DesktopState::new(Outbox::new("host")).host_view());
+        // The desktop starts empty: everything it shows from now on is news to the page.
+        let before = StoredValue::new(HostView::default());
         Effect::new(move |_| {
             view.track();
             let events = desk.with(|s| {

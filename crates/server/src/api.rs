@@ -63,23 +63,19 @@ impl Modify for BearerKey {
     }
 }
 
-/// The `/api/v1` routes and their OpenAPI document.
-pub fn routes() -> (axum::Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The `/api/v1` routes and their OpenAPI document, as served and committed (pretty JSON,
+/// ending in a newline).
+pub fn routes() -> (axum::Router<Arc<AppState>>, String) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(start_chat, list_chats))
         .routes(routes!(transcript))
         .routes(routes!(set_case_data))
         .routes(routes!(list_agents))
         .routes(routes!(sign_in_token))
-        .split_for_parts()
-}
-
-/// The OpenAPI document as served and committed (pretty JSON, ending in a newline).
-pub fn openapi_json() -> String {
-    let (_, doc) = routes();
+        .split_for_parts();
     let mut json = doc.to_pretty_json().unwrap_or_default();
     json.push('\n');
-    json
+    (router, json)
 }
 
 /// An error as every `/api/v1` route answers it.

@@ -79,7 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         // The limit is checked again with a clear message; this stops far larger bodies early.
         .layer(DefaultBodyLimit::max(server.max_file_bytes + 1024));
     let (v1, doc) = crate::api::routes();
-    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default() + "\n");
+    let doc = Arc::new(doc);
     let v1 = v1
         .route(
             "/api/v1/openapi.json",

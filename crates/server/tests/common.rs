@@ -489,16 +489,41 @@ pub async fn chat_with(
 ) -> (InteractionId, Client, String) {
     let (ix, token) = start_chat(addr, contact, "Hello").await;
     let contact = Client::hello(addr, &token, vec![]).await;
+    accept_next(agent, &ix).await;
+    (ix, contact, token)
+}
+
+/// The agent accepts its next offer, which is of `ix`, and waits until the chat opens.
+pub async fn accept_next(agent: &mut Client, ix: &InteractionId) {
     let invitation = next_invitation(agent).await;
+    assert_eq!(&invitation.interaction.id, ix, "the offer is of this chat");
     agent
         .send(&ClientMsg::from(act::Accept {
             invitation: invitation.id,
         }))
         .await;
     agent
-        .expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix))
+        .expect(|m| matches!(m, ServerMsg::Opened { interaction } if &interaction.id == ix))
         .await;
-    (ix, contact, token)
+}
+
+/// The agent ends the chat and marks it done ("Resolved"); it waits until the chat closes.
+pub async fn finish(agent: &mut Client, ix: &InteractionId) {
+    agent
+        .send(&ClientMsg::from(act::End {
+            interaction: ix.clone(),
+        }))
+        .await;
+    agent
+        .send(&ClientMsg::from(act::Done {
+            interaction: ix.clone(),
+            disposition: Some("Resolved".into()),
+            note: None,
+        }))
+        .await;
+    agent
+        .expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == ix))
+        .await;
 }
 
 pub fn message_text(kind: &parley_protocol::EventKind) -> Option<&str> {

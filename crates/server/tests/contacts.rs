@@ -5,27 +5,8 @@
 mod common;
 
 use common::*;
-use parley_protocol::act;
 use parley_protocol::{ClientMsg, HistoryScope, InteractionId, ServerMsg};
 use serde_json::json;
-
-async fn finish(agent: &mut Client, ix: &InteractionId) {
-    agent
-        .send(&ClientMsg::from(act::End {
-            interaction: ix.clone(),
-        }))
-        .await;
-    agent
-        .send(&ClientMsg::from(act::Done {
-            interaction: ix.clone(),
-            disposition: Some("Resolved".into()),
-            note: None,
-        }))
-        .await;
-    agent
-        .expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == ix))
-        .await;
-}
 
 /// The agent's summary of the chat, as it opened.
 fn opened(agent: &Client, ix: &InteractionId) -> parley_protocol::InteractionSummary {
@@ -68,15 +49,7 @@ async fn typed_chat(addr: std::net::SocketAddr, agent: &mut Client, email: &str)
     .await;
     assert_eq!(status, 200, "{body}");
     let ix = InteractionId(body["interaction"].as_str().expect("id").into());
-    let invitation = next_invitation(agent).await;
-    agent
-        .send(&ClientMsg::from(act::Accept {
-            invitation: invitation.id,
-        }))
-        .await;
-    agent
-        .expect(|m| matches!(m, ServerMsg::Opened { interaction } if interaction.id == ix))
-        .await;
+    accept_next(agent, &ix).await;
     ix
 }
 

@@ -91,24 +91,6 @@ async fn not_ready(agent: &mut Client) {
         .await;
 }
 
-async fn finish(agent: &mut Client, ix: &InteractionId) {
-    agent
-        .send(&ClientMsg::from(act::End {
-            interaction: ix.clone(),
-        }))
-        .await;
-    agent
-        .send(&ClientMsg::from(act::Done {
-            interaction: ix.clone(),
-            disposition: Some("Resolved".into()),
-            note: None,
-        }))
-        .await;
-    agent
-        .expect(|m| matches!(m, ServerMsg::Closed { interaction } if interaction == ix))
-        .await;
-}
-
 #[tokio::test]
 async fn an_agent_deleted_from_a_conference_reads_nothing_newer_on_any_path() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -134,11 +134,7 @@ async fn each_milestone_is_delivered_in_order_signed_and_retried_under_its_id() 
     .await;
     let mut kate = ready_agent(addr, "kate").await;
     let (ix, _) = start_chat(addr, "Ana Pop", "Hello").await;
-    let invitation = next_invitation(&mut kate).await;
-    kate.send(&ClientMsg::from(act::Accept {
-        invitation: invitation.id,
-    }))
-    .await;
+    accept_next(&mut kate, &ix).await;
     kate.send(&ClientMsg::from(act::End {
         interaction: ix.clone(),
     }))
@@ -207,11 +203,7 @@ async fn no_event_is_lost_when_the_server_is_killed_before_the_receiver_took_it(
     state.lock().expect("receiver").down = false;
     let (_server, addr) = launch_server_with(&config, &db).await;
     let mut kate = ready_agent(addr, "kate").await;
-    let invitation = next_invitation(&mut kate).await;
-    kate.send(&ClientMsg::from(act::Accept {
-        invitation: invitation.id,
-    }))
-    .await;
+    accept_next(&mut kate, &ix).await;
     kate.send(&ClientMsg::from(act::End {
         interaction: ix.clone(),
     }))

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'unknown_method'
   | 'invalid'
   | 'not_found'
-  | 'signed_out';
+  | 'signed_out'
+  | 'unsupported_locale';
 
 export declare class ParleyError extends Error {
   readonly code: ErrorCode;
@@ -58,10 +59,53 @@ export interface Hello {
   version: 1;
   /** The scopes this page's origin may use. */
   scopes: string[];
+  /** Whether an agent is signed in to the desktop now. */
+  signedIn: boolean;
 }
 
+/** Where an event stands in the server's order: the chat and the `seq` of its last event
+ * (a message's own `seq`), or the offer. Status, focus and connection events have none. */
+export interface Position {
+  interaction?: string;
+  seq?: number;
+  invitation?: string;
+}
+
+/** A link to the contact's record, which the desktop shows on the chat. */
+export interface ContactRecord {
+  label: string;
+  /** An `http:` or `https:` address. */
+  url: string;
+}
+
+/** What the desktop asks the page's contact search. */
+export interface ContactQuery {
+  interaction: string;
+  name: string;
+  email: string | null;
+  verified: boolean;
+  caseData: Record<string, string>;
+}
+
+export type InterceptedAction = 'markDone' | 'transfer';
+
+/** What the desktop asks an interceptor before the action happens. */
+export interface Interception {
+  action: InterceptedAction;
+  interaction: string;
+  caseData: Record<string, string>;
+  /** Mark Done: what the agent chose. */
+  disposition?: string | null;
+  note?: string | null;
+  /** Transfer: to whom. */
+  target?: Target;
+}
+
+/** Allow (adding case data to the chat first, if given), or refuse with a message the agent reads. */
+export type Verdict = { allow: true; caseData?: Record<string, string> } | { allow: false; message?: string };
+
 export interface Methods {
-  hello: { params: Record<string, never>; result: Hello };
+  hello: { params: { cursor?: string; resume?: string }; result: Hello };
   'agent.getState': { params: Record<string, never>; result: AgentState };
   'agent.setStatus': { params: { status: AgentStatus }; result: null };
   'interactions.list': { params: Record<string, never>; result: Interaction[] };
@@ -88,18 +132,53 @@ export interface Methods {
   'collaboration.remove': { params: { interaction: string; agent: string }; result: null };
   'chat.insertText': { params: { interaction: string; text: string }; result: null };
   'chat.send': { params: { interaction: string; text: string }; result: null };
+  /** Needs `ui.control`: only `--pl-…` properties with plain values. */
+  'ui.setTheme': { params: { properties: Record<string, string> }; result: null };
+  /** Needs `ui.control`; `unsupported_locale` for a language the desktop does not speak yet. */
+  'ui.setLocale': { params: { locale: string }; result: { locale: string } };
+  /** What this page answers for (the SDK sends it; use `handle` and `intercept`). */
+  'host.register': {
+    params: {
+      contactSearch: boolean;
+      interceptors: { action: InterceptedAction; onTimeout: 'proceed' | 'refuse'; timeoutMs: number }[];
+    };
+    result: null;
+  };
 }
 
 export interface Events {
   offered: Offer;
   accepted: { interaction: Interaction };
-  offerGone: { invitation: string };
+  /** Right after `offered` and after `accepted`: the moment to open the customer's record. */
+  screenPop: { reason: 'offered' | 'accepted'; interaction: Interaction };
+  /** The offer is no longer open (accepted, rejected, timed out or withdrawn). */
+  offerGone: { invitation: string; interaction: string };
+  /** The agent rejected the offer (before `offerGone`). */
+  rejected: { invitation: string; interaction: string };
+  /** A message in an open chat; `text` only with the `chat.read` scope. */
+  message: {
+    interaction: string;
+    seq: number;
+    /** Milliseconds since 1970. */
+    at: number;
+    from: 'contact' | 'agent' | 'system';
+    agent: string | null;
+    /** Said in this consultation, which the contact does not see. */
+    consultation: string | null;
+    text?: string;
+  };
+  /** The chat shown in the desktop changed. */
+  focusChanged: { interaction: string | null };
+  /** The desktop lost its connection to the server (it reconnects by itself)... */
+  connectionLost: Record<string, never>;
+  /** ...and has it again. */
+  connectionBack: Record<string, never>;
   status: { status: AgentStatus };
   /** The agent signed in inside the frame. */
   signedIn: { agent: string; name: string };
-  /** The agent signed out (or the session ended): requests but `hello` and
-   * `agent.getState` are refused with `signed_out` until the next `signedIn`. */
-  signedOut: Record<string, never>;
+  /** The agent signed out (`logout`) or the session ended (`expired`): requests but `hello`
+   * and `agent.getState` are refused with `signed_out` until the next `signedIn`. */
+  signedOut: { reason: 'logout' | 'expired' };
   /** The chat ended (this agent may still have to mark it done). */
   ended: { interaction: string };
   /** The agent marked the chat done, with what they chose (before `closed`). */
@@ -121,7 +200,19 @@ export declare class ParleyDesktop {
     params?: Methods[M]['params'],
     options?: { timeoutMs?: number },
   ): Promise<Methods[M]['result']>;
-  /** `position` grows with each change of the agent's state the desktop reports. */
-  on<E extends keyof Events>(event: E, handler: (data: Events[E], position: number) => void): () => void;
+  on<E extends keyof Events>(event: E, handler: (data: Events[E], position: Position) => void): () => void;
+  /** Answers the desktop's contact search for each new chat. */
+  handle(
+    question: 'contactSearch',
+    handler: (query: ContactQuery) => Promise<{ record: ContactRecord | null }> | { record: ContactRecord | null },
+  ): Promise<null>;
+  /** Allows, amends or refuses an action before it happens. */
+  intercept(
+    action: InterceptedAction,
+    handler: (what: Interception) => Promise<Verdict> | Verdict,
+    options?: { onTimeout?: 'proceed' | 'refuse'; timeoutMs?: number },
+  ): Promise<null>;
+  setTheme(properties: Record<string, string>): Promise<null>;
+  setLocale(locale: string): Promise<{ locale: string }>;
   close(): void;
 }

@@ -24,25 +24,51 @@ export class ParleyError extends Error {
   }
 }
 
+/** What one page keeps of one desktop: the cursor of its events and a token to sign in again. */
+function remembered(origin) {
+  const key = `parley.desktop@${origin}`;
+  let store = null;
+  try {
+    store = window.sessionStorage;
+  } catch {
+    // Storage blocked: the page still works, only a reload starts afresh.
+  }
+  const read = () => {
+    try {
+      return JSON.parse(store?.getItem(key) || '{}') || {};
+    } catch {
+      return {};
+    }
+  };
+  const write = (change) => {
+    try {
+      store?.setItem(key, JSON.stringify({ ...read(), ...change }));
+    } catch {
+      // As above.
+    }
+  };
+  return { read, write };
+}
+
 export class ParleyDesktop {
   /**
    * Waits until the desktop in `frame` answers (it may still be loading), then resolves with a
-   * connected instance. `origin` defaults to the origin of the frame's `src`.
+   * connected instance. `origin` defaults to the origin of the frame's `src`. After a reload of
+   * this page or of the frame, the desktop tells this page what it missed, and signs the agent
+   * in again without a prompt while the session lives.
    */
   static async connect(frame, { origin, timeoutMs = 10000 } = {}) {
     const desktop = new ParleyDesktop(frame, { origin, timeoutMs });
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        desktop.hello = await desktop.request('hello', {}, { timeoutMs: 500 });
-        return desktop;
-      } catch (e) {
-        if (!(e instanceof ParleyError) || e.code !== 'timeout' || Date.now() > deadline) {
-          desktop.close();
-          throw e;
-        }
-      }
+    try {
+      await desktop.greet(timeoutMs);
+    } catch (e) {
+      desktop.close();
+      throw e;
     }
+    // A reloaded frame is a new desktop: greet it again with what this page heard last.
+    desktop.onLoad = () => desktop.greet(timeoutMs).catch((e) => console.error('parley: the reloaded desktop did not answer', e));
+    frame.addEventListener('load', desktop.onLoad);
+    return desktop;
   }
 
   constructor(frame, { origin, timeoutMs = 10000 } = {}) {
@@ -52,9 +78,28 @@ export class ParleyDesktop {
     this.hello = null;
     this.pending = new Map();
     this.handlers = new Map();
+    this.answers = new Map();
+    this.interceptors = new Map();
+    this.memory = remembered(this.origin);
     this.next = 1;
     this.listener = (event) => this.receive(event);
     window.addEventListener('message', this.listener);
+  }
+
+  /** Says hello until the desktop answers, then tells it what this page answers for. */
+  async greet(timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { cursor, resume } = this.memory.read();
+      try {
+        this.hello = await this.request('hello', { cursor, resume }, { timeoutMs: 500 });
+        break;
+      } catch (e) {
+        if (!(e instanceof ParleyError) || e.code !== 'timeout' || Date.now() > deadline) throw e;
+      }
+    }
+    if (this.answers.size || this.interceptors.size) await this.register();
+    return this.hello;
   }
 
   /** Calls a method; resolves with its result, or rejects with a ParleyError. */
@@ -66,14 +111,11 @@ export class ParleyDesktop {
         reject(new ParleyError('timeout', `${method}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      const target = this.frame.contentWindow;
-      if (!target) {
+      if (!this.post({ parley: VERSION, kind: 'request', id, method, params })) {
         clearTimeout(timer);
         this.pending.delete(id);
         reject(new ParleyError('unavailable', 'the desktop frame is not in the page'));
-        return;
       }
-      target.postMessage({ parley: VERSION, kind: 'request', id, method, params }, this.origin);
     });
   }
 
@@ -85,14 +127,56 @@ export class ParleyDesktop {
     return () => this.handlers.set(event, (this.handlers.get(event) || []).filter((h) => h !== handler));
   }
 
+  /**
+   * Answers the desktop's questions: `contactSearch` (a chat's contact, to find their record:
+   * resolve with `{ record: { label, url } }` or `{ record: null }`).
+   */
+  handle(question, handler) {
+    this.answers.set(question, handler);
+    return this.register();
+  }
+
+  /**
+   * Lets `handler` allow, amend or refuse an action before it happens: `markDone` or
+   * `transfer`. It resolves with `{ allow: true, caseData? }` or `{ allow: false, message }`;
+   * without an answer within `timeoutMs`, the desktop does what `onTimeout` says.
+   */
+  intercept(action, handler, { onTimeout = 'refuse', timeoutMs = 10000 } = {}) {
+    this.interceptors.set(action, { handler, onTimeout, timeoutMs });
+    return this.register();
+  }
+
+  /** Sets the desktop's CSS custom properties (`--pl-…`). */
+  setTheme(properties) {
+    return this.request('ui.setTheme', { properties });
+  }
+
+  /** Asks the desktop to speak `locale`. */
+  setLocale(locale) {
+    return this.request('ui.setLocale', { locale });
+  }
+
+  register() {
+    const interceptors = [...this.interceptors].map(([action, i]) => ({ action, onTimeout: i.onTimeout, timeoutMs: i.timeoutMs }));
+    return this.request('host.register', { contactSearch: this.answers.has('contactSearch'), interceptors });
+  }
+
   /** Stops listening; pending requests are refused. */
   close() {
     window.removeEventListener('message', this.listener);
+    if (this.onLoad) this.frame.removeEventListener('load', this.onLoad);
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new ParleyError('closed', 'the connection to the desktop was closed'));
     }
     this.pending.clear();
+  }
+
+  post(message) {
+    const target = this.frame.contentWindow;
+    if (!target) return false;
+    target.postMessage(message, this.origin);
+    return true;
   }
 
   receive(event) {
@@ -106,14 +190,40 @@ export class ParleyDesktop {
       clearTimeout(p.timer);
       if (m.error) p.reject(new ParleyError(m.error.code, m.error.message));
       else p.resolve(m.result);
-    } else if (m.kind === 'event') {
-      for (const handler of this.handlers.get(m.event) || []) {
-        try {
-          handler(m.data, m.position);
-        } catch (e) {
-          console.error('parley: an event handler failed', e);
+    } else if (m.kind === 'events' && Array.isArray(m.events)) {
+      for (const e of m.events) {
+        if (e.event === 'signedOut') this.memory.write({ resume: undefined });
+        for (const handler of this.handlers.get(e.event) || []) {
+          try {
+            handler(e.data, e.position);
+          } catch (err) {
+            console.error('parley: an event handler failed', err);
+          }
         }
       }
+      // Heard: after a reload, the desktop goes on from here.
+      if (typeof m.cursor === 'string') this.memory.write({ cursor: m.cursor });
+    } else if (m.kind === 'session' && typeof m.resume === 'string') {
+      this.memory.write({ resume: m.resume });
+    } else if (m.kind === 'request') {
+      this.answer(m);
+    }
+  }
+
+  /** Answers a question of the desktop with the page's handler. */
+  async answer({ id, method, params }) {
+    const reply = (body) => this.post({ parley: VERSION, kind: 'reply', id, ...body });
+    const handler = method === 'intercept'
+      ? this.interceptors.get(params?.action)?.handler
+      : this.answers.get(method);
+    if (!handler) {
+      reply({ error: { code: 'unknown_method', message: `this page does not answer ${method}` } });
+      return;
+    }
+    try {
+      reply({ result: (await handler(params)) ?? null });
+    } catch (e) {
+      reply({ error: { code: 'failed', message: String(e?.message ?? e) } });
     }
   }
 }

@@ -30,24 +30,67 @@ use parley_protocol::ServerMsg;
 /// The whole app: login first, then the desktop.
 #[component]
 pub fn App() -> impl IntoView {
+    let token = RwSignal::new(crate::session::load());
+    let sign_in = move |t: String| {
+        crate::session::save(&t);
+        token.set(Some(t));
+    };
     // Inside a CRM page's frame: that page's requests and events, signed in or not.
-    if let Some(bridge) = crate::host::start() {
+    let bridge = crate::host::start();
+    if let Some(bridge) = bridge {
+        bridge.on_sign_in(sign_in);
         provide_context(bridge);
     }
-    let token = RwSignal::new(crate::session::load());
-    let logout = move || {
+    let logout = move |reason: SignedOut| {
         crate::session::clear();
         token.set(None);
-    };
-    move || match token.get() {
-        None => view! {
-            <login::Login on_login=move |t: String| {
-                crate::session::save(&t);
-                token.set(Some(t));
-            } />
+        if let Some(bridge) = bridge {
+            bridge.signed_out(reason);
         }
-        .into_any(),
-        Some(t) => view! { <Desktop token=t on_logout=logout /> }.into_any(),
+    };
+    // The sign-in pop-up of a framed desktop hands the session over instead of keeping it.
+    let popup = crate::session::popup_opener().is_some();
+    let handed = RwSignal::new(None::<String>);
+    let on_login = move |t: String| {
+        if !popup {
+            return sign_in(t);
+        }
+        leptos::task::spawn_local(async move {
+            let sent = match crate::session::popup_opener() {
+                Some(opener) => crate::session::hand_to_opener(opener, t).await,
+                None => Err("the desktop that opened this window is gone".into()),
+            };
+            handed.set(Some(match sent {
+                Ok(()) => "You are signed in: close this window.".into(),
+                Err(e) => format!("The sign-in could not be handed over: {e}."),
+            }));
+        });
+    };
+    move || match (token.get(), handed.get()) {
+        (_, Some(said)) => {
+            view! { <p class="pl-login" role="status" data-testid="popup-done">{said}</p> }
+                .into_any()
+        }
+        (None, None) => view! { <login::Login on_login=on_login /> }.into_any(),
+        (Some(t), None) => view! { <Desktop token=t on_logout=logout /> }.into_any(),
+    }
+}
+
+/// Why the desktop signed out, as a host page hears it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignedOut {
+    /// The agent logged out.
+    Logout,
+    /// The server no longer takes the session (expired, ended elsewhere, revoked).
+    Expired,
+}
+
+impl SignedOut {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignedOut::Logout => "logout",
+            SignedOut::Expired => "expired",
+        }
     }
 }
 
@@ -57,7 +100,7 @@ pub fn Desktop(
     /// The session token from the login.
     token: String,
     /// Called when the server no longer accepts the session, or the agent logs out.
-    on_logout: impl Fn() + Copy + Send + Sync + 'static,
+    on_logout: impl Fn(SignedOut) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let desk = Desk::detached(DesktopState::new(crate::state::Outbox::random()));
     provide_context(desk);
@@ -77,7 +120,7 @@ pub fn Desktop(
             }
         }
         if desk.with(|s| s.logged_out) {
-            on_logout();
+            on_logout(SignedOut::Expired);
         }
     });
     let socket = socket::open(
@@ -95,7 +138,7 @@ pub fn Desktop(
     );
     alerts::watch(desk);
     if let Some(bridge) = use_context::<crate::host::Bridge>() {
-        bridge.attach(desk);
+        bridge.attach(desk, token.clone());
     }
     desk.connect(Some(socket));
     on_cleanup(move || desk.connect(None));
@@ -105,7 +148,7 @@ pub fn Desktop(
         leptos::task::spawn_local(async move {
             let _ = parley_client::http::post_with_token("/api/logout", &token).await;
         });
-        on_logout();
+        on_logout(SignedOut::Logout);
     };
 
     view! {

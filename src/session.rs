@@ -1,9 +1,46 @@
-//! The agent's session token, kept in this tab's `sessionStorage` so two tabs can hold two agents.
+//! The agent's session token, kept in this tab's `sessionStorage` so two tabs can hold two agents,
+//! and the ways a sign-in travels between windows of the desktop.
+//!
+//! In a frame the token stays in memory only: browsers block a third-party frame's storage
+//! (Safari, Firefox, Chromium with third-party cookies blocked) or partition and wipe it, so
+//! nothing there can be counted on. A framed desktop signs in again after a reload with the
+//! one-time token it left its host page (`crate::host`), and signs in first either in the frame
+//! or through a pop-up on Parley's own origin ([`popup_opener`]).
+
+use serde::{Deserialize, Serialize};
+use web_sys::js_sys;
 
 const KEY: &str = "parley.session";
 
+/// The address of the sign-in pop-up a framed desktop opens.
+pub const POPUP_PATH: &str = "/#sign_in_popup";
+
+/// Whether the desktop runs inside another page's frame.
+pub fn framed() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    window
+        .parent()
+        .ok()
+        .flatten()
+        .is_some_and(|parent| !js_sys::Object::is(&parent, &window))
+}
+
+/// The framed desktop that opened this window to sign in, when this is that pop-up.
+pub fn popup_opener() -> Option<web_sys::Window> {
+    let window = web_sys::window()?;
+    let asked = window.location().hash().ok()? == POPUP_PATH[1..];
+    let opener = window.opener().ok()?;
+    (asked && !opener.is_null() && !opener.is_undefined())
+        .then(|| wasm_bindgen::JsCast::unchecked_into(opener))
+}
+
 /// The stored token, if any.
 pub fn load() -> Option<String> {
+    if framed() || popup_opener().is_some() {
+        return None;
+    }
     parley_client::storage(true)?
         .get_item(KEY)
         .ok()
@@ -11,8 +48,11 @@ pub fn load() -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// Remembers the token for this tab.
+/// Remembers the token for this tab (not in a frame: see above).
 pub fn save(token: &str) {
+    if framed() {
+        return;
+    }
     if let Some(s) = parley_client::storage(true) {
         let _ = s.set_item(KEY, token);
     }
@@ -23,6 +63,64 @@ pub fn clear() {
     if let Some(s) = parley_client::storage(true) {
         let _ = s.remove_item(KEY);
     }
+}
+
+#[derive(Serialize)]
+struct TokenLogin<'a> {
+    token: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Session {
+    token: String,
+}
+
+/// Signs in with a one-time token: the new session's token.
+pub async fn exchange(one_time: &str) -> Result<String, String> {
+    let req = TokenLogin { token: one_time };
+    parley_client::http::post_json::<_, Session>("/api/login/token", &req)
+        .await
+        .map(|s| s.token)
+}
+
+/// A one-time token minted from a session, which moves the session to whoever uses it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Handoff {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+/// Mints a [`Handoff`] from the session `token`.
+pub async fn handoff(token: &str) -> Result<Handoff, String> {
+    parley_client::http::post_with_token_for("/api/login/handoff", token).await
+}
+
+/// The one-time token in a sign-in pop-up's message, if it is one.
+pub fn handed_token(data: &wasm_bindgen::JsValue) -> Option<String> {
+    let text = js_sys::JSON::stringify(data).ok()?.as_string()?;
+    let message: serde_json::Value = serde_json::from_str(&text).ok()?;
+    (message["parley"] == 1 && message["kind"] == "signIn")
+        .then(|| message["token"].as_str().map(str::to_owned))
+        .flatten()
+        .filter(|t| !t.is_empty() && t.len() <= 200)
+}
+
+/// In the sign-in pop-up: hands the framed desktop that opened it a one-time token minted from
+/// the session just opened (which moves to the frame), then closes.
+pub async fn hand_to_opener(opener: web_sys::Window, session: String) -> Result<(), String> {
+    let handed = handoff(&session).await?;
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .ok_or("no origin")?;
+    let message = serde_json::json!({ "parley": 1, "kind": "signIn", "token": handed.token });
+    let value = js_sys::JSON::parse(&message.to_string()).map_err(|_| "no message")?;
+    opener
+        .post_message(&value, &origin)
+        .map_err(|_| "the desktop that opened this window is gone".to_owned())?;
+    if let Some(w) = web_sys::window() {
+        let _ = w.close();
+    }
+    Ok(())
 }
 
 /// The one-time sign-in token a host system put in the address (`#sign_in=<token>`, from

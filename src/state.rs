@@ -135,7 +135,16 @@ pub struct DesktopState {
     /// The chat whose message box takes the focus when its window opens: the one this desktop
     /// just accepted, until the agent picks another.
     pub focus: Option<InteractionId>,
+    /// The server has sent everything a welcome brings (the join ends with the presence list):
+    /// until then the desktop shows a state that is still filling in.
+    pub synced: bool,
+    /// The offers this desktop rejected lately (at most [`REJECTED`]), so a host hears which
+    /// offers went because the agent said no.
+    pub rejected: Vec<InvitationId>,
 }
+
+/// How many rejected offers are remembered.
+const REJECTED: usize = 20;
 
 /// How the desktop calls for attention when its window is not focused; each can be switched off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,6 +201,8 @@ impl DesktopState {
             accepting: None,
             requests: Default::default(),
             focus: None,
+            synced: false,
+            rejected: Vec::new(),
         }
     }
 
@@ -233,6 +244,7 @@ impl DesktopState {
                     self.notice = Some("Connection restored.".into());
                 }
                 self.link = Link::Online;
+                self.synced = false;
                 // Offers are sent again after a welcome; the old list may hold expired ones.
                 self.invitations.clear();
             }
@@ -373,7 +385,10 @@ impl DesktopState {
                     c.typing = typing && c.active;
                 }
             }
-            ServerMsg::Presence { agents } => self.presence = agents,
+            ServerMsg::Presence { agents } => {
+                self.presence = agents;
+                self.synced = true;
+            }
             ServerMsg::History {
                 scope: HistoryScope::Mine,
                 entries,
@@ -480,6 +495,8 @@ impl DesktopState {
         let offer = self.invitations.iter().find(|i| &i.id == invitation)?;
         let invitation = invitation.clone();
         if !accept {
+            self.rejected.insert(0, invitation.clone());
+            self.rejected.truncate(REJECTED);
             return Some(ClientMsg::from(act::Reject { invitation }));
         }
         self.accepting = Some(offer.interaction.id.clone());

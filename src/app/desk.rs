@@ -23,9 +23,15 @@ pub struct Desk {
     state: StoredValue<DesktopState>,
     selectors: StoredValue<Rc<RefCell<Selectors>>, LocalStorage>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// Sees every frame before it goes, and may hold it (a CRM host's interceptor).
+    gate: StoredValue<Option<Gate>, LocalStorage>,
     /// Files attached to chats and not sent yet.
     pub attachments: Attachments,
 }
+
+/// Takes a frame about to be sent (`true`): it goes later through [`Desk::send_past_gate`], or
+/// not at all.
+pub type Gate = Rc<dyn Fn(&ClientMsg) -> bool>;
 
 /// Computes one selected part again, and tells its views when it changed.
 type Refresh = Rc<dyn Fn(&DesktopState)>;
@@ -67,6 +73,7 @@ impl Desk {
             state: StoredValue::new(state),
             selectors: StoredValue::new_local(Rc::default()),
             socket: StoredValue::new_local(None),
+            gate: StoredValue::new_local(None),
             attachments: Attachments::new(),
         }
     }
@@ -76,8 +83,22 @@ impl Desk {
         self.socket.set_value(socket);
     }
 
-    /// Sends a frame to the server; an action goes with a request id that its refusal names.
+    /// Lets `gate` see every frame before it goes (`None`: no gate).
+    pub fn set_gate(&self, gate: Option<Gate>) {
+        self.gate.set_value(gate);
+    }
+
+    /// Sends a frame to the server, unless the gate holds it.
     pub fn send(&self, msg: &ClientMsg) {
+        let gate = self.gate.try_with_value(Option::clone).flatten();
+        if gate.is_some_and(|held| held(msg)) {
+            return;
+        }
+        self.send_past_gate(msg);
+    }
+
+    /// Sends a frame to the server; an action goes with a request id that its refusal names.
+    pub fn send_past_gate(&self, msg: &ClientMsg) {
         // Frames from work that outlived the desktop (an upload, after logging out) are dropped.
         let Some(req) = self.state.try_update_value(|s| s.requests.track(msg)) else {
             return;

@@ -14,11 +14,6 @@ struct LoginResponse {
     token: String,
 }
 
-#[derive(Serialize)]
-struct TokenLogin {
-    token: String,
-}
-
 /// Username and password; calls `on_login` with the session token.
 #[component]
 pub fn Login(
@@ -40,15 +35,18 @@ pub fn Login(
         let _ = location.set_hash("");
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let req = TokenLogin { token };
-            match parley_client::http::post_json::<_, LoginResponse>("/api/login/token", &req).await
-            {
-                Ok(r) => on_login(r.token),
+            match crate::session::exchange(&token).await {
+                Ok(t) => on_login(t),
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);
         });
     }
+    let framed = crate::session::framed();
+    let popup = move |_| match open_popup(on_login, error) {
+        Ok(()) => error.set(None),
+        Err(e) => error.set(Some(e)),
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -86,6 +84,57 @@ pub fn Login(
                 <p class="pl-login__error" role="alert" data-testid="login-error">{move || error.get()}</p>
             </Show>
             <button data-testid="login-submit" type="submit" disabled=busy>"Log in"</button>
+            <Show when=move || framed>
+                <button data-testid="login-popup" type="button" class="pl-login__popup"
+                    title="Sign in on Parley's own page, where your password manager and single sign-on work"
+                    on:click=popup>"Sign in in a new window"</button>
+            </Show>
         </form>
     }
+}
+
+/// Opens the sign-in pop-up on Parley's own origin and waits for the one-time token it hands
+/// back: only from that window, only from this origin.
+fn open_popup(
+    on_login: impl Fn(String) + Copy + 'static,
+    error: RwSignal<Option<String>>,
+) -> Result<(), String> {
+    let blocked =
+        || "The browser blocked the sign-in window: allow pop-ups for this site.".to_owned();
+    let window = web_sys::window().ok_or_else(blocked)?;
+    let popup = window
+        .open_with_url_and_target_and_features(
+            crate::session::POPUP_PATH,
+            "parley-sign-in",
+            "popup,width=480,height=640",
+        )
+        .ok()
+        .flatten()
+        .ok_or_else(blocked)?;
+    let own = window.location().origin().unwrap_or_default();
+    let listener = StoredValue::new_local(None::<WindowListenerHandle>);
+    let handle = window_event_listener(leptos::ev::message, move |event| {
+        let from_popup = event
+            .source()
+            .is_some_and(|s| web_sys::js_sys::Object::is(&s, &popup));
+        if !from_popup || event.origin() != own {
+            return;
+        }
+        let Some(token) = crate::session::handed_token(&event.data()) else {
+            return;
+        };
+        listener.update_value(|l| {
+            if let Some(l) = l.take() {
+                l.remove();
+            }
+        });
+        leptos::task::spawn_local(async move {
+            match crate::session::exchange(&token).await {
+                Ok(t) => on_login(t),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    });
+    listener.set_value(Some(handle));
+    Ok(())
 }

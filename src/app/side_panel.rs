@@ -70,9 +70,15 @@ pub fn SidePanel(
     });
     let queue = desk.chat_part(key, |c| c.summary.queue.to_string());
     let note = desk.chat_part(key, |c| c.note.clone());
+    // The contact's record in the CRM that frames the desktop, once its search found one.
+    let record = desk.chat_part(key, |c| c.record.clone());
 
     view! {
         <aside class="pl-side">
+            {move || record.get().map(|r| view! {
+                <a class="pl-side__record" data-testid="contact-record" href=r.url.clone()
+                    title=r.url target="_blank" rel="noopener noreferrer">{r.label}</a>
+            })}
             <nav class="pl-side__tabs">
                 {tab_button(Tab::CaseData, "Case data", "tab-case-data")}
                 {tab_button(Tab::Visit, "Visit", "tab-visit")}

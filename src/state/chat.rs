@@ -35,6 +35,14 @@ pub struct Typing {
     pub preview: Option<String>,
 }
 
+/// A link to the contact's record in the host CRM (`contactSearch`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub label: String,
+    /// An `http` or `https` address.
+    pub url: String,
+}
+
 /// One chat on the desktop.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chat {
@@ -81,6 +89,8 @@ pub struct Chat {
     pub past_done: bool,
     /// How many of [`Chat::lines`] come first from earlier chats (and their marks).
     pub prefix: usize,
+    /// The contact's record in the CRM that frames the desktop, once it found one.
+    pub record: Option<Record>,
     /// The transcript as display lines, kept up to date as events arrive so that a long chat is
     /// not converted again on every message. Shared with the view without copying.
     pub lines: Arc<Vec<Line>>,
@@ -120,6 +130,7 @@ impl Chat {
             past_pending: false,
             past_done: false,
             prefix: 0,
+            record: None,
         };
         chat.parties.seed(&chat.contact(), &chat.summary.agents);
         chat

@@ -2,11 +2,12 @@
 //! which scope each request needs, what it does to the desktop, and which events a change of the
 //! desktop's state makes. The browser's side of it (postMessage, origins) is `crate::host`.
 
-use super::DesktopState;
+use super::{Chat, DesktopState};
 use parley_protocol::{
-    act, AgentId, AgentStatus, ClientMsg, InteractionId, InteractionState, InteractionSummary,
-    Invitation, InvitationId, QueueId, RequestKind, Target,
+    act, AgentId, AgentStatus, ClientMsg, Event, EventKind, InteractionId, InteractionState,
+    InteractionSummary, Invitation, InvitationId, Party, QueueId, RequestKind, Seq, Target,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// A refused request, as the host sees it.
@@ -60,8 +61,30 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         | "collaboration.remove" => "collaboration.request",
         "chat.insertText" => "chat.insert",
         "chat.send" => "chat.send",
+        // Handled by the bridge: what the host answers for, and how it dresses the desktop.
+        "host.register" => "",
+        "ui.setTheme" | "ui.setLocale" => "ui.control",
         _ => return None,
     })
+}
+
+/// Whether a page with `scopes` may call `method`: an unknown method, or one outside the
+/// scopes, is refused with its typed error.
+pub fn allowed(method: &str, scopes: &[String]) -> Result<(), HostError> {
+    let Some(needed) = scope_of(method) else {
+        return Err(HostError::new(
+            "unknown_method",
+            format!("no method {method}"),
+        ));
+    };
+    if granted(scopes, needed) {
+        Ok(())
+    } else {
+        Err(HostError::new(
+            "forbidden",
+            format!("{method} needs the scope {needed}, which this page does not have"),
+        ))
+    }
 }
 
 /// Whether `scopes` (`agent.read`, or a whole family: `agent.*`) grant `needed`.
@@ -132,29 +155,81 @@ fn text_param(params: &Value, name: &str) -> Result<String, HostError> {
         .ok_or_else(|| HostError::new("invalid", format!("`{name}` (a string) is missing")))
 }
 
-/// What the host is told about; comparing two tells what changed.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What the host has been told; comparing two tells what changed. The host keeps the last one
+/// it heard (the cursor of its events) and gives it back after a reload of its page or of the
+/// frame, so it hears exactly what it missed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HostView {
-    offers: Vec<InvitationId>,
-    /// Each open chat: ended, and the disposition and note the agent chose so far.
-    chats: Vec<(InteractionId, bool, Option<String>, String)>,
+    #[serde(default)]
+    offers: Vec<(InvitationId, InteractionId)>,
+    #[serde(default)]
+    chats: Vec<ChatView>,
+    #[serde(default)]
     status: Option<AgentStatus>,
+    #[serde(default)]
+    selected: Option<InteractionId>,
+    #[serde(default)]
+    offline: bool,
+}
+
+/// One open chat as the host knows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct ChatView {
+    id: InteractionId,
+    ended: bool,
+    /// The last event the host heard of (messages are told one by one).
+    seq: Seq,
+    /// The disposition and note chosen so far, for the `done` event.
+    disposition: Option<String>,
+    note: String,
+}
+
+/// The longest cursor a host may give back.
+pub const MAX_CURSOR: usize = 64 * 1024;
+
+impl HostView {
+    /// The view a cursor from the host stands for; `None` when it is not one of ours.
+    pub fn from_cursor(cursor: &str) -> Option<Self> {
+        (cursor.len() <= MAX_CURSOR)
+            .then(|| serde_json::from_str(cursor).ok())
+            .flatten()
+    }
+
+    /// Whether the host was told the agent is signed in.
+    pub fn signed_in(&self) -> bool {
+        self.status.is_some()
+    }
+
+    /// The cursor the host keeps.
+    pub fn cursor(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// One event for the host: its name, its data, and where it stands in the server's order (the
+/// interaction and the `seq` of its last event, or the offer).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostEvent {
+    pub name: &'static str,
+    pub data: Value,
+    pub position: Value,
+}
+
+impl HostEvent {
+    fn new(name: &'static str, data: Value, position: Value) -> Self {
+        Self {
+            name,
+            data,
+            position,
+        }
+    }
 }
 
 impl DesktopState {
     /// Carries out a host's request, whose origin has `scopes`.
     pub fn host_request(&mut self, method: &str, params: &Value, scopes: &[String]) -> Handled {
-        let Some(needed) = scope_of(method) else {
-            return Handled::reply(Err(HostError::new(
-                "unknown_method",
-                format!("no method {method}"),
-            )));
-        };
-        if !granted(scopes, needed) {
-            return Handled::reply(Err(HostError::new(
-                "forbidden",
-                format!("{method} needs the scope {needed}, which this page does not have"),
-            )));
+        if let Err(e) = allowed(method, scopes) {
+            return Handled::reply(Err(e));
         }
         if method != "hello" && method != "agent.getState" && self.me.is_none() {
             return Handled::reply(Err(HostError::new(
@@ -346,72 +421,434 @@ impl DesktopState {
     /// What the host is told about, now.
     pub fn host_view(&self) -> HostView {
         HostView {
-            offers: self.invitations.iter().map(|i| i.id.clone()).collect(),
+            offers: self
+                .invitations
+                .iter()
+                .map(|i| (i.id.clone(), i.interaction.id.clone()))
+                .collect(),
             chats: self
                 .chats
                 .iter()
-                .map(|c| {
-                    let ended = c.ended();
-                    (
-                        c.summary.id.clone(),
-                        ended,
-                        c.disposition.clone(),
-                        c.note.clone(),
-                    )
+                .map(|c| ChatView {
+                    id: c.summary.id.clone(),
+                    ended: c.ended(),
+                    seq: c.transcript.last_seq(),
+                    disposition: c.disposition.clone(),
+                    note: c.note.clone(),
                 })
                 .collect(),
             status: self.me.as_ref().map(|_| self.status.clone()),
+            selected: self.selected.clone(),
+            offline: self.link != super::Link::Online,
         }
     }
 
-    /// The events that tell the host how the desktop changed since `before`, in order.
-    pub fn host_events(&self, before: &HostView) -> Vec<(&'static str, Value)> {
+    /// The events that tell a host which knew `before` how the desktop changed since, in order;
+    /// a message's text only when `text` (the `chat.read` scope).
+    pub fn host_events(&self, before: &HostView, text: bool) -> Vec<HostEvent> {
         let mut out = Vec::new();
+        let at = |c: &Chat| json!({ "interaction": c.summary.id.as_str(), "seq": c.transcript.last_seq() });
+        let now = self.host_view();
+        if let (None, Some(me)) = (&before.status, &self.me) {
+            out.push(HostEvent::new(
+                "signedIn",
+                json!({ "agent": me.id.as_str(), "name": me.name }),
+                json!({}),
+            ));
+        }
+        // The connection matters to a host only while the agent is signed in.
+        let was_in = before.signed_in();
+        if was_in && before.offline && !now.offline {
+            out.push(HostEvent::new("connectionBack", json!({}), json!({})));
+        }
         for i in &self.invitations {
-            if !before.offers.contains(&i.id) {
-                out.push(("offered", offer(i)));
+            if !before.offers.iter().any(|(id, _)| id == &i.id) {
+                let position = json!({ "invitation": i.id.as_str() });
+                out.push(HostEvent::new("offered", offer(i), position.clone()));
+                out.push(HostEvent::new(
+                    "screenPop",
+                    json!({ "reason": "offered", "interaction": interaction(&i.interaction) }),
+                    position,
+                ));
             }
         }
-        for id in &before.offers {
+        for (id, ix) in &before.offers {
             if !self.invitations.iter().any(|i| &i.id == id) {
-                out.push(("offerGone", json!({ "invitation": id.as_str() })));
+                let data = json!({ "invitation": id.as_str(), "interaction": ix.as_str() });
+                let position = json!({ "invitation": id.as_str() });
+                if self.rejected.contains(id) {
+                    out.push(HostEvent::new("rejected", data.clone(), position.clone()));
+                }
+                out.push(HostEvent::new("offerGone", data, position));
             }
         }
         for c in &self.chats {
-            let was = before.chats.iter().find(|(id, ..)| id == &c.summary.id);
+            let was = before.chats.iter().find(|v| v.id == c.summary.id);
             if was.is_none() {
-                out.push((
-                    "accepted",
-                    json!({ "interaction": interaction(&c.summary) }),
+                let data = json!({ "interaction": interaction(&c.summary) });
+                out.push(HostEvent::new("accepted", data.clone(), at(c)));
+                let mut pop = data;
+                pop["reason"] = json!("accepted");
+                out.push(HostEvent::new("screenPop", pop, at(c)));
+            }
+            let after = was.map_or(0, |v| v.seq);
+            for e in c.transcript.events().iter().filter(|e| e.seq > after) {
+                if let Some(m) = message(c, e, text) {
+                    let position = json!({ "interaction": c.summary.id.as_str(), "seq": e.seq });
+                    out.push(HostEvent::new("message", m, position));
+                }
+            }
+            if c.ended() && !was.is_some_and(|v| v.ended) {
+                out.push(HostEvent::new(
+                    "ended",
+                    json!({ "interaction": c.summary.id.as_str() }),
+                    at(c),
                 ));
             }
-            if c.ended() && !was.is_some_and(|(_, ended, ..)| *ended) {
-                out.push(("ended", json!({ "interaction": c.summary.id.as_str() })));
-            }
         }
-        for (id, ended, disposition, note) in &before.chats {
-            if !self.chats.iter().any(|c| &c.summary.id == id) {
+        for v in &before.chats {
+            if !self.chats.iter().any(|c| c.summary.id == v.id) {
+                let position = json!({ "interaction": v.id.as_str(), "seq": v.seq });
                 // An ended chat leaves when the agent marks it done: with what they chose.
-                if *ended {
-                    let note = Some(note.trim()).filter(|n| !n.is_empty());
-                    out.push((
+                if v.ended {
+                    let note = Some(v.note.trim()).filter(|n| !n.is_empty());
+                    out.push(HostEvent::new(
                         "done",
-                        json!({ "interaction": id.as_str(), "disposition": disposition, "note": note }),
+                        json!({ "interaction": v.id.as_str(), "disposition": v.disposition, "note": note }),
+                        position.clone(),
                     ));
                 }
-                out.push(("closed", json!({ "interaction": id.as_str() })));
+                out.push(HostEvent::new(
+                    "closed",
+                    json!({ "interaction": v.id.as_str() }),
+                    position,
+                ));
             }
         }
-        if let (None, Some(me)) = (&before.status, &self.me) {
-            out.push((
-                "signedIn",
-                json!({ "agent": me.id.as_str(), "name": me.name }),
+        if now.status.is_some() && now.status != before.status {
+            out.push(HostEvent::new(
+                "status",
+                json!({ "status": now.status }),
+                json!({}),
             ));
         }
-        let status = self.me.as_ref().map(|_| &self.status);
-        if let (Some(status), true) = (status, status != before.status.as_ref()) {
-            out.push(("status", json!({ "status": status })));
+        if now.selected != before.selected {
+            out.push(HostEvent::new(
+                "focusChanged",
+                json!({ "interaction": now.selected.as_ref().map(InteractionId::as_str) }),
+                json!({}),
+            ));
+        }
+        if was_in && now.offline && !before.offline {
+            out.push(HostEvent::new("connectionLost", json!({}), json!({})));
         }
         out
+    }
+}
+
+/// A message event's data: who sent it and when; the text only when `text`.
+fn message(chat: &Chat, e: &Event, text: bool) -> Option<Value> {
+    let EventKind::Message {
+        from,
+        text: said,
+        consultation,
+        ..
+    } = &e.kind
+    else {
+        return None;
+    };
+    let (from, agent) = match from {
+        Party::Contact { .. } => ("contact", None),
+        Party::Agent { id, .. } => ("agent", Some(id.as_str())),
+        Party::System => ("system", None),
+    };
+    let mut data = json!({
+        "interaction": chat.summary.id.as_str(),
+        "seq": e.seq,
+        "at": e.at,
+        "from": from,
+        "agent": agent,
+        "consultation": consultation,
+    });
+    if text {
+        data["text"] = json!(said);
+    }
+    Some(data)
+}
+
+/// An action the host may veto or amend before it happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intercepted {
+    MarkDone,
+    Transfer,
+}
+
+impl Intercepted {
+    fn name(self) -> &'static str {
+        match self {
+            Intercepted::MarkDone => "markDone",
+            Intercepted::Transfer => "transfer",
+        }
+    }
+}
+
+/// One interceptor: how long the desktop waits for the host, and what it does then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interceptor {
+    pub action: Intercepted,
+    pub timeout_ms: u32,
+    /// Without an answer in time: go ahead (`true`) or refuse.
+    pub proceed_on_timeout: bool,
+}
+
+/// The longest an interceptor may make the agent wait.
+pub const MAX_INTERCEPT_MS: u32 = 30_000;
+
+/// What the host answers for (`host.register`): a search for the contact's record, and the
+/// actions it intercepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hooks {
+    pub contact_search: bool,
+    pub interceptors: Vec<Interceptor>,
+}
+
+impl Hooks {
+    /// The hooks a `host.register` request asks for, within the page's scopes: a contact search
+    /// needs `interaction.read`, an interceptor `interaction.intercept`.
+    pub fn register(params: &Value, scopes: &[String]) -> Result<Self, HostError> {
+        let contact_search = params["contactSearch"].as_bool().unwrap_or(false);
+        if contact_search && !granted(scopes, "interaction.read") {
+            return Err(HostError::new(
+                "forbidden",
+                "a contact search needs the scope interaction.read",
+            ));
+        }
+        let list = params["interceptors"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        if !list.is_empty() && !granted(scopes, "interaction.intercept") {
+            return Err(HostError::new(
+                "forbidden",
+                "interceptors need the scope interaction.intercept",
+            ));
+        }
+        let mut interceptors = Vec::new();
+        for i in list {
+            let action = match i["action"].as_str() {
+                Some("markDone") => Intercepted::MarkDone,
+                Some("transfer") => Intercepted::Transfer,
+                _ => {
+                    return Err(HostError::new(
+                        "invalid",
+                        "an interceptor's `action` is \"markDone\" or \"transfer\"",
+                    ))
+                }
+            };
+            let proceed_on_timeout = match i["onTimeout"].as_str() {
+                Some("proceed") => true,
+                Some("refuse") => false,
+                _ => {
+                    return Err(HostError::new(
+                        "invalid",
+                        "an interceptor's `onTimeout` is \"proceed\" or \"refuse\"",
+                    ))
+                }
+            };
+            let timeout_ms = i["timeoutMs"]
+                .as_u64()
+                .unwrap_or(10_000)
+                .clamp(100, u64::from(MAX_INTERCEPT_MS)) as u32;
+            interceptors.retain(|x: &Interceptor| x.action != action);
+            interceptors.push(Interceptor {
+                action,
+                timeout_ms,
+                proceed_on_timeout,
+            });
+        }
+        Ok(Self {
+            contact_search,
+            interceptors,
+        })
+    }
+
+    /// The interceptor of a frame the desktop is about to send, and what the host is asked.
+    pub fn intercepts(
+        &self,
+        msg: &ClientMsg,
+        state: &DesktopState,
+    ) -> Option<(Interceptor, Value)> {
+        let ClientMsg::Act(action) = msg else {
+            return None;
+        };
+        let (kind, params) = match action {
+            act::Action::Done(d) => (
+                Intercepted::MarkDone,
+                json!({
+                    "interaction": d.interaction.as_str(),
+                    "disposition": d.disposition,
+                    "note": d.note,
+                }),
+            ),
+            act::Action::Invite(i) if i.request == RequestKind::Transfer => (
+                Intercepted::Transfer,
+                json!({ "interaction": i.interaction.as_str(), "target": target_value(&i.target) }),
+            ),
+            _ => return None,
+        };
+        let interceptor = *self.interceptors.iter().find(|i| i.action == kind)?;
+        let mut params = params;
+        params["action"] = json!(kind.name());
+        if let Some(c) = action.interaction().and_then(|id| state.chat(id)) {
+            params["caseData"] = json!(c.summary.case_data);
+        }
+        Some((interceptor, params))
+    }
+}
+
+fn target_value(target: &Target) -> Value {
+    match target {
+        Target::Agent(id) => json!({ "agent": id.as_str() }),
+        Target::Group(id) => json!({ "group": id }),
+        Target::Skill(id) => json!({ "skill": id }),
+        Target::Queue(id) => json!({ "queue": id.as_str() }),
+    }
+}
+
+/// What the host's answer to an interception (`None`: none in time) means for the held frame:
+/// the frames to send (the case data the host added, then the action), or the reason it may
+/// not happen, for the agent to read.
+pub fn verdict(
+    interceptor: Interceptor,
+    answer: Option<&Value>,
+    held: ClientMsg,
+) -> Result<Vec<ClientMsg>, String> {
+    let Some(answer) = answer else {
+        return if interceptor.proceed_on_timeout {
+            Ok(vec![held])
+        } else {
+            Err("The CRM did not answer in time; try again.".into())
+        };
+    };
+    if answer["allow"].as_bool() != Some(true) {
+        let why = answer["message"]
+            .as_str()
+            .map(|m| m.chars().take(300).collect::<String>())
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| "The CRM refused this action.".into());
+        return Err(why);
+    }
+    let mut out = Vec::new();
+    let interaction = match &held {
+        ClientMsg::Act(a) => a.interaction().cloned(),
+        _ => None,
+    };
+    if let (Some(interaction), Some(data)) = (interaction, answer["caseData"].as_object()) {
+        for (key, value) in data.iter().take(50) {
+            out.push(ClientMsg::from(act::SetCaseData {
+                interaction: interaction.clone(),
+                key: key.clone(),
+                value: value.as_str().map(str::to_owned),
+            }));
+        }
+    }
+    out.push(held);
+    Ok(out)
+}
+
+/// The record a host's `contactSearch` answer names, if it is one: a label and an `http(s)`
+/// address (anything else, `javascript:` above all, is not shown).
+pub fn record_of(answer: &Value) -> Option<super::chat::Record> {
+    let record = answer.get("record")?;
+    let url = record["url"].as_str()?.trim();
+    let label = record["label"].as_str()?.trim();
+    let scheme_ok = url.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")
+    });
+    (scheme_ok && !label.is_empty() && url.len() <= 2000).then(|| super::chat::Record {
+        label: label.chars().take(100).collect(),
+        url: url.to_owned(),
+    })
+}
+
+/// The CSS custom properties a `ui.setTheme` request sets: names `--pl-…`, values without
+/// anything that could end the declaration or load something.
+pub fn theme_of(params: &Value) -> Result<Vec<(String, String)>, HostError> {
+    let Some(map) = params["properties"].as_object() else {
+        return Err(HostError::new(
+            "invalid",
+            "`properties` is an object of CSS custom properties",
+        ));
+    };
+    let mut out = Vec::new();
+    for (name, value) in map.iter().take(100) {
+        let value = value.as_str().unwrap_or_default();
+        let name_ok = name.starts_with("--pl-")
+            && name.len() <= 64
+            && name[2..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let value_ok = value.len() <= 200
+            && !value.contains([';', '{', '}', '<', '>', '\\', '"', '\''])
+            && !value.to_ascii_lowercase().contains("url(");
+        if !name_ok || !value_ok {
+            return Err(HostError::new(
+                "invalid",
+                format!("{name}: only --pl-… properties with plain values"),
+            ));
+        }
+        out.push((name.clone(), value.to_owned()));
+    }
+    Ok(out)
+}
+
+/// The languages the desktop speaks.
+pub const LOCALES: &[&str] = &["en"];
+
+/// The language a `ui.setLocale` request asks for, if the desktop speaks it.
+pub fn locale_of(params: &Value) -> Result<&'static str, HostError> {
+    let asked = params["locale"].as_str().unwrap_or_default();
+    let base = asked.split(['-', '_']).next().unwrap_or_default();
+    LOCALES
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(base))
+        .copied()
+        .ok_or_else(|| {
+            HostError::new(
+                "unsupported_locale",
+                format!(
+                    "the desktop does not speak {asked:?} yet (it speaks {})",
+                    LOCALES.join(", ")
+                ),
+            )
+        })
+}
+
+impl DesktopState {
+    /// The host found the contact's record of a chat.
+    pub fn host_record(&mut self, interaction: &InteractionId, answer: &Value) {
+        let record = record_of(answer);
+        if let Some(chat) = self.chat_mut(interaction) {
+            chat.record = record;
+        }
+    }
+
+    /// The host refused an action on a chat: the agent reads why.
+    pub fn host_refused(&mut self, interaction: Option<&InteractionId>, why: String) {
+        match interaction {
+            Some(id) if self.chat(id).is_some() => self.refused(id, why),
+            _ => self.notice = Some(why),
+        }
+    }
+
+    /// What the desktop asks the host's contact search for a chat.
+    pub fn contact_query(&self, interaction: &InteractionId) -> Option<Value> {
+        let c = self.chat(interaction)?;
+        Some(json!({
+            "interaction": c.summary.id.as_str(),
+            "name": c.summary.contact,
+            "email": c.summary.email,
+            "verified": c.summary.verified,
+            "caseData": c.summary.case_data,
+        }))
     }
 }

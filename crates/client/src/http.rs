@@ -92,6 +92,20 @@ pub async fn post_with_token(path: &str, token: &str) -> Result<(), String> {
     done(fetch("POST", path, &[("Authorization", &auth)], None).await).await
 }
 
+/// POSTs nothing to `path` as the holder of `token` and reads the JSON answer.
+pub async fn post_with_token_for<T: DeserializeOwned>(
+    path: &str,
+    token: &str,
+) -> Result<T, String> {
+    let auth = format!("Bearer {token}");
+    let response = fetch("POST", path, &[("Authorization", &auth)], None).await?;
+    if !response.ok() {
+        return Err(error_of(&response).await);
+    }
+    let answer = text(&response).await.unwrap_or_default();
+    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the server: {e}"))
+}
+
 /// The sentence for a refused request: the `error` of its `{"error": "..."}` body.
 async fn error_of(response: &Response) -> String {
     let body = text(response).await.unwrap_or_default();

@@ -520,7 +520,11 @@ async fn sign_in_token(
     let token = crate::auth::new_token();
     let expires_at = now_ms() + SIGN_IN_TTL_MS;
     let hash = crate::auth::token_hash(&token);
-    if let Err(e) = state.store.create_sign_in(&hash, &agent, expires_at).await {
+    if let Err(e) = state
+        .store
+        .create_sign_in(&hash, &agent, expires_at, None)
+        .await
+    {
         tracing::error!("sign-in token: {e}");
         return api_error(StatusCode::SERVICE_UNAVAILABLE, "not now; try again");
     }

@@ -1,12 +1,11 @@
 //! The HTTP surface: login, starting a chat, the WebSocket upgrade (with its origin check), and
 //! the two browser apps as static files.
 
-use crate::auth::{hash_password, new_token, token_hash, verify_password};
 use crate::config::Config;
 use crate::engine::ContactInfo;
+use crate::gateway;
 use crate::hub::{HubHandle, NewChat, StartError};
 use crate::store::Store;
-use crate::{gateway, now_ms};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -15,15 +14,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
 use parley_protocol::visit::{journey_value, parse_journey};
-use parley_protocol::{AgentId, InteractionId, QueueId, MAX_MESSAGE_CHARS, VISIT_KEY};
+use parley_protocol::{InteractionId, QueueId, MAX_MESSAGE_CHARS, VISIT_KEY};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 mod files;
+mod login;
 
 /// The name of the agent session cookie.
 pub const SESSION_COOKIE: &str = "parley_session";
@@ -62,9 +62,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .service(widget);
     let api = Router::new()
-        .route("/api/login", post(login))
-        .route("/api/logout", post(logout))
-        .route("/api/login/token", post(login_with_token))
+        .route("/api/login", post(login::login))
+        .route("/api/logout", post(login::logout))
+        .route("/api/login/token", post(login::login_with_token))
+        .route("/api/login/handoff", post(login::handoff))
         .route("/api/chats", post(start_chat))
         // The process lives.
         .route("/healthz", get(|| async { "ok" }))
@@ -144,125 +145,6 @@ pub(crate) fn api_error(status: StatusCode, message: impl Into<String>) -> Respo
         }),
     )
         .into_response()
-}
-
-#[derive(Deserialize)]
-struct LoginRequest {
-    username: String,
-    password: String,
-}
-
-#[derive(Serialize)]
-struct LoginResponse {
-    token: String,
-    agent: AgentId,
-    name: String,
-}
-
-async fn login(
-    State(state): State<Arc<AppState>>,
-    body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let Ok(Json(req)) = body else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "send JSON with username and password",
-        );
-    };
-    let agent = state
-        .config
-        .agents
-        .iter()
-        .find(|a| a.id.as_str() == req.username.trim())
-        .cloned();
-    // Verify against a real hash even for unknown users so timing does not reveal who exists.
-    let phc = agent
-        .as_ref()
-        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
-    let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .unwrap_or(false);
-    let Some(agent) = agent.filter(|_| ok) else {
-        return api_error(StatusCode::UNAUTHORIZED, "wrong username or password");
-    };
-    open_session(&state, agent).await
-}
-
-#[derive(Deserialize)]
-struct TokenLogin {
-    token: String,
-}
-
-/// Signs in with a one-time token a host system got for the agent (`/api/v1`): the token is
-/// used up, and the answer is a login's.
-async fn login_with_token(
-    State(state): State<Arc<AppState>>,
-    body: Result<Json<TokenLogin>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let Ok(Json(TokenLogin { token })) = body else {
-        return api_error(StatusCode::BAD_REQUEST, "send JSON with the sign-in token");
-    };
-    let agent = match state
-        .store
-        .take_sign_in(&token_hash(&token), now_ms())
-        .await
-    {
-        Ok(agent) => agent,
-        Err(e) => {
-            tracing::error!("sign-in token: {e}");
-            return api_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the server could not log you in; try again",
-            );
-        }
-    };
-    let agent = agent.and_then(|id| state.config.agents.iter().find(|a| a.id == id).cloned());
-    let Some(agent) = agent else {
-        return api_error(
-            StatusCode::UNAUTHORIZED,
-            "this sign-in link has been used or has expired",
-        );
-    };
-    open_session(&state, agent).await
-}
-
-/// A new session for the agent: the cookie and the login answer.
-async fn open_session(state: &AppState, agent: crate::config::AgentConfig) -> Response {
-    let token = new_token();
-    if let Err(e) = state
-        .store
-        .create_session(&token_hash(&token), &agent.id, now_ms())
-        .await
-    {
-        tracing::error!("login: {e}");
-        return api_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the server could not log you in; try again",
-        );
-    }
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
-    (
-        [(header::SET_COOKIE, cookie)],
-        Json(LoginResponse {
-            token,
-            agent: agent.id,
-            name: agent.name,
-        }),
-    )
-        .into_response()
-}
-
-/// A real Argon2 hash of a random string, so unknown usernames cost the same time as known ones.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password(&new_token()).unwrap_or_default());
-
-async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Some(token) = bearer(&headers).or_else(|| cookie(&headers, SESSION_COOKIE)) {
-        let _ = state.store.delete_session(&token_hash(&token)).await;
-    }
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    ([(header::SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response()
 }
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {

@@ -142,6 +142,13 @@ pub trait EventLog: Send + Sync {
     ) -> StoreFuture<'a, Vec<(InteractionRecord, Vec<Event>)>>;
 }
 
+/// A used sign-in token: whom it signs in, and the session it was minted from (if any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignIn {
+    pub agent: AgentId,
+    pub from_session: Option<String>,
+}
+
 /// Agent sessions and contact tokens, kept by the hash of the token.
 pub trait Sessions: Send + Sync {
     /// Remembers an agent session under the hash of its token.
@@ -153,22 +160,25 @@ pub trait Sessions: Send + Sync {
     ) -> StoreFuture<'a, ()>;
     /// The agent of a session token hash.
     fn session_agent<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<AgentId>>;
-    /// Forgets a session.
+    /// Forgets a session, and the sign-in tokens minted from it.
     fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()>;
     /// Remembers a one-time sign-in token (by its hash) for the agent, good until `expires_at`.
+    /// A token minted from a session replaces the one that session minted before.
     fn create_sign_in<'a>(
         &'a self,
         token_hash: &'a str,
         agent: &'a AgentId,
         expires_at: Millis,
+        from_session: Option<&'a str>,
     ) -> StoreFuture<'a, ()>;
-    /// Uses a sign-in token up: its agent, unless it is unknown or has expired. It is gone
-    /// afterwards either way, and so are the tokens that expired.
+    /// Uses a sign-in token up: its agent and the session it was minted from, unless it is
+    /// unknown or has expired. It is gone afterwards either way, and so are the tokens that
+    /// expired.
     fn take_sign_in<'a>(
         &'a self,
         token_hash: &'a str,
         now: Millis,
-    ) -> StoreFuture<'a, Option<AgentId>>;
+    ) -> StoreFuture<'a, Option<SignIn>>;
     /// Remembers the contact token of a new interaction.
     fn create_contact_token<'a>(
         &'a self,

@@ -8,7 +8,7 @@ use parley_protocol::{
     AgentStatus, ClientMsg, ErrorCode, EventKind, LeaveReason, Notice, Party, ServerMsg,
     MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn one_chat_from_widget_to_agent_and_back_then_end_and_done() {
@@ -399,6 +399,92 @@ async fn the_session_cookie_authenticates_a_hello_without_token() {
         ),
         "{msg:?}"
     );
+}
+
+/// Whether the server still takes `token` as a session.
+async fn session_lives(addr: std::net::SocketAddr, token: &str) -> bool {
+    let mut c = Client::connect(addr).await;
+    c.send(&ClientMsg::Hello {
+        v: parley_protocol::PROTOCOL_VERSION,
+        token: Some(token.into()),
+        resume: vec![],
+        client: None,
+    })
+    .await;
+    let answer = c
+        .expect(|m| matches!(m, ServerMsg::Welcome { .. } | ServerMsg::Error { .. }))
+        .await;
+    matches!(answer, ServerMsg::Welcome { .. })
+}
+
+async fn handoff(addr: std::net::SocketAddr, session: &str) -> (u16, Value) {
+    let auth = format!("Bearer {session}");
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/api/login/handoff",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_handed_off_sign_in_moves_the_session_once_and_logout_revokes_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    // A pop-up signs in with the password and hands the sign-in to the framed desktop.
+    let popup = login(addr, "kate").await;
+    let (status, body) = handoff(addr, &popup).await;
+    assert_eq!(status, 201, "{body}");
+    let first = body["token"].as_str().expect("token").to_owned();
+    assert!(body["expires_at"].as_i64().expect("expiry") > 0);
+    // Minting again replaces the earlier token: one outstanding per session.
+    let (_, body) = handoff(addr, &popup).await;
+    let handed = body["token"].as_str().expect("token").to_owned();
+    let (status, _) = post(addr, "/api/login/token", json!({ "token": first })).await;
+    assert_eq!(status, 401, "the replaced token is dead");
+    let (status, frame) = post(addr, "/api/login/token", json!({ "token": handed })).await;
+    assert_eq!(
+        (status, frame["agent"].as_str()),
+        (200, Some("kate")),
+        "{frame}"
+    );
+    let frame = frame["token"].as_str().expect("session").to_owned();
+    assert!(session_lives(addr, &frame).await);
+    assert!(!session_lives(addr, &popup).await, "the session moved");
+    let (status, _) = post(addr, "/api/login/token", json!({ "token": handed })).await;
+    assert_eq!(status, 401, "used once");
+
+    // The framed desktop leaves its host a token to sign in again after a reload...
+    let (_, body) = handoff(addr, &frame).await;
+    let resume = body["token"].as_str().expect("token").to_owned();
+    let (status, reloaded) = post(addr, "/api/login/token", json!({ "token": resume })).await;
+    assert_eq!(status, 200, "{reloaded}");
+    let reloaded = reloaded["token"].as_str().expect("session").to_owned();
+    assert!(session_lives(addr, &reloaded).await);
+    assert!(!session_lives(addr, &frame).await);
+    // ...and logging out revokes the one it left last.
+    let (_, body) = handoff(addr, &reloaded).await;
+    let resume = body["token"].as_str().expect("token").to_owned();
+    let auth = format!("Bearer {reloaded}");
+    let (status, _) = http(
+        addr,
+        "POST",
+        "/api/logout",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = post(addr, "/api/login/token", json!({ "token": resume })).await;
+    assert_eq!(status, 401, "revoked by the logout");
+    // No session, no hand-off.
+    assert_eq!(handoff(addr, &reloaded).await.0, 401);
+    assert_eq!(handoff(addr, "made-up").await.0, 401);
+    let (status, _) = http(addr, "POST", "/api/login/handoff", &[], None).await;
+    assert_eq!(status, 401);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use parley_protocol::{
 use parley_server::engine::{
     ContactInfo, DomainEvent, InteractionRecord, Milestone, PendingOffer, PendingRequest,
 };
-use parley_server::store::{DomainFeed, PgStore, SqliteStore, Store, Write};
+use parley_server::store::{DomainFeed, PgStore, SignIn, SqliteStore, Store, Write};
 
 #[tokio::test]
 async fn sqlite_keeps_the_store_contract() {
@@ -459,16 +459,19 @@ async fn domain_feed(store: &impl Store) {
     // One-time sign-in tokens: used once, never after they expire.
     let kate = AgentId("kate".into());
     store
-        .create_sign_in("h1", &kate, 1_000)
+        .create_sign_in("h1", &kate, 1_000, None)
         .await
         .expect("create");
     store
-        .create_sign_in("h2", &kate, 1_000)
+        .create_sign_in("h2", &kate, 1_000, None)
         .await
         .expect("create");
     assert_eq!(
         store.take_sign_in("h1", 999).await.expect("take"),
-        Some(kate.clone())
+        Some(SignIn {
+            agent: kate.clone(),
+            from_session: None
+        })
     );
     assert_eq!(
         store.take_sign_in("h1", 999).await.expect("take"),
@@ -481,4 +484,38 @@ async fn domain_feed(store: &impl Store) {
         "expired"
     );
     assert_eq!(store.take_sign_in("nope", 0).await.expect("take"), None);
+
+    // Minted from a session: one at a time per session, and gone with the session.
+    store
+        .create_session("s1", &kate, 0)
+        .await
+        .expect("session");
+    for token in ["m1", "m2"] {
+        store
+            .create_sign_in(token, &kate, 5_000, Some("s1"))
+            .await
+            .expect("create");
+    }
+    assert_eq!(
+        store.take_sign_in("m1", 0).await.expect("take"),
+        None,
+        "replaced by m2"
+    );
+    assert_eq!(
+        store.take_sign_in("m2", 0).await.expect("take"),
+        Some(SignIn {
+            agent: kate.clone(),
+            from_session: Some("s1".into())
+        })
+    );
+    store
+        .create_sign_in("m3", &kate, 5_000, Some("s1"))
+        .await
+        .expect("create");
+    store.delete_session("s1").await.expect("logout");
+    assert_eq!(
+        store.take_sign_in("m3", 0).await.expect("take"),
+        None,
+        "revoked with its session"
+    );
 }

@@ -1,11 +1,18 @@
 //! The host API's rules: scopes, what each request does, and the events a change makes.
 
 use super::*;
-use crate::state::host::{granted, scope_of};
+use crate::state::host::{
+    granted, locale_of, record_of, scope_of, theme_of, verdict, Hooks, HostEvent, HostView,
+    Intercepted,
+};
 use serde_json::{json, Value};
 
 fn scopes(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn names(events: &[HostEvent]) -> Vec<&'static str> {
+    events.iter().map(|e| e.name).collect()
 }
 
 fn offer_of(id: &str, ix: &str) -> ServerMsg {
@@ -127,15 +134,18 @@ fn each_change_the_host_is_told_about_is_one_event() {
     let mut s = DesktopState::new(Outbox::new("t"));
     let before = s.host_view();
     s.apply(welcome());
-    let events: Vec<&str> = s.host_events(&before).iter().map(|(e, _)| *e).collect();
-    assert_eq!(events, ["signedIn", "status"]);
+    assert_eq!(
+        names(&s.host_events(&before, false)),
+        ["signedIn", "status"]
+    );
 
     let before = s.host_view();
     s.apply(offer_of("inv-1", "ix-1"));
-    let events = s.host_events(&before);
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].0, "offered");
-    assert_eq!(events[0].1["interaction"]["id"], "ix-1");
+    let events = s.host_events(&before, false);
+    assert_eq!(names(&events), ["offered", "screenPop"]);
+    assert_eq!(events[0].data["interaction"]["id"], "ix-1");
+    assert_eq!(events[0].position, json!({ "invitation": "inv-1" }));
+    assert_eq!(events[1].data["reason"], "offered");
 
     let before = s.host_view();
     s.apply(ServerMsg::Opened {
@@ -144,10 +154,18 @@ fn each_change_the_host_is_told_about_is_one_event() {
     s.apply(ServerMsg::InvitationGone {
         invitation: "inv-1".into(),
     });
-    let events: Vec<&str> = s.host_events(&before).iter().map(|(e, _)| *e).collect();
-    assert_eq!(events, ["offerGone", "accepted"]);
+    let events = s.host_events(&before, false);
+    assert_eq!(
+        names(&events),
+        ["offerGone", "accepted", "screenPop", "focusChanged"]
+    );
+    assert_eq!(
+        events[1].position,
+        json!({ "interaction": "ix-1", "seq": 0 })
+    );
+    assert_eq!(events[2].data["reason"], "accepted");
     // Nothing changed: nothing to tell.
-    assert!(s.host_events(&s.host_view()).is_empty());
+    assert!(s.host_events(&s.host_view(), false).is_empty());
 }
 
 #[test]
@@ -211,8 +229,7 @@ fn collaboration_and_the_chat_s_end_are_the_agent_s_own_actions() {
             },
         )],
     ));
-    let ended: Vec<&str> = s.host_events(&before).iter().map(|(e, _)| *e).collect();
-    assert_eq!(ended, ["ended"]);
+    assert_eq!(names(&s.host_events(&before, false)), ["ended"]);
     assert!(matches!(
         sent(s.host_request("interactions.markDone", &done, &all)).as_slice(),
         [ClientMsg::Act(Action::Done(d))] if d.disposition.as_deref() == Some("Resolved")
@@ -223,11 +240,226 @@ fn collaboration_and_the_chat_s_end_are_the_agent_s_own_actions() {
     s.apply(ServerMsg::Closed {
         interaction: "ix-1".into(),
     });
-    let events = s.host_events(&before);
-    let names: Vec<&str> = events.iter().map(|(e, _)| *e).collect();
-    assert_eq!(names, ["done", "closed"]);
+    let events = s.host_events(&before, false);
+    assert_eq!(names(&events)[..2], ["done", "closed"]);
     assert_eq!(
-        events[0].1,
+        events[0].data,
         json!({ "interaction": "ix-1", "disposition": "Resolved", "note": "Refund sent" })
+    );
+}
+
+#[test]
+fn a_host_that_gives_back_its_cursor_hears_what_it_missed_and_nothing_twice() {
+    let mut s = with_chat();
+    let heard = s.host_view();
+    let cursor = heard.cursor();
+    // While the host's page reloads: an offer comes and goes, another stays, and the contact
+    // writes twice.
+    s.apply(offer_of("inv-2", "ix-2"));
+    s.apply(ServerMsg::InvitationGone {
+        invitation: "inv-2".into(),
+    });
+    s.apply(offer_of("inv-3", "ix-3"));
+    s.apply(events(
+        "ix-1",
+        vec![contact_says(5, "Still there?"), contact_says(6, "Hello?")],
+    ));
+    let back = HostView::from_cursor(&cursor).expect("our cursor");
+    assert_eq!(back, heard);
+    let missed = s.host_events(&back, true);
+    assert_eq!(
+        names(&missed),
+        ["offered", "screenPop", "message", "message"]
+    );
+    assert_eq!(missed[0].data["invitation"], "inv-3");
+    assert_eq!(missed[2].data["text"], "Still there?");
+    assert_eq!(missed[2].data["from"], "contact");
+    assert_eq!(
+        missed[3].position,
+        json!({ "interaction": "ix-1", "seq": 6 })
+    );
+    // The offer that came and went while the page was away is not news any more.
+    assert!(!missed.iter().any(|e| e.data["invitation"] == "inv-2"));
+    // From the cursor after those, there is nothing to hear again.
+    let now = HostView::from_cursor(&s.host_view().cursor()).expect("cursor");
+    assert!(s.host_events(&now, true).is_empty());
+    // A cursor that is not ours, or too long, starts from nothing.
+    assert_eq!(HostView::from_cursor("{not json"), None);
+    assert_eq!(HostView::from_cursor(&"x".repeat(70_000)), None);
+}
+
+#[test]
+fn message_text_needs_its_scope_and_a_rejection_is_named() {
+    let mut s = with_chat();
+    let before = s.host_view();
+    s.apply(events("ix-1", vec![contact_says(5, "My card number is")]));
+    let quiet = s.host_events(&before, false);
+    assert_eq!(names(&quiet), ["message"]);
+    assert_eq!(quiet[0].data.get("text"), None, "metadata only");
+    assert_eq!(quiet[0].data["seq"], 5);
+
+    s.apply(offer_of("inv-4", "ix-4"));
+    let before = s.host_view();
+    let reject = s.answer(&"inv-4".into(), false);
+    assert!(reject.is_some());
+    s.apply(ServerMsg::InvitationGone {
+        invitation: "inv-4".into(),
+    });
+    let events = s.host_events(&before, false);
+    assert_eq!(names(&events), ["rejected", "offerGone"]);
+    assert_eq!(events[0].data["interaction"], "ix-4");
+    // An offer that timed out is only gone.
+    s.apply(offer_of("inv-5", "ix-5"));
+    let before = s.host_view();
+    s.apply(ServerMsg::InvitationGone {
+        invitation: "inv-5".into(),
+    });
+    assert_eq!(names(&s.host_events(&before, false)), ["offerGone"]);
+    // Losing the connection, and having it back, are events while signed in.
+    let before = s.host_view();
+    s.disconnected();
+    assert_eq!(names(&s.host_events(&before, false)), ["connectionLost"]);
+}
+
+#[test]
+fn a_host_registers_its_hooks_within_its_scopes_and_with_valid_terms() {
+    let read = scopes(&["interaction.read"]);
+    let both = scopes(&["interaction.read", "interaction.intercept"]);
+    let search = json!({ "contactSearch": true });
+    assert!(Hooks::register(&search, &read).is_ok_and(|h| h.contact_search));
+    let refused = Hooks::register(&search, &scopes(&["agent.*"]));
+    assert_eq!(refused.map_err(|e| e.code), Err("forbidden"));
+    let done = json!({ "interceptors": [{ "action": "markDone", "onTimeout": "refuse", "timeoutMs": 5 }] });
+    assert_eq!(
+        Hooks::register(&done, &read).map_err(|e| e.code),
+        Err("forbidden")
+    );
+    let hooks = Hooks::register(&done, &both).expect("hooks");
+    assert_eq!(hooks.interceptors[0].action, Intercepted::MarkDone);
+    assert_eq!(hooks.interceptors[0].timeout_ms, 100, "at least 100 ms");
+    assert!(!hooks.interceptors[0].proceed_on_timeout);
+    for bad in [
+        json!({ "interceptors": [{ "action": "logout", "onTimeout": "refuse" }] }),
+        json!({ "interceptors": [{ "action": "markDone" }] }),
+    ] {
+        assert_eq!(
+            Hooks::register(&bad, &both).map_err(|e| e.code),
+            Err("invalid")
+        );
+    }
+}
+
+#[test]
+fn an_interceptor_holds_mark_done_and_transfers_only_and_its_verdict_decides() {
+    let mut s = with_chat();
+    let both = scopes(&["interaction.read", "interaction.intercept"]);
+    let hooks = Hooks::register(
+        &json!({ "interceptors": [
+            { "action": "markDone", "onTimeout": "refuse", "timeoutMs": 2000 },
+            { "action": "transfer", "onTimeout": "proceed" },
+        ] }),
+        &both,
+    )
+    .expect("hooks");
+    let done = ClientMsg::from(act::Done {
+        interaction: "ix-1".into(),
+        disposition: Some("Resolved".into()),
+        note: None,
+    });
+    let (mark_done, asked) = hooks.intercepts(&done, &s).expect("held");
+    assert_eq!(asked["action"], "markDone");
+    assert_eq!(asked["disposition"], "Resolved");
+    let transfer = ClientMsg::from(act::Invite {
+        interaction: "ix-1".into(),
+        request: RequestKind::Transfer,
+        target: Target::Queue("tier2".into()),
+    });
+    let (to_tier2, asked) = hooks.intercepts(&transfer, &s).expect("held");
+    assert_eq!(asked["target"], json!({ "queue": "tier2" }));
+    let consult = ClientMsg::from(act::Invite {
+        interaction: "ix-1".into(),
+        request: RequestKind::Consultation,
+        target: Target::Queue("tier2".into()),
+    });
+    assert!(hooks.intercepts(&consult, &s).is_none(), "not intercepted");
+    assert!(hooks
+        .intercepts(
+            &ClientMsg::from(act::End {
+                interaction: "ix-1".into()
+            }),
+            &s
+        )
+        .is_none());
+
+    // Refused, with the host's reason; refused without an answer in time (as declared).
+    let no = json!({ "allow": false, "message": "Link a case first" });
+    assert_eq!(
+        verdict(mark_done, Some(&no), done.clone()),
+        Err("Link a case first".into())
+    );
+    assert!(verdict(mark_done, None, done.clone()).is_err());
+    assert!(verdict(mark_done, Some(&json!({ "allow": "yes" })), done.clone()).is_err());
+    // Allowed, with case data added first; a transfer goes ahead without an answer.
+    let yes = json!({ "allow": true, "caseData": { "case": "C-1042" } });
+    let frames = verdict(mark_done, Some(&yes), done.clone()).expect("allowed");
+    assert_eq!(
+        frames,
+        vec![
+            ClientMsg::from(act::SetCaseData {
+                interaction: "ix-1".into(),
+                key: "case".into(),
+                value: Some("C-1042".into()),
+            }),
+            done
+        ]
+    );
+    assert_eq!(
+        verdict(to_tier2, None, transfer.clone()),
+        Ok(vec![transfer])
+    );
+    s.host_refused(Some(&"ix-1".into()), "Link a case first".into());
+    assert_eq!(
+        s.chat(&"ix-1".into()).and_then(|c| c.error.clone()),
+        Some("Link a case first".into())
+    );
+}
+
+#[test]
+fn a_record_is_shown_only_with_a_web_address_and_a_theme_only_with_plain_values() {
+    let mut s = with_chat();
+    let good =
+        json!({ "record": { "label": "Mark Avram (Gold)", "url": "https://crm.example/c/1" } });
+    s.host_record(&"ix-1".into(), &good);
+    assert_eq!(
+        s.chat(&"ix-1".into())
+            .and_then(|c| c.record.as_ref())
+            .map(|r| r.url.as_str()),
+        Some("https://crm.example/c/1")
+    );
+    for bad in [
+        json!({ "record": { "label": "x", "url": "javascript:alert(1)" } }),
+        json!({ "record": { "label": "", "url": "https://crm.example" } }),
+        json!({ "record": null }),
+        json!({ "error": "none" }),
+    ] {
+        assert_eq!(record_of(&bad), None, "{bad}");
+    }
+    s.host_record(&"ix-1".into(), &json!({ "record": null }));
+    assert!(s.chat(&"ix-1".into()).is_some_and(|c| c.record.is_none()));
+
+    let theme = json!({ "properties": { "--pl-accent": "#0a6", "--pl-bg": "rgb(1 2 3)" } });
+    assert_eq!(theme_of(&theme).map(|t| t.len()), Ok(2));
+    for bad in [
+        json!({ "properties": { "color": "red" } }),
+        json!({ "properties": { "--pl-bg": "url(https://evil.example/x)" } }),
+        json!({ "properties": { "--pl-bg": "red; background: blue" } }),
+        json!({ "properties": "dark" }),
+    ] {
+        assert_eq!(theme_of(&bad).map_err(|e| e.code), Err("invalid"), "{bad}");
+    }
+    assert_eq!(locale_of(&json!({ "locale": "en-GB" })), Ok("en"));
+    assert_eq!(
+        locale_of(&json!({ "locale": "tlh" })).map_err(|e| e.code),
+        Err("unsupported_locale")
     );
 }

@@ -2,8 +2,8 @@
 //! reads on demand (`tests/commits.rs`, the hub's writer tests).
 
 use super::{
-    DomainFeed, EventLog, FeedEntry, FileRecords, History, RequestKey, Sessions, StoreError,
-    StoreFuture, StoredFile, Write,
+    DomainFeed, EventLog, FeedEntry, FileRecords, History, RequestKey, Sessions, SignIn,
+    StoreError, StoreFuture, StoredFile, Write,
 };
 use crate::engine::InteractionRecord;
 use parley_protocol::{AgentId, Event, HistoryEntry, InteractionId, Millis, Seq};
@@ -141,10 +141,11 @@ impl<S: Sessions> Sessions for Faulty<S> {
         h: &'a str,
         a: &'a AgentId,
         expires_at: Millis,
+        from: Option<&'a str>,
     ) -> StoreFuture<'a, ()> {
-        Sessions::create_sign_in(&self.inner, h, a, expires_at)
+        Sessions::create_sign_in(&self.inner, h, a, expires_at, from)
     }
-    fn take_sign_in<'a>(&'a self, h: &'a str, now: Millis) -> StoreFuture<'a, Option<AgentId>> {
+    fn take_sign_in<'a>(&'a self, h: &'a str, now: Millis) -> StoreFuture<'a, Option<SignIn>> {
         Sessions::take_sign_in(&self.inner, h, now)
     }
 }

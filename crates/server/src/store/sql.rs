@@ -15,7 +15,7 @@ macro_rules! sql_ports {
                 HistoryRow, RecordRow,
             };
             use $crate::store::{
-                DomainFeed, EventLog, FeedEntry, FileRecords, History, Sessions, StoreError,
+                DomainFeed, EventLog, FeedEntry, FileRecords, History, Sessions, SignIn, StoreError,
                 StoreFuture, StoredFile, Write,
             };
             use parley_protocol::{AgentId, Event, HistoryEntry, InteractionId, Millis, Seq};
@@ -270,17 +270,27 @@ macro_rules! sql_ports {
                     token_hash: &'a str,
                     agent: &'a AgentId,
                     expires_at: Millis,
+                    from_session: Option<&'a str>,
                 ) -> StoreFuture<'a, ()> {
                     Box::pin(async move {
+                        let mut tx = self.$write.begin().await?;
+                        if let Some(session) = from_session {
+                            sqlx::query("DELETE FROM sign_in_tokens WHERE session_hash = $1")
+                                .bind(session)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         sqlx::query(
-                            "INSERT INTO sign_in_tokens (token_hash, agent, expires_at)
-                             VALUES ($1, $2, $3)",
+                            "INSERT INTO sign_in_tokens (token_hash, agent, expires_at, session_hash)
+                             VALUES ($1, $2, $3, $4)",
                         )
                         .bind(token_hash)
                         .bind(agent.as_str())
                         .bind(expires_at)
-                        .execute(&self.$write)
+                        .bind(from_session)
+                        .execute(&mut *tx)
                         .await?;
+                        tx.commit().await?;
                         Ok(())
                     })
                 }
@@ -289,11 +299,11 @@ macro_rules! sql_ports {
                     &'a self,
                     token_hash: &'a str,
                     now: Millis,
-                ) -> StoreFuture<'a, Option<AgentId>> {
+                ) -> StoreFuture<'a, Option<SignIn>> {
                     Box::pin(async move {
-                        let taken: Option<(String, i64)> = sqlx::query_as(
+                        let taken: Option<(String, i64, Option<String>)> = sqlx::query_as(
                             "DELETE FROM sign_in_tokens WHERE token_hash = $1
-                             RETURNING agent, expires_at",
+                             RETURNING agent, expires_at, session_hash",
                         )
                         .bind(token_hash)
                         .fetch_optional(&self.$write)
@@ -303,17 +313,26 @@ macro_rules! sql_ports {
                             .execute(&self.$write)
                             .await?;
                         Ok(taken
-                            .filter(|(_, expires_at)| *expires_at > now)
-                            .map(|(agent, _)| AgentId(agent)))
+                            .filter(|(_, expires_at, _)| *expires_at > now)
+                            .map(|(agent, _, from_session)| SignIn {
+                                agent: AgentId(agent),
+                                from_session,
+                            }))
                     })
                 }
 
                 fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()> {
                     Box::pin(async move {
+                        let mut tx = self.$write.begin().await?;
+                        sqlx::query("DELETE FROM sign_in_tokens WHERE session_hash = $1")
+                            .bind(token_hash)
+                            .execute(&mut *tx)
+                            .await?;
                         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                             .bind(token_hash)
-                            .execute(&self.$write)
+                            .execute(&mut *tx)
                             .await?;
+                        tx.commit().await?;
                         Ok(())
                     })
                 }

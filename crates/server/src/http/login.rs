@@ -1,0 +1,201 @@
+//! Agent sign-in: a password, a one-time token, the hand-off that carries a sign-in from one
+//! window of the desktop to another, and logging out.
+//!
+//! A framed desktop cannot count on storage (browsers block or partition it in third-party
+//! frames), so it keeps its session in memory and leans on two hand-offs, both one-time tokens
+//! minted from a session (`POST /api/login/handoff`):
+//! - a pop-up on Parley's own origin, where password managers and single sign-on work, signs in
+//!   and hands the frame a token by `postMessage`;
+//! - the framed desktop leaves its host page a fresh token every few minutes, which a reloaded
+//!   frame uses to sign in again without a prompt.
+//!
+//! Using such a token ends the session that minted it (the session moves to the new window),
+//! and logging out of that session revokes the token.
+
+use super::{api_error, bearer, cookie, AppState, SESSION_COOKIE};
+use crate::auth::{hash_password, new_token, token_hash, verify_password};
+use crate::now_ms;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use parley_protocol::AgentId;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, LazyLock};
+
+/// How long a hand-off token may be used: a framed desktop mints a new one well before.
+pub const HANDOFF_TTL_MS: i64 = 5 * 60_000;
+
+#[derive(Deserialize)]
+pub(super) struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct LoginResponse {
+    token: String,
+    agent: AgentId,
+    name: String,
+}
+
+pub(super) async fn login(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "send JSON with username and password",
+        );
+    };
+    let agent = state
+        .config
+        .agents
+        .iter()
+        .find(|a| a.id.as_str() == req.username.trim())
+        .cloned();
+    // Verify against a real hash even for unknown users so timing does not reveal who exists.
+    let phc = agent
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false);
+    let Some(agent) = agent.filter(|_| ok) else {
+        return api_error(StatusCode::UNAUTHORIZED, "wrong username or password");
+    };
+    open_session(&state, agent).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenLogin {
+    token: String,
+}
+
+/// Signs in with a one-time token (from a host system through `/api/v1`, or a hand-off): the
+/// token is used up, a session it was minted from ends, and the answer is a login's.
+pub(super) async fn login_with_token(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<TokenLogin>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(TokenLogin { token })) = body else {
+        return api_error(StatusCode::BAD_REQUEST, "send JSON with the sign-in token");
+    };
+    let unavailable = |e: crate::store::StoreError| {
+        tracing::error!("sign-in token: {e}");
+        api_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server could not log you in; try again",
+        )
+    };
+    let taken = match state
+        .store
+        .take_sign_in(&token_hash(&token), now_ms())
+        .await
+    {
+        Ok(taken) => taken,
+        Err(e) => return unavailable(e),
+    };
+    let Some(taken) = taken else {
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "this sign-in link has been used or has expired",
+        );
+    };
+    if let Some(from) = &taken.from_session {
+        if let Err(e) = state.store.delete_session(from).await {
+            return unavailable(e);
+        }
+    }
+    let agent = state.config.agents.iter().find(|a| a.id == taken.agent);
+    let Some(agent) = agent.cloned() else {
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "this sign-in link has been used or has expired",
+        );
+    };
+    open_session(&state, agent).await
+}
+
+/// A hand-off token.
+#[derive(Serialize)]
+struct Handoff {
+    /// Used once, at `POST /api/login/token`, before `expires_at`.
+    token: String,
+    /// Milliseconds since 1970.
+    expires_at: i64,
+}
+
+/// A one-time token minted from the caller's session (bearer or cookie), replacing the one it
+/// minted before. Using it moves the session to whoever uses it.
+pub(super) async fn handoff(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let Some(session) = bearer(&headers).or_else(|| cookie(&headers, SESSION_COOKIE)) else {
+        return api_error(StatusCode::UNAUTHORIZED, "log in first");
+    };
+    let session = token_hash(&session);
+    let agent = match state.store.session_agent(&session).await {
+        Ok(Some(agent)) => agent,
+        Ok(None) => {
+            return api_error(
+                StatusCode::UNAUTHORIZED,
+                "your session has expired; log in again",
+            )
+        }
+        Err(e) => {
+            tracing::error!("hand-off: {e}");
+            return api_error(StatusCode::SERVICE_UNAVAILABLE, "not now; try again");
+        }
+    };
+    let token = new_token();
+    let expires_at = now_ms() + HANDOFF_TTL_MS;
+    if let Err(e) = state
+        .store
+        .create_sign_in(&token_hash(&token), &agent, expires_at, Some(&session))
+        .await
+    {
+        tracing::error!("hand-off: {e}");
+        return api_error(StatusCode::SERVICE_UNAVAILABLE, "not now; try again");
+    }
+    (StatusCode::CREATED, Json(Handoff { token, expires_at })).into_response()
+}
+
+/// A new session for the agent: the cookie and the login answer.
+async fn open_session(state: &AppState, agent: crate::config::AgentConfig) -> Response {
+    let token = new_token();
+    if let Err(e) = state
+        .store
+        .create_session(&token_hash(&token), &agent.id, now_ms())
+        .await
+    {
+        tracing::error!("login: {e}");
+        return api_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server could not log you in; try again",
+        );
+    }
+    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+    (
+        [(header::SET_COOKIE, cookie)],
+        Json(LoginResponse {
+            token,
+            agent: agent.id,
+            name: agent.name,
+        }),
+    )
+        .into_response()
+}
+
+/// A real Argon2 hash of a random string, so unknown usernames cost the same time as known ones.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(&new_token()).unwrap_or_default());
+
+/// Ends the session, and revokes the hand-off token it minted.
+pub(super) async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(token) = bearer(&headers).or_else(|| cookie(&headers, SESSION_COOKIE)) {
+        let _ = state.store.delete_session(&token_hash(&token)).await;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response()
+}

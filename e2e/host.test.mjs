@@ -27,6 +27,20 @@ window.connectParley = async (timeoutMs) => {
 };
 window.call = (method, params) =>
   window.parley.request(method, params).then((result) => ({ result }), (e) => ({ error: e.code }));
+// The desktop opened in a pop-up instead of a frame: does it answer this page's hello?
+window.popupHello = (url, timeoutMs) => new Promise((resolve) => {
+  const popup = window.open(url, 'parley', 'popup,width=900,height=700');
+  const origin = new URL(url).origin;
+  const heard = (event) => {
+    if (event.source !== popup || event.origin !== origin || event.data?.kind !== 'reply') return;
+    clearInterval(ask);
+    window.removeEventListener('message', heard);
+    resolve(event.data.result);
+  };
+  window.addEventListener('message', heard);
+  const ask = setInterval(() => popup.postMessage({ parley: 1, kind: 'request', id: 'p1', method: 'hello', params: {} }, origin), 300);
+  setTimeout(() => { clearInterval(ask); resolve('no answer'); }, timeoutMs);
+});
 </script></body></html>`;
   const site = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -64,7 +78,7 @@ test('a CRM page of another origin drives the framed desktop through the host AP
     const desk = page.frameLocator('#parley');
     // The page connects before anyone signs in: it is told so, and hears the sign-in.
     const hello = await page.evaluate(() => window.connectParley(10000));
-    assert.deepEqual(hello, { version: 1, scopes: ['agent.*', 'interaction.*', 'chat.insert', 'collaboration.*'] });
+    assert.deepEqual(hello, { version: 1, scopes: ['agent.*', 'interaction.*', 'chat.insert', 'collaboration.*'], signedIn: false });
     const before = await page.evaluate(() => window.call('agent.getState', {}));
     assert.equal(before.result.signedIn, false);
     assert.deepEqual(await page.evaluate(() => window.call('interactions.list', {})), { error: 'signed_out' });
@@ -99,9 +113,10 @@ test('a CRM page of another origin drives the framed desktop through the host AP
     assert.equal(await desk.getByTestId('composer-input').inputValue(), 'Your parcel left today.');
     // Sending itself is outside this page's scopes.
     assert.deepEqual(await page.evaluate((id) => window.call('chat.send', { interaction: id, text: 'Hi' }), interaction), { error: 'forbidden' });
-    // Events come in order, numbered.
-    const positions = await page.evaluate(() => window.events.map((e) => e.position));
-    assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+    // The chat's events stand where the server put them: the chat, and the seq of its last event.
+    const accepted = await page.evaluate((id) => window.events.find((e) => e.name === 'accepted' && e.data.interaction.id === id), interaction);
+    assert.equal(accepted.position.interaction, interaction);
+    assert.ok(accepted.position.seq >= 1, JSON.stringify(accepted.position));
     await shot(page, 'accepted-and-inserted');
 
     // Consultation and transfer, driven from the CRM: John is consulted, then takes the chat.
@@ -136,6 +151,10 @@ test('a CRM page of another origin drives the framed desktop through the host AP
     await other.goto(`${stranger.url}/`);
     const refused = await other.evaluate(() => window.connectParley(2000).then(() => 'answered', (e) => e.code));
     assert.equal(refused, 'timeout');
+    // Nor when it opens the desktop in a pop-up instead; a listed page is answered there too.
+    assert.equal(await other.evaluate((url) => window.popupHello(url, 4000), `${server.url}/`), 'no answer');
+    const listed = await page.evaluate((url) => window.popupHello(url, 8000), `${server.url}/`);
+    assert.equal(listed.version, 1, JSON.stringify(listed));
   } finally {
     await browser.close();
     crm.close();

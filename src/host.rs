@@ -87,6 +87,12 @@ pub struct Bridge {
     sign_in: StoredValue<Option<SignIn>, LocalStorage>,
     /// The last sign-in token the page gave back, tried once.
     resumed: StoredValue<Option<String>>,
+    /// Signing in with it now.
+    resuming: StoredValue<bool>,
+    /// Hellos answered once the desktop holds what the server sent on joining (or has failed
+    /// to sign in again): then the page's snapshot (`agent.getState`, `interactions.list`) is
+    /// the truth, and the events after it follow.
+    hellos: StoredValue<Vec<(String, Value)>>,
 }
 
 /// Starts the bridge when the app runs in a frame or in a pop-up a page opened; lives as long
@@ -116,6 +122,8 @@ pub fn start() -> Option<Bridge> {
         calls: StoredValue::new_local(Calls::default()),
         sign_in: StoredValue::new_local(None),
         resumed: StoredValue::new(None),
+        resuming: StoredValue::new(false),
+        hellos: StoredValue::new(Vec::new()),
     };
     leptos::task::spawn_local(async move {
         if let Ok(Hosts { hosts }) = parley_client::http::get_json("/api/embed").await {
@@ -138,6 +146,7 @@ impl Bridge {
     /// The signed-in desktop serves the page from now on, and tells it what changes.
     pub fn attach(self, desk: Desk, token: String) {
         self.desk.set_value(Some((desk, token)));
+        self.resuming.set_value(false);
         desk.set_gate(Some(Rc::new(move |msg: &ClientMsg| self.gate(msg))));
         let view = desk.select(|s| (s.host_view(), s.synced));
         Effect::new(move |_| {
@@ -223,12 +232,16 @@ impl Bridge {
         let desk = self.desk.with_value(|d| d.as_ref().map(|(desk, _)| *desk));
         let reply = match method {
             "hello" => {
-                let signed_in = desk.is_some();
-                let reply = answer(Ok(
-                    json!({ "version": VERSION, "scopes": scopes, "signedIn": signed_in }),
-                ));
-                self.post_to(&allowed.origin, &reply);
+                self.hellos.update_value(|h| {
+                    // A page that keeps saying hello while the desktop settles is answered for
+                    // its latest ones.
+                    if h.len() >= MAX_CALLS {
+                        h.remove(0);
+                    }
+                    h.push((allowed.origin.clone(), id.clone()));
+                });
                 self.hello(allowed, params);
+                self.answer_hellos();
                 return;
             }
             _ if host::allowed(method, scopes).is_err() => {
@@ -298,14 +311,20 @@ impl Bridge {
             Some(token) => {
                 let token = token.clone();
                 self.resumed.set_value(Some(token.clone()));
+                self.resuming.set_value(true);
                 leptos::task::spawn_local(async move {
                     match crate::session::exchange(&token).await {
+                        // Still resuming until the desktop attaches.
                         Ok(session) => {
                             if let Some(sign_in) = self.sign_in.get_value() {
                                 sign_in(session);
                             }
                         }
-                        Err(_) => self.signed_out(SignedOut::Expired),
+                        Err(_) => {
+                            self.resuming.set_value(false);
+                            self.signed_out(SignedOut::Expired);
+                            self.answer_hellos();
+                        }
                     }
                 });
             }
@@ -314,9 +333,38 @@ impl Bridge {
         }
     }
 
+    /// Answers the waiting hellos once the desktop is settled: signed in and holding what the
+    /// server sent on joining, or signed out and not signing in again.
+    fn answer_hellos(self) {
+        let desk = self.desk.with_value(|d| d.as_ref().map(|(desk, _)| *desk));
+        let settled = match desk {
+            Some(desk) => desk.with(|s| s.synced),
+            None => !self.resuming.get_value(),
+        };
+        if !settled {
+            return;
+        }
+        let scopes = self
+            .host
+            .with_value(|h| h.as_ref().map(|h| h.scopes.clone()));
+        for (origin, id) in self
+            .hellos
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
+        {
+            let result =
+                json!({ "version": VERSION, "scopes": scopes, "signedIn": desk.is_some() });
+            self.post_to(
+                &origin,
+                &json!({ "parley": VERSION, "kind": "reply", "id": id, "result": result }),
+            );
+        }
+    }
+
     /// Tells the page what changed since what it heard last, once the desktop holds everything
     /// the server sent on joining; asks its contact search about new chats.
     fn flush(self) {
+        self.answer_hellos();
         let Some((desk, _)) = self.desk.try_with_value(Option::clone).flatten() else {
             return;
         };

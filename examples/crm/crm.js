@@ -163,6 +163,13 @@ await parley.intercept('markDone', ({ interaction }) => (cases.has(interaction)
   : { allow: false, message: 'Link a case to this chat in Acme CRM before marking it done.' }), { onTimeout: 'refuse' });
 
 await showAgent();
+// The snapshot after a (re)load: the open chats, then the events after it.
+const open = await parley.request('interactions.list').catch(() => []);
+for (const ix of open) {
+  if (!chats.has(ix.id)) chats.set(ix.id, { interaction: ix.id, customer: byEmail(ix.email)?.id ?? null });
+}
+saveChats();
 const linked = /^#customer\/(.+)$/.exec(location.hash);
 if (linked) showRecord(byId(linked[1]));
+else if (open.length) showRecord(byEmail(open[0].email), open[0]);
 else listCustomers();

@@ -486,10 +486,7 @@ async fn domain_feed(store: &impl Store) {
     assert_eq!(store.take_sign_in("nope", 0).await.expect("take"), None);
 
     // Minted from a session: one at a time per session, and gone with the session.
-    store
-        .create_session("s1", &kate, 0)
-        .await
-        .expect("session");
+    store.create_session("s1", &kate, 0).await.expect("session");
     for token in ["m1", "m2"] {
         store
             .create_sign_in(token, &kate, 5_000, Some("s1"))

@@ -3,7 +3,7 @@
 // sign-in through Parley's pop-up, a frame reload without a second prompt, screen-pop, the
 // contact's record linked from the desktop, accept, consult and transfer from the CRM, Mark Done
 // refused until a case is linked, a reload of the CRM page in the middle of a chat with no event
-// missed or doubled, and a request outside the page's scopes.
+// missed or doubled, a request outside the page's scopes, and a second tab of the same agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -157,6 +157,24 @@ test('the desktop in the sample CRM, with third-party storage blocked', { timeou
     await john.transcript().getByText('Upgrade my plan').waitFor();
     await page.getByTestId('crm-case-status').filter({ hasText: 'handed over' }).waitFor();
     await desk.getByTestId('interaction-tab').waitFor({ state: 'detached' });
+
+    // Kate opens Parley in a tab of its own too: it waits while the CRM's frame is in use,
+    // and "Use it here" moves her there; the frame then waits in turn.
+    const tab = await context.newPage();
+    await tab.goto(`${server.url}/`);
+    await tab.getByTestId('login-username').fill('kate');
+    await tab.getByTestId('login-password').fill('kate-demo');
+    await tab.getByTestId('login-submit').click();
+    await tab.getByTestId('elsewhere').filter({ hasText: 'Parley is open in another window' }).waitFor();
+    assert.equal(await desk.getByTestId('elsewhere').count(), 0, 'the frame stays in use');
+    await shot(tab, 'second-tab-waits');
+    await tab.getByTestId('use-here').click();
+    await tab.getByTestId('elsewhere').waitFor({ state: 'detached' });
+    await desk.getByTestId('elsewhere').waitFor();
+    await shot(page, 'frame-waits');
+    await desk.getByTestId('use-here').click();
+    await tab.getByTestId('elsewhere').waitFor();
+    await desk.getByTestId('elsewhere').waitFor({ state: 'detached' });
   } finally {
     await browser.close();
     crm.close();

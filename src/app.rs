@@ -125,7 +125,7 @@ pub fn Desktop(
     });
     let socket = socket::open(
         socket::default_url(),
-        |frame| ServerMsg::parse(frame).ok(),
+        parley_client::json::agent_frame,
         move || desk.with(|s| s.hello(Some(hello_token.clone()))),
         move |event| match event {
             SocketEvent::Msg(msg) => inbox.push(*msg),
@@ -151,8 +151,18 @@ pub fn Desktop(
         on_logout(SignedOut::Logout);
     };
 
+    let elsewhere = desk.select(DesktopState::elsewhere);
+    let use_here = move |_| desk.send(&parley_protocol::ClientMsg::UseHere {});
+
     view! {
-        <div class="pl-desktop">
+        <Show when=move || elsewhere.get()>
+            <div class="pl-elsewhere" role="alertdialog" aria-modal="true" aria-labelledby="pl-elsewhere-title"
+                data-testid="elsewhere">
+                <p id="pl-elsewhere-title">"Parley is open in another window."</p>
+                <button class="pl-button" data-testid="use-here" autofocus on:click=use_here>"Use it here"</button>
+            </div>
+        </Show>
+        <div class="pl-desktop" inert=move || elsewhere.get()>
             <main_bar::MainBar on_logout=log_out />
             <preview::Previews />
             <interaction_bar::InteractionBar />

@@ -138,6 +138,9 @@ pub struct DesktopState {
     /// The server has sent everything a welcome brings (the join ends with the presence list):
     /// until then the desktop shows a state that is still filling in.
     pub synced: bool,
+    /// The agent's desktop in use (a `client` id): when it is another one, this desktop shows
+    /// that Parley is open in another window, and offers "Use it here".
+    pub desktop: Option<String>,
     /// The offers this desktop rejected lately (at most [`REJECTED`]), so a host hears which
     /// offers went because the agent said no.
     pub rejected: Vec<InvitationId>,
@@ -202,8 +205,16 @@ impl DesktopState {
             requests: Default::default(),
             focus: None,
             synced: false,
+            desktop: None,
             rejected: Vec::new(),
         }
+    }
+
+    /// Whether another desktop of the agent is the one in use.
+    pub fn elsewhere(&self) -> bool {
+        self.desktop
+            .as_deref()
+            .is_some_and(|d| d != self.outbox.instance())
     }
 
     /// Whether the agent is looking at this chat now.
@@ -228,7 +239,13 @@ impl DesktopState {
     /// Applies one frame from the server.
     pub fn apply(&mut self, msg: ServerMsg) {
         match msg {
-            ServerMsg::Welcome { me, settings, .. } => {
+            ServerMsg::Welcome {
+                me,
+                settings,
+                desktop,
+                ..
+            } => {
+                self.desktop = desktop;
                 if let Identity::Agent {
                     id,
                     name,
@@ -385,6 +402,7 @@ impl DesktopState {
                     c.typing = typing && c.active;
                 }
             }
+            ServerMsg::ActiveDesktop { client } => self.desktop = Some(client),
             ServerMsg::Presence { agents } => {
                 self.presence = agents;
                 self.synced = true;
@@ -559,7 +577,9 @@ impl DesktopState {
 
     /// Whether anything calls for the agent's attention (for the page title and notifications).
     pub fn needs_attention(&self) -> bool {
-        !self.invitations.is_empty() || self.chats.iter().any(|c| c.flash.is_some())
+        // A desktop not in use leaves calling to the one that is.
+        !self.elsewhere()
+            && (!self.invitations.is_empty() || self.chats.iter().any(|c| c.flash.is_some()))
     }
 
     /// The composer's text changed. A word `#keyword` followed by a space becomes that

@@ -362,6 +362,7 @@ fn desk_with_two_chats() -> Desk {
             status: AgentStatus::Ready,
         },
         settings: None,
+        desktop: None,
     });
     s.apply(ServerMsg::Opened {
         interaction: summary("ix-1", "Mark Avram"),

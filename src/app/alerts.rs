@@ -50,7 +50,13 @@ pub fn watch(desk: Desk) {
             .last()
             .map(|i| i.interaction.contact.clone())
             .unwrap_or_default();
-        (s.invitations.len(), s.focused, s.alerts, from)
+        // A desktop not in use stays quiet, as if it were looked at.
+        (
+            s.invitations.len(),
+            s.focused || s.elsewhere(),
+            s.alerts,
+            from,
+        )
     });
     Effect::new(move |seen: Option<usize>| {
         let (count, focused, alerts, from) = offers.get();
@@ -68,6 +74,9 @@ pub fn watch(desk: Desk) {
     // The accessibility tone: while a response is pending past the warning stage, a pulse every
     // two seconds whose pitch rises with each pulse, and a high pulse once it is red.
     let urgent = desk.select(|s| {
+        if s.elsewhere() {
+            return PendingLevel::default();
+        }
         s.chats
             .iter()
             .map(|c| c.summary.pending)

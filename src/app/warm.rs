@@ -14,7 +14,6 @@ use crate::state::{DesktopState, Outbox};
 use leptos::mount::UnmountHandle;
 use leptos::prelude::*;
 use leptos::tachys::view::any_view::AnyViewState;
-use parley_protocol::ServerMsg;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 
@@ -42,7 +41,7 @@ const SAMPLE: [&str; 3] = [
 pub fn sample() -> DesktopState {
     let mut state = DesktopState::new(Outbox::new("warm-up"));
     for frame in SAMPLE {
-        if let Ok(msg) = ServerMsg::parse(frame) {
+        if let Some(msg) = parley_client::json::agent_frame(frame) {
             state.apply(msg);
         }
     }

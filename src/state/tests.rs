@@ -37,6 +37,7 @@ fn welcome() -> ServerMsg {
             not_ready_reasons: vec![],
             ..AgentSettings::default()
         }),
+        desktop: None,
     }
 }
 
@@ -1123,4 +1124,32 @@ fn a_chat_accepted_here_comes_to_the_front_and_others_never_move_the_view() {
         interaction: summary("ix-4"),
     });
     assert_eq!(s.selected, Some("ix-1".into()));
+}
+
+#[test]
+fn a_desktop_not_in_use_says_so_and_stays_quiet_until_used_here() {
+    let mut s = DesktopState::new(Outbox::new("tab"));
+    let mut hello = welcome();
+    if let ServerMsg::Welcome { desktop, .. } = &mut hello {
+        *desktop = Some("frame".into());
+    }
+    s.apply(hello);
+    assert!(s.elsewhere());
+    s.apply(ServerMsg::Invitation {
+        invitation: Invitation {
+            id: "inv-1".into(),
+            kind: InvitationKind::NewChat,
+            interaction: summary("ix-1"),
+            expires_at: 9,
+        },
+    });
+    assert!(
+        !s.needs_attention(),
+        "the desktop in use calls for attention"
+    );
+    s.apply(ServerMsg::ActiveDesktop {
+        client: s.outbox.instance().to_owned(),
+    });
+    assert!(!s.elsewhere());
+    assert!(s.needs_attention());
 }

@@ -20,6 +20,12 @@ pub fn parse(text: &str) -> Option<Js> {
     js_sys::JSON::parse(text).ok().map(Js)
 }
 
+/// A frame from the server as the agent desktop reads it (`ServerMsg::read_agent`): the
+/// browser parses the JSON, the hand-written reader builds the message. `None`: not a frame.
+pub fn agent_frame(text: &str) -> Option<parley_protocol::ServerMsg> {
+    parse(text).and_then(|v| parley_protocol::ServerMsg::read_agent(v).ok())
+}
+
 /// The largest whole number a JavaScript number holds exactly.
 const EXACT: f64 = 9_007_199_254_740_991.0;
 
@@ -79,6 +85,21 @@ impl Json for Js {
         let key = (keys.length() == 1).then(|| keys.get(0).as_string())??;
         let value = self.field(&key);
         Some((key, value))
+    }
+    fn entries(&self) -> Option<Vec<(String, Self)>> {
+        if !self.is_object() {
+            return None;
+        }
+        let keys = js_sys::Object::keys(&js_sys::Object::from(self.0.clone()));
+        Some(
+            keys.iter()
+                .filter_map(|k| k.as_string())
+                .map(|k| {
+                    let v = self.field(&k);
+                    (k, v)
+                })
+                .collect(),
+        )
     }
     fn kind(&self) -> &'static str {
         if self.is_null() {

@@ -66,8 +66,8 @@ pub fn default_url() -> String {
 const FIRST_RETRY: Duration = Duration::from_millis(250);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 
-/// How an app reads the server's frames: [`ServerMsg::parse`] for the desktop, the narrower
-/// [`ServerMsg::parse_contact`] for the widget. Frames it cannot read are dropped.
+/// How an app reads the server's frames: [`ServerMsg::read_agent`] for the desktop, the
+/// narrower [`ServerMsg::read_contact`] for the widget. Frames it cannot read are dropped.
 pub type Parse = fn(&str) -> Option<ServerMsg>;
 
 /// Opens the socket at `url`. `hello` builds the first frame of each connection; `on_event`

@@ -122,6 +122,7 @@ proptest! {
             let frame = msg.to_frame();
             prop_assert_eq!(ServerMsg::parse(&frame), Ok(msg.clone()));
             prop_assert_eq!(ServerMsg::parse_contact(&frame), Ok(msg.clone()));
+            prop_assert_eq!(ServerMsg::parse_agent(&frame), Ok(msg.clone()));
             if let ServerMsg::Events { events, .. } = &msg {
                 for e in events {
                     let _ = line(e, |p| matches!(p, Party::Contact { .. }));
@@ -147,6 +148,7 @@ proptest! {
             let broken = format!("{}{junk}", &frame[..at]);
             let _ = ServerMsg::parse(&broken);
             let _ = ServerMsg::parse_contact(&broken);
+            let _ = ServerMsg::parse_agent(&broken);
         }
     }
 
@@ -154,6 +156,7 @@ proptest! {
     fn both_frame_readers_refuse_any_text(t in text(32)) {
         let _ = ServerMsg::parse(&t);
         let _ = ServerMsg::parse_contact(&t);
+        let _ = ServerMsg::parse_agent(&t);
         let _ = ClientMsg::parse(&t);
     }
 }

@@ -1,11 +1,12 @@
-//! The frames a contact's widget reads, decoded by hand from a JSON value.
+//! The frames the browser apps read, decoded by hand from a JSON value.
 //!
-//! The widget must stay small, and the decoders serde derives for the events and templates are
-//! the largest code it would carry (a visitor per type, each reading maps, sequences and field
-//! names several ways). This reader walks a [`serde_json::Value`] instead and builds the same
-//! [`ServerMsg`] values. It reads only what a contact may receive — `welcome`, `events`, `ack`,
-//! `closed`, `error`, `typing`, `queue_position` — and refuses every other frame like a malformed
-//! one, so the widget holds no decoder for agent settings, presence, offers or histories.
+//! The apps must stay small, and the decoders serde derives for the frames are the largest code
+//! they would carry (a visitor per type, each reading maps, sequences and field names several
+//! ways). This reader walks a JSON value instead (the browser's own `JSON.parse` in the apps)
+//! and builds the same [`ServerMsg`] values. The widget reads only what a contact may receive —
+//! `welcome`, `events`, `ack`, `closed`, `error`, `typing`, `queue_position`, `older` — and
+//! refuses every other frame like a malformed one, so it holds no decoder for agent settings,
+//! presence, offers or histories; the desktop reads every frame ([`ServerMsg::read_agent`]).
 //!
 //! It follows serde's reading of the same types (the tests hold the two together, variant by
 //! variant): fields it does not know are skipped, an `Option` may be missing or `null`, an enum
@@ -16,14 +17,17 @@
 //! when anything was noted. Without a return at every field the code stays a third of the size.
 
 use crate::domain::{
-    AgentStatus, Audience, DeclineReason, EndReason, Event, EventKind, FileRef, Identity,
-    LeaveReason, Notice, Party, RequestKind, Rich, RichCard, RichItem,
+    AgentPresence, AgentStatus, Audience, DeclineReason, EndReason, Event, EventKind, FileRef,
+    HistoryEntry, Identity, InteractionState, InteractionSummary, Invitation, InvitationKind,
+    LeaveReason, Named, Notice, Party, PastChat, PendingLevel, RequestKind, Rich, RichCard,
+    RichItem, Role,
 };
-use crate::ids::{AgentId, InteractionId};
-use crate::msg::{ErrorCode, ParseError, ServerMsg};
+use crate::ids::{AgentId, InteractionId, InvitationId, QueueId};
+use crate::msg::{AgentSettings, ErrorCode, HistoryScope, ParseError, ServerMsg, StandardResponse};
 use crate::MAX_FRAME_BYTES;
 use serde_json::Value;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 /// A parsed JSON value as the contact's reader walks it: serde_json's [`Value`] (natively, in
 /// tests) or, in the widget, what the browser's own `JSON.parse` made (no JSON parser in the
@@ -46,6 +50,8 @@ pub trait Json: Sized + Clone {
     fn field(&self, key: &str) -> Self;
     /// The key and value of an object with exactly one field.
     fn only_field(&self) -> Option<(String, Self)>;
+    /// The keys and values of an object.
+    fn entries(&self) -> Option<Vec<(String, Self)>>;
     /// What kind of value this is, for problems: "a string", "nothing", ….
     fn kind(&self) -> &'static str;
 }
@@ -84,6 +90,10 @@ impl Json for &Value {
             _ => None,
         }
     }
+    fn entries(&self) -> Option<Vec<(String, Self)>> {
+        self.as_object()
+            .map(|map| map.iter().map(|(k, v)| (k.clone(), v)).collect())
+    }
     fn kind(&self) -> &'static str {
         match self {
             Value::Null => "nothing",
@@ -113,23 +123,93 @@ impl ServerMsg {
     /// Reads one parsed frame from the server as a contact's widget reads it (see
     /// [`ServerMsg::parse_contact`]).
     pub fn read_contact<J: Json>(value: J) -> Result<Self, ParseError> {
-        let problem = Problem::default();
-        let msg = contact_msg(&At::top(&problem), &value);
-        match (problem.0.into_inner(), msg) {
-            (None, Some(msg)) => Ok(msg),
-            (why, _) => Err(ParseError::BadFrame(why.unwrap_or_default())),
+        read(&value, |at, kind, f| contact_msg(at, kind, f))
+    }
+
+    /// Parses one frame from the server as the agent desktop reads it: every frame.
+    pub fn parse_agent(frame: &str) -> Result<Self, ParseError> {
+        if frame.len() > MAX_FRAME_BYTES {
+            return Err(ParseError::TooLarge(frame.len()));
         }
+        let value: Value =
+            serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
+        Self::read_agent(&value)
+    }
+
+    /// Reads one parsed frame from the server as the agent desktop reads it (see
+    /// [`ServerMsg::parse_agent`]).
+    pub fn read_agent<J: Json>(value: J) -> Result<Self, ParseError> {
+        read(&value, agent_msg)
     }
 }
 
-fn contact_msg<J: Json>(at: &At, value: &J) -> Option<ServerMsg> {
-    let (kind, body) = tagged(at, value)?;
-    let f = Fields::of(at, body, &kind);
-    Some(match kind.as_str() {
+/// Reads a frame: its type and fields, given to `msg`; the first problem refuses it.
+fn read<J: Json>(
+    value: &J,
+    msg: impl FnOnce(&At, &str, &Fields<J>) -> Option<ServerMsg>,
+) -> Result<ServerMsg, ParseError> {
+    let problem = Problem::default();
+    let at = At::top(&problem);
+    let msg = tagged(&at, value).and_then(|(kind, body)| {
+        let f = Fields::of(&at, body, &kind);
+        msg(&at, &kind, &f)
+    });
+    match (problem.0.into_inner(), msg) {
+        (None, Some(msg)) => Ok(msg),
+        (why, _) => Err(ParseError::BadFrame(why.unwrap_or_default())),
+    }
+}
+
+/// The frames only agents receive, and the agent's `welcome`; the rest as a contact reads them.
+fn agent_msg<J: Json>(at: &At, kind: &str, f: &Fields<J>) -> Option<ServerMsg> {
+    Some(match kind {
+        "welcome" => ServerMsg::Welcome {
+            v: f.get("v"),
+            me: f.get("me"),
+            settings: f.get("settings"),
+            desktop: f.get("desktop"),
+        },
+        "status" => ServerMsg::Status {
+            status: f.get("status"),
+        },
+        "invitation" => ServerMsg::Invitation {
+            invitation: f.get("invitation"),
+        },
+        "invitation_gone" => ServerMsg::InvitationGone {
+            invitation: f.get("invitation"),
+        },
+        "opened" => ServerMsg::Opened {
+            interaction: f.get("interaction"),
+        },
+        "presence" => ServerMsg::Presence {
+            agents: f.get("agents"),
+        },
+        "pending" => ServerMsg::Pending {
+            interaction: f.get("interaction"),
+            level: f.get("level"),
+        },
+        "history" => ServerMsg::History {
+            scope: f.get("scope"),
+            entries: f.get("entries"),
+        },
+        "earlier" => ServerMsg::Earlier {
+            interaction: f.get("interaction"),
+            chat: f.get("chat"),
+        },
+        "active_desktop" => ServerMsg::ActiveDesktop {
+            client: f.get("client"),
+        },
+        _ => return contact_msg(at, kind, f),
+    })
+}
+
+fn contact_msg<J: Json>(at: &At, kind: &str, f: &Fields<J>) -> Option<ServerMsg> {
+    Some(match kind {
         "welcome" => ServerMsg::Welcome {
             v: f.get("v"),
             me: f.get("me"),
             settings: None,
+            desktop: None,
         },
         "events" => ServerMsg::Events {
             interaction: f.get("interaction"),
@@ -139,7 +219,7 @@ fn contact_msg<J: Json>(at: &At, value: &J) -> Option<ServerMsg> {
             interaction: f.get("interaction"),
             client_id: f.get("client_id"),
             seq: f.get("seq"),
-            req: None,
+            req: f.get("req"),
         },
         "older" => ServerMsg::Older {
             interaction: f.get("interaction"),
@@ -152,7 +232,7 @@ fn contact_msg<J: Json>(at: &At, value: &J) -> Option<ServerMsg> {
         "error" => ServerMsg::Error {
             code: f.get("code"),
             message: f.get("message"),
-            req: None,
+            req: f.get("req"),
         },
         "typing" => ServerMsg::Typing {
             interaction: f.get("interaction"),
@@ -166,7 +246,7 @@ fn contact_msg<J: Json>(at: &At, value: &J) -> Option<ServerMsg> {
             position: f.get("position"),
         },
         other => {
-            at.fail(format!("`{other}` is not a frame a contact receives"));
+            at.fail(format!("`{other}` is not a frame this app reads"));
             return None;
         }
     })
@@ -345,6 +425,41 @@ impl FromJson for AgentId {
     }
 }
 
+impl FromJson for InvitationId {
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        Self(String::read(at, value))
+    }
+}
+
+impl FromJson for QueueId {
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        Self(String::read(at, value))
+    }
+}
+
+impl FromJson for BTreeMap<String, String> {
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        let entries = scalar(at, value, J::entries, "an object", Vec::new());
+        entries
+            .into_iter()
+            .map(|(k, v)| (k, String::read(at, &v)))
+            .collect()
+    }
+}
+
+impl FromJson for (u32, u32) {
+    fn read<J: Json>(at: &At, value: &J) -> Self {
+        let items = scalar(at, value, J::items, "a list of two numbers", Vec::new());
+        match items.as_slice() {
+            [a, b] => (u32::read(at, a), u32::read(at, b)),
+            _ => {
+                at.fail("expected a list of two numbers".into());
+                (0, 0)
+            }
+        }
+    }
+}
+
 /// Reads an enum: each arm names a variant and builds it from the variant's fields (`f`, which
 /// a variant without fields ignores); `placeholder` stands in for a value that is none of them.
 macro_rules! read_enum {
@@ -507,6 +622,37 @@ read_enum!(EventKind, placeholder EventKind::Read { up_to: 0 }, |f| {
     },
 });
 
+read_enum!(InvitationKind, placeholder InvitationKind::NewChat, |f| {
+    "new_chat" => InvitationKind::NewChat,
+    "request" => {
+        let f = f();
+        InvitationKind::Request { request: f.get("request"), from: f.get("from") }
+    },
+});
+
+read_enum!(InteractionState, placeholder InteractionState::Active, |f| {
+    "queued" => InteractionState::Queued,
+    "offered" => InteractionState::Offered,
+    "active" => InteractionState::Active,
+    "ended" => InteractionState::Ended,
+});
+
+read_enum!(PendingLevel, placeholder PendingLevel::Ok, |f| {
+    "ok" => PendingLevel::Ok,
+    "warn" => PendingLevel::Warn,
+    "late" => PendingLevel::Late,
+});
+
+read_enum!(Role, placeholder Role::Party, |f| {
+    "party" => Role::Party,
+    "consultant" => Role::Consultant,
+});
+
+read_enum!(HistoryScope, placeholder HistoryScope::Mine, |f| {
+    "mine" => HistoryScope::Mine,
+    "contact" => HistoryScope::Contact { interaction: f().get("interaction") },
+});
+
 read_enum!(Notice, placeholder Notice::Queued, |f| {
     "queued" => Notice::Queued,
     "inactivity_warning" => Notice::InactivityWarning,
@@ -531,19 +677,35 @@ read_enum!(Rich, placeholder Rich::Markdown { text: String::new() }, |f| {
     "markdown" => Rich::Markdown { text: f().get("text") },
 });
 
-/// Reads a struct, each field under its own name.
+/// Reads a struct, each field under its own name; those after `default` may be missing
+/// (serde's `#[serde(default)]`).
 macro_rules! read_struct {
-    ($ty:ident as $of:literal { $($field:ident),* }) => {
+    ($ty:ident as $of:literal { $($field:ident),* $(,)? } $(default { $($opt:ident),* })?) => {
         impl FromJson for $ty {
             fn read<J: Json>(at: &At, value: &J) -> Self {
                 let f = Fields::of(at, value.clone(), $of);
-                $ty { $($field: f.get(stringify!($field)),)* }
+                $ty {
+                    $($field: f.get(stringify!($field)),)*
+                    $($($opt: f.get_or_default(stringify!($opt)),)*)?
+                }
             }
         }
     };
 }
 
 read_struct!(Event as "event" { seq, at, audience, kind });
+read_struct!(Invitation as "invitation" { id, kind, interaction, expires_at });
+read_struct!(AgentPresence as "agent" { id, name, online, status, load, capacity });
+read_struct!(Named as "named" { id, name });
+read_struct!(HistoryEntry as "entry" { id, contact, subject, started_at, closed });
+read_struct!(PastChat as "chat" { id, started_at, events });
+read_struct!(StandardResponse as "response" { name, category, keyword, text, attachment });
+read_struct!(InteractionSummary as "interaction" {
+    id, contact, email, subject, queue, state, started_at
+} default { verified, case_data, pending, role, agents });
+read_struct!(AgentSettings as "settings" {
+    dispositions, disposition_required, not_ready_reasons
+} default { editable_case_data, groups, skills, queues, responses, pending_secs, history_days });
 read_struct!(FileRef as "file" { id, name, mime, size });
 read_struct!(RichItem as "item" { title, subtitle });
 read_struct!(RichCard as "card" { title, text, image });

@@ -37,11 +37,12 @@ pub use transcript::Transcript;
 pub use visit::{Visit, VISIT_KEY};
 
 /// The protocol version a client announces in its `hello`.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The oldest version a server still accepts: at least the one before the current one, so that
 /// upgrading a server does not make every open desktop reload in the middle of its chats.
-/// Protocol 4 only adds `hello`'s `client`, and 5 only HTTP routes, so protocol 2 clients are
+/// Protocol 4 only adds `hello`'s `client`, 5 only HTTP routes, and 6 a frame older apps
+/// ignore (`active_desktop`) and one they never send (`use_here`), so protocol 2 clients are
 /// still served too.
 pub const OLDEST_PROTOCOL_VERSION: u32 = 2;
 

@@ -22,6 +22,7 @@
 //! {"older":{"interaction":"ix-1","before":4801,"limit":200}}
 //! {"earlier":{"interaction":"ix-1","before":1700000000000}}
 //! {"history":{"scope":{"contact":{"interaction":"ix-1"}}}}
+//! {"use_here":{}}
 //! ```
 //!
 //! Server → client (`ServerMsg`):
@@ -48,10 +49,15 @@
 //! {"earlier":{"interaction":"ix-1","chat":{"id":"ix-0","started_at":1690000000000,"events":[]}}}
 //! {"earlier":{"interaction":"ix-1","chat":null}}
 //! {"history":{"scope":"mine","entries":[{"id":"ix-0","contact":"Mark Avram","started_at":1690000000000,"closed":true}]}}
+//! {"active_desktop":{"client":"d-5f2a"}}
 //! ```
 //!
 //! Rules of the conversation:
 //! - The first frame is `hello`; anything else before it gets `unauthorized`.
+//! - An agent's `welcome` is followed by its chats, its offers, and last the presence list: the
+//!   presence list ends what the server sends on joining.
+//! - An agent uses one desktop at a time: `welcome`'s `desktop` and `active_desktop` name the
+//!   one in use (the `client` of its `hello`); `use_here` makes the sender's the one.
 //! - Every event carries an `audience`. A contact only ever receives `everyone` events; an agent
 //!   receives `private` events only when named in them. This holds for live frames and resumes.
 //! - On opening a chat an agent receives its latest events only ([`OPEN_WINDOW`]); older ones
@@ -136,6 +142,9 @@ pub enum ClientMsg {
         interaction: InteractionId,
         before: Millis,
     },
+    /// Agent only: this desktop (the `client` of its `hello`) becomes the agent's desktop in
+    /// use; the others show that Parley is open in another window.
+    UseHere {},
     /// An action for the engine, under its own name (`{"send":{...}}`); see [`crate::act`].
     #[serde(untagged)]
     Act(Action),
@@ -230,7 +239,13 @@ pub enum ServerMsg {
         me: Identity,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settings: Option<AgentSettings>,
+        /// Agents: the desktop in use (the `client` of its `hello`); one that is not this
+        /// connection's shows that Parley is open in another window.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        desktop: Option<String>,
     },
+    /// Agents: another desktop of the agent is in use now (or this one, again).
+    ActiveDesktop { client: String },
     /// The agent's status changed.
     Status { status: AgentStatus },
     /// An offer for the Interaction Preview.
@@ -375,7 +390,7 @@ impl ParseError {
 }
 
 /// The message types a client may send besides the actions ([`crate::act`]).
-const CLIENT_TYPES: &[&str] = &["hello", "older", "history", "earlier"];
+const CLIENT_TYPES: &[&str] = &["hello", "older", "history", "earlier", "use_here"];
 
 const SHAPE: &str = "a frame is an object with one key, the message type (and `req`)";
 

@@ -378,6 +378,7 @@ fn every_contact_frame_reads_as_serde_reads_it() {
             v: 1,
             me,
             settings: None,
+            desktop: None,
         })
         .collect();
     frames.extend(codes.map(|code| ServerMsg::error(code, "why")));
@@ -460,7 +461,7 @@ fn bad_frames_are_refused_with_where_and_what() {
     assert!(refused(r#"{"ack":{},"closed":{}}"#).contains("object with one key"));
     // Agent-only frames are not read at all.
     assert!(refused(r#"{"presence":{"agents":[]}}"#)
-        .contains("`presence` is not a frame a contact receives"));
+        .contains("`presence` is not a frame this app reads"));
     assert!(refused(r#"{"history":{"scope":"mine","entries":[]}}"#).contains("not a frame"));
     // Missing and mistyped fields name the field.
     let why = refused(r#"{"ack":{"interaction":"ix-1","seq":3}}"#);

@@ -37,6 +37,7 @@ pub(crate) use writer::may_see;
 pub(crate) use handle::HubMsg;
 
 mod connections;
+mod desktops;
 mod handle;
 pub mod host;
 mod requests;
@@ -88,6 +89,9 @@ pub struct AgentJoined {
     pub chats: Vec<(parley_protocol::InteractionSummary, Option<Seq>)>,
     pub invitations: Vec<parley_protocol::Invitation>,
     pub presence: Vec<parley_protocol::AgentPresence>,
+    /// The agent's desktop in use (the `client` of its `hello`).
+    #[serde(default)]
+    pub desktop: Option<String>,
 }
 
 /// A connection the writer of lease epoch `epoch` registered, and what it holds for it.
@@ -114,6 +118,8 @@ struct Hub<S> {
     conns: HashMap<ConnId, Actor>,
     /// The client instance each connection's `hello` named, if it did.
     clients: HashMap<ConnId, String>,
+    /// Each agent's desktop in use.
+    desktops: desktops::Desktops,
     /// The requests acted on lately, by client instance and request id.
     requests: requests::Requests,
     bus: Arc<dyn Bus>,
@@ -202,6 +208,7 @@ pub async fn start_with<S: Store + Clone>(
         config,
         conns: HashMap::new(),
         clients: HashMap::new(),
+        desktops: Default::default(),
         requests,
         bus,
         presence,

@@ -104,11 +104,13 @@ impl Reads {
                     chats,
                     invitations,
                     presence,
+                    desktop,
                 } = *agent;
                 let _ = outbox.send_now(ServerMsg::Welcome {
                     v: PROTOCOL_VERSION,
                     me,
                     settings: Some(settings),
+                    desktop,
                 });
                 for (summary, until) in chats {
                     let id = summary.id.clone();
@@ -132,6 +134,7 @@ impl Reads {
                     v: PROTOCOL_VERSION,
                     me,
                     settings: None,
+                    desktop: None,
                 });
                 let from = since(&interaction);
                 self.send_missed(outbox, &actor, &interaction, from, None, &mut sent)

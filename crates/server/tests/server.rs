@@ -1026,3 +1026,37 @@ async fn a_contact_opening_a_long_chat_gets_its_latest_window_then_pages_back() 
     assert_eq!(seen.first(), Some(&1));
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
 }
+
+#[tokio::test]
+async fn an_agent_uses_one_desktop_at_a_time_and_moves_it_with_use_here() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let token = login(addr, "kate").await;
+    let in_use = |c: &Client| {
+        c.seen.iter().rev().find_map(|m| match m {
+            ServerMsg::Welcome { desktop, .. } => desktop.clone(),
+            ServerMsg::ActiveDesktop { client } => Some(client.clone()),
+            _ => None,
+        })
+    };
+    let mut tab = Client::hello_as(addr, &token, vec![], Some("tab")).await;
+    assert_eq!(in_use(&tab).as_deref(), Some("tab"));
+    // A second desktop (a CRM's frame) opens: the tab stays in use.
+    let mut frame = Client::hello_as(addr, &token, vec![], Some("frame")).await;
+    assert_eq!(in_use(&frame).as_deref(), Some("tab"));
+    // "Use it here" in the frame: both hear that the frame is in use.
+    frame.send(&ClientMsg::UseHere {}).await;
+    for c in [&mut tab, &mut frame] {
+        c.expect(|m| matches!(m, ServerMsg::ActiveDesktop { client } if client == "frame"))
+            .await;
+    }
+    // The frame goes: the tab, the other desktop still open, takes over by itself.
+    drop(frame);
+    tab.expect(|m| matches!(m, ServerMsg::ActiveDesktop { client } if client == "tab"))
+        .await;
+    // A contact has no desktop to move.
+    let (_, contact_token) = start_chat(addr, "Ana", "Hi").await;
+    let mut contact = Client::hello(addr, &contact_token, vec![]).await;
+    contact.send(&ClientMsg::UseHere {}).await;
+    contact.expect_error(ErrorCode::Invalid).await;
+}

@@ -306,6 +306,7 @@ mod tests {
                 name: "Mark".into(),
             },
             settings: None,
+            desktop: None,
         }
     }
 

@@ -373,6 +373,7 @@ fn a_consultant_reads_the_chat_talks_only_to_the_initiator_and_marks_done_withou
             disposition_required: true,
             ..AgentSettings::default()
         }),
+        desktop: None,
     });
     s.apply(ServerMsg::Opened {
         interaction: InteractionSummary {

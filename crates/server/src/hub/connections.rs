@@ -49,6 +49,7 @@ impl<S: Store> Hub<S> {
                     chats,
                     invitations: self.engine.agent_invitations(agent),
                     presence: self.engine.presence(),
+                    desktop: None,
                 }))
             }
             Actor::Contact(interaction) => Joined::Contact {
@@ -56,6 +57,15 @@ impl<S: Store> Hub<S> {
             },
         };
         self.conns.insert(conn, actor.clone());
+        let mut joined = joined;
+        if let (Actor::Agent(agent), Some(client), Joined::Agent(j)) =
+            (&actor, &client, &mut joined)
+        {
+            if let Some(active) = self.desktops.joined(conn, agent, client) {
+                self.tell_desktop(agent, active);
+            }
+            j.desktop = self.desktops.active(agent).map(str::to_owned);
+        }
         if let Some(client) = client {
             self.clients.insert(conn, client);
         }
@@ -76,6 +86,9 @@ impl<S: Store> Hub<S> {
 
     pub(super) async fn gone(&mut self, conn: ConnId) {
         self.clients.remove(&conn);
+        if let Some((agent, active)) = self.desktops.gone(conn) {
+            self.tell_desktop(&agent, active);
+        }
         let Some(actor) = self.conns.remove(&conn) else {
             return;
         };
@@ -85,6 +98,28 @@ impl<S: Store> Hub<S> {
                 Actor::Contact(interaction) => Command::ContactDisconnected(interaction),
             };
             self.run(None, command).await;
+        }
+    }
+
+    /// Tells every connection of the agent which of its desktops is in use.
+    pub(super) fn tell_desktop(&self, agent: &parley_protocol::AgentId, client: String) {
+        self.bus.publish(Delivery::Actors {
+            to: vec![Actor::Agent(agent.clone())],
+            msg: parley_protocol::ServerMsg::ActiveDesktop { client },
+        });
+    }
+
+    /// "Use it here" from a connection: its desktop is the agent's desktop in use.
+    pub(super) fn use_here(&mut self, conn: ConnId) -> Option<parley_protocol::ServerMsg> {
+        match self.desktops.use_here(conn) {
+            Some((agent, client)) => {
+                self.tell_desktop(&agent, client);
+                None
+            }
+            None => Some(parley_protocol::ServerMsg::error(
+                parley_protocol::ErrorCode::Invalid,
+                "only an agent desktop that named itself in its hello can be used here",
+            )),
         }
     }
 }

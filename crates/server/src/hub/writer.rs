@@ -58,6 +58,10 @@ impl<S: Store> Hub<S> {
                     let again = ServerMsg::error(ErrorCode::Invalid, "already said hello");
                     vec![Effect::Reply(again)]
                 }
+                ClientMsg::UseHere {} => match self.use_here(conn.conn) {
+                    Some(refusal) => vec![Effect::Reply(refusal)],
+                    None => continue,
+                },
                 // Reads are answered at the edge (`reads.rs`), never here.
                 ClientMsg::Older { .. } | ClientMsg::History { .. } | ClientMsg::Earlier { .. } => {
                     continue

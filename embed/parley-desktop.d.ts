@@ -31,6 +31,8 @@ export interface AgentState {
   reasons: string[];
   /** Open chats and offers. */
   load: number;
+  /** How many chats the agent takes at once (null until the desktop knows). */
+  capacity: number | null;
 }
 
 export interface Interaction {
@@ -110,6 +112,14 @@ export interface Methods {
   'agent.setStatus': { params: { status: AgentStatus }; result: null };
   'interactions.list': { params: Record<string, never>; result: Interaction[] };
   'interactions.offers': { params: Record<string, never>; result: Offer[] };
+  /** One open chat in full: the pages the contact visited (`visit`) and who takes part. */
+  'interactions.get': {
+    params: { interaction: string };
+    result: Interaction & {
+      visit: unknown;
+      parties: { name: string; agent: string | null; status: 'connected' | 'consulting' | 'left' }[];
+    };
+  };
   'interactions.accept': { params: { interaction: string }; result: null };
   'interactions.reject': { params: { interaction: string }; result: null };
   'interactions.end': { params: { interaction: string }; result: null };

@@ -37,11 +37,20 @@ const SAMPLE: [&str; 3] = [
     ]}}"#,
 ];
 
+/// A frame as the desktop reads it: through the browser's JSON in the app, through serde_json's
+/// value natively (the same hand-written reader either way).
+fn read(frame: &str) -> Option<parley_protocol::ServerMsg> {
+    #[cfg(target_arch = "wasm32")]
+    return parley_client::json::agent_frame(frame);
+    #[cfg(not(target_arch = "wasm32"))]
+    return parley_protocol::ServerMsg::parse_agent(frame).ok();
+}
+
 /// A state holding only the sample chat, read from its frames (parsing them is warmed up too).
 pub fn sample() -> DesktopState {
     let mut state = DesktopState::new(Outbox::new("warm-up"));
     for frame in SAMPLE {
-        if let Some(msg) = parley_client::json::agent_frame(frame) {
+        if let Some(msg) = read(frame) {
             state.apply(msg);
         }
     }

@@ -47,7 +47,7 @@ pub fn scope_of(method: &str) -> Option<&'static str> {
         "hello" => "",
         "agent.getState" => "agent.read",
         "agent.setStatus" => "agent.control",
-        "interactions.list" | "interactions.offers" => "interaction.read",
+        "interactions.list" | "interactions.offers" | "interactions.get" => "interaction.read",
         "interactions.accept"
         | "interactions.reject"
         | "interactions.end"
@@ -117,6 +117,28 @@ fn interaction(ix: &InteractionSummary) -> Value {
         "state": state,
         "caseData": ix.case_data,
     })
+}
+
+/// One open chat in full: the summary, the pages the contact visited, and who takes part.
+fn details(c: &Chat) -> Value {
+    let mut out = interaction(&c.summary);
+    out["visit"] = c
+        .visit_data()
+        .and_then(|v| serde_json::from_str::<Value>(v).ok())
+        .unwrap_or(Value::Null);
+    out["parties"] = c
+        .parties
+        .list
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.party.name(),
+                "agent": p.agent().map(AgentId::as_str),
+                "status": p.status.as_str(),
+            })
+        })
+        .collect();
+    out
 }
 
 fn offer(i: &Invitation) -> Value {
@@ -247,6 +269,9 @@ impl DesktopState {
                 "status": self.me.as_ref().map(|_| &self.status),
                 "reasons": self.settings.not_ready_reasons,
                 "load": self.chats.len() + self.invitations.len(),
+                "capacity": self.me.as_ref().and_then(|me| {
+                    self.presence.iter().find(|p| p.id == me.id).map(|p| p.capacity)
+                }),
             })),
             "agent.setStatus" => {
                 let status = params
@@ -268,6 +293,13 @@ impl DesktopState {
                 self.chats.iter().map(|c| interaction(&c.summary)).collect(),
             )),
             "interactions.offers" => Ok(Value::Array(self.invitations.iter().map(offer).collect())),
+            "interactions.get" => match interaction_id() {
+                Ok(id) => self
+                    .chat(&id)
+                    .map(details)
+                    .ok_or_else(|| HostError::new("not_found", "no such open chat")),
+                Err(e) => Err(e),
+            },
             "interactions.accept" | "interactions.reject" => {
                 let id = match interaction_id() {
                     Ok(id) => id,

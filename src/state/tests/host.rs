@@ -75,6 +75,15 @@ fn the_host_reads_the_agent_and_its_chats_and_drives_them() {
         .expect("list");
     assert_eq!(list[0]["id"], "ix-1");
     assert_eq!(list[0]["contact"], "Mark Avram");
+    let one = s
+        .host_request("interactions.get", &json!({ "interaction": "ix-1" }), &all)
+        .reply
+        .expect("details");
+    assert_eq!(one["state"], "active");
+    assert_eq!(one["parties"][0]["name"], "Mark Avram");
+    assert_eq!(one["parties"][0]["status"], "connected");
+    let none = s.host_request("interactions.get", &json!({ "interaction": "ix-9" }), &all);
+    assert_eq!(none.reply.map_err(|e| e.code), Err("not_found"));
 
     // Text inserted goes into the composer; the agent still sends it.
     let insert = json!({ "interaction": "ix-1", "text": "Your order ships today" });

@@ -6,10 +6,20 @@
 // missed or doubled, a request outside the page's scopes, and a second tab of the same agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveCrm } from '../examples/crm/serve.mjs';
 import { AgentDesk, ContactWidget, ROOT, Server, freePort, launchBrowser, scratchDir, shooter } from './support.mjs';
+
+/** Waits until `check` holds, asking every 100 ms for at most 10 s. */
+async function until(check) {
+  for (let i = 0; i < 100; i += 1) {
+    if (await check()) return;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error('not in 10 s');
+}
 
 /** The events of the CRM's log that stand at a place in the server's order, as keys. */
 const placed = (heard) => heard
@@ -21,8 +31,15 @@ test('the desktop in the sample CRM, with third-party storage blocked', { timeou
   const demo = readFileSync(join(ROOT, 'config/demo.toml'), 'utf8')
     .replaceAll('attachment = "', `attachment = "${join(ROOT, 'config')}/`)
     .replace('origin = "http://127.0.0.2:8081"', `origin = "http://127.0.0.2:${port}"`);
+  // A key to read the agents' states (`/api/v1/agents`), to know when John's status is set.
+  const key = `pk_${randomBytes(32).toString('hex')}`;
   const config = join(scratchDir('parley-crm-'), 'parley.toml');
-  writeFileSync(config, demo);
+  writeFileSync(config, `${demo}
+[[api_keys]]
+name = "test"
+key_hashes = ["${createHash('sha256').update(key).digest('hex')}"]
+scopes = ["agents.read"]
+`);
   const server = await Server.start(config);
   const crm = await serveCrm({ port, parley: server.url });
   const browser = await launchBrowser();
@@ -124,7 +141,13 @@ test('the desktop in the sample CRM, with third-party storage blocked', { timeou
     await page.evaluate((id) => window.parley.request('collaboration.endConsultation', { interaction: id }), interaction);
     await john.consultPanel().getByText('Kate ended the consultation').waitFor();
     await john.page.getByTestId('consult-done').click();
+    // John steps away, so that the next chat is Kate's; the server confirms before it comes.
     await john.page.getByTestId('status-select').selectOption({ label: 'Not Ready' });
+    await until(async () => {
+      const answer = await fetch(`${server.url}/api/v1/agents`, { headers: { authorization: `Bearer ${key}` } });
+      const { agents } = await answer.json();
+      return agents.find((a) => a.id === 'john')?.status !== 'ready';
+    });
 
     // Mark Done is refused until the chat has a case, then writes onto it.
     await page.evaluate(() => sessionStorage.removeItem('crm.cases'));

@@ -85,6 +85,10 @@ pub struct Bridge {
     searched: StoredValue<Vec<InteractionId>>,
     calls: StoredValue<Calls, LocalStorage>,
     sign_in: StoredValue<Option<SignIn>, LocalStorage>,
+    /// Reading the origins the server lists now.
+    fetching: StoredValue<bool>,
+    /// How many sign-in tokens were asked for: only the latest is posted.
+    mints: StoredValue<u64>,
     /// The last sign-in token the page gave back, tried once.
     resumed: StoredValue<Option<String>>,
     /// Signing in with it now.
@@ -121,15 +125,13 @@ pub fn start() -> Option<Bridge> {
         searched: StoredValue::new(Vec::new()),
         calls: StoredValue::new_local(Calls::default()),
         sign_in: StoredValue::new_local(None),
+        fetching: StoredValue::new(false),
+        mints: StoredValue::new(0),
         resumed: StoredValue::new(None),
         resuming: StoredValue::new(false),
         hellos: StoredValue::new(Vec::new()),
     };
-    leptos::task::spawn_local(async move {
-        if let Ok(Hosts { hosts }) = parley_client::http::get_json("/api/embed").await {
-            bridge.hosts.set_value(Some(hosts));
-        }
-    });
+    bridge.fetch_hosts();
     let listener = window_event_listener(leptos::ev::message, move |event| {
         bridge.receive(&event);
     });
@@ -183,6 +185,20 @@ impl Bridge {
         }));
     }
 
+    /// Reads the origins the server lists; again on the next message if that failed.
+    fn fetch_hosts(self) {
+        if self.fetching.get_value() {
+            return;
+        }
+        self.fetching.set_value(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(Hosts { hosts }) = parley_client::http::get_json("/api/embed").await {
+                self.hosts.set_value(Some(hosts));
+            }
+            self.fetching.set_value(false);
+        });
+    }
+
     fn receive(self, event: &web_sys::MessageEvent) {
         let from_page = event.source().is_some_and(|source| {
             self.window
@@ -192,6 +208,9 @@ impl Bridge {
             return;
         }
         let origin = event.origin();
+        if self.hosts.with_value(Option::is_none) {
+            self.fetch_hosts();
+        }
         let Some(allowed) = self.hosts.with_value(|list| {
             list.as_ref()
                 .and_then(|l| l.iter().find(|h| h.origin == origin).cloned())
@@ -296,6 +315,8 @@ impl Bridge {
             .and_then(HostView::from_cursor)
             .unwrap_or_default();
         let thought_signed_in = seen.signed_in();
+        // A new page (or the same one reloaded) registers its hooks again after its hello.
+        self.hooks.set_value(Hooks::default());
         self.host.set_value(Some(host));
         self.seen.set_value(Some(seen));
         if self.desk.with_value(Option::is_some) {
@@ -320,15 +341,21 @@ impl Bridge {
                                 sign_in(session);
                             }
                         }
+                        // Used, expired, or the server unreachable for a moment: the page
+                        // hears `signedIn: false`; its next hello may try the token again.
                         Err(_) => {
                             self.resuming.set_value(false);
-                            self.signed_out(SignedOut::Expired);
+                            self.resumed.set_value(None);
                             self.answer_hellos();
                         }
                     }
                 });
             }
-            None if thought_signed_in && token.is_none() => self.signed_out(SignedOut::Expired),
+            None if thought_signed_in && token.is_none() => {
+                // Answered first: the page listens for events once its hello is answered.
+                self.answer_hellos();
+                self.signed_out(SignedOut::Expired);
+            }
             None => {}
         }
     }
@@ -504,11 +531,26 @@ impl Bridge {
         else {
             return;
         };
-        if !crate::session::framed() || self.host.with_value(Option::is_none) {
+        // The token signs the agent in with a full session: only a page trusted with that.
+        let trusted = self.host.with_value(|h| {
+            h.as_ref()
+                .is_some_and(|h| host::granted(&h.scopes, "session.resume"))
+        });
+        if !crate::session::framed() || !trusted {
             return;
         }
+        let n = self.mints.with_value(|m| m + 1);
+        self.mints.set_value(n);
         leptos::task::spawn_local(async move {
-            if let Ok(handed) = crate::session::handoff(&token).await {
+            let handed = crate::session::handoff(&token).await;
+            // Each token replaces the one before: a late answer to an earlier ask, or one for a
+            // session that has gone meanwhile, is not posted.
+            let latest = self.mints.try_get_value() == Some(n);
+            let same = self
+                .desk
+                .try_with_value(|d| d.as_ref().is_some_and(|(_, t)| *t == token))
+                .unwrap_or(false);
+            if let (Ok(handed), true, true) = (handed, latest, same) {
                 self.post(&json!({
                     "parley": VERSION, "kind": "session",
                     "resume": handed.token, "expiresAt": handed.expires_at,

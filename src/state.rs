@@ -146,6 +146,9 @@ pub struct DesktopState {
     pub rejected: Vec<InvitationId>,
 }
 
+/// The longest note kept with Mark Done, in characters.
+pub const MAX_NOTE: usize = 4000;
+
 /// How many rejected offers are remembered.
 const REJECTED: usize = 20;
 
@@ -678,7 +681,7 @@ impl DesktopState {
     /// The agent typed a note for Mark Done.
     pub fn set_note(&mut self, interaction: &InteractionId, note: &str) {
         if let Some(chat) = self.chat_mut(interaction) {
-            chat.note = note.to_owned();
+            chat.note = note.chars().take(MAX_NOTE).collect();
         }
     }
 

@@ -207,7 +207,7 @@ struct ChatView {
 }
 
 /// The longest cursor a host may give back.
-pub const MAX_CURSOR: usize = 64 * 1024;
+pub const MAX_CURSOR: usize = 256 * 1024;
 
 impl HostView {
     /// The view a cursor from the host stands for; `None` when it is not one of ours.
@@ -775,12 +775,15 @@ pub fn verdict(
         _ => None,
     };
     if let (Some(interaction), Some(data)) = (interaction, answer["caseData"].as_object()) {
+        // Text values only: anything else would read as "remove the key".
         for (key, value) in data.iter().take(50) {
-            out.push(ClientMsg::from(act::SetCaseData {
-                interaction: interaction.clone(),
-                key: key.clone(),
-                value: value.as_str().map(str::to_owned),
-            }));
+            if let Some(value) = value.as_str() {
+                out.push(ClientMsg::from(act::SetCaseData {
+                    interaction: interaction.clone(),
+                    key: key.clone(),
+                    value: Some(value.to_owned()),
+                }));
+            }
         }
     }
     out.push(held);

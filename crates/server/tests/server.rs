@@ -1050,9 +1050,12 @@ async fn an_agent_uses_one_desktop_at_a_time_and_moves_it_with_use_here() {
         c.expect(|m| matches!(m, ServerMsg::ActiveDesktop { client } if client == "frame"))
             .await;
     }
-    // The frame goes: the tab, the other desktop still open, takes over by itself.
+    // The frame reloads: its old connection goes first, the tab keeps waiting, and the frame's
+    // new desktop is in use when it connects.
     drop(frame);
-    tab.expect(|m| matches!(m, ServerMsg::ActiveDesktop { client } if client == "tab"))
+    let reloaded = Client::hello_as(addr, &token, vec![], Some("frame-2")).await;
+    assert_eq!(in_use(&reloaded).as_deref(), Some("frame-2"));
+    tab.expect(|m| matches!(m, ServerMsg::ActiveDesktop { client } if client == "frame-2"))
         .await;
     // A contact has no desktop to move.
     let (_, contact_token) = start_chat(addr, "Ana", "Hi").await;

@@ -419,8 +419,14 @@ fn an_interceptor_holds_mark_done_and_transfers_only_and_its_verdict_decides() {
                 key: "case".into(),
                 value: Some("C-1042".into()),
             }),
-            done
+            done.clone()
         ]
+    );
+    // A value that is not text would remove the key: it is left out.
+    let number = json!({ "allow": true, "caseData": { "case": 1042 } });
+    assert_eq!(
+        verdict(mark_done, Some(&number), done.clone()),
+        Ok(vec![done])
     );
     assert_eq!(
         verdict(to_tier2, None, transfer.clone()),

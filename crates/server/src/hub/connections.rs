@@ -86,9 +86,7 @@ impl<S: Store> Hub<S> {
 
     pub(super) async fn gone(&mut self, conn: ConnId) {
         self.clients.remove(&conn);
-        if let Some((agent, active)) = self.desktops.gone(conn) {
-            self.tell_desktop(&agent, active);
-        }
+        self.desktops.gone(conn);
         let Some(actor) = self.conns.remove(&conn) else {
             return;
         };

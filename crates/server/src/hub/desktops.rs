@@ -1,8 +1,9 @@
 //! One desktop in use per agent. Each desktop names itself in its `hello` (`client`); the first
 //! one an agent opens is in use, a second one (another tab, a CRM's frame) shows that Parley is
 //! open in another window until the agent chooses it ("Use it here"). When the desktop in use
-//! goes, the agent's most recently opened other desktop takes over by itself, so a reload of a
-//! tab or a frame never leaves the agent with none.
+//! goes, nothing moves: the next desktop of the agent to connect is in use (a reloaded tab or
+//! frame comes back in use even when its old connection closed first), and one already open
+//! waits for the agent's "Use it here".
 //!
 //! The writer keeps this in memory: after a failover the desktops join the new writer again and
 //! the first to join is in use.
@@ -15,10 +16,8 @@ use std::collections::HashMap;
 pub struct Desktops {
     /// The desktop in use, by agent.
     active: HashMap<AgentId, String>,
-    /// Each agent connection that named its desktop: the agent, the desktop, and when it
-    /// joined (a counter).
-    conns: HashMap<ConnId, (AgentId, String, u64)>,
-    joins: u64,
+    /// Each agent connection that named its desktop: the agent and the desktop.
+    conns: HashMap<ConnId, (AgentId, String)>,
 }
 
 impl Desktops {
@@ -30,9 +29,7 @@ impl Desktops {
     /// A connection of `agent`'s desktop `client` joined: it is in use if no other connection
     /// holds the desktop in use. The desktop in use, when that changed.
     pub fn joined(&mut self, conn: ConnId, agent: &AgentId, client: &str) -> Option<String> {
-        self.joins += 1;
-        self.conns
-            .insert(conn, (agent.clone(), client.to_owned(), self.joins));
+        self.conns.insert(conn, (agent.clone(), client.to_owned()));
         if self.held(agent) {
             return None;
         }
@@ -42,25 +39,14 @@ impl Desktops {
     /// The connection `conn` of a desktop said "Use it here": `(agent, desktop)` to tell every
     /// desktop of the agent (unchanged too: the one that asked waits for the answer).
     pub fn use_here(&mut self, conn: ConnId) -> Option<(AgentId, String)> {
-        let (agent, client, _) = self.conns.get(&conn)?.clone();
+        let (agent, client) = self.conns.get(&conn)?.clone();
         self.active.insert(agent.clone(), client.clone());
         Some((agent, client))
     }
 
-    /// A connection went. When it held the desktop in use and no other connection holds that
-    /// desktop, the agent's most recently joined other desktop is in use: `(agent, desktop)`.
-    pub fn gone(&mut self, conn: ConnId) -> Option<(AgentId, String)> {
-        let (agent, _, _) = self.conns.remove(&conn)?;
-        if self.held(&agent) {
-            return None;
-        }
-        let next = self
-            .conns
-            .values()
-            .filter(|(a, ..)| a == &agent)
-            .max_by_key(|(.., at)| *at)
-            .map(|(_, client, _)| client.clone())?;
-        self.take(&agent, &next).map(|client| (agent, client))
+    /// A connection went.
+    pub fn gone(&mut self, conn: ConnId) {
+        self.conns.remove(&conn);
     }
 
     /// Whether a connection holds the agent's desktop in use.
@@ -70,7 +56,7 @@ impl Desktops {
         };
         self.conns
             .values()
-            .any(|(a, client, _)| a == agent && client == active)
+            .any(|(a, client)| a == agent && client == active)
     }
 
     fn take(&mut self, agent: &AgentId, client: &str) -> Option<String> {
@@ -84,7 +70,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_desktop_is_in_use_a_second_waits_until_chosen_or_the_first_goes() {
+    fn the_first_desktop_is_in_use_a_second_waits_until_chosen_and_a_reload_comes_back_in_use() {
         let kate = AgentId("kate".into());
         let mut d = Desktops::default();
         assert_eq!(d.joined(1, &kate, "tab"), Some("tab".into()));
@@ -92,18 +78,25 @@ mod tests {
         assert_eq!(d.active(&kate), Some("tab"));
         // The tab reconnects: still in use.
         assert_eq!(d.joined(3, &kate, "tab"), None);
-        assert_eq!(d.gone(1), None, "its other connection holds it");
+        d.gone(1);
+        assert_eq!(
+            d.joined(7, &kate, "frame"),
+            None,
+            "its other connection holds it"
+        );
+        d.gone(7);
         // "Use it here" in the frame.
         assert_eq!(d.use_here(2), Some((kate.clone(), "frame".into())));
         assert_eq!(d.active(&kate), Some("frame"));
-        // The frame reloads: a new desktop joins before the old one's connection goes, and
-        // takes over when it does.
-        assert_eq!(d.joined(4, &kate, "frame-2"), None);
-        assert_eq!(d.gone(2), Some((kate.clone(), "frame-2".into())));
+        // The frame reloads: its old connection goes first, the tab stays waiting, and the
+        // reloaded frame is in use again.
+        d.gone(2);
+        assert_eq!(d.active(&kate), Some("frame"));
+        assert_eq!(d.joined(4, &kate, "frame-2"), Some("frame-2".into()));
         // Others' desktops are their own.
         let john = AgentId("john".into());
         assert_eq!(d.joined(5, &john, "j"), Some("j".into()));
-        assert_eq!(d.gone(5), None, "nobody left to take over");
+        d.gone(5);
         assert_eq!(d.joined(6, &john, "j2"), Some("j2".into()));
         assert_eq!(d.use_here(99), None, "an unknown connection");
     }

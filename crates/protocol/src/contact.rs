@@ -112,12 +112,7 @@ impl ServerMsg {
     /// Parses one frame from the server as a contact's widget reads it: only the frames a
     /// contact may receive (a `welcome` comes without agent settings).
     pub fn parse_contact(frame: &str) -> Result<Self, ParseError> {
-        if frame.len() > MAX_FRAME_BYTES {
-            return Err(ParseError::TooLarge(frame.len()));
-        }
-        let value: Value =
-            serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
-        Self::read_contact(&value)
+        Self::read_contact(&value_of(frame)?)
     }
 
     /// Reads one parsed frame from the server as a contact's widget reads it (see
@@ -128,12 +123,7 @@ impl ServerMsg {
 
     /// Parses one frame from the server as the agent desktop reads it: every frame.
     pub fn parse_agent(frame: &str) -> Result<Self, ParseError> {
-        if frame.len() > MAX_FRAME_BYTES {
-            return Err(ParseError::TooLarge(frame.len()));
-        }
-        let value: Value =
-            serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))?;
-        Self::read_agent(&value)
+        Self::read_agent(&value_of(frame)?)
     }
 
     /// Reads one parsed frame from the server as the agent desktop reads it (see
@@ -141,6 +131,14 @@ impl ServerMsg {
     pub fn read_agent<J: Json>(value: J) -> Result<Self, ParseError> {
         read(&value, agent_msg)
     }
+}
+
+/// A frame's text as serde_json's value, within the size limit.
+fn value_of(frame: &str) -> Result<Value, ParseError> {
+    if frame.len() > MAX_FRAME_BYTES {
+        return Err(ParseError::TooLarge(frame.len()));
+    }
+    serde_json::from_str(frame).map_err(|e| ParseError::BadFrame(e.to_string()))
 }
 
 /// Reads a frame: its type and fields, given to `msg`; the first problem refuses it.

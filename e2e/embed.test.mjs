@@ -47,7 +47,9 @@ test('the widget embedded in a website of another origin: launcher, chat, visito
     const chat = visitor.frameLocator('[data-testid=widget-frame]');
     await chat.getByTestId('widget-name').fill('Vera Visitor');
     await chat.getByTestId('widget-first-message').fill('Which plan includes support?');
+    const started = visitor.waitForResponse((r) => r.url() === `${server.url}/api/chats`);
     await chat.getByTestId('widget-start').click();
+    const { token } = await (await started).json();
     await chat.getByTestId('widget-transcript').getByText('Which plan includes support?').waitFor();
     await shot(visitor, 'chat-open');
 
@@ -80,7 +82,21 @@ test('the widget embedded in a website of another origin: launcher, chat, visito
     await launcher.click();
     await chat.getByTestId('widget-transcript').getByText('Thanks!').waitFor();
 
+    // The site keeps an opaque handle of the chat, never the chat's token: any script of the
+    // site can read its storage.
+    assert.match(token, /^[0-9a-f]{64}$/);
+    const siteStorage = () => visitor.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+    const kept = await siteStorage();
+    assert.match(kept['parley.handle'] ?? '', /^[0-9a-f]{64}$/, JSON.stringify(kept));
+    assert.ok(!JSON.stringify(kept).includes(token), 'the token is not in the site\'s storage');
+    // Where browsers refuse the frame its storage (as here), only the site's handle brings the
+    // chat back.
+    const frameStorage = () => visitor.frames().find((f) => f.url().startsWith(`${server.url}/chat/`))
+      .evaluate(() => { try { localStorage.clear(); return true; } catch (e) { return false; } });
+    await frameStorage();
+
     // A reload of the host page: the chat comes back, nothing lost or doubled.
+    const resumedAnswer = visitor.waitForResponse((r) => r.url() === `${server.url}/api/chats/resume`);
     await visitor.reload();
     await visitor.getByTestId('widget-launcher').click();
     await shot(visitor, 'reloaded');
@@ -89,6 +105,21 @@ test('the widget embedded in a website of another origin: launcher, chat, visito
     await kate.send('Anything else?');
     await chat.getByTestId('widget-transcript').getByText('Anything else?').waitFor();
     await shot(visitor, 'after-reload');
+    const resumed = await (await resumedAnswer).json();
+    assert.notEqual(resumed.token, token, 'the frame gets a token of its own');
+
+    // The visitor ends the chat and starts another: the site forgets the handle and the server
+    // revokes it, so a reload shows the form.
+    await chat.getByTestId('widget-end').click();
+    await chat.getByTestId('widget-new').click();
+    await chat.getByTestId('widget-name').waitFor();
+    await visitor.waitForFunction(() => localStorage.getItem('parley.handle') === null);
+    await frameStorage();
+    await visitor.reload();
+    await visitor.getByTestId('widget-launcher').click();
+    await chat.getByTestId('widget-name').waitFor();
+    await visitor.waitForTimeout(500);
+    assert.equal(await chat.getByTestId('widget-transcript').count(), 0, 'no chat comes back');
   } finally {
     await browser.close();
     site.close();

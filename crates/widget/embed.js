@@ -7,6 +7,7 @@
 //   data-label  the button's text (default "Chat with us")
 //   data-identity  the signed-in visitor's identity, a JWT the site signs on its server (see
 //                  docs/api.md): the agent sees the e-mail as verified, with earlier chats
+//   data-handle  the handle of a chat the site started for the visitor (`POST /api/v1/chats`)
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -14,8 +15,11 @@
   window.__parleyChat = true;
 
   var JOURNEY_KEY = 'parley.journey';
-  // The chat's session lives in this site's storage: browsers may refuse storage to the iframe.
-  var SESSION_KEY = 'parley.session';
+  // What brings the chat back after a reload lives in this site's storage (browsers may refuse
+  // storage to the iframe): an opaque handle the chat exchanges with its server, never the
+  // chat's token, which any script of this site could read here. The server forgets the handle
+  // when the chat is over.
+  var HANDLE_KEY = 'parley.handle';
   var JOURNEY_PAGES = 10;
   var chatUrl = new URL('./', script.src);
 
@@ -36,6 +40,8 @@
   journey = journey.slice(-JOURNEY_PAGES);
   try {
     localStorage.setItem(JOURNEY_KEY, JSON.stringify(journey));
+    // Older versions kept the chat's token itself here.
+    localStorage.removeItem('parley.session');
   } catch (e) {
     /* storage off: the journey is this page only */
   }
@@ -99,24 +105,27 @@
   document.addEventListener('keydown', function (e) {
     if (e.key === 'Escape' && button.getAttribute('aria-expanded') === 'true') close();
   });
-  // From the chat: Escape asks to close it; a started chat asks for the session this site keeps
-  // (`parley:ready`), posted to the chat's exact origin; a started or finished chat hands over
-  // its session.
+  // From the chat: Escape asks to close it; a loaded chat asks for the handle this site keeps
+  // (`parley:ready`), posted to the chat's exact origin; a started chat hands over its handle,
+  // a finished one `null`.
+  var given = script.getAttribute('data-handle');
   window.addEventListener('message', function (e) {
     if (e.origin !== chatUrl.origin || !frame || e.source !== frame.contentWindow) return;
     if (e.data === 'parley:close') close();
     else if (e.data === 'parley:ready') {
-      var session = null;
+      var handle = null;
       try {
-        session = localStorage.getItem(SESSION_KEY);
+        handle = localStorage.getItem(HANDLE_KEY);
       } catch (err) {
-        session = null;
+        handle = null;
       }
-      if (session) frame.contentWindow.postMessage({ type: 'parley:session', session: session }, chatUrl.origin);
-    } else if (e.data && e.data.type === 'parley:session') {
+      handle = handle || given;
+      if (handle) frame.contentWindow.postMessage({ type: 'parley:handle', handle: handle }, chatUrl.origin);
+    } else if (e.data && e.data.type === 'parley:handle') {
+      given = null;
       try {
-        if (typeof e.data.session === 'string') localStorage.setItem(SESSION_KEY, e.data.session);
-        else localStorage.removeItem(SESSION_KEY);
+        if (typeof e.data.handle === 'string') localStorage.setItem(HANDLE_KEY, e.data.handle);
+        else localStorage.removeItem(HANDLE_KEY);
       } catch (err) {
         /* storage off: the chat lasts as long as the page */
       }

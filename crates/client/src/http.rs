@@ -69,21 +69,45 @@ pub async fn post_json_parsed<B: Serialize>(path: &str, body: &B) -> Result<Js, 
     json::parse(&answer).ok_or_else(|| "unexpected answer from the server: not JSON".to_owned())
 }
 
+/// Like [`post_json_parsed`], with the server's refusal of the request itself (an answer of
+/// 4xx: asking again changes nothing) told apart as `Ok(Err(sentence))` from no usable answer.
+pub async fn post_json_refusable<B: Serialize>(
+    path: &str,
+    body: &B,
+) -> Result<Result<Js, String>, String> {
+    let response = post_json_response(path, body).await?;
+    if (400..500).contains(&response.status()) {
+        return Ok(Err(error_of(&response).await));
+    }
+    if !response.ok() {
+        return Err(error_of(&response).await);
+    }
+    let answer = text(&response).await.unwrap_or_default();
+    json::parse(&answer)
+        .map(Ok)
+        .ok_or_else(|| "unexpected answer from the server: not JSON".to_owned())
+}
+
 /// POSTs `body` as JSON to `path`; the answer's text when it succeeded.
 async fn post_for_text<B: Serialize>(path: &str, body: &B) -> Result<String, String> {
+    let response = post_json_response(path, body).await?;
+    if !response.ok() {
+        return Err(error_of(&response).await);
+    }
+    Ok(text(&response).await.unwrap_or_default())
+}
+
+/// POSTs `body` as JSON to `path`; the answer of any status.
+async fn post_json_response<B: Serialize>(path: &str, body: &B) -> Result<Response, String> {
     let json =
         serde_json::to_string(body).map_err(|e| format!("could not send the request: {e}"))?;
-    let response = fetch(
+    fetch(
         "POST",
         path,
         &[("Content-Type", "application/json")],
         Some(&JsValue::from_str(&json)),
     )
-    .await?;
-    if !response.ok() {
-        return Err(error_of(&response).await);
-    }
-    Ok(text(&response).await.unwrap_or_default())
+    .await
 }
 
 /// POSTs nothing to `path` as the holder of `token` (a `Bearer` token), answer unread.

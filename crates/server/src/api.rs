@@ -138,6 +138,9 @@ struct ChatSession {
     interaction: String,
     /// The contact's token: hand it to the widget only, never to anyone else.
     token: String,
+    /// What the contact's web page may keep instead (`data-handle` on `embed.js`): the widget
+    /// exchanges it for a token of its own, and it stops working when the chat is over.
+    handle: Option<String>,
 }
 
 /// Starts a chat for a contact, as the pre-chat form does; the answer is the contact's widget
@@ -170,13 +173,14 @@ async fn start_chat(
         return api_error(StatusCode::BAD_REQUEST, "send JSON with at least a name");
     };
     match crate::http::start(&state, req).await {
-        Ok((interaction, token)) => {
-            tracing::info!(interaction = %interaction, caller, "chat started through the API");
+        Ok(started) => {
+            tracing::info!(interaction = %started.interaction, caller, "chat started through the API");
             (
                 StatusCode::CREATED,
                 Json(ChatSession {
-                    interaction: interaction.0,
-                    token,
+                    interaction: started.interaction.0,
+                    token: started.token,
+                    handle: started.handle,
                 }),
             )
                 .into_response()

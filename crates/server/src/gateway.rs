@@ -16,7 +16,7 @@ use parley_protocol::{
     ClientMsg, ErrorCode, Request, ServerMsg, MAX_CLIENT_INSTANCE, OLDEST_PROTOCOL_VERSION,
     PROTOCOL_VERSION, UPDATED_NOTICE,
 };
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use std::time::Instant;
 
@@ -68,6 +68,36 @@ impl RateLimit {
     }
 }
 
+/// Sockets whose connection task still runs (their last frames may not be written yet).
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one running connection while it lives.
+struct Running;
+
+impl Running {
+    fn start() -> Self {
+        RUNNING.fetch_add(1, Ordering::Relaxed);
+        Self
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Waits (at most `within`) until every connection has written its last frame: a node told its
+/// clients to reconnect elsewhere (1012), and the process must not end before they hear it.
+/// Under load the close frames took longer than the process's exit, and clients saw a dropped
+/// connection instead.
+pub async fn drained(within: Duration) {
+    let deadline = Instant::now() + within;
+    while RUNNING.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// What a connection needs besides its socket.
 #[derive(Clone)]
 pub struct Edge {
@@ -84,6 +114,7 @@ where
     R: Stream<Item = Result<Message, E>> + Unpin,
 {
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let _running = Running::start();
     let Edge {
         reads,
         limits,

@@ -23,6 +23,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 mod files;
+mod handles;
 mod login;
 
 /// The name of the agent session cookie.
@@ -67,6 +68,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/login/token", post(login::login_with_token))
         .route("/api/login/handoff", post(login::handoff))
         .route("/api/chats", post(start_chat))
+        .route("/api/chats/resume", post(handles::resume))
+        .route("/api/chats/release", post(handles::release))
         // The process lives.
         .route("/healthz", get(|| async { "ok" }))
         // It can serve: a load balancer takes a node that is not ready out.
@@ -190,10 +193,15 @@ pub(crate) struct StartChatRequest {
     identity: Option<String>,
 }
 
+/// A chat just started: what the contact's widget needs.
 #[derive(Serialize)]
-struct StartChatResponse {
-    interaction: InteractionId,
-    token: String,
+pub(crate) struct Started {
+    pub interaction: InteractionId,
+    /// The contact's token: the widget's, never its host page's.
+    pub token: String,
+    /// What the host page keeps to bring the chat back after a reload (see [`handles`]);
+    /// `None` when the store could not keep one.
+    pub handle: Option<String>,
 }
 
 fn optional(field: Option<String>, what: &str, max: usize) -> Result<Option<String>, String> {
@@ -234,16 +242,14 @@ async fn start_chat(
         return api_error(StatusCode::BAD_REQUEST, "send JSON with at least a name");
     };
     match start(&state, req).await {
-        Ok((interaction, token)) => Json(StartChatResponse { interaction, token }).into_response(),
+        Ok(started) => Json(started).into_response(),
         Err(refused) => refused,
     }
 }
 
-/// Checks a new chat and starts it: its id and the contact's token, or the answer refusing it.
-pub(crate) async fn start(
-    state: &AppState,
-    req: StartChatRequest,
-) -> Result<(InteractionId, String), Response> {
+/// Checks a new chat and starts it: its id, the contact's token and the host page's handle, or
+/// the answer refusing it.
+pub(crate) async fn start(state: &AppState, req: StartChatRequest) -> Result<Started, Response> {
     let bad = |e: String| api_error(StatusCode::BAD_REQUEST, e);
     let mut contact = contact_from(&req).map_err(bad)?;
     if let Some(token) = req.identity.as_deref() {
@@ -278,7 +284,11 @@ pub(crate) async fn start(
         case_data,
     };
     match state.hub.start_chat(chat).await {
-        Ok(started) => Ok(started),
+        Ok((interaction, token)) => Ok(Started {
+            handle: handles::mint(state, &interaction).await,
+            interaction,
+            token,
+        }),
         Err(StartError::Refused(m)) => Err(bad(m)),
         Err(e) => {
             tracing::error!("start chat: {e}");

@@ -190,6 +190,23 @@ pub trait Sessions: Send + Sync {
         &'a self,
         token_hash: &'a str,
     ) -> StoreFuture<'a, Option<InteractionId>>;
+    /// Remembers the handle (by its hash) a contact's host page keeps for the chat.
+    fn create_contact_handle<'a>(
+        &'a self,
+        handle_hash: &'a str,
+        interaction: &'a InteractionId,
+    ) -> StoreFuture<'a, ()>;
+    /// Exchanges a handle for the contact token `token_hash` of its chat, remembered as minted
+    /// with it: the chat, unless the handle is unknown, has been used `max_uses` times, or its
+    /// chat is closed (the handle is forgotten then).
+    fn use_contact_handle<'a>(
+        &'a self,
+        handle_hash: &'a str,
+        token_hash: &'a str,
+        max_uses: u32,
+    ) -> StoreFuture<'a, Option<InteractionId>>;
+    /// Forgets a handle and the contact tokens minted with it.
+    fn revoke_contact_handle<'a>(&'a self, handle_hash: &'a str) -> StoreFuture<'a, ()>;
 }
 
 /// Queries over finished and running chats: My History, a contact's earlier chats.

@@ -199,6 +199,22 @@ pub async fn start_chat(addr: SocketAddr, name: &str, text: &str) -> (Interactio
     )
 }
 
+/// Whether the server takes `token` (an agent's session or a contact's token) at `hello`.
+pub async fn admitted(addr: SocketAddr, token: &str) -> bool {
+    let mut c = Client::connect(addr).await;
+    c.send(&ClientMsg::Hello {
+        v: PROTOCOL_VERSION,
+        token: Some(token.into()),
+        resume: vec![],
+        client: None,
+    })
+    .await;
+    let answer = c
+        .expect(|m| matches!(m, ServerMsg::Welcome { .. } | ServerMsg::Error { .. }))
+        .await;
+    matches!(answer, ServerMsg::Welcome { .. })
+}
+
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
 /// A WebSocket client that keeps every frame it received.

@@ -135,3 +135,59 @@ async fn a_forged_or_expired_identity_is_refused_and_starts_no_chat() {
         assert!(!matches!(m, ServerMsg::Invitation { .. }), "{m:?}");
     }
 }
+
+/// The token a handle is exchanged for, or the status of the refusal.
+async fn resume(addr: std::net::SocketAddr, handle: &str) -> Result<String, u16> {
+    let (status, body) = post(addr, "/api/chats/resume", json!({ "handle": handle })).await;
+    match status {
+        200 => Ok(body["token"].as_str().expect("token").to_owned()),
+        other => Err(other),
+    }
+}
+
+#[tokio::test]
+async fn a_host_pages_handle_brings_the_chat_back_until_released_or_over() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let (status, body) = post(addr, "/api/chats", json!({"name": "Mark", "text": "Hi"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (ix, token) = (
+        body["interaction"].clone(),
+        body["token"].as_str().expect("token"),
+    );
+    let handle = body["handle"].as_str().expect("a handle for the host page");
+    assert_ne!(handle, token);
+    assert!(!admitted(addr, handle).await, "a handle is not a token");
+
+    // After a reload, the widget exchanges the handle for a token of its own.
+    let (status, body) = post(addr, "/api/chats/resume", json!({ "handle": handle })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["interaction"], ix);
+    let resumed = body["token"].as_str().expect("token").to_owned();
+    assert_ne!(resumed, token);
+    assert!(admitted(addr, &resumed).await);
+    assert_eq!(resume(addr, "a-guess").await, Err(404));
+    let (status, _) = post(addr, "/api/chats/resume", json!({ "nope": 1 })).await;
+    assert_eq!(status, 400);
+
+    // The contact starts another chat: the handle and what it gave are revoked, the token the
+    // chat started with is not.
+    let (status, _) = post(addr, "/api/chats/release", json!({ "handle": handle })).await;
+    assert_eq!(status, 204);
+    assert!(!admitted(addr, &resumed).await, "revoked with its handle");
+    assert!(admitted(addr, token).await);
+    assert_eq!(resume(addr, handle).await, Err(404));
+
+    // A chat that is over cannot be brought back by its handle.
+    let mut kate = ready_agent(addr, "kate").await;
+    let first = InteractionId(ix.as_str().expect("id").into());
+    accept_next(&mut kate, &first).await;
+    let (status, body) = post(addr, "/api/chats", json!({"name": "Vera", "text": "Hello"})).await;
+    assert_eq!(status, 200, "{body}");
+    let second = InteractionId(body["interaction"].as_str().expect("id").into());
+    let handle = body["handle"].as_str().expect("handle").to_owned();
+    accept_next(&mut kate, &second).await;
+    assert!(resume(addr, &handle).await.is_ok(), "open: it resumes");
+    finish(&mut kate, &second).await;
+    assert_eq!(resume(addr, &handle).await, Err(404));
+}

@@ -401,22 +401,6 @@ async fn the_session_cookie_authenticates_a_hello_without_token() {
     );
 }
 
-/// Whether the server still takes `token` as a session.
-async fn session_lives(addr: std::net::SocketAddr, token: &str) -> bool {
-    let mut c = Client::connect(addr).await;
-    c.send(&ClientMsg::Hello {
-        v: parley_protocol::PROTOCOL_VERSION,
-        token: Some(token.into()),
-        resume: vec![],
-        client: None,
-    })
-    .await;
-    let answer = c
-        .expect(|m| matches!(m, ServerMsg::Welcome { .. } | ServerMsg::Error { .. }))
-        .await;
-    matches!(answer, ServerMsg::Welcome { .. })
-}
-
 async fn handoff(addr: std::net::SocketAddr, session: &str) -> (u16, Value) {
     let auth = format!("Bearer {session}");
     let (status, body) = http(
@@ -452,8 +436,8 @@ async fn a_handed_off_sign_in_moves_the_session_once_and_logout_revokes_it() {
         "{frame}"
     );
     let frame = frame["token"].as_str().expect("session").to_owned();
-    assert!(session_lives(addr, &frame).await);
-    assert!(!session_lives(addr, &popup).await, "the session moved");
+    assert!(admitted(addr, &frame).await);
+    assert!(!admitted(addr, &popup).await, "the session moved");
     let (status, _) = post(addr, "/api/login/token", json!({ "token": handed })).await;
     assert_eq!(status, 401, "used once");
 
@@ -463,8 +447,8 @@ async fn a_handed_off_sign_in_moves_the_session_once_and_logout_revokes_it() {
     let (status, reloaded) = post(addr, "/api/login/token", json!({ "token": resume })).await;
     assert_eq!(status, 200, "{reloaded}");
     let reloaded = reloaded["token"].as_str().expect("session").to_owned();
-    assert!(session_lives(addr, &reloaded).await);
-    assert!(!session_lives(addr, &frame).await);
+    assert!(admitted(addr, &reloaded).await);
+    assert!(!admitted(addr, &frame).await);
     // ...and logging out revokes the one it left last.
     let (_, body) = handoff(addr, &reloaded).await;
     let resume = body["token"].as_str().expect("token").to_owned();

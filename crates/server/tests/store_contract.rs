@@ -515,4 +515,85 @@ async fn domain_feed(store: &impl Store) {
         None,
         "revoked with its session"
     );
+
+    // A host page's handle: exchanged for tokens of its chat, a bounded number of times; its
+    // release revokes them; a closed chat's handle is forgotten.
+    store
+        .commit(vec![Write::Interaction(record("ix-h", None, 100, false))])
+        .await
+        .expect("commit");
+    let ix_h = InteractionId("ix-h".into());
+    store
+        .create_contact_handle("hh", &ix_h)
+        .await
+        .expect("handle");
+    store
+        .create_contact_token("th0", &ix_h)
+        .await
+        .expect("token");
+    for (n, token) in ["th1", "th2"].into_iter().enumerate() {
+        assert_eq!(
+            store.use_contact_handle("hh", token, 2).await.expect("use"),
+            Some(ix_h.clone()),
+            "use {n}"
+        );
+        assert_eq!(
+            store.contact_interaction(token).await.expect("read"),
+            Some(ix_h.clone())
+        );
+    }
+    assert_eq!(
+        store.use_contact_handle("hh", "th3", 2).await.expect("use"),
+        None,
+        "used up"
+    );
+    assert_eq!(store.contact_interaction("th3").await.expect("read"), None);
+    assert_eq!(
+        store
+            .use_contact_handle("nope", "th4", 9)
+            .await
+            .expect("use"),
+        None
+    );
+    store.revoke_contact_handle("hh").await.expect("release");
+    for token in ["th1", "th2"] {
+        assert_eq!(
+            store.contact_interaction(token).await.expect("read"),
+            None,
+            "{token} was exchanged for the released handle"
+        );
+    }
+    assert_eq!(
+        store.contact_interaction("th0").await.expect("read"),
+        Some(ix_h.clone()),
+        "the token the chat started with is not the handle's"
+    );
+    store
+        .create_contact_handle("hh2", &ix_h)
+        .await
+        .expect("handle");
+    store
+        .commit(vec![Write::Interaction(record("ix-h", None, 100, true))])
+        .await
+        .expect("close");
+    assert_eq!(
+        store
+            .use_contact_handle("hh2", "th5", 9)
+            .await
+            .expect("use"),
+        None,
+        "the chat is over"
+    );
+    store
+        .commit(vec![Write::Interaction(record("ix-h", None, 100, false))])
+        .await
+        .expect("reopen");
+    assert_eq!(
+        store
+            .use_contact_handle("hh2", "th6", 9)
+            .await
+            .expect("use"),
+        None,
+        "forgotten when it was found closed"
+    );
 }

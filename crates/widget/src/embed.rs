@@ -4,7 +4,8 @@
 //!
 //! The address never carries a chat's session: anyone can put anything into a link, and a
 //! session taken from one would put the visitor into someone else's chat. A framed widget gets
-//! its session from the host page by `postMessage` instead.
+//! the chat's handle from the host page by `postMessage` instead, and exchanges it with the
+//! server for a token of its own.
 
 use parley_protocol::VISIT_KEY;
 use std::collections::BTreeMap;

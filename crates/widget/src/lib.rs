@@ -40,33 +40,60 @@ fn host() -> Option<(web_sys::Window, String)> {
     Some((parent, origin))
 }
 
-/// A session from JSON holding its `interaction` and `token`: the stored one, or the server's
-/// answer to a new chat.
+/// A session from JSON holding its `interaction`, `token` and (when there is one) `handle`: the
+/// stored one, or the server's answer to a new or resumed chat.
 fn session_of(value: &Js) -> Option<Session> {
     Some(Session {
         interaction: InteractionId(value.text("interaction")?),
         token: value.text("token")?,
+        handle: value.text("handle"),
     })
 }
 
 fn save_session(session: Option<&Session>) {
-    let json = session.and_then(|s| serde_json::to_string(s).ok());
     if let Some(storage) = parley_client::storage(false) {
-        let _ = match &json {
-            Some(json) => storage.set_item(STORAGE_KEY, json),
+        let _ = match session.and_then(|s| serde_json::to_string(s).ok()) {
+            Some(json) => storage.set_item(STORAGE_KEY, &json),
             None => storage.remove_item(STORAGE_KEY),
         };
     }
-    // Embedded, the host page keeps the session too: the iframe's storage may be refused or
-    // partitioned away by the browser.
+    // Embedded, the host page keeps the chat's handle too: the iframe's storage may be refused
+    // or partitioned away by the browser. Never the token: every script of that site could
+    // read it there.
+    tell_host_handle(session.and_then(|s| s.handle.as_deref()));
+}
+
+/// Tells the host page the handle to keep (`None`: forget it).
+fn tell_host_handle(handle: Option<&str>) {
     if let Some((parent, origin)) = host() {
-        {
-            let msg = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&msg, &"type".into(), &"parley:session".into());
-            let value = json.map_or(wasm_bindgen::JsValue::NULL, |j| j.as_str().into());
-            let _ = js_sys::Reflect::set(&msg, &"session".into(), &value);
-            let _ = parent.post_message(&msg, &origin);
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &"type".into(), &"parley:handle".into());
+        let value = handle.map_or(wasm_bindgen::JsValue::NULL, Into::into);
+        let _ = js_sys::Reflect::set(&msg, &"handle".into(), &value);
+        let _ = parent.post_message(&msg, &origin);
+    }
+}
+
+#[derive(Serialize)]
+struct HandleRequest {
+    handle: String,
+}
+
+/// Exchanges the host page's handle for a session of this frame's own; a handle the server
+/// refuses (the chat is over, or it was released) is forgotten by the host page too.
+async fn resume_from_host(handle: String) -> Option<Session> {
+    let req = HandleRequest { handle };
+    match parley_client::http::post_json_refusable("/api/chats/resume", &req).await {
+        Ok(Ok(answer)) => Some(Session {
+            handle: Some(req.handle),
+            ..session_of(&answer)?
+        }),
+        Ok(Err(_)) => {
+            tell_host_handle(None);
+            None
         }
+        // No answer: the host page keeps the handle for the next time.
+        Err(_) => None,
     }
 }
 
@@ -84,8 +111,8 @@ pub fn Widget() -> impl IntoView {
                 }
             }
         });
-        // The host page hands over the session it keeps, answering `parley:ready`; only the
-        // frame's own parent is heard, and only while no chat is open here.
+        // The host page hands over the chat's handle it keeps, answering `parley:ready`; only
+        // the frame's own parent is heard, and only while no chat is open here.
         let handed = window_event_listener(leptos::ev::message, move |ev| {
             let from_host = match (ev.source(), host()) {
                 (Some(source), Some((parent, origin))) => {
@@ -99,15 +126,18 @@ pub fn Widget() -> impl IntoView {
                 return;
             }
             let data = Js::from(ev.data());
-            if data.text("type").as_deref() != Some("parley:session") {
+            if data.text("type").as_deref() != Some("parley:handle") {
                 return;
             }
-            if let Some(s) = data
-                .text("session")
-                .and_then(|s| json::parse(&s))
-                .and_then(|v| session_of(&v))
-            {
-                session.set(Some(s));
+            if let Some(handle) = data.text("handle").filter(|h| h.len() <= 256) {
+                leptos::task::spawn_local(async move {
+                    if let Some(s) = resume_from_host(handle).await {
+                        if session.with_untracked(Option::is_none) {
+                            save_session(Some(&s));
+                            session.set(Some(s));
+                        }
+                    }
+                });
             }
         });
         on_cleanup(move || {
@@ -116,7 +146,8 @@ pub fn Widget() -> impl IntoView {
         });
         let _ = parent.post_message(&wasm_bindgen::JsValue::from_str("parley:ready"), &origin);
     }
-    move || match session.get() {
+    move || {
+        match session.get() {
         None => view! {
             <PreChat on_start=move |s: Session| {
                 save_session(Some(&s));
@@ -126,11 +157,18 @@ pub fn Widget() -> impl IntoView {
         .into_any(),
         Some(s) => view! {
             <Chat session=s on_new=move || {
+                // The chat is behind the contact: its handle is no use to anyone any more.
+                if let Some(handle) = session.with_untracked(|s| s.as_ref().and_then(|s| s.handle.clone())) {
+                    leptos::task::spawn_local(async move {
+                        let _ = parley_client::http::post_json_refusable("/api/chats/release", &HandleRequest { handle }).await;
+                    });
+                }
                 save_session(None);
                 session.set(None);
             } />
         }
         .into_any(),
+    }
     }
 }
 

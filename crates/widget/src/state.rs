@@ -15,6 +15,10 @@ use serde::{Deserialize, Serialize};
 pub struct Session {
     pub interaction: InteractionId,
     pub token: String,
+    /// What the website framing the widget keeps instead of the token: the server exchanges it
+    /// for a new token after a reload, and forgets it when the chat is over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
 }
 
 /// The chat as the contact sees it.
@@ -178,9 +182,19 @@ impl WidgetState {
         })
     }
 
-    /// Whether the chat is over.
+    /// Whether the chat is over: it ended, or the contact left it (the chat's end then goes to
+    /// the agents still in it).
     pub fn ended(&self) -> bool {
         self.transcript.is_ended()
+            || self.transcript.events().iter().rev().any(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Left {
+                        party: Party::Contact { .. },
+                        ..
+                    }
+                )
+            })
     }
 
     /// The transcript lines, the contact's own marked as mine.
@@ -240,6 +254,7 @@ mod older_tests {
         let session = Session {
             interaction: "ix-1".into(),
             token: "t".into(),
+            handle: None,
         };
         let mut s = WidgetState::new(session, Outbox::new("w"));
         let ix: InteractionId = "ix-1".into();
@@ -286,6 +301,7 @@ mod tests {
             Session {
                 interaction: "ix-1".into(),
                 token: "tok".into(),
+                handle: None,
             },
             Outbox::new("w"),
         )
@@ -387,6 +403,34 @@ mod tests {
                 text: "The chat was ended".into()
             }]
         );
+    }
+
+    #[test]
+    fn the_contact_leaving_ends_the_chat_on_its_side() {
+        let mut s = state();
+        let left = |seq, party| Event {
+            seq,
+            at: 0,
+            audience: Audience::Everyone,
+            kind: EventKind::Left {
+                party,
+                reason: None,
+            },
+        };
+        let kate = Party::Agent {
+            id: "kate".into(),
+            name: "Kate".into(),
+        };
+        s.apply(events(vec![left(1, kate)]));
+        assert!(!s.ended(), "an agent leaving does not end it");
+        s.apply(events(vec![left(
+            2,
+            Party::Contact {
+                name: "Mark".into(),
+            },
+        )]));
+        assert!(s.ended());
+        assert_eq!(s.send("late"), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ proptest! {
     fn the_contacts_text_and_the_servers_never_panic(t in text(24), now in 0i64..1_000_000) {
         let ix: InteractionId = "ix-1".into();
         let mut s = WidgetState::new(
-            Session { interaction: ix.clone(), token: "tok".into() },
+            Session { interaction: ix.clone(), token: "tok".into(), handle: None },
             parley_client::Outbox::new("w"),
         );
         let _ = s.input(&t, now);

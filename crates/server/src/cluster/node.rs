@@ -31,6 +31,7 @@ impl Node {
             tracing::warn!("handing the writer's lease back: {e}");
         }
         self.hub.edges().close_all(crate::outbox::SERVICE_RESTART);
+        crate::gateway::drained(std::time::Duration::from_secs(3)).await;
     }
 }
 

@@ -85,14 +85,38 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PgStore) -> Result<Copi
         "agent",
     )
     .await?;
-    copied.other_rows += pairs(
-        source,
-        &mut tx,
-        "contact_tokens",
-        "token_hash",
-        "interaction",
+    let mut rows = sqlx::query_as::<_, (String, String, Option<String>)>(
+        "SELECT token_hash, interaction, handle_hash FROM contact_tokens",
     )
-    .await?;
+    .fetch(source);
+    while let Some((token_hash, interaction, handle_hash)) = rows.try_next().await? {
+        sqlx::query(
+            "INSERT INTO contact_tokens (token_hash, interaction, handle_hash) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash)
+        .bind(interaction)
+        .bind(handle_hash)
+        .execute(&mut *tx)
+        .await?;
+        copied.other_rows += 1;
+    }
+    drop(rows);
+    let mut rows = sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT handle_hash, interaction, uses FROM contact_handles",
+    )
+    .fetch(source);
+    while let Some((handle_hash, interaction, uses)) = rows.try_next().await? {
+        sqlx::query(
+            "INSERT INTO contact_handles (handle_hash, interaction, uses) VALUES ($1, $2, $3)",
+        )
+        .bind(handle_hash)
+        .bind(interaction)
+        .bind(uses)
+        .execute(&mut *tx)
+        .await?;
+        copied.other_rows += 1;
+    }
+    drop(rows);
     copied.other_rows += pairs(source, &mut tx, "agent_status", "agent", "status").await?;
     copied.other_rows += pairs(source, &mut tx, "open_offers", "interaction", "offer").await?;
 

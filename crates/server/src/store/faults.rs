@@ -136,6 +136,24 @@ impl<S: Sessions> Sessions for Faulty<S> {
     fn contact_interaction<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<InteractionId>> {
         Sessions::contact_interaction(&self.inner, h)
     }
+    fn create_contact_handle<'a>(
+        &'a self,
+        h: &'a str,
+        ix: &'a InteractionId,
+    ) -> StoreFuture<'a, ()> {
+        Sessions::create_contact_handle(&self.inner, h, ix)
+    }
+    fn use_contact_handle<'a>(
+        &'a self,
+        h: &'a str,
+        t: &'a str,
+        max_uses: u32,
+    ) -> StoreFuture<'a, Option<InteractionId>> {
+        Sessions::use_contact_handle(&self.inner, h, t, max_uses)
+    }
+    fn revoke_contact_handle<'a>(&'a self, h: &'a str) -> StoreFuture<'a, ()> {
+        Sessions::revoke_contact_handle(&self.inner, h)
+    }
     fn create_sign_in<'a>(
         &'a self,
         h: &'a str,

@@ -368,6 +368,96 @@ macro_rules! sql_ports {
                         Ok(id.map(InteractionId))
                     })
                 }
+
+                fn create_contact_handle<'a>(
+                    &'a self,
+                    handle_hash: &'a str,
+                    interaction: &'a InteractionId,
+                ) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO contact_handles (handle_hash, interaction) VALUES ($1, $2)",
+                        )
+                        .bind(handle_hash)
+                        .bind(interaction.as_str())
+                        .execute(&self.$write)
+                        .await?;
+                        Ok(())
+                    })
+                }
+
+                fn use_contact_handle<'a>(
+                    &'a self,
+                    handle_hash: &'a str,
+                    token_hash: &'a str,
+                    max_uses: u32,
+                ) -> StoreFuture<'a, Option<InteractionId>> {
+                    Box::pin(async move {
+                        let mut tx = self.$write.begin().await?;
+                        let found: Option<(String, bool)> = sqlx::query_as(
+                            "SELECT h.interaction, i.closed FROM contact_handles h
+                             JOIN interactions i ON i.id = h.interaction
+                             WHERE h.handle_hash = $1",
+                        )
+                        .bind(handle_hash)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let Some((interaction, closed)) = found else {
+                            return Ok(None);
+                        };
+                        if closed {
+                            sqlx::query("DELETE FROM contact_handles WHERE handle_hash = $1")
+                                .bind(handle_hash)
+                                .execute(&mut *tx)
+                                .await?;
+                            tx.commit().await?;
+                            return Ok(None);
+                        }
+                        // Counted in the same statement that checks the bound: two exchanges
+                        // at once cannot both pass the last use.
+                        let counted = sqlx::query(
+                            "UPDATE contact_handles SET uses = uses + 1
+                             WHERE handle_hash = $1 AND uses < $2",
+                        )
+                        .bind(handle_hash)
+                        .bind(i64::from(max_uses))
+                        .execute(&mut *tx)
+                        .await?;
+                        if counted.rows_affected() == 0 {
+                            return Ok(None);
+                        }
+                        sqlx::query(
+                            "INSERT INTO contact_tokens (token_hash, interaction, handle_hash)
+                             VALUES ($1, $2, $3)",
+                        )
+                        .bind(token_hash)
+                        .bind(&interaction)
+                        .bind(handle_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                        tx.commit().await?;
+                        Ok(Some(InteractionId(interaction)))
+                    })
+                }
+
+                fn revoke_contact_handle<'a>(
+                    &'a self,
+                    handle_hash: &'a str,
+                ) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        let mut tx = self.$write.begin().await?;
+                        sqlx::query("DELETE FROM contact_tokens WHERE handle_hash = $1")
+                            .bind(handle_hash)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM contact_handles WHERE handle_hash = $1")
+                            .bind(handle_hash)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                }
             }
 
             impl History for $store {

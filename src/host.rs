@@ -241,13 +241,6 @@ impl Bridge {
         let method = message["method"].as_str().unwrap_or_default();
         let params = &message["params"];
         let scopes = &allowed.scopes;
-        let answer = |reply: Result<Value, host::HostError>| match reply {
-            Ok(result) => json!({ "parley": VERSION, "kind": "reply", "id": id, "result": result }),
-            Err(e) => json!({
-                "parley": VERSION, "kind": "reply", "id": id,
-                "error": { "code": e.code, "message": e.message },
-            }),
-        };
         let desk = self.desk.with_value(|d| d.as_ref().map(|(desk, _)| *desk));
         let reply = match method {
             "hello" => {
@@ -304,7 +297,7 @@ impl Bridge {
                 handled.reply
             }
         };
-        self.post_to(&allowed.origin, &answer(reply));
+        self.post_to(&allowed.origin, &reply_to(&id, reply));
     }
 
     /// A page said hello: it is the page from now on, it has heard what its cursor says, and
@@ -381,10 +374,7 @@ impl Bridge {
         {
             let result =
                 json!({ "version": VERSION, "scopes": scopes, "signedIn": desk.is_some() });
-            self.post_to(
-                &origin,
-                &json!({ "parley": VERSION, "kind": "reply", "id": id, "result": result }),
-            );
+            self.post_to(&origin, &reply_to(&id, Ok(result)));
         }
     }
 
@@ -576,6 +566,17 @@ impl Bridge {
                 let _ = page.post_message(&value, origin);
             });
         }
+    }
+}
+
+/// The envelope answering the page's request `id`: its result, or a typed error.
+fn reply_to(id: &Value, reply: Result<Value, host::HostError>) -> Value {
+    match reply {
+        Ok(result) => json!({ "parley": VERSION, "kind": "reply", "id": id, "result": result }),
+        Err(e) => json!({
+            "parley": VERSION, "kind": "reply", "id": id,
+            "error": { "code": e.code, "message": e.message },
+        }),
     }
 }
 

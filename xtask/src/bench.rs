@@ -38,6 +38,7 @@ fn bench_config(agents: u64, chats: u64, password_hash: &str) -> String {
     let group = env_or("PARLEY_BENCH_GROUP", 64);
     let mut toml = format!(
         "[server]\nframe_burst = 100000\nframes_per_second = 100000\ncommit_group = {group}\n\
+         max_connections = 200000\nmax_connections_per_address = 200000\nchats_per_minute = 1000000\n\
          [chat]\ninactivity_warn_secs = 0\ninactivity_timeout_secs = 0\ncontact_grace_secs = 0\nauto_close_secs = 0\n\
          [[queues]]\nid = \"general\"\nname = \"General\"\n",
     );
@@ -111,10 +112,17 @@ fn build() -> Result<String, String> {
         "parley-loadgen",
     ]))?;
     let server = root().join("target/release/parley-server");
-    let hash = cmd(&server.to_string_lossy())
-        .args(["hash-password", "bench"])
-        .output()
+    let mut hashing = cmd(&server.to_string_lossy())
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .map_err(|e| e.to_string())?;
+    if let Some(mut stdin) = hashing.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(b"bench\n").map_err(|e| e.to_string())?;
+    }
+    let hash = hashing.wait_with_output().map_err(|e| e.to_string())?;
     Ok(String::from_utf8_lossy(&hash.stdout).trim().to_owned())
 }
 

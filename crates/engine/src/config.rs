@@ -232,6 +232,22 @@ pub struct ServerConfig {
     pub outbox_bytes: usize,
     /// The most commands committed in one transaction when they wait together (1: each alone).
     pub commit_group: usize,
+    /// Proxies (addresses or networks such as `10.0.0.0/8`) whose `X-Forwarded-For` names the
+    /// client; every per-address limit counts that address. Nobody's by default.
+    pub trusted_proxies: Vec<String>,
+    /// Seconds a client has to send a request's head.
+    pub header_read_timeout_secs: u32,
+    /// Open connections at most, WebSockets included...
+    pub max_connections: usize,
+    /// ...and from one address.
+    pub max_connections_per_address: usize,
+    /// Seconds a new socket has to say `hello` before it is closed.
+    pub hello_timeout_secs: u32,
+    /// Password checks at once (each Argon2 check takes about 19 MiB); a login that finds
+    /// none free within a few seconds is asked to try again.
+    pub password_checks: usize,
+    /// Chats one address may start per minute (the widget's form, not `/api/v1`).
+    pub chats_per_minute: u32,
 }
 
 impl ServerConfig {
@@ -261,6 +277,13 @@ impl Default for ServerConfig {
             max_file_bytes: 10 * 1024 * 1024,
             outbox_bytes: 1024 * 1024,
             commit_group: 64,
+            trusted_proxies: Vec::new(),
+            header_read_timeout_secs: 10,
+            max_connections: 20_000,
+            max_connections_per_address: 200,
+            hello_timeout_secs: 5,
+            password_checks: 4,
+            chats_per_minute: 10,
         }
     }
 }

@@ -100,6 +100,26 @@ fn check(config: &Config) -> Result<(), ConfigError> {
             ));
         }
     }
+    trusted_proxies(&config.server).map_err(ConfigError::Invalid)?;
+    let server = &config.server;
+    for (name, value) in [
+        (
+            "header_read_timeout_secs",
+            server.header_read_timeout_secs as usize,
+        ),
+        ("max_connections", server.max_connections),
+        (
+            "max_connections_per_address",
+            server.max_connections_per_address,
+        ),
+        ("hello_timeout_secs", server.hello_timeout_secs as usize),
+        ("password_checks", server.password_checks),
+        ("chats_per_minute", server.chats_per_minute as usize),
+    ] {
+        if value == 0 {
+            return invalid(format!("server.{name} is 0: nothing could get through"));
+        }
+    }
     for g in &config.groups {
         if let Some(a) = g.agents.iter().find(|a| !ids.contains(a)) {
             return invalid(format!(
@@ -110,6 +130,23 @@ fn check(config: &Config) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// `server.trusted_proxies` read: addresses (a single host) or networks.
+pub fn trusted_proxies(server: &ServerConfig) -> Result<Vec<ipnet::IpNet>, String> {
+    server
+        .trusted_proxies
+        .iter()
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    format!(
+                        "server.trusted_proxies: {p:?} is not an address or a network (10.0.0.0/8)"
+                    )
+                })
+        })
+        .collect()
 }
 
 /// `http(s)://host[:port]` and nothing more: what a browser sends in `Origin`.
@@ -165,6 +202,23 @@ mod tests {
         let bot_agent = "[[agents]]\nid = \"bot\"\nname = \"B\"\npassword_hash = \"-\"";
         assert!(bad(&format!("{bot}queues = [\"q\"]\n{bot_agent}"))
             .is_some_and(|e| e.contains("bot's")));
+        let server = |line: &str| format!("[server]\n{line}");
+        assert_eq!(
+            bad(&server("trusted_proxies = [\"10.0.0.0/8\", \"::1\"]")),
+            None
+        );
+        assert!(bad(&server("trusted_proxies = [\"10.0.0.0/33\"]"))
+            .is_some_and(|e| e.contains("server.trusted_proxies")));
+        for zero in [
+            "hello_timeout_secs",
+            "max_connections_per_address",
+            "chats_per_minute",
+        ] {
+            assert!(
+                bad(&server(&format!("{zero} = 0"))).is_some_and(|e| e.contains(zero)),
+                "{zero}"
+            );
+        }
         let embed = |origin: &str| format!("[[embed.hosts]]\norigin = \"{origin}\"\nscopes = []");
         assert_eq!(bad(&embed("https://crm.example.com")), None);
         assert_eq!(bad(&embed("http://127.0.0.2:8081")), None);

@@ -52,6 +52,10 @@ pub enum Delivery {
         summary: InteractionSummary,
         until: Option<Seq>,
     },
+    /// An agent session ended (logout, or it moved to another window): every connection that
+    /// signed in with it closes, on every node. Published by whichever node ended it; nodes of
+    /// the release before ignore it (they log an unreadable message).
+    SessionEnded { session: String },
 }
 
 /// Where the writer publishes deliveries.
@@ -150,6 +154,9 @@ struct Registry {
     registered: HashMap<ConnId, i64>,
     /// The newest writer's epoch this node has heard of ([`Delivery::Restart`]).
     epoch: i64,
+    /// The agent session (its token's hash) each connection signed in with, and the other way.
+    session_of: HashMap<ConnId, String>,
+    sessions: HashMap<String, Vec<ConnId>>,
 }
 
 /// This process's connections, and who may read what (cheap to clone; clones share them).
@@ -173,10 +180,29 @@ impl Edges {
         r.conns.insert(conn, (actor, outbox));
     }
 
+    /// Remembers the agent session (its token's hash) a connection signed in with, so that the
+    /// session's end closes it.
+    pub fn bind_session(&self, conn: ConnId, session: String) {
+        let mut r = lock(&self.registry);
+        if !r.conns.contains_key(&conn) {
+            return;
+        }
+        r.sessions.entry(session.clone()).or_default().push(conn);
+        r.session_of.insert(conn, session);
+    }
+
     /// Forgets a connection; whose it was.
     pub fn unregister(&self, conn: ConnId) -> Option<Actor> {
         let mut r = lock(&self.registry);
         r.registered.remove(&conn);
+        if let Some(session) = r.session_of.remove(&conn) {
+            if let Some(conns) = r.sessions.get_mut(&session) {
+                conns.retain(|c| *c != conn);
+                if conns.is_empty() {
+                    r.sessions.remove(&session);
+                }
+            }
+        }
         let (actor, _) = r.conns.remove(&conn)?;
         metrics::gauge!("parley_connections", "kind" => kind(&actor)).decrement(1.0);
         if let Some(conns) = r.routes.get_mut(&actor) {
@@ -293,6 +319,13 @@ impl Bus for Edges {
                 for (conn, (_, outbox)) in &r.conns {
                     if r.registered.get(conn).is_some_and(|e| *e < epoch) {
                         outbox.close(crate::outbox::SERVICE_RESTART);
+                    }
+                }
+            }
+            Delivery::SessionEnded { session } => {
+                for conn in r.sessions.get(&session).into_iter().flatten() {
+                    if let Some((_, outbox)) = r.conns.get(conn) {
+                        outbox.close(crate::outbox::SESSION_ENDED);
                     }
                 }
             }

@@ -25,7 +25,7 @@ use std::time::Instant;
 static NEXT_CONN: std::sync::LazyLock<AtomicU64> =
     std::sync::LazyLock::new(|| AtomicU64::new(u64::from(rand::random::<u32>()) << 32 | 1));
 
-pub use crate::outbox::{SERVICE_RESTART, TRY_AGAIN_LATER};
+pub use crate::outbox::{POLICY, SERVICE_RESTART, SESSION_ENDED, TRY_AGAIN_LATER};
 
 /// How long a closing socket is given to take its close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -104,6 +104,8 @@ pub struct Edge {
     pub reads: Reads,
     pub limits: Limits,
     pub outbox: outbox::Limits,
+    /// How long a new socket has to say `hello`.
+    pub hello_timeout: Duration,
 }
 
 /// Runs one connection until the client closes it or the socket fails.
@@ -119,7 +121,9 @@ where
         reads,
         limits,
         outbox: outbox_limits,
+        hello_timeout,
     } = edge;
+    let hello_by = tokio::time::Instant::now() + hello_timeout;
     let hub = reads.hub.clone();
     let (outbox, mut pending) = outbox::channel(outbox_limits);
     let write_task = tokio::spawn(async move {
@@ -137,6 +141,8 @@ where
         if let Some(code) = pending.close_code() {
             let reason = match code {
                 TRY_AGAIN_LATER => "too slow: reconnect and resume",
+                POLICY => "no hello in time",
+                SESSION_ENDED => "the session ended: log in again",
                 _ => "the server is restarting: reconnect and resume",
             };
             let close = Message::Close(Some(CloseFrame {
@@ -155,6 +161,12 @@ where
         let frame = tokio::select! {
             biased;
             _ = closing.changed() => break,
+            // A socket that never says who it is holds memory for nothing.
+            () = tokio::time::sleep_until(hello_by), if actor.is_none() => {
+                tracing::debug!(conn, "no hello in time");
+                outbox.close(POLICY);
+                continue;
+            }
             // A chat given to the agent: its window is read here, not by the writer.
             window = outbox.next_window() => {
                 if let Some(a) = &actor {
@@ -226,7 +238,11 @@ where
                 }
                 outbox.set_version(v);
                 let token = token.or_else(|| cookie_token.clone());
+                let session = token.as_deref().map(crate::auth::token_hash);
                 actor = reads.hello(conn, &outbox, token, resume, client).await;
+                if let (Some(Actor::Agent(_)), Some(session)) = (&actor, session) {
+                    hub.edges().bind_session(conn, session);
+                }
             }
             (None, _) => {
                 let _ = outbox.send(
@@ -294,6 +310,7 @@ mod tests {
             },
             limits: unlimited,
             outbox: cap,
+            hello_timeout: Duration::from_secs(5),
         };
         let served = tokio::spawn(serve(writer, reader, edge, None));
         let text = |t: String| Ok(Message::Text(Utf8Bytes::from(t)));

@@ -40,6 +40,55 @@ pub struct AppState {
     pub api_keys: crate::api::keys::ApiKeys,
     /// Checks the identities sites sign for their visitors.
     pub identity: crate::identity::Verifier,
+    /// The limits that keep one client from hurting the others.
+    pub guards: Guards,
+}
+
+/// The limits on what one client may ask of the server over HTTP.
+pub struct Guards {
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Failed logins, for the growing wait.
+    pub logins: crate::throttle::Logins,
+    /// Password checks at once.
+    pub password_checks: tokio::sync::Semaphore,
+    /// Chats started per address.
+    pub chat_starts: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+}
+
+impl Guards {
+    pub fn new(server: &crate::config::ServerConfig) -> Result<Self, String> {
+        let per_minute = std::num::NonZeroU32::new(server.chats_per_minute)
+            .ok_or("server.chats_per_minute is 0")?;
+        Ok(Self {
+            trusted_proxies: crate::config::trusted_proxies(server)?,
+            logins: crate::throttle::Logins::default(),
+            password_checks: tokio::sync::Semaphore::new(server.password_checks),
+            chat_starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
+        })
+    }
+}
+
+/// The connection a request came on (absent only where a router is called without one).
+pub(crate) type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+/// The address of the client of a request: its peer's, or behind a trusted proxy the one the
+/// proxy names.
+pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, peer: &Peer) -> std::net::IpAddr {
+    let peer = peer
+        .as_ref()
+        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0 .0.ip());
+    crate::net::client_ip(peer, headers, &state.guards.trusted_proxies)
+}
+
+/// 429 with `Retry-After` in whole seconds.
+pub(crate) fn too_many(wait_ms: i64, message: &str) -> Response {
+    let secs = (wait_ms.max(1) + 999) / 1000;
+    let mut refused = api_error(StatusCode::TOO_MANY_REQUESTS, message);
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        refused.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    refused
 }
 
 /// The whole router.
@@ -236,8 +285,25 @@ fn contact_from(req: &StartChatRequest) -> Result<ContactInfo, String> {
 
 async fn start_chat(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    peer: Peer,
     body: Result<Json<StartChatRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
+    let ip = client_ip(&state, &headers, &peer);
+    if let Err(not_until) = state.guards.chat_starts.check_key(&ip) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        tracing::info!(address = %ip, "chat start refused: over the rate");
+        return too_many(
+            i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+            "too many chats started from here; try again in a minute",
+        );
+    }
+    // The keyed limiter keeps every address it saw; the ones whose budget is whole again go.
+    if state.guards.chat_starts.len() > 100_000 {
+        state.guards.chat_starts.retain_recent();
+    }
     let Ok(Json(req)) = body else {
         return api_error(StatusCode::BAD_REQUEST, "send JSON with at least a name");
     };
@@ -323,6 +389,7 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
 async fn socket(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    slot: Option<axum::Extension<crate::net::ConnSlot>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !origin_allowed(&headers, &state.config.server.allowed_origins) {
@@ -347,6 +414,7 @@ async fn socket(
             bytes: server.outbox_bytes,
             ..Default::default()
         },
+        hello_timeout: std::time::Duration::from_secs(u64::from(server.hello_timeout_secs)),
     };
     upgrade
         .max_message_size(1024 * 1024)
@@ -355,6 +423,8 @@ async fn socket(
         .read_buffer_size(8 * 1024)
         .write_buffer_size(8 * 1024)
         .on_upgrade(move |ws| async move {
+            // The socket keeps its connection's place under the caps while it lives.
+            let _slot = slot;
             let (writer, reader) = ws.split();
             gateway::serve(writer, reader, edge, token).await;
         })

@@ -201,7 +201,7 @@ pub async fn start_with<S: Store + Clone>(
     edges
         .rights()
         .know_agents(config.agents.iter().map(|a| a.id.clone()));
-    let handle = HubHandle { tx, edges };
+    let handle = HubHandle::new(tx, edges);
     let mut hub = Hub {
         engine,
         store,

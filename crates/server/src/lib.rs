@@ -33,9 +33,11 @@ pub mod gateway;
 pub mod http;
 pub mod hub;
 pub mod identity;
+pub mod net;
 pub mod outbox;
 pub mod reads;
 pub mod store;
+pub mod throttle;
 pub mod webhooks;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -93,6 +95,7 @@ async fn listen(
     let app = http::router(std::sync::Arc::new(http::AppState {
         api_keys: api::keys::ApiKeys::new(&config.api_keys),
         identity,
+        guards: http::Guards::new(&config.server)?,
         config,
         hub,
         store,

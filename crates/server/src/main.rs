@@ -1,6 +1,5 @@
 //! `parley-server`: runs the chat backend, or hashes a password for the configuration.
 
-use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -31,8 +30,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Prints the Argon2 hash of a password, for an agent's `password_hash`.
-    HashPassword { password: String },
+    /// Reads a password from standard input (its first line) and prints its Argon2 hash, for
+    /// an agent's `password_hash`. Not an argument: those show in `ps` and shell histories.
+    HashPassword,
     /// Makes a new API key: prints the key (give it to the caller) and its hash (put it in
     /// `[[api_keys]] key_hashes`).
     ApiKey,
@@ -65,10 +65,20 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    if let Some(Cmd::HashPassword { password }) = cli.command {
+    if let Some(Cmd::HashPassword) = cli.command {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("reading the password from standard input: {e}"))?;
+        let password = line.trim_end_matches(['\r', '\n']);
+        if password.is_empty() {
+            return Err("give the password on standard input: \
+                        echo 'secret' | parley-server hash-password"
+                .into());
+        }
         println!(
             "{}",
-            parley_server::auth::hash_password(&password).map_err(|e| e.to_string())?
+            parley_server::auth::hash_password(password).map_err(|e| e.to_string())?
         );
         return Ok(());
     }
@@ -104,6 +114,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             .install()
             .map_err(|e| format!("metrics on {addr}: {e}"))?;
     }
+    let server = config.server.clone();
     let (listener, app, node) = match config.cluster.clone() {
         Some(cluster) => {
             let (listener, app, node) = parley_server::start_node(config, &cluster).await?;
@@ -119,14 +130,6 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!(
         "parley-server listening on http://{addr}/ (desktop) and http://{addr}/chat/ (widget)"
     );
-    // Small frames go at once: with Nagle's algorithm a frame written while the last one is
-    // unacknowledged waits for the client's delayed ACK (40 ms on Linux), which was most of the
-    // load benchmark's p99 (browsers set TCP_NODELAY on their side already).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!("TCP_NODELAY: {e}");
-        }
-    });
     let stop = async move {
         stop_asked().await;
         // A node hands the writer's lease back and tells its clients to reconnect elsewhere.
@@ -134,9 +137,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             node.stop().await;
         }
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await?;
+    parley_server::net::serve(listener, app, &server, stop).await;
     Ok(())
 }
 

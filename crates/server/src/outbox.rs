@@ -30,6 +30,14 @@ pub const TRY_AGAIN_LATER: u16 = 1013;
 /// (through the load balancer, to any node) and resumes.
 pub const SERVICE_RESTART: u16 = 1012;
 
+/// The close code of a socket that broke a rule it was told (it said no `hello` in time): the
+/// apps do not reconnect after it.
+pub const POLICY: u16 = 1008;
+
+/// The close code of a socket whose agent session ended (logged out, or moved to another
+/// window); reconnecting, it is asked to log in.
+pub const SESSION_ENDED: u16 = 4401;
+
 /// How much one connection may have waiting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {

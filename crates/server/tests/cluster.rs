@@ -523,3 +523,23 @@ async fn a_host_system_calls_the_api_through_either_node() {
     assert_eq!(kate["online"], true);
     assert_eq!(kate["load"], 1, "the chat is offered to her");
 }
+
+#[tokio::test]
+async fn logging_out_on_one_node_closes_the_sessions_sockets_on_every_node() {
+    let cluster = Cluster::new("logout").await;
+    let a = cluster.node("node-a").await;
+    let b = cluster.node("node-b").await;
+    until_ready(&a).await;
+    until_ready(&b).await;
+    let token = login(a.addr, "kate").await;
+    let mut on_a = Client::hello(a.addr, &token, vec![]).await;
+    let mut on_b = Client::hello(b.addr, &token, vec![]).await;
+    assert_eq!(logout(a.addr, &token).await, 204);
+    for socket in [&mut on_a, &mut on_b] {
+        assert_eq!(
+            socket.closed_with().await,
+            Some(parley_server::gateway::SESSION_ENDED)
+        );
+    }
+    assert!(!admitted(b.addr, &token).await);
+}

@@ -22,11 +22,14 @@ async fn spawn_faulty(dir: &std::path::Path) -> (std::net::SocketAddr, Faulty<Sq
         }
     }
     let store = Faulty::new(SqliteStore::open(&config.server.db).await.expect("store"));
+    let server = config.server.clone();
     let (listener, app) = parley_server::start_with(config, store.clone())
         .await
         .expect("server starts");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        parley_server::net::serve(listener, app, &server, std::future::pending()).await
+    });
     (addr, store)
 }
 

@@ -26,9 +26,12 @@ pub async fn spawn_server(db: &Path, tweak: impl FnOnce(&mut Config)) -> SocketA
     config.server.addr = "127.0.0.1:0".into();
     config.server.db = db.to_owned();
     tweak(&mut config);
+    let server = config.server.clone();
     let (listener, app) = parley_server::start(config).await.expect("server starts");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        parley_server::net::serve(listener, app, &server, std::future::pending()).await
+    });
     addr
 }
 
@@ -197,6 +200,20 @@ pub async fn start_chat(addr: SocketAddr, name: &str, text: &str) -> (Interactio
         InteractionId(body["interaction"].as_str().expect("id").into()),
         body["token"].as_str().expect("token").into(),
     )
+}
+
+/// Logs the session of `token` out; the answer's status.
+pub async fn logout(addr: SocketAddr, token: &str) -> u16 {
+    let auth = format!("Bearer {token}");
+    http(
+        addr,
+        "POST",
+        "/api/logout",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await
+    .0
 }
 
 /// Whether the server takes `token` (an agent's session or a contact's token) at `hello`.

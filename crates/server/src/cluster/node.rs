@@ -60,7 +60,7 @@ pub async fn start(config: Arc<Config>, cluster: &ClusterConfig) -> Result<Node,
         local_rx,
     )
     .await?;
-    let hub = HubHandle::new(inbox.clone(), edges.clone());
+    let hub = HubHandle::new(inbox.clone(), edges.clone()).announcing_on(publisher.clone());
     let beating =
         redis::aio::ConnectionManager::new(redis::Client::open(cluster.redis_url.as_str())?)
             .await?;

@@ -41,6 +41,8 @@ struct LoginResponse {
 
 pub(super) async fn login(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    peer: super::Peer,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Ok(Json(req)) = body else {
@@ -49,11 +51,28 @@ pub(super) async fn login(
             "send JSON with username and password",
         );
     };
+    let ip = super::client_ip(&state, &headers, &peer);
+    // The key of the growing wait: what was typed, bounded.
+    let user: String = req.username.trim().chars().take(100).collect();
+    let guards = &state.guards;
+    if let Err(wait) = guards.logins.check(&user, ip, now_ms()) {
+        tracing::warn!(address = %ip, user, "login refused: waiting after failures");
+        return super::too_many(wait, "too many failed logins; wait a little and try again");
+    }
+    // Each check takes about 19 MiB: only so many at once.
+    let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, guards.password_checks.acquire()).await
+    else {
+        tracing::warn!(address = %ip, user, "login refused: too many password checks at once");
+        return api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is busy; try again in a moment",
+        );
+    };
     let agent = state
         .config
         .agents
         .iter()
-        .find(|a| a.id.as_str() == req.username.trim())
+        .find(|a| a.id.as_str() == user)
         .cloned();
     // Verify against a real hash even for unknown users so timing does not reveal who exists.
     let phc = agent
@@ -64,10 +83,16 @@ pub(super) async fn login(
         .await
         .unwrap_or(false);
     let Some(agent) = agent.filter(|_| ok) else {
+        guards.logins.failed(&user, ip, now_ms());
+        tracing::warn!(address = %ip, user, "login refused: wrong username or password");
         return api_error(StatusCode::UNAUTHORIZED, "wrong username or password");
     };
+    guards.logins.succeeded(&user, ip);
     open_session(&state, agent).await
 }
+
+/// How long a login waits for a free password check.
+const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Deserialize)]
 pub(super) struct TokenLogin {
@@ -108,6 +133,7 @@ pub(super) async fn login_with_token(
         if let Err(e) = state.store.delete_session(from).await {
             return unavailable(e);
         }
+        state.hub.end_session(from);
     }
     let agent = state.config.agents.iter().find(|a| a.id == taken.agent);
     let Some(agent) = agent.cloned() else {
@@ -194,7 +220,10 @@ static DUMMY_HASH: LazyLock<String> =
 /// Ends the session, and revokes the hand-off token it minted.
 pub(super) async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if let Some(token) = bearer(&headers).or_else(|| cookie(&headers, SESSION_COOKIE)) {
-        let _ = state.store.delete_session(&token_hash(&token)).await;
+        let session = token_hash(&token);
+        let _ = state.store.delete_session(&session).await;
+        // The sockets of that session close now, not at their next reconnect.
+        state.hub.end_session(&session);
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     ([(header::SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response()

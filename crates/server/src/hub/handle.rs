@@ -57,6 +57,9 @@ pub struct HubHandle {
     /// This node's connections, and its read model of who may read what (read here, never
     /// through the inbox).
     pub(super) edges: Edges,
+    /// Where this node announces what every node must act on at once (the end of an agent
+    /// session): its own connections alone, or the cluster's bus.
+    announce: std::sync::Arc<dyn crate::edge::Bus>,
 }
 
 /// How many messages may wait for the hub. Commands beyond it are refused as `busy` at once;
@@ -80,7 +83,27 @@ impl HubHandle {
     /// A handle whose messages go into this inbox (the hub's own, or a cluster node's link to
     /// wherever the writer is), for a node with these connections.
     pub(crate) fn new(tx: mpsc::Sender<HubMsg>, edges: Edges) -> Self {
-        Self { tx, edges }
+        let announce = std::sync::Arc::new(edges.clone());
+        Self {
+            tx,
+            edges,
+            announce,
+        }
+    }
+
+    /// The same handle announcing on `bus` (a cluster node's, which every node hears).
+    pub(crate) fn announcing_on(self, bus: std::sync::Arc<dyn crate::edge::Bus>) -> Self {
+        Self {
+            announce: bus,
+            ..self
+        }
+    }
+
+    /// An agent session ended: every connection signed in with it closes, on every node.
+    pub fn end_session(&self, session_hash: &str) {
+        self.announce.publish(crate::edge::Delivery::SessionEnded {
+            session: session_hash.to_owned(),
+        });
     }
 
     /// Where this handle's messages go.

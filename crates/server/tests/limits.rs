@@ -1,0 +1,218 @@
+//! The limits that keep one client from hurting the others (docs/security.md): each refuses
+//! what it should, the client hears why, and others are unaffected.
+
+mod common;
+
+use common::*;
+use parley_protocol::{ClientMsg, ServerMsg};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A login from `address` (named by the trusted proxy in front, 127.0.0.1): status and the
+/// `Retry-After` header.
+async fn login_from(
+    addr: SocketAddr,
+    address: &str,
+    user: &str,
+    password: &str,
+) -> (u16, Option<String>) {
+    let body = json!({"username": user, "password": password}).to_string();
+    let reply = request(
+        addr,
+        "POST",
+        "/api/login",
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Forwarded-For", address),
+        ],
+        body.as_bytes(),
+    )
+    .await;
+    let retry = reply
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+        .map(|(_, v)| v.clone());
+    (reply.status, retry)
+}
+
+#[tokio::test]
+async fn password_guessing_waits_longer_and_longer_without_locking_the_agent_out_elsewhere() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let attacker = "203.0.113.9";
+    for n in 0..parley_server::throttle::FREE_PER_USER {
+        let (status, _) = login_from(addr, attacker, "kate", "guess").await;
+        assert_eq!(status, 401, "guess {n}");
+    }
+    let (status, retry) = login_from(addr, attacker, "kate", "guess").await;
+    assert_eq!(status, 429);
+    assert_eq!(retry.as_deref(), Some("1"));
+    // Even the right password waits, from that address.
+    let (status, _) = login_from(addr, attacker, "kate", "kate-demo").await;
+    assert_eq!(status, 429);
+    // Kate, from her own address, signs in.
+    let (status, _) = login_from(addr, "198.51.100.4", "kate", "kate-demo").await;
+    assert_eq!(status, 200);
+    // After the wait, one more wrong guess doubles it.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, _) = login_from(addr, attacker, "kate", "guess").await;
+    assert_eq!(status, 401);
+    let (status, retry) = login_from(addr, attacker, "kate", "guess").await;
+    assert_eq!((status, retry.as_deref()), (429, Some("2")));
+}
+
+#[tokio::test]
+async fn a_forwarded_address_is_believed_only_from_a_trusted_proxy() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // No proxy is trusted: every request counts as 127.0.0.1's, whatever it claims.
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.trusted_proxies.clear();
+    })
+    .await;
+    for n in 0..parley_server::throttle::FREE_PER_USER {
+        let claimed = format!("203.0.113.{n}");
+        let (status, _) = login_from(addr, &claimed, "kate", "guess").await;
+        assert_eq!(status, 401);
+    }
+    let (status, _) = login_from(addr, "198.51.100.4", "kate", "guess").await;
+    assert_eq!(status, 429, "a made-up X-Forwarded-For escapes nothing");
+}
+
+#[tokio::test]
+async fn chats_started_from_one_address_are_limited_and_others_still_start() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.trusted_proxies = vec!["127.0.0.0/8".into()];
+        c.server.chats_per_minute = 3;
+    })
+    .await;
+    let start = |from: &'static str| async move {
+        let body = json!({"name": "Flood", "text": "hi"}).to_string();
+        request(
+            addr,
+            "POST",
+            "/api/chats",
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Forwarded-For", from),
+            ],
+            body.as_bytes(),
+        )
+        .await
+    };
+    for _ in 0..3 {
+        assert_eq!(start("203.0.113.9").await.status, 200);
+    }
+    let refused = start("203.0.113.9").await;
+    assert_eq!(refused.status, 429);
+    assert!(refused
+        .headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("retry-after") && v.parse::<u64>().is_ok()));
+    assert!(String::from_utf8_lossy(&refused.body).contains("too many chats"));
+    assert_eq!(start("198.51.100.4").await.status, 200, "another visitor");
+}
+
+#[tokio::test]
+async fn a_socket_that_never_says_hello_is_closed_and_others_carry_on() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.hello_timeout_secs = 1;
+    })
+    .await;
+    let mut silent = Client::connect(addr).await;
+    let token = login(addr, "kate").await;
+    let mut kate = Client::hello(addr, &token, vec![]).await;
+    assert_eq!(
+        silent.closed_with().await,
+        Some(parley_server::gateway::POLICY),
+        "closed for saying nothing"
+    );
+    // Kate, who said hello, is still served after the time-out.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    kate.send(&ClientMsg::from(parley_protocol::act::SetStatus {
+        status: parley_protocol::AgentStatus::Ready,
+    }))
+    .await;
+    kate.expect(|m| matches!(m, ServerMsg::Presence { .. } | ServerMsg::Status { .. }))
+        .await;
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_of_one_address_are_closed_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.max_connections_per_address = 3;
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(Client::connect(addr).await);
+    }
+    // A fourth is closed before any answer.
+    let (status, _) = http(addr, "GET", "/healthz", &[], None).await;
+    assert_eq!(status, 0, "no answer over the cap");
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, body) = http(addr, "GET", "/healthz", &[], None).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "ok"),
+        "a place was given back"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.header_read_timeout_secs = 1;
+    })
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    assert!(
+        read.is_ok(),
+        "the server closed the connection within the time-out"
+    );
+    let (status, _) = http(addr, "GET", "/healthz", &[], None).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn logging_out_closes_the_sessions_sockets_at_once_and_no_others() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let token = login(addr, "kate").await;
+    let other = login(addr, "kate").await;
+    let mut first = Client::hello(addr, &token, vec![]).await;
+    let mut second = Client::hello(addr, &token, vec![]).await;
+    let mut elsewhere = Client::hello(addr, &other, vec![]).await;
+    assert_eq!(logout(addr, &token).await, 204);
+    for socket in [&mut first, &mut second] {
+        assert_eq!(
+            socket.closed_with().await,
+            Some(parley_server::gateway::SESSION_ENDED)
+        );
+    }
+    assert!(!admitted(addr, &token).await);
+    // Kate's other session is still served.
+    elsewhere
+        .send(&ClientMsg::from(parley_protocol::act::SetStatus {
+            status: parley_protocol::AgentStatus::Ready,
+        }))
+        .await;
+    elsewhere
+        .expect(|m| matches!(m, ServerMsg::Presence { .. } | ServerMsg::Status { .. }))
+        .await;
+}

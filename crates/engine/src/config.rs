@@ -243,6 +243,9 @@ pub struct ServerConfig {
     pub max_connections_per_address: usize,
     /// Seconds a new socket has to say `hello` before it is closed.
     pub hello_timeout_secs: u32,
+    /// Seconds between the server's pings; a socket silent for two and a half times as long
+    /// (no pong either) is closed as dead.
+    pub ping_secs: u32,
     /// Password checks at once (each Argon2 check takes about 19 MiB); a login that finds
     /// none free within a few seconds is asked to try again.
     pub password_checks: usize,
@@ -282,6 +285,7 @@ impl Default for ServerConfig {
             max_connections: 20_000,
             max_connections_per_address: 200,
             hello_timeout_secs: 5,
+            ping_secs: 30,
             password_checks: 4,
             chats_per_minute: 10,
         }

@@ -113,6 +113,7 @@ fn check(config: &Config) -> Result<(), ConfigError> {
             server.max_connections_per_address,
         ),
         ("hello_timeout_secs", server.hello_timeout_secs as usize),
+        ("ping_secs", server.ping_secs as usize),
         ("password_checks", server.password_checks),
         ("chats_per_minute", server.chats_per_minute as usize),
     ] {

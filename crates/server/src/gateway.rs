@@ -68,6 +68,32 @@ impl RateLimit {
     }
 }
 
+/// Close codes for a client that broke the WebSocket's rules (RFC 6455 7.4.1).
+pub const TOO_BIG: u16 = 1009;
+pub const NOT_UTF8: u16 = 1007;
+pub const PROTOCOL: u16 = 1002;
+
+/// The close code for a read that failed because the client broke a rule (a frame over the
+/// limit, bad UTF-8, not the protocol), or `None` when the connection just failed.
+fn broken_rule(error: &(dyn std::error::Error + 'static)) -> Option<u16> {
+    use tungstenite::error::{CapacityError, Error as WsError};
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(ws) = e.downcast_ref::<WsError>() {
+            return match ws {
+                WsError::Capacity(
+                    CapacityError::MessageTooLong { .. } | CapacityError::TooManyHeaders,
+                ) => Some(TOO_BIG),
+                WsError::Utf8(_) => Some(NOT_UTF8),
+                WsError::Protocol(_) => Some(PROTOCOL),
+                _ => None,
+            };
+        }
+        cause = e.source();
+    }
+    None
+}
+
 /// Sockets whose connection task still runs (their last frames may not be written yet).
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
 
@@ -106,6 +132,9 @@ pub struct Edge {
     pub outbox: outbox::Limits,
     /// How long a new socket has to say `hello`.
     pub hello_timeout: Duration,
+    /// How often the server pings; a socket from which nothing (not even the pong) arrived for
+    /// two and a half times as long is dead, and closed.
+    pub ping_every: Duration,
 }
 
 /// Runs one connection until the client closes it or the socket fails.
@@ -114,6 +143,7 @@ pub async fn serve<W, R, E>(mut writer: W, mut reader: R, edge: Edge, cookie_tok
 where
     W: Sink<Message> + Unpin + Send + 'static,
     R: Stream<Item = Result<Message, E>> + Unpin,
+    E: std::error::Error + 'static,
 {
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let _running = Running::start();
@@ -122,17 +152,30 @@ where
         limits,
         outbox: outbox_limits,
         hello_timeout,
+        ping_every,
     } = edge;
     let hello_by = tokio::time::Instant::now() + hello_timeout;
+    let dead_after = ping_every * 5 / 2;
+    let mut last_heard = tokio::time::Instant::now();
     let hub = reads.hub.clone();
     let (outbox, mut pending) = outbox::channel(outbox_limits);
     let write_task = tokio::spawn(async move {
-        while let Some(frame) = pending.next().await {
+        let start = tokio::time::Instant::now() + ping_every;
+        let mut ping = tokio::time::interval_at(start, ping_every);
+        loop {
+            let frame = tokio::select! {
+                frame = pending.next() => match frame {
+                    Some(frame) => Message::Text(frame),
+                    None => break,
+                },
+                // Browsers answer pings by themselves: a silent peer is a dead one.
+                _ = ping.tick() => Message::Ping(Default::default()),
+            };
             // A send that cannot finish (the client stopped reading) gives way to the close.
             let sent = tokio::select! {
                 biased;
                 _ = pending.closed() => break,
-                sent = writer.send(Message::Text(frame)) => sent,
+                sent = writer.send(frame) => sent,
             };
             if sent.is_err() {
                 break;
@@ -142,6 +185,9 @@ where
             let reason = match code {
                 TRY_AGAIN_LATER => "too slow: reconnect and resume",
                 POLICY => "no hello in time",
+                TOO_BIG => "a frame over 64 KiB",
+                NOT_UTF8 => "a text frame that is not UTF-8",
+                PROTOCOL => "not the WebSocket protocol",
                 SESSION_ENDED => "the session ended: log in again",
                 _ => "the server is restarting: reconnect and resume",
             };
@@ -167,6 +213,10 @@ where
                 outbox.close(POLICY);
                 continue;
             }
+            () = tokio::time::sleep_until(last_heard + dead_after) => {
+                tracing::debug!(conn, "no answer to pings: the connection is dead");
+                break;
+            }
             // A chat given to the agent: its window is read here, not by the writer.
             window = outbox.next_window() => {
                 if let Some(a) = &actor {
@@ -176,8 +226,18 @@ where
             }
             frame = reader.next() => frame,
         };
-        let Some(Ok(frame)) = frame else {
-            break;
+        last_heard = tokio::time::Instant::now();
+        let frame = match frame {
+            Some(Ok(frame)) => frame,
+            Some(Err(e)) => {
+                // The client broke the WebSocket's rules: it hears which before the close.
+                if let Some(code) = broken_rule(&e) {
+                    tracing::debug!(conn, code, "socket closed: {e}");
+                    outbox.close(code);
+                }
+                break;
+            }
+            None => break,
         };
         if !limit.allow(Instant::now()) {
             let _ = outbox.send(ServerMsg::error(
@@ -311,6 +371,7 @@ mod tests {
             limits: unlimited,
             outbox: cap,
             hello_timeout: Duration::from_secs(5),
+            ping_every: Duration::from_secs(30),
         };
         let served = tokio::spawn(serve(writer, reader, edge, None));
         let text = |t: String| Ok(Message::Text(Utf8Bytes::from(t)));

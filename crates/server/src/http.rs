@@ -124,13 +124,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         // It can serve: a load balancer takes a node that is not ready out.
         .route("/readyz", get(ready))
         .route("/api/health", get(ready))
-        .layer(DefaultBodyLimit::max(16 * 1024));
+        .layer(DefaultBodyLimit::max(16 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_writes,
+        ));
     let uploads = Router::new()
         .route("/api/files", post(files::upload))
         .route("/api/files/response", post(files::from_response))
         .route("/api/files/{id}", get(files::download))
         // The limit is checked again with a clear message; this stops far larger bodies early.
-        .layer(DefaultBodyLimit::max(server.max_file_bytes + 1024));
+        .layer(DefaultBodyLimit::max(server.max_file_bytes + 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_writes,
+        ));
     let (v1, doc) = crate::api::routes();
     let doc = Arc::new(doc);
     let v1 = v1
@@ -366,6 +374,28 @@ pub(crate) async fn start(state: &AppState, req: StartChatRequest) -> Result<Sta
     }
 }
 
+/// Requests that change something (logins, chats, uploads) from a browser page come from
+/// Parley's own pages or the configured origins: a page elsewhere cannot make a signed-in
+/// agent's browser act (its `Origin` gives it away; browsers send it on every such request).
+/// Clients that are not browsers send none and pass; `/api/v1` (API keys) is not behind this.
+async fn same_origin_writes(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let reads = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if !reads && !origin_allowed(request.headers(), &state.config.server.allowed_origins) {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "this page's origin may not send this request to Parley",
+        );
+    }
+    next.run(request).await
+}
+
 /// Whether a browser page from `origin` may open the socket: the server's own origin, or one
 /// from the configuration. Clients that send no `Origin` are not browsers and are let through.
 fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
@@ -415,9 +445,13 @@ async fn socket(
             ..Default::default()
         },
         hello_timeout: std::time::Duration::from_secs(u64::from(server.hello_timeout_secs)),
+        ping_every: std::time::Duration::from_secs(u64::from(server.ping_secs)),
     };
     upgrade
-        .max_message_size(1024 * 1024)
+        // The protocol's limit at the transport too: a larger frame is refused as its header
+        // arrives (1009), never buffered.
+        .max_message_size(parley_protocol::MAX_FRAME_BYTES)
+        .max_frame_size(parley_protocol::MAX_FRAME_BYTES)
         // Chat frames are small: tungstenite's 128 KiB default buffers would dominate memory at
         // thousands of connections.
         .read_buffer_size(8 * 1024)

@@ -81,15 +81,48 @@ pub async fn start_node(
     Ok((listener, app, node))
 }
 
+/// The agents whose password is the demo's (`<id>-demo`, published in the README).
+pub fn demo_passwords(config: &config::Config) -> Vec<String> {
+    config
+        .agents
+        .iter()
+        .filter(|a| auth::verify_password(&format!("{}-demo", a.id.as_str()), &a.password_hash))
+        .map(|a| a.id.as_str().to_owned())
+        .collect()
+}
+
+/// Refuses an address other machines can reach while agents have the demo's passwords.
+fn no_demo_passwords_on(ip: std::net::IpAddr, config: &config::Config) -> Result<(), String> {
+    if ip.is_loopback() {
+        return Ok(());
+    }
+    let demo = demo_passwords(config);
+    if demo.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to listen on {ip}, reachable from other machines, while agents {} have the \
+         demo's published passwords: give them their own (parley-server hash-password), or \
+         listen on 127.0.0.1",
+        demo.join(", ")
+    ))
+}
+
 /// Binds the listener and builds the router for a node with this writer handle and store.
 async fn listen(
     config: std::sync::Arc<config::Config>,
     hub: hub::HubHandle,
     store: std::sync::Arc<dyn store::Store>,
 ) -> Result<(tokio::net::TcpListener, axum::Router), Box<dyn std::error::Error + Send + Sync>> {
+    // Checked before binding when the address says where (nothing listens even for a moment),
+    // and after it when a name had to be resolved.
+    if let Ok(addr) = config.server.addr.parse::<std::net::SocketAddr>() {
+        no_demo_passwords_on(addr.ip(), &config)?;
+    }
     let listener = tokio::net::TcpListener::bind(&config.server.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.server.addr))?;
+    no_demo_passwords_on(listener.local_addr()?.ip(), &config)?;
     let files = files::FileDir::new(config.server.files_dir());
     let identity = identity::Verifier::new(&config.identity)?;
     let app = http::router(std::sync::Arc::new(http::AppState {

@@ -300,6 +300,18 @@ impl Client {
             .expect("ws send");
     }
 
+    /// Writes bytes onto the connection under the WebSocket library, as a client that does not
+    /// keep the protocol's rules would.
+    pub async fn send_bytes_raw(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        match self.ws.get_mut() {
+            tokio_tungstenite::MaybeTlsStream::Plain(tcp) => {
+                tcp.write_all(bytes).await.expect("raw write")
+            }
+            _ => panic!("a plain connection"),
+        }
+    }
+
     /// The next frame from the server.
     pub async fn next(&mut self) -> ServerMsg {
         loop {

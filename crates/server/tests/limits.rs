@@ -9,6 +9,18 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// Asserts the socket is still served: a status change is answered.
+async fn still_served(agent: &mut Client) {
+    agent
+        .send(&ClientMsg::from(parley_protocol::act::SetStatus {
+            status: parley_protocol::AgentStatus::Ready,
+        }))
+        .await;
+    agent
+        .expect(|m| matches!(m, ServerMsg::Presence { .. } | ServerMsg::Status { .. }))
+        .await;
+}
+
 /// A login from `address` (named by the trusted proxy in front, 127.0.0.1): status and the
 /// `Retry-After` header.
 async fn login_from(
@@ -135,12 +147,7 @@ async fn a_socket_that_never_says_hello_is_closed_and_others_carry_on() {
     );
     // Kate, who said hello, is still served after the time-out.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    kate.send(&ClientMsg::from(parley_protocol::act::SetStatus {
-        status: parley_protocol::AgentStatus::Ready,
-    }))
-    .await;
-    kate.expect(|m| matches!(m, ServerMsg::Presence { .. } | ServerMsg::Status { .. }))
-        .await;
+    still_served(&mut kate).await;
 }
 
 #[tokio::test]
@@ -207,12 +214,77 @@ async fn logging_out_closes_the_sessions_sockets_at_once_and_no_others() {
     }
     assert!(!admitted(addr, &token).await);
     // Kate's other session is still served.
-    elsewhere
-        .send(&ClientMsg::from(parley_protocol::act::SetStatus {
-            status: parley_protocol::AgentStatus::Ready,
-        }))
-        .await;
-    elsewhere
-        .expect(|m| matches!(m, ServerMsg::Presence { .. } | ServerMsg::Status { .. }))
-        .await;
+    still_served(&mut elsewhere).await;
+}
+
+#[tokio::test]
+async fn pages_of_other_origins_cannot_log_in_start_chats_or_upload() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let login = json!({"username": "kate", "password": "kate-demo"}).to_string();
+    let chat = json!({"name": "Mark", "text": "hi"}).to_string();
+    let own = format!("http://{addr}");
+    for (path, body) in [
+        ("/api/login", login.as_str()),
+        ("/api/chats", chat.as_str()),
+        ("/api/files?interaction=ix-1&name=a.png", ""),
+    ] {
+        let from = |origin: &str| {
+            let headers = [("Content-Type", "application/json"), ("Origin", origin)];
+            let body = body.as_bytes().to_vec();
+            let headers: Vec<(String, String)> = headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            async move {
+                let headers: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                request(addr, "POST", path, &headers, &body).await.status
+            }
+        };
+        assert_eq!(from("http://evil.example").await, 403, "{path}");
+        assert_ne!(from(&own).await, 403, "{path} from Parley's own page");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_passwords_never_listen_beyond_this_machine() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = parley_server::config::load(&demo_config_path()).expect("demo configuration");
+    config.server.db = dir.path().join("p.db");
+    config.server.addr = "0.0.0.0:0".into();
+    let refused = parley_server::start(config.clone())
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        refused.contains("demo's published passwords") && refused.contains("john"),
+        "{refused}"
+    );
+    assert_eq!(parley_server::demo_passwords(&config).len(), 3);
+    for agent in &mut config.agents {
+        agent.password_hash = parley_server::auth::hash_password("a-real-secret").expect("hash");
+    }
+    assert!(parley_server::demo_passwords(&config).is_empty());
+}
+
+#[tokio::test]
+async fn a_socket_that_answers_no_pings_is_closed_as_dead() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.ping_secs = 1;
+    })
+    .await;
+    let mut silent = Client::hello(addr, &login(addr, "kate").await, vec![]).await;
+    let mut live = Client::hello(addr, &login(addr, "john").await, vec![]).await;
+    // John's client reads (and so answers the pings) for four seconds; Kate's reads nothing.
+    let until = std::time::Instant::now() + Duration::from_secs(4);
+    while std::time::Instant::now() < until {
+        live.try_next(Duration::from_millis(200)).await;
+    }
+    assert_eq!(silent.closed_with().await, None, "closed without a word");
+    still_served(&mut live).await;
 }

@@ -171,12 +171,27 @@ async fn malformed_unknown_and_oversized_frames_get_typed_errors_and_the_connect
     assert_eq!(code(c.next().await), ErrorCode::BadFrame);
     c.send_raw(r#"{"self_destruct":{}}"#).await;
     assert_eq!(code(c.next().await), ErrorCode::UnknownType);
-    c.send_raw(&format!(
+    // A frame over the limit is refused at the transport, as its header arrives: that socket
+    // closes with 1009, the others carry on.
+    let mut big = Client::connect(addr).await;
+    big.send_raw(&format!(
         r#"{{"send":{{"text":"{}"}}}}"#,
         "x".repeat(MAX_FRAME_BYTES)
     ))
     .await;
-    assert_eq!(code(c.next().await), ErrorCode::TooLarge);
+    assert_eq!(
+        big.closed_with().await,
+        Some(parley_server::gateway::TOO_BIG)
+    );
+    // A text frame that is not UTF-8 (final, text, masked with zeros, two bytes): 1007.
+    let mut garbled = Client::connect(addr).await;
+    garbled
+        .send_bytes_raw(&[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe])
+        .await;
+    assert_eq!(
+        garbled.closed_with().await,
+        Some(parley_server::gateway::NOT_UTF8)
+    );
     c.send(&ClientMsg::from(act::SetStatus {
         status: AgentStatus::Ready,
     }))

@@ -175,10 +175,15 @@ scopes = ["agents.read"]
     await desk.getByTestId('preview-accept').click();
     await john.setStatus('ready');
     await page.getByTestId('crm-link-case').click();
+    await page.getByTestId('crm-case-status').filter({ hasText: 'open' }).waitFor();
     await page.getByTestId('crm-transfer').click();
     await john.answer();
     await john.transcript().getByText('Upgrade my plan').waitFor();
-    await page.getByTestId('crm-case-status').filter({ hasText: 'handed over' }).waitFor();
+    await page.getByTestId('crm-case-status').filter({ hasText: 'handed over' }).waitFor().catch(async (e) => {
+      // What the page heard and what it keeps, to tell why.
+      const kept = await page.evaluate(() => ({ heard: window.heard.slice(-12), cases: sessionStorage.getItem('crm.cases') }));
+      throw new Error(`${e.message}\n${JSON.stringify(kept)}`);
+    });
     await desk.getByTestId('interaction-tab').waitFor({ state: 'detached' });
 
     // Kate opens Parley in a tab of its own too: it waits while the CRM's frame is in use,

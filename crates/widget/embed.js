@@ -109,6 +109,7 @@
   // (`parley:ready`), posted to the chat's exact origin; a started chat hands over its handle,
   // a finished one `null`.
   var given = script.getAttribute('data-handle');
+  var offered = null;
   window.addEventListener('message', function (e) {
     if (e.origin !== chatUrl.origin || !frame || e.source !== frame.contentWindow) return;
     if (e.data === 'parley:close') close();
@@ -119,9 +120,14 @@
       } catch (err) {
         handle = null;
       }
-      handle = handle || given;
-      if (handle) frame.contentWindow.postMessage({ type: 'parley:handle', handle: handle }, chatUrl.origin);
+      offered = handle || given;
+      if (offered) frame.contentWindow.postMessage({ type: 'parley:handle', handle: offered }, chatUrl.origin);
     } else if (e.data && e.data.type === 'parley:handle') {
+      // The stored handle was refused: the site's own, when it gave another, is tried next.
+      if (e.data.handle === null && given && offered !== given) {
+        offered = given;
+        frame.contentWindow.postMessage({ type: 'parley:handle', handle: given }, chatUrl.origin);
+      }
       given = null;
       try {
         if (typeof e.data.handle === 'string') localStorage.setItem(HANDLE_KEY, e.data.handle);

@@ -69,14 +69,15 @@ pub async fn post_json_parsed<B: Serialize>(path: &str, body: &B) -> Result<Js, 
     json::parse(&answer).ok_or_else(|| "unexpected answer from the server: not JSON".to_owned())
 }
 
-/// Like [`post_json_parsed`], with the server's refusal of the request itself (an answer of
-/// 4xx: asking again changes nothing) told apart as `Ok(Err(sentence))` from no usable answer.
+/// Like [`post_json_parsed`], with the server's refusal of the request itself (400, 403, 404
+/// or 410: asking again changes nothing) told apart as `Ok(Err(sentence))` from no usable
+/// answer (a 408 or 429 from a proxy on the way is worth asking again).
 pub async fn post_json_refusable<B: Serialize>(
     path: &str,
     body: &B,
 ) -> Result<Result<Js, String>, String> {
     let response = post_json_response(path, body).await?;
-    if (400..500).contains(&response.status()) {
+    if matches!(response.status(), 400 | 403 | 404 | 410) {
         return Ok(Err(error_of(&response).await));
     }
     if !response.ok() {

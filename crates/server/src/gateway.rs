@@ -72,6 +72,8 @@ impl RateLimit {
 pub const TOO_BIG: u16 = 1009;
 pub const NOT_UTF8: u16 = 1007;
 pub const PROTOCOL: u16 = 1002;
+/// The close code for a peer that answers no pings.
+pub const GOING_AWAY: u16 = 1001;
 
 /// The close code for a read that failed because the client broke a rule (a frame over the
 /// limit, bad UTF-8, not the protocol), or `None` when the connection just failed.
@@ -185,6 +187,7 @@ where
             let reason = match code {
                 TRY_AGAIN_LATER => "too slow: reconnect and resume",
                 POLICY => "no hello in time",
+                GOING_AWAY => "no answer to pings",
                 TOO_BIG => "a frame over 64 KiB",
                 NOT_UTF8 => "a text frame that is not UTF-8",
                 PROTOCOL => "not the WebSocket protocol",
@@ -215,6 +218,8 @@ where
             }
             () = tokio::time::sleep_until(last_heard + dead_after) => {
                 tracing::debug!(conn, "no answer to pings: the connection is dead");
+                // Also ends a write stuck on the dead peer, so nothing waits for the kernel.
+                outbox.close(GOING_AWAY);
                 break;
             }
             // A chat given to the agent: its window is read here, not by the writer.
@@ -301,7 +306,12 @@ where
                 let session = token.as_deref().map(crate::auth::token_hash);
                 actor = reads.hello(conn, &outbox, token, resume, client).await;
                 if let (Some(Actor::Agent(_)), Some(session)) = (&actor, session) {
-                    hub.edges().bind_session(conn, session);
+                    hub.edges().bind_session(conn, session.clone());
+                    // A logout while this hello was under way was announced before the socket
+                    // was bound: look again.
+                    if matches!(reads.store.session_agent(&session).await, Ok(None)) {
+                        outbox.close(SESSION_ENDED);
+                    }
                 }
             }
             (None, _) => {

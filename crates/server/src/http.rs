@@ -54,6 +54,8 @@ pub struct Guards {
     pub password_checks: tokio::sync::Semaphore,
     /// Chats started per address.
     pub chat_starts: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    /// When [`Guards::chat_starts`] last forgot the addresses whose budget is whole again.
+    chat_starts_swept: std::sync::atomic::AtomicI64,
 }
 
 impl Guards {
@@ -65,7 +67,25 @@ impl Guards {
             logins: crate::throttle::Logins::default(),
             password_checks: tokio::sync::Semaphore::new(server.password_checks),
             chat_starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
+            chat_starts_swept: std::sync::atomic::AtomicI64::new(0),
         })
+    }
+
+    /// The keyed limiter keeps every address it saw: past 100,000, the ones whose budget is
+    /// whole again go, at most once a minute (it is a scan of them all).
+    fn forget_old_chat_starts(&self) {
+        use std::sync::atomic::Ordering;
+        let now = crate::now_ms();
+        let last = self.chat_starts_swept.load(Ordering::Relaxed);
+        if self.chat_starts.len() > 100_000
+            && now - last >= 60_000
+            && self
+                .chat_starts_swept
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.chat_starts.retain_recent();
+        }
     }
 }
 
@@ -298,7 +318,7 @@ async fn start_chat(
     body: Result<Json<StartChatRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let ip = client_ip(&state, &headers, &peer);
-    if let Err(not_until) = state.guards.chat_starts.check_key(&ip) {
+    if let Err(not_until) = state.guards.chat_starts.check_key(&crate::net::subnet(ip)) {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
         ));
@@ -308,10 +328,7 @@ async fn start_chat(
             "too many chats started from here; try again in a minute",
         );
     }
-    // The keyed limiter keeps every address it saw; the ones whose budget is whole again go.
-    if state.guards.chat_starts.len() > 100_000 {
-        state.guards.chat_starts.retain_recent();
-    }
+    state.guards.forget_old_chat_starts();
     let Ok(Json(req)) = body else {
         return api_error(StatusCode::BAD_REQUEST, "send JSON with at least a name");
     };

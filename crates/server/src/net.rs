@@ -4,7 +4,9 @@
 //!   connection that trickles its headers (or sends none) cannot be held open for free.
 //! - Connections are capped in total and per address (`max_connections`,
 //!   `max_connections_per_address`); one over a cap is closed at once. A WebSocket keeps its
-//!   connection's place for as long as it lives ([`Slot`] travels with the upgrade).
+//!   connection's place for as long as it lives ([`Slot`] travels with the upgrade). A trusted
+//!   proxy's connections count in the total only: every client behind it shares its address,
+//!   so the proxy holds each client to its share (nginx's `limit_conn`).
 //! - Each request knows its peer ([`axum::extract::ConnectInfo`]), from which [`client_ip`]
 //!   finds the client's address behind trusted proxies.
 //!
@@ -60,10 +62,16 @@ impl Connections {
 
     /// A place for a new connection from `ip`, unless a cap is reached.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
+        self.admit_from(ip, false)
+    }
+
+    /// [`Connections::admit`], the per-address cap left out for a trusted proxy.
+    fn admit_from(self: &Arc<Self>, ip: IpAddr, proxy: bool) -> Option<Slot> {
+        let ip = subnet(ip);
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let (total, per_address) = &mut *open;
         let mine = per_address.get(&ip).copied().unwrap_or(0);
-        if *total >= self.caps.total || mine >= self.caps.per_address {
+        if *total >= self.caps.total || (!proxy && mine >= self.caps.per_address) {
             return None;
         }
         *total += 1;
@@ -115,6 +123,7 @@ pub async fn serve(
         per_address: server.max_connections_per_address,
     });
     let header_timeout = Duration::from_secs(u64::from(server.header_read_timeout_secs));
+    let trusted = crate::config::trusted_proxies(server).unwrap_or_default();
     let (stopping, stop_rx) = watch::channel(false);
     tokio::pin!(stop);
     loop {
@@ -131,7 +140,10 @@ pub async fn serve(
                 continue;
             }
         };
-        let Some(slot) = connections.admit(peer.ip()) else {
+        let proxy = trusted
+            .iter()
+            .any(|net| net.contains(&peer.ip().to_canonical()));
+        let Some(slot) = connections.admit_from(peer.ip(), proxy) else {
             metrics::counter!("parley_connections_refused_total").increment(1);
             tracing::debug!(peer = %peer, "a connection over the caps was closed");
             continue;
@@ -174,28 +186,46 @@ pub async fn serve(
 /// `X-Forwarded-For` that is not one (proxies append the address they received from, so the
 /// entries before an untrusted one could have been written by the client itself).
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    // An IPv4 client of a dual-stack listener arrives as `::ffff:a.b.c.d`.
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
-    let entries: Vec<&str> = headers
+    // Split as bytes: a client may write anything before what the proxy appends, and one bad
+    // byte must not void the whole line.
+    let entries: Vec<&[u8]> = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
         .collect();
     let mut client = peer;
     for entry in entries.into_iter().rev() {
         // Past an entry that is no address, nothing is worth believing.
-        let Ok(ip) = entry.trim().parse::<IpAddr>() else {
+        let Some(ip) = std::str::from_utf8(entry)
+            .ok()
+            .and_then(|e| e.trim().parse::<IpAddr>().ok())
+        else {
             break;
         };
-        client = ip;
-        if !is_trusted(&ip) {
+        client = ip.to_canonical();
+        if !is_trusted(&client) {
             break;
         }
     }
     client
+}
+
+/// What per-address limits count: an IPv4 address, or the /64 network of an IPv6 one (a
+/// single subscriber is routinely given a whole /64, so its addresses are one client's).
+pub fn subnet(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
 }
 
 #[cfg(test)]
@@ -219,6 +249,22 @@ mod tests {
         drop(a1);
         assert_eq!(c.open(), 2);
         assert!(c.admit(b).is_some(), "a place was given back");
+        let v6 = |s: &str| s.parse::<IpAddr>().expect("ip");
+        let c = Connections::new(Caps {
+            total: 10,
+            per_address: 1,
+        });
+        let _one = c.admit(v6("2001:db8:1:2::1")).expect("first");
+        assert!(
+            c.admit(v6("2001:db8:1:2:ffff::9")).is_none(),
+            "one /64 is one client"
+        );
+        assert!(c.admit(v6("2001:db8:1:3::1")).is_some());
+        let _proxy = c.admit_from(a, true).expect("a proxy");
+        assert!(
+            c.admit_from(a, true).is_some(),
+            "a proxy has no per-address cap"
+        );
     }
 
     #[test]
@@ -244,6 +290,19 @@ mod tests {
         assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
         headers.insert("x-forwarded-for", "garbage".parse().expect("header"));
         assert_eq!(client_ip(proxy, &headers, &trusted), proxy);
+        let raw = axum::http::HeaderValue::from_bytes(b"\xff, 198.51.100.7").expect("header");
+        headers.insert("x-forwarded-for", raw);
+        assert_eq!(
+            client_ip(proxy, &headers, &trusted),
+            "198.51.100.7".parse::<IpAddr>().expect("ip"),
+            "a bad byte before the proxy's entry voids nothing"
+        );
+        let mapped: IpAddr = "::ffff:10.0.0.5".parse().expect("ip");
+        assert_eq!(
+            client_ip(mapped, &headers, &trusted),
+            "198.51.100.7".parse::<IpAddr>().expect("ip"),
+            "a mapped IPv4 proxy is the proxy"
+        );
         headers.insert(
             "x-forwarded-for",
             "1.2.3.4, garbage, 10.0.0.9".parse().expect("header"),

@@ -155,6 +155,8 @@ async fn connections_over_the_cap_of_one_address_are_closed_at_once() {
     let dir = tempfile::tempdir().expect("tmp");
     let addr = spawn_server(&dir.path().join("p.db"), |c| {
         c.server.max_connections_per_address = 3;
+        // A trusted proxy (the demo trusts 127.0.0.1) has no per-address cap.
+        c.server.trusted_proxies.clear();
     })
     .await;
     let mut held = Vec::new();
@@ -287,4 +289,21 @@ async fn a_socket_that_answers_no_pings_is_closed_as_dead() {
     }
     assert_eq!(silent.closed_with().await, None, "closed without a word");
     still_served(&mut live).await;
+}
+
+#[tokio::test]
+async fn guesses_sent_all_at_once_do_not_slip_past_the_wait() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let guesses = (0..24).map(|_| login_from(addr, "203.0.113.9", "kate", "guess"));
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|(status, _)| *status == 401).count();
+    let waited = answers.iter().filter(|(status, _)| *status == 429).count();
+    // The free guesses, and at most one more per password check running when they ran out.
+    let most = parley_server::throttle::FREE_PER_USER as usize + 4;
+    assert!(checked <= most, "{checked} passwords checked of 24");
+    assert_eq!(checked + waited, 24);
 }

@@ -9,3 +9,4 @@ CREATE TABLE contact_handles (
 );
 ALTER TABLE contact_tokens ADD COLUMN handle_hash TEXT;
 CREATE INDEX contact_tokens_by_handle ON contact_tokens (handle_hash);
+CREATE INDEX contact_handles_by_chat ON contact_handles (interaction);

@@ -55,9 +55,13 @@ pub(super) async fn login(
     // The key of the growing wait: what was typed, bounded.
     let user: String = req.username.trim().chars().take(100).collect();
     let guards = &state.guards;
-    if let Err(wait) = guards.logins.check(&user, ip, now_ms()) {
+    let waiting = |wait| {
         tracing::warn!(address = %ip, user, "login refused: waiting after failures");
-        return super::too_many(wait, "too many failed logins; wait a little and try again");
+        super::too_many(wait, "too many failed logins; wait a little and try again")
+    };
+    let key = crate::net::subnet(ip);
+    if let Err(wait) = guards.logins.check(&user, key, now_ms()) {
+        return waiting(wait);
     }
     // Each check takes about 19 MiB: only so many at once.
     let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, guards.password_checks.acquire()).await
@@ -68,6 +72,10 @@ pub(super) async fn login(
             "the server is busy; try again in a moment",
         );
     };
+    // Again: guesses sent together all passed the first check while they queued.
+    if let Err(wait) = guards.logins.check(&user, key, now_ms()) {
+        return waiting(wait);
+    }
     let agent = state
         .config
         .agents
@@ -83,11 +91,11 @@ pub(super) async fn login(
         .await
         .unwrap_or(false);
     let Some(agent) = agent.filter(|_| ok) else {
-        guards.logins.failed(&user, ip, now_ms());
+        guards.logins.failed(&user, key, now_ms());
         tracing::warn!(address = %ip, user, "login refused: wrong username or password");
         return api_error(StatusCode::UNAUTHORIZED, "wrong username or password");
     };
-    guards.logins.succeeded(&user, ip);
+    guards.logins.succeeded(&user, key);
     open_session(&state, agent).await
 }
 

@@ -38,12 +38,14 @@ pub(super) fn statements(write: Write) -> Result<Vec<Statement>, StoreError> {
                 .as_ref()
                 .filter(|_| r.contact.verified)
                 .map(|e| e.to_lowercase());
-            // A closed chat has no offer out; a row left by a failed commit goes with it.
+            // A closed chat has no offer out (a row left by a failed commit goes with it), and
+            // no host page may bring it back.
             let closed = r.closed.then(|| {
-                statement(
+                [
                     "DELETE FROM open_offers WHERE interaction = $1",
-                    vec![text(r.id.0.clone())],
-                )
+                    "DELETE FROM contact_handles WHERE interaction = $1",
+                ]
+                .map(|sql| statement(sql, vec![text(r.id.0.clone())]))
             });
             let mut rows = vec![statement(
                 "INSERT INTO interactions (id, contact_name, contact_email, contact_key, subject, queue, started_at, closed)
@@ -60,7 +62,7 @@ pub(super) fn statements(write: Write) -> Result<Vec<Statement>, StoreError> {
                     Bool(r.closed),
                 ],
             )];
-            rows.extend(closed);
+            rows.extend(closed.into_iter().flatten());
             rows
         }
         Write::File {

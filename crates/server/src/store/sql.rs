@@ -446,11 +446,13 @@ macro_rules! sql_ports {
                 ) -> StoreFuture<'a, ()> {
                     Box::pin(async move {
                         let mut tx = self.$write.begin().await?;
-                        sqlx::query("DELETE FROM contact_tokens WHERE handle_hash = $1")
+                        // The handle first: an exchange under way holds its row until it has
+                        // stored its token, so the tokens deleted next include that one.
+                        sqlx::query("DELETE FROM contact_handles WHERE handle_hash = $1")
                             .bind(handle_hash)
                             .execute(&mut *tx)
                             .await?;
-                        sqlx::query("DELETE FROM contact_handles WHERE handle_hash = $1")
+                        sqlx::query("DELETE FROM contact_tokens WHERE handle_hash = $1")
                             .bind(handle_hash)
                             .execute(&mut *tx)
                             .await?;

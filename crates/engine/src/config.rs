@@ -251,6 +251,10 @@ pub struct ServerConfig {
     pub password_checks: usize,
     /// Chats one address may start per minute (the widget's form, not `/api/v1`).
     pub chats_per_minute: u32,
+    /// An agent session with no desktop open for this many seconds ends...
+    pub session_idle_secs: u32,
+    /// ...and any ends this many seconds after its login.
+    pub session_max_secs: u32,
 }
 
 impl ServerConfig {
@@ -288,6 +292,8 @@ impl Default for ServerConfig {
             ping_secs: 30,
             password_checks: 4,
             chats_per_minute: 10,
+            session_idle_secs: 3600,
+            session_max_secs: 12 * 3600,
         }
     }
 }

@@ -116,6 +116,8 @@ fn check(config: &Config) -> Result<(), ConfigError> {
         ("ping_secs", server.ping_secs as usize),
         ("password_checks", server.password_checks),
         ("chats_per_minute", server.chats_per_minute as usize),
+        ("session_idle_secs", server.session_idle_secs as usize),
+        ("session_max_secs", server.session_max_secs as usize),
     ] {
         if value == 0 {
             return invalid(format!("server.{name} is 0: nothing could get through"));

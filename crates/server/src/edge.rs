@@ -191,6 +191,11 @@ impl Edges {
         r.session_of.insert(conn, session);
     }
 
+    /// The agent sessions (their tokens' hashes) of the connections here.
+    pub fn sessions(&self) -> Vec<String> {
+        lock(&self.registry).sessions.keys().cloned().collect()
+    }
+
     /// Forgets a connection; whose it was.
     pub fn unregister(&self, conn: ConnId) -> Option<Actor> {
         let mut r = lock(&self.registry);

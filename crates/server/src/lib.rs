@@ -27,6 +27,7 @@ pub mod auth;
 pub mod cluster;
 pub mod config;
 pub mod edge;
+pub mod expiry;
 pub use parley_engine as engine;
 pub mod files;
 pub mod gateway;
@@ -123,6 +124,12 @@ async fn listen(
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.server.addr))?;
     no_demo_passwords_on(listener.local_addr()?.ip(), &config)?;
+    expiry::start(
+        store.clone(),
+        hub.clone(),
+        config.server.session_idle_secs,
+        config.server.session_max_secs,
+    );
     let files = files::FileDir::new(config.server.files_dir());
     let identity = identity::Verifier::new(&config.identity)?;
     let app = http::router(std::sync::Arc::new(http::AppState {

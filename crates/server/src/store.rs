@@ -179,6 +179,16 @@ pub trait Sessions: Send + Sync {
         token_hash: &'a str,
         now: Millis,
     ) -> StoreFuture<'a, Option<SignIn>>;
+    /// Notes that these sessions are in use at `now`: their idle time starts again.
+    fn touch_sessions<'a>(&'a self, token_hashes: &'a [String], now: Millis)
+        -> StoreFuture<'a, ()>;
+    /// Ends the sessions last in use before `idle_before` or opened before `opened_before`
+    /// (and the sign-in tokens minted from them); the hashes of those it ended.
+    fn expire_sessions<'a>(
+        &'a self,
+        idle_before: Millis,
+        opened_before: Millis,
+    ) -> StoreFuture<'a, Vec<String>>;
     /// Remembers the contact token of a new interaction.
     fn create_contact_token<'a>(
         &'a self,

@@ -307,3 +307,26 @@ async fn guesses_sent_all_at_once_do_not_slip_past_the_wait() {
     assert!(checked <= most, "{checked} passwords checked of 24");
     assert_eq!(checked + waited, 24);
 }
+
+#[tokio::test]
+async fn a_session_ends_when_idle_and_at_its_limit_closing_its_sockets() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.session_idle_secs = 2;
+        c.server.session_max_secs = 6;
+    })
+    .await;
+    let idle = login(addr, "john").await;
+    let kept = login(addr, "kate").await;
+    let mut open = Client::hello(addr, &kept, vec![]).await;
+    // John's session has no desktop open: it ends once idle. Kate's has one: it lives on.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert!(!admitted(addr, &idle).await, "ended when idle");
+    assert!(admitted(addr, &kept).await, "in use: not idle");
+    // At its limit it ends even in use, and its sockets close.
+    assert_eq!(
+        open.closed_with().await,
+        Some(parley_server::gateway::SESSION_ENDED)
+    );
+    assert!(!admitted(addr, &kept).await);
+}

@@ -516,6 +516,46 @@ async fn domain_feed(store: &impl Store) {
         "revoked with its session"
     );
 
+    // Sessions end when idle or too old, with what they minted; one in use lives on.
+    store
+        .create_session("old", &kate, 0)
+        .await
+        .expect("session");
+    store
+        .create_session("idle", &kate, 5_000)
+        .await
+        .expect("session");
+    store
+        .create_session("used", &kate, 5_000)
+        .await
+        .expect("session");
+    store
+        .create_sign_in("from-idle", &kate, 99_000, Some("idle"))
+        .await
+        .expect("mint");
+    store
+        .touch_sessions(&["used".to_owned()], 9_000)
+        .await
+        .expect("touch");
+    let mut ended = store.expire_sessions(8_000, 1_000).await.expect("expire");
+    ended.sort();
+    assert_eq!(ended, vec!["idle".to_owned(), "old".to_owned()]);
+    assert_eq!(
+        store.session_agent("used").await.expect("read"),
+        Some(kate.clone())
+    );
+    assert_eq!(store.session_agent("idle").await.expect("read"), None);
+    assert_eq!(
+        store.take_sign_in("from-idle", 0).await.expect("take"),
+        None,
+        "gone with its session"
+    );
+    assert!(store
+        .expire_sessions(8_000, 1_000)
+        .await
+        .expect("again")
+        .is_empty());
+
     // A host page's handle: exchanged for tokens of its chat, a bounded number of times; its
     // release revokes them; a closed chat's handle is forgotten.
     store

@@ -44,11 +44,13 @@ async fn load(db: &std::path::Path, sql: &[&str]) {
 /// named (everything said before).
 async fn resume(db: &std::path::Path, kate_sees: &str, contact_sees: &str) -> (Client, Client) {
     // The chat was idle since the fixture was made: no inactivity time-out or contact grace may
-    // end it before the test resumes it.
+    // end it before the test resumes it, nor may Kate's session (from that day) expire.
     let addr = spawn_server(db, |c| {
         c.chat.inactivity_timeout_secs = 0;
         c.chat.inactivity_warn_secs = 0;
         c.chat.contact_grace_secs = 0;
+        c.server.session_idle_secs = u32::MAX;
+        c.server.session_max_secs = u32::MAX;
     })
     .await;
     let ix = chat();

@@ -120,15 +120,18 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PgStore) -> Result<Copi
     copied.other_rows += pairs(source, &mut tx, "agent_status", "agent", "status").await?;
     copied.other_rows += pairs(source, &mut tx, "open_offers", "interaction", "offer").await?;
 
-    let mut rows = sqlx::query_as::<_, (String, String, i64)>(
-        "SELECT token_hash, agent, created_at FROM sessions",
+    let mut rows = sqlx::query_as::<_, (String, String, i64, i64)>(
+        "SELECT token_hash, agent, created_at, last_seen FROM sessions",
     )
     .fetch(source);
-    while let Some((token_hash, agent, created_at)) = rows.try_next().await? {
-        sqlx::query("INSERT INTO sessions (token_hash, agent, created_at) VALUES ($1, $2, $3)")
+    while let Some((token_hash, agent, created_at, last_seen)) = rows.try_next().await? {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, agent, created_at, last_seen) VALUES ($1, $2, $3, $4)",
+        )
             .bind(token_hash)
             .bind(agent)
             .bind(created_at)
+            .bind(last_seen)
             .execute(&mut *tx)
             .await?;
         copied.other_rows += 1;

@@ -126,6 +126,12 @@ impl<S: Sessions> Sessions for Faulty<S> {
     fn delete_session<'a>(&'a self, h: &'a str) -> StoreFuture<'a, ()> {
         Sessions::delete_session(&self.inner, h)
     }
+    fn touch_sessions<'a>(&'a self, h: &'a [String], now: Millis) -> StoreFuture<'a, ()> {
+        Sessions::touch_sessions(&self.inner, h, now)
+    }
+    fn expire_sessions<'a>(&'a self, idle: Millis, opened: Millis) -> StoreFuture<'a, Vec<String>> {
+        Sessions::expire_sessions(&self.inner, idle, opened)
+    }
     fn create_contact_token<'a>(
         &'a self,
         h: &'a str,

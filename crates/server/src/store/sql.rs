@@ -240,7 +240,8 @@ macro_rules! sql_ports {
                 ) -> StoreFuture<'a, ()> {
                     Box::pin(async move {
                         sqlx::query(
-                            "INSERT INTO sessions (token_hash, agent, created_at) VALUES ($1, $2, $3)",
+                            "INSERT INTO sessions (token_hash, agent, created_at, last_seen)
+                             VALUES ($1, $2, $3, $3)",
                         )
                         .bind(token_hash)
                         .bind(agent.as_str())
@@ -334,6 +335,56 @@ macro_rules! sql_ports {
                             .await?;
                         tx.commit().await?;
                         Ok(())
+                    })
+                }
+
+                fn touch_sessions<'a>(
+                    &'a self,
+                    token_hashes: &'a [String],
+                    now: Millis,
+                ) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        let mut tx = self.$write.begin().await?;
+                        for hash in token_hashes {
+                            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+                                .bind(now)
+                                .bind(hash)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                }
+
+                fn expire_sessions<'a>(
+                    &'a self,
+                    idle_before: Millis,
+                    opened_before: Millis,
+                ) -> StoreFuture<'a, Vec<String>> {
+                    Box::pin(async move {
+                        let mut tx = self.$write.begin().await?;
+                        let ended: Vec<String> = sqlx::query_scalar(
+                            "DELETE FROM sessions
+                             WHERE CASE WHEN last_seen > created_at THEN last_seen
+                                        ELSE created_at END < $1
+                                OR created_at < $2
+                             RETURNING token_hash",
+                        )
+                        .bind(idle_before)
+                        .bind(opened_before)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        if !ended.is_empty() {
+                            sqlx::query(
+                                "DELETE FROM sign_in_tokens WHERE session_hash IS NOT NULL
+                                 AND session_hash NOT IN (SELECT token_hash FROM sessions)",
+                            )
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        tx.commit().await?;
+                        Ok(ended)
                     })
                 }
 

@@ -232,6 +232,11 @@ pub struct ServerConfig {
     pub outbox_bytes: usize,
     /// The most commands committed in one transaction when they wait together (1: each alone).
     pub commit_group: usize,
+    /// Where agents and contacts reach Parley, `scheme://host[:port]` (e.g.
+    /// `https://chat.example.com`): requests naming another host are refused, pages must come
+    /// from it, and on https the session cookie is `Secure`. Unset, a server on loopback
+    /// answers to loopback names only.
+    pub public_origin: Option<String>,
     /// Proxies (addresses or networks such as `10.0.0.0/8`) whose `X-Forwarded-For` names the
     /// client; every per-address limit counts that address. Nobody's by default.
     pub trusted_proxies: Vec<String>,
@@ -284,6 +289,7 @@ impl Default for ServerConfig {
             max_file_bytes: 10 * 1024 * 1024,
             outbox_bytes: 1024 * 1024,
             commit_group: 64,
+            public_origin: None,
             trusted_proxies: Vec::new(),
             header_read_timeout_secs: 10,
             max_connections: 20_000,

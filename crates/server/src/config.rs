@@ -93,6 +93,7 @@ fn check(config: &Config) -> Result<(), ConfigError> {
         .iter()
         .map(|h| &h.origin)
         .chain(&config.widget.allowed_embedders)
+        .chain(&config.server.public_origin)
     {
         if !is_origin(origin) {
             return invalid(format!(

@@ -25,9 +25,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 mod files;
 mod handles;
 mod login;
+pub mod origin;
 
-/// The name of the agent session cookie.
-pub const SESSION_COOKIE: &str = "parley_session";
+pub use origin::SESSION_COOKIE;
 
 /// What every handler shares.
 pub struct AppState {
@@ -54,12 +54,15 @@ pub struct Guards {
     pub password_checks: tokio::sync::Semaphore,
     /// Chats started per address.
     pub chat_starts: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    /// Parley's own host, origin and cookie.
+    pub own: origin::Own,
     /// When [`Guards::chat_starts`] last forgot the addresses whose budget is whole again.
     chat_starts_swept: std::sync::atomic::AtomicI64,
 }
 
 impl Guards {
-    pub fn new(server: &crate::config::ServerConfig) -> Result<Self, String> {
+    /// The guards of a server with these settings, listening on loopback only or not.
+    pub fn new(server: &crate::config::ServerConfig, loopback: bool) -> Result<Self, String> {
         let per_minute = std::num::NonZeroU32::new(server.chats_per_minute)
             .ok_or("server.chats_per_minute is 0")?;
         Ok(Self {
@@ -68,6 +71,7 @@ impl Guards {
             password_checks: tokio::sync::Semaphore::new(server.password_checks),
             chat_starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
             chat_starts_swept: std::sync::atomic::AtomicI64::new(0),
+            own: origin::Own::new(server.public_origin.as_deref(), loopback),
         })
     }
 
@@ -184,7 +188,35 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/chat", get(|| async { Redirect::permanent("/chat/") }))
         .nest_service("/chat/", widget)
         .fallback_service(desktop)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            own_host,
+        ))
         .with_state(state)
+}
+
+/// Requests must name Parley's host (see [`origin`]): probes and `/api/v1`, which other
+/// machines call by whatever name they know, are not checked.
+async fn own_host(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let exempt = matches!(path, "/healthz" | "/readyz" | "/api/health")
+        || path == "/api/v1"
+        || path.starts_with("/api/v1/");
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if !exempt && !state.guards.own.host_allowed(host) {
+        return api_error(
+            StatusCode::MISDIRECTED_REQUEST,
+            "this server does not answer to that name",
+        );
+    }
+    next.run(request).await
 }
 
 #[derive(Serialize)]
@@ -404,7 +436,8 @@ async fn same_origin_writes(
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
     );
-    if !reads && !origin_allowed(request.headers(), &state.config.server.allowed_origins) {
+    let allowed = &state.config.server.allowed_origins;
+    if !reads && !state.guards.own.origin_allowed(request.headers(), allowed) {
         return api_error(
             StatusCode::FORBIDDEN,
             "this page's origin may not send this request to Parley",
@@ -413,39 +446,23 @@ async fn same_origin_writes(
     next.run(request).await
 }
 
-/// Whether a browser page from `origin` may open the socket: the server's own origin, or one
-/// from the configuration. Clients that send no `Origin` are not browsers and are let through.
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let own = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        == Some(host);
-    own || allowed.iter().any(|a| a == origin)
-}
-
 async fn socket(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     slot: Option<axum::Extension<crate::net::ConnSlot>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&headers, &state.config.server.allowed_origins) {
+    if !state
+        .guards
+        .own
+        .origin_allowed(&headers, &state.config.server.allowed_origins)
+    {
         return api_error(
             StatusCode::FORBIDDEN,
             "this origin may not open a Parley socket",
         );
     }
-    let token = cookie(&headers, SESSION_COOKIE);
+    let token = origin::session_cookie(&headers);
     let server = &state.config.server;
     let edge = gateway::Edge {
         reads: crate::reads::Reads {
@@ -508,37 +525,6 @@ async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str)
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
-
-    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::HOST, HeaderValue::from_str(host).expect("host"));
-        if let Some(o) = origin {
-            h.insert(header::ORIGIN, HeaderValue::from_str(o).expect("origin"));
-        }
-        h
-    }
-
-    #[test]
-    fn only_the_own_origin_and_configured_ones_may_open_the_socket() {
-        let allowed = vec!["https://crm.example.com".to_owned()];
-        assert!(origin_allowed(
-            &headers(Some("http://127.0.0.1:8080"), "127.0.0.1:8080"),
-            &[]
-        ));
-        assert!(origin_allowed(
-            &headers(Some("https://crm.example.com"), "127.0.0.1:8080"),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("http://evil.example"), "127.0.0.1:8080"),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("http://127.0.0.1:8081"), "127.0.0.1:8080"),
-            &[]
-        ));
-        assert!(origin_allowed(&headers(None, "127.0.0.1:8080"), &[]));
-    }
 
     #[test]
     fn the_session_cookie_is_found_among_others() {

@@ -135,7 +135,7 @@ async fn listen(
     let app = http::router(std::sync::Arc::new(http::AppState {
         api_keys: api::keys::ApiKeys::new(&config.api_keys),
         identity,
-        guards: http::Guards::new(&config.server)?,
+        guards: http::Guards::new(&config.server, listener.local_addr()?.ip().is_loopback())?,
         config,
         hub,
         store,

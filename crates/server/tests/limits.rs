@@ -330,3 +330,64 @@ async fn a_session_ends_when_idle_and_at_its_limit_closing_its_sockets() {
     );
     assert!(!admitted(addr, &kept).await);
 }
+
+#[tokio::test]
+async fn a_page_on_a_rebound_domain_is_refused_and_probes_still_answer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let login = json!({"username": "kate", "password": "kate-demo"}).to_string();
+    let as_host = |host: &'static str, path: &'static str| {
+        let login = login.clone();
+        async move {
+            request(
+                addr,
+                "POST",
+                path,
+                &[("Host", host), ("Content-Type", "application/json")],
+                login.as_bytes(),
+            )
+            .await
+            .status
+        }
+    };
+    // evil.example resolving to 127.0.0.1: the browser sends its name.
+    assert_eq!(as_host("evil.example:8080", "/api/login").await, 421);
+    assert_eq!(as_host("localhost:8080", "/api/login").await, 200);
+    let probe = request(addr, "GET", "/healthz", &[("Host", "10.1.2.3:8080")], b"").await;
+    assert_eq!(probe.status, 200, "probes use whatever name they have");
+}
+
+#[tokio::test]
+async fn behind_an_https_public_origin_the_cookie_is_secure_and_host_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.public_origin = Some("https://chat.example.com".into());
+    })
+    .await;
+    let body = json!({"username": "kate", "password": "kate-demo"}).to_string();
+    let reply = request(
+        addr,
+        "POST",
+        "/api/login",
+        &[
+            ("Host", "chat.example.com"),
+            ("Origin", "https://chat.example.com"),
+            ("Content-Type", "application/json"),
+        ],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let cookie = reply
+        .headers
+        .iter()
+        .find(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    assert!(
+        cookie.starts_with("__Host-parley_session=") && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let other = request(addr, "GET", "/", &[("Host", "parley.other.example")], b"").await;
+    assert_eq!(other.status, 421);
+}

@@ -6,7 +6,7 @@
 //! cookie). The content is checked ([`crate::files::check`]), stored under a generated name,
 //! and the chat gets a `file` event. Answer: `201 {"file": {...}, "seq": N}`.
 
-use super::{api_error, bearer, cookie, AppState, SESSION_COOKIE};
+use super::{api_error, bearer, AppState};
 use crate::engine::rights::read_limit;
 use crate::engine::Actor;
 use crate::files::{check, clean_name, FileDir, Refusal};
@@ -29,7 +29,7 @@ pub(super) struct UploadQuery {
 }
 
 fn token(headers: &HeaderMap) -> Option<String> {
-    bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))
+    bearer(headers).or_else(|| super::origin::session_cookie(headers))
 }
 
 fn status_of(code: ErrorCode) -> StatusCode {

@@ -12,7 +12,8 @@
 //! Using such a token ends the session that minted it (the session moves to the new window),
 //! and logging out of that session revokes the token.
 
-use super::{api_error, bearer, cookie, AppState, SESSION_COOKIE};
+use super::origin::session_cookie;
+use super::{api_error, bearer, AppState};
 use crate::auth::{hash_password, new_token, token_hash, verify_password};
 use crate::now_ms;
 use axum::extract::State;
@@ -165,7 +166,7 @@ struct Handoff {
 /// A one-time token minted from the caller's session (bearer or cookie), replacing the one it
 /// minted before. Using it moves the session to whoever uses it.
 pub(super) async fn handoff(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let Some(session) = bearer(&headers).or_else(|| cookie(&headers, SESSION_COOKIE)) else {
+    let Some(session) = bearer(&headers).or_else(|| session_cookie(&headers)) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
     let session = token_hash(&session);
@@ -209,7 +210,7 @@ async fn open_session(state: &AppState, agent: crate::config::AgentConfig) -> Re
             "the server could not log you in; try again",
         );
     }
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+    let cookie = state.guards.own.session_cookie(&token);
     (
         [(header::SET_COOKIE, cookie)],
         Json(LoginResponse {
@@ -227,12 +228,12 @@ static DUMMY_HASH: LazyLock<String> =
 
 /// Ends the session, and revokes the hand-off token it minted.
 pub(super) async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Some(token) = bearer(&headers).or_else(|| cookie(&headers, SESSION_COOKIE)) {
+    if let Some(token) = bearer(&headers).or_else(|| session_cookie(&headers)) {
         let session = token_hash(&token);
         let _ = state.store.delete_session(&session).await;
         // The sockets of that session close now, not at their next reconnect.
         state.hub.end_session(&session);
     }
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let clear = state.guards.own.cleared_cookie();
     ([(header::SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response()
 }

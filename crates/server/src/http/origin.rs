@@ -1,0 +1,216 @@
+//! Who Parley is on the web: the `Host` it answers to, the origins whose pages may act on it,
+//! and its session cookie.
+//!
+//! - With `server.public_origin` set, requests must name its host (or a loopback name, for
+//!   the machine itself and a proxy on it); without it, a server listening on loopback answers
+//!   only to loopback names. Either way a web page on a domain that an attacker points at
+//!   Parley's address (DNS rebinding) is refused. Probes and `/api/v1` are not checked.
+//! - A page's `Origin` must be Parley's own (scheme included when the public origin is set) or
+//!   one of `allowed_origins`.
+//! - With an https public origin the cookie is `__Host-parley_session`, `Secure`.
+
+use axum::http::{header, HeaderMap};
+
+/// The session cookie's name on plain http, and its `__Host-` name on https.
+pub const SESSION_COOKIE: &str = "parley_session";
+const SECURE_COOKIE: &str = "__Host-parley_session";
+
+/// Parley's own place on the web.
+#[derive(Clone, Debug)]
+pub struct Own {
+    /// The public origin, `scheme://host[:port]`.
+    public: Option<String>,
+    /// The `Host` it is reached by (the public origin without its scheme).
+    authority: Option<String>,
+    /// Whether the server listens on loopback only.
+    loopback: bool,
+}
+
+impl Own {
+    pub fn new(public_origin: Option<&str>, loopback: bool) -> Self {
+        let public = public_origin.map(|o| o.trim_end_matches('/').to_owned());
+        let authority = public.as_deref().map(|o| {
+            let (scheme, rest) = o.split_once("://").unwrap_or(("http", o));
+            // A default port may be written or left out.
+            let default = if scheme == "https" { ":443" } else { ":80" };
+            rest.strip_suffix(default)
+                .unwrap_or(rest)
+                .to_ascii_lowercase()
+        });
+        Self {
+            public,
+            authority,
+            loopback,
+        }
+    }
+
+    /// Whether a request naming this `Host` is for Parley.
+    pub fn host_allowed(&self, host: Option<&str>) -> bool {
+        let Some(host) = host.map(str::to_ascii_lowercase) else {
+            return false;
+        };
+        if is_loopback_host(&host) {
+            return true;
+        }
+        match &self.authority {
+            Some(own) => {
+                let scheme_default = if self.secure() { ":443" } else { ":80" };
+                host.strip_suffix(scheme_default).unwrap_or(&host) == own
+            }
+            None => !self.loopback,
+        }
+    }
+
+    /// Whether a browser page of the request's `Origin` may act: Parley's own, or one from
+    /// `allowed`. Clients that send no `Origin` are not browsers and are let through.
+    pub fn origin_allowed(&self, headers: &HeaderMap, allowed: &[String]) -> bool {
+        let Some(origin) = headers.get(header::ORIGIN) else {
+            return true;
+        };
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        if allowed.iter().any(|a| a == origin) || self.public.as_deref() == Some(origin) {
+            return true;
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        let authority = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        // The page came from where the request goes; with a public origin, only the machine
+        // itself may use another scheme.
+        authority == Some(host) && (self.public.is_none() || is_loopback_host(host))
+    }
+
+    fn secure(&self) -> bool {
+        self.public
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
+    }
+
+    /// The `Set-Cookie` value holding a new session.
+    pub fn session_cookie(&self, token: &str) -> String {
+        match self.secure() {
+            true => format!("{SECURE_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict"),
+            false => format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"),
+        }
+    }
+
+    /// The `Set-Cookie` value removing the session.
+    pub fn cleared_cookie(&self) -> String {
+        match self.secure() {
+            true => {
+                format!("{SECURE_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+            }
+            false => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        }
+    }
+}
+
+/// The session the request's cookie holds (either name).
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    super::cookie(headers, SECURE_COOKIE).or_else(|| super::cookie(headers, SESSION_COOKIE))
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, HeaderValue::from_str(o).expect("header"));
+        }
+        h.insert(header::HOST, HeaderValue::from_str(host).expect("header"));
+        h
+    }
+
+    #[test]
+    fn only_the_own_origin_and_configured_ones_may_act() {
+        let own = Own::new(None, true);
+        let allowed = vec!["https://crm.example.com".to_owned()];
+        let ok = |o, h, a: &[String]| own.origin_allowed(&headers(o, h), a);
+        assert!(ok(Some("http://127.0.0.1:8080"), "127.0.0.1:8080", &[]));
+        assert!(ok(
+            Some("https://crm.example.com"),
+            "127.0.0.1:8080",
+            &allowed
+        ));
+        assert!(!ok(Some("http://evil.example"), "127.0.0.1:8080", &allowed));
+        assert!(!ok(Some("http://127.0.0.1:8081"), "127.0.0.1:8080", &[]));
+        assert!(ok(None, "127.0.0.1:8080", &[]));
+
+        // With a public origin, its scheme counts.
+        let public = Own::new(Some("https://chat.example.com"), false);
+        let ok = |o, h| public.origin_allowed(&headers(o, h), &[]);
+        assert!(ok(Some("https://chat.example.com"), "chat.example.com"));
+        assert!(!ok(Some("http://chat.example.com"), "chat.example.com"));
+    }
+
+    #[test]
+    fn a_loopback_server_answers_to_loopback_names_and_a_public_one_to_its_own() {
+        let local = Own::new(None, true);
+        for host in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "[::1]:8080",
+            "127.0.0.2",
+            "LOCALHOST",
+        ] {
+            assert!(local.host_allowed(Some(host)), "{host}");
+        }
+        for host in ["evil.example:8080", "evil.example", "10.0.0.1:8080"] {
+            assert!(!local.host_allowed(Some(host)), "{host}: DNS rebinding");
+        }
+        assert!(!local.host_allowed(None));
+        assert!(Own::new(None, false).host_allowed(Some("anything.example")));
+
+        let public = Own::new(Some("https://Chat.Example.com"), false);
+        assert!(public.host_allowed(Some("chat.example.com")));
+        assert!(public.host_allowed(Some("chat.example.com:443")));
+        assert!(
+            public.host_allowed(Some("127.0.0.1:8080")),
+            "the machine itself"
+        );
+        assert!(!public.host_allowed(Some("chat.example.com:8443")));
+        assert!(!public.host_allowed(Some("evil.example")));
+    }
+
+    #[test]
+    fn an_https_public_origin_gets_a_secure_host_only_cookie() {
+        let secure = Own::new(Some("https://chat.example.com"), false);
+        let set = secure.session_cookie("t");
+        assert!(
+            set.starts_with("__Host-parley_session=t;") && set.contains("; Secure"),
+            "{set}"
+        );
+        assert!(set.contains("Path=/") && !set.contains("Domain"));
+        assert!(secure
+            .cleared_cookie()
+            .starts_with("__Host-parley_session=;"));
+        let plain = Own::new(None, true).session_cookie("t");
+        assert!(plain.starts_with("parley_session=t;") && !plain.contains("Secure"));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; __Host-parley_session=s"),
+        );
+        assert_eq!(session_cookie(&h).as_deref(), Some("s"));
+    }
+}

@@ -227,6 +227,11 @@ pub struct ServerConfig {
     pub files_dir: Option<PathBuf>,
     /// The largest file that may be sent, in bytes.
     pub max_file_bytes: usize,
+    /// Files one chat may hold, and their bytes in all.
+    pub max_files_per_chat: u32,
+    pub max_chat_file_bytes: u64,
+    /// Files one agent or contact may send per minute.
+    pub uploads_per_minute: u32,
     /// What one connection may have waiting to be written, in bytes; a client that falls
     /// further behind is closed with 1013 and resumes when it reconnects.
     pub outbox_bytes: usize,
@@ -287,6 +292,9 @@ impl Default for ServerConfig {
             frames_per_second: 20,
             files_dir: None,
             max_file_bytes: 10 * 1024 * 1024,
+            max_files_per_chat: 50,
+            max_chat_file_bytes: 100 * 1024 * 1024,
+            uploads_per_minute: 20,
             outbox_bytes: 1024 * 1024,
             commit_group: 64,
             public_origin: None,

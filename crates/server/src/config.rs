@@ -119,6 +119,12 @@ fn check(config: &Config) -> Result<(), ConfigError> {
         ("chats_per_minute", server.chats_per_minute as usize),
         ("session_idle_secs", server.session_idle_secs as usize),
         ("session_max_secs", server.session_max_secs as usize),
+        ("max_files_per_chat", server.max_files_per_chat as usize),
+        (
+            "max_chat_file_bytes",
+            server.max_chat_file_bytes.min(usize::MAX as u64) as usize,
+        ),
+        ("uploads_per_minute", server.uploads_per_minute as usize),
     ] {
         if value == 0 {
             return invalid(format!("server.{name} is 0: nothing could get through"));

@@ -177,8 +177,13 @@ impl FileDir {
         let path = self.path(id).ok_or(std::io::ErrorKind::InvalidInput)?;
         tokio::fs::create_dir_all(&self.dir).await?;
         let tmp = path.with_extension("part");
-        tokio::fs::write(&tmp, bytes).await?;
-        tokio::fs::rename(&tmp, &path).await
+        // On the disk before the upload is acknowledged: the file and then its name.
+        let mut file = tokio::fs::File::create(&tmp).await?;
+        tokio::io::AsyncWriteExt::write_all(&mut file, bytes).await?;
+        file.sync_all().await?;
+        drop(file);
+        tokio::fs::rename(&tmp, &path).await?;
+        tokio::fs::File::open(&self.dir).await?.sync_all().await
     }
 
     pub async fn read(&self, id: &str) -> std::io::Result<Vec<u8>> {

@@ -56,8 +56,10 @@ pub struct Guards {
     pub chat_starts: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
     /// Parley's own host, origin and cookie.
     pub own: origin::Own,
-    /// When [`Guards::chat_starts`] last forgot the addresses whose budget is whole again.
-    chat_starts_swept: std::sync::atomic::AtomicI64,
+    /// Files sent per agent or contact.
+    pub uploads: governor::DefaultKeyedRateLimiter<String>,
+    /// When the keyed limiters last forgot the keys whose budget is whole again.
+    swept: std::sync::atomic::AtomicI64,
 }
 
 impl Guards {
@@ -70,25 +72,30 @@ impl Guards {
             logins: crate::throttle::Logins::default(),
             password_checks: tokio::sync::Semaphore::new(server.password_checks),
             chat_starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
-            chat_starts_swept: std::sync::atomic::AtomicI64::new(0),
+            swept: std::sync::atomic::AtomicI64::new(0),
             own: origin::Own::new(server.public_origin.as_deref(), loopback),
+            uploads: governor::RateLimiter::keyed(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(server.uploads_per_minute)
+                    .ok_or("server.uploads_per_minute is 0")?,
+            )),
         })
     }
 
-    /// The keyed limiter keeps every address it saw: past 100,000, the ones whose budget is
+    /// The keyed limiters keep every key they saw: past 100,000, the ones whose budget is
     /// whole again go, at most once a minute (it is a scan of them all).
-    fn forget_old_chat_starts(&self) {
+    pub(crate) fn forget_idle(&self) {
         use std::sync::atomic::Ordering;
         let now = crate::now_ms();
-        let last = self.chat_starts_swept.load(Ordering::Relaxed);
-        if self.chat_starts.len() > 100_000
+        let last = self.swept.load(Ordering::Relaxed);
+        if (self.chat_starts.len() > 100_000 || self.uploads.len() > 100_000)
             && now - last >= 60_000
             && self
-                .chat_starts_swept
+                .swept
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
             self.chat_starts.retain_recent();
+            self.uploads.retain_recent();
         }
     }
 }
@@ -103,6 +110,17 @@ pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, peer: &Peer) -> s
         .as_ref()
         .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0 .0.ip());
     crate::net::client_ip(peer, headers, &state.guards.trusted_proxies)
+}
+
+/// 429 for a keyed limiter's refusal, with when to come back.
+pub(crate) fn over_rate(
+    not_until: &governor::NotUntil<governor::clock::QuantaInstant>,
+    message: &str,
+) -> Response {
+    let wait = not_until.wait_time_from(governor::clock::Clock::now(
+        &governor::clock::DefaultClock::default(),
+    ));
+    too_many(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX), message)
 }
 
 /// 429 with `Retry-After` in whole seconds.
@@ -351,16 +369,13 @@ async fn start_chat(
 ) -> Response {
     let ip = client_ip(&state, &headers, &peer);
     if let Err(not_until) = state.guards.chat_starts.check_key(&crate::net::subnet(ip)) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
         tracing::info!(address = %ip, "chat start refused: over the rate");
-        return too_many(
-            i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+        return over_rate(
+            &not_until,
             "too many chats started from here; try again in a minute",
         );
     }
-    state.guards.forget_old_chat_starts();
+    state.guards.forget_idle();
     let Ok(Json(req)) = body else {
         return api_error(StatusCode::BAD_REQUEST, "send JSON with at least a name");
     };

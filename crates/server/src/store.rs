@@ -244,6 +244,8 @@ pub trait History: Send + Sync {
 pub trait FileRecords: Send + Sync {
     /// A file, the interaction it was sent in and its event there.
     fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredFile>>;
+    /// How many files were sent in the interaction, and their bytes.
+    fn files_in<'a>(&'a self, interaction: &'a InteractionId) -> StoreFuture<'a, (u64, u64)>;
     /// Whether the agent ever joined the interaction as a party.
     fn was_party<'a>(
         &'a self,

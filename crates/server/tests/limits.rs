@@ -391,3 +391,50 @@ async fn behind_an_https_public_origin_the_cookie_is_secure_and_host_only() {
     let other = request(addr, "GET", "/", &[("Host", "parley.other.example")], b"").await;
     assert_eq!(other.status, 421);
 }
+
+#[tokio::test]
+async fn an_upload_is_refused_before_its_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    // Ten MiB announced, none sent, a token nobody holds: the answer comes at once.
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /api/files?interaction=ix-1&name=a.png HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer forged\r\nContent-Type: image/png\r\n\
+         Content-Length: 10485760\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = [0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(3), tcp.read(&mut answer))
+        .await
+        .expect("answered without waiting for the body")
+        .expect("read");
+    assert!(
+        String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 401"),
+        "{}",
+        String::from_utf8_lossy(&answer[..n])
+    );
+}
+
+#[tokio::test]
+async fn a_chat_holds_so_many_files_and_a_sender_sends_so_many_a_minute() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.max_files_per_chat = 2;
+        c.server.uploads_per_minute = 3;
+    })
+    .await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (ix, _contact, token) = chat_with(addr, &mut kate, "Mark Avram").await;
+    for n in 0..2 {
+        let sent = upload(addr, &token, &ix, "a.png", "image/png", PNG).await;
+        assert_eq!(sent.status, 201, "file {n}");
+    }
+    let third = upload(addr, &token, &ix, "a.png", "image/png", PNG).await;
+    assert_eq!(third.status, 413);
+    assert!(String::from_utf8_lossy(&third.body).contains("holds all the files"));
+    // The refused third counted against the rate: the fourth try is over it.
+    let fourth = upload(addr, &token, &ix, "a.png", "image/png", PNG).await;
+    assert_eq!(fourth.status, 429);
+}

@@ -339,6 +339,18 @@ async fn domain_feed(store: &impl Store) {
         }])
         .await
         .expect("commit");
+    assert_eq!(
+        store.files_in(&ix).await.expect("count"),
+        (1, file.size),
+        "a chat's files and bytes"
+    );
+    assert_eq!(
+        store
+            .files_in(&InteractionId("ix-none".into()))
+            .await
+            .expect("count"),
+        (0, 0)
+    );
     let stored = store.file("f-1").await.expect("read").expect("stored");
     assert_eq!(
         (stored.interaction, stored.file, stored.seq),

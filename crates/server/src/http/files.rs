@@ -45,8 +45,9 @@ pub(super) async fn upload(
     State(state): State<Arc<AppState>>,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
+    // Who sends it is known before a byte of the body is read.
     let Some(token) = token(&headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first");
     };
@@ -59,11 +60,61 @@ pub(super) async fn upload(
         Some((actor, access)) if access.acts() => actor,
         Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
     };
+    if let Err(refused) = within_quotas(&state, &actor, &q.interaction).await {
+        return refused;
+    }
+    let max = state.config.server.max_file_bytes;
+    let Ok(body) = axum::body::to_bytes(body, max + 1).await else {
+        return api_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::TooLarge(max).to_string(),
+        );
+    };
     let declared = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     send_file(&state, actor, q.interaction, &q.name, declared, body).await
+}
+
+/// The sender's upload rate and the chat's quota of files, checked before the body is read.
+async fn within_quotas(
+    state: &AppState,
+    actor: &Actor,
+    interaction: &InteractionId,
+) -> Result<(), Response> {
+    let who = match actor {
+        Actor::Agent(a) => format!("agent:{}", a.as_str()),
+        Actor::Contact(ix) => format!("contact:{}", ix.as_str()),
+    };
+    state.guards.forget_idle();
+    if let Err(not_until) = state.guards.uploads.check_key(&who) {
+        return Err(super::over_rate(
+            &not_until,
+            "too many files sent; wait a little",
+        ));
+    }
+    let server = &state.config.server;
+    match state.store.files_in(interaction).await {
+        Ok((files, bytes))
+            if files >= u64::from(server.max_files_per_chat)
+                || bytes >= server.max_chat_file_bytes =>
+        {
+            Err(api_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "this chat holds all the files it may ({} files, {} MB in all)",
+                    server.max_files_per_chat,
+                    server.max_chat_file_bytes / (1024 * 1024)
+                ),
+            ))
+        }
+        Ok(_) => Ok(()),
+        Err(e) => {
+            tracing::error!("files of {interaction}: {e}");
+            Err(api_error(StatusCode::SERVICE_UNAVAILABLE, "try again"))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -91,6 +142,9 @@ pub(super) async fn from_response(
         None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
         Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
     };
+    if let Err(refused) = within_quotas(&state, &actor, &q.interaction).await {
+        return refused;
+    }
     let Some(path) = state
         .config
         .responses

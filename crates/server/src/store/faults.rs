@@ -199,6 +199,9 @@ impl<S: FileRecords> FileRecords for Faulty<S> {
     fn file<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredFile>> {
         FileRecords::file(&self.inner, id)
     }
+    fn files_in<'a>(&'a self, ix: &'a InteractionId) -> StoreFuture<'a, (u64, u64)> {
+        FileRecords::files_in(&self.inner, ix)
+    }
     fn was_party<'a>(&'a self, a: &'a AgentId, ix: &'a InteractionId) -> StoreFuture<'a, bool> {
         FileRecords::was_party(&self.inner, a, ix)
     }

@@ -594,6 +594,22 @@ macro_rules! sql_ports {
                     })
                 }
 
+                fn files_in<'a>(
+                    &'a self,
+                    interaction: &'a InteractionId,
+                ) -> StoreFuture<'a, (u64, u64)> {
+                    Box::pin(async move {
+                        let (count, bytes): (i64, i64) = sqlx::query_as(
+                            "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT)
+                             FROM files WHERE interaction = $1",
+                        )
+                        .bind(interaction.as_str())
+                        .fetch_one(&self.$read)
+                        .await?;
+                        Ok((count.max(0) as u64, bytes.max(0) as u64))
+                    })
+                }
+
                 fn was_party<'a>(
                     &'a self,
                     agent: &'a AgentId,

@@ -68,6 +68,29 @@ impl RateLimit {
     }
 }
 
+/// Frame budgets of actors: every connection of one agent or contact on this node draws on
+/// the same one, so ten sockets on one token get no more than one.
+#[derive(Clone, Default)]
+pub struct Budgets(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Actor, RateLimit>>>);
+
+impl Budgets {
+    /// Budgets idle for this long are forgotten once there are many.
+    const IDLE: Duration = Duration::from_secs(60);
+    const MANY: usize = 10_000;
+
+    /// Whether a frame of `actor` arriving at `now` may pass.
+    pub fn allow(&self, actor: &Actor, limits: Limits, now: Instant) -> bool {
+        let mut budgets = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if budgets.len() >= Self::MANY && !budgets.contains_key(actor) {
+            budgets.retain(|_, b| now.saturating_duration_since(b.last) < Self::IDLE);
+        }
+        budgets
+            .entry(actor.clone())
+            .or_insert_with(|| RateLimit::new(limits, now))
+            .allow(now)
+    }
+}
+
 /// Close codes for a client that broke the WebSocket's rules (RFC 6455 7.4.1).
 pub const TOO_BIG: u16 = 1009;
 pub const NOT_UTF8: u16 = 1007;
@@ -137,6 +160,8 @@ pub struct Edge {
     /// How often the server pings; a socket from which nothing (not even the pong) arrived for
     /// two and a half times as long is dead, and closed.
     pub ping_every: Duration,
+    /// The actors' shared frame budgets (before `hello`, each connection has its own).
+    pub budgets: Budgets,
 }
 
 /// Runs one connection until the client closes it or the socket fails.
@@ -155,6 +180,7 @@ where
         outbox: outbox_limits,
         hello_timeout,
         ping_every,
+        budgets,
     } = edge;
     let hello_by = tokio::time::Instant::now() + hello_timeout;
     let dead_after = ping_every * 5 / 2;
@@ -244,7 +270,11 @@ where
             }
             None => break,
         };
-        if !limit.allow(Instant::now()) {
+        let allowed = match &actor {
+            Some(a) => budgets.allow(a, limits, Instant::now()),
+            None => limit.allow(Instant::now()),
+        };
+        if !allowed {
             let _ = outbox.send(ServerMsg::error(
                 ErrorCode::RateLimited,
                 "too many messages; slow down",
@@ -382,6 +412,7 @@ mod tests {
             outbox: cap,
             hello_timeout: Duration::from_secs(5),
             ping_every: Duration::from_secs(30),
+            budgets: Budgets::default(),
         };
         let served = tokio::spawn(serve(writer, reader, edge, None));
         let text = |t: String| Ok(Message::Text(Utf8Bytes::from(t)));

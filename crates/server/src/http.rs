@@ -58,6 +58,8 @@ pub struct Guards {
     pub own: origin::Own,
     /// Files sent per agent or contact.
     pub uploads: governor::DefaultKeyedRateLimiter<String>,
+    /// Frames per agent or contact, whatever socket they come on.
+    pub frames: crate::gateway::Budgets,
     /// When the keyed limiters last forgot the keys whose budget is whole again.
     swept: std::sync::atomic::AtomicI64,
 }
@@ -74,6 +76,7 @@ impl Guards {
             chat_starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
             swept: std::sync::atomic::AtomicI64::new(0),
             own: origin::Own::new(server.public_origin.as_deref(), loopback),
+            frames: crate::gateway::Budgets::default(),
             uploads: governor::RateLimiter::keyed(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(server.uploads_per_minute)
                     .ok_or("server.uploads_per_minute is 0")?,
@@ -495,6 +498,7 @@ async fn socket(
         },
         hello_timeout: std::time::Duration::from_secs(u64::from(server.hello_timeout_secs)),
         ping_every: std::time::Duration::from_secs(u64::from(server.ping_secs)),
+        budgets: state.guards.frames.clone(),
     };
     upgrade
         // The protocol's limit at the transport too: a larger frame is refused as its header

@@ -438,3 +438,53 @@ async fn a_chat_holds_so_many_files_and_a_sender_sends_so_many_a_minute() {
     let fourth = upload(addr, &token, &ix, "a.png", "image/png", PNG).await;
     assert_eq!(fourth.status, 429);
 }
+
+#[tokio::test]
+async fn sockets_of_one_token_share_one_frame_budget() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.frame_burst = 5;
+        c.server.frames_per_second = 1;
+    })
+    .await;
+    let token = login(addr, "kate").await;
+    let mut sockets = Vec::new();
+    for _ in 0..3 {
+        sockets.push(Client::hello(addr, &token, vec![]).await);
+    }
+    // Three frames on each socket, each within a socket's own burst: together, over it.
+    for socket in &mut sockets {
+        for _ in 0..3 {
+            socket.send_raw("{not json").await;
+        }
+    }
+    let mut limited = 0;
+    for socket in &mut sockets {
+        for _ in 0..3 {
+            if let ServerMsg::Error { code, .. } = socket
+                .expect(|m| matches!(m, ServerMsg::Error { .. }))
+                .await
+            {
+                limited += usize::from(code == parley_protocol::ErrorCode::RateLimited);
+            }
+        }
+    }
+    assert!(
+        limited >= 3,
+        "{limited} of 9 frames were over the shared budget"
+    );
+    // Another agent's budget is her own.
+    let mut john = Client::hello(addr, &login(addr, "john").await, vec![]).await;
+    john.send_raw("{not json").await;
+    let answer = john.expect(|m| matches!(m, ServerMsg::Error { .. })).await;
+    assert!(
+        matches!(
+            answer,
+            ServerMsg::Error {
+                code: parley_protocol::ErrorCode::BadFrame,
+                ..
+            }
+        ),
+        "{answer:?}"
+    );
+}

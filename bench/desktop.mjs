@@ -98,8 +98,10 @@ const BENCH_AGENTS = ['bench1', 'bench2', 'bench3', 'bench4'];
 const dir = scratchDir('parley-bench-');
 const config = join(dir, 'bench.toml');
 writeFileSync(config, demo
-  .replace(/^(frame_burst|frames_per_second) = .*$/gm, '')
+  .replace(/^(frame_burst|frames_per_second|queued_message_gap_ms) = .*$/gm, '')
   .replace('[server]', '[server]\nframe_burst = 1000000\nframes_per_second = 1000000')
+  // The contact writes its 5,000 messages while the chat waits in the queue.
+  .replace('[chat]', '[chat]\nqueued_message_gap_ms = 0')
   // One chat per agent: each agent is offered its own long chat.
   .replace(/^capacity = .*$/gm, 'capacity = 1')
   // Files named in the configuration are relative to it: point them back at config/.

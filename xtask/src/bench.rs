@@ -39,7 +39,7 @@ fn bench_config(agents: u64, chats: u64, password_hash: &str) -> String {
     let mut toml = format!(
         "[server]\nframe_burst = 100000\nframes_per_second = 100000\ncommit_group = {group}\n\
          max_connections = 200000\nmax_connections_per_address = 200000\nchats_per_minute = 1000000\n\
-         [chat]\ninactivity_warn_secs = 0\ninactivity_timeout_secs = 0\ncontact_grace_secs = 0\nauto_close_secs = 0\n\
+         [chat]\nqueued_message_gap_ms = 0\ninactivity_warn_secs = 0\ninactivity_timeout_secs = 0\ncontact_grace_secs = 0\nauto_close_secs = 0\n\
          [[queues]]\nid = \"general\"\nname = \"General\"\n",
     );
     for i in 1..=agents {

@@ -111,6 +111,27 @@ impl Engine {
         if ix.state == InteractionState::Ended {
             return refuse(ErrorCode::Invalid, "the chat has ended");
         }
+        // Nobody reads a queued chat yet: its contact writes no faster than a person types.
+        let gap = self.timers.queued_gap;
+        if gap > 0 && matches!(from, Actor::Contact(_)) && ix.state == InteractionState::Queued {
+            let burst = super::ix::QUEUED_BURST;
+            let window = gap * burst as Millis;
+            if ix.queued_sends.len() >= burst
+                && ix
+                    .queued_sends
+                    .front()
+                    .is_some_and(|first| now - first < window)
+            {
+                return refuse(
+                    ErrorCode::RateLimited,
+                    "you are writing faster than anyone types; an agent will be with you soon",
+                );
+            }
+            if ix.queued_sends.len() >= burst {
+                ix.queued_sends.pop_front();
+            }
+            ix.queued_sends.push_back(now);
+        }
         let mut out = Vec::new();
         let was = ix.pending;
         let to_bot = ix.with_bot && consultation.is_none() && matches!(from, Actor::Contact(_));

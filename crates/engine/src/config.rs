@@ -359,6 +359,9 @@ pub struct ChatConfig {
     pub async_chat: bool,
     /// How far back a contact's earlier chats are shown above the current one, in days.
     pub history_days: u32,
+    /// While a chat waits in its queue, its contact's messages come at most three in any
+    /// three times this many milliseconds, as fast as a person types (0: no limit).
+    pub queued_message_gap_ms: u32,
 }
 
 impl Default for ChatConfig {
@@ -374,6 +377,7 @@ impl Default for ChatConfig {
             editable_case_data: Vec::new(),
             async_chat: false,
             history_days: 180,
+            queued_message_gap_ms: 1000,
         }
     }
 }

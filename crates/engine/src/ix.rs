@@ -17,6 +17,10 @@ pub(super) struct Consultation {
     pub active: bool,
 }
 
+/// A contact whose chat waits in its queue sends at most this many messages in any window of
+/// as many times `queued_message_gap_ms`.
+pub(super) const QUEUED_BURST: usize = 3;
+
 /// A consultation, transfer or conference request waiting for a target to accept.
 #[derive(Clone, Debug)]
 pub(super) struct Request {
@@ -51,6 +55,9 @@ pub(super) struct Interaction {
     pub next_seq: Seq,
     /// Client message ids already stored, by sender ([`Party::sender_key`]), and where.
     pub client_ids: BTreeMap<(String, String), Seq>,
+    /// When the contact's latest messages were taken while the chat waited in its queue (at
+    /// most [`QUEUED_BURST`]); not kept across a restart.
+    pub queued_sends: std::collections::VecDeque<Millis>,
     /// Agents who rejected the routed offer (or let it time out), and when.
     pub rejected: BTreeMap<AgentId, Millis>,
     pub request: Option<Request>,
@@ -98,6 +105,7 @@ impl Interaction {
             contact_left_at: None,
             next_seq: 1,
             client_ids: BTreeMap::new(),
+            queued_sends: std::collections::VecDeque::new(),
             rejected: BTreeMap::new(),
             request: None,
             case_data: BTreeMap::new(),

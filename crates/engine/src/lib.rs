@@ -194,6 +194,8 @@ struct Timers {
     inactivity_timeout: Millis,
     contact_grace: Millis,
     auto_close: Millis,
+    /// The least average gap between a queued contact's messages (0: no limit).
+    queued_gap: Millis,
     typing_preview: bool,
     async_chat: bool,
 }
@@ -376,6 +378,7 @@ impl Engine {
                 inactivity_timeout: secs(chat.inactivity_timeout_secs),
                 contact_grace: secs(chat.contact_grace_secs),
                 auto_close: secs(chat.auto_close_secs),
+                queued_gap: Millis::from(chat.queued_message_gap_ms),
                 typing_preview: chat.typing_preview,
                 async_chat: chat.async_chat,
             },

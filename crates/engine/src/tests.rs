@@ -1228,3 +1228,33 @@ fn a_stored_offer_that_no_longer_holds_is_dropped() {
     other.agent = agent("nobody");
     assert!(!e.restore_offer(&ix("ix-1"), other));
 }
+
+#[test]
+fn a_queued_contact_writes_no_faster_than_a_person_types() {
+    let mut engine = Engine::new(&config(false));
+    start(&mut engine, "ix-1", None, T0);
+    let contact = || Actor::Contact(ix("ix-1"));
+    let say = |n: u32| say_in_ix1(contact(), format!("c{n}"), format!("hello {n}"));
+    for n in 0..3 {
+        ok(engine.handle(say(n), T0 + 10 + Millis::from(n)));
+    }
+    let fourth = engine.handle(say(3), T0 + 20);
+    assert_eq!(error_code(&fourth), Some(ErrorCode::RateLimited));
+    // A retry of a message already taken is acknowledged as ever.
+    ok(engine.handle(say(0), T0 + 21));
+    // Some seconds later it may write again.
+    ok(engine.handle(say(3), T0 + 3_011));
+    // Once an agent has the chat, nothing holds the contact back.
+    let offers = invitations(&ready(&mut engine, "kate", T0 + 3_100));
+    let (_, inv) = offers.into_iter().next().expect("an offer");
+    ok(engine.handle(
+        Command::act(
+            Actor::Agent(agent("kate")),
+            act::Accept { invitation: inv.id },
+        ),
+        T0 + 3_101,
+    ));
+    for n in 10..16 {
+        ok(engine.handle(say(n), T0 + 3_200));
+    }
+}

@@ -306,6 +306,15 @@ fn Chat(
             SocketEvent::Msg(msg) => {
                 let resend = state.try_update(|s| s.apply(*msg)).unwrap_or_default();
                 resend.iter().for_each(send);
+                if state.with_untracked(|s| s.held_back) {
+                    set_timeout(
+                        move || {
+                            let again = state.try_update(WidgetState::retry_held_back);
+                            again.unwrap_or_default().iter().for_each(send);
+                        },
+                        std::time::Duration::from_secs(3),
+                    );
+                }
                 report_read();
             }
             SocketEvent::Closed { .. } => state.update(WidgetState::disconnected),

@@ -32,6 +32,9 @@ pub struct WidgetState {
     /// The server cannot talk to this page (it was updated since the page loaded): the page
     /// asks for a reload.
     pub outdated: bool,
+    /// The server held a message back (the contact wrote faster than anyone types while the
+    /// chat waited): what is unsent goes again a little later.
+    pub held_back: bool,
     /// Whether the socket is up.
     pub online: bool,
     /// The last sequence number reported read to the server.
@@ -54,6 +57,7 @@ impl WidgetState {
             transcript: Transcript::default(),
             outbox,
             forgotten: false,
+            held_back: false,
             outdated: false,
             online: false,
             read_sent: 0,
@@ -130,9 +134,22 @@ impl WidgetState {
                 code: ErrorCode::UnsupportedVersion,
                 ..
             } => self.outdated = true,
+            ServerMsg::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            } => self.held_back = true,
             _ => {}
         }
         Vec::new()
+    }
+
+    /// What goes again after the server held a message back, once; nothing otherwise.
+    pub fn retry_held_back(&mut self) -> Vec<ClientMsg> {
+        if std::mem::take(&mut self.held_back) && self.online {
+            self.outbox.resend()
+        } else {
+            Vec::new()
+        }
     }
 
     /// The socket dropped.
@@ -403,6 +420,17 @@ mod tests {
                 text: "The chat was ended".into()
             }]
         );
+    }
+
+    #[test]
+    fn a_message_held_back_goes_again_later_once() {
+        let mut s = state();
+        s.apply(welcome());
+        let sent = s.send("one").expect("sent");
+        assert!(s.retry_held_back().is_empty(), "nothing held back yet");
+        s.apply(ServerMsg::error(ErrorCode::RateLimited, "slow down"));
+        assert_eq!(s.retry_held_back(), vec![sent]);
+        assert!(s.retry_held_back().is_empty(), "once");
     }
 
     #[test]

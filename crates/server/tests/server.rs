@@ -492,6 +492,8 @@ async fn an_agent_opens_a_long_chat_on_its_latest_events_and_scrolls_back_for_th
     let addr = spawn_server(&dir.path().join("p.db"), |c| {
         c.server.frames_per_second = 10_000;
         c.server.frame_burst = 10_000;
+        // A long chat written at once, while it waits in the queue.
+        c.chat.queued_message_gap_ms = 0;
     })
     .await;
     let (ix, contact_token) = start_chat(addr, "Mark Avram", "first").await;
@@ -963,6 +965,8 @@ async fn a_contact_opening_a_long_chat_gets_its_latest_window_then_pages_back() 
     let addr = spawn_server(&dir.path().join("p.db"), |c| {
         c.server.frame_burst = 1000;
         c.server.frames_per_second = 1000;
+        // A long chat written at once, while it waits in the queue.
+        c.chat.queued_message_gap_ms = 0;
     })
     .await;
     let (ix, token) = start_chat(addr, "Mark Avram", "Hello").await;

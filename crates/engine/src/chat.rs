@@ -113,14 +113,16 @@ impl Engine {
         }
         // Nobody reads a queued chat yet: its contact writes no faster than a person types.
         let gap = self.timers.queued_gap;
-        if gap > 0 && matches!(from, Actor::Contact(_)) && ix.state == InteractionState::Queued {
+        let queued = ix.state == InteractionState::Queued && !ix.with_bot;
+        if gap > 0 && queued && matches!(from, Actor::Contact(_)) {
             let burst = super::ix::QUEUED_BURST;
             let window = gap * burst as Millis;
+            // A clock that stepped back counts as time gone by.
             if ix.queued_sends.len() >= burst
                 && ix
                     .queued_sends
                     .front()
-                    .is_some_and(|first| now - first < window)
+                    .is_some_and(|first| (0..window).contains(&(now - first)))
             {
                 return refuse(
                     ErrorCode::RateLimited,

@@ -480,7 +480,7 @@ async fn socket(
             "this origin may not open a Parley socket",
         );
     }
-    let token = origin::session_cookie(&headers);
+    let token = state.guards.own.session_in(&headers);
     let server = &state.config.server;
     let edge = gateway::Edge {
         reads: crate::reads::Reads {

@@ -545,8 +545,9 @@ async fn domain_feed(store: &impl Store) {
         .create_sign_in("from-idle", &kate, 99_000, Some("idle"))
         .await
         .expect("mint");
+    // "old" is in use too: only its age ends it.
     store
-        .touch_sessions(&["used".to_owned()], 9_000)
+        .touch_sessions(&["used".to_owned(), "old".to_owned()], 9_000)
         .await
         .expect("touch");
     let mut ended = store.expire_sessions(8_000, 1_000).await.expect("expire");

@@ -306,7 +306,7 @@ fn Chat(
             SocketEvent::Msg(msg) => {
                 let resend = state.try_update(|s| s.apply(*msg)).unwrap_or_default();
                 resend.iter().for_each(send);
-                if state.with_untracked(|s| s.held_back) {
+                if state.try_update(WidgetState::take_retry_due) == Some(true) {
                     set_timeout(
                         move || {
                             let again = state.try_update(WidgetState::retry_held_back);

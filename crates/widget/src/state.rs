@@ -33,8 +33,10 @@ pub struct WidgetState {
     /// asks for a reload.
     pub outdated: bool,
     /// The server held a message back (the contact wrote faster than anyone types while the
-    /// chat waited): what is unsent goes again a little later.
+    /// chat waited): what is unsent goes again a little later, once the view has a timer set
+    /// ([`WidgetState::take_retry_due`]); at most one is set at a time.
     pub held_back: bool,
+    retry_pending: bool,
     /// Whether the socket is up.
     pub online: bool,
     /// The last sequence number reported read to the server.
@@ -58,6 +60,7 @@ impl WidgetState {
             outbox,
             forgotten: false,
             held_back: false,
+            retry_pending: false,
             outdated: false,
             online: false,
             read_sent: 0,
@@ -137,15 +140,22 @@ impl WidgetState {
             ServerMsg::Error {
                 code: ErrorCode::RateLimited,
                 ..
-            } => self.held_back = true,
+            } => self.held_back = !self.retry_pending,
             _ => {}
         }
         Vec::new()
     }
 
-    /// What goes again after the server held a message back, once; nothing otherwise.
+    /// Whether the view must set a timer for [`WidgetState::retry_held_back`] now.
+    pub fn take_retry_due(&mut self) -> bool {
+        let due = std::mem::take(&mut self.held_back);
+        self.retry_pending |= due;
+        due
+    }
+
+    /// What goes again once the timer fires after the server held a message back.
     pub fn retry_held_back(&mut self) -> Vec<ClientMsg> {
-        if std::mem::take(&mut self.held_back) && self.online {
+        if std::mem::take(&mut self.retry_pending) && self.online {
             self.outbox.resend()
         } else {
             Vec::new()
@@ -427,10 +437,17 @@ mod tests {
         let mut s = state();
         s.apply(welcome());
         let sent = s.send("one").expect("sent");
-        assert!(s.retry_held_back().is_empty(), "nothing held back yet");
+        assert!(!s.take_retry_due(), "nothing held back yet");
+        assert!(s.retry_held_back().is_empty());
         s.apply(ServerMsg::error(ErrorCode::RateLimited, "slow down"));
-        assert_eq!(s.retry_held_back(), vec![sent]);
+        assert!(s.take_retry_due());
+        // More refusals while a retry waits set no second timer.
+        s.apply(ServerMsg::error(ErrorCode::RateLimited, "slow down"));
+        assert!(!s.take_retry_due(), "one timer at a time");
+        assert_eq!(s.retry_held_back(), vec![sent.clone()]);
         assert!(s.retry_held_back().is_empty(), "once");
+        s.apply(ServerMsg::error(ErrorCode::RateLimited, "slow down"));
+        assert!(s.take_retry_due(), "held back again: a new timer");
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub(super) struct UploadQuery {
     name: String,
 }
 
-fn token(headers: &HeaderMap) -> Option<String> {
-    bearer(headers).or_else(|| super::origin::session_cookie(headers))
+fn token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    bearer(headers).or_else(|| state.guards.own.session_in(headers))
 }
 
 fn status_of(code: ErrorCode) -> StatusCode {
@@ -48,7 +48,7 @@ pub(super) async fn upload(
     body: axum::body::Body,
 ) -> Response {
     // Who sends it is known before a byte of the body is read.
-    let Some(token) = token(&headers) else {
+    let Some(token) = token(&state, &headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first");
     };
     let actor = match state
@@ -130,7 +130,7 @@ pub(super) async fn from_response(
     Query(q): Query<ResponseQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = token(&headers) else {
+    let Some(token) = token(&state, &headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
     let actor = match state
@@ -255,7 +255,7 @@ pub(super) async fn download(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = token(&headers) else {
+    let Some(token) = token(&state, &headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
     let StoredFile {

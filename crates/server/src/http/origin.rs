@@ -28,15 +28,10 @@ pub struct Own {
 
 impl Own {
     pub fn new(public_origin: Option<&str>, loopback: bool) -> Self {
-        let public = public_origin.map(|o| o.trim_end_matches('/').to_owned());
-        let authority = public.as_deref().map(|o| {
-            let (scheme, rest) = o.split_once("://").unwrap_or(("http", o));
-            // A default port may be written or left out.
-            let default = if scheme == "https" { ":443" } else { ":80" };
-            rest.strip_suffix(default)
-                .unwrap_or(rest)
-                .to_ascii_lowercase()
-        });
+        let public = public_origin.map(normal_origin);
+        let authority = public
+            .as_deref()
+            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest).to_owned());
         Self {
             public,
             authority,
@@ -70,7 +65,9 @@ impl Own {
         let Ok(origin) = origin.to_str() else {
             return false;
         };
-        if allowed.iter().any(|a| a == origin) || self.public.as_deref() == Some(origin) {
+        if allowed.iter().any(|a| a == origin)
+            || self.public.as_deref() == Some(normal_origin(origin).as_str())
+        {
             return true;
         }
         let host = headers
@@ -89,6 +86,19 @@ impl Own {
         self.public
             .as_deref()
             .is_some_and(|o| o.starts_with("https://"))
+    }
+
+    /// The session the request's cookie holds: under its `__Host-` name only, when that is
+    /// the one in use (a sibling site could set the plain one).
+    pub fn session_in(&self, headers: &HeaderMap) -> Option<String> {
+        super::cookie(
+            headers,
+            if self.secure() {
+                SECURE_COOKIE
+            } else {
+                SESSION_COOKIE
+            },
+        )
     }
 
     /// The `Set-Cookie` value holding a new session.
@@ -110,9 +120,15 @@ impl Own {
     }
 }
 
-/// The session the request's cookie holds (either name).
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    super::cookie(headers, SECURE_COOKIE).or_else(|| super::cookie(headers, SESSION_COOKIE))
+/// An origin as browsers send it: lower case, without the scheme's default port or a slash.
+fn normal_origin(origin: &str) -> String {
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    let default = if origin.starts_with("https://") {
+        ":443"
+    } else {
+        ":80"
+    };
+    origin.strip_suffix(default).unwrap_or(&origin).to_owned()
 }
 
 /// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
@@ -156,11 +172,12 @@ mod tests {
         assert!(!ok(Some("http://127.0.0.1:8081"), "127.0.0.1:8080", &[]));
         assert!(ok(None, "127.0.0.1:8080", &[]));
 
-        // With a public origin, its scheme counts.
-        let public = Own::new(Some("https://chat.example.com"), false);
+        // With a public origin, its scheme counts; however it was written.
+        let public = Own::new(Some("https://Chat.Example.com:443/"), false);
         let ok = |o, h| public.origin_allowed(&headers(o, h), &[]);
         assert!(ok(Some("https://chat.example.com"), "chat.example.com"));
         assert!(!ok(Some("http://chat.example.com"), "chat.example.com"));
+        assert!(public.host_allowed(Some("chat.example.com")));
     }
 
     #[test]
@@ -209,8 +226,21 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(
             header::COOKIE,
-            HeaderValue::from_static("a=1; __Host-parley_session=s"),
+            HeaderValue::from_static("parley_session=planted; __Host-parley_session=s"),
         );
-        assert_eq!(session_cookie(&h).as_deref(), Some("s"));
+        assert_eq!(secure.session_in(&h).as_deref(), Some("s"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("parley_session=planted"),
+        );
+        assert_eq!(
+            secure.session_in(&h),
+            None,
+            "a plain cookie is not taken on https"
+        );
+        assert_eq!(
+            Own::new(None, true).session_in(&h).as_deref(),
+            Some("planted")
+        );
     }
 }

@@ -103,6 +103,11 @@ impl Guards {
     }
 }
 
+/// The caller's token: a bearer token, or the session cookie.
+pub(crate) fn caller_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    bearer(headers).or_else(|| state.guards.own.session_in(headers))
+}
+
 /// The connection a request came on (absent only where a router is called without one).
 pub(crate) type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
 

@@ -6,7 +6,7 @@
 //! cookie). The content is checked ([`crate::files::check`]), stored under a generated name,
 //! and the chat gets a `file` event. Answer: `201 {"file": {...}, "seq": N}`.
 
-use super::{api_error, bearer, AppState};
+use super::{api_error, AppState};
 use crate::engine::rights::read_limit;
 use crate::engine::Actor;
 use crate::files::{check, clean_name, FileDir, Refusal};
@@ -28,10 +28,6 @@ pub(super) struct UploadQuery {
     name: String,
 }
 
-fn token(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    bearer(headers).or_else(|| state.guards.own.session_in(headers))
-}
-
 fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::Forbidden | ErrorCode::Unauthorized => StatusCode::FORBIDDEN,
@@ -48,7 +44,7 @@ pub(super) async fn upload(
     body: axum::body::Body,
 ) -> Response {
     // Who sends it is known before a byte of the body is read.
-    let Some(token) = token(&state, &headers) else {
+    let Some(token) = super::caller_token(&state, &headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first");
     };
     let actor = match state
@@ -130,7 +126,7 @@ pub(super) async fn from_response(
     Query(q): Query<ResponseQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = token(&state, &headers) else {
+    let Some(token) = super::caller_token(&state, &headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
     let actor = match state
@@ -255,7 +251,7 @@ pub(super) async fn download(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = token(&state, &headers) else {
+    let Some(token) = super::caller_token(&state, &headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
     let StoredFile {

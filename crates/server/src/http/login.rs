@@ -12,7 +12,7 @@
 //! Using such a token ends the session that minted it (the session moves to the new window),
 //! and logging out of that session revokes the token.
 
-use super::{api_error, bearer, AppState};
+use super::{api_error, AppState};
 use crate::auth::{hash_password, new_token, token_hash, verify_password};
 use crate::now_ms;
 use axum::extract::State;
@@ -165,7 +165,7 @@ struct Handoff {
 /// A one-time token minted from the caller's session (bearer or cookie), replacing the one it
 /// minted before. Using it moves the session to whoever uses it.
 pub(super) async fn handoff(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let Some(session) = bearer(&headers).or_else(|| state.guards.own.session_in(&headers)) else {
+    let Some(session) = super::caller_token(&state, &headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "log in first");
     };
     let session = token_hash(&session);
@@ -227,7 +227,7 @@ static DUMMY_HASH: LazyLock<String> =
 
 /// Ends the session, and revokes the hand-off token it minted.
 pub(super) async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Some(token) = bearer(&headers).or_else(|| state.guards.own.session_in(&headers)) {
+    if let Some(token) = super::caller_token(&state, &headers) {
         let session = token_hash(&token);
         let _ = state.store.delete_session(&session).await;
         // The sockets of that session close now, not at their next reconnect.

@@ -91,32 +91,31 @@ impl Own {
     /// The session the request's cookie holds: under its `__Host-` name only, when that is
     /// the one in use (a sibling site could set the plain one).
     pub fn session_in(&self, headers: &HeaderMap) -> Option<String> {
-        super::cookie(
-            headers,
-            if self.secure() {
-                SECURE_COOKIE
-            } else {
-                SESSION_COOKIE
-            },
-        )
+        super::cookie(headers, self.cookie_name())
     }
 
     /// The `Set-Cookie` value holding a new session.
     pub fn session_cookie(&self, token: &str) -> String {
-        match self.secure() {
-            true => format!("{SECURE_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict"),
-            false => format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"),
-        }
+        self.set_cookie(token, "")
     }
 
     /// The `Set-Cookie` value removing the session.
     pub fn cleared_cookie(&self) -> String {
-        match self.secure() {
-            true => {
-                format!("{SECURE_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
-            }
-            false => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        self.set_cookie("", "; Max-Age=0")
+    }
+
+    fn cookie_name(&self) -> &'static str {
+        if self.secure() {
+            SECURE_COOKIE
+        } else {
+            SESSION_COOKIE
         }
+    }
+
+    fn set_cookie(&self, value: &str, tail: &str) -> String {
+        let secure = if self.secure() { "; Secure" } else { "" };
+        let name = self.cookie_name();
+        format!("{name}={value}; Path=/{secure}; HttpOnly; SameSite=Strict{tail}")
     }
 }
 

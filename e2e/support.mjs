@@ -6,6 +6,8 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+import { after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -79,8 +81,12 @@ export class Server {
   }
 }
 
+/**
+ * Chromium, watched for Content-Security-Policy refusals: the apps run under the server's real
+ * headers, and the test that launched it fails if any page (or frame) had something refused.
+ */
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium',
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
@@ -88,6 +94,25 @@ export async function launchBrowser() {
       '--no-first-run', '--disable-quic',
     ],
   });
+  const refused = [];
+  // Refused framing is left out: tests frame the desktop from unlisted pages on purpose, and
+  // a listed page that could not frame it fails its own assertions.
+  const watch = (page) => page.on('console', (m) => {
+    const text = m.text();
+    if (m.type() === 'error' && /Content Security Policy/i.test(text) && !/frame-ancestors/.test(text)) {
+      refused.push(`${page.url()}: ${text}`);
+    }
+  });
+  // `browser.newPage` makes its context through `newContext` too.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on('page', watch);
+    return context;
+  };
+  // Checked once the test (and its clean-up) has finished: the test calling this fails.
+  after(() => assert.deepEqual(refused, [], 'the Content-Security-Policy refused something'));
+  return browser;
 }
 
 /** Numbered screenshots for one test: `<test>-01-<step>.png`. */

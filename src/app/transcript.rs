@@ -304,7 +304,7 @@ pub fn Transcript(
     }));
     view! {
         <div class="pl-transcript" data-testid="transcript" node_ref=list on:scroll=on_scroll on:wheel=on_wheel aria-live="polite"
-            style=move || { let z = zoom.get().unwrap_or(100); format!("--pl-zoom: {}.{:02}", z / 100, z % 100) }>
+            style=("--pl-zoom", move || { let z = zoom.get().unwrap_or(100); format!("{}.{:02}", z / 100, z % 100) })>
             <Show when=move || on_top.is_some() && has_older.get().unwrap_or(false)>
                 <button class="pl-transcript__older" data-testid="load-older"
                     on:click=move |_| if let Some(cb) = on_top { cb.run(()) }>"Show earlier messages"</button>

@@ -26,6 +26,7 @@ mod files;
 mod handles;
 mod login;
 pub mod origin;
+mod policy;
 
 pub use origin::SESSION_COOKIE;
 
@@ -152,14 +153,13 @@ pub fn router(state: Arc<AppState>) -> Router {
     // only theirs (with none listed, any site may embed it).
     let embedders = state.config.embed.hosts.iter().map(|h| h.origin.as_str());
     let desktop = ServiceBuilder::new()
-        .layer(frame_ancestors(embedders))
+        .layer(policy::app(Some(embedders)))
         .service(desktop);
     let widget_embedders = &state.config.widget.allowed_embedders;
     let widget = ServiceBuilder::new()
-        .option_layer(
-            (!widget_embedders.is_empty())
-                .then(|| frame_ancestors(widget_embedders.iter().map(String::as_str))),
-        )
+        .layer(policy::app(
+            (!widget_embedders.is_empty()).then(|| widget_embedders.iter().map(String::as_str)),
+        ))
         .service(widget);
     let api = Router::new()
         .route("/api/login", post(login::login))
@@ -218,6 +218,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             own_host,
         ))
+        .layer(policy::everywhere())
         .with_state(state)
 }
 
@@ -257,16 +258,6 @@ async fn embed_hosts(State(state): State<Arc<AppState>>) -> Response {
         hosts: &state.config.embed.hosts,
     })
     .into_response()
-}
-
-/// `Content-Security-Policy: frame-ancestors 'self' <origins>` on every response.
-fn frame_ancestors<'a>(
-    origins: impl Iterator<Item = &'a str>,
-) -> SetResponseHeaderLayer<HeaderValue> {
-    let list: Vec<&str> = std::iter::once("'self'").chain(origins).collect();
-    let value = HeaderValue::from_str(&format!("frame-ancestors {}", list.join(" ")))
-        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
-    SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, value)
 }
 
 /// A JSON error body: `{"error": "..."}`.

@@ -289,7 +289,7 @@ async fn the_committed_openapi_document_is_the_served_one_and_names_every_route(
 }
 
 #[tokio::test]
-async fn only_the_configured_pages_may_frame_the_desktop_and_the_widget() {
+async fn the_apps_run_under_a_strict_policy_and_only_listed_pages_frame_them() {
     let dir = tempfile::tempdir().expect("tmp");
     let addr = spawn_server(&dir.path().join("p.db"), |c| {
         c.embed.hosts = vec![parley_server::config::EmbedHost {
@@ -304,11 +304,40 @@ async fn only_the_configured_pages_may_frame_the_desktop_and_the_widget() {
     let head = head_of(addr, "/embed/parley-desktop.js").await;
     assert!(head.starts_with("http/1.1 200"), "{head}");
     assert!(head.contains("access-control-allow-origin: *"), "{head}");
-    let csp = |head: &str| {
+    let policy = |head: &str| {
         head.lines()
             .find_map(|l| l.strip_prefix("content-security-policy: "))
             .map(str::to_owned)
     };
+    // The framing part of the apps' policy.
+    let csp = |head: &str| {
+        policy(head)?
+            .split("; ")
+            .find(|d| d.starts_with("frame-ancestors"))
+            .map(str::to_owned)
+    };
+    for path in ["/", "/some/desktop/route", "/chat/"] {
+        let head = head_of(addr, path).await;
+        // Scripts only from the server: no inline code, no eval but WebAssembly's.
+        let policy = policy(&head).unwrap_or_default();
+        assert!(
+            policy.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval';"),
+            "{path}: {head}"
+        );
+        assert!(!policy.contains("unsafe-inline"), "{path}: {head}");
+        assert!(
+            head.contains("referrer-policy: no-referrer"),
+            "{path}: {head}"
+        );
+        assert!(
+            head.contains("permissions-policy: camera=(), microphone=()"),
+            "{path}: {head}"
+        );
+    }
+    // An API answer carries the headers every answer does.
+    let head = head_of(addr, "/api/embed").await;
+    assert!(head.contains("referrer-policy: no-referrer"), "{head}");
+    assert!(head.contains("x-content-type-options: nosniff"), "{head}");
     for path in ["/", "/some/desktop/route"] {
         let head = head_of(addr, path).await;
         assert_eq!(
@@ -338,7 +367,9 @@ async fn only_the_configured_pages_may_frame_the_desktop_and_the_widget() {
         csp(&head_of(addr, "/").await).as_deref(),
         Some("frame-ancestors 'self'")
     );
-    assert_eq!(csp(&head_of(addr, "/chat/").await), None);
+    let head = head_of(addr, "/chat/").await;
+    assert_eq!(csp(&head), None);
+    assert!(policy(&head).is_some_and(|p| p.contains("script-src 'self' 'wasm-unsafe-eval'")));
 }
 
 /// The status line and headers of a GET, lower-cased.

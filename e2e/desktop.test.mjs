@@ -207,3 +207,48 @@ test('an accepted chat comes to the front over the chat on screen, its message b
     await server.kill().catch(() => {});
   }
 });
+
+test('after a close for a broken rule (1008) the desktop stops reconnecting and says so', { timeout: 60_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    // Every socket goes through to the server; once the desktop is online, the route closes
+    // the first one towards the page with the given code, as the server would.
+    const closeWith = async (code) => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const sockets = [];
+      await page.routeWebSocket(/\/ws$/, (ws) => {
+        sockets.push(ws);
+        ws.connectToServer();
+      });
+      await page.goto(`${server.url}/`);
+      await page.getByTestId('login-username').fill('kate');
+      await page.getByTestId('login-password').fill('kate-demo');
+      await page.getByTestId('login-submit').click();
+      const state = page.getByTestId('connection-state');
+      await state.and(page.locator('[data-state=online]')).waitFor();
+      await sockets[0].close({ code, reason: code === 1008 ? 'no hello in time' : 'restarting' });
+      // Retries start at 250 ms: three seconds are room for several.
+      await page.waitForTimeout(3_000);
+      const seen = {
+        sockets: sockets.length,
+        state: await state.getAttribute('data-state'),
+        notice: await page.getByTestId('desktop-notice').textContent(),
+      };
+      await context.close();
+      return seen;
+    };
+    const refused = await closeWith(1008);
+    assert.equal(refused.sockets, 1, 'no second connection after 1008');
+    assert.equal(refused.state, 'offline');
+    assert.match(refused.notice, /refused this connection\. Reload/);
+    // Any other close is retried, as before.
+    const restart = await closeWith(1012);
+    assert.equal(restart.sockets, 2, 'one new connection after 1012');
+    assert.equal(restart.state, 'online');
+  } finally {
+    await browser.close();
+    await server.kill();
+  }
+});

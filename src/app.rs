@@ -133,6 +133,10 @@ pub fn Desktop(
                 inbox.flush();
                 desk.update(DesktopState::disconnected)
             }
+            SocketEvent::Refused => {
+                inbox.flush();
+                desk.update(DesktopState::connection_refused)
+            }
             SocketEvent::Connecting | SocketEvent::Open => {}
         },
     );

@@ -440,6 +440,13 @@ impl DesktopState {
         self.link = Link::Offline;
     }
 
+    /// The server closed the socket for a breach of its rules and it will not reconnect.
+    pub fn connection_refused(&mut self) {
+        self.link = Link::Offline;
+        self.notice =
+            Some("The server refused this connection. Reload the page to reconnect.".into());
+    }
+
     /// The `hello` for the next connection: the token and where each open chat left off.
     pub fn hello(&self, token: Option<String>) -> ClientMsg {
         let resume = self

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{MessageEvent, WebSocket};
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 /// What the socket reports to the app.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +23,9 @@ pub enum SocketEvent {
     Msg(Box<ServerMsg>),
     /// The connection dropped; a retry follows after `retry_in`.
     Closed { retry_in: Duration },
+    /// The server closed for a breach of its rules (1008): retrying would only repeat it, so
+    /// the socket stops until the page is reloaded.
+    Refused,
 }
 
 /// A handle to send frames; dropping every handle closes the socket for good.
@@ -158,11 +161,7 @@ fn connect(shared: &Shared) {
         let shared = shared.clone();
         Closure::<dyn FnMut(JsValue)>::new(move |ev| f(&shared, ev))
     };
-    let handlers = vec![
-        handler(opened),
-        handler(received),
-        handler(|s, _| dropped(s)),
-    ];
+    let handlers = vec![handler(opened), handler(received), handler(closed)];
     ws.set_onopen(Some(handlers[0].as_ref().unchecked_ref()));
     ws.set_onmessage(Some(handlers[1].as_ref().unchecked_ref()));
     ws.set_onclose(Some(handlers[2].as_ref().unchecked_ref()));
@@ -209,6 +208,23 @@ fn received(shared: &Shared, ev: JsValue) {
     if let Some(msg) = parse(&text) {
         on_event(SocketEvent::Msg(Box::new(msg)));
     }
+}
+
+/// The server's close code for a breach of its rules.
+const POLICY: u16 = 1008;
+
+/// The server closed the connection: stop after a breach, otherwise retry.
+fn closed(shared: &Shared, ev: JsValue) {
+    if ev.dyn_ref::<CloseEvent>().map(CloseEvent::code) != Some(POLICY) {
+        return dropped(shared);
+    }
+    let on_event = {
+        let mut inner = shared.borrow_mut();
+        inner.stopped = true;
+        inner.close();
+        inner.on_event.clone()
+    };
+    on_event(SocketEvent::Refused);
 }
 
 /// The connection is gone: tell the app and try again after the back-off.

@@ -317,7 +317,9 @@ fn Chat(
                 }
                 report_read();
             }
-            SocketEvent::Closed { .. } => state.update(WidgetState::disconnected),
+            SocketEvent::Closed { .. } | SocketEvent::Refused => {
+                state.update(WidgetState::disconnected)
+            }
             SocketEvent::Connecting | SocketEvent::Open => {}
         },
     );

@@ -265,6 +265,9 @@ pub struct ServerConfig {
     pub session_idle_secs: u32,
     /// ...and any ends this many seconds after its login.
     pub session_max_secs: u32,
+    /// A contact's token reads its chat for this many seconds after the chat closes (all its
+    /// agents marked it done), then is revoked. It writes nothing once the chat has ended.
+    pub contact_read_secs: u32,
 }
 
 impl ServerConfig {
@@ -308,6 +311,7 @@ impl Default for ServerConfig {
             chats_per_minute: 10,
             session_idle_secs: 3600,
             session_max_secs: 12 * 3600,
+            contact_read_secs: 4 * 3600,
         }
     }
 }

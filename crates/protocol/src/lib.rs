@@ -37,13 +37,14 @@ pub use transcript::Transcript;
 pub use visit::{Visit, VISIT_KEY};
 
 /// The protocol version a client announces in its `hello`.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// The oldest version a server still accepts: at least the one before the current one, so that
 /// upgrading a server does not make every open desktop reload in the middle of its chats.
 /// Protocol 4 only adds `hello`'s `client`, 5 only HTTP routes, and 6 a frame older apps
 /// ignore (`active_desktop`) and one they never send (`use_here`), 7 only HTTP routes and the
-/// widget's messages to its host page, so protocol 2 clients are still served too.
+/// widget's messages to its host page, 8 only how long tokens live and how close codes are
+/// read, so protocol 2 clients are still served too.
 pub const OLDEST_PROTOCOL_VERSION: u32 = 2;
 
 /// The longest `client` a `hello` may name.

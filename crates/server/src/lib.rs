@@ -124,12 +124,7 @@ async fn listen(
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.server.addr))?;
     no_demo_passwords_on(listener.local_addr()?.ip(), &config)?;
-    expiry::start(
-        store.clone(),
-        hub.clone(),
-        config.server.session_idle_secs,
-        config.server.session_max_secs,
-    );
+    expiry::start(store.clone(), hub.clone(), &config.server);
     let files = files::FileDir::new(config.server.files_dir());
     let identity = identity::Verifier::new(&config.identity)?;
     let app = http::router(std::sync::Arc::new(http::AppState {

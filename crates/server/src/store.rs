@@ -189,6 +189,13 @@ pub trait Sessions: Send + Sync {
         idle_before: Millis,
         opened_before: Millis,
     ) -> StoreFuture<'a, Vec<String>>;
+    /// Revokes the contact tokens of chats closed before `closed_before`: a token's chat
+    /// counts as closed from the first call at or after its closing (`now`). How many it revoked.
+    fn expire_contact_tokens<'a>(
+        &'a self,
+        now: Millis,
+        closed_before: Millis,
+    ) -> StoreFuture<'a, u64>;
     /// Remembers the contact token of a new interaction.
     fn create_contact_token<'a>(
         &'a self,

@@ -191,3 +191,60 @@ async fn a_host_pages_handle_brings_the_chat_back_until_released_or_over() {
     finish(&mut kate, &second).await;
     assert_eq!(resume(addr, &handle).await, Err(404));
 }
+
+#[tokio::test]
+async fn a_contact_token_writes_until_the_chat_ends_and_reads_for_a_while_after() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.contact_read_secs = 2;
+    })
+    .await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (ix, mut contact, token) = chat_with(addr, &mut kate, "Mark Avram").await;
+    let sent = upload(addr, &token, &ix, "a.png", "image/png", PNG).await;
+    assert_eq!(sent.status, 201, "a file while the chat runs");
+    let file: serde_json::Value = serde_json::from_slice(&sent.body).expect("json");
+    let download = format!("/api/files/{}", file["file"]["id"].as_str().expect("id"));
+    let fetch = |path: String| {
+        let auth = format!("Bearer {token}");
+        async move { request(addr, "GET", &path, &[("Authorization", &auth)], b"").await }
+    };
+    finish(&mut kate, &ix).await;
+
+    // Writing ended with the chat: a message and a file are refused, and nothing is stored.
+    contact
+        .send(&ClientMsg::from(parley_protocol::act::Send {
+            interaction: ix.clone(),
+            client_id: "late".into(),
+            text: "one more thing".into(),
+            consultation: None,
+        }))
+        .await;
+    let refused = contact
+        .expect(|m| matches!(m, ServerMsg::Error { .. } | ServerMsg::Ack { .. }))
+        .await;
+    assert!(matches!(refused, ServerMsg::Error { .. }), "{refused:?}");
+    let late = upload(addr, &token, &ix, "b.png", "image/png", PNG).await;
+    assert!(late.status >= 400, "a file after the end: {}", late.status);
+    // Reading goes on: the transcript on a new socket, and the chat's file.
+    assert!(
+        admitted(addr, &token).await,
+        "the contact still reads its chat"
+    );
+    assert_eq!(fetch(download.clone()).await.status, 200);
+
+    // Some rounds after the reading time the token is gone, for sockets and files alike.
+    let mut revoked = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        if !admitted(addr, &token).await {
+            revoked = true;
+            break;
+        }
+    }
+    assert!(revoked, "the token still reads 10 s after its chat closed");
+    assert_eq!(fetch(download).await.status, 401);
+    // Another contact's chat is untouched.
+    let (other, _c, other_token) = chat_with(addr, &mut kate, "Avril Mai").await;
+    assert!(admitted(addr, &other_token).await, "{other}");
+}

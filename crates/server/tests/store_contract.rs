@@ -649,4 +649,48 @@ async fn domain_feed(store: &impl Store) {
         None,
         "forgotten when it was found closed"
     );
+
+    // Contact tokens: a round notes when their chat was seen closed, and a later one revokes
+    // them once that is before the reading time; an open chat's tokens stay.
+    store
+        .commit(vec![
+            Write::Interaction(record("ix-r", None, 100, false)),
+            Write::Interaction(record("ix-o", None, 100, false)),
+        ])
+        .await
+        .expect("commit");
+    let (ix_r, ix_o) = (InteractionId("ix-r".into()), InteractionId("ix-o".into()));
+    store
+        .create_contact_token("tr", &ix_r)
+        .await
+        .expect("token");
+    store
+        .create_contact_token("to", &ix_o)
+        .await
+        .expect("token");
+    store
+        .commit(vec![Write::Interaction(record("ix-r", None, 100, true))])
+        .await
+        .expect("close");
+    let rounds = [(5_000, 0), (6_000, 4_000), (9_000, 5_001)];
+    let mut revoked = Vec::new();
+    for (now, before) in rounds {
+        revoked.push(
+            store
+                .expire_contact_tokens(now, before)
+                .await
+                .expect("expire"),
+        );
+    }
+    assert_eq!(
+        revoked,
+        [0, 0, 1],
+        "seen closed at 5,000; revoked once that is before 5,001"
+    );
+    assert_eq!(store.contact_interaction("tr").await.expect("read"), None);
+    assert_eq!(
+        store.contact_interaction("to").await.expect("read"),
+        Some(ix_o),
+        "the open chat's token stays"
+    );
 }

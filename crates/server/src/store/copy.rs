@@ -85,17 +85,19 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PgStore) -> Result<Copi
         "agent",
     )
     .await?;
-    let mut rows = sqlx::query_as::<_, (String, String, Option<String>)>(
-        "SELECT token_hash, interaction, handle_hash FROM contact_tokens",
+    let mut rows = sqlx::query_as::<_, (String, String, Option<String>, Option<i64>)>(
+        "SELECT token_hash, interaction, handle_hash, closed_at FROM contact_tokens",
     )
     .fetch(source);
-    while let Some((token_hash, interaction, handle_hash)) = rows.try_next().await? {
+    while let Some((token_hash, interaction, handle_hash, closed_at)) = rows.try_next().await? {
         sqlx::query(
-            "INSERT INTO contact_tokens (token_hash, interaction, handle_hash) VALUES ($1, $2, $3)",
+            "INSERT INTO contact_tokens (token_hash, interaction, handle_hash, closed_at)
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(token_hash)
         .bind(interaction)
         .bind(handle_hash)
+        .bind(closed_at)
         .execute(&mut *tx)
         .await?;
         copied.other_rows += 1;

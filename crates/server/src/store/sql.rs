@@ -388,6 +388,34 @@ macro_rules! sql_ports {
                     })
                 }
 
+                fn expire_contact_tokens<'a>(
+                    &'a self,
+                    now: Millis,
+                    closed_before: Millis,
+                ) -> StoreFuture<'a, u64> {
+                    Box::pin(async move {
+                        let mut tx = self.$write.begin().await?;
+                        // The closing itself writes no time here: this round notes it.
+                        sqlx::query(
+                            "UPDATE contact_tokens SET closed_at = $1
+                             WHERE closed_at IS NULL AND interaction IN
+                                 (SELECT id FROM interactions WHERE closed = $2)",
+                        )
+                        .bind(now)
+                        .bind(true)
+                        .execute(&mut *tx)
+                        .await?;
+                        let revoked =
+                            sqlx::query("DELETE FROM contact_tokens WHERE closed_at < $1")
+                                .bind(closed_before)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                        tx.commit().await?;
+                        Ok(revoked)
+                    })
+                }
+
                 fn create_contact_token<'a>(
                     &'a self,
                     token_hash: &'a str,

@@ -70,6 +70,15 @@ test('message area: keyword responses, emoji, Push URL, links, read marks and zo
     await acceptNext(kate);
     await kate.transcript().getByText('Hello').waitFor();
 
+    // Each message is isolated and takes the direction of its own first letters, on both sides.
+    await mark.send('שלום, my order');
+    const direction = (locator) => locator.evaluate((el) => getComputedStyle(el).direction);
+    const hebrew = kate.page.locator('.pl-line__text', { hasText: 'my order' });
+    await hebrew.waitFor();
+    assert.equal(await direction(hebrew), 'rtl');
+    assert.equal(await direction(kate.page.locator('.pl-line__text', { hasText: 'Hello' })), 'ltr');
+    assert.equal(await direction(mark.page.locator('.pl-bubble__text', { hasText: 'my order' })), 'rtl');
+
     // Typing shows on the other side; only agents see what the contact types.
     await mark.page.getByTestId('widget-input').pressSequentially('the visa end');
     await kate.page.getByTestId('typing').waitFor();

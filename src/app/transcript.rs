@@ -452,8 +452,8 @@ fn party_line(
     });
     view! {
         <li class=class data-testid="message" data-id=seq data-from=sender data-read=read_mark>
-            <span class="pl-line__from">{from}</span>
-            <span class="pl-line__text">{body}</span>
+            <span class="pl-line__from" dir="auto">{from}</span>
+            <span class="pl-line__text" dir="auto">{body}</span>
             <time class="pl-line__time">{clock(at)}{unread_mark}</time>
         </li>
     }

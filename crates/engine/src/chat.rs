@@ -649,6 +649,10 @@ impl Engine {
         now: Millis,
     ) -> Outcome {
         let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let (key, value) = (
+            crate::marks::shown(&key).into_owned(),
+            value.map(|v| crate::marks::shown(&v).into_owned()),
+        );
         if value
             .as_ref()
             .is_some_and(|v| v.chars().count() > MAX_VALUE_CHARS)

@@ -21,6 +21,7 @@ mod bot;
 mod chat;
 pub mod config;
 mod ix;
+pub mod marks;
 mod milestone;
 mod offers;
 pub mod rights;

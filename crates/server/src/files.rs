@@ -135,7 +135,8 @@ pub fn check(
 }
 
 /// A file name safe to show and to put in a `Content-Disposition` header: no path, no control
-/// or quote characters, at most 120 characters.
+/// or quote characters, at most 120 characters, reordering and invisible ones written out
+/// ([`crate::engine::marks`]).
 pub fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
@@ -147,7 +148,7 @@ pub fn clean_name(name: &str) -> String {
     if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
         "file".into()
     } else {
-        cleaned
+        crate::engine::marks::shown(&cleaned).into_owned()
     }
 }
 

@@ -352,10 +352,12 @@ fn contact_from(req: &StartChatRequest) -> Result<ContactInfo, String> {
     if email.as_ref().is_some_and(|e| !e.contains('@')) {
         return Err("e-mail address is not valid".into());
     }
+    let subject = optional(req.subject.clone(), "subject", 200)?;
+    let shown = |s: String| crate::engine::marks::shown(&s).into_owned();
     Ok(ContactInfo {
-        name,
-        email,
-        subject: optional(req.subject.clone(), "subject", 200)?,
+        name: shown(name),
+        email: email.map(shown),
+        subject: subject.map(shown),
         verified: false,
     })
 }
@@ -394,7 +396,7 @@ pub(crate) async fn start(state: &AppState, req: StartChatRequest) -> Result<Sta
             tracing::info!("an identity was refused: {e}");
             bad(e)
         })?;
-        contact.email = Some(identity.email);
+        contact.email = Some(crate::engine::marks::shown(&identity.email).into_owned());
         contact.verified = true;
     }
     let text = optional(req.text, "message", MAX_MESSAGE_CHARS).map_err(bad)?;
@@ -414,6 +416,13 @@ pub(crate) async fn start(state: &AppState, req: StartChatRequest) -> Result<Sta
             "case data: at most 50 keys of 100 characters, values of 1000".into(),
         ));
     }
+    let case_data = case_data
+        .into_iter()
+        .map(|(k, v)| {
+            let shown = |s: &str| crate::engine::marks::shown(s).into_owned();
+            (shown(&k), shown(&v))
+        })
+        .collect();
     let chat = NewChat {
         contact,
         queue: req.queue,

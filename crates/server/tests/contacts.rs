@@ -248,3 +248,55 @@ async fn a_contact_token_writes_until_the_chat_ends_and_reads_for_a_while_after(
     let (other, _c, other_token) = chat_with(addr, &mut kate, "Avril Mai").await;
     assert!(admitted(addr, &other_token).await, "{other}");
 }
+
+#[tokio::test]
+async fn reordering_and_invisible_characters_in_names_are_written_out() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (status, body) = post(
+        addr,
+        "/api/chats",
+        json!({
+            "name": "Mark\u{202E}nivA",
+            "subject": "Refund\u{200B}",
+            "text": "שלום\u{200F}, my order",
+            "case_data": {"order\u{2066}": "A-17\u{FEFF}"},
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let ix = InteractionId(body["interaction"].as_str().expect("id").into());
+    let token = body["token"].as_str().expect("token").to_owned();
+    let offer = next_invitation(&mut kate).await;
+    assert_eq!(offer.interaction.contact, "Mark[U+202E]nivA");
+    assert_eq!(offer.interaction.subject.as_deref(), Some("Refund[U+200B]"));
+    assert_eq!(
+        offer
+            .interaction
+            .case_data
+            .get("order[U+2066]")
+            .map(String::as_str),
+        Some("A-17[U+FEFF]")
+    );
+    kate.send(&ClientMsg::from(parley_protocol::act::Accept {
+        invitation: offer.id,
+    }))
+    .await;
+    // A message keeps the marks right-to-left writing needs.
+    kate.expect_event(&ix, |k| message_text(k) == Some("שלום\u{200F}, my order"))
+        .await;
+    // A file's name: with a right-to-left override, `invoice…fdp.png` would read `invoicegnp.pdf`.
+    let sent = upload(
+        addr,
+        &token,
+        &ix,
+        "invoice%E2%80%AEfdp.png",
+        "image/png",
+        PNG,
+    )
+    .await;
+    assert_eq!(sent.status, 201);
+    let file: serde_json::Value = serde_json::from_slice(&sent.body).expect("json");
+    assert_eq!(file["file"]["name"], "invoice[U+202E]fdp.png");
+}

@@ -484,8 +484,8 @@ fn bubble(seq: u64, from: String, mine: bool, body: AnyView) -> AnyView {
     let sender = from.clone();
     view! {
         <li class="pl-bubble" class:pl-bubble--mine=mine data-testid="widget-message" data-id=seq data-from=sender>
-            <span class="pl-bubble__from">{from}</span>
-            <span class="pl-bubble__text">{body}</span>
+            <span class="pl-bubble__from" dir="auto">{from}</span>
+            <span class="pl-bubble__text" dir="auto">{body}</span>
         </li>
     }
     .into_any()

@@ -10,7 +10,7 @@ import { AgentDesk, Server, launchBrowser, shooter } from './support.mjs';
 async function hostSite(chatServer) {
   const page = (title) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
 <body><h1>${title}</h1><a href="/pricing">Pricing</a>
-<script src="${chatServer.url}/chat/embed.js" data-queue="general" async></script></body></html>`;
+<script src="${chatServer.widgetUrl}/chat/embed.js" data-queue="general" async></script></body></html>`;
   const site = createServer((req, res) => {
     const title = req.url === '/pricing' ? 'Acme Pricing' : 'Acme Home';
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -41,13 +41,13 @@ test('the widget embedded in a website of another origin: launcher, chat, visito
     await launcher.click();
     assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
     const frameSrc = await visitor.getByTestId('widget-frame').getAttribute('src');
-    assert.ok(frameSrc.startsWith(`${server.url}/chat/`), frameSrc);
+    assert.ok(frameSrc.startsWith(`${server.widgetUrl}/chat/`), frameSrc);
     // The chat posts to this page's exact origin only, which the address names.
     assert.equal(new URL(frameSrc).searchParams.get('host'), site.url);
     const chat = visitor.frameLocator('[data-testid=widget-frame]');
     await chat.getByTestId('widget-name').fill('Vera Visitor');
     await chat.getByTestId('widget-first-message').fill('Which plan includes support?');
-    const started = visitor.waitForResponse((r) => r.url() === `${server.url}/api/chats`);
+    const started = visitor.waitForResponse((r) => r.url() === `${server.widgetUrl}/api/chats`);
     await chat.getByTestId('widget-start').click();
     const { token } = await (await started).json();
     await chat.getByTestId('widget-transcript').getByText('Which plan includes support?').waitFor();
@@ -91,12 +91,12 @@ test('the widget embedded in a website of another origin: launcher, chat, visito
     assert.ok(!JSON.stringify(kept).includes(token), 'the token is not in the site\'s storage');
     // Where browsers refuse the frame its storage (as here), only the site's handle brings the
     // chat back.
-    const frameStorage = () => visitor.frames().find((f) => f.url().startsWith(`${server.url}/chat/`))
+    const frameStorage = () => visitor.frames().find((f) => f.url().startsWith(`${server.widgetUrl}/chat/`))
       .evaluate(() => { try { localStorage.clear(); return true; } catch (e) { return false; } });
     await frameStorage();
 
     // A reload of the host page: the chat comes back, nothing lost or doubled.
-    const resumedAnswer = visitor.waitForResponse((r) => r.url() === `${server.url}/api/chats/resume`);
+    const resumedAnswer = visitor.waitForResponse((r) => r.url() === `${server.widgetUrl}/api/chats/resume`);
     await visitor.reload();
     await visitor.getByTestId('widget-launcher').click();
     await shot(visitor, 'reloaded');
@@ -134,7 +134,7 @@ test('a link carrying a chat session never puts the visitor into that chat', { t
   try {
     // Someone starts a chat and copies its session out of the page's storage.
     const attacker = await (await browser.newContext()).newPage();
-    await attacker.goto(`${server.url}/chat/`);
+    await attacker.goto(`${server.widgetUrl}/chat/`);
     await attacker.getByTestId('widget-name').fill('Mallory');
     await attacker.getByTestId('widget-first-message').fill('Hello');
     await attacker.getByTestId('widget-start').click();
@@ -144,8 +144,8 @@ test('a link carrying a chat session never puts the visitor into that chat', { t
 
     // The victim follows links with that session, on the page itself and as if embedded.
     for (const link of [
-      `${server.url}/chat/#session=${encodeURIComponent(session)}`,
-      `${server.url}/chat/?embedded=1#journey=%5B%5D&session=${encodeURIComponent(session)}`,
+      `${server.widgetUrl}/chat/#session=${encodeURIComponent(session)}`,
+      `${server.widgetUrl}/chat/?embedded=1#journey=%5B%5D&session=${encodeURIComponent(session)}`,
     ]) {
       const victim = await (await browser.newContext()).newPage();
       await victim.goto(link);
@@ -155,6 +155,35 @@ test('a link carrying a chat session never puts the visitor into that chat', { t
       await shot(victim, 'fresh-form');
       await victim.context().close();
     }
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});
+
+test("the widget runs on an origin of its own, out of reach of the agent's session", { timeout: 60_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    const kate = await AgentDesk.open(browser, server, 'kate');
+    const page = kate.page;
+    // A socket's first words with no token: on the desktop's origin the session cookie answers.
+    const bareHello = () => page.evaluate(() => new Promise((ok) => {
+      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+      ws.onopen = () => ws.send(JSON.stringify({ hello: { v: 8, resume: [] } }));
+      ws.onmessage = (e) => { ok(e.data); ws.close(); };
+      ws.onerror = () => ok('error');
+    }));
+    assert.match(await bareHello(), /^\{"welcome"/);
+    assert.ok(await page.evaluate(() => sessionStorage.getItem('parley.session')), 'the desktop keeps its token');
+
+    // The same tab goes to the widget's address on the desktop's host: the browser lands on the
+    // widget's own origin, where neither the token nor the cookie reaches.
+    await page.goto(`${server.url}/chat/`);
+    await page.getByTestId('widget-name').waitFor();
+    assert.equal(new URL(page.url()).origin, server.widgetUrl);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('parley.session')), null);
+    assert.match(await bareHello(), /log in first/);
   } finally {
     await browser.close();
     await server.kill().catch(() => {});

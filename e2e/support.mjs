@@ -48,6 +48,8 @@ export class Server {
     this.config = config;
     this.db = db ?? join(scratchDir('parley-e2e-'), 'parley.db');
     this.url = `http://127.0.0.1:${port}`;
+    // The widget's own origin (`widget_host` in the demo configuration): same port, its name.
+    this.widgetUrl = `http://localhost:${port}`;
   }
 
   static async start(config) {
@@ -216,7 +218,7 @@ export class ContactWidget {
     const widget = new ContactWidget(await context.newPage());
     const query = queue ? `?queue=${encodeURIComponent(queue)}` : '';
     const fragment = identity ? `#identity=${encodeURIComponent(identity)}` : '';
-    await widget.page.goto(`${server.url}/chat/${query}${fragment}`);
+    await widget.page.goto(`${server.widgetUrl}/chat/${query}${fragment}`);
     await widget.page.getByTestId('widget-name').fill(name);
     if (email) await widget.page.getByTestId('widget-email').fill(email);
     await widget.page.getByTestId('widget-first-message').fill(firstMessage);

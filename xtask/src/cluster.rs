@@ -82,7 +82,7 @@ pub fn cluster(nodes: usize) -> Result<(), String> {
         ports.len()
     );
     println!("  agent desktop:  http://127.0.0.1:{public}/");
-    println!("  contact widget: http://127.0.0.1:{public}/chat/");
+    println!("  contact widget: http://localhost:{public}/chat/");
     println!("  nodes: {}", describe(&ports));
     println!("  PostgreSQL: {}", services.postgres_url);
     println!("  Redis: {}", services.redis_url);

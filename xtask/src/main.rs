@@ -119,7 +119,8 @@ fn run_demo(args: &[String]) -> Result<(), String> {
         .spawn();
     println!("\nParley is starting on http://{addr}/");
     println!("  agent desktop: http://{addr}/");
-    println!("  contact widget: http://{addr}/chat/");
+    let port = addr.rsplit_once(':').map_or("8080", |(_, port)| port);
+    println!("  contact widget: http://localhost:{port}/chat/");
     match &crm {
         Ok(_) => println!("  sample CRM with the desktop in its side panel: http://{CRM_ADDR}/"),
         Err(e) => println!("  (the sample CRM did not start: {e})"),

@@ -238,10 +238,16 @@ pub struct ServerConfig {
     /// The most commands committed in one transaction when they wait together (1: each alone).
     pub commit_group: usize,
     /// Where agents and contacts reach Parley, `scheme://host[:port]` (e.g.
-    /// `https://chat.example.com`): requests naming another host are refused, pages must come
+    /// `https://desk.example.com`): requests naming another host are refused, pages must come
     /// from it, and on https the session cookie is `Secure`. Unset, a server on loopback
     /// answers to loopback names only.
     pub public_origin: Option<String>,
+    /// The widget's own host name (e.g. `chat.example.com`, or `localhost` beside `127.0.0.1`
+    /// on one machine), reached with the public origin's scheme and port: it serves the
+    /// contact's chat and nothing of the desktop, so the browser keeps the agent's storage and
+    /// cookie from the widget's pages. Unset, the widget is served at `/chat/` beside the
+    /// desktop.
+    pub widget_host: Option<String>,
     /// Proxies (addresses or networks such as `10.0.0.0/8`) whose `X-Forwarded-For` names the
     /// client; every per-address limit counts that address. Nobody's by default.
     pub trusted_proxies: Vec<String>,
@@ -301,6 +307,7 @@ impl Default for ServerConfig {
             outbox_bytes: 1024 * 1024,
             commit_group: 64,
             public_origin: None,
+            widget_host: None,
             trusted_proxies: Vec::new(),
             header_read_timeout_secs: 10,
             max_connections: 20_000,

@@ -407,6 +407,7 @@ mod tests {
                 hub: hub.clone(),
                 store: Arc::new(store),
                 history_days: 30,
+                contacts_only: false,
             },
             limits: unlimited,
             outbox: cap,

@@ -76,7 +76,11 @@ impl Guards {
             password_checks: tokio::sync::Semaphore::new(server.password_checks),
             chat_starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
             swept: std::sync::atomic::AtomicI64::new(0),
-            own: origin::Own::new(server.public_origin.as_deref(), loopback),
+            own: origin::Own::new(
+                server.public_origin.as_deref(),
+                server.widget_host.as_deref(),
+                loopback,
+            ),
             frames: crate::gateway::Budgets::default(),
             uploads: governor::RateLimiter::keyed(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(server.uploads_per_minute)
@@ -223,20 +227,41 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Requests must name Parley's host (see [`origin`]): probes and `/api/v1`, which other
-/// machines call by whatever name they know, are not checked.
+/// machines call by whatever name they know, are not checked. With a widget host, that host
+/// serves the widget and the contact's routes only, and the widget's pages on the desktop's
+/// host send the browser there.
 async fn own_host(
     State(state): State<Arc<AppState>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let path = request.uri().path();
-    let exempt = matches!(path, "/healthz" | "/readyz" | "/api/health")
-        || path == "/api/v1"
-        || path.starts_with("/api/v1/");
+    let probe = matches!(path, "/healthz" | "/readyz" | "/api/health");
+    let exempt = probe || path == "/api/v1" || path.starts_with("/api/v1/");
     let host = request
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok());
+    let own = &state.guards.own;
+    let widget_page = path == "/chat" || path.starts_with("/chat/");
+    if own.is_widget(host) {
+        let contacts = matches!(
+            path,
+            "/api/chats" | "/api/chats/resume" | "/api/chats/release" | "/api/files" | "/ws"
+        ) || (path.starts_with("/api/files/") && path != "/api/files/response");
+        if !(widget_page || contacts || probe) {
+            return api_error(
+                StatusCode::NOT_FOUND,
+                "this address serves the contact's chat only",
+            );
+        }
+        return next.run(request).await;
+    }
+    if let Some(widget) = own.widget_origin(host).filter(|_| widget_page) {
+        let rest = request.uri().path_and_query().map_or(path, |p| p.as_str());
+        // Temporary: browsers would keep a permanent one after the setting changed.
+        return Redirect::temporary(&format!("{widget}{rest}")).into_response();
+    }
     if !exempt && !state.guards.own.host_allowed(host) {
         return api_error(
             StatusCode::MISDIRECTED_REQUEST,
@@ -486,12 +511,17 @@ async fn socket(
         );
     }
     let token = state.guards.own.session_in(&headers);
+    let contacts_only = state
+        .guards
+        .own
+        .is_widget(headers.get(header::HOST).and_then(|h| h.to_str().ok()));
     let server = &state.config.server;
     let edge = gateway::Edge {
         reads: crate::reads::Reads {
             hub: state.hub.clone(),
             store: state.store.clone(),
             history_days: state.config.chat.history_days,
+            contacts_only,
         },
         limits: gateway::Limits {
             burst: server.frame_burst,

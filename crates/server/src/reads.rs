@@ -41,6 +41,8 @@ pub struct Reads {
     pub store: std::sync::Arc<dyn Store>,
     /// How far back a contact's history reaches (`chat.history_days`).
     pub history_days: u32,
+    /// The socket came through the widget's host: an agent's `hello` is refused there.
+    pub contacts_only: bool,
 }
 
 impl Reads {
@@ -63,6 +65,12 @@ impl Reads {
         };
         let expired = "your session has expired; log in again";
         let actor = match authenticate(&*self.store, &token).await {
+            Ok(Some(Actor::Agent(_))) if self.contacts_only => {
+                return refuse(
+                    ErrorCode::Forbidden,
+                    "agents sign in at the desktop's address, not the widget's",
+                )
+            }
             Ok(Some(actor)) => actor,
             Ok(None) => return refuse(ErrorCode::Unauthorized, expired),
             Err(e) => {

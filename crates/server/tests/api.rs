@@ -316,8 +316,13 @@ async fn the_apps_run_under_a_strict_policy_and_only_listed_pages_frame_them() {
             .find(|d| d.starts_with("frame-ancestors"))
             .map(str::to_owned)
     };
-    for path in ["/", "/some/desktop/route", "/chat/"] {
-        let head = head_of(addr, path).await;
+    let widget = format!("localhost:{}", addr.port());
+    for (host, path) in [
+        (addr.to_string(), "/"),
+        (addr.to_string(), "/some/desktop/route"),
+        (widget.clone(), "/chat/"),
+    ] {
+        let head = head_at(addr, &host, path).await;
         // Scripts only from the server: no inline code, no eval but WebAssembly's.
         let policy = policy(&head).unwrap_or_default();
         assert!(
@@ -346,7 +351,7 @@ async fn the_apps_run_under_a_strict_policy_and_only_listed_pages_frame_them() {
             "{path}: {head}"
         );
     }
-    let head = head_of(addr, "/chat/").await;
+    let head = head_at(addr, &widget, "/chat/").await;
     assert_eq!(
         csp(&head).as_deref(),
         Some("frame-ancestors 'self' https://shop.example.com")
@@ -367,16 +372,21 @@ async fn the_apps_run_under_a_strict_policy_and_only_listed_pages_frame_them() {
         csp(&head_of(addr, "/").await).as_deref(),
         Some("frame-ancestors 'self'")
     );
-    let head = head_of(addr, "/chat/").await;
+    let head = head_at(addr, &format!("localhost:{}", addr.port()), "/chat/").await;
     assert_eq!(csp(&head), None);
     assert!(policy(&head).is_some_and(|p| p.contains("script-src 'self' 'wasm-unsafe-eval'")));
 }
 
 /// The status line and headers of a GET, lower-cased.
 async fn head_of(addr: SocketAddr, path: &str) -> String {
+    head_at(addr, &addr.to_string(), path).await
+}
+
+/// [`head_of`] naming another host.
+async fn head_at(addr: SocketAddr, host: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw).await;

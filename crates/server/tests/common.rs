@@ -245,7 +245,12 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(addr: SocketAddr) -> Self {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        Self::connect_to(&format!("ws://{addr}/ws")).await
+    }
+
+    /// Connects to a socket address written out (another host name, say).
+    pub async fn connect_to(url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("ws connect");
         Self {

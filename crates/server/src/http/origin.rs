@@ -8,6 +8,9 @@
 //! - A page's `Origin` must be Parley's own (scheme included when the public origin is set) or
 //!   one of `allowed_origins`.
 //! - With an https public origin the cookie is `__Host-parley_session`, `Secure`.
+//! - With `server.widget_host` set, requests naming that host are the widget's side: the
+//!   contact's web chat lives there, on an origin of its own, and nothing of the desktop
+//!   (docs/decisions/0010-widget-on-its-own-origin.md).
 
 use axum::http::{header, HeaderMap};
 
@@ -24,10 +27,12 @@ pub struct Own {
     authority: Option<String>,
     /// Whether the server listens on loopback only.
     loopback: bool,
+    /// The widget's host name, lower case, without a port.
+    widget: Option<String>,
 }
 
 impl Own {
-    pub fn new(public_origin: Option<&str>, loopback: bool) -> Self {
+    pub fn new(public_origin: Option<&str>, widget_host: Option<&str>, loopback: bool) -> Self {
         let public = public_origin.map(normal_origin);
         let authority = public
             .as_deref()
@@ -36,7 +41,32 @@ impl Own {
             public,
             authority,
             loopback,
+            widget: widget_host.map(str::to_ascii_lowercase),
         }
+    }
+
+    /// Whether a request naming this `Host` is for the widget's side.
+    pub fn is_widget(&self, host: Option<&str>) -> bool {
+        let (Some(widget), Some(host)) = (&self.widget, host) else {
+            return false;
+        };
+        host_name(&host.to_ascii_lowercase()) == widget
+    }
+
+    /// The widget's origin, as reached through a request naming `host` (its port carries
+    /// over: on one machine the two sides share the listener); `None` without a widget host.
+    pub fn widget_origin(&self, host: Option<&str>) -> Option<String> {
+        let widget = self.widget.as_deref()?;
+        let scheme = if self.secure() { "https" } else { "http" };
+        let host = host.unwrap_or_default();
+        let port = match host.strip_prefix('[') {
+            Some(v6) => v6.split_once("]:").map(|(_, port)| port),
+            None => host.rsplit_once(':').map(|(_, port)| port),
+        };
+        Some(normal_origin(&match port {
+            Some(port) => format!("{scheme}://{widget}:{port}"),
+            None => format!("{scheme}://{widget}"),
+        }))
     }
 
     /// Whether a request naming this `Host` is for Parley.
@@ -44,7 +74,7 @@ impl Own {
         let Some(host) = host.map(str::to_ascii_lowercase) else {
             return false;
         };
-        if is_loopback_host(&host) {
+        if is_loopback_host(&host) || self.is_widget(Some(&host)) {
             return true;
         }
         match &self.authority {
@@ -65,15 +95,17 @@ impl Own {
         let Ok(origin) = origin.to_str() else {
             return false;
         };
-        if allowed.iter().any(|a| a == origin)
-            || self.public.as_deref() == Some(normal_origin(origin).as_str())
-        {
-            return true;
-        }
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or_default();
+        let normal = normal_origin(origin);
+        if allowed.iter().any(|a| a == origin)
+            || self.public.as_deref() == Some(normal.as_str())
+            || self.widget_origin(Some(host)).as_deref() == Some(normal.as_str())
+        {
+            return true;
+        }
         let authority = origin
             .strip_prefix("http://")
             .or_else(|| origin.strip_prefix("https://"));
@@ -89,8 +121,12 @@ impl Own {
     }
 
     /// The session the request's cookie holds: under its `__Host-` name only, when that is
-    /// the one in use (a sibling site could set the plain one).
+    /// the one in use (a sibling site could set the plain one); never on the widget's side.
     pub fn session_in(&self, headers: &HeaderMap) -> Option<String> {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        if self.is_widget(host) {
+            return None;
+        }
         super::cookie(headers, self.cookie_name())
     }
 
@@ -130,12 +166,17 @@ fn normal_origin(origin: &str) -> String {
     origin.strip_suffix(default).unwrap_or(&origin).to_owned()
 }
 
-/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
+/// A `Host` without its port.
+fn host_name(host: &str) -> &str {
+    match host.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
+    }
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = host_name(host);
     name == "localhost"
         || name
             .parse::<std::net::IpAddr>()
@@ -158,7 +199,7 @@ mod tests {
 
     #[test]
     fn only_the_own_origin_and_configured_ones_may_act() {
-        let own = Own::new(None, true);
+        let own = Own::new(None, None, true);
         let allowed = vec!["https://crm.example.com".to_owned()];
         let ok = |o, h, a: &[String]| own.origin_allowed(&headers(o, h), a);
         assert!(ok(Some("http://127.0.0.1:8080"), "127.0.0.1:8080", &[]));
@@ -172,7 +213,7 @@ mod tests {
         assert!(ok(None, "127.0.0.1:8080", &[]));
 
         // With a public origin, its scheme counts; however it was written.
-        let public = Own::new(Some("https://Chat.Example.com:443/"), false);
+        let public = Own::new(Some("https://Chat.Example.com:443/"), None, false);
         let ok = |o, h| public.origin_allowed(&headers(o, h), &[]);
         assert!(ok(Some("https://chat.example.com"), "chat.example.com"));
         assert!(!ok(Some("http://chat.example.com"), "chat.example.com"));
@@ -181,7 +222,7 @@ mod tests {
 
     #[test]
     fn a_loopback_server_answers_to_loopback_names_and_a_public_one_to_its_own() {
-        let local = Own::new(None, true);
+        let local = Own::new(None, None, true);
         for host in [
             "127.0.0.1:8080",
             "localhost:8080",
@@ -195,9 +236,9 @@ mod tests {
             assert!(!local.host_allowed(Some(host)), "{host}: DNS rebinding");
         }
         assert!(!local.host_allowed(None));
-        assert!(Own::new(None, false).host_allowed(Some("anything.example")));
+        assert!(Own::new(None, None, false).host_allowed(Some("anything.example")));
 
-        let public = Own::new(Some("https://Chat.Example.com"), false);
+        let public = Own::new(Some("https://Chat.Example.com"), None, false);
         assert!(public.host_allowed(Some("chat.example.com")));
         assert!(public.host_allowed(Some("chat.example.com:443")));
         assert!(
@@ -209,8 +250,41 @@ mod tests {
     }
 
     #[test]
+    fn the_widgets_host_is_a_side_of_its_own_with_its_own_origin() {
+        let local = Own::new(None, Some("LocalHost"), true);
+        assert!(local.is_widget(Some("localhost:8080")));
+        assert!(!local.is_widget(Some("127.0.0.1:8080")));
+        assert_eq!(
+            local.widget_origin(Some("127.0.0.1:8080")).as_deref(),
+            Some("http://localhost:8080")
+        );
+        let ok = |o, h| local.origin_allowed(&headers(Some(o), h), &[]);
+        assert!(ok("http://localhost:8080", "localhost:8080"));
+        assert!(!ok("http://localhost:8081", "localhost:8080"));
+
+        let public = Own::new(
+            Some("https://desk.example.com"),
+            Some("chat.example.com"),
+            false,
+        );
+        assert!(public.host_allowed(Some("chat.example.com")));
+        assert!(public.is_widget(Some("chat.example.com:443")));
+        assert!(!public.is_widget(Some("desk.example.com")));
+        assert_eq!(
+            public.widget_origin(Some("desk.example.com")).as_deref(),
+            Some("https://chat.example.com")
+        );
+        let ok = |o, h| public.origin_allowed(&headers(Some(o), h), &[]);
+        assert!(ok("https://chat.example.com", "chat.example.com"));
+        assert!(!ok("http://chat.example.com", "chat.example.com"));
+        assert!(Own::new(None, None, true)
+            .widget_origin(Some("x"))
+            .is_none());
+    }
+
+    #[test]
     fn an_https_public_origin_gets_a_secure_host_only_cookie() {
-        let secure = Own::new(Some("https://chat.example.com"), false);
+        let secure = Own::new(Some("https://chat.example.com"), None, false);
         let set = secure.session_cookie("t");
         assert!(
             set.starts_with("__Host-parley_session=t;") && set.contains("; Secure"),
@@ -220,7 +294,7 @@ mod tests {
         assert!(secure
             .cleared_cookie()
             .starts_with("__Host-parley_session=;"));
-        let plain = Own::new(None, true).session_cookie("t");
+        let plain = Own::new(None, None, true).session_cookie("t");
         assert!(plain.starts_with("parley_session=t;") && !plain.contains("Secure"));
         let mut h = HeaderMap::new();
         h.insert(
@@ -238,7 +312,7 @@ mod tests {
             "a plain cookie is not taken on https"
         );
         assert_eq!(
-            Own::new(None, true).session_in(&h).as_deref(),
+            Own::new(None, None, true).session_in(&h).as_deref(),
             Some("planted")
         );
     }

@@ -68,6 +68,7 @@ fn reads<S: Store + Clone>(hub: &HubHandle, store: S) -> crate::reads::Reads {
         hub: hub.clone(),
         store: Arc::new(store),
         history_days: 30,
+        contacts_only: false,
     }
 }
 

@@ -103,39 +103,171 @@ fn check(config: &Config) -> Result<(), ConfigError> {
     }
     trusted_proxies(&config.server).map_err(ConfigError::Invalid)?;
     let server = &config.server;
-    for (name, value) in [
-        (
-            "header_read_timeout_secs",
-            server.header_read_timeout_secs as usize,
-        ),
-        ("max_connections", server.max_connections),
-        (
-            "max_connections_per_address",
-            server.max_connections_per_address,
-        ),
-        ("hello_timeout_secs", server.hello_timeout_secs as usize),
-        ("ping_secs", server.ping_secs as usize),
-        ("password_checks", server.password_checks),
-        ("chats_per_minute", server.chats_per_minute as usize),
-        ("session_idle_secs", server.session_idle_secs as usize),
-        ("session_max_secs", server.session_max_secs as usize),
-        ("max_files_per_chat", server.max_files_per_chat as usize),
-        (
-            "max_chat_file_bytes",
-            server.max_chat_file_bytes.min(usize::MAX as u64) as usize,
-        ),
-        ("uploads_per_minute", server.uploads_per_minute as usize),
-    ] {
-        if value == 0 {
-            return invalid(format!("server.{name} is 0: nothing could get through"));
+    if let Some(host) = &server.widget_host {
+        let public_host = server
+            .public_origin
+            .as_deref()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, rest)| rest.split(':').next().unwrap_or(rest).to_ascii_lowercase());
+        let name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+        if host.is_empty() || !host.chars().all(name) {
+            return invalid(format!(
+                "server.widget_host {host:?} is not a host name: write it without scheme or port"
+            ));
+        }
+        if public_host.as_deref() == Some(host.to_ascii_lowercase().as_str()) {
+            return invalid(format!(
+                "server.widget_host {host:?} is the public origin's host: the widget needs a name of its own"
+            ));
         }
     }
+    limits(config).map_err(ConfigError::Invalid)?;
+    names(config).map_err(ConfigError::Invalid)?;
     for g in &config.groups {
         if let Some(a) = g.agents.iter().find(|a| !ids.contains(a)) {
             return invalid(format!(
                 "group {:?} names unknown agent {:?}",
                 g.id,
                 a.as_str()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The largest file the server takes: uploads are held in memory while they are checked.
+const MAX_FILE_BYTES_CEILING: usize = 1 << 30;
+
+/// Limits and rates: none may be 0 (nothing could get through), and the ones that bound one
+/// another must agree.
+fn limits(config: &Config) -> Result<(), String> {
+    let server = &config.server;
+    let as_count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    for (name, value) in [
+        (
+            "server.header_read_timeout_secs",
+            server.header_read_timeout_secs.into(),
+        ),
+        ("server.max_connections", server.max_connections as u64),
+        (
+            "server.max_connections_per_address",
+            server.max_connections_per_address as u64,
+        ),
+        (
+            "server.hello_timeout_secs",
+            server.hello_timeout_secs.into(),
+        ),
+        ("server.ping_secs", server.ping_secs.into()),
+        ("server.password_checks", server.password_checks as u64),
+        ("server.chats_per_minute", server.chats_per_minute.into()),
+        ("server.session_idle_secs", server.session_idle_secs.into()),
+        ("server.session_max_secs", server.session_max_secs.into()),
+        (
+            "server.max_files_per_chat",
+            server.max_files_per_chat.into(),
+        ),
+        ("server.max_chat_file_bytes", server.max_chat_file_bytes),
+        (
+            "server.uploads_per_minute",
+            server.uploads_per_minute.into(),
+        ),
+        ("server.frame_burst", server.frame_burst.into()),
+        ("server.frames_per_second", server.frames_per_second.into()),
+        ("server.max_file_bytes", server.max_file_bytes as u64),
+        ("server.outbox_bytes", server.outbox_bytes as u64),
+        ("server.commit_group", server.commit_group as u64),
+        (
+            "routing.offer_timeout_secs",
+            config.routing.offer_timeout_secs.into(),
+        ),
+    ]
+    .map(|(name, value): (&str, u64)| (name, as_count(value)))
+    {
+        if value == 0 {
+            return Err(format!("{name} is 0: nothing could get through"));
+        }
+    }
+    if server.max_connections_per_address > server.max_connections {
+        return Err(format!(
+            "server.max_connections_per_address ({}) is over server.max_connections ({})",
+            server.max_connections_per_address, server.max_connections
+        ));
+    }
+    if server.max_file_bytes > MAX_FILE_BYTES_CEILING {
+        return Err(format!(
+            "server.max_file_bytes ({}) is over 1 GiB: uploads are held in memory while checked",
+            server.max_file_bytes
+        ));
+    }
+    if server.max_file_bytes as u64 > server.max_chat_file_bytes {
+        return Err(format!(
+            "server.max_file_bytes ({}) is over server.max_chat_file_bytes ({}): no such file could be sent",
+            server.max_file_bytes, server.max_chat_file_bytes
+        ));
+    }
+    let chat = &config.chat;
+    if chat.inactivity_timeout_secs > 0 && chat.inactivity_warn_secs >= chat.inactivity_timeout_secs
+    {
+        return Err(format!(
+            "chat.inactivity_warn_secs ({}) must come before chat.inactivity_timeout_secs ({})",
+            chat.inactivity_warn_secs, chat.inactivity_timeout_secs
+        ));
+    }
+    if let Some(a) = config.agents.iter().find(|a| a.capacity > MAX_CAPACITY) {
+        return Err(format!(
+            "agent {:?} has capacity {}: at most {MAX_CAPACITY} chats at once",
+            a.id.as_str(),
+            a.capacity
+        ));
+    }
+    if let Some(cluster) = &config.cluster {
+        if cluster.connections == 0 {
+            return Err("cluster.connections is 0: the node could not reach its database".into());
+        }
+        if cluster.node.trim().is_empty() {
+            return Err("cluster.node is empty: every node needs a name of its own".into());
+        }
+    }
+    Ok(())
+}
+
+/// Chats one agent may hold at once.
+const MAX_CAPACITY: u32 = 100;
+
+/// Names: no queue, skill or group twice, every skill named is configured, every password
+/// hash can be checked.
+fn names(config: &Config) -> Result<(), String> {
+    fn twice<'a>(what: &str, ids: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        ids.into_iter()
+            .find(|id| !seen.insert(*id))
+            .map_or(Ok(()), |id| {
+                Err(format!("{what} {id:?} is configured twice"))
+            })
+    }
+    twice("queue", config.queues.iter().map(|q| q.id.as_str()))?;
+    twice("skill", config.skills.iter().map(|s| s.id.as_str()))?;
+    twice("group", config.groups.iter().map(|g| g.id.as_str()))?;
+    let known = |skill: &str| config.skills.iter().any(|s| s.id == skill);
+    for a in &config.agents {
+        if let Some(skill) = a.skills.iter().find(|s| !known(s)) {
+            return Err(format!(
+                "agent {:?} has skill {skill:?}, which no [[skills]] entry names",
+                a.id.as_str()
+            ));
+        }
+        if argon2::PasswordHash::new(&a.password_hash).is_err() {
+            return Err(format!(
+                "agent {:?}: password_hash is not a password hash (make one with `parley-server hash-password`)",
+                a.id.as_str()
+            ));
+        }
+    }
+    for q in &config.queues {
+        if let Some(skill) = q.skill.as_deref().filter(|s| !known(s)) {
+            return Err(format!(
+                "queue {:?} needs skill {skill:?}, which no [[skills]] entry names",
+                q.id.as_str()
             ));
         }
     }
@@ -196,10 +328,101 @@ mod tests {
             .all(|a| crate::auth::verify_password(&format!("{}-demo", a.id), &a.password_hash)));
     }
 
+    /// A real password hash (of "kate-demo").
+    const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$exN6Qo/Nq/0SpgBTvgZa8g$DtB581iDVgK+y7pmX48EL8Je8k7uTMAJZ/MPJGo+/1M";
+
+    #[test]
+    fn every_remaining_setting_is_checked_and_named() {
+        let bad = |extra: &str, agent: &str| {
+            let text = format!(
+                "{extra}\n[[queues]]\nid = \"q\"\nname = \"Q\"\n[[agents]]\nid = \"a\"\nname = \"A\"\npassword_hash = \"{HASH}\"\n{agent}"
+            );
+            let config: Config = toml::from_str(&text).expect("parses");
+            check(&config).err().map(|e| e.to_string())
+        };
+        let refused = |extra: &str, agent: &str, naming: &str| {
+            let error = bad(extra, agent);
+            assert!(
+                error.as_deref().is_some_and(|e| e.contains(naming)),
+                "{extra} {agent}: {error:?}"
+            );
+        };
+        for zero in [
+            "frame_burst",
+            "frames_per_second",
+            "max_file_bytes",
+            "outbox_bytes",
+            "commit_group",
+        ] {
+            refused(
+                &format!("[server]\n{zero} = 0"),
+                "",
+                &format!("server.{zero} is 0"),
+            );
+        }
+        refused(
+            "[routing]\noffer_timeout_secs = 0",
+            "",
+            "routing.offer_timeout_secs",
+        );
+        refused(
+            "[server]\nmax_connections = 10\nmax_connections_per_address = 11",
+            "",
+            "max_connections_per_address (11)",
+        );
+        refused("[server]\nmax_file_bytes = 2147483648", "", "over 1 GiB");
+        refused(
+            "[server]\nmax_file_bytes = 2000\nmax_chat_file_bytes = 1000",
+            "",
+            "no such file could be sent",
+        );
+        refused(
+            "[chat]\ninactivity_warn_secs = 60\ninactivity_timeout_secs = 60",
+            "",
+            "chat.inactivity_warn_secs",
+        );
+        refused("", "capacity = 1000", "at most 100");
+        refused(
+            "[cluster]\ndatabase_url = \"postgres://x\"\nredis_url = \"redis://x\"\nnode = \"n\"\nconnections = 0",
+            "",
+            "cluster.connections",
+        );
+        // Names: skills must exist, ids are unique, hashes are hashes.
+        refused("", "skills = [\"french\"]", "skill \"french\"");
+        refused(
+            "[[queues]]\nid = \"v\"\nname = \"V\"\nskill = \"vip\"",
+            "",
+            "skill \"vip\"",
+        );
+        refused(
+            "[[queues]]\nid = \"q\"\nname = \"Again\"",
+            "",
+            "queue \"q\" is configured twice",
+        );
+        refused(
+            "[[skills]]\nid = \"s\"\nname = \"S\"\n[[skills]]\nid = \"s\"\nname = \"T\"",
+            "",
+            "skill \"s\" is configured twice",
+        );
+        assert_eq!(
+            bad(
+                "[[skills]]\nid = \"french\"\nname = \"French\"",
+                "skills = [\"french\"]"
+            ),
+            None
+        );
+        let plain = "[[agents]]\nid = \"b\"\nname = \"B\"\npassword_hash = \"b-demo\"";
+        refused(
+            plain,
+            "",
+            "agent \"b\": password_hash is not a password hash",
+        );
+    }
+
     #[test]
     fn bad_configurations_are_refused_with_a_reason() {
         let bad = |extra: &str| {
-            let text = format!("{extra}\n[[queues]]\nid = \"q\"\nname = \"Q\"\n[[agents]]\nid = \"a\"\nname = \"A\"\npassword_hash = \"-\"\n");
+            let text = format!("{extra}\n[[queues]]\nid = \"q\"\nname = \"Q\"\n[[agents]]\nid = \"a\"\nname = \"A\"\npassword_hash = \"{HASH}\"\n");
             let config: Config = toml::from_str(&text).expect("parses");
             check(&config).err().map(|e| e.to_string())
         };
@@ -209,7 +432,8 @@ mod tests {
         let bot = "[bot]\nname = \"B\"\ngreeting = { markdown = { text = \"Hi\" } }\n";
         assert_eq!(bad(&format!("{bot}queues = [\"q\"]")), None);
         assert!(bad(&format!("{bot}queues = [\"nope\"]")).is_some_and(|e| e.contains("nope")));
-        let bot_agent = "[[agents]]\nid = \"bot\"\nname = \"B\"\npassword_hash = \"-\"";
+        let bot_agent =
+            format!("[[agents]]\nid = \"bot\"\nname = \"B\"\npassword_hash = \"{HASH}\"");
         assert!(bad(&format!("{bot}queues = [\"q\"]\n{bot_agent}"))
             .is_some_and(|e| e.contains("bot's")));
         let server = |line: &str| format!("[server]\n{line}");

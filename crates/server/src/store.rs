@@ -162,6 +162,15 @@ pub trait Sessions: Send + Sync {
     fn session_agent<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<AgentId>>;
     /// Forgets a session, and the sign-in tokens minted from it.
     fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()>;
+    /// Moves a session to a new token (a hand-off): the new session keeps the old one's login
+    /// time, so the move never extends `session_max_secs`, and the old one and its sign-in
+    /// tokens are gone. `false`, and nothing made, when the old session has already ended.
+    fn move_session<'a>(
+        &'a self,
+        from_hash: &'a str,
+        to_hash: &'a str,
+        now: Millis,
+    ) -> StoreFuture<'a, bool>;
     /// Remembers a one-time sign-in token (by its hash) for the agent, good until `expires_at`.
     /// A token minted from a session replaces the one that session minted before.
     fn create_sign_in<'a>(

@@ -332,6 +332,64 @@ async fn a_session_ends_when_idle_and_at_its_limit_closing_its_sockets() {
 }
 
 #[tokio::test]
+async fn a_handed_off_session_keeps_its_login_time_and_a_dead_one_hands_off_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        // Rounds every second; the socket kept open below keeps idleness out of it.
+        c.server.session_idle_secs = 4;
+        c.server.session_max_secs = 3;
+    })
+    .await;
+    let handoff = |session: String| async move {
+        let auth = format!("Bearer {session}");
+        let (status, body) = http(
+            addr,
+            "POST",
+            "/api/login/handoff",
+            &[("Authorization", &auth)],
+            None,
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let body: serde_json::Value = serde_json::from_str(&body).expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    };
+    let first = login(addr, "kate").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Half-way through the session, it moves to a new window.
+    let (status, moved) = post(
+        addr,
+        "/api/login/token",
+        json!({ "token": handoff(first).await }),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    let moved = moved["token"].as_str().expect("session").to_owned();
+    let _desktop = Client::hello(addr, &moved, vec![]).await;
+    // It ends at the first login's limit, not three seconds after the move.
+    let mut ended_after = None;
+    for tenth in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !admitted(addr, &moved).await {
+            ended_after = Some(tenth);
+            break;
+        }
+    }
+    let ended_after = ended_after.expect("the moved session ended");
+    assert!(
+        ended_after < 25,
+        "ended {ended_after} tenths after the move's 1.5 s"
+    );
+
+    // A link made by a session that then logged out signs nobody in.
+    let session = login(addr, "john").await;
+    let link = handoff(session.clone()).await;
+    assert_eq!(logout(addr, &session).await, 204);
+    let (status, _) = post(addr, "/api/login/token", json!({ "token": link })).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
 async fn a_page_on_a_rebound_domain_is_refused_and_probes_still_answer() {
     let dir = tempfile::tempdir().expect("tmp");
     let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
@@ -352,7 +410,7 @@ async fn a_page_on_a_rebound_domain_is_refused_and_probes_still_answer() {
     };
     // evil.example resolving to 127.0.0.1: the browser sends its name.
     assert_eq!(as_host("evil.example:8080", "/api/login").await, 421);
-    assert_eq!(as_host("localhost:8080", "/api/login").await, 200);
+    assert_eq!(as_host("[::1]:8080", "/api/login").await, 200);
     let probe = request(addr, "GET", "/healthz", &[("Host", "10.1.2.3:8080")], b"").await;
     assert_eq!(probe.status, 200, "probes use whatever name they have");
 }
@@ -487,4 +545,113 @@ async fn sockets_of_one_token_share_one_frame_budget() {
         ),
         "{answer:?}"
     );
+}
+
+#[tokio::test]
+async fn the_widget_lives_on_its_own_host_which_serves_nothing_of_the_desktop() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // The demo configuration names `localhost` as the widget's host.
+    let pages = dir.path().join("widget");
+    std::fs::create_dir_all(&pages).expect("dir");
+    std::fs::write(pages.join("index.html"), "<title>Chat with us</title>").expect("page");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        assert_eq!(c.server.widget_host.as_deref(), Some("localhost"));
+        c.server.widget_dir = pages.clone();
+    })
+    .await;
+    let widget = format!("localhost:{}", addr.port());
+    let widget_origin = format!("http://{widget}");
+    let on_widget =
+        |method: &'static str, path: &'static str, extra: Vec<(&'static str, String)>| {
+            let widget = widget.clone();
+            async move {
+                let mut headers: Vec<(&str, &str)> = vec![("Host", widget.as_str())];
+                headers.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+                request(addr, method, path, &headers, b"").await
+            }
+        };
+
+    // The desktop's host sends browsers to the widget's, query and all.
+    let moved = request(addr, "GET", "/chat/?queue=billing", &[], b"").await;
+    assert_eq!(moved.status, 307);
+    assert_eq!(
+        moved.header("location"),
+        Some(format!("{widget_origin}/chat/?queue=billing").as_str())
+    );
+    // The widget's host serves the widget, and nothing of the desktop or the API.
+    let page = on_widget("GET", "/chat/", vec![]).await;
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("Chat with us"));
+    for path in [
+        "/",
+        "/api/login",
+        "/api/v1/agents",
+        "/api/embed",
+        "/embed/parley-desktop.js",
+    ] {
+        let method = if path == "/api/login" { "POST" } else { "GET" };
+        let refused = request(addr, method, path, &[("Host", widget.as_str())], b"").await;
+        assert_eq!(refused.status, 404, "{path} on the widget's host");
+    }
+
+    // A contact starts a chat from the widget's origin; a page of the desktop's may not there.
+    let form = json!({"name": "Mark Avram", "text": "Hello"}).to_string();
+    let start = |origin: String| {
+        let (widget, form) = (widget.clone(), form.clone());
+        async move {
+            let headers = [
+                ("Host", widget.as_str()),
+                ("Origin", origin.as_str()),
+                ("Content-Type", "application/json"),
+            ];
+            request(addr, "POST", "/api/chats", &headers, form.as_bytes()).await
+        }
+    };
+    assert_eq!(start(format!("http://{addr}")).await.status, 403);
+    let started = start(widget_origin.clone()).await;
+    assert_eq!(started.status, 200);
+    let body: serde_json::Value = serde_json::from_slice(&started.body).expect("json");
+    let contact_token = body["token"].as_str().expect("token").to_owned();
+
+    // Its socket takes the contact; an agent's token, or the agent's cookie, gets nothing there.
+    let url = format!("ws://{widget}/ws");
+    let hello = |token: Option<String>| ClientMsg::Hello {
+        v: parley_protocol::PROTOCOL_VERSION,
+        token,
+        resume: vec![],
+        client: None,
+    };
+    let answer = |mut c: Client| async move {
+        c.expect(|m| matches!(m, ServerMsg::Welcome { .. } | ServerMsg::Error { .. }))
+            .await
+    };
+    let mut contact = Client::connect_to(&url).await;
+    contact.send(&hello(Some(contact_token))).await;
+    assert!(matches!(answer(contact).await, ServerMsg::Welcome { .. }));
+    let agent_token = login(addr, "kate").await;
+    let mut agent = Client::connect_to(&url).await;
+    agent.send(&hello(Some(agent_token.clone()))).await;
+    assert!(
+        matches!(
+            answer(agent).await,
+            ServerMsg::Error {
+                code: parley_protocol::ErrorCode::Forbidden,
+                ..
+            }
+        ),
+        "an agent's hello on the widget's host"
+    );
+    let cookie = format!("{}={agent_token}", parley_server::http::SESSION_COOKIE);
+    let refused = on_widget(
+        "POST",
+        "/api/files?interaction=x&name=a.png",
+        vec![("Cookie", cookie)],
+    )
+    .await;
+    assert_eq!(
+        refused.status, 401,
+        "the agent's cookie is not read on the widget's host"
+    );
+    // The desktop's host still takes the agent.
+    assert!(admitted(addr, &agent_token).await);
 }

@@ -528,6 +528,33 @@ async fn domain_feed(store: &impl Store) {
         "revoked with its session"
     );
 
+    // A hand-off moves a session: the new one keeps the login time, the old one and what it
+    // minted are gone, and a session already gone moves nowhere.
+    store
+        .create_session("from", &kate, 100)
+        .await
+        .expect("session");
+    store
+        .create_sign_in("from-link", &kate, 99_000, Some("from"))
+        .await
+        .expect("mint");
+    assert!(store.move_session("from", "to", 900).await.expect("move"));
+    assert_eq!(store.session_agent("from").await.expect("read"), None);
+    assert_eq!(
+        store.take_sign_in("from-link", 0).await.expect("take"),
+        None
+    );
+    assert_eq!(
+        store.expire_sessions(0, 200).await.expect("expire"),
+        vec!["to".to_owned()],
+        "opened at 100, not at the move"
+    );
+    assert!(!store
+        .move_session("from", "again", 950)
+        .await
+        .expect("move"));
+    assert_eq!(store.session_agent("again").await.expect("read"), None);
+
     // Sessions end when idle or too old, with what they minted; one in use lives on.
     store
         .create_session("old", &kate, 0)

@@ -137,20 +137,33 @@ pub(super) async fn login_with_token(
             "this sign-in link has been used or has expired",
         );
     };
-    if let Some(from) = &taken.from_session {
-        if let Err(e) = state.store.delete_session(from).await {
-            return unavailable(e);
-        }
-        state.hub.end_session(from);
-    }
-    let agent = state.config.agents.iter().find(|a| a.id == taken.agent);
-    let Some(agent) = agent.cloned() else {
-        return api_error(
+    let used_up = || {
+        api_error(
             StatusCode::UNAUTHORIZED,
             "this sign-in link has been used or has expired",
-        );
+        )
     };
-    open_session(&state, agent).await
+    let agent = state.config.agents.iter().find(|a| a.id == taken.agent);
+    let Some(agent) = agent.cloned() else {
+        return used_up();
+    };
+    let Some(from) = &taken.from_session else {
+        return open_session(&state, agent).await;
+    };
+    // A hand-off moves the session, login time and all: it never outlives its first login.
+    let token = new_token();
+    match state
+        .store
+        .move_session(from, &token_hash(&token), now_ms())
+        .await
+    {
+        Ok(true) => {}
+        // The session ended (logout, expiry) after the link was made.
+        Ok(false) => return used_up(),
+        Err(e) => return unavailable(e),
+    }
+    state.hub.end_session(from);
+    signed_in(&state, token, agent)
 }
 
 /// A hand-off token.
@@ -209,6 +222,11 @@ async fn open_session(state: &AppState, agent: crate::config::AgentConfig) -> Re
             "the server could not log you in; try again",
         );
     }
+    signed_in(state, token, agent)
+}
+
+/// The answer to a sign-in: the session's cookie and token.
+fn signed_in(state: &AppState, token: String, agent: crate::config::AgentConfig) -> Response {
     let cookie = state.guards.own.session_cookie(&token);
     (
         [(header::SET_COOKIE, cookie)],

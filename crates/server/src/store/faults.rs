@@ -123,6 +123,9 @@ impl<S: Sessions> Sessions for Faulty<S> {
     fn session_agent<'a>(&'a self, h: &'a str) -> StoreFuture<'a, Option<AgentId>> {
         Sessions::session_agent(&self.inner, h)
     }
+    fn move_session<'a>(&'a self, f: &'a str, t: &'a str, now: Millis) -> StoreFuture<'a, bool> {
+        Sessions::move_session(&self.inner, f, t, now)
+    }
     fn delete_session<'a>(&'a self, h: &'a str) -> StoreFuture<'a, ()> {
         Sessions::delete_session(&self.inner, h)
     }

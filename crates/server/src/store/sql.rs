@@ -322,6 +322,38 @@ macro_rules! sql_ports {
                     })
                 }
 
+                fn move_session<'a>(
+                    &'a self,
+                    from_hash: &'a str,
+                    to_hash: &'a str,
+                    now: Millis,
+                ) -> StoreFuture<'a, bool> {
+                    Box::pin(async move {
+                        let mut tx = self.$write.begin().await?;
+                        let moved = sqlx::query(
+                            "INSERT INTO sessions (token_hash, agent, created_at, last_seen)
+                             SELECT $1, agent, created_at, $2 FROM sessions WHERE token_hash = $3",
+                        )
+                        .bind(to_hash)
+                        .bind(now)
+                        .bind(from_hash)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                            == 1;
+                        sqlx::query("DELETE FROM sign_in_tokens WHERE session_hash = $1")
+                            .bind(from_hash)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                            .bind(from_hash)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok(moved)
+                    })
+                }
+
                 fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()> {
                     Box::pin(async move {
                         let mut tx = self.$write.begin().await?;

@@ -251,6 +251,38 @@ impl Notice {
     }
 }
 
+impl Party {
+    /// Calls the agent (if it is one) by `alias` of its id.
+    pub fn alias_agent(&mut self, alias: impl Fn(&AgentId) -> AgentId) {
+        if let Party::Agent { id, .. } = self {
+            *id = alias(id);
+        }
+    }
+}
+
+impl EventKind {
+    /// Calls every agent the event names by `alias` of its id.
+    pub fn alias_agents(&mut self, alias: impl Fn(&AgentId) -> AgentId) {
+        match self {
+            EventKind::Joined { party }
+            | EventKind::Left { party, .. }
+            | EventKind::Message { from: party, .. }
+            | EventKind::OwnerChanged { owner: party }
+            | EventKind::File { from: party, .. }
+            | EventKind::Rich { from: party, .. } => party.alias_agent(alias),
+            EventKind::ConsultationStarted {
+                initiator, target, ..
+            } => {
+                initiator.alias_agent(&alias);
+                target.alias_agent(alias);
+            }
+            EventKind::ConsultationEnded { by: Some(by), .. } => by.alias_agent(alias),
+            EventKind::Done { agent, .. } => *agent = alias(agent),
+            _ => {}
+        }
+    }
+}
+
 /// The templates a bot can send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -90,7 +90,7 @@ use crate::domain::{
     AgentPresence, AgentStatus, Event, EventKind, HistoryEntry, Identity, InteractionSummary,
     Invitation, Named, Party, PastChat, PendingLevel,
 };
-use crate::ids::{InteractionId, InvitationId, Millis, Seq};
+use crate::ids::{AgentId, InteractionId, InvitationId, Millis, Seq};
 use crate::MAX_FRAME_BYTES;
 use serde::{Deserialize, Serialize};
 
@@ -361,6 +361,39 @@ impl ServerMsg {
                     text: notice.text(),
                 };
             }
+        }
+        self
+    }
+}
+
+impl ServerMsg {
+    /// The message as a contact receives it: every agent it names is called by `alias` (of the
+    /// chat and the agent) instead of its login id. Names stay (they are the nicknames
+    /// contacts see).
+    pub fn for_contact(mut self, alias: impl Fn(&InteractionId, &AgentId) -> AgentId) -> Self {
+        let (interaction, events) = match &mut self {
+            ServerMsg::Events {
+                interaction,
+                events,
+            }
+            | ServerMsg::Older {
+                interaction,
+                events,
+                ..
+            } => (interaction.clone(), events),
+            ServerMsg::Earlier {
+                chat: Some(chat), ..
+            } => (chat.id.clone(), &mut chat.events),
+            ServerMsg::Typing {
+                interaction, party, ..
+            } => {
+                party.alias_agent(|id| alias(interaction, id));
+                return self;
+            }
+            _ => return self,
+        };
+        for event in events {
+            event.kind.alias_agents(|id| alias(&interaction, id));
         }
         self
     }

@@ -408,6 +408,7 @@ mod tests {
                 store: Arc::new(store),
                 history_days: 30,
                 contacts_only: false,
+                aliases: crate::alias::Aliases::new(b"test"),
             },
             limits: unlimited,
             outbox: cap,

@@ -43,6 +43,8 @@ pub struct AppState {
     pub identity: crate::identity::Verifier,
     /// The limits that keep one client from hurting the others.
     pub guards: Guards,
+    /// What contacts call agents.
+    pub aliases: crate::alias::Aliases,
 }
 
 /// The limits on what one client may ask of the server over HTTP.
@@ -522,6 +524,7 @@ async fn socket(
             store: state.store.clone(),
             history_days: state.config.chat.history_days,
             contacts_only,
+            aliases: state.aliases.clone(),
         },
         limits: gateway::Limits {
             burst: server.frame_burst,

@@ -22,6 +22,7 @@
 //! event reaches a client only after it is stored.
 
 pub mod access;
+pub mod alias;
 pub mod api;
 pub mod auth;
 pub mod cluster;
@@ -127,7 +128,9 @@ async fn listen(
     expiry::start(store.clone(), hub.clone(), &config.server);
     let files = files::FileDir::new(config.server.files_dir());
     let identity = identity::Verifier::new(&config.identity)?;
+    let aliases = alias::Aliases::load(&*store).await?;
     let app = http::router(std::sync::Arc::new(http::AppState {
+        aliases,
         api_keys: api::keys::ApiKeys::new(&config.api_keys),
         identity,
         guards: http::Guards::new(&config.server, listener.local_addr()?.ip().is_loopback())?,

@@ -68,6 +68,8 @@ struct Shared {
     peak: AtomicUsize,
     /// The protocol version the client said hello with.
     version: AtomicU32,
+    /// Set when a contact said hello: how its frames name agents.
+    contact: OnceLock<crate::alias::Aliases>,
     overflowed: AtomicBool,
     /// The close code the socket is closed with, once closing (see [`Outbox::close`]).
     close_code: AtomicU16,
@@ -147,6 +149,7 @@ pub fn channel(limits: Limits) -> (Outbox, Pending) {
         queued: AtomicUsize::new(0),
         peak: AtomicUsize::new(0),
         version: AtomicU32::new(PROTOCOL_VERSION),
+        contact: OnceLock::new(),
         overflowed: AtomicBool::new(false),
         close_code: AtomicU16::new(0),
         signal: watch::Sender::new(false),
@@ -170,12 +173,12 @@ pub fn channel(limits: Limits) -> (Outbox, Pending) {
 impl Outbox {
     /// Encodes the message for this connection's protocol version and queues it.
     pub fn send(&self, msg: ServerMsg) -> Result<(), Overflow> {
-        self.deliver(None, Frames::new(&msg).for_version(self.version()))
+        self.deliver(None, self.encode(&Frames::new(&msg)))
     }
 
     /// Queues a frame encoded once for many connections.
     pub fn send_frames(&self, frames: &Frames<'_>) -> Result<(), Overflow> {
-        self.deliver(None, frames.for_version(self.version()))
+        self.deliver(None, self.encode(frames))
     }
 
     /// Queues the frame of one event of an interaction (held frames are told apart by it).
@@ -186,7 +189,7 @@ impl Outbox {
         seq: Seq,
     ) -> Result<(), Overflow> {
         let event = Some((interaction.clone(), seq));
-        self.deliver(event, frames.for_version(self.version()))
+        self.deliver(event, self.encode(frames))
     }
 
     /// From now on, what is delivered waits, while a resume is read and sent with
@@ -209,7 +212,7 @@ impl Outbox {
         interaction: InteractionId,
         until: Option<Seq>,
     ) -> Result<(), Overflow> {
-        let frame = opened.for_version(self.version());
+        let frame = self.encode(opened);
         let place = {
             let mut state = lock(&self.shared.state);
             let hold = state.hold.get_or_insert_with(Hold::default);
@@ -256,7 +259,7 @@ impl Outbox {
                 sent.insert(window.interaction.clone(), last.seq);
             }
         }
-        let frame = read.map(|msg| Frames::new(&msg).for_version(self.version()));
+        let frame = read.map(|msg| self.encode(&Frames::new(&msg)));
         {
             let mut state = lock(&self.shared.state);
             let place = state.hold.as_mut().and_then(|hold| {
@@ -282,7 +285,7 @@ impl Outbox {
 
     /// Queues a frame of the resume itself, ahead of what is held.
     pub fn send_now(&self, msg: ServerMsg) -> Result<(), Overflow> {
-        self.push(Frames::new(&msg).for_version(self.version()))
+        self.push(self.encode(&Frames::new(&msg)))
     }
 
     /// Ends the hold: queues what was delivered meanwhile, in order, except the events the
@@ -369,6 +372,19 @@ impl Outbox {
         if !self.shared.overflowed.swap(true, Ordering::AcqRel) {
             self.shared.close_code.store(code, Ordering::Release);
             self.shared.signal.send_replace(true);
+        }
+    }
+
+    /// The connection is a contact's: from now on its frames call agents by their aliases.
+    pub fn set_contact(&self, aliases: crate::alias::Aliases) {
+        let _ = self.shared.contact.set(aliases);
+    }
+
+    /// A message's frame as this connection reads it: its version, and a contact's aliases.
+    fn encode(&self, frames: &Frames<'_>) -> Utf8Bytes {
+        match self.shared.contact.get() {
+            Some(aliases) => frames.for_contact(self.version(), aliases),
+            None => frames.for_version(self.version()),
         }
     }
 
@@ -497,6 +513,18 @@ impl<'a> Frames<'a> {
             let encode = || Utf8Bytes::from(self.msg.clone().for_version(v).to_frame());
             self.previous.get_or_init(encode).clone()
         }
+    }
+}
+
+impl Frames<'_> {
+    /// The frame as a contact of protocol `v` reads it, agents called by their aliases. Not
+    /// kept: a chat has one contact, so no other connection would share it.
+    pub fn for_contact(&self, v: u32, aliases: &crate::alias::Aliases) -> Utf8Bytes {
+        let msg = self
+            .msg
+            .clone()
+            .for_contact(|ix, agent| aliases.of(ix, agent));
+        Utf8Bytes::from(msg.for_version(v).to_frame())
     }
 }
 

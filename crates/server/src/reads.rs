@@ -43,6 +43,8 @@ pub struct Reads {
     pub history_days: u32,
     /// The socket came through the widget's host: an agent's `hello` is refused there.
     pub contacts_only: bool,
+    /// What contacts call agents (a contact's frames never carry a login id).
+    pub aliases: crate::alias::Aliases,
 }
 
 impl Reads {
@@ -81,6 +83,10 @@ impl Reads {
                 );
             }
         };
+        if matches!(actor, Actor::Contact(_)) {
+            // Before anything is sent to it, the welcome included.
+            outbox.set_contact(self.aliases.clone());
+        }
         outbox.hold();
         let joined = match self
             .hub

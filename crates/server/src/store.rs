@@ -198,6 +198,9 @@ pub trait Sessions: Send + Sync {
         idle_before: Millis,
         opened_before: Millis,
     ) -> StoreFuture<'a, Vec<String>>;
+    /// The secret called `name`: the stored one, or `fresh`, stored, when there is none yet
+    /// (every node of a cluster gets the first node's).
+    fn secret<'a>(&'a self, name: &'a str, fresh: &'a str) -> StoreFuture<'a, String>;
     /// Revokes the contact tokens of chats closed before `closed_before`: a token's chat
     /// counts as closed from the first call at or after its closing (`now`). How many it revoked.
     fn expire_contact_tokens<'a>(

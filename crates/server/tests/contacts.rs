@@ -300,3 +300,102 @@ async fn reordering_and_invisible_characters_in_names_are_written_out() {
     let file: serde_json::Value = serde_json::from_slice(&sent.body).expect("json");
     assert_eq!(file["file"]["name"], "invoice[U+202E]fdp.png");
 }
+
+/// Every agent id the contact's frames so far name.
+fn agent_ids_seen(contact: &Client) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut note = |party: &parley_protocol::Party| {
+        if let parley_protocol::Party::Agent { id, .. } = party {
+            ids.push(id.as_str().to_owned());
+        }
+    };
+    for msg in &contact.seen {
+        match msg {
+            ServerMsg::Events { events, .. } | ServerMsg::Older { events, .. } => {
+                for e in events {
+                    match &e.kind {
+                        parley_protocol::EventKind::Joined { party }
+                        | parley_protocol::EventKind::Left { party, .. }
+                        | parley_protocol::EventKind::Message { from: party, .. } => note(party),
+                        _ => {}
+                    }
+                }
+            }
+            ServerMsg::Typing { party, .. } => note(party),
+            _ => {}
+        }
+    }
+    ids
+}
+
+#[tokio::test]
+async fn contacts_see_an_alias_per_chat_never_an_agents_login_id() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (ix, mut contact, token) = chat_with(addr, &mut kate, "Mark Avram").await;
+    kate.send(&ClientMsg::from(parley_protocol::act::Typing {
+        interaction: ix.clone(),
+        typing: true,
+        preview: None,
+        consultation: None,
+    }))
+    .await;
+    contact
+        .expect(|m| matches!(m, ServerMsg::Typing { .. }))
+        .await;
+    kate.send(&ClientMsg::from(parley_protocol::act::Send {
+        interaction: ix.clone(),
+        client_id: "k1".into(),
+        text: "Hello Mark".into(),
+        consultation: None,
+    }))
+    .await;
+    contact
+        .expect_event(&ix, |k| message_text(k) == Some("Hello Mark"))
+        .await;
+    let seen = agent_ids_seen(&contact);
+    assert!(seen.len() >= 3, "joined, typing and a message: {seen:?}");
+    let alias = seen[0].clone();
+    assert!(alias.starts_with("agent-") && alias != "kate", "{alias}");
+    assert!(
+        seen.iter().all(|id| *id == alias),
+        "one agent, one name: {seen:?}"
+    );
+
+    // A reconnect reads the chat again under the same name.
+    let mut again = Client::hello(addr, &token, vec![]).await;
+    again
+        .expect_event(&ix, |k| message_text(k) == Some("Hello Mark"))
+        .await;
+    let reread = agent_ids_seen(&again);
+    assert!(
+        !reread.is_empty() && reread.iter().all(|id| *id == alias),
+        "{reread:?}"
+    );
+
+    // Another chat with the same agent: another name, so chats cannot be linked by it.
+    let (other, mut second, _) = chat_with(addr, &mut kate, "Avril Mai").await;
+    kate.send(&ClientMsg::from(parley_protocol::act::Send {
+        interaction: other.clone(),
+        client_id: "k2".into(),
+        text: "Hello Avril".into(),
+        consultation: None,
+    }))
+    .await;
+    second
+        .expect_event(&other, |k| message_text(k) == Some("Hello Avril"))
+        .await;
+    let theirs = agent_ids_seen(&second);
+    assert!(
+        !theirs.is_empty()
+            && theirs
+                .iter()
+                .all(|id| id.starts_with("agent-") && *id != alias),
+        "{theirs:?}"
+    );
+    // The agents' own frames still carry the login id.
+    assert!(kate.seen.iter().any(|m| matches!(m,
+        ServerMsg::Events { events, .. } if events.iter().any(|e| matches!(&e.kind,
+            parley_protocol::EventKind::Message { from: parley_protocol::Party::Agent { id, .. }, .. } if id.as_str() == "kate")))));
+}

@@ -714,6 +714,11 @@ async fn domain_feed(store: &impl Store) {
         [0, 0, 1],
         "seen closed at 5,000; revoked once that is before 5,001"
     );
+
+    // A secret is made once: later asks get the first one.
+    assert_eq!(store.secret("k", "first").await.expect("secret"), "first");
+    assert_eq!(store.secret("k", "second").await.expect("secret"), "first");
+    assert_eq!(store.secret("other", "own").await.expect("secret"), "own");
     assert_eq!(store.contact_interaction("tr").await.expect("read"), None);
     assert_eq!(
         store.contact_interaction("to").await.expect("read"),

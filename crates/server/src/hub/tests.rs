@@ -69,6 +69,7 @@ fn reads<S: Store + Clone>(hub: &HubHandle, store: S) -> crate::reads::Reads {
         store: Arc::new(store),
         history_days: 30,
         contacts_only: false,
+        aliases: crate::alias::Aliases::new(b"test"),
     }
 }
 

@@ -120,6 +120,7 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PgStore) -> Result<Copi
     }
     drop(rows);
     copied.other_rows += pairs(source, &mut tx, "agent_status", "agent", "status").await?;
+    copied.other_rows += pairs(source, &mut tx, "secrets", "name", "value").await?;
     copied.other_rows += pairs(source, &mut tx, "open_offers", "interaction", "offer").await?;
 
     let mut rows = sqlx::query_as::<_, (String, String, i64, i64)>(

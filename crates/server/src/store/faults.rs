@@ -135,6 +135,9 @@ impl<S: Sessions> Sessions for Faulty<S> {
     fn expire_sessions<'a>(&'a self, idle: Millis, opened: Millis) -> StoreFuture<'a, Vec<String>> {
         Sessions::expire_sessions(&self.inner, idle, opened)
     }
+    fn secret<'a>(&'a self, name: &'a str, fresh: &'a str) -> StoreFuture<'a, String> {
+        Sessions::secret(&self.inner, name, fresh)
+    }
     fn expire_contact_tokens<'a>(&'a self, now: Millis, before: Millis) -> StoreFuture<'a, u64> {
         Sessions::expire_contact_tokens(&self.inner, now, before)
     }

@@ -420,6 +420,23 @@ macro_rules! sql_ports {
                     })
                 }
 
+                fn secret<'a>(&'a self, name: &'a str, fresh: &'a str) -> StoreFuture<'a, String> {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO secrets (name, value) VALUES ($1, $2)
+                             ON CONFLICT (name) DO NOTHING",
+                        )
+                        .bind(name)
+                        .bind(fresh)
+                        .execute(&self.$write)
+                        .await?;
+                        Ok(sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
+                            .bind(name)
+                            .fetch_one(&self.$write)
+                            .await?)
+                    })
+                }
+
                 fn expire_contact_tokens<'a>(
                     &'a self,
                     now: Millis,

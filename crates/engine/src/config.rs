@@ -274,6 +274,9 @@ pub struct ServerConfig {
     /// A contact's token reads its chat for this many seconds after the chat closes (all its
     /// agents marked it done), then is revoked. It writes nothing once the chat has ended.
     pub contact_read_secs: u32,
+    /// Closed chats are forgotten (transcript, contact details, files) this many days after
+    /// their last event; 0 keeps them for ever.
+    pub retention_days: u32,
 }
 
 impl ServerConfig {
@@ -319,6 +322,7 @@ impl Default for ServerConfig {
             session_idle_secs: 3600,
             session_max_secs: 12 * 3600,
             contact_read_secs: 4 * 3600,
+            retention_days: 365,
         }
     }
 }

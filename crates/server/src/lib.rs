@@ -38,6 +38,7 @@ pub mod identity;
 pub mod net;
 pub mod outbox;
 pub mod reads;
+pub mod retention;
 pub mod store;
 pub mod throttle;
 pub mod webhooks;
@@ -127,6 +128,7 @@ async fn listen(
     no_demo_passwords_on(listener.local_addr()?.ip(), &config)?;
     expiry::start(store.clone(), hub.clone(), &config.server);
     let files = files::FileDir::new(config.server.files_dir());
+    retention::start(store.clone(), files.clone(), config.server.retention_days);
     let identity = identity::Verifier::new(&config.identity)?;
     let aliases = alias::Aliases::load(&*store).await?;
     let app = http::router(std::sync::Arc::new(http::AppState {

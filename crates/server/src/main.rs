@@ -43,6 +43,14 @@ enum Cmd {
         #[arg(long)]
         to: String,
     },
+    /// Erases a contact's data on request: every closed chat of that e-mail address (verified
+    /// or typed), with its transcript, files and tokens, from the configured store (SQLite,
+    /// or the cluster's PostgreSQL); says what it removed and which chats are still open.
+    Erase {
+        /// The contact's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[tokio::main]
@@ -104,6 +112,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             config.server.db.display()
         );
         return Ok(());
+    }
+    if let Some(Cmd::Erase { email }) = &cli.command {
+        return erase(&config, email).await;
     }
     if let Some(addr) = cli.addr {
         config.server.addr = addr;
@@ -167,4 +178,37 @@ async fn stop_asked() {
         () = terminate => {}
     }
     tracing::info!("stopping");
+}
+
+/// `erase`: forgets a contact's closed chats and reports.
+async fn erase(
+    config: &parley_server::config::Config,
+    email: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    use parley_server::store::{PgStore, SqliteStore, Store};
+    if !email.contains('@') {
+        return Err(format!("{email:?} is not an e-mail address").into());
+    }
+    let store: Box<dyn Store> = match &config.cluster {
+        Some(cluster) => Box::new(PgStore::open(&cluster.database_url, 2).await?),
+        None => Box::new(SqliteStore::open(&config.server.db).await?),
+    };
+    let files = parley_server::files::FileDir::new(config.server.files_dir());
+    let done = parley_server::retention::erase_contact(&*store, &files, email).await?;
+    let f = &done.forgotten;
+    println!(
+        "erased {} chats of {email}: {} events, {} files, {} contact tokens",
+        f.chats,
+        f.events,
+        f.files.len(),
+        f.tokens
+    );
+    if !done.still_open.is_empty() {
+        let open: Vec<&str> = done.still_open.iter().map(|id| id.as_str()).collect();
+        println!(
+            "still open, not erased: {} (erase again once they close)",
+            open.join(", ")
+        );
+    }
+    Ok(())
 }

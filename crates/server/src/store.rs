@@ -16,6 +16,7 @@ use std::pin::Pin;
 pub mod copy;
 pub mod faults;
 mod postgres;
+mod records;
 mod rows;
 mod schema;
 mod sql;
@@ -291,7 +292,40 @@ pub trait DomainFeed: Send + Sync {
     fn save_cursor<'a>(&'a self, consumer: &'a str, position: i64) -> StoreFuture<'a, ()>;
 }
 
-/// Everything the server keeps: one port per concern, one adapter implements them all.
-pub trait Store: EventLog + Sessions + History + FileRecords + DomainFeed + 'static {}
+/// What forgetting chats removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub chats: u64,
+    pub events: u64,
+    /// The ids of the chats' files, whose bytes are to go from the files directory too.
+    pub files: Vec<String>,
+    /// Contact tokens of the chats.
+    pub tokens: u64,
+}
 
-impl<T: EventLog + Sessions + History + FileRecords + DomainFeed + 'static> Store for T {}
+/// Keeping chats no longer than they are needed, and erasing a contact's on request.
+pub trait Records: Send + Sync {
+    /// At most `limit` closed chats whose last event is older than `before`.
+    fn closed_before<'a>(
+        &'a self,
+        before: Millis,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<InteractionId>>;
+    /// The chats of the contact with this e-mail address (verified or typed, any case), oldest
+    /// first, each with whether it is closed.
+    fn chats_of_contact<'a>(
+        &'a self,
+        email: &'a str,
+    ) -> StoreFuture<'a, Vec<(InteractionId, bool)>>;
+    /// Deletes the chats and every row that names them (events, files, tokens, handles,
+    /// parties, offers, domain events), in one transaction.
+    fn forget<'a>(&'a self, chats: &'a [InteractionId]) -> StoreFuture<'a, Forgotten>;
+}
+
+/// Everything the server keeps: one port per concern, one adapter implements them all.
+pub trait Store:
+    EventLog + Sessions + History + FileRecords + DomainFeed + Records + 'static
+{
+}
+
+impl<T: EventLog + Sessions + History + FileRecords + DomainFeed + Records + 'static> Store for T {}

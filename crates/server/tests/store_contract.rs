@@ -719,6 +719,91 @@ async fn domain_feed(store: &impl Store) {
     assert_eq!(store.secret("k", "first").await.expect("secret"), "first");
     assert_eq!(store.secret("k", "second").await.expect("secret"), "first");
     assert_eq!(store.secret("other", "own").await.expect("secret"), "own");
+
+    // Records: closed chats past a time, a contact's chats, and forgetting one whole.
+    store
+        .commit(vec![
+            Write::Interaction(record("ix-gone", Some("Ana@Example.com"), 1_000, true)),
+            Write::Event(InteractionId("ix-gone".into()), joined(1, "kate")),
+            Write::Interaction(typed("ix-typed-ana", "ana@example.com", 1_500)),
+            Write::Interaction(record("ix-live-ana", Some("ana@example.com"), 2_000, false)),
+            Write::Event(InteractionId("ix-live-ana".into()), joined(1, "kate")),
+        ])
+        .await
+        .expect("commit");
+    let old = InteractionId("ix-gone".into());
+    store
+        .commit(vec![Write::File {
+            interaction: old.clone(),
+            file: parley_protocol::FileRef {
+                id: "f-gone".into(),
+                name: "a.png".into(),
+                mime: "image/png".into(),
+                size: 10,
+            },
+            seq: 2,
+            at: 2,
+        }])
+        .await
+        .expect("file");
+    store
+        .create_contact_token("t-gone", &old)
+        .await
+        .expect("token");
+    // An event at 1 ms; the typed chat has none and counts from its start (1,500).
+    let past = store.closed_before(3, 10).await.expect("past");
+    assert!(
+        past.contains(&old) && !past.iter().any(|c| c.as_str() == "ix-typed-ana"),
+        "{past:?}"
+    );
+    assert!(
+        !past.iter().any(|c| c.as_str() == "ix-live-ana"),
+        "open chats are kept"
+    );
+    let mine = store
+        .chats_of_contact(" ANA@example.com ")
+        .await
+        .expect("chats");
+    let ids: Vec<(&str, bool)> = mine.iter().map(|(id, c)| (id.as_str(), *c)).collect();
+    for expected in [
+        ("ix-gone", true),
+        ("ix-typed-ana", true),
+        ("ix-live-ana", false),
+    ] {
+        assert!(ids.contains(&expected), "{expected:?} in {ids:?}");
+    }
+    let gone = store
+        .forget(std::slice::from_ref(&old))
+        .await
+        .expect("forget");
+    assert_eq!(
+        (gone.chats, gone.events, gone.files.clone(), gone.tokens),
+        (1, 1, vec!["f-gone".to_owned()], 1)
+    );
+    assert_eq!(store.file("f-gone").await.expect("file"), None);
+    assert_eq!(
+        store.contact_interaction("t-gone").await.expect("token"),
+        None
+    );
+    assert!(store
+        .events_after(&old, 0)
+        .await
+        .expect("events")
+        .is_empty());
+    assert!(!store
+        .chats_of_contact("ana@example.com")
+        .await
+        .expect("chats")
+        .iter()
+        .any(|(id, _)| id == &old));
+    assert_eq!(
+        store
+            .forget(std::slice::from_ref(&old))
+            .await
+            .expect("again"),
+        Default::default(),
+        "forgetting twice is harmless"
+    );
     assert_eq!(store.contact_interaction("tr").await.expect("read"), None);
     assert_eq!(
         store.contact_interaction("to").await.expect("read"),

@@ -2,8 +2,8 @@
 //! reads on demand (`tests/commits.rs`, the hub's writer tests).
 
 use super::{
-    DomainFeed, EventLog, FeedEntry, FileRecords, History, RequestKey, Sessions, SignIn,
-    StoreError, StoreFuture, StoredFile, Write,
+    DomainFeed, EventLog, FeedEntry, FileRecords, Forgotten, History, Records, RequestKey,
+    Sessions, SignIn, StoreError, StoreFuture, StoredFile, Write,
 };
 use crate::engine::InteractionRecord;
 use parley_protocol::{AgentId, Event, HistoryEntry, InteractionId, Millis, Seq};
@@ -213,6 +213,21 @@ impl<S: FileRecords> FileRecords for Faulty<S> {
     }
     fn was_party<'a>(&'a self, a: &'a AgentId, ix: &'a InteractionId) -> StoreFuture<'a, bool> {
         FileRecords::was_party(&self.inner, a, ix)
+    }
+}
+
+impl<S: Records> Records for Faulty<S> {
+    fn closed_before<'a>(&'a self, b: Millis, l: u32) -> StoreFuture<'a, Vec<InteractionId>> {
+        Records::closed_before(&self.inner, b, l)
+    }
+    fn chats_of_contact<'a>(
+        &'a self,
+        email: &'a str,
+    ) -> StoreFuture<'a, Vec<(InteractionId, bool)>> {
+        Records::chats_of_contact(&self.inner, email)
+    }
+    fn forget<'a>(&'a self, chats: &'a [InteractionId]) -> StoreFuture<'a, Forgotten> {
+        Records::forget(&self.inner, chats)
     }
 }
 

@@ -101,3 +101,4 @@ impl PgStore {
 }
 
 sql_ports!(PgStore, read: pool, write: pool);
+super::records::records_port!(PgStore, read: pool, write: pool);

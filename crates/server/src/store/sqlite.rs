@@ -71,3 +71,4 @@ impl SqliteStore {
 }
 
 sql_ports!(SqliteStore, read: pool, write: writer);
+super::records::records_port!(SqliteStore, read: pool, write: writer);

@@ -1,0 +1,103 @@
+//! The [`Records`](super::Records) port on SQL: finding chats past their keeping time or of one
+//! contact, and forgetting chats with every row that names them.
+
+/// Implements [`Records`](super::Records) for `$store`, reading through `self.$read` and
+/// deleting through `self.$write`.
+macro_rules! records_port {
+    ($store:ty, read: $read:ident, write: $write:ident) => {
+        const _: () = {
+            use $crate::store::{Forgotten, Records, StoreFuture};
+            use parley_protocol::{InteractionId, Millis};
+
+            impl Records for $store {
+                fn closed_before<'a>(
+                    &'a self,
+                    before: Millis,
+                    limit: u32,
+                ) -> StoreFuture<'a, Vec<InteractionId>> {
+                    Box::pin(async move {
+                        let ids: Vec<String> = sqlx::query_scalar(
+                            "SELECT i.id FROM interactions i WHERE i.closed = $1
+                             AND COALESCE((SELECT MAX(e.at) FROM events e WHERE e.interaction = i.id),
+                                          i.started_at) < $2
+                             LIMIT $3",
+                        )
+                        .bind(true)
+                        .bind(before)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.$read)
+                        .await?;
+                        Ok(ids.into_iter().map(InteractionId).collect())
+                    })
+                }
+
+                fn chats_of_contact<'a>(
+                    &'a self,
+                    email: &'a str,
+                ) -> StoreFuture<'a, Vec<(InteractionId, bool)>> {
+                    Box::pin(async move {
+                        let email = email.trim().to_lowercase();
+                        let rows: Vec<(String, bool)> = sqlx::query_as(
+                            "SELECT id, closed FROM interactions
+                             WHERE contact_key = $1 OR LOWER(contact_email) = $1
+                             ORDER BY started_at",
+                        )
+                        .bind(&email)
+                        .fetch_all(&self.$read)
+                        .await?;
+                        Ok(rows
+                            .into_iter()
+                            .map(|(id, closed)| (InteractionId(id), closed))
+                            .collect())
+                    })
+                }
+
+                fn forget<'a>(
+                    &'a self,
+                    chats: &'a [InteractionId],
+                ) -> StoreFuture<'a, Forgotten> {
+                    Box::pin(async move {
+                        let mut forgotten = Forgotten::default();
+                        let mut tx = self.$write.begin().await?;
+                        for id in chats {
+                            let id = id.as_str();
+                            let files: Vec<String> =
+                                sqlx::query_scalar("DELETE FROM files WHERE interaction = $1 RETURNING id")
+                                    .bind(id)
+                                    .fetch_all(&mut *tx)
+                                    .await?;
+                            forgotten.files.extend(files);
+                            forgotten.events += sqlx::query("DELETE FROM events WHERE interaction = $1")
+                                    .bind(id)
+                                    .execute(&mut *tx)
+                                    .await?
+                                    .rows_affected();
+                            forgotten.tokens += sqlx::query("DELETE FROM contact_tokens WHERE interaction = $1")
+                                    .bind(id)
+                                    .execute(&mut *tx)
+                                    .await?
+                                    .rows_affected();
+                            for table in [
+                                "DELETE FROM contact_handles WHERE interaction = $1",
+                                "DELETE FROM interaction_agents WHERE interaction = $1",
+                                "DELETE FROM open_offers WHERE interaction = $1",
+                                "DELETE FROM domain_events WHERE interaction = $1",
+                            ] {
+                                sqlx::query(table).bind(id).execute(&mut *tx).await?;
+                            }
+                            forgotten.chats += sqlx::query("DELETE FROM interactions WHERE id = $1")
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                        }
+                        tx.commit().await?;
+                        Ok(forgotten)
+                    })
+                }
+            }
+        };
+    };
+}
+
+pub(super) use records_port;

@@ -339,19 +339,27 @@ async fn transcript(
     Path(id): Path<String>,
     Query(after): Query<After>,
 ) -> Response {
-    if let Err(refused) = allow(&state, &headers, Scope::ChatsRead) {
-        return *refused;
-    }
+    let key = match allow(&state, &headers, Scope::ChatsRead) {
+        Ok(key) => key,
+        Err(refused) => return *refused,
+    };
     let id = InteractionId(id);
+    let unavailable = |e: crate::store::StoreError| {
+        tracing::error!("transcript of {id}: {e}");
+        api_error(StatusCode::SERVICE_UNAVAILABLE, "not now; try again")
+    };
     let (record, events) = match state.store.interaction(&id).await {
         Ok(Some(found)) => found,
         Ok(None) => return api_error(StatusCode::NOT_FOUND, "no such chat"),
-        Err(e) => {
-            tracing::error!("transcript of {id}: {e}");
-            return api_error(StatusCode::SERVICE_UNAVAILABLE, "not now; try again");
-        }
+        Err(e) => return unavailable(e),
     };
     let after = after.after.unwrap_or(0);
+    let detail = Some(format!("events after {after}"));
+    if let Err(e) =
+        crate::audit::note(&*state.store, &id, format!("api:{key}"), "exported", detail).await
+    {
+        return unavailable(e);
+    }
     let mut events: Vec<Event> = events.into_iter().filter(|e| e.seq > after).collect();
     let next_after = (events.len() > TRANSCRIPT_PAGE).then(|| events[TRANSCRIPT_PAGE - 1].seq);
     events.truncate(TRANSCRIPT_PAGE);

@@ -24,6 +24,7 @@
 pub mod access;
 pub mod alias;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod cluster;
 pub mod config;

@@ -51,6 +51,12 @@ enum Cmd {
         #[arg(long)]
         email: String,
     },
+    /// Prints a chat's audit log: who opened, transferred, read or exported it, and when.
+    Audit {
+        /// The chat's id.
+        #[arg(long)]
+        chat: String,
+    },
 }
 
 #[tokio::main]
@@ -115,6 +121,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
     if let Some(Cmd::Erase { email }) = &cli.command {
         return erase(&config, email).await;
+    }
+    if let Some(Cmd::Audit { chat }) = &cli.command {
+        return audit(&config, chat).await;
     }
     if let Some(addr) = cli.addr {
         config.server.addr = addr;
@@ -185,14 +194,10 @@ async fn erase(
     config: &parley_server::config::Config,
     email: &str,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    use parley_server::store::{PgStore, SqliteStore, Store};
     if !email.contains('@') {
         return Err(format!("{email:?} is not an e-mail address").into());
     }
-    let store: Box<dyn Store> = match &config.cluster {
-        Some(cluster) => Box::new(PgStore::open(&cluster.database_url, 2).await?),
-        None => Box::new(SqliteStore::open(&config.server.db).await?),
-    };
+    let store = open_store(config).await?;
     let files = parley_server::files::FileDir::new(config.server.files_dir());
     let done = parley_server::retention::erase_contact(&*store, &files, email).await?;
     let f = &done.forgotten;
@@ -209,6 +214,40 @@ async fn erase(
             "still open, not erased: {} (erase again once they close)",
             open.join(", ")
         );
+    }
+    Ok(())
+}
+
+/// The configured store, for a command run beside the server: the cluster's PostgreSQL, or
+/// the SQLite database.
+async fn open_store(
+    config: &parley_server::config::Config,
+) -> Result<Box<dyn parley_server::store::Store>, Box<dyn std::error::Error + Send + Sync>> {
+    use parley_server::store::{PgStore, SqliteStore};
+    Ok(match &config.cluster {
+        Some(cluster) => Box::new(PgStore::open(&cluster.database_url, 2).await?),
+        None => Box::new(SqliteStore::open(&config.server.db).await?),
+    })
+}
+
+/// `audit`: a chat's trail, one line per act.
+async fn audit(
+    config: &parley_server::config::Config,
+    chat: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let store = open_store(config).await?;
+    let chat = parley_protocol::InteractionId(chat.to_owned());
+    let lines = parley_server::audit::trail(&*store, &chat).await?;
+    if lines.is_empty() {
+        return Err(format!("nothing is known of chat {chat} (never stored, or forgotten)").into());
+    }
+    for line in lines {
+        let at = chrono::DateTime::from_timestamp_millis(line.at).map_or_else(
+            || line.at.to_string(),
+            |t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string(),
+        );
+        let detail = line.detail.map(|d| format!("  {d}")).unwrap_or_default();
+        println!("{at}  {}  {}{detail}", line.actor, line.action);
     }
     Ok(())
 }

@@ -274,6 +274,16 @@ impl Reads {
         let chat = match found {
             None => None,
             Some((id, started_at)) => {
+                let beside = Some(format!("beside {interaction}"));
+                crate::audit::note(
+                    &*self.store,
+                    &id,
+                    format!("agent:{}", agent.as_str()),
+                    "read",
+                    beside,
+                )
+                .await
+                .map_err(failure)?;
                 let events = self
                     .store
                     .events_before(&id, Seq::MAX, EARLIER_EVENTS)

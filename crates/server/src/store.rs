@@ -303,8 +303,30 @@ pub struct Forgotten {
     pub tokens: u64,
 }
 
-/// Keeping chats no longer than they are needed, and erasing a contact's on request.
+/// One line of a chat's audit log: who did what with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub interaction: InteractionId,
+    pub at: Millis,
+    /// `agent:<id>` or `api:<key name>`.
+    pub actor: String,
+    /// `read`, `read_file`, `exported`.
+    pub action: String,
+    pub detail: Option<String>,
+}
+
+/// Keeping chats no longer than they are needed, erasing a contact's on request, and the
+/// audit log of who read or exported them.
 pub trait Records: Send + Sync {
+    /// Adds a line to a chat's audit log.
+    fn audit<'a>(&'a self, entry: &'a AuditEntry) -> StoreFuture<'a, ()>;
+    /// A chat's audit log, oldest first.
+    fn audit_of<'a>(&'a self, interaction: &'a InteractionId) -> StoreFuture<'a, Vec<AuditEntry>>;
+    /// A chat's domain events (accepted, transferred, …), oldest first.
+    fn milestones_of<'a>(
+        &'a self,
+        interaction: &'a InteractionId,
+    ) -> StoreFuture<'a, Vec<FeedEntry>>;
     /// At most `limit` closed chats whose last event is older than `before`.
     fn closed_before<'a>(
         &'a self,
@@ -318,7 +340,7 @@ pub trait Records: Send + Sync {
         email: &'a str,
     ) -> StoreFuture<'a, Vec<(InteractionId, bool)>>;
     /// Deletes the chats and every row that names them (events, files, tokens, handles,
-    /// parties, offers, domain events), in one transaction.
+    /// parties, offers, domain events, the audit log), in one transaction.
     fn forget<'a>(&'a self, chats: &'a [InteractionId]) -> StoreFuture<'a, Forgotten>;
 }
 

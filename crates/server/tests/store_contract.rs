@@ -750,6 +750,15 @@ async fn domain_feed(store: &impl Store) {
         .create_contact_token("t-gone", &old)
         .await
         .expect("token");
+    let line = parley_server::store::AuditEntry {
+        interaction: old.clone(),
+        at: 5,
+        actor: "agent:kate".into(),
+        action: "read".into(),
+        detail: Some("beside ix-1".into()),
+    };
+    store.audit(&line).await.expect("audit");
+    assert_eq!(store.audit_of(&old).await.expect("audit"), vec![line]);
     // An event at 1 ms; the typed chat has none and counts from its start (1,500).
     let past = store.closed_before(3, 10).await.expect("past");
     assert!(
@@ -781,6 +790,10 @@ async fn domain_feed(store: &impl Store) {
         (1, 1, vec!["f-gone".to_owned()], 1)
     );
     assert_eq!(store.file("f-gone").await.expect("file"), None);
+    assert!(
+        store.audit_of(&old).await.expect("audit").is_empty(),
+        "forgotten with its chat"
+    );
     assert_eq!(
         store.contact_interaction("t-gone").await.expect("token"),
         None

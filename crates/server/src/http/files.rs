@@ -266,23 +266,37 @@ pub(super) async fn download(
             return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again");
         }
     };
-    let access = match state
+    let (access, past_reader) = match state
         .hub
         .authorize(&*state.store, token, interaction.clone())
         .await
     {
         None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
-        Some((_, access @ Access::Reads(_))) => access,
+        Some((_, access @ Access::Reads(_))) => (access, None),
         // An agent who took part earlier may still read the chat's files (history), up to
         // where its right to the chat ended.
-        Some((Actor::Agent(agent), Access::None)) => past_access(&state, &agent, &interaction)
-            .await
-            .unwrap_or(Access::None),
-        Some((Actor::Contact(_), Access::None)) => Access::None,
+        Some((Actor::Agent(agent), Access::None)) => (
+            past_access(&state, &agent, &interaction)
+                .await
+                .unwrap_or(Access::None),
+            Some(agent),
+        ),
+        Some((Actor::Contact(_), Access::None)) => (Access::None, None),
     };
     // A file is readable when the event that put it into the chat is.
     if !seq.is_some_and(|seq| access.reads(seq)) {
         return api_error(StatusCode::FORBIDDEN, "you are not in this interaction");
+    }
+    // Reading a chat one is no longer in is in its audit log.
+    if let Some(agent) = past_reader {
+        let actor = format!("agent:{}", agent.as_str());
+        let detail = Some(format!("file {}", file.id));
+        if let Err(e) =
+            crate::audit::note(&*state.store, &interaction, actor, "read_file", detail).await
+        {
+            tracing::error!("audit of file {id}: {e}");
+            return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again");
+        }
     }
     let bytes = match state.files.read(&file.id).await {
         Ok(b) => b,

@@ -2,8 +2,8 @@
 //! reads on demand (`tests/commits.rs`, the hub's writer tests).
 
 use super::{
-    DomainFeed, EventLog, FeedEntry, FileRecords, Forgotten, History, Records, RequestKey,
-    Sessions, SignIn, StoreError, StoreFuture, StoredFile, Write,
+    AuditEntry, DomainFeed, EventLog, FeedEntry, FileRecords, Forgotten, History, Records,
+    RequestKey, Sessions, SignIn, StoreError, StoreFuture, StoredFile, Write,
 };
 use crate::engine::InteractionRecord;
 use parley_protocol::{AgentId, Event, HistoryEntry, InteractionId, Millis, Seq};
@@ -217,6 +217,15 @@ impl<S: FileRecords> FileRecords for Faulty<S> {
 }
 
 impl<S: Records> Records for Faulty<S> {
+    fn audit<'a>(&'a self, entry: &'a AuditEntry) -> StoreFuture<'a, ()> {
+        Records::audit(&self.inner, entry)
+    }
+    fn audit_of<'a>(&'a self, ix: &'a InteractionId) -> StoreFuture<'a, Vec<AuditEntry>> {
+        Records::audit_of(&self.inner, ix)
+    }
+    fn milestones_of<'a>(&'a self, ix: &'a InteractionId) -> StoreFuture<'a, Vec<FeedEntry>> {
+        Records::milestones_of(&self.inner, ix)
+    }
     fn closed_before<'a>(&'a self, b: Millis, l: u32) -> StoreFuture<'a, Vec<InteractionId>> {
         Records::closed_before(&self.inner, b, l)
     }

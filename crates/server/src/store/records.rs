@@ -6,10 +6,69 @@
 macro_rules! records_port {
     ($store:ty, read: $read:ident, write: $write:ident) => {
         const _: () = {
-            use $crate::store::{Forgotten, Records, StoreFuture};
+            use $crate::store::rows::{feed_of, FeedRow};
+            use $crate::store::{AuditEntry, FeedEntry, Forgotten, Records, StoreFuture};
             use parley_protocol::{InteractionId, Millis};
 
             impl Records for $store {
+                fn audit<'a>(&'a self, entry: &'a AuditEntry) -> StoreFuture<'a, ()> {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO audit (interaction, at, actor, action, detail)
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(entry.interaction.as_str())
+                        .bind(entry.at)
+                        .bind(&entry.actor)
+                        .bind(&entry.action)
+                        .bind(&entry.detail)
+                        .execute(&self.$write)
+                        .await?;
+                        Ok(())
+                    })
+                }
+
+                fn audit_of<'a>(
+                    &'a self,
+                    interaction: &'a InteractionId,
+                ) -> StoreFuture<'a, Vec<AuditEntry>> {
+                    Box::pin(async move {
+                        let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+                            "SELECT at, actor, action, detail FROM audit
+                             WHERE interaction = $1 ORDER BY at",
+                        )
+                        .bind(interaction.as_str())
+                        .fetch_all(&self.$read)
+                        .await?;
+                        Ok(rows
+                            .into_iter()
+                            .map(|(at, actor, action, detail)| AuditEntry {
+                                interaction: interaction.clone(),
+                                at,
+                                actor,
+                                action,
+                                detail,
+                            })
+                            .collect())
+                    })
+                }
+
+                fn milestones_of<'a>(
+                    &'a self,
+                    interaction: &'a InteractionId,
+                ) -> StoreFuture<'a, Vec<FeedEntry>> {
+                    Box::pin(async move {
+                        let rows: Vec<FeedRow> = sqlx::query_as(
+                            "SELECT position, interaction, seq, at, body FROM domain_events
+                             WHERE interaction = $1 ORDER BY position",
+                        )
+                        .bind(interaction.as_str())
+                        .fetch_all(&self.$read)
+                        .await?;
+                        rows.into_iter().map(feed_of).collect()
+                    })
+                }
+
                 fn closed_before<'a>(
                     &'a self,
                     before: Millis,
@@ -82,6 +141,7 @@ macro_rules! records_port {
                                 "DELETE FROM interaction_agents WHERE interaction = $1",
                                 "DELETE FROM open_offers WHERE interaction = $1",
                                 "DELETE FROM domain_events WHERE interaction = $1",
+                                "DELETE FROM audit WHERE interaction = $1",
                             ] {
                                 sqlx::query(table).bind(id).execute(&mut *tx).await?;
                             }

@@ -201,6 +201,10 @@ impl Engine {
         if ix.state == InteractionState::Ended {
             return refuse(ErrorCode::Invalid, "the chat has ended");
         }
+        let (max_files, max_bytes) = self.file_quota;
+        if ix.files.0 >= max_files || ix.files.1.saturating_add(file.size) > max_bytes {
+            return refuse(ErrorCode::TooLarge, "this chat holds all the files it may");
+        }
         let mut out = Vec::new();
         let was = ix.pending;
         ix.push(

@@ -232,6 +232,9 @@ pub struct ServerConfig {
     pub max_chat_file_bytes: u64,
     /// Files one agent or contact may send per minute.
     pub uploads_per_minute: u32,
+    /// Uploads are refused (507) while the files directory's disk has less free space than
+    /// this plus the largest file; 0 never refuses.
+    pub min_free_disk_bytes: u64,
     /// What one connection may have waiting to be written, in bytes; a client that falls
     /// further behind is closed with 1013 and resumes when it reconnects.
     pub outbox_bytes: usize,
@@ -307,6 +310,7 @@ impl Default for ServerConfig {
             max_files_per_chat: 50,
             max_chat_file_bytes: 100 * 1024 * 1024,
             uploads_per_minute: 20,
+            min_free_disk_bytes: 1024 * 1024 * 1024,
             outbox_bytes: 1024 * 1024,
             commit_group: 64,
             public_origin: None,

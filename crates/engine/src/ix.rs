@@ -62,6 +62,8 @@ pub(super) struct Interaction {
     pub rejected: BTreeMap<AgentId, Millis>,
     pub request: Option<Request>,
     pub case_data: BTreeMap<String, String>,
+    /// Files sent in the chat, and their bytes.
+    pub files: (u32, u64),
     /// When the oldest contact message no agent has answered yet arrived.
     pub awaiting_since: Option<Millis>,
     pub pending: PendingLevel,
@@ -109,6 +111,7 @@ impl Interaction {
             rejected: BTreeMap::new(),
             request: None,
             case_data: BTreeMap::new(),
+            files: (0, 0),
             awaiting_since: None,
             pending: PendingLevel::Ok,
             last_activity,
@@ -218,7 +221,11 @@ impl Interaction {
                     self.spoke(from, event.at);
                 }
             }
-            EventKind::File { from, .. } => self.spoke(from, event.at),
+            EventKind::File { from, file } => {
+                self.files.0 = self.files.0.saturating_add(1);
+                self.files.1 = self.files.1.saturating_add(file.size);
+                self.spoke(from, event.at);
+            }
             EventKind::Rich { from, .. } => {
                 self.with_bot = true;
                 self.spoke(from, event.at);

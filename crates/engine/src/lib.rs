@@ -278,6 +278,10 @@ pub struct Engine {
     last_presence: Vec<AgentPresence>,
     /// The demo bot, when configured.
     bot: Option<bot::Bot>,
+    /// Files one chat may hold, and their bytes in all (`server.max_files_per_chat`,
+    /// `server.max_chat_file_bytes`): the server checks them before reading an upload, and
+    /// here, in commit order, so uploads racing each other cannot pass them together.
+    file_quota: (u32, u64),
     /// Tests only: the events each live interaction stored, to check after every command that
     /// replaying them gives the live state.
     #[cfg(test)]
@@ -358,6 +362,10 @@ impl Engine {
         let chat = &config.chat;
         Self {
             bot: config.bot.clone().map(bot::Bot::new),
+            file_quota: (
+                config.server.max_files_per_chat,
+                config.server.max_chat_file_bytes,
+            ),
             profiles,
             queue_skills: config
                 .queues

@@ -82,6 +82,7 @@ struct Durable {
     next_seq: Seq,
     client_ids: BTreeMap<(String, String), Seq>,
     case_data: BTreeMap<String, String>,
+    files: (u32, u64),
     awaiting_since: Option<Millis>,
     last_activity: Millis,
     last_read: Seq,
@@ -106,6 +107,7 @@ fn durable(ix: &ix::Interaction) -> Durable {
         next_seq: ix.next_seq,
         client_ids: ix.client_ids.clone(),
         case_data: ix.case_data.clone(),
+        files: ix.files,
         awaiting_since: ix.awaiting_since,
         last_activity: ix.last_activity,
         last_read: ix.last_read,
@@ -511,6 +513,46 @@ fn accepting_opens_the_chat_and_both_sides_exchange_messages() {
     ));
     assert_eq!(appended(&out)[0].0.seq, 6);
     assert_eq!(e.agent_interactions(&agent("kate")).len(), 1);
+}
+
+#[test]
+fn a_chat_holds_so_many_files_and_bytes_counted_in_commit_order_and_after_a_restore() {
+    let mut c = config(false);
+    c.server.max_files_per_chat = 2;
+    c.server.max_chat_file_bytes = 1_000;
+    let mut e = Engine::new(&c);
+    accepted_chat(&mut e, "ix-1", "kate");
+    let post = |id: &str, size: u64| Command::PostFile {
+        from: Actor::Contact(ix("ix-1")),
+        interaction: ix("ix-1"),
+        file: parley_protocol::FileRef {
+            id: id.into(),
+            name: "a.png".into(),
+            mime: "image/png".into(),
+            size,
+        },
+    };
+    ok(e.handle(post("f1", 600), T0 + 3));
+    // Over the bytes: refused, and nothing counted.
+    assert_eq!(
+        error_code(&e.handle(post("f2", 401), T0 + 4)),
+        Some(ErrorCode::TooLarge)
+    );
+    ok(e.handle(post("f2", 400), T0 + 5));
+    // Over the count, even a small one; and the same after a restart from the stored events.
+    assert_eq!(
+        error_code(&e.handle(post("f3", 1), T0 + 6)),
+        Some(ErrorCode::TooLarge)
+    );
+    let mut restored = Engine::new(&c);
+    for (id, live) in &e.interactions {
+        restored.restore(live.record.clone(), e.stored.get(id).map_or(&[][..], |v| v));
+    }
+    assert_eq!(restored.interactions[&ix("ix-1")].files, (2, 1_000));
+    assert_eq!(
+        error_code(&restored.handle(post("f3", 1), T0 + 7)),
+        Some(ErrorCode::TooLarge)
+    );
 }
 
 #[test]

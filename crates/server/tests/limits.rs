@@ -655,3 +655,36 @@ async fn the_widget_lives_on_its_own_host_which_serves_nothing_of_the_desktop() 
     // The desktop's host still takes the agent.
     assert!(admitted(addr, &agent_token).await);
 }
+
+#[tokio::test]
+async fn uploads_are_refused_while_the_disk_is_nearly_full_and_nothing_is_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // More free space than any disk has: the disk counts as nearly full.
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.min_free_disk_bytes = u64::MAX / 4;
+    })
+    .await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (ix, _contact, token) = chat_with(addr, &mut kate, "Mark Avram").await;
+    let refused = upload(addr, &token, &ix, "a.png", "image/png", PNG).await;
+    assert_eq!(refused.status, 507);
+    assert!(String::from_utf8_lossy(&refused.body).contains("short of disk space"));
+    let files = dir.path().join("files");
+    let stored = std::fs::read_dir(&files).map_or(0, |d| d.count());
+    assert_eq!(stored, 0, "nothing was written");
+
+    // With room, the same upload goes through.
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.min_free_disk_bytes = 1;
+    })
+    .await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (ix, _contact, token) = chat_with(addr, &mut kate, "Mark Avram").await;
+    assert_eq!(
+        upload(addr, &token, &ix, "a.png", "image/png", PNG)
+            .await
+            .status,
+        201
+    );
+}

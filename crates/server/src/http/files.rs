@@ -32,6 +32,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::Forbidden | ErrorCode::Unauthorized => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Internal => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     }
@@ -59,6 +60,9 @@ pub(super) async fn upload(
     if let Err(refused) = within_quotas(&state, &actor, &q.interaction).await {
         return refused;
     }
+    if let Err(refused) = room_on_disk(&state).await {
+        return refused;
+    }
     let max = state.config.server.max_file_bytes;
     let Ok(body) = axum::body::to_bytes(body, max + 1).await else {
         return api_error(
@@ -71,6 +75,43 @@ pub(super) async fn upload(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     send_file(&state, actor, q.interaction, &q.name, declared, body).await
+}
+
+/// Enough free disk for the largest file with `min_free_disk_bytes` to spare, checked before
+/// the body is read: a full disk would stop the database too.
+async fn room_on_disk(state: &AppState) -> Result<(), Response> {
+    let server = &state.config.server;
+    if server.min_free_disk_bytes == 0 {
+        return Ok(());
+    }
+    let dir = state.files.dir().to_owned();
+    let free = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)?;
+        fs4::available_space(&dir)
+    })
+    .await;
+    let needed = server
+        .min_free_disk_bytes
+        .saturating_add(server.max_file_bytes as u64);
+    match free {
+        Ok(Ok(free)) if free >= needed => Ok(()),
+        Ok(Ok(free)) => {
+            tracing::warn!(
+                free,
+                needed,
+                "uploads refused: the files' disk is nearly full"
+            );
+            Err(api_error(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "the server is short of disk space for files; try again later",
+            ))
+        }
+        Ok(Err(e)) => {
+            tracing::error!("free space of {}: {e}", state.files.dir().display());
+            Err(api_error(StatusCode::SERVICE_UNAVAILABLE, "try again"))
+        }
+        Err(_) => Err(api_error(StatusCode::SERVICE_UNAVAILABLE, "try again")),
+    }
 }
 
 /// The sender's upload rate and the chat's quota of files, checked before the body is read.
@@ -139,6 +180,9 @@ pub(super) async fn from_response(
         Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
     };
     if let Err(refused) = within_quotas(&state, &actor, &q.interaction).await {
+        return refused;
+    }
+    if let Err(refused) = room_on_disk(&state).await {
         return refused;
     }
     let Some(path) = state

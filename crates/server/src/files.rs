@@ -75,6 +75,43 @@ fn has_active_markup(bytes: &[u8]) -> bool {
         .any(|m| bytes.windows(m.len()).any(|w| w.eq_ignore_ascii_case(m)))
 }
 
+/// The first bytes kept for [`sniff`]: the longest magic it reads is 12 bytes.
+const HEAD: usize = 16;
+
+/// What an upload's content says, gathered as its bytes go by (never all of them in memory):
+/// its first bytes, its size, and whether web page markup appears anywhere, across the
+/// boundaries between chunks too.
+#[derive(Debug, Default)]
+pub struct Scan {
+    head: Vec<u8>,
+    size: usize,
+    /// The last bytes seen, as long as the longest marker less one: a marker split between
+    /// two chunks is found with them.
+    tail: Vec<u8>,
+    markup: bool,
+}
+
+impl Scan {
+    /// The next bytes of the content.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let room = HEAD.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&chunk[..room.min(chunk.len())]);
+        self.size = self.size.saturating_add(chunk.len());
+        if self.markup {
+            return;
+        }
+        let keep = ACTIVE_MARKUP.iter().map(|m| m.len()).max().unwrap_or(1) - 1;
+        let mut window = std::mem::take(&mut self.tail);
+        window.extend_from_slice(chunk);
+        self.markup = has_active_markup(&window);
+        self.tail = window[window.len().saturating_sub(keep)..].to_vec();
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+}
+
 /// Why an upload is refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -90,21 +127,33 @@ pub enum Refusal {
     Polyglot,
 }
 
-/// Checks an upload: size, type from the content, agreement with the declared type and name,
-/// and no embedded markup. Returns the type.
+/// Checks an upload held whole: see [`check_scan`].
 pub fn check(
     bytes: &[u8],
     declared: Option<&str>,
     name: &str,
     max: usize,
 ) -> Result<Kind, Refusal> {
-    if bytes.is_empty() {
+    let mut scan = Scan::default();
+    scan.feed(bytes);
+    check_scan(&scan, declared, name, max)
+}
+
+/// Checks an upload: size, type from the content, agreement with the declared type and name,
+/// and no embedded markup. Returns the type.
+pub fn check_scan(
+    scan: &Scan,
+    declared: Option<&str>,
+    name: &str,
+    max: usize,
+) -> Result<Kind, Refusal> {
+    if scan.size == 0 {
         return Err(Refusal::Empty);
     }
-    if bytes.len() > max {
+    if scan.size > max {
         return Err(Refusal::TooLarge(max));
     }
-    let kind = sniff(bytes).ok_or(Refusal::NotAllowed)?;
+    let kind = sniff(&scan.head).ok_or(Refusal::NotAllowed)?;
     let declared = declared
         .map(|d| {
             d.split(';')
@@ -128,10 +177,22 @@ pub fn check(
             return Err(Refusal::Mislabelled(kind.mime()));
         }
     }
-    if has_active_markup(bytes) {
+    if scan.markup {
         return Err(Refusal::Polyglot);
     }
     Ok(kind)
+}
+
+/// Why an upload's bytes could not be received.
+#[derive(Debug, thiserror::Error)]
+pub enum Receive {
+    #[error("the file is larger than {0} bytes")]
+    TooLarge(usize),
+    /// The client's body broke off (or was refused by the transport).
+    #[error("the upload broke off: {0}")]
+    Broken(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// A file name safe to show and to put in a `Content-Disposition` header: no path, no control
@@ -174,17 +235,69 @@ impl FileDir {
         valid.then(|| self.dir.join(id))
     }
 
-    pub async fn save(&self, id: &str, bytes: &[u8]) -> std::io::Result<()> {
-        let path = self.path(id).ok_or(std::io::ErrorKind::InvalidInput)?;
+    /// Writes an upload's bytes to a part file as they arrive, scanning them, up to `max`
+    /// bytes; synced to disk. [`FileDir::keep`] gives it its name; on any error it is gone.
+    pub async fn receive<B: AsRef<[u8]>, E: std::fmt::Display>(
+        &self,
+        id: &str,
+        mut body: impl futures::Stream<Item = Result<B, E>> + Unpin,
+        max: usize,
+    ) -> Result<Scan, Receive> {
+        use futures::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let part = self.part(id).ok_or(std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
         tokio::fs::create_dir_all(&self.dir).await?;
-        let tmp = path.with_extension("part");
-        // On the disk before the upload is acknowledged: the file and then its name.
-        let mut file = tokio::fs::File::create(&tmp).await?;
-        tokio::io::AsyncWriteExt::write_all(&mut file, bytes).await?;
-        file.sync_all().await?;
+        let mut file = tokio::fs::File::create(&part).await?;
+        let mut scan = Scan::default();
+        let written: Result<(), Receive> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| Receive::Broken(e.to_string()))?;
+                let chunk = chunk.as_ref();
+                scan.feed(chunk);
+                if scan.size > max {
+                    return Err(Receive::TooLarge(max));
+                }
+                file.write_all(chunk).await?;
+            }
+            file.sync_all().await?;
+            Ok(())
+        }
+        .await;
         drop(file);
-        tokio::fs::rename(&tmp, &path).await?;
-        tokio::fs::File::open(&self.dir).await?.sync_all().await
+        if let Err(e) = written {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(e);
+        }
+        Ok(scan)
+    }
+
+    /// Gives a received part file its name: on the disk (the file, then its name) before the
+    /// upload is acknowledged. On failure the part is gone.
+    pub async fn keep(&self, id: &str) -> std::io::Result<()> {
+        let (Some(part), Some(path)) = (self.part(id), self.path(id)) else {
+            return Err(std::io::ErrorKind::InvalidInput.into());
+        };
+        let kept = async {
+            tokio::fs::rename(&part, &path).await?;
+            tokio::fs::File::open(&self.dir).await?.sync_all().await
+        }
+        .await;
+        if kept.is_err() {
+            let _ = tokio::fs::remove_file(&part).await;
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+        kept
+    }
+
+    /// Forgets a received part file that was refused.
+    pub async fn discard(&self, id: &str) {
+        if let Some(part) = self.part(id) {
+            let _ = tokio::fs::remove_file(part).await;
+        }
+    }
+
+    fn part(&self, id: &str) -> Option<PathBuf> {
+        self.path(id).map(|p| p.with_extension("part"))
     }
 
     pub async fn read(&self, id: &str) -> std::io::Result<Vec<u8>> {
@@ -268,6 +381,61 @@ mod tests {
         assert_eq!(check(b"", None, "a.png", MAX), Err(Refusal::Empty));
         let big = [PNG, &vec![0u8; MAX][..]].concat();
         assert_eq!(check(&big, None, "a.png", MAX), Err(Refusal::TooLarge(MAX)));
+    }
+
+    #[test]
+    fn a_scan_in_chunks_finds_what_the_whole_does() {
+        let mut file = PNG.to_vec();
+        file.extend_from_slice(b"....<ScRiPt>....");
+        // Every split into two chunks, the marker and the magic cut anywhere.
+        for at in 0..=file.len() {
+            let mut scan = Scan::default();
+            scan.feed(&file[..at]);
+            scan.feed(&file[at..]);
+            assert_eq!(scan.size(), file.len());
+            assert_eq!(
+                check_scan(&scan, None, "a.png", MAX),
+                Err(Refusal::Polyglot),
+                "split at {at}"
+            );
+        }
+        let mut clean = Scan::default();
+        for byte in PNG {
+            clean.feed(std::slice::from_ref(byte));
+        }
+        assert_eq!(check_scan(&clean, None, "a.png", MAX), Ok(Kind::Png));
+    }
+
+    #[tokio::test]
+    async fn an_upload_goes_to_disk_as_it_arrives_and_leaves_nothing_when_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let files = FileDir::new(dir.path().join("files"));
+        let chunks = |parts: Vec<&'static [u8]>| {
+            futures::stream::iter(parts.into_iter().map(Ok::<_, std::io::Error>))
+        };
+        let id = FileDir::new_id();
+        let scan = files
+            .receive(&id, chunks(vec![&PNG[..4], &PNG[4..]]), MAX)
+            .await
+            .expect("received");
+        assert_eq!(scan.size(), PNG.len());
+        files.keep(&id).await.expect("kept");
+        assert_eq!(files.read(&id).await.expect("read"), PNG);
+
+        let big = FileDir::new_id();
+        let over = files.receive(&big, chunks(vec![PNG, &[0; 2048]]), MAX).await;
+        assert!(matches!(over, Err(Receive::TooLarge(MAX))));
+        let broken = FileDir::new_id();
+        let body = futures::stream::iter([
+            Ok(PNG.to_vec()),
+            Err(std::io::Error::other("reset")),
+        ]);
+        assert!(matches!(files.receive(&broken, body, MAX).await, Err(Receive::Broken(_))));
+        let left: Vec<_> = std::fs::read_dir(files.dir())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from(&id)], "only the kept file");
     }
 
     #[test]

@@ -44,8 +44,10 @@ async fn load(db: &std::path::Path, sql: &[&str]) {
 /// named (everything said before).
 async fn resume(db: &std::path::Path, kate_sees: &str, contact_sees: &str) -> (Client, Client) {
     // The chat was idle since the fixture was made: no inactivity time-out or contact grace may
-    // end it before the test resumes it, nor may Kate's session (from that day) expire.
+    // end it before the test resumes it, nor may Kate's session (from that day) expire, nor
+    // retention forget the fixture's closed chats (their events are from 1970).
     let addr = spawn_server(db, |c| {
+        c.server.retention_days = 0;
         c.chat.inactivity_timeout_secs = 0;
         c.chat.inactivity_warn_secs = 0;
         c.chat.contact_grace_secs = 0;

@@ -9,7 +9,7 @@
 use super::{api_error, AppState};
 use crate::engine::rights::read_limit;
 use crate::engine::Actor;
-use crate::files::{check, clean_name, FileDir, Refusal};
+use crate::files::{check_scan, clean_name, FileDir, Receive, Refusal};
 use crate::hub::Access;
 use crate::store::StoredFile;
 use axum::body::Bytes;
@@ -63,17 +63,11 @@ pub(super) async fn upload(
     if let Err(refused) = room_on_disk(&state).await {
         return refused;
     }
-    let max = state.config.server.max_file_bytes;
-    let Ok(body) = axum::body::to_bytes(body, max + 1).await else {
-        return api_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Refusal::TooLarge(max).to_string(),
-        );
-    };
     let declared = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let body = body.into_data_stream();
     send_file(&state, actor, q.interaction, &q.name, declared, body).await
 }
 
@@ -208,48 +202,70 @@ pub(super) async fn from_response(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    send_file(&state, actor, q.interaction, &name, None, bytes).await
+    let body = futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
+    send_file(&state, actor, q.interaction, &name, None, body).await
 }
 
-/// Checks a file, stores it and puts it into the chat.
-async fn send_file(
+/// Receives a file onto the disk as it arrives (never whole in memory), checks it, gives it
+/// its name and puts it into the chat.
+async fn send_file<B: AsRef<[u8]>, E: std::fmt::Display>(
     state: &AppState,
     actor: Actor,
     interaction: InteractionId,
     name: &str,
     declared: Option<String>,
-    body: Bytes,
+    body: impl futures::Stream<Item = Result<B, E>> + Unpin,
 ) -> Response {
     let name = clean_name(name);
     let max = state.config.server.max_file_bytes;
-    let checked = {
-        let (body, name) = (body.clone(), name.clone());
-        tokio::task::spawn_blocking(move || check(&body, declared.as_deref(), &name, max)).await
+    let id = FileDir::new_id();
+    let stored_nothing = || {
+        api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the file could not be stored",
+        )
     };
-    let kind = match checked {
-        Ok(Ok(kind)) => kind,
-        Ok(Err(refusal)) => {
+    let scan = match state.files.receive(&id, body, max).await {
+        Ok(scan) => scan,
+        Err(Receive::TooLarge(_)) => {
+            return api_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Refusal::TooLarge(max).to_string(),
+            )
+        }
+        Err(Receive::Broken(e)) => {
+            tracing::info!("an upload broke off: {e}");
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "the upload broke off; send the file again",
+            );
+        }
+        Err(Receive::Io(e)) => {
+            tracing::error!("receiving a file in {}: {e}", state.files.dir().display());
+            return stored_nothing();
+        }
+    };
+    let kind = match check_scan(&scan, declared.as_deref(), &name, max) {
+        Ok(kind) => kind,
+        Err(refusal) => {
+            state.files.discard(&id).await;
             let status = match refusal {
                 Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             };
             return api_error(status, refusal.to_string());
         }
-        Err(_) => return api_error(StatusCode::SERVICE_UNAVAILABLE, "try again"),
     };
+    if let Err(e) = state.files.keep(&id).await {
+        tracing::error!("storing a file in {}: {e}", state.files.dir().display());
+        return stored_nothing();
+    }
     let file = FileRef {
-        id: FileDir::new_id(),
+        id,
         name,
         mime: kind.mime().to_owned(),
-        size: body.len() as u64,
+        size: scan.size() as u64,
     };
-    if let Err(e) = state.files.save(&file.id, &body).await {
-        tracing::error!("saving a file in {}: {e}", state.files.dir().display());
-        return api_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the file could not be stored",
-        );
-    }
     match state.hub.post_file(actor, interaction, file.clone()).await {
         Ok(seq) => (
             StatusCode::CREATED,

@@ -245,7 +245,9 @@ impl FileDir {
     ) -> Result<Scan, Receive> {
         use futures::StreamExt;
         use tokio::io::AsyncWriteExt;
-        let part = self.part(id).ok_or(std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        let part = self
+            .part(id)
+            .ok_or(std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
         tokio::fs::create_dir_all(&self.dir).await?;
         let mut file = tokio::fs::File::create(&part).await?;
         let mut scan = Scan::default();
@@ -423,19 +425,25 @@ mod tests {
         assert_eq!(files.read(&id).await.expect("read"), PNG);
 
         let big = FileDir::new_id();
-        let over = files.receive(&big, chunks(vec![PNG, &[0; 2048]]), MAX).await;
+        let over = files
+            .receive(&big, chunks(vec![PNG, &[0; 2048]]), MAX)
+            .await;
         assert!(matches!(over, Err(Receive::TooLarge(MAX))));
         let broken = FileDir::new_id();
-        let body = futures::stream::iter([
-            Ok(PNG.to_vec()),
-            Err(std::io::Error::other("reset")),
-        ]);
-        assert!(matches!(files.receive(&broken, body, MAX).await, Err(Receive::Broken(_))));
+        let body = futures::stream::iter([Ok(PNG.to_vec()), Err(std::io::Error::other("reset"))]);
+        assert!(matches!(
+            files.receive(&broken, body, MAX).await,
+            Err(Receive::Broken(_))
+        ));
         let left: Vec<_> = std::fs::read_dir(files.dir())
             .expect("dir")
             .map(|e| e.expect("entry").file_name())
             .collect();
-        assert_eq!(left, vec![std::ffi::OsString::from(&id)], "only the kept file");
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from(&id)],
+            "only the kept file"
+        );
     }
 
     #[test]

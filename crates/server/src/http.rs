@@ -127,20 +127,33 @@ pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, peer: &Peer) -> s
     crate::net::client_ip(peer, headers, &state.guards.trusted_proxies)
 }
 
-/// 429 for a keyed limiter's refusal, with when to come back.
+/// 429 for a limiter's refusal, with when to come back.
 pub(crate) fn over_rate(
     not_until: &governor::NotUntil<governor::clock::QuantaInstant>,
     message: &str,
 ) -> Response {
+    too_many(limiter_wait_ms(not_until), message)
+}
+
+/// How long a limiter's refusal lasts, in milliseconds.
+pub(crate) fn limiter_wait_ms(
+    not_until: &governor::NotUntil<governor::clock::QuantaInstant>,
+) -> i64 {
     let wait = not_until.wait_time_from(governor::clock::Clock::now(
         &governor::clock::DefaultClock::default(),
     ));
-    too_many(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX), message)
+    i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A wait as `Retry-After` says it: whole seconds, rounded up, at least one. Every 429 of the
+/// server (logins, chat starts, uploads, API keys) rounds the same way.
+pub(crate) fn retry_after_secs(wait_ms: i64) -> u64 {
+    u64::try_from(wait_ms.max(1).saturating_add(999) / 1000).unwrap_or(1)
 }
 
 /// 429 with `Retry-After` in whole seconds.
 pub(crate) fn too_many(wait_ms: i64, message: &str) -> Response {
-    let secs = (wait_ms.max(1) + 999) / 1000;
+    let secs = retry_after_secs(wait_ms);
     let mut refused = api_error(StatusCode::TOO_MANY_REQUESTS, message);
     if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
         refused.headers_mut().insert(header::RETRY_AFTER, v);

@@ -105,13 +105,10 @@ impl ApiKeys {
         if !key.scopes.contains(&scope) {
             return Err(Refused::Scope(scope));
         }
-        key.limiter.check().map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            Refused::TooMany {
-                retry_after_secs: wait.as_secs() + 1,
-            }
+        key.limiter.check().map_err(|not_until| Refused::TooMany {
+            retry_after_secs: crate::http::retry_after_secs(crate::http::limiter_wait_ms(
+                &not_until,
+            )),
         })?;
         Ok(&key.name)
     }

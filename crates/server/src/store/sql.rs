@@ -376,13 +376,20 @@ macro_rules! sql_ports {
                     now: Millis,
                 ) -> StoreFuture<'a, ()> {
                     Box::pin(async move {
+                        // One statement per 500 sessions, not one per session: a node with
+                        // thousands of desktops open marks them in a few round trips.
                         let mut tx = self.$write.begin().await?;
-                        for hash in token_hashes {
-                            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
-                                .bind(now)
-                                .bind(hash)
-                                .execute(&mut *tx)
-                                .await?;
+                        for batch in token_hashes.chunks(500) {
+                            let mut update = sqlx::QueryBuilder::new(
+                                "UPDATE sessions SET last_seen = ",
+                            );
+                            update.push_bind(now).push(" WHERE token_hash IN (");
+                            let mut list = update.separated(", ");
+                            for hash in batch {
+                                list.push_bind(hash);
+                            }
+                            update.push(")");
+                            update.build().execute(&mut *tx).await?;
                         }
                         tx.commit().await?;
                         Ok(())

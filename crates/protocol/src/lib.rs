@@ -23,6 +23,8 @@
 pub mod act;
 pub mod contact;
 pub mod domain;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzz;
 #[cfg(feature = "proptest")]
 pub mod hostile;
 pub mod ids;

@@ -1,0 +1,4 @@
+//! Any bytes as `parley_protocol::fuzz::journey` reads them.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| parley_protocol::fuzz::journey(data));

@@ -23,6 +23,10 @@ fn hidden(c: char) -> bool {
         | '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}' | '\u{034F}' | '\u{00AD}'
         // Tag characters: invisible letters.
         | '\u{E0000}'..='\u{E007F}'
+        // Variation selectors (but the emoji one, U+FE0F, which emoji need), deprecated
+        // format characters, interlinear annotation marks, Hangul fillers (blank letters).
+        | '\u{FE00}'..='\u{FE0E}' | '\u{E0100}'..='\u{E01EF}' | '\u{206A}'..='\u{206F}'
+        | '\u{FFF9}'..='\u{FFFB}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
     )
 }
 
@@ -51,12 +55,15 @@ mod tests {
         assert_eq!(shown("invoice\u{202E}fdp.exe"), "invoice[U+202E]fdp.exe");
         assert_eq!(shown("Ma\u{200B}rk\u{2067}"), "Ma[U+200B]rk[U+2067]");
         assert_eq!(shown("a\u{E0041}"), "a[U+E0041]");
+        assert_eq!(shown("\u{3164}"), "[U+3164]");
+        assert_eq!(shown("A\u{FE00}"), "A[U+FE00]");
         // Plain text, right-to-left names and joiners are left as they are.
         for kept in [
             "Mark Avram",
             "سارا احمدی",
             "می\u{200C}خواهم",
             "👩\u{200D}💻",
+            "❤\u{FE0F}",
         ] {
             assert!(
                 matches!(shown(kept), std::borrow::Cow::Borrowed(_)),

@@ -1,6 +1,7 @@
 //! The fuzz corpus (`fuzz/corpus/<target>/`) replayed on stable: every input, and every cut of
 //! it (a frame broken off anywhere), through its target. A crash the fuzzer finds is added to
-//! the corpus with its fix and stays fixed here.
+//! the corpus with its fix and stays fixed here. Native only: the corpus is read from disk.
+#![cfg(not(target_arch = "wasm32"))]
 
 use parley_protocol::fuzz;
 use std::path::Path;

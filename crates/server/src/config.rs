@@ -115,6 +115,15 @@ fn check(config: &Config) -> Result<(), ConfigError> {
                 "server.widget_host {host:?} is not a host name: write it without scheme or port"
             ));
         }
+        let listen_host = server
+            .addr
+            .rsplit_once(':')
+            .map(|(h, _)| h.trim_matches(['[', ']']).to_ascii_lowercase());
+        if listen_host.as_deref() == Some(host.to_ascii_lowercase().as_str()) {
+            return invalid(format!(
+                "server.widget_host {host:?} is the name of server.addr: the desktop would answer to none"
+            ));
+        }
         if public_host.as_deref() == Some(host.to_ascii_lowercase().as_str()) {
             return invalid(format!(
                 "server.widget_host {host:?} is the public origin's host: the widget needs a name of its own"

@@ -183,6 +183,25 @@ pub fn check_scan(
     Ok(kind)
 }
 
+/// See [`FileDir::leftover`].
+pub struct Leftover(Option<(PathBuf, PathBuf)>);
+
+impl Leftover {
+    /// The file is in its chat: it stays.
+    pub fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Leftover {
+    fn drop(&mut self) {
+        if let Some((part, kept)) = self.0.take() {
+            let _ = std::fs::remove_file(part);
+            let _ = std::fs::remove_file(kept);
+        }
+    }
+}
+
 /// Why an upload's bytes could not be received.
 #[derive(Debug, thiserror::Error)]
 pub enum Receive {
@@ -291,11 +310,11 @@ impl FileDir {
         kept
     }
 
-    /// Forgets a received part file that was refused.
-    pub async fn discard(&self, id: &str) {
-        if let Some(part) = self.part(id) {
-            let _ = tokio::fs::remove_file(part).await;
-        }
+    /// A guard over an upload's files: dropped before [`Leftover::keep`] (refused, failed, or
+    /// its request dropped half-way because the client went or the server stops), it removes
+    /// the part file and the kept file, so no bytes stay that no row names.
+    pub fn leftover(&self, id: &str) -> Leftover {
+        Leftover(self.part(id).zip(self.path(id)))
     }
 
     fn part(&self, id: &str) -> Option<PathBuf> {
@@ -444,6 +463,30 @@ mod tests {
             vec![std::ffi::OsString::from(&id)],
             "only the kept file"
         );
+
+        // An upload whose request is dropped half-way, before or after its name: nothing stays.
+        for named in [false, true] {
+            let id = FileDir::new_id();
+            let leftover = files.leftover(&id);
+            files
+                .receive(&id, chunks(vec![PNG]), MAX)
+                .await
+                .expect("received");
+            if named {
+                files.keep(&id).await.expect("kept");
+            }
+            drop(leftover);
+            assert!(files.read(&id).await.is_err(), "named: {named}");
+        }
+        let id = FileDir::new_id();
+        let leftover = files.leftover(&id);
+        files
+            .receive(&id, chunks(vec![PNG]), MAX)
+            .await
+            .expect("received");
+        files.keep(&id).await.expect("kept");
+        leftover.keep();
+        assert_eq!(files.read(&id).await.expect("stays"), PNG);
     }
 
     #[test]

@@ -110,6 +110,14 @@ impl Guards {
     }
 }
 
+/// Whether the request came to the widget's host (see [`origin`]).
+pub(crate) fn widget_side(state: &AppState, headers: &HeaderMap) -> bool {
+    state
+        .guards
+        .own
+        .is_widget(headers.get(header::HOST).and_then(|h| h.to_str().ok()))
+}
+
 /// The caller's token: a bearer token, or the session cookie.
 pub(crate) fn caller_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
     bearer(headers).or_else(|| state.guards.own.session_in(headers))
@@ -526,10 +534,7 @@ async fn socket(
         );
     }
     let token = state.guards.own.session_in(&headers);
-    let contacts_only = state
-        .guards
-        .own
-        .is_widget(headers.get(header::HOST).and_then(|h| h.to_str().ok()));
+    let contacts_only = widget_side(&state, &headers);
     let server = &state.config.server;
     let edge = gateway::Edge {
         reads: crate::reads::Reads {

@@ -645,13 +645,41 @@ async fn the_widget_lives_on_its_own_host_which_serves_nothing_of_the_desktop() 
     let refused = on_widget(
         "POST",
         "/api/files?interaction=x&name=a.png",
-        vec![("Cookie", cookie)],
+        vec![("Cookie", cookie.clone())],
     )
     .await;
     assert_eq!(
         refused.status, 401,
         "the agent's cookie is not read on the widget's host"
     );
+    let bearer = format!("Bearer {agent_token}");
+    let refused = on_widget(
+        "POST",
+        "/api/files?interaction=x&name=a.png",
+        vec![("Authorization", bearer)],
+    )
+    .await;
+    assert_eq!(refused.status, 403, "nor an agent's token");
+
+    // A widget page never acts on the desktop's host, where the agent's cookie goes along when
+    // the two are names of one site: no write, no socket.
+    let host = addr.to_string();
+    let from_widget = [
+        ("Origin", widget_origin.as_str()),
+        ("Cookie", cookie.as_str()),
+    ];
+    let logout = request(addr, "POST", "/api/logout", &from_widget, b"").await;
+    assert_eq!(logout.status, 403);
+    let upgrade = [
+        ("Host", host.as_str()),
+        ("Origin", widget_origin.as_str()),
+        ("Cookie", cookie.as_str()),
+        ("Connection", "Upgrade"),
+        ("Upgrade", "websocket"),
+        ("Sec-WebSocket-Version", "13"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+    assert_eq!(request(addr, "GET", "/ws", &upgrade, b"").await.status, 403);
     // The desktop's host still takes the agent.
     assert!(admitted(addr, &agent_token).await);
 }

@@ -317,9 +317,8 @@ fn Chat(
                 }
                 report_read();
             }
-            SocketEvent::Closed { .. } | SocketEvent::Refused => {
-                state.update(WidgetState::disconnected)
-            }
+            SocketEvent::Closed { .. } => state.update(WidgetState::disconnected),
+            SocketEvent::Refused => state.update(WidgetState::connection_refused),
             SocketEvent::Connecting | SocketEvent::Open => {}
         },
     );
@@ -403,6 +402,9 @@ fn Chat(
                 <p class="pl-system" data-testid="widget-typing" aria-live="polite">
                     {move || state.with(|s| s.agent_typing.clone().map(|n| format!("{n} is typing…")).unwrap_or_default())}
                 </p>
+            </Show>
+            <Show when=move || state.with(|s| s.refused)>
+                <p class="pl-form__error" role="alert" data-testid="widget-refused">"The connection was refused. Reload the page to chat again."</p>
             </Show>
             <Show when=move || state.with(|s| s.outdated)>
                 <p class="pl-form__error" role="alert" data-testid="widget-outdated">{parley_protocol::UPDATED_NOTICE}</p>

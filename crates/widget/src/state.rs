@@ -39,6 +39,8 @@ pub struct WidgetState {
     retry_pending: bool,
     /// Whether the socket is up.
     pub online: bool,
+    /// The server refused the connection for a broken rule (1008): no retry comes.
+    pub refused: bool,
     /// The last sequence number reported read to the server.
     read_sent: Seq,
     /// When to tell the agents the contact is typing.
@@ -63,6 +65,7 @@ impl WidgetState {
             retry_pending: false,
             outdated: false,
             online: false,
+            refused: false,
             read_sent: 0,
             typing: TypingNotice::default(),
             agent_typing: None,
@@ -165,6 +168,12 @@ impl WidgetState {
     /// The socket dropped.
     pub fn disconnected(&mut self) {
         self.online = false;
+    }
+
+    /// The server refused the connection; the socket will not try again.
+    pub fn connection_refused(&mut self) {
+        self.online = false;
+        self.refused = true;
     }
 
     /// The contact typed at `now` (ms): a typing notice with the text so far, when one is due.
@@ -351,6 +360,16 @@ mod tests {
             settings: None,
             desktop: None,
         }
+    }
+
+    #[test]
+    fn a_refused_connection_is_said_and_a_dropped_one_is_not() {
+        let mut s = state();
+        s.apply(welcome());
+        s.disconnected();
+        assert!(!s.online && !s.refused, "a drop is retried: nothing to say");
+        s.connection_refused();
+        assert!(!s.online && s.refused);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub(super) struct UploadQuery {
     name: String,
 }
 
+/// The refusal of an agent's token on the widget's host.
+const AGENTS_ELSEWHERE: &str = "agents use the desktop's address, not the widget's";
+
 fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::Forbidden | ErrorCode::Unauthorized => StatusCode::FORBIDDEN,
@@ -54,6 +57,9 @@ pub(super) async fn upload(
         .await
     {
         None => return api_error(StatusCode::UNAUTHORIZED, "log in or start a chat first"),
+        Some((Actor::Agent(_), _)) if super::widget_side(&state, &headers) => {
+            return api_error(StatusCode::FORBIDDEN, AGENTS_ELSEWHERE)
+        }
         Some((actor, access)) if access.acts() => actor,
         Some(_) => return api_error(StatusCode::FORBIDDEN, "you are not in this interaction"),
     };
@@ -219,6 +225,8 @@ async fn send_file<B: AsRef<[u8]>, E: std::fmt::Display>(
     let name = clean_name(name);
     let max = state.config.server.max_file_bytes;
     let id = FileDir::new_id();
+    // Whatever ends this request before the file is in its chat, its bytes go.
+    let leftover = state.files.leftover(&id);
     let stored_nothing = || {
         api_error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -248,7 +256,6 @@ async fn send_file<B: AsRef<[u8]>, E: std::fmt::Display>(
     let kind = match check_scan(&scan, declared.as_deref(), &name, max) {
         Ok(kind) => kind,
         Err(refusal) => {
-            state.files.discard(&id).await;
             let status = match refusal {
                 Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -267,15 +274,15 @@ async fn send_file<B: AsRef<[u8]>, E: std::fmt::Display>(
         size: scan.size() as u64,
     };
     match state.hub.post_file(actor, interaction, file.clone()).await {
-        Ok(seq) => (
-            StatusCode::CREATED,
-            Json(serde_json::json!({ "file": file, "seq": seq })),
-        )
-            .into_response(),
-        Err((code, message)) => {
-            state.files.remove(&file.id).await;
-            api_error(status_of(code), message)
+        Ok(seq) => {
+            leftover.keep();
+            (
+                StatusCode::CREATED,
+                Json(serde_json::json!({ "file": file, "seq": seq })),
+            )
+                .into_response()
         }
+        Err((code, message)) => api_error(status_of(code), message),
     }
 }
 
@@ -332,6 +339,9 @@ pub(super) async fn download(
         .await
     {
         None => return api_error(StatusCode::UNAUTHORIZED, "log in first"),
+        Some((Actor::Agent(_), _)) if super::widget_side(&state, &headers) => {
+            return api_error(StatusCode::FORBIDDEN, AGENTS_ELSEWHERE)
+        }
         Some((_, access @ Access::Reads(_))) => (access, None),
         // An agent who took part earlier may still read the chat's files (history), up to
         // where its right to the chat ended.

@@ -100,10 +100,12 @@ impl Own {
             .and_then(|h| h.to_str().ok())
             .unwrap_or_default();
         let normal = normal_origin(origin);
-        if allowed.iter().any(|a| a == origin)
-            || self.public.as_deref() == Some(normal.as_str())
-            || self.widget_origin(Some(host)).as_deref() == Some(normal.as_str())
-        {
+        // The widget's pages act on the widget's host only: never on the desktop's, where the
+        // agent's cookie is (a widget on a sibling name of one site gets it sent along).
+        if self.widget_origin(Some(host)).as_deref() == Some(normal.as_str()) {
+            return self.is_widget(Some(host));
+        }
+        if allowed.iter().any(|a| a == origin) || self.public.as_deref() == Some(normal.as_str()) {
             return true;
         }
         let authority = origin
@@ -277,6 +279,15 @@ mod tests {
         let ok = |o, h| public.origin_allowed(&headers(Some(o), h), &[]);
         assert!(ok("https://chat.example.com", "chat.example.com"));
         assert!(!ok("http://chat.example.com", "chat.example.com"));
+        // A widget page on a sibling name gets the agent's cookie sent to the desktop's host:
+        // its requests there are refused, even when listed.
+        assert!(!ok("https://chat.example.com", "desk.example.com"));
+        let listed = ["https://chat.example.com".to_owned()];
+        assert!(!public.origin_allowed(
+            &headers(Some("https://chat.example.com"), "desk.example.com"),
+            &listed
+        ));
+        assert!(ok("https://desk.example.com", "desk.example.com"));
         assert!(Own::new(None, None, true)
             .widget_origin(Some("x"))
             .is_none());

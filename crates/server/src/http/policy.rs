@@ -5,14 +5,16 @@
 //! (`'wasm-unsafe-eval'`): no inline script, handler or `eval`, so text that reaches a page
 //! (a contact's message, a file name) can never run there. The build moves trunk's inline start
 //! script into a file (`xtask/src/web.rs`). Styles too come only from files; the apps set single
-//! properties through the CSSOM, which the policy allows. Frames: only the configured embedders.
+//! properties through the CSSOM, which the policy allows. Images may come from any https
+//! address: the bot's cards and markdown name them (no contact's message shows an image but
+//! the files sent through Parley). Frames: only the configured embedders.
 
 use axum::http::{header, HeaderName, HeaderValue};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The fixed part of the apps' policy: everything but `frame-ancestors`.
 const APP_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-    style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; \
+    style-src 'self'; img-src 'self' data: blob: https:; connect-src 'self'; object-src 'none'; \
     base-uri 'none'; form-action 'self'";
 
 /// Powerful features neither app uses, refused to them and to anything they frame.

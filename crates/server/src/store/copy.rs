@@ -120,7 +120,40 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PgStore) -> Result<Copi
     }
     drop(rows);
     copied.other_rows += pairs(source, &mut tx, "agent_status", "agent", "status").await?;
-    copied.other_rows += pairs(source, &mut tx, "secrets", "name", "value").await?;
+    // A node started on the new database already made its own key: the copied one wins, so
+    // the aliases of the copied chats stay what their contacts saw.
+    let mut rows =
+        sqlx::query_as::<_, (String, String)>("SELECT name, value FROM secrets").fetch(source);
+    while let Some((name, value)) = rows.try_next().await? {
+        sqlx::query(
+            "INSERT INTO secrets (name, value) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+        copied.other_rows += 1;
+    }
+    drop(rows);
+    let mut rows = sqlx::query_as::<_, (String, i64, String, String, Option<String>)>(
+        "SELECT interaction, at, actor, action, detail FROM audit",
+    )
+    .fetch(source);
+    while let Some((interaction, at, actor, action, detail)) = rows.try_next().await? {
+        sqlx::query(
+            "INSERT INTO audit (interaction, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(interaction)
+        .bind(at)
+        .bind(actor)
+        .bind(action)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+        copied.other_rows += 1;
+    }
+    drop(rows);
     copied.other_rows += pairs(source, &mut tx, "open_offers", "interaction", "offer").await?;
 
     let mut rows = sqlx::query_as::<_, (String, String, i64, i64)>(

@@ -95,18 +95,26 @@ macro_rules! records_port {
                     email: &'a str,
                 ) -> StoreFuture<'a, Vec<(InteractionId, bool)>> {
                     Box::pin(async move {
-                        let email = email.trim().to_lowercase();
-                        let rows: Vec<(String, bool)> = sqlx::query_as(
-                            "SELECT id, closed FROM interactions
-                             WHERE contact_key = $1 OR LOWER(contact_email) = $1
-                             ORDER BY started_at",
-                        )
-                        .bind(&email)
-                        .fetch_all(&self.$read)
-                        .await?;
+                        // Stored as it came in: marks written out, any case. SQLite's LOWER
+                        // knows ASCII only, so the addresses are compared here (erasure is
+                        // rare; the scan is of chats with an address).
+                        let email = $crate::engine::marks::shown(email.trim()).to_lowercase();
+                        let rows: Vec<(String, bool, Option<String>, Option<String>)> =
+                            sqlx::query_as(
+                                "SELECT id, closed, contact_key, contact_email FROM interactions
+                                 WHERE contact_key = $1 OR contact_email IS NOT NULL
+                                 ORDER BY started_at",
+                            )
+                            .bind(&email)
+                            .fetch_all(&self.$read)
+                            .await?;
                         Ok(rows
                             .into_iter()
-                            .map(|(id, closed)| (InteractionId(id), closed))
+                            .filter(|(_, _, key, typed)| {
+                                key.as_deref() == Some(email.as_str())
+                                    || typed.as_ref().is_some_and(|t| t.to_lowercase() == email)
+                            })
+                            .map(|(id, closed, _, _)| (InteractionId(id), closed))
                             .collect())
                     })
                 }

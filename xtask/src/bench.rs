@@ -91,6 +91,30 @@ pub fn server_bench() -> Result<(), String> {
     ]))
 }
 
+/// `cargo xtask chaos`: the abuse suite (`crates/loadgen/src/chaos.rs`) against a release server
+/// with the default limits and five agents, printing one line per attack.
+pub fn chaos() -> Result<(), String> {
+    let hash = build()?;
+    let dir = root().join("target/chaos");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut toml = String::from("[[queues]]\nid = \"general\"\nname = \"General\"\n");
+    for i in 1..=5 {
+        toml.push_str(&format!("[[agents]]\nid = \"bench-{i}\"\nname = \"Bench Agent {i}\"\npassword_hash = \"{hash}\"\n"));
+    }
+    let config = dir.join("chaos.toml");
+    std::fs::write(&config, toml).map_err(|e| e.to_string())?;
+    let addr = free_addr()?;
+    let server = start_node(&config, &dir.join("chaos.db"), &addr, None)?;
+    let pid = server.0.id();
+    println!("xtask: chaos against {addr} (server pid {pid})");
+    run(cmd(&root()
+        .join("target/release/parley-loadgen")
+        .to_string_lossy())
+    .args(["--addr", &addr, "--password", "bench", "--chaos"])
+    .args(["--server-pid", &pid.to_string()]))
+}
+
 /// Chats, agents, messages per second and seconds of the run.
 fn load() -> (u64, u64, u64, u64) {
     (

@@ -9,6 +9,8 @@
 //!   release's server, for running the cluster's tests by hand.
 //! - `cargo xtask bench`: the load benchmark (figures, not pass/fail); `bench server`: the
 //!   server half only; `bench --cluster`: two nodes, the writer killed during the run.
+//! - `cargo xtask chaos`: the abuse suite against a release server with the default limits, one
+//!   line per attack (figures, not pass/fail).
 //!
 //! Modules: [`tools`] installs and finds the external tools; [`services`] installs and runs
 //! PostgreSQL and Redis; [`previous`] builds the previous release's server for the upgrade test;
@@ -68,9 +70,10 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|a| a == "server") => bench::server_bench(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--cluster") => bench::cluster_bench(),
         Some("bench") => bench::bench(),
+        Some("chaos") => bench::chaos(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--addr ADDR] | test | build | cluster | services | bench [server | --cluster]>"
+                "usage: cargo xtask <run [--addr ADDR] | test | build | cluster | services | bench [server | --cluster] | chaos>"
             );
             return ExitCode::from(2);
         }

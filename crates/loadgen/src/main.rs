@@ -7,8 +7,10 @@
 //! `bench: chats=N agents=N msgs=N secs=N rate=N/s p50_ms=N p99_ms=N lost=N dup=N rss_kb_per_conn=N`.
 //! With `--readers N`, that many clients page `older` and `earlier` at `--read-rate` meanwhile,
 //! and `reads:` gives send→ack latency under that load. `memory:` is the server's RSS per
-//! connection once every chat is connected and before any message is sent.
+//! connection once every chat is connected and before any message is sent. `--chaos` runs the
+//! abuse suite instead ([`chaos`]).
 
+mod chaos;
 mod clients;
 mod http;
 mod session;
@@ -64,6 +66,9 @@ pub struct Args {
     /// Seconds into the run when `--kill-pid` is killed.
     #[arg(long, default_value_t = 10)]
     kill_after: u64,
+    /// Run the abuse suite (`chaos::run`) instead of the load: one line per attack.
+    #[arg(long)]
+    chaos: bool,
 }
 
 impl Args {
@@ -98,6 +103,13 @@ fn rss_kb(pid: u32) -> Option<u64> {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    if args.chaos {
+        if let Err(e) = chaos::run(args.addr, &args.password, args.server_pid).await {
+            eprintln!("chaos: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let stats = Arc::new(Stats::default());
     let stop = Arc::new(AtomicBool::new(false));
     let go = Arc::new(tokio::sync::Notify::new());

@@ -51,62 +51,39 @@ pub struct AppState {
 pub struct Guards {
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Failed logins, for the growing wait.
-    pub logins: crate::throttle::Logins,
+    /// The wait after failed logins, chats started per address, files sent per sender.
+    pub throttle: crate::throttle::Throttle,
     /// Password checks at once.
     pub password_checks: tokio::sync::Semaphore,
-    /// Chats started per address.
-    pub chat_starts: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
     /// Parley's own host, origin and cookie.
     pub own: origin::Own,
-    /// Files sent per agent or contact.
-    pub uploads: governor::DefaultKeyedRateLimiter<String>,
-    /// Frames per agent or contact, whatever socket they come on.
+    /// Frames per agent or contact, whatever socket they come on (per node: decision 0011).
     pub frames: crate::gateway::Budgets,
-    /// When the keyed limiters last forgot the keys whose budget is whole again.
-    swept: std::sync::atomic::AtomicI64,
 }
 
 impl Guards {
-    /// The guards of a server with these settings, listening on loopback only or not.
-    pub fn new(server: &crate::config::ServerConfig, loopback: bool) -> Result<Self, String> {
-        let per_minute = std::num::NonZeroU32::new(server.chats_per_minute)
-            .ok_or("server.chats_per_minute is 0")?;
+    /// The guards of a server with these settings, listening on loopback only or not, counting
+    /// the rare limits in `shared` when it is one node of a cluster.
+    pub fn new(
+        server: &crate::config::ServerConfig,
+        loopback: bool,
+        shared: Option<Arc<dyn crate::throttle::Tally>>,
+    ) -> Result<Self, String> {
         Ok(Self {
             trusted_proxies: crate::config::trusted_proxies(server)?,
-            logins: crate::throttle::Logins::default(),
+            throttle: crate::throttle::Throttle::new(
+                server.chats_per_minute,
+                server.uploads_per_minute,
+                shared,
+            )?,
             password_checks: tokio::sync::Semaphore::new(server.password_checks),
-            chat_starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
-            swept: std::sync::atomic::AtomicI64::new(0),
             own: origin::Own::new(
                 server.public_origin.as_deref(),
                 server.widget_host.as_deref(),
                 loopback,
             ),
             frames: crate::gateway::Budgets::default(),
-            uploads: governor::RateLimiter::keyed(governor::Quota::per_minute(
-                std::num::NonZeroU32::new(server.uploads_per_minute)
-                    .ok_or("server.uploads_per_minute is 0")?,
-            )),
         })
-    }
-
-    /// The keyed limiters keep every key they saw: past 100,000, the ones whose budget is
-    /// whole again go, at most once a minute (it is a scan of them all).
-    pub(crate) fn forget_idle(&self) {
-        use std::sync::atomic::Ordering;
-        let now = crate::now_ms();
-        let last = self.swept.load(Ordering::Relaxed);
-        if (self.chat_starts.len() > 100_000 || self.uploads.len() > 100_000)
-            && now - last >= 60_000
-            && self
-                .swept
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            self.chat_starts.retain_recent();
-            self.uploads.retain_recent();
-        }
     }
 }
 
@@ -133,24 +110,6 @@ pub(crate) fn client_ip(state: &AppState, headers: &HeaderMap, peer: &Peer) -> s
         .as_ref()
         .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0 .0.ip());
     crate::net::client_ip(peer, headers, &state.guards.trusted_proxies)
-}
-
-/// 429 for a limiter's refusal, with when to come back.
-pub(crate) fn over_rate(
-    not_until: &governor::NotUntil<governor::clock::QuantaInstant>,
-    message: &str,
-) -> Response {
-    too_many(limiter_wait_ms(not_until), message)
-}
-
-/// How long a limiter's refusal lasts, in milliseconds.
-pub(crate) fn limiter_wait_ms(
-    not_until: &governor::NotUntil<governor::clock::QuantaInstant>,
-) -> i64 {
-    let wait = not_until.wait_time_from(governor::clock::Clock::now(
-        &governor::clock::DefaultClock::default(),
-    ));
-    i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A wait as `Retry-After` says it: whole seconds, rounded up, at least one. Every 429 of the
@@ -417,14 +376,18 @@ async fn start_chat(
     body: Result<Json<StartChatRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let ip = client_ip(&state, &headers, &peer);
-    if let Err(not_until) = state.guards.chat_starts.check_key(&crate::net::subnet(ip)) {
+    if let Err(wait) = state
+        .guards
+        .throttle
+        .chat_start(crate::net::subnet(ip))
+        .await
+    {
         tracing::info!(address = %ip, "chat start refused: over the rate");
-        return over_rate(
-            &not_until,
+        return too_many(
+            wait,
             "too many chats started from here; try again in a minute",
         );
     }
-    state.guards.forget_idle();
     let Ok(Json(req)) = body else {
         return api_error(StatusCode::BAD_REQUEST, "send JSON with at least a name");
     };

@@ -68,7 +68,7 @@ pub async fn start_with<S: store::Store + Clone>(
 ) -> Result<(tokio::net::TcpListener, axum::Router), Box<dyn std::error::Error + Send + Sync>> {
     let config = std::sync::Arc::new(config);
     let hub = hub::start(config.clone(), store.clone()).await?;
-    listen(config, hub, std::sync::Arc::new(store)).await
+    listen(config, hub, std::sync::Arc::new(store), None).await
 }
 
 /// Starts this process as one node of the cluster its configuration's `[cluster]` names.
@@ -81,7 +81,13 @@ pub async fn start_node(
 > {
     let config = std::sync::Arc::new(config);
     let node = cluster::node::start(config.clone(), cluster).await?;
-    let (listener, app) = listen(config, node.hub.clone(), node.store.clone()).await?;
+    let (listener, app) = listen(
+        config,
+        node.hub.clone(),
+        node.store.clone(),
+        Some(node.tally.clone()),
+    )
+    .await?;
     Ok((listener, app, node))
 }
 
@@ -112,11 +118,13 @@ fn no_demo_passwords_on(ip: std::net::IpAddr, config: &config::Config) -> Result
     ))
 }
 
-/// Binds the listener and builds the router for a node with this writer handle and store.
+/// Binds the listener and builds the router for a node with this writer handle and store, and
+/// its cluster's tally of the shared limits.
 async fn listen(
     config: std::sync::Arc<config::Config>,
     hub: hub::HubHandle,
     store: std::sync::Arc<dyn store::Store>,
+    tally: Option<std::sync::Arc<dyn throttle::Tally>>,
 ) -> Result<(tokio::net::TcpListener, axum::Router), Box<dyn std::error::Error + Send + Sync>> {
     // Checked before binding when the address says where (nothing listens even for a moment),
     // and after it when a name had to be resolved.
@@ -136,7 +144,11 @@ async fn listen(
         aliases,
         api_keys: api::keys::ApiKeys::new(&config.api_keys),
         identity,
-        guards: http::Guards::new(&config.server, listener.local_addr()?.ip().is_loopback())?,
+        guards: http::Guards::new(
+            &config.server,
+            listener.local_addr()?.ip().is_loopback(),
+            tally,
+        )?,
         config,
         hub,
         store,

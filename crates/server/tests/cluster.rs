@@ -543,3 +543,70 @@ async fn logging_out_on_one_node_closes_the_sessions_sockets_on_every_node() {
     }
     assert!(!admitted(b.addr, &token).await);
 }
+
+/// A request from `address` (named by the trusted proxy in front, 127.0.0.1): status and the
+/// `Retry-After` header.
+async fn post_from(
+    addr: SocketAddr,
+    address: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, Option<String>) {
+    let body = body.to_string();
+    let reply = request(
+        addr,
+        "POST",
+        path,
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Forwarded-For", address),
+        ],
+        body.as_bytes(),
+    )
+    .await;
+    (reply.status, reply.header("retry-after").map(str::to_owned))
+}
+
+#[tokio::test]
+async fn a_client_spreading_its_requests_over_the_nodes_gets_one_nodes_budget() {
+    let cluster = Cluster::new("shared_limits").await;
+    let fewer_chats = [("chats_per_minute = 600", "chats_per_minute = 3")];
+    let a = cluster.node_changing("node-a", &fewer_chats).await;
+    let b = cluster.node_changing("node-b", &fewer_chats).await;
+    until_ready(&a).await;
+    until_ready(&b).await;
+    let nodes = [&a, &b];
+    let guess = serde_json::json!({"username": "kate", "password": "guess"});
+    let attacker = "203.0.113.9";
+    for n in 0..parley_server::throttle::FREE_PER_USER as usize {
+        let (status, _) = post_from(nodes[n % 2].addr, attacker, "/api/login", guess.clone()).await;
+        assert_eq!(status, 401, "guess {n}");
+    }
+    // The wait on one node is the wait on both, as on a single server.
+    for node in nodes {
+        let (status, retry) = post_from(node.addr, attacker, "/api/login", guess.clone()).await;
+        assert_eq!(
+            (status, retry.as_deref()),
+            (429, Some("1")),
+            "{}",
+            node.name
+        );
+    }
+    let right = serde_json::json!({"username": "kate", "password": "kate-demo"});
+    let (status, _) = post_from(b.addr, "198.51.100.4", "/api/login", right).await;
+    assert_eq!(status, 200, "Kate, from her own address, signs in");
+
+    let chat = serde_json::json!({"name": "Flood", "text": "hi"});
+    for n in 0..3 {
+        let (status, _) = post_from(nodes[n % 2].addr, attacker, "/api/chats", chat.clone()).await;
+        assert_eq!(status, 200, "chat {n}");
+    }
+    for node in nodes {
+        let (status, retry) = post_from(node.addr, attacker, "/api/chats", chat.clone()).await;
+        assert_eq!(status, 429, "{}", node.name);
+        let secs: u64 = retry.expect("Retry-After").parse().expect("seconds");
+        assert!((1..=60).contains(&secs), "{secs}");
+    }
+    let (status, _) = post_from(a.addr, "198.51.100.4", "/api/chats", chat).await;
+    assert_eq!(status, 200, "another visitor");
+}

@@ -286,6 +286,44 @@ async fn redis_restarted_under_running_nodes_loses_nothing() {
 }
 
 #[tokio::test]
+async fn logins_go_on_while_redis_is_away() {
+    let mut redis = OwnRedis::start().await;
+    let mut cluster = Cluster::new("limits_without_redis").await;
+    cluster.redis_url = redis.url();
+    let a = cluster.node("node-a").await;
+    until_ready(&a).await;
+    redis.kill();
+    // The shared limits cannot be counted: they let requests through rather than refuse them.
+    let wrong = serde_json::json!({"username": "kate", "password": "guess"});
+    for n in 0..parley_server::throttle::FREE_PER_USER + 2 {
+        let (status, _) = post(a.addr, "/api/login", wrong.clone()).await;
+        assert_eq!(
+            status, 401,
+            "guess {n}: checked, not refused for want of Redis"
+        );
+    }
+    let right = serde_json::json!({"username": "kate", "password": "kate-demo"});
+    let (status, body) = post(a.addr, "/api/login", right).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["token"].is_string());
+    // Back, it counts again.
+    redis.restart().await;
+    let started = Instant::now();
+    loop {
+        let (status, _) = post(a.addr, "/api/login", wrong.clone()).await;
+        if status == 429 {
+            break;
+        }
+        assert_eq!(status, 401);
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the wait comes back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
 async fn postgres_out_of_reach_for_seconds_refuses_sends_and_loses_nothing() {
     let mut cluster = Cluster::new("pg_outage").await;
     let (_, rest) = cluster

@@ -106,7 +106,7 @@ impl ApiKeys {
             return Err(Refused::Scope(scope));
         }
         key.limiter.check().map_err(|not_until| Refused::TooMany {
-            retry_after_secs: crate::http::retry_after_secs(crate::http::limiter_wait_ms(
+            retry_after_secs: crate::http::retry_after_secs(crate::throttle::limiter_wait_ms(
                 &not_until,
             )),
         })?;

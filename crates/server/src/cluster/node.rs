@@ -20,6 +20,8 @@ pub struct Node {
     pub hub: HubHandle,
     /// The unfenced store: logins, reads, files (never the engine's writes).
     pub store: Arc<dyn Store>,
+    /// The counts of the limits every node shares.
+    pub tally: Arc<dyn crate::throttle::Tally>,
     lease: PgLease,
 }
 
@@ -90,9 +92,11 @@ pub async fn start(config: Arc<Config>, cluster: &ClusterConfig) -> Result<Node,
     };
     tokio::spawn(writer.live());
     tokio::spawn(lease.clone().run());
+    let tally = Arc::new(super::tally::RedisTally::connect(&cluster.redis_url, ns).await?);
     Ok(Node {
         hub,
         store: Arc::new(store),
+        tally,
         lease,
     })
 }

@@ -124,12 +124,8 @@ async fn within_quotas(
         Actor::Agent(a) => format!("agent:{}", a.as_str()),
         Actor::Contact(ix) => format!("contact:{}", ix.as_str()),
     };
-    state.guards.forget_idle();
-    if let Err(not_until) = state.guards.uploads.check_key(&who) {
-        return Err(super::over_rate(
-            &not_until,
-            "too many files sent; wait a little",
-        ));
+    if let Err(wait) = state.guards.throttle.upload(&who).await {
+        return Err(super::too_many(wait, "too many files sent; wait a little"));
     }
     let server = &state.config.server;
     match state.store.files_in(interaction).await {

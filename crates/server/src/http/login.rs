@@ -60,7 +60,7 @@ pub(super) async fn login(
         super::too_many(wait, "too many failed logins; wait a little and try again")
     };
     let key = crate::net::subnet(ip);
-    if let Err(wait) = guards.logins.check(&user, key, now_ms()) {
+    if let Err(wait) = guards.throttle.login_wait(&user, key).await {
         return waiting(wait);
     }
     // Each check takes about 19 MiB: only so many at once.
@@ -73,7 +73,7 @@ pub(super) async fn login(
         );
     };
     // Again: guesses sent together all passed the first check while they queued.
-    if let Err(wait) = guards.logins.check(&user, key, now_ms()) {
+    if let Err(wait) = guards.throttle.login_wait(&user, key).await {
         return waiting(wait);
     }
     let agent = state
@@ -91,11 +91,11 @@ pub(super) async fn login(
         .await
         .unwrap_or(false);
     let Some(agent) = agent.filter(|_| ok) else {
-        guards.logins.failed(&user, key, now_ms());
+        guards.throttle.login_failed(&user, key).await;
         tracing::warn!(address = %ip, user, "login refused: wrong username or password");
         return api_error(StatusCode::UNAUTHORIZED, "wrong username or password");
     };
-    guards.logins.succeeded(&user, key);
+    guards.throttle.login_succeeded(&user, key).await;
     open_session(&state, agent).await
 }
 

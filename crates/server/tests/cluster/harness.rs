@@ -60,6 +60,20 @@ impl Cluster {
             .await
     }
 
+    /// [`Cluster::node`] on the demo configuration with some of its lines changed (`from`,
+    /// `to`): for settings the demo already has.
+    pub async fn node_changing(&self, name: &str, changes: &[(&str, &str)]) -> Node {
+        let mut text = std::fs::read_to_string(demo_config_path()).expect("the demo configuration");
+        for (from, to) in changes {
+            assert!(text.contains(from), "the demo configuration has {from:?}");
+            text = text.replace(from, to);
+        }
+        let base = self.dir.path().join(format!("{name}-base.toml"));
+        std::fs::write(&base, text).expect("written");
+        let binary = std::path::Path::new(env!("CARGO_BIN_EXE_parley-server"));
+        self.start(binary, &base, name, true, None, "").await
+    }
+
     /// Starts a node of the previous release (`PARLEY_PREVIOUS_SERVER`, which `cargo xtask
     /// test` builds from the git history) and waits until it listens.
     pub async fn previous_node(&self, name: &str) -> Node {

@@ -2,9 +2,10 @@
 //! sent per sender. Alone, a process counts them itself ([`Logins`], `governor`'s keyed
 //! limiters); in a cluster every node counts them in one place (a [`Tally`], Redis), so a client
 //! spreading its requests over the nodes gets the budget it would get from one (decision record
-//! 0011). A tally that does not answer lets the request through, logged and counted in
-//! `parley_limits_unchecked_total`: a limit that cannot be checked must not take logins and
-//! chats down with it.
+//! 0011). When the tally fails (an error, or no answer in its time), this node counts alone
+//! for [`ALONE_FOR_MS`], as a single server does: N budgets for N nodes, never none, and one
+//! slow call per while rather than one per request. Each such fall-back is logged and counted
+//! in `parley_limits_unshared_total`.
 //!
 //! The login wait is kept per (user, address) and per address. A user's own failures from one
 //! address lock that pair only, so a brute force from one address cannot lock the real agent out
@@ -138,6 +139,9 @@ pub trait Tally: Send + Sync {
     fn forget(&self, keys: Vec<String>) -> BoxFuture<'_, Result<(), String>>;
 }
 
+/// How long a node counts alone after its tally failed.
+pub const ALONE_FOR_MS: Millis = 5_000;
+
 /// The window of the shared rates: their budget is per minute.
 const MINUTE_MS: Millis = 60_000;
 
@@ -153,18 +157,6 @@ fn failures(user: Option<&str>, ip: IpAddr) -> String {
 
 fn waiting(user: Option<&str>, ip: IpAddr) -> String {
     format!("wait:{}", failures(user, ip))
-}
-
-/// A tally's answer, or what to do without one: let the request through, and say so.
-fn or_open<T: Default>(answer: Result<T, String>, limit: &str) -> T {
-    answer.unwrap_or_else(|e| {
-        tracing::warn!(
-            limit,
-            "the shared limits did not answer, so this request was not limited: {e}"
-        );
-        metrics::counter!("parley_limits_unchecked_total").increment(1);
-        T::default()
-    })
 }
 
 /// How long a `governor` refusal lasts, in milliseconds.
@@ -183,6 +175,8 @@ pub struct Throttle {
     chats_per_minute: u64,
     uploads_per_minute: u64,
     shared: Option<Arc<dyn Tally>>,
+    /// Until when this node counts alone, its tally having failed.
+    alone_until: AtomicI64,
     /// When the keyed limiters last forgot the keys whose budget is whole again.
     swept: AtomicI64,
 }
@@ -212,43 +206,76 @@ impl Throttle {
             chats_per_minute: chats_per_minute.into(),
             uploads_per_minute: uploads_per_minute.into(),
             shared,
+            alone_until: AtomicI64::new(0),
             swept: AtomicI64::new(0),
         })
     }
 
-    /// `Err(ms)`: `user` may not try from `ip` for this long yet.
-    pub async fn login_wait(&self, user: &str, ip: IpAddr) -> Result<(), Millis> {
-        let Some(tally) = &self.shared else {
-            return self.logins.check(user, ip, crate::now_ms());
-        };
-        let keys = vec![waiting(Some(user), ip), waiting(None, ip)];
-        match or_open(tally.held(keys).await, "logins") {
-            0 => Ok(()),
-            left => Err(left),
-        }
+    /// The cluster's tally, unless there is none or it failed a moment ago.
+    fn tally(&self) -> Option<&Arc<dyn Tally>> {
+        let alone = crate::now_ms() < self.alone_until.load(Ordering::Relaxed);
+        self.shared.as_ref().filter(|_| !alone)
     }
 
-    /// A wrong password (or an unknown user) from `ip`.
-    pub async fn login_failed(&self, user: &str, ip: IpAddr) {
-        let Some(tally) = &self.shared else {
-            return self.logins.failed(user, ip, crate::now_ms());
-        };
-        for (who, free) in [(Some(user), FREE_PER_USER), (None, FREE_PER_ADDRESS)] {
-            let count = or_open(tally.add(failures(who, ip), FORGET_MS).await, "logins");
-            let wait = wait_ms(u32::try_from(count).unwrap_or(u32::MAX), free);
-            if wait > 0 {
-                or_open(tally.hold(waiting(who, ip), wait).await, "logins");
+    /// The tally's answer; its failure makes this node count alone for a while.
+    fn answered<T>(&self, answer: Result<T, String>, limit: &str) -> Option<T> {
+        answer
+            .map_err(|e| {
+                tracing::warn!(
+                    limit,
+                    "the shared limits failed; this node counts alone for a while: {e}"
+                );
+                metrics::counter!("parley_limits_unshared_total").increment(1);
+                self.alone_until
+                    .store(crate::now_ms() + ALONE_FOR_MS, Ordering::Relaxed);
+            })
+            .ok()
+    }
+
+    /// `Err(ms)`: `user` may not try from `ip` for this long yet.
+    pub async fn login_wait(&self, user: &str, ip: IpAddr) -> Result<(), Millis> {
+        if let Some(tally) = self.tally() {
+            let keys = vec![waiting(Some(user), ip), waiting(None, ip)];
+            if let Some(left) = self.answered(tally.held(keys).await, "logins") {
+                return if left > 0 { Err(left) } else { Ok(()) };
             }
         }
+        self.logins.check(user, ip, crate::now_ms())
+    }
+
+    /// A wrong password (or an unknown user) from `ip`. Counted here too, so a node that has to
+    /// count alone starts from what it saw.
+    pub async fn login_failed(&self, user: &str, ip: IpAddr) {
+        self.logins.failed(user, ip, crate::now_ms());
+        let Some(tally) = self.tally().cloned() else {
+            return;
+        };
+        let user = user.to_owned();
+        // A task of its own: a request dropped half-way (the client gone) still counts whole.
+        let counted = tokio::spawn(async move {
+            for (who, free) in [
+                (Some(user.as_str()), FREE_PER_USER),
+                (None, FREE_PER_ADDRESS),
+            ] {
+                let count = tally.add(failures(who, ip), FORGET_MS).await?;
+                let wait = wait_ms(u32::try_from(count).unwrap_or(u32::MAX), free);
+                if wait > 0 {
+                    tally.hold(waiting(who, ip), wait).await?;
+                }
+            }
+            Ok(())
+        });
+        let answer = counted.await.unwrap_or_else(|e| Err(e.to_string()));
+        self.answered(answer, "logins");
     }
 
     /// The right password: the pair starts afresh (the address keeps its count).
     pub async fn login_succeeded(&self, user: &str, ip: IpAddr) {
-        let Some(tally) = &self.shared else {
-            return self.logins.succeeded(user, ip);
-        };
-        let keys = vec![failures(Some(user), ip), waiting(Some(user), ip)];
-        or_open(tally.forget(keys).await, "logins");
+        self.logins.succeeded(user, ip);
+        if let Some(tally) = self.tally() {
+            let keys = vec![failures(Some(user), ip), waiting(Some(user), ip)];
+            self.answered(tally.forget(keys).await, "logins");
+        }
     }
 
     /// `Err(ms)`: the network `subnet` has started its chats for this minute.
@@ -285,13 +312,16 @@ impl Throttle {
         per_minute: u64,
         limit: &str,
     ) -> Result<(), Millis> {
-        let Some(tally) = &self.shared else {
-            return local().map_err(|n| limiter_wait_ms(&n));
-        };
-        match or_open(tally.hit(key, MINUTE_MS).await, limit) {
-            (count, left) if count > per_minute => Err(left.max(1)),
-            _ => Ok(()),
+        if let Some(tally) = self.tally() {
+            if let Some((count, left)) = self.answered(tally.hit(key, MINUTE_MS).await, limit) {
+                return if count > per_minute {
+                    Err(left.max(1))
+                } else {
+                    Ok(())
+                };
+            }
         }
+        local().map_err(|n| limiter_wait_ms(&n))
     }
 
     /// The keyed limiters keep every key they saw: past 100,000, the ones whose budget is
@@ -379,59 +409,6 @@ mod tests {
         );
     }
 
-    /// A tally in memory, as Redis keeps one: counts and holds with their expiry.
-    #[derive(Default)]
-    struct Memory(Mutex<HashMap<String, (u64, Millis)>>);
-
-    impl Memory {
-        fn live(&self, key: &str) -> Option<(u64, Millis)> {
-            let now = crate::now_ms();
-            let map = self.0.lock().expect("lock");
-            map.get(key).copied().filter(|&(_, until)| until > now)
-        }
-    }
-
-    impl Tally for Memory {
-        fn add(&self, key: String, forget_ms: Millis) -> BoxFuture<'_, Result<u64, String>> {
-            let count = self.live(&key).map_or(0, |(c, _)| c) + 1;
-            let until = crate::now_ms() + forget_ms;
-            self.0.lock().expect("lock").insert(key, (count, until));
-            Box::pin(async move { Ok(count) })
-        }
-        fn hit(
-            &self,
-            key: String,
-            window_ms: Millis,
-        ) -> BoxFuture<'_, Result<(u64, Millis), String>> {
-            let (count, until) = self.live(&key).unwrap_or((0, crate::now_ms() + window_ms));
-            self.0.lock().expect("lock").insert(key, (count + 1, until));
-            let left = until - crate::now_ms();
-            Box::pin(async move { Ok((count + 1, left)) })
-        }
-        fn held(&self, keys: Vec<String>) -> BoxFuture<'_, Result<Millis, String>> {
-            let now = crate::now_ms();
-            let left = keys
-                .iter()
-                .filter_map(|k| self.live(k))
-                .map(|(_, until)| until - now)
-                .max()
-                .unwrap_or(0);
-            Box::pin(async move { Ok(left) })
-        }
-        fn hold(&self, key: String, ms: Millis) -> BoxFuture<'_, Result<(), String>> {
-            let until = crate::now_ms() + ms;
-            self.0.lock().expect("lock").insert(key, (1, until));
-            Box::pin(async { Ok(()) })
-        }
-        fn forget(&self, keys: Vec<String>) -> BoxFuture<'_, Result<(), String>> {
-            let mut map = self.0.lock().expect("lock");
-            for k in keys {
-                map.remove(&k);
-            }
-            Box::pin(async { Ok(()) })
-        }
-    }
-
     /// A tally whose store is away.
     struct Away;
 
@@ -454,60 +431,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn two_servers_on_one_tally_give_a_guesser_one_budget() {
-        let tally: Arc<dyn Tally> = Arc::new(Memory::default());
-        let nodes = [
-            Throttle::new(2, 3, Some(tally.clone())).expect("throttle"),
-            Throttle::new(2, 3, Some(tally)).expect("throttle"),
-        ];
-        let (attacker, agent) = (ip("203.0.113.9"), ip("198.51.100.4"));
-        for n in 0..FREE_PER_USER as usize {
-            let node = &nodes[n % 2];
-            assert_eq!(node.login_wait("kate", attacker).await, Ok(()));
-            node.login_failed("kate", attacker).await;
-        }
-        for node in &nodes {
-            let wait = node.login_wait("kate", attacker).await.expect_err("waits");
-            assert!((900..=1000).contains(&wait), "{wait}");
-            assert_eq!(
-                node.login_wait("kate", agent).await,
-                Ok(()),
-                "Kate is not locked out"
-            );
-        }
-        nodes[1].login_succeeded("kate", attacker).await;
-        assert_eq!(nodes[0].login_wait("kate", attacker).await, Ok(()));
-
-        // Rates: the minute's budget is one for both.
-        assert_eq!(nodes[0].chat_start(attacker).await, Ok(()));
-        assert_eq!(nodes[1].chat_start(attacker).await, Ok(()));
-        let wait = nodes[0].chat_start(attacker).await.expect_err("over");
-        assert!((1..=MINUTE_MS).contains(&wait), "{wait}");
-        assert_eq!(nodes[1].chat_start(agent).await, Ok(()), "per address");
-        for n in 0..3 {
-            assert_eq!(nodes[n % 2].upload("contact:c1").await, Ok(()));
-        }
-        assert!(nodes[1].upload("contact:c1").await.is_err());
-        assert_eq!(nodes[0].upload("contact:c2").await, Ok(()));
-    }
-
-    #[tokio::test]
-    async fn a_tally_that_does_not_answer_lets_requests_through() {
+    async fn a_node_whose_tally_fails_counts_alone_for_a_while() {
         let node = Throttle::new(1, 1, Some(Arc::new(Away))).expect("throttle");
         let a = ip("203.0.113.9");
-        for _ in 0..FREE_PER_USER + 3 {
+        for _ in 0..FREE_PER_USER {
             assert_eq!(node.login_wait("kate", a).await, Ok(()));
             node.login_failed("kate", a).await;
         }
+        assert_eq!(node.login_wait("kate", a).await, Err(1000), "as alone");
         node.login_succeeded("kate", a).await;
-        for _ in 0..3 {
-            assert_eq!(node.chat_start(a).await, Ok(()));
-            assert_eq!(node.upload("agent:kate").await, Ok(()));
-        }
-        // Alone, the same settings hold.
-        let alone = Throttle::new(1, 1, None).expect("throttle");
-        assert_eq!(alone.chat_start(a).await, Ok(()));
-        assert!(alone.chat_start(a).await.is_err());
+        assert_eq!(node.login_wait("kate", a).await, Ok(()));
+        assert_eq!(node.chat_start(a).await, Ok(()));
+        assert!(node.chat_start(a).await.is_err());
+        assert_eq!(node.upload("agent:kate").await, Ok(()));
+        assert!(node.upload("agent:kate").await.is_err());
+        assert!(
+            node.tally().is_none(),
+            "the tally is left alone for a while"
+        );
     }
 
     #[test]

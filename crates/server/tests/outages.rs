@@ -60,6 +60,17 @@ impl OwnRedis {
         }
     }
 
+    /// Sends it a signal (`STOP` hangs it, `CONT` wakes it).
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("running").id();
+        let sent = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    }
+
     /// `kill -9`: everything it held (the writer's inbox, subscriptions) is gone.
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -285,41 +296,59 @@ async fn redis_restarted_under_running_nodes_loses_nothing() {
     chat.finish(&["during 0".to_owned()]).await;
 }
 
+/// A login's status, and how long its answer took.
+async fn timed_login(node: &Node, user: &str, password: &str) -> (u16, Duration) {
+    let started = Instant::now();
+    let body = serde_json::json!({"username": user, "password": password});
+    let (status, _) = post(node.addr, "/api/login", body).await;
+    (status, started.elapsed())
+}
+
 #[tokio::test]
-async fn logins_go_on_while_redis_is_away() {
+async fn logins_go_on_while_redis_hangs_or_is_gone_each_node_counting_alone() {
     let mut redis = OwnRedis::start().await;
     let mut cluster = Cluster::new("limits_without_redis").await;
     cluster.redis_url = redis.url();
     let a = cluster.node("node-a").await;
+    let b = cluster.node("node-b").await;
     until_ready(&a).await;
-    redis.kill();
-    // The shared limits cannot be counted: they let requests through rather than refuse them.
-    let wrong = serde_json::json!({"username": "kate", "password": "guess"});
-    for n in 0..parley_server::throttle::FREE_PER_USER + 2 {
-        let (status, _) = post(a.addr, "/api/login", wrong.clone()).await;
-        assert_eq!(
-            status, 401,
-            "guess {n}: checked, not refused for want of Redis"
-        );
+    until_ready(&b).await;
+
+    // Redis hangs: the node counts alone, answering in time, with the wait a single server has.
+    redis.signal("STOP");
+    for n in 0..parley_server::throttle::FREE_PER_USER {
+        let (status, took) = timed_login(&a, "kate", "guess").await;
+        assert_eq!(status, 401, "guess {n}");
+        assert!(took < Duration::from_secs(2), "guess {n} took {took:?}");
     }
-    let right = serde_json::json!({"username": "kate", "password": "kate-demo"});
-    let (status, body) = post(a.addr, "/api/login", right).await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body["token"].is_string());
-    // Back, it counts again.
+    let (status, _) = timed_login(&a, "kate", "guess").await;
+    assert_eq!(status, 429, "the wait holds on the node alone");
+    let (status, took) = timed_login(&a, "john", "john-demo").await;
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    redis.signal("CONT");
+
+    // Redis gone: the same.
+    redis.kill();
+    let (status, _) = timed_login(&b, "john", "john-demo").await;
+    assert_eq!(status, 200);
+
+    // Back: after a few seconds the nodes count together again.
     redis.restart().await;
-    let started = Instant::now();
-    loop {
-        let (status, _) = post(a.addr, "/api/login", wrong.clone()).await;
-        if status == 429 {
-            break;
-        }
-        assert_eq!(status, 401);
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the wait comes back"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    until_ready(&a).await;
+    until_ready(&b).await;
+    tokio::time::sleep(Duration::from_millis(
+        parley_server::throttle::ALONE_FOR_MS as u64 + 1000,
+    ))
+    .await;
+    let nodes = [&a, &b];
+    for n in 0..parley_server::throttle::FREE_PER_USER as usize {
+        let (status, _) = timed_login(nodes[n % 2], "avril", "guess").await;
+        assert_eq!(status, 401, "guess {n}");
+    }
+    for node in nodes {
+        let (status, _) = timed_login(node, "avril", "guess").await;
+        assert_eq!(status, 429, "{}: one wait for both", node.name);
     }
 }
 

@@ -62,6 +62,7 @@ pub async fn start(config: Arc<Config>, cluster: &ClusterConfig) -> Result<Node,
         local_rx,
     )
     .await?;
+    let tally = Arc::new(super::tally::RedisTally::connect(&cluster.redis_url, ns).await?);
     let hub = HubHandle::new(inbox.clone(), edges.clone()).announcing_on(publisher.clone());
     let beating =
         redis::aio::ConnectionManager::new(redis::Client::open(cluster.redis_url.as_str())?)
@@ -92,7 +93,6 @@ pub async fn start(config: Arc<Config>, cluster: &ClusterConfig) -> Result<Node,
     };
     tokio::spawn(writer.live());
     tokio::spawn(lease.clone().run());
-    let tally = Arc::new(super::tally::RedisTally::connect(&cluster.redis_url, ns).await?);
     Ok(Node {
         hub,
         store: Arc::new(store),

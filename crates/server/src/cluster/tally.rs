@@ -3,8 +3,9 @@
 //!
 //! Keys live under `<namespace>:limits:`, outside the nodes' wire version (a count means the
 //! same to every release), and each expires with its window or its wait. Every call gets
-//! [`ANSWER_WITHIN`]: a Redis that hangs costs a login that long, once, then the request goes
-//! through unlimited (the port's callers fail open).
+//! [`ANSWER_WITHIN`]; a call that fails or takes longer makes the node count alone for a few
+//! seconds (`throttle::ALONE_FOR_MS`), so a hung Redis costs one request that long per while.
+//! Needs Redis 7 (`PEXPIRE … NX/GT`).
 
 use crate::throttle::Tally;
 use futures::future::BoxFuture;
@@ -35,11 +36,24 @@ impl RedisTally {
     fn call<T: Send + 'static>(
         &self,
         keys: Vec<String>,
-        run: impl FnOnce(ConnectionManager, Vec<String>) -> BoxFuture<'static, redis::RedisResult<T>>,
+        run: impl Fn(ConnectionManager, Vec<String>) -> BoxFuture<'static, redis::RedisResult<T>>
+            + Send
+            + Sync
+            + 'static,
     ) -> BoxFuture<'static, Result<T, String>> {
-        let keys = keys.iter().map(|k| format!("{}{k}", self.prefix)).collect();
-        let answer = run(self.redis.clone(), keys);
+        let keys: Vec<String> = keys.iter().map(|k| format!("{}{k}", self.prefix)).collect();
+        let redis = self.redis.clone();
         Box::pin(async move {
+            let answer = async {
+                match run(redis.clone(), keys.clone()).await {
+                    // A connection Redis dropped (it restarted) is made again by the manager:
+                    // one more try on it, within the same time.
+                    Err(e) if e.is_io_error() || e.is_connection_dropped() => {
+                        run(redis, keys).await
+                    }
+                    answer => answer,
+                }
+            };
             match tokio::time::timeout(ANSWER_WITHIN, answer).await {
                 Ok(answer) => answer.map_err(|e| e.to_string()),
                 Err(_) => Err(format!("no answer from Redis in {ANSWER_WITHIN:?}")),
@@ -72,18 +86,16 @@ impl Tally for RedisTally {
     fn hit(&self, key: String, window_ms: Millis) -> BoxFuture<'_, Result<(u64, Millis), String>> {
         self.call(vec![key], move |mut redis, keys| {
             Box::pin(async move {
-                // The first hit of a window creates the key with the window's expiry; `INCR`
-                // keeps it.
+                // The window's expiry is set once, by its first hit (`NX`): a key can never be
+                // left counting without one.
                 let (count, left): (u64, Millis) = redis::pipe()
                     .atomic()
-                    .cmd("SET")
-                    .arg(&keys[0])
-                    .arg(0)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(ms(window_ms))
-                    .ignore()
                     .incr(&keys[0], 1)
+                    .cmd("PEXPIRE")
+                    .arg(&keys[0])
+                    .arg(ms(window_ms))
+                    .arg("NX")
+                    .ignore()
                     .pttl(&keys[0])
                     .query_async(&mut redis)
                     .await?;
@@ -99,7 +111,8 @@ impl Tally for RedisTally {
                 for key in &keys {
                     pipe.pttl(key);
                 }
-                // `PTTL` answers -2 for a missing key, -1 for one without expiry (never written).
+                // `PTTL` answers -2 for a missing key, -1 for one without expiry (this adapter
+                // writes none): neither holds anything.
                 let left: Vec<Millis> = pipe.query_async(&mut redis).await?;
                 Ok(left.into_iter().max().unwrap_or(0).max(0))
             })
@@ -109,11 +122,21 @@ impl Tally for RedisTally {
     fn hold(&self, key: String, for_ms: Millis) -> BoxFuture<'_, Result<(), String>> {
         self.call(vec![key], move |mut redis, keys| {
             Box::pin(async move {
-                redis::cmd("SET")
+                // Only ever lengthened: two nodes' holds arriving out of order keep the longer.
+                redis::pipe()
+                    .atomic()
+                    .cmd("SET")
                     .arg(&keys[0])
                     .arg(1)
+                    .arg("NX")
                     .arg("PX")
                     .arg(ms(for_ms))
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(&keys[0])
+                    .arg(ms(for_ms))
+                    .arg("GT")
+                    .ignore()
                     .query_async::<()>(&mut redis)
                     .await
             })

@@ -64,7 +64,7 @@ pub(super) async fn login(
         return waiting(wait);
     }
     // Each check takes about 19 MiB: only so many at once.
-    let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, guards.password_checks.acquire()).await
+    let Ok(Ok(permit)) = tokio::time::timeout(CHECK_WAIT, guards.password_checks.acquire()).await
     else {
         tracing::warn!(address = %ip, user, "login refused: too many password checks at once");
         return api_error(
@@ -90,6 +90,8 @@ pub(super) async fn login(
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
         .await
         .unwrap_or(false);
+    // The check is done: what follows (counting, the session) waits on no password check.
+    drop(permit);
     let Some(agent) = agent.filter(|_| ok) else {
         guards.throttle.login_failed(&user, key).await;
         tracing::warn!(address = %ip, user, "login refused: wrong username or password");

@@ -120,6 +120,17 @@ test('message area: keyword responses, emoji, Push URL, links, read marks and zo
     assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
     assert.equal(await kate.transcript().locator('a').count(), 2);
 
+    // E-mail addresses and phone numbers are links too, showing what was written, on both sides.
+    await mark.send('mail ana.pop@example.com or call +44 20 7946 0958, order 123456');
+    const mail = kate.transcript().locator('a', { hasText: 'ana.pop@example.com' });
+    await mail.waitFor();
+    assert.equal(await mail.getAttribute('href'), 'mailto:ana.pop@example.com');
+    assert.equal(await mail.getAttribute('target'), null);
+    const phone = kate.transcript().locator('a', { hasText: '+44 20 7946 0958' });
+    assert.equal(await phone.getAttribute('href'), 'tel:+442079460958');
+    assert.equal(await kate.transcript().locator('a', { hasText: '123456' }).count(), 0);
+    await mark.transcript().locator('a[href="tel:+442079460958"]').waitFor();
+
     // Read marks: the widget reads what it shows.
     const mine = kate.transcript().locator('[data-testid=message][data-read]');
     await kate.page.waitForFunction(() => document.querySelectorAll('[data-testid=message][data-read="true"]').length >= 2, null, { timeout: 10_000 });
@@ -131,6 +142,23 @@ test('message area: keyword responses, emoji, Push URL, links, read marks and zo
     await kate.page.getByTestId('zoom-in').click();
     assert.ok((await size()) > before, 'zoom in enlarges the transcript text');
     await shot(kate.page, 'tools');
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});
+
+test('times follow the browser\'s locale: a German agent reads a 24-hour clock', { timeout: 90_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    await ContactWidget.open(browser, server, 'Mark Avram', 'Hallo');
+    const kate = await AgentDesk.open(browser, server, 'kate', { locale: 'de-DE' });
+    await kate.setStatus('ready');
+    await acceptNext(kate);
+    const time = kate.transcript().locator('.pl-line__time').first();
+    await time.waitFor();
+    assert.match(await time.textContent(), /^\d{2}:\d{2}:\d{2}(?! [AP]M)/, 'a 24-hour clock, no AM or PM');
   } finally {
     await browser.close();
     await server.kill().catch(() => {});

@@ -133,8 +133,8 @@ export class AgentDesk {
     this.page = page;
   }
 
-  static async open(browser, server, user) {
-    const context = await browser.newContext();
+  static async open(browser, server, user, { locale } = {}) {
+    const context = await browser.newContext(locale ? { locale } : {});
     const desk = new AgentDesk(await context.newPage());
     await desk.page.goto(`${server.url}/`);
     await desk.page.getByTestId('login-username').fill(user);

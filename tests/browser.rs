@@ -322,7 +322,7 @@ fn summary(id: &str, contact: &str) -> InteractionSummary {
         subject: None,
         queue: "general".into(),
         state: InteractionState::Active,
-        started_at: chrono::Utc::now().timestamp_millis() - 192_000,
+        started_at: parley_client::time::now_ms() - 192_000,
         case_data: Default::default(),
         pending: PendingLevel::Ok,
         role: Default::default(),
@@ -916,4 +916,43 @@ async fn a_desktop_older_than_its_server_says_parley_was_updated() {
         Some("Parley was updated: reload")
     );
     root.remove();
+}
+
+#[wasm_bindgen_test]
+fn times_are_written_as_the_locale_writes_them() {
+    use parley_client::time::{clock, day_and_time, day_label, local_day, set_locale, DAY_MS};
+    // 15:43:51 UTC on 29 November 2026; the browser's zone moves the hour, not the shape.
+    let at = 1_795_967_031_000;
+    set_locale("de-DE");
+    let german = clock(at);
+    assert!(
+        german.len() == 8 && !german.contains('M'),
+        "a 24-hour clock: {german}"
+    );
+    assert!(
+        day_and_time(at).contains("November"),
+        "{}",
+        day_and_time(at)
+    );
+    assert_eq!(day_label(at, at), "Heute");
+    assert_eq!(day_label(at - DAY_MS, at), "Gestern");
+    set_locale("en-US");
+    let english = clock(at);
+    assert!(
+        english.ends_with(" PM") || english.ends_with(" AM"),
+        "{english}"
+    );
+    assert_eq!(day_label(at, at), "Today");
+    assert_eq!(day_label(at - DAY_MS, at), "Yesterday");
+    let earlier = day_label(at - 5 * DAY_MS, at);
+    assert!(earlier.starts_with("November 2"), "{earlier}");
+    let last_year = day_label(at - 400 * DAY_MS, at);
+    assert!(last_year.ends_with(", 2025"), "{last_year}");
+    set_locale("ar");
+    assert_eq!(day_label(at, at), "اليوم");
+    // Days follow the browser's zone: the same as the Date object says.
+    let date = js_sys::Date::new(&(at as f64).into());
+    let offset = -(date.get_timezone_offset() as i64) * 60_000;
+    assert_eq!(local_day(at), (at + offset).div_euclid(DAY_MS));
+    set_locale("");
 }

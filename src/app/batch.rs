@@ -31,7 +31,7 @@ struct Inner {
 const FRAME_MS: i64 = 16;
 
 fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    parley_client::time::now_ms()
 }
 
 /// Hidden pages get no animation frames; this bounds the wait there.

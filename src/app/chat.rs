@@ -78,7 +78,7 @@ pub(super) fn ChatWindow(
         desk.update(|s| s.set_disposition(&key.get_value(), &code));
     };
     let on_input = move |text: String| {
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = parley_client::time::now_ms();
         desk.act(|s| s.typed(&key.get_value(), &text, now));
     };
     let on_send = move |()| desk.act(|s| s.send_draft(&key.get_value()));

@@ -29,9 +29,9 @@ pub fn pending_name(level: PendingLevel) -> &'static str {
 
 /// A clock that ticks every second while the component lives.
 pub fn use_clock() -> ReadSignal<i64> {
-    let now = RwSignal::new(chrono::Utc::now().timestamp_millis());
+    let now = RwSignal::new(parley_client::time::now_ms());
     let timer = set_interval_with_handle(
-        move || now.set(chrono::Utc::now().timestamp_millis()),
+        move || now.set(parley_client::time::now_ms()),
         Duration::from_secs(1),
     );
     on_cleanup(move || {

@@ -149,7 +149,7 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
     let with = move || with.get();
     let draft = desk.select(move |s| ids.with_value(|(chat, c)| s.consult_draft(chat, c)));
     let on_input = move |text: String| {
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = parley_client::time::now_ms();
         desk.act(|s| ids.with_value(|(chat, c)| s.consult_typed(chat, c, &text, now)));
     };
     let on_send = move |()| desk.act(|s| ids.with_value(|(chat, c)| s.consult_send(chat, c)));

@@ -37,9 +37,9 @@ fn Preview(
         ),
     };
     let expires_at = invitation.expires_at;
-    let now = RwSignal::new(chrono::Utc::now().timestamp_millis());
+    let now = RwSignal::new(parley_client::time::now_ms());
     let tick = set_interval_with_handle(
-        move || now.set(chrono::Utc::now().timestamp_millis()),
+        move || now.set(parley_client::time::now_ms()),
         std::time::Duration::from_millis(500),
     );
     on_cleanup(move || {

@@ -7,82 +7,13 @@
 //! bottom, new lines keep it there. For printing, every loaded line is put in.
 
 use crate::state::Line;
-use chrono::{Datelike, Timelike};
 use leptos::html;
 use leptos::prelude::*;
 use parley_client::lines::Mark;
 use std::sync::Arc;
 use wasm_bindgen::{closure::Closure, JsCast};
 
-// Times are put together by hand: chrono's `format` machinery would add kilobytes to the download.
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// Offsets are looked up once per quarter of an hour: every time zone's changes fall on one.
-const OFFSET_SPAN_MS: i64 = 15 * 60 * 1000;
-
-thread_local! {
-    /// The quarter hour last converted and the browser's offset from UTC in it: asking the
-    /// browser (a `Date` each time) for every line of a transcript is most of what its times cost.
-    static OFFSET: std::cell::Cell<Option<(i64, chrono::FixedOffset)>> = const { std::cell::Cell::new(None) };
-}
-
-fn local(at: i64) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    use chrono::Offset;
-    let utc = chrono::DateTime::from_timestamp_millis(at)?;
-    let span = at.div_euclid(OFFSET_SPAN_MS);
-    let offset = OFFSET.with(|cell| match cell.get() {
-        Some((s, offset)) if s == span => offset,
-        _ => {
-            let offset = utc.with_timezone(&chrono::Local).offset().fix();
-            cell.set(Some((span, offset)));
-            offset
-        }
-    });
-    Some(utc.with_timezone(&offset))
-}
-
-fn hour12(t: &impl Timelike) -> (u32, &'static str) {
-    let (pm, h) = t.hour12();
-    (h, if pm { "PM" } else { "AM" })
-}
-
-fn month_day(d: &impl Datelike) -> String {
-    format!("{} {}", MONTHS[d.month0() as usize], d.day())
-}
-
-/// Formats an event time in the browser's time zone, like "1:50:43 PM".
-pub fn clock(at: i64) -> String {
-    local(at)
-        .map(|t| {
-            let (h, half) = hour12(&t);
-            format!("{h}:{:02}:{:02} {half}", t.minute(), t.second())
-        })
-        .unwrap_or_default()
-}
-
-/// Formats a day and time, like "November 29, 1:50 PM".
-pub fn day_and_time(at: i64) -> String {
-    local(at)
-        .map(|t| {
-            let (h, half) = hour12(&t);
-            format!("{}, {h}:{:02} {half}", month_day(&t), t.minute())
-        })
-        .unwrap_or_default()
-}
+pub use parley_client::time::{clock, day_and_time, day_label};
 
 /// Lines rendered beyond the viewport on each side.
 const OVERSCAN: usize = 30;
@@ -340,21 +271,6 @@ pub fn UnsentLines(
     }
 }
 
-/// A day as a separator shows it: "Today", "Yesterday", "November 29" (with the year when not
-/// this year's).
-pub fn day_label(at: i64, now: i64) -> String {
-    let (Some(d), Some(today)) = (local(at), local(now)) else {
-        return String::new();
-    };
-    let (d, today) = (d.date_naive(), today.date_naive());
-    match (today - d).num_days() {
-        0 => "Today".into(),
-        1 => "Yesterday".into(),
-        _ if d.year() == today.year() => month_day(&d),
-        _ => format!("{}, {}", month_day(&d), d.year()),
-    }
-}
-
 /// Whether the contact has read the message with this seq; `None`: every line counts as read
 /// (earlier chats, consultations). One type for every caller, so the line views are built by
 /// one copy of their code (a closure type per caller made a copy each).
@@ -370,7 +286,7 @@ fn render_line(line: Line, read: ReadMarks, past: bool) -> AnyView {
     match line {
         Line::Divider { mark, .. } => {
             let (testid, text) = match mark {
-                Mark::Day { at } => ("day-separator", day_label(at, chrono::Utc::now().timestamp_millis())),
+                Mark::Day { at } => ("day-separator", day_label(at, parley_client::time::now_ms())),
                 Mark::CurrentChat => ("current-chat-marker", "Current chat".to_owned()),
                 Mark::HistoryLimit { days } => (
                     "history-limit-notice",
@@ -517,36 +433,13 @@ pub fn human_size(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{clock, day_and_time, day_label, human_size, window};
+    use super::{human_size, window};
 
     #[test]
-    fn times_read_like_chronos_own_formatting() {
-        // Against chrono's own conversion to local time, not the cached offset.
-        let local = |at: i64| {
-            chrono::DateTime::from_timestamp_millis(at).map(|t| t.with_timezone(&chrono::Local))
-        };
-        for at in [0, 1_700_000_000_000, 1_700_043_210_000, 1_735_689_599_000] {
-            let t = local(at).expect("time");
-            assert_eq!(clock(at), t.format("%-I:%M:%S %p").to_string());
-            assert_eq!(day_and_time(at), t.format("%B %-d, %-I:%M %p").to_string());
-        }
+    fn sizes_read_as_people_write_them() {
         assert_eq!(human_size(80), "80 B");
         assert_eq!(human_size(1536), "2 KB");
         assert_eq!(human_size(3 * 1_048_576 + 400_000), "3.3 MB");
-        const DAY: i64 = 86_400_000;
-        let now = 1_700_000_000_000;
-        assert_eq!(day_label(now, now), "Today");
-        assert_eq!(day_label(now - DAY, now), "Yesterday");
-        let earlier = local(now - 5 * DAY).expect("time");
-        assert_eq!(
-            day_label(now - 5 * DAY, now),
-            earlier.format("%B %-d").to_string()
-        );
-        let last_year = local(now - 400 * DAY).expect("time");
-        assert_eq!(
-            day_label(now - 400 * DAY, now),
-            last_year.format("%B %-d, %Y").to_string()
-        );
     }
 
     #[test]

@@ -313,8 +313,9 @@ impl Chat {
             let starts = std::iter::once(chat.started_at).chain(chat.events.iter().map(|e| e.at));
             for (at, event) in starts.zip(std::iter::once(None).chain(chat.events.iter().map(Some)))
             {
-                if day != Some(local_day(at)) {
-                    day = Some(local_day(at));
+                let today = parley_client::time::local_day(at);
+                if day != Some(today) {
+                    day = Some(today);
                     prefix.push(Line::Divider {
                         key: next(),
                         mark: Mark::Day { at },
@@ -400,12 +401,6 @@ fn count_files(lines: &[Line]) -> usize {
 
 /// Keys for the lines of one earlier chat (a block below the next newer chat's).
 const PAST_BLOCK: u64 = 1 << 24;
-
-/// The calendar day of a time, in the browser's time zone.
-fn local_day(at: i64) -> Option<chrono::NaiveDate> {
-    chrono::DateTime::from_timestamp_millis(at)
-        .map(|t| t.with_timezone(&chrono::Local).date_naive())
-}
 
 /// Case data as the agent reads it: every key but the visitor's journey (it has its own panel).
 pub fn shown_case_data(case_data: &BTreeMap<String, String>) -> Vec<(String, String)> {

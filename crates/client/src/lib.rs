@@ -7,6 +7,7 @@
 //! - [`json`]: JSON read with the browser's `JSON.parse`.
 //! - [`lines`]: a transcript as display lines (pure, shared by both apps).
 //! - [`links`]: message text split into text and http(s) links (pure, shared by both apps).
+//! - [`time`]: the clock, local days, and times as the reader's locale writes them (`Intl`).
 //!
 //! Nothing here knows about the views; the apps feed what arrives into their reducers.
 
@@ -18,6 +19,7 @@ pub mod markdown;
 pub mod outbox;
 pub mod rich;
 pub mod socket;
+pub mod time;
 pub mod typing;
 
 pub use outbox::Outbox;

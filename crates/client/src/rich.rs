@@ -7,22 +7,28 @@ use crate::markdown::{parse, Block, Inline};
 use leptos::prelude::*;
 use parley_protocol::Rich;
 
-/// Message text: plain runs as text, http(s) addresses as links that show their real address.
-/// Nothing a party sends is ever rendered as HTML.
+/// Message text: plain runs as text; http(s) addresses, e-mail addresses and phone numbers as
+/// links that show what was written. Nothing a party sends is ever rendered as HTML.
 pub fn linked_text(text: String) -> AnyView {
     let parts = segments(&text);
-    if !parts.iter().any(|p| matches!(p, Segment::Link(_))) {
+    if let [Segment::Text(_)] | [] = parts.as_slice() {
         // Most messages hold no address: one text node, nothing else to build.
         return text.into_any();
     }
     parts
         .into_iter()
-        .map(|s| match s {
-            Segment::Text(t) => t.into_any(),
-            Segment::Link(url) => view! {
-                <a href=url.clone() title=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a>
+        .map(|s| match (s.href(), s) {
+            (Some(href), Segment::Link(shown) | Segment::Email(shown) | Segment::Phone(shown)) => {
+                let web = href.starts_with("http");
+                let title = shown.clone();
+                view! {
+                    <a href=href title=title target=web.then_some("_blank") rel="noopener noreferrer">{shown}</a>
+                }
+                .into_any()
             }
-            .into_any(),
+            (_, Segment::Text(t) | Segment::Link(t) | Segment::Email(t) | Segment::Phone(t)) => {
+                t.into_any()
+            }
         })
         .collect::<Vec<_>>()
         .into_any()

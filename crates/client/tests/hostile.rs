@@ -100,13 +100,29 @@ proptest! {
         let rebuilt: String = parts
             .iter()
             .map(|p| match p {
-                Segment::Text(s) | Segment::Link(s) => s.as_str(),
+                Segment::Text(s) | Segment::Link(s) | Segment::Email(s) | Segment::Phone(s) => {
+                    s.as_str()
+                }
             })
             .collect();
         prop_assert_eq!(rebuilt, t.clone());
         for p in parts {
-            if let Segment::Link(url) = p {
-                prop_assert!(is_web_address(&url), "{url:?} is shown as a link");
+            match &p {
+                Segment::Link(url) => prop_assert!(is_web_address(url), "{url:?} is shown as a link"),
+                Segment::Email(a) => prop_assert!(a.contains('@') && a.is_ascii(), "{a:?}"),
+                Segment::Phone(n) => {
+                    let digits = n.chars().filter(char::is_ascii_digit).count();
+                    prop_assert!((7..=15).contains(&digits), "{n:?}");
+                }
+                Segment::Text(_) => {}
+            }
+            if let Some(href) = p.href() {
+                prop_assert!(
+                    ["http://", "https://", "mailto:", "tel:"]
+                        .iter()
+                        .any(|s| href.to_ascii_lowercase().starts_with(s)),
+                    "{href:?}"
+                );
             }
         }
     }

@@ -361,7 +361,7 @@ fn Chat(
     let file_error = RwSignal::new(None::<String>);
     let ids = StoredValue::new((session.interaction.clone(), session.token.clone()));
     let notify_typing = move || {
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = parley_client::time::now_ms();
         let text = input.get_untracked();
         if let Some(notice) = state.try_update(|s| s.input(&text, now)).flatten() {
             send(&notice);

@@ -213,8 +213,9 @@ export class ContactWidget {
 
   /** Starts a chat; `email` fills the pre-chat form's e-mail, `queue` picks the queue. */
   /** `identity`: a signed identity (see `identity()`), as a site's `data-identity` gives it. */
-  static async open(browser, server, name, firstMessage, { email, queue, identity } = {}) {
-    const context = await browser.newContext();
+  /** `locale`: the contact's browser's language (`de-DE`). */
+  static async open(browser, server, name, firstMessage, { email, queue, identity, locale } = {}) {
+    const context = await browser.newContext(locale ? { locale } : {});
     const widget = new ContactWidget(await context.newPage());
     const query = queue ? `?queue=${encodeURIComponent(queue)}` : '';
     const fragment = identity ? `#identity=${encodeURIComponent(identity)}` : '';

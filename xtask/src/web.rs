@@ -39,6 +39,7 @@ fn apps() -> Vec<App> {
         w.join("embed.js"),
         w.join("Trunk.toml"),
         w.join("Cargo.toml"),
+        w.join("i18n"),
     ];
     vec![
         App {
@@ -85,8 +86,120 @@ pub fn build_all() -> Result<(), String> {
         }
         // Always: a build interrupted before this step is finished by the next run.
         externalise_scripts(&app.dir.join("dist"), app.public_url)?;
+        write_pseudo_catalogue(&app.dir.join("dist/i18n"))?;
+        strip_script_comments(&app.dir.join("dist"))?;
     }
     Ok(())
+}
+
+/// Takes the comments out of the scripts of our own the build copies as written (`embed.js`,
+/// the scripts moved out of the page): they are a third of what a browser downloads of them
+/// (`embed.js`: 2,048 bytes brotli with its comments, 1,296 without). Trunk's own output is
+/// left alone.
+fn strip_script_comments(dist: &Path) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(dist) else {
+        return Ok(());
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "embed.js" || (name.starts_with("inline-") && name.ends_with(".js")) {
+            let path = entry.path();
+            let script = std::fs::read_to_string(&path).map_err(|e| format!("{name}: {e}"))?;
+            std::fs::write(&path, without_comments(&script)).map_err(|e| format!("{name}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// A script without its `//` and `/* */` comments and the lines they leave blank. Strings
+/// (quoted or template) are kept whole; the scripts it is given hold no regular expressions.
+fn without_comments(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut chars = script.chars().peekable();
+    let mut quote = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), _) => {
+                out.push(c);
+                if c == '\\' {
+                    out.extend(chars.next());
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            (None, '"' | '\'' | '`') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (None, '/') if chars.peek() == Some(&'/') => {
+                while chars.next_if(|&n| n != '\n').is_some() {}
+            }
+            (None, '/') if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for n in chars.by_ref() {
+                    if last == '*' && n == '/' {
+                        break;
+                    }
+                    last = n;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    let lines: Vec<&str> = out
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    lines.join("\n") + "\n"
+}
+
+/// Writes the pseudo-language's catalogue (`en-XA.txt`) beside the English one, when the app
+/// has catalogues: every text bracketed, accented and a third longer, its values (`{name}`)
+/// kept, so an e2e test sees at once any text that did not come from a catalogue and any
+/// layout that cannot take longer words.
+fn write_pseudo_catalogue(dir: &Path) -> Result<(), String> {
+    let english = dir.join("en.txt");
+    let Ok(text) = std::fs::read_to_string(&english) else {
+        return Ok(());
+    };
+    let path = dir.join("en-XA.txt");
+    std::fs::write(&path, pseudo_catalogue(&text)).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The pseudo-language's catalogue made from English's.
+fn pseudo_catalogue(english: &str) -> String {
+    let mut out = String::new();
+    for line in english.lines() {
+        let Some((key, text)) = line.split_once(" = ").filter(|_| !line.starts_with('#')) else {
+            continue;
+        };
+        let mut shown = String::from("[");
+        let mut in_value = false;
+        for c in text.chars() {
+            in_value = (in_value || c == '{') && c != '}';
+            shown.push(match c {
+                _ if in_value || c == '}' => c,
+                'a' => 'á',
+                'e' => 'é',
+                'i' => 'í',
+                'o' => 'ó',
+                'u' => 'ú',
+                'A' => 'Á',
+                'E' => 'É',
+                'O' => 'Ó',
+                'c' => 'ç',
+                'n' => 'ñ',
+                _ => c,
+            });
+        }
+        let longer = text.chars().count().div_ceil(3);
+        shown.extend(std::iter::repeat_n('·', longer));
+        shown.push(']');
+        out.push_str(&format!("{key} = {shown}\n"));
+    }
+    out
 }
 
 /// Moves every inline `<script>` of the built page (trunk's start script and the stopped page)
@@ -150,7 +263,26 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::split_inline_scripts;
+    use super::{pseudo_catalogue, split_inline_scripts, without_comments};
+
+    #[test]
+    fn comments_go_and_strings_stay_whole() {
+        let script = "// a comment\nconst url = 'https://x.org/*not*/'; /* gone */ f(\"//\", `a\\`//b`);\n  // indented\n\ng(1); // tail\n";
+        assert_eq!(
+            without_comments(script),
+            "const url = 'https://x.org/*not*/';  f(\"//\", `a\\`//b`);\ng(1);\n"
+        );
+    }
+
+    #[test]
+    fn the_pseudo_language_brackets_and_lengthens_every_text_and_keeps_its_values() {
+        let pseudo =
+            pseudo_catalogue("# comment\nchat.typing = {name} is typing\nchat.send = Send\n");
+        assert_eq!(
+            pseudo,
+            "chat.typing = [{name} ís typíñg······]\nchat.send = [Séñd··]\n"
+        );
+    }
 
     #[test]
     fn inline_scripts_become_files_and_referenced_ones_stay() {

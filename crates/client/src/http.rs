@@ -44,6 +44,15 @@ async fn text(response: &Response) -> Option<String> {
         .as_string()
 }
 
+/// GETs `path` as text; `None` unless it is answered with success.
+pub async fn get_text(path: &str) -> Option<String> {
+    let response = fetch("GET", path, &[], None).await.ok()?;
+    if !response.ok() {
+        return None;
+    }
+    text(&response).await
+}
+
 /// GETs `path` and reads the JSON answer; the error is a sentence for the user.
 pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
     let response = fetch("GET", path, &[], None).await?;

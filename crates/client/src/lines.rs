@@ -1,7 +1,9 @@
 //! A transcript turned into display lines, the same way in the desktop and the widget.
 
+use crate::i18n::{say, say_count};
 use parley_protocol::{
-    DeclineReason, EndReason, Event, EventKind, FileRef, LeaveReason, Party, Rich, Transcript,
+    DeclineReason, EndReason, Event, EventKind, FileRef, LeaveReason, Notice, Party, RequestKind,
+    Rich, Transcript,
 };
 
 /// A line of the transcript as a view shows it.
@@ -132,52 +134,94 @@ pub fn line(e: &Event, is_me: impl Fn(&Party) -> bool) -> Option<Line> {
             from: from.name().to_owned(),
             content: content.clone(),
         }),
-        EventKind::Joined { party } => system(format!(
-            "New party '{}' has joined the session",
-            party.name()
+        EventKind::Joined { party } => system(say(
+            "line.joined",
+            "New party '{name}' has joined the session",
+            &[("name", party.name())],
         )),
-        EventKind::Left { party, reason } => system(match reason {
-            Some(LeaveReason::Removed) => {
-                format!("Party '{}' was removed from the conference", party.name())
-            }
-            Some(LeaveReason::Disconnected) => {
-                format!("Party '{}' has disconnected", party.name())
-            }
-            _ => format!("Party '{}' has left the session", party.name()),
-        }),
+        EventKind::Left { party, reason } => {
+            let (key, english) = match reason {
+                Some(LeaveReason::Removed) => (
+                    "line.removed",
+                    "Party '{name}' was removed from the conference",
+                ),
+                Some(LeaveReason::Disconnected) => {
+                    ("line.disconnected", "Party '{name}' has disconnected")
+                }
+                _ => ("line.left", "Party '{name}' has left the session"),
+            };
+            system(say(key, english, &[("name", party.name())]))
+        }
         EventKind::Notice { text } => system(text.clone()),
-        EventKind::System { notice } => system(notice.text()),
-        EventKind::Ended { reason } => system(
-            match reason {
-                EndReason::ContactEnded => "The contact ended the chat",
-                EndReason::ContactDisconnected => "The chat ended: the contact is disconnected",
-                EndReason::Inactivity => "The chat ended after a period of inactivity",
-                EndReason::AgentEnded => "The chat was ended",
-            }
-            .into(),
-        ),
+        EventKind::System { notice } => system(notice_text(notice)),
+        EventKind::Ended { reason } => {
+            let (key, english) = match reason {
+                EndReason::ContactEnded => ("end.contact", "The contact ended the chat"),
+                EndReason::ContactDisconnected => (
+                    "end.disconnected",
+                    "The chat ended: the contact is disconnected",
+                ),
+                EndReason::Inactivity => (
+                    "end.inactivity",
+                    "The chat ended after a period of inactivity",
+                ),
+                EndReason::AgentEnded => ("end.agent", "The chat was ended"),
+            };
+            system(say(key, english, &[]))
+        }
         EventKind::Declined {
             request,
             target,
             reason,
-        } => system(match reason {
-            DeclineReason::Rejected => format!("{target} rejected the {}", request.noun()),
-            DeclineReason::TimedOut => {
-                format!("{target} did not answer the {} request", request.noun())
-            }
-            DeclineReason::NobodyAvailable => {
-                format!("Nobody in {target} accepted the {}", request.noun())
-            }
-        }),
-        EventKind::OwnerChanged { owner } => {
-            system(format!("'{}' is now the owner of the chat", owner.name()))
+        } => {
+            let key = match request {
+                RequestKind::Consultation => "request.consultation",
+                RequestKind::Transfer => "request.transfer",
+                RequestKind::Conference => "request.conference",
+            };
+            let request = say(key, request.noun(), &[]);
+            let (key, english) = match reason {
+                DeclineReason::Rejected => ("declined.rejected", "{target} rejected the {request}"),
+                DeclineReason::TimedOut => (
+                    "declined.timed_out",
+                    "{target} did not answer the {request} request",
+                ),
+                DeclineReason::NobodyAvailable => (
+                    "declined.nobody",
+                    "Nobody in {target} accepted the {request}",
+                ),
+            };
+            let target = target.to_string();
+            system(say(
+                key,
+                english,
+                &[("target", &target), ("request", &request)],
+            ))
         }
+        EventKind::OwnerChanged { owner } => system(say(
+            "line.owner",
+            "'{name}' is now the owner of the chat",
+            &[("name", owner.name())],
+        )),
         EventKind::Done { .. }
         | EventKind::ConsultationStarted { .. }
         | EventKind::ConsultationEnded { .. }
         | EventKind::Read { .. }
         | EventKind::CaseData { .. } => None,
     }
+}
+
+/// A typed system notice in the reader's language (English while an app has no catalogue).
+fn notice_text(notice: &Notice) -> String {
+    let key = match notice {
+        Notice::Queued => "notice.queued",
+        Notice::InactivityWarning => "notice.inactivity_warning",
+        Notice::InactivityTimeout => "notice.inactivity_timeout",
+        Notice::AutoClose { secs } => {
+            return say_count("notice.auto_close", i64::from(*secs), &notice.text());
+        }
+    };
+    say(key, &notice.text(), &[])
 }
 
 #[cfg(test)]

@@ -216,25 +216,39 @@ fn others(text: &str, out: &mut Vec<Segment>) {
     }
 }
 
+/// Where the first `http://` or `https://` (in any case) starts.
 fn find_scheme(text: &str) -> Option<usize> {
-    let lower = text.to_ascii_lowercase();
-    match (lower.find("http://"), lower.find("https://")) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find(|&i| {
+        let rest = &bytes[i..];
+        let starts = |prefix: &[u8]| {
+            rest.get(..prefix.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(prefix))
+        };
+        starts(b"http://") || starts(b"https://")
+    })
 }
 
 /// Whether a pushed address is acceptable: http(s) with a host.
 pub fn is_web_address(url: &str) -> bool {
     let url = url.trim();
-    let lower = url.to_ascii_lowercase();
-    let host = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    host.is_some_and(|h| {
-        let host = h.split(['/', '?', '#']).next().unwrap_or_default();
-        !host.is_empty() && !url.contains(char::is_whitespace)
-    })
+    let bytes = url.as_bytes();
+    let starts = |prefix: &[u8]| {
+        bytes
+            .get(..prefix.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(prefix))
+    };
+    let scheme = if starts(b"https://") {
+        8
+    } else if starts(b"http://") {
+        7
+    } else {
+        return false;
+    };
+    let host = bytes[scheme..]
+        .split(|&b| matches!(b, b'/' | b'?' | b'#'))
+        .next();
+    host.is_some_and(|h| !h.is_empty()) && !url.contains(char::is_whitespace)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod embed;
 pub mod state;
 
 use leptos::prelude::*;
+use parley_client::i18n::{t, tf};
 use parley_client::json::{self, Js};
 use parley_client::lines::Line;
 use parley_client::rich::linked_text;
@@ -226,7 +227,7 @@ fn PreChat(
             identity: embed.identity,
         };
         if req.name.trim().is_empty() {
-            error.set(Some("Please enter your name.".into()));
+            error.set(Some(t("form.name_missing")));
             return;
         }
         busy.set(true);
@@ -234,16 +235,13 @@ fn PreChat(
             let answer = parley_client::http::post_json_parsed("/api/chats", &req).await;
             match answer.map(|a| session_of(&a)) {
                 Ok(Some(session)) => on_start(session),
-                Ok(None) => error.set(Some("unexpected answer from the server".into())),
+                Ok(None) => error.set(Some(t("form.bad_answer"))),
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);
         });
     };
-    let field = |label: &'static str,
-                 id: &'static str,
-                 value: RwSignal<String>,
-                 kind: &'static str| {
+    let field = |label: String, id: &'static str, value: RwSignal<String>, kind: &'static str| {
         view! {
             <label>{label}
                 <input data-testid=id type=kind prop:value=value on:input=move |ev| value.set(event_target_value(&ev)) />
@@ -252,19 +250,19 @@ fn PreChat(
     };
     view! {
         <div class="pl-widget">
-            <header class="pl-widget__header">"Chat with us"</header>
+            <header class="pl-widget__header">{t("widget.title")}</header>
             <form class="pl-form" on:submit=submit>
-                {field("Your name", "widget-name", name, "text")}
-                {field("E-mail (optional)", "widget-email", email, "email")}
-                {field("Subject (optional)", "widget-subject", subject, "text")}
-                <label>"How can we help?"
+                {field(t("form.name"), "widget-name", name, "text")}
+                {field(t("form.email"), "widget-email", email, "email")}
+                {field(t("form.subject"), "widget-subject", subject, "text")}
+                <label>{t("form.message")}
                     <textarea data-testid="widget-first-message" rows="3" prop:value=text
                         on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 </label>
                 <Show when=move || error.get().is_some()>
                     <p class="pl-form__error" role="alert" data-testid="widget-error">{move || error.get()}</p>
                 </Show>
-                <button type="submit" data-testid="widget-start" disabled=busy>"Start chat"</button>
+                <button type="submit" data-testid="widget-start" disabled=busy>{t("form.start")}</button>
             </form>
         </div>
     }
@@ -378,9 +376,9 @@ fn Chat(
     };
     view! {
         <div class="pl-widget">
-            <header class="pl-widget__header">"Chat with us"
+            <header class="pl-widget__header">{t("widget.title")}
                 <Show when=move || !ended()>
-                    <button data-testid="widget-end" on:click=move |_| send(&ClientMsg::from(act::End { interaction: state.with_untracked(|s| s.session.interaction.clone()) }))>"End chat"</button>
+                    <button data-testid="widget-end" on:click=move |_| send(&ClientMsg::from(act::End { interaction: state.with_untracked(|s| s.session.interaction.clone()) }))>{t("chat.end")}</button>
                 </Show>
             </header>
             <ol class="pl-widget__transcript" data-testid="widget-transcript" aria-live="polite">
@@ -389,37 +387,37 @@ fn Chat(
                         let mut msg = None;
                         state.update(|s| msg = s.older());
                         if let Some(msg) = msg { send(&msg) }
-                    }>"Earlier messages"</button></li>
+                    }>{t("chat.older")}</button></li>
                 </Show>
                 <For each=move || state.with(WidgetState::lines) key=Line::seq let:line>
                     {render(line, pick)}
                 </For>
                 <For each=move || state.with(|s| s.unsent()) key=|(id, _)| id.clone() let:item>
-                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text">{linked_text(item.1)}</span></li>
+                    <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text" translate="no">{linked_text(item.1)}</span></li>
                 </For>
                         </ol>
             <Show when=move || state.with(|s| s.agent_typing.is_some())>
                 <p class="pl-system" data-testid="widget-typing" aria-live="polite">
-                    {move || state.with(|s| s.agent_typing.clone().map(|n| format!("{n} is typing…")).unwrap_or_default())}
+                    {move || state.with(|s| s.agent_typing.clone().map(|n| tf("chat.typing", &[("name", &n)])).unwrap_or_default())}
                 </p>
             </Show>
             <Show when=move || state.with(|s| s.refused)>
-                <p class="pl-form__error" role="alert" data-testid="widget-refused">"The connection was refused. Reload the page to chat again."</p>
+                <p class="pl-form__error" role="alert" data-testid="widget-refused">{t("chat.refused")}</p>
             </Show>
             <Show when=move || state.with(|s| s.outdated)>
-                <p class="pl-form__error" role="alert" data-testid="widget-outdated">{parley_protocol::UPDATED_NOTICE}</p>
+                <p class="pl-form__error" role="alert" data-testid="widget-outdated">{t("chat.updated")}</p>
             </Show>
             <Show when=move || !ended()
                 fallback=move || view! {
-                    <div class="pl-widget__ended" data-testid="widget-ended">"This chat has ended. "
-                        <button on:click=move |_| on_new() data-testid="widget-new">"Start a new chat"</button>
+                    <div class="pl-widget__ended" data-testid="widget-ended">{t("chat.ended")}" "
+                        <button on:click=move |_| on_new() data-testid="widget-new">{t("chat.new")}</button>
                     </div>
                 }>
                 <div class="pl-widget__composer">
-                    <textarea class="pl-widget__input" data-testid="widget-input" rows="2" aria-label="Message" placeholder="Type a message…"
+                    <textarea class="pl-widget__input" data-testid="widget-input" rows="2" aria-label=t("chat.input") placeholder=t("chat.placeholder")
                         prop:value=input on:input=on_input on:keydown=on_key></textarea>
-                    <label class="pl-widget__attach" title="Send a file">"📎"
-                        <input type="file" data-testid="widget-attach" aria-label="Send a file"
+                    <label class="pl-widget__attach" title=t("chat.attach")>"📎"
+                        <input type="file" data-testid="widget-attach" aria-label=t("chat.attach")
                             on:change=move |ev| {
                                 let el: web_sys::HtmlInputElement = event_target(&ev);
                                 let file = el.files().and_then(|f| f.get(0));
@@ -432,7 +430,7 @@ fn Chat(
                                 });
                             } />
                     </label>
-                    <button class="pl-widget__send" data-testid="widget-send" on:click=move |_| submit()>"Send"</button>
+                    <button class="pl-widget__send" data-testid="widget-send" on:click=move |_| submit()>{t("chat.send")}</button>
                 </div>
                 <Show when=move || file_error.get().is_some()>
                     <p class="pl-form__error" role="alert" data-testid="widget-file-error">{move || file_error.get()}</p>
@@ -486,8 +484,8 @@ fn bubble(seq: u64, from: String, mine: bool, body: AnyView) -> AnyView {
     let sender = from.clone();
     view! {
         <li class="pl-bubble" class:pl-bubble--mine=mine data-testid="widget-message" data-id=seq data-from=sender>
-            <span class="pl-bubble__from" dir="auto">{from}</span>
-            <span class="pl-bubble__text" dir="auto">{body}</span>
+            <span class="pl-bubble__from" dir="auto" translate="no">{from}</span>
+            <span class="pl-bubble__text" dir="auto" translate="no">{body}</span>
         </li>
     }
     .into_any()
@@ -514,10 +512,10 @@ fn WidgetFile(file: parley_protocol::FileRef) -> impl IntoView {
     let name = file.name.clone();
     let image = file.is_image();
     view! {
-        <span class="pl-file" data-testid="widget-file">
+        <span class="pl-file" data-testid="widget-file" translate="no">
             {move || match (src.get(), failed.get()) {
                 (_, true) => view! {
-                    <span title="File broken or not recognized as an image by file system" data-testid="file-broken">{format!("▨ {name}")}</span>
+                    <span title=t("file.broken") data-testid="file-broken">{format!("▨ {name}")}</span>
                 }.into_any(),
                 (Some(url), _) if image => {
                     let name = name.clone();

@@ -1,0 +1,87 @@
+// Themes and motion: the widget takes the dark theme the desktop has, both apps hold still for
+// readers who ask for less motion, and forced colours (high contrast) keep the widget's bubbles
+// and buttons visible.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Server, launchBrowser } from './support.mjs';
+
+/**
+ * The computed `property` of an element of `className` (with `data` attributes) added to the
+ * page, or of its `pseudo` element.
+ */
+function styleOf(page, className, property, { pseudo = null, data = {} } = {}) {
+  return page.evaluate(
+    ([className, property, pseudo, data]) => {
+      const el = document.createElement('div');
+      el.className = className;
+      Object.assign(el.dataset, data);
+      document.body.append(el);
+      const value = getComputedStyle(el, pseudo)[property];
+      el.remove();
+      return value;
+    },
+    [className, property, pseudo, data],
+  );
+}
+
+test('the widget follows the contact\'s light or dark theme', { timeout: 60_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    const background = async (colorScheme) => {
+      const page = await (await browser.newContext({ colorScheme })).newPage();
+      await page.goto(`${server.widgetUrl}/chat/`);
+      await page.getByTestId('widget-start').waitFor();
+      const body = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const input = await page.getByTestId('widget-name').evaluate((el) => getComputedStyle(el).backgroundColor);
+      return [body, input];
+    };
+    assert.deepEqual(await background('light'), ['rgb(255, 255, 255)', 'rgb(255, 255, 255)']);
+    assert.deepEqual(await background('dark'), ['rgb(20, 23, 28)', 'rgb(20, 23, 28)']);
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});
+
+test('asked for less motion, the flashing tab and the late dot hold still', { timeout: 60_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    const motion = async (reducedMotion) => {
+      const page = await (await browser.newContext({ reducedMotion })).newPage();
+      await page.goto(`${server.url}/`);
+      await page.getByTestId('login-username').waitFor();
+      return [
+        await styleOf(page, 'pl-interaction-tab--flash', 'animationName', { pseudo: '::after' }),
+        await styleOf(page, 'pl-pending', 'animationName', { data: { pending: 'late' } }),
+      ];
+    };
+    assert.deepEqual(await motion('no-preference'), ['pl-flash', 'pl-blink']);
+    assert.deepEqual(await motion('reduce'), ['none', 'none']);
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});
+
+test('in forced colours the widget\'s bubbles and buttons keep an edge', { timeout: 60_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    const edge = async (forcedColors) => {
+      const page = await (await browser.newContext({ forcedColors })).newPage();
+      await page.goto(`${server.widgetUrl}/chat/`);
+      await page.getByTestId('widget-start').waitFor();
+      return [
+        await styleOf(page, 'pl-bubble', 'borderTopStyle'),
+        await page.getByTestId('widget-start').evaluate((el) => getComputedStyle(el).borderTopStyle),
+      ];
+    };
+    assert.deepEqual(await edge('none'), ['none', 'none']);
+    assert.deepEqual(await edge('active'), ['solid', 'solid']);
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});

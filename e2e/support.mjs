@@ -2,7 +2,7 @@
 // Chromium through playwright-core, and keep a screenshot of every step.
 import { createHmac } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -247,3 +247,16 @@ export function identity(email, secs = 300) {
     .digest('base64url');
   return `${head}.${body}.${signature}`;
 }
+
+/**
+ * What axe-core (every rule, nothing excluded) finds wrong on the page now: one line per rule
+ * broken, naming the elements. Evaluated through the browser's debugging protocol, which the
+ * page's Content-Security-Policy does not govern.
+ */
+export async function accessibilityViolations(page) {
+  const source = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const { violations } = await page.evaluate(() => globalThis.axe.run(document));
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+

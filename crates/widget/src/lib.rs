@@ -249,8 +249,8 @@ fn PreChat(
         }
     };
     view! {
-        <div class="pl-widget">
-            <header class="pl-widget__header">{t("widget.title")}</header>
+        <main class="pl-widget">
+            <header class="pl-widget__header"><h1 class="pl-widget__title">{t("widget.title")}</h1></header>
             <form class="pl-form" on:submit=submit>
                 {field(t("form.name"), "widget-name", name, "text")}
                 {field(t("form.email"), "widget-email", email, "email")}
@@ -264,7 +264,7 @@ fn PreChat(
                 </Show>
                 <button type="submit" data-testid="widget-start" disabled=busy>{t("form.start")}</button>
             </form>
-        </div>
+        </main>
     }
 }
 
@@ -375,8 +375,8 @@ fn Chat(
         );
     };
     view! {
-        <div class="pl-widget">
-            <header class="pl-widget__header">{t("widget.title")}
+        <main class="pl-widget">
+            <header class="pl-widget__header"><h1 class="pl-widget__title">{t("widget.title")}</h1>
                 <Show when=move || !ended()>
                     <button data-testid="widget-end" on:click=move |_| send(&ClientMsg::from(act::End { interaction: state.with_untracked(|s| s.session.interaction.clone()) }))>{t("chat.end")}</button>
                 </Show>
@@ -436,7 +436,7 @@ fn Chat(
                     <p class="pl-form__error" role="alert" data-testid="widget-file-error">{move || file_error.get()}</p>
                 </Show>
             </Show>
-        </div>
+        </main>
     }
 }
 

@@ -133,8 +133,9 @@ export class AgentDesk {
     this.page = page;
   }
 
-  static async open(browser, server, user, { locale } = {}) {
-    const context = await browser.newContext(locale ? { locale } : {});
+  /** `locale`, `colorScheme`: the agent's browser's language and theme. */
+  static async open(browser, server, user, { locale, colorScheme } = {}) {
+    const context = await browser.newContext({ ...(locale && { locale }), ...(colorScheme && { colorScheme }) });
     const desk = new AgentDesk(await context.newPage());
     await desk.page.goto(`${server.url}/`);
     await desk.page.getByTestId('login-username').fill(user);

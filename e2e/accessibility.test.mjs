@@ -1,8 +1,9 @@
 // axe-core, every rule and no element excluded, in the light and the dark theme: the widget's
-// form and chat. (The desktop's pages come when its download has room for their fixes.)
+// form and chat; the desktop's login, the desktop empty, with an offer, with a chat, with the
+// Team Communicator open, and with a consultation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, launchBrowser, accessibilityViolations } from './support.mjs';
+import { Server, launchBrowser, accessibilityViolations, AgentDesk, ContactWidget } from './support.mjs';
 
 for (const colorScheme of ['light', 'dark']) {
   test(`the widget's form and chat have no accessibility violations (${colorScheme})`, { timeout: 90_000 }, async () => {
@@ -32,3 +33,38 @@ for (const colorScheme of ['light', 'dark']) {
     }
   });
 }
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`the desktop's pages have no accessibility violations (${colorScheme})`, { timeout: 120_000 }, async () => {
+    const server = await Server.start();
+    const browser = await launchBrowser();
+    try {
+      const login = await (await browser.newContext({ colorScheme })).newPage();
+      await login.goto(`${server.url}/`);
+      await login.getByTestId('login-username').waitFor();
+      assert.deepEqual(await accessibilityViolations(login), [], 'the login');
+
+      await ContactWidget.open(browser, server, 'Mark Avram', 'Hello');
+      const kate = await AgentDesk.open(browser, server, 'kate', { colorScheme });
+      const john = await AgentDesk.open(browser, server, 'john', { colorScheme });
+      assert.deepEqual(await accessibilityViolations(kate.page), [], 'the desktop, empty');
+      await kate.setStatus('ready');
+      await kate.preview().first().waitFor();
+      assert.deepEqual(await accessibilityViolations(kate.page), [], 'an offer');
+      await kate.answer();
+      await kate.transcript().getByText('Hello').waitFor();
+      assert.deepEqual(await accessibilityViolations(kate.page), [], 'a chat');
+      await john.setStatus('ready');
+      await kate.openTeam('consult');
+      assert.deepEqual(await accessibilityViolations(kate.page), [], 'the Team Communicator');
+      await kate.act('agent', 'john', 'consult');
+      await john.answer();
+      await kate.consultPanel().waitFor();
+      assert.deepEqual(await accessibilityViolations(kate.page), [], 'a consultation');
+    } finally {
+      await browser.close();
+      await server.kill().catch(() => {});
+    }
+  });
+}
+

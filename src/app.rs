@@ -166,12 +166,12 @@ pub fn Desktop(
                 <button class="pl-button" data-testid="use-here" autofocus on:click=use_here>"Use it here"</button>
             </div>
         </Show>
-        <div class="pl-desktop" inert=move || elsewhere.get()>
+        <main class="pl-desktop" inert=move || elsewhere.get()>
             <main_bar::MainBar on_logout=log_out />
             <preview::Previews />
             <interaction_bar::InteractionBar />
             <team::TeamCommunicator />
             <chat::ChatArea />
-        </div>
+        </main>
     }
 }

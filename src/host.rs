@@ -42,15 +42,29 @@ const SEARCH_MS: u32 = 10_000;
 const MAX_CALLS: usize = 64;
 
 /// An origin that may frame the desktop, and its scopes.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug)]
 struct Host {
     origin: String,
     scopes: Vec<String>,
 }
 
-#[derive(serde::Deserialize)]
-struct Hosts {
-    hosts: Vec<Host>,
+/// The hosts in `/api/embed`'s answer (`{"hosts": [{"origin": …, "scopes": […]}]}`).
+fn hosts(answer: &parley_client::json::Js) -> Option<Vec<Host>> {
+    use parley_protocol::contact::Json;
+    let texts = |list: parley_client::json::Js| -> Option<Vec<String>> {
+        list.items()?.iter().map(Json::string).collect()
+    };
+    answer
+        .field("hosts")
+        .items()?
+        .into_iter()
+        .map(|h| {
+            Some(Host {
+                origin: h.field("origin").string()?,
+                scopes: texts(h.field("scopes"))?,
+            })
+        })
+        .collect()
 }
 
 /// What to do with the page's answer to a request (`None`: no answer in time).
@@ -192,7 +206,8 @@ impl Bridge {
         }
         self.fetching.set_value(true);
         leptos::task::spawn_local(async move {
-            if let Ok(Hosts { hosts }) = parley_client::http::get_json("/api/embed").await {
+            let answer = parley_client::http::get_json("/api/embed").await;
+            if let Some(hosts) = answer.ok().as_ref().and_then(hosts) {
                 self.hosts.set_value(Some(hosts));
             }
             self.fetching.set_value(false);

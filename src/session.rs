@@ -7,7 +7,7 @@
 //! one-time token it left its host page (`crate::host`), and signs in first either in the frame
 //! or through a pop-up on Parley's own origin ([`popup_opener`]).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use web_sys::js_sys;
 
 const KEY: &str = "parley.session";
@@ -70,21 +70,17 @@ struct TokenLogin<'a> {
     token: &'a str,
 }
 
-#[derive(Deserialize)]
-struct Session {
-    token: String,
-}
-
 /// Signs in with a one-time token: the new session's token.
 pub async fn exchange(one_time: &str) -> Result<String, String> {
     let req = TokenLogin { token: one_time };
-    parley_client::http::post_json::<_, Session>("/api/login/token", &req)
-        .await
-        .map(|s| s.token)
+    let answer = parley_client::http::post_json_parsed("/api/login/token", &req).await?;
+    answer
+        .text("token")
+        .ok_or_else(|| "unexpected answer from the server".to_owned())
 }
 
 /// A one-time token minted from a session, which moves the session to whoever uses it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Handoff {
     pub token: String,
     pub expires_at: i64,
@@ -92,7 +88,12 @@ pub struct Handoff {
 
 /// Mints a [`Handoff`] from the session `token`.
 pub async fn handoff(token: &str) -> Result<Handoff, String> {
-    parley_client::http::post_with_token_for("/api/login/handoff", token).await
+    use parley_protocol::contact::Json;
+    let answer = parley_client::http::post_with_token_for("/api/login/handoff", token).await?;
+    match (answer.text("token"), answer.field("expires_at").signed()) {
+        (Some(token), Some(expires_at)) => Ok(Handoff { token, expires_at }),
+        _ => Err("unexpected answer from the server".to_owned()),
+    }
 }
 
 /// The one-time token in a sign-in pop-up's message, if it is one.

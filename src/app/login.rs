@@ -1,17 +1,12 @@
 //! The login form.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 #[derive(Serialize)]
 struct LoginRequest {
     username: String,
     password: String,
-}
-
-#[derive(Deserialize)]
-struct LoginResponse {
-    token: String,
 }
 
 /// Username and password; calls `on_login` with the session token.
@@ -62,34 +57,38 @@ pub fn Login(
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match parley_client::http::post_json::<_, LoginResponse>("/api/login", &req).await {
-                Ok(r) => on_login(r.token),
+            let answer = parley_client::http::post_json_parsed("/api/login", &req).await;
+            match answer.map(|a| a.text("token")) {
+                Ok(Some(token)) => on_login(token),
+                Ok(None) => error.set(Some("unexpected answer from the server".into())),
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);
         });
     };
     view! {
-        <form class="pl-login" on:submit=submit>
-            <h1 class="pl-login__title">"Parley"</h1>
-            <label>"Username"
-                <input data-testid="login-username" autocomplete="username" autofocus
-                    prop:value=username on:input=move |ev| username.set(event_target_value(&ev)) />
-            </label>
-            <label>"Password"
-                <input data-testid="login-password" type="password" autocomplete="current-password"
-                    prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
-            </label>
-            <Show when=move || error.get().is_some()>
-                <p class="pl-login__error" role="alert" data-testid="login-error">{move || error.get()}</p>
-            </Show>
-            <button data-testid="login-submit" type="submit" disabled=busy>"Log in"</button>
-            <Show when=move || framed>
-                <button data-testid="login-popup" type="button" class="pl-login__popup"
-                    title="Sign in on Parley's own page, where your password manager and single sign-on work"
-                    on:click=popup>"Sign in in a new window"</button>
-            </Show>
-        </form>
+        <main>
+            <form class="pl-login" on:submit=submit>
+                <h1 class="pl-login__title">"Parley"</h1>
+                <label>"Username"
+                    <input data-testid="login-username" autocomplete="username" autofocus
+                        prop:value=username on:input=move |ev| username.set(event_target_value(&ev)) />
+                </label>
+                <label>"Password"
+                    <input data-testid="login-password" type="password" autocomplete="current-password"
+                        prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
+                </label>
+                <Show when=move || error.get().is_some()>
+                    <p class="pl-login__error" role="alert" data-testid="login-error">{move || error.get()}</p>
+                </Show>
+                <button data-testid="login-submit" type="submit" disabled=busy>"Log in"</button>
+                <Show when=move || framed>
+                    <button data-testid="login-popup" type="button" class="pl-login__popup"
+                        title="Sign in on Parley's own page, where your password manager and single sign-on work"
+                        on:click=popup>"Sign in in a new window"</button>
+                </Show>
+            </form>
+        </main>
     }
 }
 

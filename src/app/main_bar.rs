@@ -68,7 +68,7 @@ pub fn MainBar(
     };
     view! {
         <header class="pl-main-bar">
-            <span class="pl-main-bar__brand">"Parley"</span>
+            <h1 class="pl-main-bar__brand">"Parley"</h1>
             <span class="pl-main-bar__agent" data-testid="agent-name">{move || name.get()}</span>
             <select class="pl-main-bar__status" data-testid="status-select" aria-label="Status"
                 prop:value=move || status.get().0 on:change=on_status>

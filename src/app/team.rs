@@ -58,7 +58,7 @@ pub fn TeamCommunicator() -> impl IntoView {
         view! {
             <li class="pl-tc__result" class:pl-tc__result--current=move || cursor.get() == i
                 data-testid="tc-result" data-kind=e.kind.as_str() data-id=e.id().to_owned()
-                role="option" aria-selected=move || (cursor.get() == i).to_string()>
+                aria-current=move || (cursor.get() == i).to_string()>
                 <span class="pl-tc__name">{e.name.clone()}</span>
                 <span class="pl-tc__detail">{e.detail.clone()}</span>
                 <span class="pl-tc__actions">
@@ -95,7 +95,7 @@ pub fn TeamCommunicator() -> impl IntoView {
         <Show when=move || open.get().is_some()>
             <div class="pl-popover pl-tc" data-testid="team-communicator" role="dialog" aria-label=title on:keydown=on_key>
                 <header class="pl-tc__header">
-                    <h3>{title}</h3>
+                    <h2>{title}</h2>
                     <button class="pl-icon-button" data-testid="tc-close" title="Close" on:click=move |_| desk.update(|s| s.close_tc())>"×"</button>
                 </header>
                 <input class="pl-tc__search" data-testid="tc-search" type="search" node_ref=input
@@ -104,11 +104,11 @@ pub fn TeamCommunicator() -> impl IntoView {
                     on:input=move |ev| desk.update(|s| s.tc_search(&event_target_value(&ev))) />
                 <Show when=has_active>
                     <section data-testid="tc-active-consultations">
-                        <h4>"Active Consultations"</h4>
-                        <ul class="pl-tc__list" role="listbox">{move || section(true)}</ul>
+                        <h3>"Active Consultations"</h3>
+                        <ul class="pl-tc__list">{move || section(true)}</ul>
                     </section>
                 </Show>
-                <ul class="pl-tc__list" role="listbox" aria-label="Internal targets">{move || section(false)}</ul>
+                <ul class="pl-tc__list" aria-label="Internal targets">{move || section(false)}</ul>
                 <Show when=move || entries.with(Vec::is_empty)>
                     <p class="pl-tc__empty">"No target matches."</p>
                 </Show>

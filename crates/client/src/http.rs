@@ -2,7 +2,6 @@
 //! turned into a sentence for the user.
 
 use crate::json::{self, Js};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -53,29 +52,26 @@ pub async fn get_text(path: &str) -> Option<String> {
     text(&response).await
 }
 
-/// GETs `path` and reads the JSON answer; the error is a sentence for the user.
-pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
+/// GETs `path` and reads the JSON answer (see [`crate::json`]); the error is a sentence for
+/// the user.
+pub async fn get_json(path: &str) -> Result<Js, String> {
     let response = fetch("GET", path, &[], None).await?;
     if !response.ok() {
         return Err(error_of(&response).await);
     }
-    let answer = text(&response).await.unwrap_or_default();
-    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the server: {e}"))
+    parsed(&text(&response).await.unwrap_or_default())
 }
 
-/// POSTs `body` as JSON to `path` and reads the JSON answer; the error is a sentence for the user.
-pub async fn post_json<B: Serialize, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-) -> Result<T, String> {
-    let answer = post_for_text(path, body).await?;
-    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the server: {e}"))
+/// The answer read by the browser: the apps carry no typed JSON readers for what they only read
+/// (each `Deserialize` the desktop read its answers with cost it kilobytes).
+fn parsed(answer: &str) -> Result<Js, String> {
+    json::parse(answer).ok_or_else(|| "unexpected answer from the server: not JSON".to_owned())
 }
 
-/// Like [`post_json`], the answer read by the browser (see [`crate::json`]).
+/// POSTs `body` as JSON to `path` and reads the JSON answer (see [`crate::json`]); the error is
+/// a sentence for the user.
 pub async fn post_json_parsed<B: Serialize>(path: &str, body: &B) -> Result<Js, String> {
-    let answer = post_for_text(path, body).await?;
-    json::parse(&answer).ok_or_else(|| "unexpected answer from the server: not JSON".to_owned())
+    parsed(&post_for_text(path, body).await?)
 }
 
 /// Like [`post_json_parsed`], with the server's refusal of the request itself (400, 403, 404
@@ -127,17 +123,13 @@ pub async fn post_with_token(path: &str, token: &str) -> Result<(), String> {
 }
 
 /// POSTs nothing to `path` as the holder of `token` and reads the JSON answer.
-pub async fn post_with_token_for<T: DeserializeOwned>(
-    path: &str,
-    token: &str,
-) -> Result<T, String> {
+pub async fn post_with_token_for(path: &str, token: &str) -> Result<Js, String> {
     let auth = format!("Bearer {token}");
     let response = fetch("POST", path, &[("Authorization", &auth)], None).await?;
     if !response.ok() {
         return Err(error_of(&response).await);
     }
-    let answer = text(&response).await.unwrap_or_default();
-    serde_json::from_str(&answer).map_err(|e| format!("unexpected answer from the server: {e}"))
+    parsed(&text(&response).await.unwrap_or_default())
 }
 
 /// The sentence for a refused request: the `error` of its `{"error": "..."}` body.

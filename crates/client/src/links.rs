@@ -20,14 +20,16 @@ impl Segment {
         match self {
             Segment::Text(_) => None,
             Segment::Link(url) => Some(url.clone()),
-            Segment::Email(address) => Some(format!("mailto:{address}")),
-            Segment::Phone(number) => Some(format!(
-                "tel:{}",
+            Segment::Email(address) => Some(["mailto:", address].concat()),
+            Segment::Phone(number) => Some(
                 number
                     .chars()
                     .filter(|c| c.is_ascii_digit() || *c == '+')
-                    .collect::<String>()
-            )),
+                    .fold(String::from("tel:"), |mut tel, c| {
+                        tel.push(c);
+                        tel
+                    }),
+            ),
         }
     }
 }

@@ -463,7 +463,10 @@ impl DesktopState {
                 .iter()
                 .map(|c| ChatView {
                     id: c.summary.id.clone(),
-                    ended: c.ended(),
+                    // The chat's own end: an agent who left it (a transfer, a conference left)
+                    // or whose consultation is over saw it go, not end; the host hears it
+                    // closed, never ended and done (its CRM would close a case handed over).
+                    ended: c.transcript.is_ended(),
                     seq: c.transcript.last_seq(),
                     disposition: c.disposition.clone(),
                     note: c.note.clone(),
@@ -530,7 +533,7 @@ impl DesktopState {
                     out.push(HostEvent::new("message", m, position));
                 }
             }
-            if c.ended() && !was.is_some_and(|v| v.ended) {
+            if c.transcript.is_ended() && !was.is_some_and(|v| v.ended) {
                 out.push(HostEvent::new(
                     "ended",
                     json!({ "interaction": c.summary.id.as_str() }),

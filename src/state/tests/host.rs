@@ -258,6 +258,37 @@ fn collaboration_and_the_chat_s_end_are_the_agent_s_own_actions() {
 }
 
 #[test]
+fn a_chat_transferred_away_is_closed_for_the_host_never_ended_or_done() {
+    let mut s = with_chat();
+    // The transfer took effect: Kate left, and the chat goes in a later burst of frames.
+    let before = s.host_view();
+    s.apply(events(
+        "ix-1",
+        vec![event(
+            3,
+            EventKind::Left {
+                party: Party::Agent {
+                    id: "kate".into(),
+                    name: "Kate".into(),
+                },
+                reason: None,
+            },
+        )],
+    ));
+    assert!(s.chats[0].ended(), "the desktop shows it over");
+    assert_eq!(names(&s.host_events(&before, false)), Vec::<&str>::new());
+    let before = s.host_view();
+    s.apply(ServerMsg::Closed {
+        interaction: "ix-1".into(),
+    });
+    // Closed, and nothing on screen any more: never `ended` or `done`.
+    assert_eq!(
+        names(&s.host_events(&before, false)),
+        ["closed", "focusChanged"]
+    );
+}
+
+#[test]
 fn a_host_that_gives_back_its_cursor_hears_what_it_missed_and_nothing_twice() {
     let mut s = with_chat();
     let heard = s.host_view();

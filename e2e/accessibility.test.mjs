@@ -51,6 +51,11 @@ for (const colorScheme of ['light', 'dark']) {
       await kate.setStatus('ready');
       await kate.preview().first().waitFor();
       assert.deepEqual(await accessibilityViolations(kate.page), [], 'an offer');
+      // The offer is said in a live region, the focus left where it was.
+      const said = kate.page.getByTestId('offer-announcement');
+      assert.equal(await said.getAttribute('aria-live'), 'assertive');
+      assert.equal(await said.textContent(), 'Inbound chat: Mark Avram, general');
+      assert.equal(await kate.page.evaluate(() => document.activeElement?.closest('[data-testid=preview]') ?? null), null);
       await kate.answer();
       await kate.transcript().getByText('Hello').waitFor();
       assert.deepEqual(await accessibilityViolations(kate.page), [], 'a chat');

@@ -4,16 +4,39 @@ use super::use_desk;
 use leptos::prelude::*;
 use parley_protocol::{Invitation, InvitationKind};
 
-/// Every open offer.
+/// Every open offer, and the newest said to screen readers once, without taking the focus
+/// (the previews themselves are not a live region: their countdowns would be read out every
+/// half second).
 #[component]
 pub fn Previews() -> impl IntoView {
     let invitations = use_desk().select(|s| s.invitations.clone());
+    let announced = move || {
+        invitations.with(|list| {
+            list.last().map(|i| {
+                format!(
+                    "{}: {}, {}",
+                    kind_of(i),
+                    i.interaction.contact,
+                    i.interaction.queue
+                )
+            })
+        })
+    };
     view! {
-        <div class="pl-previews" aria-live="polite">
+        <p class="pl-sr-only" aria-live="assertive" data-testid="offer-announcement">{announced}</p>
+        <div class="pl-previews">
             <For each=move || invitations.get() key=|i| i.id.clone() let:invitation>
                 <Preview invitation />
             </For>
         </div>
+    }
+}
+
+/// What kind of offer it is, as the preview's heading says.
+fn kind_of(invitation: &Invitation) -> String {
+    match &invitation.kind {
+        InvitationKind::NewChat => "Inbound chat".to_owned(),
+        InvitationKind::Request { request, .. } => format!("Chat {} request", request.noun()),
     }
 }
 
@@ -29,12 +52,10 @@ fn Preview(
         let id = id.clone();
         move |_| desk.act(|s| s.answer(&id, accept))
     };
-    let (kind, from) = match &invitation.kind {
-        InvitationKind::NewChat => ("Inbound chat".to_owned(), None),
-        InvitationKind::Request { request, from } => (
-            format!("Chat {} request", request.noun()),
-            Some(from.clone()),
-        ),
+    let kind = kind_of(&invitation);
+    let from = match &invitation.kind {
+        InvitationKind::NewChat => None,
+        InvitationKind::Request { from, .. } => Some(from.clone()),
     };
     let expires_at = invitation.expires_at;
     let now = RwSignal::new(parley_client::time::now_ms());
@@ -50,7 +71,7 @@ fn Preview(
     let seconds_left = move || ((expires_at - now.get()).max(0) + 999) / 1000;
     let ix = invitation.interaction;
     view! {
-        <section class="pl-preview" data-testid="preview" data-id=invitation.id.to_string() role="dialog" aria-label="Interaction Preview">
+        <section class="pl-preview" data-testid="preview" data-id=invitation.id.to_string() role="alertdialog" aria-label="Interaction Preview">
             <header class="pl-preview__kind" data-testid="preview-kind">{kind}</header>
             <p class="pl-preview__from" data-testid="preview-from">{from.unwrap_or_else(|| ix.contact.clone())}</p>
             <dl class="pl-preview__data">

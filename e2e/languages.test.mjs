@@ -5,11 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server, launchBrowser, AgentDesk, ContactWidget } from './support.mjs';
 
-async function acceptNext(desk) {
-  await desk.preview().first().waitFor();
-  await desk.page.getByTestId('preview-accept').first().click();
-}
-
 /**
  * Text on the page that did not come from a catalogue: text nodes and labels (placeholder,
  * aria-label, title) with a letter in them and no pseudo-language bracket, outside the parts
@@ -53,7 +48,7 @@ test('a German contact reads the widget and its system messages in German; the a
 
     const kate = await AgentDesk.open(browser, server, 'kate');
     await kate.setStatus('ready');
-    await acceptNext(kate);
+    await kate.answer();
     await mark.transcript().getByText('Kate ist dem Chat beigetreten').waitFor();
     await kate.transcript().getByText('Agent will be with you shortly').waitFor();
   } finally {

@@ -172,9 +172,11 @@ fn write_pseudo_catalogue(dir: &Path) -> Result<(), String> {
 fn pseudo_catalogue(english: &str) -> String {
     let mut out = String::new();
     for line in english.lines() {
-        let Some((key, text)) = line.split_once(" = ").filter(|_| !line.starts_with('#')) else {
+        // The apps' own reading (`parley_client::i18n::parse`): the first `=`, both sides trimmed.
+        let Some((key, text)) = line.split_once('=').filter(|_| !line.starts_with('#')) else {
             continue;
         };
+        let (key, text) = (key.trim(), text.trim());
         let mut shown = String::from("[");
         let mut in_value = false;
         for c in text.chars() {

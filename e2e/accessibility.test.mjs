@@ -1,6 +1,6 @@
 // axe-core, every rule and no element excluded, in the light and the dark theme: the widget's
 // form and chat; the desktop's login, the desktop empty, with an offer, with a chat, with the
-// Team Communicator open, and with a consultation.
+// Team Communicator open, with a consultation, and the shortcuts sheet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server, launchBrowser, accessibilityViolations, AgentDesk, ContactWidget } from './support.mjs';
@@ -66,6 +66,10 @@ for (const colorScheme of ['light', 'dark']) {
       await john.answer();
       await kate.consultPanel().waitFor();
       assert.deepEqual(await accessibilityViolations(kate.page), [], 'a consultation');
+      await kate.page.evaluate(() => document.activeElement?.blur());
+      await kate.page.keyboard.press('?');
+      await kate.page.getByTestId('shortcuts').waitFor();
+      assert.deepEqual(await accessibilityViolations(kate.page), [], 'the shortcuts');
     } finally {
       await browser.close();
       await server.kill().catch(() => {});

@@ -1,6 +1,7 @@
-// Languages: the contact's widget follows the contact's browser (German, Arabic right to left),
-// system messages are said in the reader's language on each side, and in the pseudo-language
-// every text the widget shows comes from its catalogue.
+// Languages: the contact's widget and the agent's desktop follow their browsers (German, Arabic
+// right to left), the agent can choose another in the settings, system messages are said in the
+// reader's language on each side, and in the pseudo-language every text either app shows comes
+// from its catalogue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server, launchBrowser, AgentDesk, ContactWidget } from './support.mjs';
@@ -8,14 +9,15 @@ import { Server, launchBrowser, AgentDesk, ContactWidget } from './support.mjs';
 /**
  * Text on the page that did not come from a catalogue: text nodes and labels (placeholder,
  * aria-label, title) with a letter in them and no pseudo-language bracket, outside the parts
- * marked `translate="no"` (what people wrote: names, messages, file names).
+ * marked `translate="no"` (what people wrote: names, messages, file names) and dates.
  */
 async function uncatalogued(page) {
   return page.evaluate(() => {
     const found = [];
     const letters = /\p{L}/u;
     const catalogued = (text) => text.includes('[') && text.includes(']');
-    const skipped = (el) => el.closest('[translate="no"], script, style, head') !== null;
+    // Dates and times are the browser's (`Intl`), in `<time>`.
+    const skipped = (el) => el.closest('[translate="no"], time, script, style, head') !== null;
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent.trim();
@@ -103,6 +105,127 @@ test('pseudo-language: every text the widget shows comes from its catalogue', { 
     await page.getByTestId('widget-end').click();
     await page.getByTestId('widget-ended').waitFor();
     assert.deepEqual(await uncatalogued(page), [], 'the chat ended');
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});
+
+/** The box of the first element matching `selector` on `page`. */
+async function box(page, selector) {
+  const b = await page.locator(selector).first().boundingBox();
+  assert.ok(b, `${selector} is on screen`);
+  return b;
+}
+
+test('a German agent works in German with a 24-hour clock, and can switch to French', { timeout: 120_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    await ContactWidget.open(browser, server, 'Mark Avram', 'Hallo', { locale: 'de-DE' });
+    const kate = await AgentDesk.open(browser, server, 'kate', { locale: 'de-DE' });
+    const page = kate.page;
+    assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+    assert.equal(await page.getByTestId('logout').textContent(), 'Abmelden');
+    // Not Ready reasons as the configuration calls them in German; their codes stay.
+    const lunch = page.getByTestId('status-select').locator('option[value="reason:Lunch"]');
+    assert.equal(await lunch.textContent(), 'Nicht bereit – Mittagspause');
+    await kate.setStatus('ready');
+    await kate.preview().first().waitFor();
+    assert.equal(await page.getByTestId('preview-kind').first().textContent(), 'Eingehender Chat');
+    assert.equal(await page.getByTestId('preview-accept').first().textContent(), 'Annehmen');
+    await kate.answer();
+    await kate.transcript().getByText('Mark Avram ist dem Chat beigetreten').waitFor();
+    assert.equal(await page.getByTestId('chat-end').textContent(), 'Beenden');
+    assert.equal(await page.getByTestId('composer-send').textContent(), 'Senden');
+    const time = kate.transcript().locator('.pl-line__time').first();
+    assert.match(await time.textContent(), /^\d{2}:\d{2}:\d{2}(?! [AP]M)/, 'a 24-hour clock, no AM or PM');
+    // The contact's widget speaks German: the chat says so, and a standard response comes in it.
+    await page.getByTestId('case-data').getByText('de', { exact: true }).waitFor();
+    await page.getByTestId('composer-input').pressSequentially('#hi ');
+    assert.equal(await page.getByTestId('composer-input').inputValue(), 'Hallo, wie kann ich Ihnen heute helfen? ');
+
+    // The settings switch the desktop to French: it reloads in French, still signed in, the
+    // chat still open, its unsent draft kept.
+    await page.getByTestId('composer-input').fill('Einen Moment bitte');
+    await page.getByTestId('settings-button').click();
+    await page.getByTestId('language-select').selectOption('fr');
+    await page.waitForFunction(() => document.documentElement.lang === 'fr');
+    await page.getByTestId('connection-state').and(page.locator('[data-state=online]')).waitFor();
+    await page.getByTestId('chat-end').and(page.getByText('Terminer')).waitFor();
+    await kate.transcript().getByText('Mark Avram a rejoint le chat').waitFor();
+    assert.equal(await page.getByTestId('composer-input').inputValue(), 'Einen Moment bitte');
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});
+
+test('an Arabic agent\'s desktop runs right to left, the bar, the chat and the panel mirrored', { timeout: 120_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    await ContactWidget.open(browser, server, 'Mark Avram', 'مرحبا');
+    const kate = await AgentDesk.open(browser, server, 'kate', { locale: 'ar-EG' });
+    const page = kate.page;
+    assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'ar');
+    assert.equal(await page.getByTestId('logout').textContent(), 'تسجيل الخروج');
+    const brand = await box(page, '.pl-main-bar__brand');
+    const logout = await box(page, '[data-testid=logout]');
+    assert.ok(brand.x > logout.x, 'the brand starts the bar on the right');
+    await kate.setStatus('ready');
+    await kate.answer();
+    await kate.transcript().getByText('مرحبا').waitFor();
+    const input = await box(page, '[data-testid=composer-input]');
+    const send = await box(page, '[data-testid=composer-send]');
+    assert.ok(send.x + send.width <= input.x + 1, 'Send is on the left, after the message box');
+    const transcript = await box(page, '[data-testid=transcript]');
+    const panel = await box(page, '.pl-side');
+    assert.ok(panel.x + panel.width <= transcript.x + 1, 'the side panel is on the left of the transcript');
+    const from = await box(page, '[data-testid=message][data-from="Mark Avram"] .pl-line__from');
+    assert.ok(from.x > transcript.x + transcript.width / 2, 'a line starts on the right with who wrote it');
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});
+
+test('pseudo-language: every text the desktop shows comes from its catalogue', { timeout: 150_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    const login = await (await browser.newContext({ locale: 'en-XA' })).newPage();
+    await login.goto(`${server.url}/`);
+    await login.getByTestId('login-username').waitFor();
+    assert.deepEqual(await uncatalogued(login), [], 'the login');
+
+    await ContactWidget.open(browser, server, 'Mark Avram', 'Hello');
+    const kate = await AgentDesk.open(browser, server, 'kate', { locale: 'en-XA' });
+    const john = await AgentDesk.open(browser, server, 'john');
+    assert.deepEqual(await uncatalogued(kate.page), [], 'the desktop, empty');
+    await kate.page.getByTestId('settings-button').click();
+    assert.deepEqual(await uncatalogued(kate.page), [], 'the settings');
+    await kate.page.getByTestId('settings-button').click();
+    await kate.setStatus('ready');
+    await kate.preview().first().waitFor();
+    assert.deepEqual(await uncatalogued(kate.page), [], 'an offer');
+    await kate.answer();
+    await kate.transcript().getByText('Hello').waitFor();
+    assert.deepEqual(await uncatalogued(kate.page), [], 'a chat');
+    for (const tab of ['visit', 'contact', 'history', 'note']) {
+      await kate.page.getByTestId(`tab-${tab}`).click();
+      assert.deepEqual(await uncatalogued(kate.page), [], `the ${tab} tab`);
+    }
+    await kate.page.getByTestId('responses-button').click();
+    assert.deepEqual(await uncatalogued(kate.page), [], 'the standard responses');
+    await john.setStatus('ready');
+    await kate.openTeam('consult');
+    assert.deepEqual(await uncatalogued(kate.page), [], 'the Team Communicator');
+    await kate.act('agent', 'john', 'consult');
+    await john.answer();
+    await kate.consultPanel().waitFor();
+    assert.deepEqual(await uncatalogued(kate.page), [], 'a consultation');
   } finally {
     await browser.close();
     await server.kill().catch(() => {});

@@ -133,9 +133,9 @@ export class AgentDesk {
     this.page = page;
   }
 
-  /** `locale`, `colorScheme`: the agent's browser's language and theme. */
-  static async open(browser, server, user, { locale, colorScheme } = {}) {
-    const context = await browser.newContext({ ...(locale && { locale }), ...(colorScheme && { colorScheme }) });
+  /** `locale`, `colorScheme`, `viewport`: the agent's browser's language, theme and size. */
+  static async open(browser, server, user, { locale, colorScheme, viewport } = {}) {
+    const context = await browser.newContext({ ...(locale && { locale }), ...(colorScheme && { colorScheme }), ...(viewport && { viewport }) });
     const desk = new AgentDesk(await context.newPage());
     await desk.page.goto(`${server.url}/`);
     await desk.page.getByTestId('login-username').fill(user);
@@ -214,9 +214,9 @@ export class ContactWidget {
 
   /** Starts a chat; `email` fills the pre-chat form's e-mail, `queue` picks the queue. */
   /** `identity`: a signed identity (see `identity()`), as a site's `data-identity` gives it. */
-  /** `locale`: the contact's browser's language (`de-DE`). */
-  static async open(browser, server, name, firstMessage, { email, queue, identity, locale } = {}) {
-    const context = await browser.newContext(locale ? { locale } : {});
+  /** `locale`, `viewport`: the contact's browser's language (`de-DE`) and size. */
+  static async open(browser, server, name, firstMessage, { email, queue, identity, locale, viewport } = {}) {
+    const context = await browser.newContext({ ...(locale && { locale }), ...(viewport && { viewport }) });
     const widget = new ContactWidget(await context.newPage());
     const query = queue ? `?queue=${encodeURIComponent(queue)}` : '';
     const fragment = identity ? `#identity=${encodeURIComponent(identity)}` : '';

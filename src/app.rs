@@ -10,6 +10,7 @@ pub mod composer;
 mod desk;
 mod history;
 pub mod interaction_bar;
+mod keys;
 mod login;
 pub mod main_bar;
 mod parties;
@@ -24,6 +25,7 @@ pub use desk::{use_desk, Desk, Part};
 
 use crate::state::DesktopState;
 use leptos::prelude::*;
+use parley_client::i18n::{t, tf};
 use parley_client::{socket, SocketEvent};
 use parley_protocol::ServerMsg;
 
@@ -51,18 +53,18 @@ pub fn App() -> impl IntoView {
     // The sign-in pop-up of a framed desktop hands the session over instead of keeping it.
     let popup = crate::session::popup_opener().is_some();
     let handed = RwSignal::new(None::<String>);
-    let on_login = move |t: String| {
+    let on_login = move |session: String| {
         if !popup {
-            return sign_in(t);
+            return sign_in(session);
         }
         leptos::task::spawn_local(async move {
             let sent = match crate::session::popup_opener() {
-                Some(opener) => crate::session::hand_to_opener(opener, t).await,
-                None => Err("the desktop that opened this window is gone".into()),
+                Some(opener) => crate::session::hand_to_opener(opener, session).await,
+                None => Err(t("app.opener_gone")),
             };
             handed.set(Some(match sent {
-                Ok(()) => "You are signed in: close this window.".into(),
-                Err(e) => format!("The sign-in could not be handed over: {e}."),
+                Ok(()) => t("app.handed"),
+                Err(e) => tf("app.not_handed", &[("why", &e)]),
             }));
         });
     };
@@ -103,6 +105,7 @@ pub fn Desktop(
     on_logout: impl Fn(SignedOut) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let desk = Desk::detached(DesktopState::new(crate::state::Outbox::random()));
+    desk.update(|s| s.kept = kept_over_reload());
     provide_context(desk);
     let hello_token = token.clone();
     // The first welcome (a reconnection welcomes again) warms up for the first chat.
@@ -162,8 +165,8 @@ pub fn Desktop(
         <Show when=move || elsewhere.get()>
             <div class="pl-elsewhere" role="alertdialog" aria-modal="true" aria-labelledby="pl-elsewhere-title"
                 data-testid="elsewhere">
-                <p id="pl-elsewhere-title">"Parley is open in another window."</p>
-                <button class="pl-button" data-testid="use-here" autofocus on:click=use_here>"Use it here"</button>
+                <p id="pl-elsewhere-title">{t("app.elsewhere")}</p>
+                <button class="pl-button" data-testid="use-here" autofocus on:click=use_here>{t("app.use_here")}</button>
             </div>
         </Show>
         <main class="pl-desktop" inert=move || elsewhere.get()>
@@ -172,6 +175,54 @@ pub fn Desktop(
             <interaction_bar::InteractionBar />
             <team::TeamCommunicator />
             <chat::ChatArea />
+            <keys::Keys />
         </main>
     }
+}
+
+/// An icon of the style sheet's (`[data-icon]`: attach, link, document, emoji, responses,
+/// settings, menu), hidden from screen readers: its control says what it does in words.
+pub(crate) fn icon(name: &'static str) -> impl IntoView {
+    view! { <span class="pl-icon" data-icon=name aria-hidden="true"></span> }
+}
+
+/// Where drafts and notes wait over a reload (`sessionStorage`: this tab only).
+const KEPT_KEY: &str = "parley.kept";
+
+/// Changes the language: keeps the drafts and notes of the open chats for the reload, then
+/// reloads in it.
+pub(crate) fn switch_language(desk: Option<Desk>, language: &str) {
+    if let (Some(desk), Some(storage)) = (desk, parley_client::storage(true)) {
+        let kept: Vec<serde_json::Value> = desk
+            .with(DesktopState::to_keep)
+            .into_iter()
+            .map(|k| serde_json::json!([k.interaction.as_str(), k.draft, k.note]))
+            .collect();
+        let _ = storage.set_item(KEPT_KEY, &serde_json::Value::Array(kept).to_string());
+    }
+    parley_client::i18n::switch_to(language);
+}
+
+/// The drafts and notes a reload kept, once.
+fn kept_over_reload() -> Vec<crate::state::Kept> {
+    let Some(storage) = parley_client::storage(true) else {
+        return Vec::new();
+    };
+    let text = storage.get_item(KEPT_KEY).ok().flatten();
+    let _ = storage.remove_item(KEPT_KEY);
+    let list = text.as_deref().and_then(parley_client::json::value);
+    let text_at = |v: &serde_json::Value, i: usize| v.get(i)?.as_str().map(str::to_owned);
+    let kept = list
+        .as_ref()
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten();
+    kept.filter_map(|k| {
+        Some(crate::state::Kept {
+            interaction: parley_protocol::InteractionId(text_at(k, 0)?),
+            draft: text_at(k, 1)?,
+            note: text_at(k, 2)?,
+        })
+    })
+    .collect()
 }

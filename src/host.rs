@@ -41,6 +41,9 @@ const SEARCH_MS: u32 = 10_000;
 /// At most this many requests to the page wait for an answer; more are answered "no answer".
 const MAX_CALLS: usize = 64;
 
+/// The longest message (as JSON text) the desktop reads from the page: a cursor and a request.
+const MAX_MESSAGE: usize = host::MAX_CURSOR + 64 * 1024;
+
 /// An origin that may frame the desktop, and its scopes.
 #[derive(Clone, Debug)]
 struct Host {
@@ -233,10 +236,13 @@ impl Bridge {
             // An origin the server does not list gets no answer at all.
             return;
         };
+        // Through JSON text and back: what the page posted becomes a plain tree (no cycles, no
+        // objects of the page's own), of bounded size.
         let Some(message) = js_sys::JSON::stringify(&event.data())
             .ok()
             .and_then(|s| s.as_string())
-            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+            .filter(|s| s.len() <= MAX_MESSAGE)
+            .and_then(|s| parley_client::json::value(&s))
         else {
             return;
         };
@@ -284,8 +290,16 @@ impl Bridge {
                 Value::Null
             }),
             "ui.setLocale" => host::locale_of(params).map(|locale| {
-                if let Some(root) = document().document_element() {
-                    let _ = root.set_attribute("lang", locale);
+                // Another language reloads the frame in it once the answer is posted; the page
+                // greets the reloaded desktop and it signs in again by itself.
+                if locale != parley_client::i18n::language() {
+                    set_timeout(
+                        move || {
+                            let desk = self.desk.with_value(|d| d.as_ref().map(|(desk, _)| *desk));
+                            crate::app::switch_language(desk, locale)
+                        },
+                        Duration::from_millis(50),
+                    );
                 }
                 json!({ "locale": locale })
             }),

@@ -13,3 +13,9 @@ pub mod app;
 pub mod host;
 pub mod session;
 pub mod state;
+
+/// For the tests: the texts in English, as the build serves them.
+#[cfg(test)]
+pub(crate) fn english() {
+    parley_client::i18n::install_english(include_str!("../i18n/en.txt"));
+}

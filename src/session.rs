@@ -76,7 +76,7 @@ pub async fn exchange(one_time: &str) -> Result<String, String> {
     let answer = parley_client::http::post_json_parsed("/api/login/token", &req).await?;
     answer
         .text("token")
-        .ok_or_else(|| "unexpected answer from the server".to_owned())
+        .ok_or_else(|| parley_client::i18n::t("app.bad_answer"))
 }
 
 /// A one-time token minted from a session, which moves the session to whoever uses it.
@@ -92,18 +92,19 @@ pub async fn handoff(token: &str) -> Result<Handoff, String> {
     let answer = parley_client::http::post_with_token_for("/api/login/handoff", token).await?;
     match (answer.text("token"), answer.field("expires_at").signed()) {
         (Some(token), Some(expires_at)) => Ok(Handoff { token, expires_at }),
-        _ => Err("unexpected answer from the server".to_owned()),
+        _ => Err(parley_client::i18n::t("app.bad_answer")),
     }
 }
 
 /// The one-time token in a sign-in pop-up's message, if it is one.
 pub fn handed_token(data: &wasm_bindgen::JsValue) -> Option<String> {
-    let text = js_sys::JSON::stringify(data).ok()?.as_string()?;
-    let message: serde_json::Value = serde_json::from_str(&text).ok()?;
-    (message["parley"] == 1 && message["kind"] == "signIn")
-        .then(|| message["token"].as_str().map(str::to_owned))
-        .flatten()
-        .filter(|t| !t.is_empty() && t.len() <= 200)
+    use parley_protocol::contact::Json;
+    let message = parley_client::json::Js::from(data.clone());
+    (message.field("parley").unsigned() == Some(1)
+        && message.text("kind").as_deref() == Some("signIn"))
+    .then(|| message.text("token"))
+    .flatten()
+    .filter(|t| !t.is_empty() && t.len() <= 200)
 }
 
 /// In the sign-in pop-up: hands the framed desktop that opened it a one-time token minted from

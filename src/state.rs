@@ -10,6 +10,7 @@
 mod chat;
 mod consult;
 pub mod host;
+pub mod keys;
 mod parties;
 mod requests;
 mod team;
@@ -18,13 +19,14 @@ pub use chat::{journey, shown_case_data, Chat, Flash, Typing};
 pub use parties::{party_key, Consult, Parties, PartyEntry, PartyStatus};
 pub use team::{action_label, TcEntry, TcKind, TeamCommunicator};
 
+use parley_client::i18n::{t, tf};
 pub use parley_client::lines::Line;
 pub use parley_client::Outbox;
 use parley_protocol::act;
 use parley_protocol::{
     AgentId, AgentPresence, AgentSettings, AgentStatus, ClientMsg, ErrorCode, EventKind,
     HistoryEntry, HistoryScope, Identity, InteractionId, Invitation, InvitationId, Party,
-    RequestKind, Resume, ServerMsg, StandardResponse, Target,
+    PendingLevel, RequestKind, Resume, ServerMsg, StandardResponse, Target,
 };
 
 /// The state of the link to the server, for the connection indicator.
@@ -144,6 +146,21 @@ pub struct DesktopState {
     /// The offers this desktop rejected lately (at most [`REJECTED`]), so a host hears which
     /// offers went because the agent said no.
     pub rejected: Vec<InvitationId>,
+    /// What screen readers are told of the chats: a contact's message in a chat not on screen,
+    /// a reply falling late in any (its colour says it only to the eye); numbered so the same
+    /// words said twice are said again.
+    pub announcement: (u32, String),
+    /// Drafts and notes kept over a reload (a change of language), by chat, given back to each
+    /// chat as it opens again.
+    pub kept: Vec<Kept>,
+}
+
+/// What the agent wrote in a chat and not sent yet: kept over a reload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kept {
+    pub interaction: InteractionId,
+    pub draft: String,
+    pub note: String,
 }
 
 /// The longest note kept with Mark Done, in characters.
@@ -170,9 +187,6 @@ impl Default for Alerts {
         }
     }
 }
-
-/// The text pushed to the contact with an address.
-pub const PUSH_URL_TEXT: &str = "Please navigate to the link:";
 
 /// Zoom bounds and step, in percent.
 const ZOOM: (u16, u16, u16) = (70, 200, 10);
@@ -210,7 +224,25 @@ impl DesktopState {
             synced: false,
             desktop: None,
             rejected: Vec::new(),
+            announcement: (0, String::new()),
+            kept: Vec::new(),
         }
+    }
+
+    /// What a reload would lose: each chat's draft and note, where there is one.
+    pub fn to_keep(&self) -> Vec<Kept> {
+        let written = |c: &&Chat| !c.draft.is_empty() || !c.note.is_empty();
+        let kept = self.chats.iter().filter(written).map(|c| Kept {
+            interaction: c.summary.id.clone(),
+            draft: c.draft.clone(),
+            note: c.note.clone(),
+        });
+        kept.collect()
+    }
+
+    /// Tells screen readers `text` (a polite live region), without moving the focus.
+    fn say(&mut self, text: String) {
+        self.announcement = (self.announcement.0.wrapping_add(1), text);
     }
 
     /// Whether another desktop of the agent is the one in use.
@@ -261,7 +293,7 @@ impl DesktopState {
                 }
                 self.settings = settings.unwrap_or_default();
                 if self.link == Link::Offline {
-                    self.notice = Some("Connection restored.".into());
+                    self.notice = Some(t("desk.restored"));
                 }
                 self.link = Link::Online;
                 self.synced = false;
@@ -284,7 +316,15 @@ impl DesktopState {
                         if self.selected.is_none() {
                             self.selected = Some(interaction.id.clone());
                         }
-                        self.chats.push(Chat::new(interaction));
+                        let mut chat = Chat::new(interaction);
+                        let at = self
+                            .kept
+                            .iter()
+                            .position(|k| k.interaction == chat.summary.id);
+                        if let Some(kept) = at.map(|at| self.kept.remove(at)) {
+                            (chat.draft, chat.note) = (kept.draft, kept.note);
+                        }
+                        self.chats.push(chat);
                     }
                 }
                 if let Some(id) = accepted {
@@ -322,6 +362,21 @@ impl DesktopState {
                         }
                     }
                 }
+                // A contact's message in a chat not on screen is said; a chat's first events
+                // (its history, on opening or after a reload) are not news.
+                let elsewhere = last > 0
+                    && self.selected.as_ref() != Some(&interaction)
+                    && events.iter().any(|e| {
+                        e.seq > last
+                            && matches!(
+                                e.kind,
+                                EventKind::Message {
+                                    from: Party::Contact { .. },
+                                    consultation: None,
+                                    ..
+                                }
+                            )
+                    });
                 let ended = match self.chat_mut(&interaction) {
                     Some(chat) => {
                         chat.absorb(events, me.as_ref(), looking);
@@ -329,6 +384,10 @@ impl DesktopState {
                     }
                     None => false,
                 };
+                if let Some(chat) = self.chat(&interaction).filter(|_| elsewhere) {
+                    let said = tf("say.message", &[("name", &chat.summary.contact)]);
+                    self.say(said);
+                }
                 if ended {
                     self.outbox.drop_interaction(&interaction);
                 }
@@ -344,14 +403,25 @@ impl DesktopState {
                 }
                 self.chats.retain(|c| c.summary.id != interaction);
                 self.outbox.drop_interaction(&interaction);
+                // The chat on screen went (done, transferred): the next one comes on screen
+                // with its message box focused, so a keyboard is never left on nothing.
                 if self.selected.as_ref() == Some(&interaction) {
                     self.selected = self.chats.first().map(|c| c.summary.id.clone());
+                    self.focus = self.selected.clone();
                 }
             }
             ServerMsg::Pending { interaction, level } => {
                 let looking = self.looking_at(&interaction);
-                if let Some(chat) = self.chat_mut(&interaction) {
-                    chat.set_pending(level, looking);
+                let rising = self
+                    .chat_mut(&interaction)
+                    .is_some_and(|chat| chat.set_pending(level, looking));
+                if let Some(chat) = self.chat(&interaction).filter(|_| rising) {
+                    let key = match level {
+                        PendingLevel::Late => "say.late",
+                        _ => "say.warn",
+                    };
+                    let said = tf(key, &[("name", &chat.summary.contact)]);
+                    self.say(said);
                 }
             }
             ServerMsg::Typing {
@@ -435,7 +505,7 @@ impl DesktopState {
     /// The socket dropped.
     pub fn disconnected(&mut self) {
         if self.link == Link::Online {
-            self.notice = Some("Connection to the server lost. Reconnecting…".into());
+            self.notice = Some(t("desk.lost"));
         }
         self.link = Link::Offline;
     }
@@ -443,8 +513,7 @@ impl DesktopState {
     /// The server closed the socket for a breach of its rules and it will not reconnect.
     pub fn connection_refused(&mut self) {
         self.link = Link::Offline;
-        self.notice =
-            Some("The server refused this connection. Reload the page to reconnect.".into());
+        self.notice = Some(t("desk.refused"));
     }
 
     /// The `hello` for the next connection: the token and where each open chat left off.
@@ -490,7 +559,7 @@ impl DesktopState {
         }
         let required = required && !chat.is_consultant();
         if required && chat.disposition.is_none() {
-            chat.error = Some("Choose a disposition code before marking this chat done.".into());
+            chat.error = Some(t("ix.disposition_needed"));
             return None;
         }
         let note = chat.note.trim();
@@ -540,6 +609,27 @@ impl DesktopState {
         if self.focus.as_ref().is_some_and(|id| id != interaction) {
             self.focus = None;
         }
+    }
+
+    /// The chat `steps` after the one on screen in the interaction bar (before it when
+    /// negative, round at the ends) comes on screen with its message box focused.
+    pub fn select_by(&mut self, steps: isize) {
+        let count = self.chats.len() as isize;
+        if count == 0 {
+            return;
+        }
+        let at = self
+            .selected
+            .as_ref()
+            .and_then(|id| self.chats.iter().position(|c| &c.summary.id == id))
+            // With none on screen, the first chat is the next one and the last the previous.
+            .map_or(if steps > 0 { -1 } else { 0 }, |i| i as isize);
+        let id = self.chats[(at + steps).rem_euclid(count) as usize]
+            .summary
+            .id
+            .clone();
+        self.select(&id);
+        self.focus = Some(id);
     }
 
     /// The agent scrolled to the top of a chat: ask for older events, or once the chat is whole,
@@ -595,13 +685,13 @@ impl DesktopState {
     /// The composer's text changed. A word `#keyword` followed by a space becomes that
     /// standard response.
     pub fn set_draft(&mut self, interaction: &InteractionId, text: &str) {
-        let expanded = self.expand_keyword(text);
+        let expanded = self.expand_keyword(interaction, text);
         if let Some(chat) = self.chat_mut(interaction) {
             chat.draft = expanded.unwrap_or_else(|| text.to_owned());
         }
     }
 
-    fn expand_keyword(&self, text: &str) -> Option<String> {
+    fn expand_keyword(&self, interaction: &InteractionId, text: &str) -> Option<String> {
         let body = text.strip_suffix(' ')?;
         // The word starts after the last whitespace, which may be wider than one byte (a
         // no-break space before `!` on French keyboards).
@@ -615,7 +705,37 @@ impl DesktopState {
             .responses
             .iter()
             .find(|r| r.keyword.as_deref() == Some(keyword))?;
-        Some(format!("{}{} ", &body[..start], response.text))
+        let language = self.chat_language(interaction);
+        Some(format!(
+            "{}{} ",
+            &body[..start],
+            response.text_in(&language)
+        ))
+    }
+
+    /// Inserts the standard response named `name`, in the chat's language.
+    pub fn insert_response(&mut self, interaction: &InteractionId, name: &str) {
+        let language = self.chat_language(interaction);
+        let text = self
+            .settings
+            .responses
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.text_in(&language).to_owned());
+        if let Some(text) = text {
+            self.insert(interaction, &text);
+        }
+    }
+
+    /// What a disposition or Not Ready reason is called in the agent's language.
+    pub fn label(&self, code: &str) -> String {
+        let language = parley_client::i18n::language_code();
+        self.settings.label(language, code).to_owned()
+    }
+
+    /// Codes (dispositions, Not Ready reasons) each with what the agent's language calls it.
+    pub fn labelled(&self, codes: &[String]) -> Vec<(String, String)> {
+        codes.iter().map(|c| (c.clone(), self.label(c))).collect()
     }
 
     /// The agent typed in the composer at `now` (ms): the draft changes, and a typing notice
@@ -653,6 +773,45 @@ impl DesktopState {
         Some(msg)
     }
 
+    /// The chat's language: the contact's (their widget's), else the agent's own.
+    pub fn chat_language(&self, interaction: &InteractionId) -> String {
+        self.chat(interaction)
+            .and_then(|c| c.summary.case_data.get(parley_protocol::LANGUAGE_KEY))
+            .map_or(parley_client::i18n::language_code(), String::as_str)
+            .to_owned()
+    }
+
+    /// The spelling check of `checked` found the words `unknown`: with none the draft goes,
+    /// else the agent is asked. Only while the draft is still what was checked: text typed
+    /// during the check, or a second Enter after the message went, sends nothing unchecked.
+    pub fn spelling_checked(
+        &mut self,
+        interaction: &InteractionId,
+        checked: &str,
+        unknown: Vec<String>,
+    ) -> Option<ClientMsg> {
+        let chat = self.chat_mut(interaction)?;
+        if chat.draft != checked || chat.spelling.is_some() {
+            return None;
+        }
+        if unknown.is_empty() {
+            return self.send_draft(interaction);
+        }
+        chat.spelling = Some(unknown);
+        None
+    }
+
+    /// The agent's answer to "Send with possible spelling mistakes?": yes sends the draft, no
+    /// keeps it to correct.
+    pub fn spelling_answered(
+        &mut self,
+        interaction: &InteractionId,
+        send: bool,
+    ) -> Option<ClientMsg> {
+        self.chat_mut(interaction)?.spelling.take()?;
+        send.then(|| self.send_draft(interaction)).flatten()
+    }
+
     /// Adds text (an emoji, a standard response) at the end of the chat's draft.
     pub fn insert(&mut self, interaction: &InteractionId, text: &str) {
         if let Some(chat) = self.chat_mut(interaction) {
@@ -666,7 +825,8 @@ impl DesktopState {
         }
     }
 
-    /// Pushes an address to the contact: "Please navigate to the link: <url>".
+    /// Pushes an address to the contact: "Please navigate to the link: <url>", in the agent's
+    /// language.
     pub fn push_url(
         &mut self,
         interaction: &InteractionId,
@@ -674,11 +834,11 @@ impl DesktopState {
     ) -> Result<ClientMsg, String> {
         let url = url.trim();
         if !parley_client::links::is_web_address(url) {
-            return Err("Enter a web address starting with http:// or https://".into());
+            return Err(t("composer.bad_url"));
         }
         let msg = self
-            .send(interaction, &format!("{PUSH_URL_TEXT} {url}"))
-            .ok_or("This chat is over.")?;
+            .send(interaction, &tf("composer.push_text", &[("url", url)]))
+            .ok_or_else(|| t("ix.over"))?;
         self.pushed_urls.retain(|u| u != url);
         self.pushed_urls.insert(0, url.to_owned());
         self.pushed_urls.truncate(URL_HISTORY);

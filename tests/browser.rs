@@ -956,3 +956,21 @@ fn times_are_written_as_the_locale_writes_them() {
     assert_eq!(local_day(at), (at + offset).div_euclid(DAY_MS));
     set_locale("");
 }
+
+#[wasm_bindgen_test]
+fn json_read_by_the_browser_is_the_tree_serde_json_reads() {
+    use parley_client::json::value;
+    let text = r#"{"a":[1,-2,3.5,true,null,"ü \"x\""],"b":{"c":{}},"big":9007199254740993}"#;
+    let ours = value(text).expect("JSON");
+    assert_eq!(
+        ours["a"],
+        serde_json::json!([1, -2, 3.5, true, null, "ü \"x\""])
+    );
+    assert_eq!(ours["b"], serde_json::json!({"c": {}}));
+    // Beyond what a JavaScript number holds exactly, the number is the browser's double.
+    assert_eq!(ours["big"].as_f64(), Some(9_007_199_254_740_992.0));
+    assert_eq!(value("{not json"), None);
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    assert!(value(&deep(64)).is_some());
+    assert_eq!(value(&deep(65)), None, "deeper than the app follows");
+}

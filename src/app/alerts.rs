@@ -34,7 +34,7 @@ pub fn watch(desk: Desk) {
     // The title is only touched when it changes.
     Effect::new(move |_| {
         let title = if calling.get() && blink.get() {
-            format!("● New activity — {TITLE}")
+            parley_client::i18n::tf("alerts.activity", &[("app", TITLE)])
         } else {
             TITLE.to_owned()
         };
@@ -62,7 +62,7 @@ pub fn watch(desk: Desk) {
         let (count, focused, alerts, from) = offers.get();
         if count > seen.unwrap_or(count) && !focused {
             if alerts.notifications {
-                notify(&format!("New chat request: {from}"));
+                notify(&parley_client::i18n::tf("alerts.offer", &[("name", &from)]));
             }
             if alerts.sound {
                 tone(660.0, 0.15);

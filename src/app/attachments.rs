@@ -8,6 +8,7 @@
 use super::{use_desk, Desk};
 use crate::state::Line;
 use leptos::prelude::*;
+use parley_client::i18n::t;
 use parley_protocol::InteractionId;
 
 /// One attached file, as the list shows it.
@@ -160,25 +161,25 @@ pub fn AttachmentTools(
     view! {
         <div class="pl-attachments">
             <Show when=move || !staged().is_empty()>
-                <ul class="pl-attachments__list" aria-label="Files to send">
+                <ul class="pl-attachments__list" aria-label=t("files.to_send")>
                     <For each=staged key=|s| s.key let:item>
                         <li data-testid="attachment">
                             {item.name.clone()} " "
                             <span class="pl-file__size">{super::transcript::human_size(item.size)}</span>
-                            <button class="pl-icon-button" data-testid="attachment-delete" title="Delete"
+                            <button class="pl-icon-button" data-testid="attachment-delete" title=t("files.delete")
                                 on:click=move |_| key.with_value(|id| attachments.delete(id, Some(item.key)))>"✕"</button>
                         </li>
                     </For>
                 </ul>
                 <button class="pl-button" data-testid="attachments-delete-all"
-                    on:click=move |_| key.with_value(|id| attachments.delete(id, None))>"Delete all"</button>
+                    on:click=move |_| key.with_value(|id| attachments.delete(id, None))>{t("files.delete_all")}</button>
                 <button class="pl-button pl-button--primary" data-testid="attachments-send"
-                    on:click=move |_| key.with_value(|id| attachments.send(desk, id))>"Send files"</button>
+                    on:click=move |_| key.with_value(|id| attachments.send(desk, id))>{t("files.send")}</button>
             </Show>
             <Show when=move || has_files.get()>
-                <button class="pl-button" data-testid="files-save-all" on:click=save_all>"Save all files"</button>
+                <button class="pl-button" data-testid="files-save-all" on:click=save_all>{t("files.save_all")}</button>
             </Show>
-            <button class="pl-button" data-testid="chat-print" on:click=print>"Print"</button>
+            <button class="pl-button" data-testid="chat-print" on:click=print>{t("files.print")}</button>
         </div>
     }
 }

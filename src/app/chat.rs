@@ -9,19 +9,22 @@ use super::transcript::Transcript;
 use super::use_desk;
 use crate::state::Chat;
 use leptos::prelude::*;
+use parley_client::i18n::{t, tf};
 use parley_protocol::act;
+use parley_protocol::contact::Json;
 use parley_protocol::{ClientMsg, InteractionId, RequestKind};
 use std::time::Duration;
+
+/// The widest window (CSS px) the desktop lays out for a narrow panel (`parley.css` agrees).
+const NARROW_PX: f64 = 720.0;
 
 /// The selected chat, or a hint when there is none.
 #[component]
 pub fn ChatArea() -> impl IntoView {
     let selected = use_desk().select(|s| s.selected.clone());
-    move || {
-        match selected.get() {
+    move || match selected.get() {
         Some(id) => view! { <ChatWindow id /> }.into_any(),
-        None => view! { <p class="pl-empty">"No open chats. Set your status to Ready to receive chats."</p> }.into_any(),
-    }
+        None => view! { <p class="pl-empty">{t("ix.none")}</p> }.into_any(),
     }
 }
 
@@ -63,8 +66,14 @@ pub(super) fn ChatWindow(
     });
     let read_up_to = desk.chat_part(key, |c| c.read_up_to);
     let zoom = desk.select(|s| s.zoom);
-    let dispositions = desk.select(|s| s.settings.dispositions.clone());
-    let collapsed = RwSignal::new(false);
+    let dispositions = desk.select(|s| s.labelled(&s.settings.dispositions));
+    // In a narrow window (a CRM's side panel) the side panel starts folded away, a drawer the
+    // toolbar's last button opens under the chat; wide, it stands beside the transcript.
+    let narrow = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .is_some_and(|w| w <= NARROW_PX);
+    let collapsed = RwSignal::new(narrow);
     let load_older = Callback::new(move |()| desk.act(|s| s.older(&key.get_value())));
 
     let end = move |_| {
@@ -81,7 +90,35 @@ pub(super) fn ChatWindow(
         let now = parley_client::time::now_ms();
         desk.act(|s| s.typed(&key.get_value(), &text, now));
     };
-    let on_send = move |()| desk.act(|s| s.send_draft(&key.get_value()));
+    let spell_check = desk.with(|s| s.settings.spell_check);
+    let spelling = desk.chat_part(key, |c| c.spelling.clone());
+    let on_send = move |()| {
+        if !spell_check {
+            return desk.act(|s| s.send_draft(&key.get_value()));
+        }
+        let id = key.get_value();
+        let (text, language) = desk.with(|s| {
+            let text = s.chat(&id).map(|c| c.draft.clone()).unwrap_or_default();
+            (text, s.chat_language(&id))
+        });
+        let body = serde_json::json!({ "text": text, "language": language });
+        leptos::task::spawn_local(async move {
+            // A check that fails (the server busy, the network gone) lets the message go:
+            // nothing the agent wrote waits on it.
+            let unknown = parley_client::http::post_parsed("/api/spelling", body.to_string())
+                .await
+                .ok()
+                .and_then(|answer| answer.field("unknown").items())
+                .map(|words| words.iter().filter_map(Json::string).collect())
+                .unwrap_or_default();
+            desk.act(|s| s.spelling_checked(&id, &text, unknown));
+            super::keys::focus_soon("spelling-yes");
+        });
+    };
+    let answer_spelling = move |send: bool| {
+        desk.act(|s| s.spelling_answered(&key.get_value(), send));
+        super::keys::focus_soon("composer-input");
+    };
     // The window of a chat this desktop just accepted opens with its message box focused.
     let focused = desk.with(|s| s.focus.as_ref() == Some(&id));
 
@@ -97,27 +134,27 @@ pub(super) fn ChatWindow(
             }>
             <header class="pl-chat__toolbar">
                 <span class="pl-pending" data-testid="pending-indicator" data-pending=move || pending.get()
-                    title="Pending response"></span>
-                <h2 class="pl-chat__title">{move || contact.get()}</h2>
+                    title=t("ix.pending")></span>
+                <h2 class="pl-chat__title" translate="no">{move || contact.get()}</h2>
                 <Show when=move || consultant()>
-                    <span class="pl-chat__role" data-testid="chat-role">"Consultation — read only"</span>
+                    <span class="pl-chat__role" data-testid="chat-role">{t("ix.consultant")}</span>
                 </Show>
                 <Show when=move || !ended() && !consultant()>
-                    <button class="pl-button" data-testid="chat-end" on:click=end>"End"</button>
-                    <button class="pl-button" data-testid="chat-transfer" title="Instant Chat Transfer" on:click=team(RequestKind::Transfer)>"Transfer"</button>
-                    <button class="pl-button" data-testid="chat-conference" title="Instant Chat Conference" on:click=team(RequestKind::Conference)>"Conference"</button>
-                    <button class="pl-button" data-testid="chat-consult" title="Start Consultation" on:click=team(RequestKind::Consultation)>"Consult"</button>
+                    <button class="pl-button" data-testid="chat-end" on:click=end>{t("ix.end")}</button>
+                    <button class="pl-button" data-testid="chat-transfer" title=t("team.transfer") on:click=team(RequestKind::Transfer)>{t("ix.transfer")}</button>
+                    <button class="pl-button" data-testid="chat-conference" title=t("team.conference") on:click=team(RequestKind::Conference)>{t("ix.conference")}</button>
+                    <button class="pl-button" data-testid="chat-consult" title=t("team.consult") on:click=team(RequestKind::Consultation)>{t("ix.consult")}</button>
                 </Show>
                 <Show when=move || ended() && !consultant()>
-                    <select data-testid="disposition-select" aria-label="Disposition" on:change=pick>
-                        <option value="">"Disposition…"</option>
+                    <select data-testid="disposition-select" aria-label=t("ix.disposition") on:change=pick>
+                        <option value="">{t("ix.choose_disposition")}</option>
                         <For each=move || dispositions.get() key=|d| d.clone() let:code>
-                            <option value=code.clone()>{code.clone()}</option>
+                            <option value=code.0 translate="no">{code.1}</option>
                         </For>
                     </select>
-                    <button class="pl-button pl-button--primary" data-testid="chat-done" on:click=done>"Mark Done"</button>
+                    <button class="pl-button pl-button--primary" data-testid="chat-done" on:click=done>{t("ix.done")}</button>
                 </Show>
-                <button class="pl-icon-button" data-testid="chat-collapse" title="Collapse or expand the interaction view"
+                <button class="pl-icon-button" data-testid="chat-collapse" title=t("ix.collapse")
                     aria-pressed=move || collapsed.get().to_string() on:click=move |_| collapsed.update(|c| *c = !*c)>
                     {move || if collapsed.get() { "▸" } else { "▾" }}
                 </button>
@@ -134,11 +171,23 @@ pub(super) fn ChatWindow(
                     <Transcript lines=transcript_lines unsent read_up_to zoom on_top=load_older has_older />
                     <Show when=move || typing.with(Option::is_some)>
                         <p class="pl-typing" data-testid="typing">
-                            {move || format!("{} is typing", contact.get())}
+                            {move || tf("ix.typing", &[("name", &contact.get())])}
                             {move || typing.get().and_then(|t| t.preview).map(|p| view! {
                                 <span class="pl-typing__preview" data-testid="typing-preview">{format!(": \u{201c}{p}\u{201d}")}</span>
                             })}
                         </p>
+                    </Show>
+                    <Show when=move || spelling.with(Option::is_some)>
+                        <div class="pl-spelling" role="alertdialog" aria-labelledby="pl-spelling-ask"
+                            aria-describedby="pl-spelling-words" data-testid="spelling-confirm"
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { answer_spelling(false) }>
+                            <p id="pl-spelling-ask">{t("ix.spelling")}</p>
+                            <p id="pl-spelling-words" class="pl-spelling__words" data-testid="spelling-words" translate="no">
+                                {move || spelling.get().unwrap_or_default().join(", ")}
+                            </p>
+                            <button class="pl-button pl-button--primary" data-testid="spelling-yes" on:click=move |_| answer_spelling(true)>{t("ix.spelling_yes")}</button>
+                            <button class="pl-button" data-testid="spelling-no" on:click=move |_| answer_spelling(false)>{t("ix.spelling_no")}</button>
+                        </div>
                     </Show>
                     <Show when=move || !ended() && !consultant()>
                         <Composer value=draft on_input on_send focused />

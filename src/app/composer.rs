@@ -4,6 +4,7 @@
 use super::use_desk;
 use crate::state::{find_responses, url_suggestions};
 use leptos::prelude::*;
+use parley_client::i18n::t;
 use parley_protocol::InteractionId;
 
 /// The input. It shows `value`, reports typing through `on_input` and asks to send with Enter
@@ -22,8 +23,8 @@ pub fn Composer(
     /// `data-testid` of the input and of the Send button.
     #[prop(default = ("composer-input", "composer-send"))]
     test_ids: (&'static str, &'static str),
-    /// What the empty input says.
-    #[prop(default = "Type your message… (#keyword inserts a standard response)")]
+    /// The catalogue key of what the empty input says.
+    #[prop(default = "composer.placeholder")]
     placeholder: &'static str,
     /// The input takes the focus once mounted (the chat this desktop just accepted).
     #[prop(optional)]
@@ -52,9 +53,9 @@ pub fn Composer(
     view! {
         <div class="pl-composer">
             <textarea node_ref=input class="pl-composer__input" data-testid=test_ids.0 spellcheck="true" rows="3"
-                aria-label="Message" placeholder=placeholder
+                aria-label=t("composer.message") placeholder=t(placeholder)
                 prop:value=value on:input=move |ev| on_input.run(event_target_value(&ev)) on:keydown=on_key></textarea>
-            <button class="pl-button pl-button--primary" data-testid=test_ids.1 on:click=move |_| send()>"Send"</button>
+            <button class="pl-button pl-button--primary" data-testid=test_ids.1 on:click=move |_| send()>{t("composer.send")}</button>
         </div>
     }
 }
@@ -130,21 +131,19 @@ pub fn ComposerTools(
                 );
             }
         } else {
-            url_error.set(Some(
-                "Enter a web address starting with http:// or https://".into(),
-            ));
+            url_error.set(Some(t("composer.bad_url")));
         }
     };
 
     view! {
         <div class="pl-tools">
             <div class="pl-tools__buttons">
-                <button class="pl-icon-button" data-testid="emoji-button" title="Choose an emoji" on:click=move |_| toggle(Tool::Emoji)>"☺"</button>
-                <button class="pl-icon-button" data-testid="responses-button" title="Standard responses" on:click=move |_| toggle(Tool::Responses)>"≡"</button>
-                <button class="pl-icon-button" data-testid="push-url-button" title="Show the Push URL area" on:click=move |_| toggle(Tool::PushUrl)>"🔗"</button>
-                <label class="pl-icon-button pl-attach" title="Attach files (or drop them on the chat)">
-                    "📎"
-                    <input type="file" multiple data-testid="attach-button" aria-label="Attach files"
+                <button class="pl-icon-button" data-testid="emoji-button" title=t("composer.emoji") on:click=move |_| toggle(Tool::Emoji)>{super::icon("emoji")}</button>
+                <button class="pl-icon-button" data-testid="responses-button" title=t("composer.responses") on:click=move |_| toggle(Tool::Responses)>{super::icon("responses")}</button>
+                <button class="pl-icon-button" data-testid="push-url-button" title=t("composer.push_url") on:click=move |_| toggle(Tool::PushUrl)>{super::icon("link")}</button>
+                <label class="pl-icon-button pl-attach" title=t("composer.attach_title")>
+                    {super::icon("attach")}
+                    <input type="file" multiple data-testid="attach-button" aria-label=t("composer.attach")
                         on:change=move |ev| {
                             let input: web_sys::HtmlInputElement = event_target(&ev);
                             if let Some(files) = input.files() {
@@ -155,7 +154,7 @@ pub fn ComposerTools(
                 </label>
             </div>
             <Show when=move || open.get() == Some(Tool::Emoji)>
-                <div class="pl-emoji" role="listbox" aria-label="Emoji">
+                <div class="pl-emoji" role="listbox" aria-label=t("composer.emoji_list")>
                     {EMOJI.iter().map(|e| view! {
                         <button class="pl-emoji__item" data-testid="emoji" on:click=move |_| insert((*e).to_owned())>{*e}</button>
                     }).collect::<Vec<_>>()}
@@ -163,16 +162,16 @@ pub fn ComposerTools(
             </Show>
             <Show when=move || open.get() == Some(Tool::Responses)>
                 <div class="pl-responses">
-                    <input data-testid="responses-search" placeholder="Search by name or category" prop:value=query
+                    <input data-testid="responses-search" placeholder=t("composer.search_responses") aria-label=t("composer.search_responses") prop:value=query
                         on:input=move |ev| query.set(event_target_value(&ev)) />
                     <ul class="pl-responses__list">
                         <For each=found key=|r| r.name.clone() let:response>
                             {
-                                let text = response.text.clone();
+                                let chosen = response.name.clone();
                                 let attach = response.attachment.clone().map(|file| {
                                     let name = response.name.clone();
                                     view! {
-                                        <button class="pl-icon-button" data-testid="response-attach" title=format!("Attach {file}")
+                                        <button class="pl-icon-button" data-testid="response-attach" translate="no" title=parley_client::i18n::tf("composer.attach_file", &[("file", &file)])
                                             on:click=move |_| {
                                                 let (ix, name) = (key.get_value(), name.clone());
                                                 leptos::task::spawn_local(async move {
@@ -180,13 +179,13 @@ pub fn ComposerTools(
                                                         desk.update(|s| s.refused(&ix, e));
                                                     }
                                                 });
-                                            }>{format!("📎 {file}")}</button>
+                                            }>{super::icon("attach")}" "{file.clone()}</button>
                                     }
                                 });
                                 view! {
                                     <li>
-                                        <button class="pl-responses__item" data-testid="response-item" title=response.text.clone()
-                                            on:click=move |_| insert(text.clone())>
+                                        <button class="pl-responses__item" data-testid="response-item" translate="no" title=response.text.clone()
+                                            on:click=move |_| desk.update(|s| key.with_value(|id| s.insert_response(id, &chosen)))>
                                             <span class="pl-responses__category">{response.category.clone()}</span>
                                             " " {response.name.clone()}
                                             {response.keyword.clone().map(|k| view! { <span class="pl-responses__keyword">{format!(" #{k}")}</span> })}
@@ -201,7 +200,7 @@ pub fn ComposerTools(
             </Show>
             <Show when=move || open.get() == Some(Tool::PushUrl)>
                 <div class="pl-push-url">
-                    <input data-testid="push-url-input" type="url" list="pl-push-url-history" placeholder="Type URL to push"
+                    <input data-testid="push-url-input" type="url" list="pl-push-url-history" placeholder=t("composer.url") aria-label=t("composer.url")
                         prop:value=url on:input=move |ev| url.set(event_target_value(&ev))
                         on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); push() } />
                     <datalist id="pl-push-url-history">
@@ -209,8 +208,8 @@ pub fn ComposerTools(
                             <option value=u></option>
                         </For>
                     </datalist>
-                    <button class="pl-button" data-testid="push-url-check" on:click=check>"Check URL"</button>
-                    <button class="pl-button pl-button--primary" data-testid="push-url-send" on:click=move |_| push()>"Send"</button>
+                    <button class="pl-button" data-testid="push-url-check" on:click=check>{t("composer.check_url")}</button>
+                    <button class="pl-button pl-button--primary" data-testid="push-url-send" on:click=move |_| push()>{t("composer.send")}</button>
                     <Show when=move || url_error.get().is_some()>
                         <p class="pl-push-url__error" role="alert">{move || url_error.get()}</p>
                     </Show>

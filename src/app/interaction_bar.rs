@@ -53,7 +53,7 @@ pub fn InteractionBar() -> impl IntoView {
     });
     let now = use_clock();
     view! {
-        <nav class="pl-interaction-bar" aria-label="Open chats">
+        <nav class="pl-interaction-bar" aria-label=parley_client::i18n::t("bar.chats")>
             <For each=move || ids.get() key=|id| id.clone() let:id>
                 <Tab id now />
             </For>
@@ -104,7 +104,7 @@ fn Tab(
             on:mouseleave=move |_| hovered.set(false)
             on:click=move |_| desk.update(|s| key.with_value(|id| s.select(id)))>
             <span class="pl-interaction-tab__dot" aria-hidden="true"></span>
-            <span class="pl-interaction-tab__name">{move || contact.get()}</span>
+            <span class="pl-interaction-tab__name" translate="no">{move || contact.get()}</span>
             <span class="pl-interaction-tab__time">{move || elapsed(started.get(), now.get())}</span>
             <Show when=move || { unread.get() > 0 }>
                 <span class="pl-interaction-tab__unread" data-testid="interaction-tab-unread">{move || unread.get()}</span>

@@ -1,6 +1,7 @@
 //! The login form.
 
 use leptos::prelude::*;
+use parley_client::i18n::t;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -52,7 +53,7 @@ pub fn Login(
             password: password.get_untracked(),
         };
         if req.username.trim().is_empty() || req.password.is_empty() {
-            error.set(Some("Enter your username and password.".into()));
+            error.set(Some(t("login.missing")));
             return;
         }
         busy.set(true);
@@ -60,7 +61,7 @@ pub fn Login(
             let answer = parley_client::http::post_json_parsed("/api/login", &req).await;
             match answer.map(|a| a.text("token")) {
                 Ok(Some(token)) => on_login(token),
-                Ok(None) => error.set(Some("unexpected answer from the server".into())),
+                Ok(None) => error.set(Some(t("app.bad_answer"))),
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);
@@ -69,24 +70,24 @@ pub fn Login(
     view! {
         <main>
             <form class="pl-login" on:submit=submit>
-                <h1 class="pl-login__title">"Parley"</h1>
-                <label>"Username"
+                <h1 class="pl-login__title" translate="no">"Parley"</h1>
+                <label>{t("login.username")}
                     <input data-testid="login-username" autocomplete="username" autofocus
                         prop:value=username on:input=move |ev| username.set(event_target_value(&ev)) />
                 </label>
-                <label>"Password"
+                <label>{t("login.password")}
                     <input data-testid="login-password" type="password" autocomplete="current-password"
                         prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
                 </label>
                 <Show when=move || error.get().is_some()>
                     <p class="pl-login__error" role="alert" data-testid="login-error">{move || error.get()}</p>
                 </Show>
-                <button data-testid="login-submit" type="submit" disabled=busy>"Log in"</button>
+                <button data-testid="login-submit" type="submit" disabled=busy>{t("login.submit")}</button>
                 <Show when=move || framed>
                     <button data-testid="login-popup" type="button" class="pl-login__popup"
-                        title="Sign in on Parley's own page, where your password manager and single sign-on work"
-                        on:click=popup>"Sign in in a new window"</button>
+                        title=t("login.popup_title") on:click=popup>{t("login.popup")}</button>
                 </Show>
+                <super::main_bar::LanguagePicker />
             </form>
         </main>
     }
@@ -98,8 +99,7 @@ fn open_popup(
     on_login: impl Fn(String) + Copy + 'static,
     error: RwSignal<Option<String>>,
 ) -> Result<(), String> {
-    let blocked =
-        || "The browser blocked the sign-in window: allow pop-ups for this site.".to_owned();
+    let blocked = || t("login.blocked");
     let window = web_sys::window().ok_or_else(blocked)?;
     let popup = window
         .open_with_url_and_target_and_features(

@@ -2,6 +2,7 @@
 
 use super::use_desk;
 use leptos::prelude::*;
+use parley_client::i18n::{t, tf};
 use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg};
 
@@ -38,7 +39,8 @@ pub fn MainBar(
     let desk = use_desk();
     let name = desk.select(|s| s.me.as_ref().map(|m| m.name.clone()).unwrap_or_default());
     let link = desk.select(|s| s.link);
-    let reasons = desk.select(|s| s.settings.not_ready_reasons.clone());
+    // Each reason's code and what the agent's language calls it.
+    let reasons = desk.select(|s| s.labelled(&s.settings.not_ready_reasons));
     // With the refusals: a refused choice does not stay in the select.
     let status = desk.select(|s| (status_value(&s.status), s.refusals));
     let on_status = move |ev| {
@@ -66,39 +68,45 @@ pub fn MainBar(
             desk.update(|s| f(&mut s.alerts, on))
         }
     };
+    // In a narrow window (a CRM's side panel) the less used controls fold behind a menu button.
+    let folded_open = RwSignal::new(false);
     view! {
-        <header class="pl-main-bar">
-            <h1 class="pl-main-bar__brand">"Parley"</h1>
-            <span class="pl-main-bar__agent" data-testid="agent-name">{move || name.get()}</span>
-            <select class="pl-main-bar__status" data-testid="status-select" aria-label="Status"
+        <header class="pl-main-bar" class:pl-main-bar--open=move || folded_open.get()>
+            <h1 class="pl-main-bar__brand" translate="no">"Parley"</h1>
+            <span class="pl-main-bar__agent" data-testid="agent-name" translate="no">{move || name.get()}</span>
+            <select class="pl-main-bar__status" data-testid="status-select" aria-label=t("bar.status")
                 prop:value=move || status.get().0 on:change=on_status>
-                <option value=READY>"Ready"</option>
-                <option value=NOT_READY>"Not Ready"</option>
+                <option value=READY>{t("status.ready")}</option>
+                <option value=NOT_READY>{t("status.not_ready")}</option>
                 <For each=move || reasons.get() key=|r| r.clone() let:reason>
-                    <option value=format!("{REASON}{reason}")>{format!("Not Ready – {reason}")}</option>
+                    <option value=format!("{REASON}{}", reason.0)>{tf("status.not_ready_for", &[("reason", &reason.1)])}</option>
                 </For>
-                <option value=ACW>"After-call work"</option>
+                <option value=ACW>{t("status.after_call_work")}</option>
             </select>
             <span class="pl-main-bar__link" data-testid="connection-state" data-state=move || link.get().as_str()
                 title=move || match link.get() {
-                    crate::state::Link::Online => "Connected",
-                    crate::state::Link::Connecting => "Connecting…",
-                    crate::state::Link::Offline => "Disconnected: reconnecting…",
+                    crate::state::Link::Online => t("bar.online"),
+                    crate::state::Link::Connecting => t("bar.connecting"),
+                    crate::state::Link::Offline => t("bar.offline"),
                 }>
                 "●"
             </span>
-            <button class="pl-main-bar__messages" data-testid="my-messages" title="My Messages"
+            <button class="pl-icon-button pl-main-bar__menu" data-testid="main-menu" title=t("bar.menu")
+                aria-controls="pl-main-more" aria-expanded=move || folded_open.get().to_string()
+                on:click=move |_| folded_open.update(|o| *o = !*o)>{super::icon("menu")}</button>
+            <div class="pl-main-bar__more" id="pl-main-more">
+            <button class="pl-main-bar__messages" data-testid="my-messages" title=t("bar.messages_title")
                 on:click=move |_| show_messages.update(|v| *v = !*v)>
-                {move || format!("My Messages ({})", my_messages.with(Vec::len))}
+                {move || tf("bar.messages", &[("n", &my_messages.with(Vec::len).to_string())])}
             </button>
-            <button class="pl-main-bar__messages" data-testid="my-history" title="Chats you handled" on:click=toggle_history>"My History"</button>
+            <button class="pl-main-bar__messages" data-testid="my-history" title=t("bar.history_title") on:click=toggle_history>{t("bar.history")}</button>
             <span class="pl-main-bar__zoom">
-                <button class="pl-icon-button" data-testid="zoom-out" title="Smaller text" on:click=move |_| desk.update(|s| s.zoom_by(-1))>"A-"</button>
-                <button class="pl-icon-button" data-testid="zoom-in" title="Larger text" on:click=move |_| desk.update(|s| s.zoom_by(1))>"A+"</button>
+                <button class="pl-icon-button" data-testid="zoom-out" translate="no" title=t("bar.smaller") on:click=move |_| desk.update(|s| s.zoom_by(-1))>"A-"</button>
+                <button class="pl-icon-button" data-testid="zoom-in" translate="no" title=t("bar.larger") on:click=move |_| desk.update(|s| s.zoom_by(1))>"A+"</button>
             </span>
-            <button class="pl-icon-button" data-testid="settings-button" title="Alerts" on:click=move |_| show_settings.update(|v| *v = !*v)>"⚙"</button>
-            <button class="pl-main-bar__logout" data-testid="logout" on:click=move |_| on_logout()>"Log out"</button>
-        </header>
+            <button class="pl-icon-button" data-testid="settings-button" title=t("bar.settings") on:click=move |_| show_settings.update(|v| *v = !*v)>{super::icon("settings")}</button>
+            <button class="pl-main-bar__logout" data-testid="logout" on:click=move |_| on_logout()>{t("bar.logout")}</button>
+            </div>
         <Show when=move || show_messages.get()>
             <ul class="pl-popover pl-my-messages" data-testid="my-messages-list">
                 {move || my_messages.with(|m| m.iter().rev().map(|m| view! { <li>{m.clone()}</li> }).collect::<Vec<_>>())}
@@ -106,25 +114,54 @@ pub fn MainBar(
         </Show>
         <Show when=move || show_history.get()>
             <div class="pl-popover pl-my-history" data-testid="my-history-list">
-                {move || super::history::history_list(my_history.get(), "No chats yet.", "my-history-entry", true)}
+                {move || super::history::history_list(my_history.get(), t("bar.no_history"), "my-history-entry", true)}
             </div>
         </Show>
         <Show when=move || show_settings.get()>
             <div class="pl-popover pl-settings" data-testid="settings">
+                <LanguagePicker />
                 <label><input type="checkbox" data-testid="alert-notifications" prop:checked=move || alerts.get().notifications
                     on:change=set_alert(|a, on| a.notifications = on) />
-                    " Desktop notifications"</label>
+                    " "{t("settings.notifications")}</label>
                 <label><input type="checkbox" data-testid="alert-sound" prop:checked=move || alerts.get().sound
                     on:change=set_alert(|a, on| a.sound = on) />
-                    " Sound"</label>
+                    " "{t("settings.sound")}</label>
                 <label><input type="checkbox" data-testid="alert-tone" prop:checked=move || alerts.get().tone
                     on:change=set_alert(|a, on| a.tone = on) />
-                    " Accessibility: rising tone for pending responses"</label>
+                    " "{t("settings.tone")}</label>
             </div>
         </Show>
+        </header>
         <Show when=move || notice.with(Option::is_some)>
             <p class="pl-notice" role="status" data-testid="desktop-notice">{move || notice.get()}</p>
         </Show>
+    }
+}
+
+/// A language the desktop speaks (`parley_client::i18n::LANGUAGES`), named in itself.
+fn own_name(code: &str) -> &str {
+    match code {
+        "en" => "English",
+        "de" => "Deutsch",
+        "fr" => "Français",
+        "ar" => "العربية",
+        other => other,
+    }
+}
+
+/// The agent's choice of language (kept in this browser); choosing reloads the desktop in it.
+#[component]
+pub fn LanguagePicker() -> impl IntoView {
+    let now = parley_client::i18n::language();
+    // Signed in, the desktop keeps the chats' drafts and notes over the reload.
+    let desk = use_context::<super::Desk>();
+    view! {
+        <label class="pl-language">{t("settings.language")}" "
+            <select data-testid="language-select" translate="no"
+                on:change=move |ev| super::switch_language(desk, &event_target_value(&ev))>
+                {parley_client::i18n::LANGUAGES.iter().map(|&code| view! { <option value=code lang=code selected=code == now>{own_name(code)}</option> }).collect::<Vec<_>>()}
+            </select>
+        </label>
     }
 }
 

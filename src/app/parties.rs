@@ -5,6 +5,7 @@ use super::transcript::{render, UnsentLines};
 use super::use_desk;
 use crate::state::{Consult, PartyEntry, PartyStatus};
 use leptos::prelude::*;
+use parley_client::i18n::{t, tf};
 use parley_protocol::InteractionId;
 
 /// The parties of a chat with their status; another agent has an Action menu.
@@ -17,7 +18,7 @@ pub fn PartyList(
     let key = StoredValue::new(id);
     let parties = desk.chat_part(key, |c| c.parties.list.clone());
     view! {
-        <ul class="pl-parties" aria-label="Parties">
+        <ul class="pl-parties" aria-label=t("parties.list")>
             <For each=move || parties.get() key=|p| (p.key(), p.status.as_str()) let:entry>
                 <Party entry chat=key.get_value() />
             </For>
@@ -34,7 +35,7 @@ fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
     let agent = entry.agent().cloned().filter(|a| Some(a) != me.as_ref());
     let is_me = entry.agent().is_some() && agent.is_none();
     let name = if is_me {
-        format!("{} (you)", entry.party.name())
+        tf("parties.you", &[("name", entry.party.name())])
     } else {
         entry.party.name().to_owned()
     };
@@ -79,19 +80,19 @@ fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
     view! {
         <li class="pl-party" data-testid="party" data-id=entry.key() data-status=status.as_str()>
             <span class="pl-party__dot" aria-hidden="true"></span>
-            <span class="pl-party__name">{name}</span>
-            <span class="pl-party__status">{status.label()}</span>
+            <span class="pl-party__name" translate="no">{name}</span>
+            <span class="pl-party__status">{t(status.label())}</span>
             <Show when=has_menu>
-                <button class="pl-icon-button" data-testid="party-menu" aria-haspopup="menu" title="Action"
+                <button class="pl-icon-button" data-testid="party-menu" aria-haspopup="menu" title=t("parties.action")
                     aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"▾"</button>
             </Show>
             <Show when=move || open.get()>
                 <ul class="pl-menu" role="menu">
                     <Show when=can_delete>
-                        <li role="none"><button role="menuitem" data-testid="party-delete-from-conference" on:click=delete>"Delete From Conference"</button></li>
+                        <li role="none"><button role="menuitem" data-testid="party-delete-from-conference" on:click=delete>{t("parties.delete")}</button></li>
                     </Show>
                     <Show when=move || consultation.with(Option::is_some)>
-                        <li role="none"><button role="menuitem" data-testid="party-end-consultation" on:click=end_consultation>"End consultation"</button></li>
+                        <li role="none"><button role="menuitem" data-testid="party-end-consultation" on:click=end_consultation>{t("parties.end_consultation")}</button></li>
                     </Show>
                 </ul>
             </Show>
@@ -165,13 +166,13 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
         <section class="pl-consult" data-testid="consult-panel" data-id=consultation
             data-state=move || if active() { "active" } else { "ended" }>
             <header class="pl-consult__header">
-                <h3>{move || format!("Consultation with {}", with())}</h3>
-                <span class="pl-consult__private">"(the contact does not see this)"</span>
+                <h3>{move || tf("parties.consultation_with", &[("name", &with())])}</h3>
+                <span class="pl-consult__private">{t("parties.private")}</span>
                 <Show when=active>
-                    <button class="pl-button" data-testid="consult-end" on:click=end>"End consultation"</button>
+                    <button class="pl-button" data-testid="consult-end" on:click=end>{t("parties.end_consultation")}</button>
                 </Show>
                 <Show when=move || !active()>
-                    <button class="pl-button pl-button--primary" data-testid="consult-done" on:click=done>"Done"</button>
+                    <button class="pl-button pl-button--primary" data-testid="consult-done" on:click=done>{t("parties.done")}</button>
                 </Show>
             </header>
             <ol class="pl-consult__lines" data-testid="consult-transcript" aria-live="polite">
@@ -181,11 +182,11 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
                 <UnsentLines texts=unsent />
             </ol>
             <Show when=move || typing.get()>
-                <p class="pl-typing" data-testid="consult-typing">{move || format!("{} is typing", with())}</p>
+                <p class="pl-typing" data-testid="consult-typing">{move || tf("ix.typing", &[("name", &with())])}</p>
             </Show>
             <Show when=active>
                 <Composer value=draft on_input on_send focused test_ids=("consult-input", "consult-send")
-                    placeholder="Message to the other agent only" />
+                    placeholder="parties.consult_placeholder" />
             </Show>
         </section>
     }

@@ -2,6 +2,7 @@
 
 use super::use_desk;
 use leptos::prelude::*;
+use parley_client::i18n::{t, tf};
 use parley_protocol::{Invitation, InvitationKind};
 
 /// Every open offer, and the newest said to screen readers once, without taking the focus
@@ -35,8 +36,11 @@ pub fn Previews() -> impl IntoView {
 /// What kind of offer it is, as the preview's heading says.
 fn kind_of(invitation: &Invitation) -> String {
     match &invitation.kind {
-        InvitationKind::NewChat => "Inbound chat".to_owned(),
-        InvitationKind::Request { request, .. } => format!("Chat {} request", request.noun()),
+        InvitationKind::NewChat => t("preview.new_chat"),
+        InvitationKind::Request { request, .. } => tf(
+            "preview.request",
+            &[("request", &parley_client::lines::request_name(*request))],
+        ),
     }
 }
 
@@ -71,25 +75,25 @@ fn Preview(
     let seconds_left = move || ((expires_at - now.get()).max(0) + 999) / 1000;
     let ix = invitation.interaction;
     view! {
-        <section class="pl-preview" data-testid="preview" data-id=invitation.id.to_string() role="alertdialog" aria-label="Interaction Preview">
+        <section class="pl-preview" data-testid="preview" data-id=invitation.id.to_string() role="alertdialog" aria-label=t("preview.title")>
             <header class="pl-preview__kind" data-testid="preview-kind">{kind}</header>
-            <p class="pl-preview__from" data-testid="preview-from">{from.unwrap_or_else(|| ix.contact.clone())}</p>
+            <p class="pl-preview__from" data-testid="preview-from" translate="no">{from.unwrap_or_else(|| ix.contact.clone())}</p>
             <dl class="pl-preview__data">
-                <dt>"Contact"</dt><dd data-testid="preview-contact">{ix.contact.clone()}</dd>
-                <dt>"Queue"</dt><dd>{ix.queue.to_string()}</dd>
-                {crate::state::shown_case_data(&ix.case_data).into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect::<Vec<_>>()}
-                {ix.subject.map(|s| view! { <dt>"Subject"</dt><dd>{s}</dd> })}
+                <dt>{t("preview.contact")}</dt><dd data-testid="preview-contact" translate="no">{ix.contact.clone()}</dd>
+                <dt>{t("preview.queue")}</dt><dd translate="no">{ix.queue.to_string()}</dd>
+                {crate::state::shown_case_data(&ix.case_data).into_iter().map(|(k, v)| view! { <dt translate="no">{k}</dt><dd translate="no">{v}</dd> }).collect::<Vec<_>>()}
+                {ix.subject.map(|s| view! { <dt>{t("preview.subject")}</dt><dd translate="no">{s}</dd> })}
                 {ix.email.map(|e| view! {
-                    <dt>"E-mail"</dt>
-                    <dd>{e}{(!ix.verified).then(|| view! {
-                        <span class="pl-unverified" data-testid="preview-unverified">" (unverified)"</span>
+                    <dt>{t("preview.email")}</dt>
+                    <dd><span translate="no">{e}</span>{(!ix.verified).then(|| view! {
+                        <span class="pl-unverified" data-testid="preview-unverified">" "{t("preview.unverified")}</span>
                     })}</dd>
                 })}
             </dl>
             <p class="pl-preview__countdown" data-testid="preview-countdown">{move || format!("0:{:02}", seconds_left())}</p>
             <div class="pl-preview__actions">
-                <button class="pl-button pl-button--primary" data-testid="preview-accept" on:click=answer(true)>"Accept"</button>
-                <button class="pl-button" data-testid="preview-reject" on:click=answer(false)>"Reject"</button>
+                <button class="pl-button pl-button--primary" data-testid="preview-accept" on:click=answer(true)>{t("preview.accept")}</button>
+                <button class="pl-button" data-testid="preview-reject" on:click=answer(false)>{t("preview.reject")}</button>
             </div>
         </section>
     }

@@ -3,6 +3,7 @@
 
 use super::use_desk;
 use leptos::prelude::*;
+use parley_client::i18n::t;
 use parley_protocol::{ClientMsg, HistoryScope, InteractionId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,8 +36,9 @@ pub fn SidePanel(
             }
         }
     };
-    let tab_button = move |t: Tab, label: &'static str, testid: &'static str| {
-        view! { <button class="pl-side__tab" class:pl-side__tab--active=move || tab.get() == t data-testid=testid on:click=pick(t)>{label}</button> }
+    // `label`: the tab's catalogue key.
+    let tab_button = move |this: Tab, label: &'static str, testid: &'static str| {
+        view! { <button class="pl-side__tab" class:pl-side__tab--active=move || tab.get() == this data-testid=testid on:click=pick(this)>{t(label)}</button> }
     };
     let case_data = desk.chat_part(key, |c| crate::state::shown_case_data(&c.summary.case_data));
     let editable_keys = desk.select(|s| s.settings.editable_case_data.clone());
@@ -80,11 +82,11 @@ pub fn SidePanel(
                     title=r.url target="_blank" rel="noopener noreferrer">{r.label}</a>
             })}
             <nav class="pl-side__tabs">
-                {tab_button(Tab::CaseData, "Case data", "tab-case-data")}
-                {tab_button(Tab::Visit, "Visit", "tab-visit")}
-                {tab_button(Tab::Contact, "Contact", "tab-contact")}
-                {tab_button(Tab::History, "History", "tab-history")}
-                {tab_button(Tab::Note, "Note", "tab-note")}
+                {tab_button(Tab::CaseData, "panel.case_data", "tab-case-data")}
+                {tab_button(Tab::Visit, "panel.visit", "tab-visit")}
+                {tab_button(Tab::Contact, "panel.contact", "tab-contact")}
+                {tab_button(Tab::History, "panel.history", "tab-history")}
+                {tab_button(Tab::Note, "panel.note", "tab-note")}
             </nav>
             <Show when=move || tab.get() == Tab::CaseData>
                 <dl class="pl-case-data" data-testid="case-data">
@@ -93,8 +95,8 @@ pub fn SidePanel(
                             let (k, v) = entry;
                             let field = k.clone();
                             view! {
-                                <dt>{k.clone()}</dt>
-                                <dd>{if editable(&k) {
+                                <dt translate="no">{k.clone()}</dt>
+                                <dd translate="no">{if editable(&k) {
                                     view! { <input data-testid="case-data-input" data-key=k.clone() value=v
                                         on:change=move |ev| save(field.clone(), event_target_value(&ev)) /> }.into_any()
                                 } else {
@@ -107,7 +109,7 @@ pub fn SidePanel(
                         {
                             let field = k.clone();
                             view! {
-                                <dt>{k.clone()}</dt>
+                                <dt translate="no">{k.clone()}</dt>
                                 <dd><input data-testid="case-data-input" data-key=k.clone() placeholder="—"
                                     on:change=move |ev| save(field.clone(), event_target_value(&ev)) /></dd>
                             }
@@ -120,14 +122,14 @@ pub fn SidePanel(
                     {move || {
                         let pages = visit_data.with(|v| crate::state::journey(v.as_deref()));
                         if pages.is_empty() {
-                            return view! { <p class="pl-muted">"No pages viewed on the website before this chat."</p> }.into_any();
+                            return view! { <p class="pl-muted">{t("panel.no_visit")}</p> }.into_any();
                         }
                         view! {
                             <ol class="pl-visit__pages">
                                 {pages.into_iter().map(|v| view! {
                                     <li data-testid="visit-page">
-                                        <span class="pl-visit__title">{if v.title.is_empty() { v.url.clone() } else { v.title.clone() }}</span>
-                                        <a href=v.url.clone() title=v.url.clone() target="_blank" rel="noopener noreferrer">{v.url.clone()}</a>
+                                        <span class="pl-visit__title" translate="no">{if v.title.is_empty() { v.url.clone() } else { v.title.clone() }}</span>
+                                        <a href=v.url.clone() title=v.url.clone() translate="no" target="_blank" rel="noopener noreferrer">{v.url.clone()}</a>
                                         <time>{super::transcript::day_and_time(v.at)}</time>
                                     </li>
                                 }).collect::<Vec<_>>()}
@@ -138,19 +140,19 @@ pub fn SidePanel(
             </Show>
             <Show when=move || tab.get() == Tab::Contact>
                 <dl class="pl-contact" data-testid="contact-info">
-                    <dt>"Name"</dt><dd>{move || contact.get()}</dd>
-                    <dt>"E-mail"</dt><dd>{move || email.get()}{unverified_mark(unverified)}</dd>
-                    <dt>"Subject"</dt><dd>{move || subject.get()}</dd>
-                    <dt>"Queue"</dt><dd>{move || queue.get()}</dd>
+                    <dt>{t("panel.name")}</dt><dd translate="no">{move || contact.get()}</dd>
+                    <dt>{t("preview.email")}</dt><dd><span translate="no">{move || email.get()}</span>{unverified_mark(unverified)}</dd>
+                    <dt>{t("preview.subject")}</dt><dd translate="no">{move || subject.get()}</dd>
+                    <dt>{t("preview.queue")}</dt><dd translate="no">{move || queue.get()}</dd>
                 </dl>
             </Show>
             <Show when=move || tab.get() == Tab::History>
                 <div class="pl-history" data-testid="contact-history">
-                    {move || super::history::history_list(history.get(), "No earlier chats with this contact.", "contact-history-entry", false)}
+                    {move || super::history::history_list(history.get(), t("panel.no_history"), "contact-history-entry", false)}
                 </div>
             </Show>
             <Show when=move || tab.get() == Tab::Note>
-                <textarea class="pl-note" data-testid="note-input" rows="6" placeholder="A note kept with this interaction"
+                <textarea class="pl-note" data-testid="note-input" rows="6" placeholder=t("panel.note_placeholder") aria-label=t("panel.note")
                     prop:value=move || note.get()
                     on:input=move |ev| { let v = event_target_value(&ev); desk.update(|s| key.with_value(|id| s.set_note(id, &v))) }></textarea>
             </Show>
@@ -158,13 +160,13 @@ pub fn SidePanel(
     }
 }
 
-/// " (unverified)" after an e-mail address the contact typed, while it is one.
+/// "(unverified)" after an e-mail address the contact typed, while it is one.
 fn unverified_mark(unverified: super::desk::Part<bool>) -> impl IntoView {
     move || {
         unverified.get().then(|| {
             view! {
                 <span class="pl-unverified" data-testid="contact-unverified"
-                    title="Typed by the contact, not confirmed by your site">" (unverified)"</span>
+                    title=t("panel.unverified_title")>" "{t("preview.unverified")}</span>
             }
         })
     }

@@ -5,6 +5,7 @@
 use super::use_desk;
 use crate::state::{action_label, TcEntry};
 use leptos::prelude::*;
+use parley_client::i18n::t;
 use parley_protocol::RequestKind;
 
 fn action_test_id(request: RequestKind) -> &'static str {
@@ -47,25 +48,20 @@ pub fn TeamCommunicator() -> impl IntoView {
         "Escape" => desk.update(|s| s.close_tc()),
         _ => {}
     };
-    let title = move || match open.get() {
-        Some(RequestKind::Consultation) => "Start Consultation",
-        Some(RequestKind::Transfer) => "Instant Chat Transfer",
-        Some(RequestKind::Conference) => "Instant Chat Conference",
-        None => "",
-    };
+    let title = move || open.get().map(action_label).unwrap_or_default();
     let row = move |(i, e): (usize, TcEntry)| {
         let actions = e.actions.clone();
         view! {
             <li class="pl-tc__result" class:pl-tc__result--current=move || cursor.get() == i
                 data-testid="tc-result" data-kind=e.kind.as_str() data-id=e.id().to_owned()
                 aria-current=move || (cursor.get() == i).to_string()>
-                <span class="pl-tc__name">{e.name.clone()}</span>
+                <span class="pl-tc__name" translate="no">{e.name.clone()}</span>
                 <span class="pl-tc__detail">{e.detail.clone()}</span>
                 <span class="pl-tc__actions">
                     <button class="pl-button" data-testid="tc-action-menu" aria-haspopup="menu"
                         aria-expanded=move || (menu.get() == Some(i)).to_string()
                         on:click=move |_| menu.update(|m| *m = if *m == Some(i) { None } else { Some(i) })>
-                        "Action ▾"
+                        {t("team.action")}" ▾"
                     </button>
                     <Show when=move || menu.get() == Some(i)>
                         <ul class="pl-menu" role="menu">
@@ -96,21 +92,21 @@ pub fn TeamCommunicator() -> impl IntoView {
             <div class="pl-popover pl-tc" data-testid="team-communicator" role="dialog" aria-label=title on:keydown=on_key>
                 <header class="pl-tc__header">
                     <h2>{title}</h2>
-                    <button class="pl-icon-button" data-testid="tc-close" title="Close" on:click=move |_| desk.update(|s| s.close_tc())>"×"</button>
+                    <button class="pl-icon-button" data-testid="tc-close" title=t("team.close") on:click=move |_| desk.update(|s| s.close_tc())>"×"</button>
                 </header>
                 <input class="pl-tc__search" data-testid="tc-search" type="search" node_ref=input
-                    placeholder="Search agents, groups, skills, queues" aria-label="Search internal targets"
+                    placeholder=t("team.search") aria-label=t("team.search_label")
                     prop:value=move || query.get()
                     on:input=move |ev| desk.update(|s| s.tc_search(&event_target_value(&ev))) />
                 <Show when=has_active>
                     <section data-testid="tc-active-consultations">
-                        <h3>"Active Consultations"</h3>
+                        <h3>{t("team.active")}</h3>
                         <ul class="pl-tc__list">{move || section(true)}</ul>
                     </section>
                 </Show>
-                <ul class="pl-tc__list" aria-label="Internal targets">{move || section(false)}</ul>
+                <ul class="pl-tc__list" aria-label=t("team.targets")>{move || section(false)}</ul>
                 <Show when=move || entries.with(Vec::is_empty)>
-                    <p class="pl-tc__empty">"No target matches."</p>
+                    <p class="pl-tc__empty">{t("team.none")}</p>
                 </Show>
             </div>
         </Show>

@@ -9,6 +9,7 @@
 use crate::state::Line;
 use leptos::html;
 use leptos::prelude::*;
+use parley_client::i18n::{plural, t, tf};
 use parley_client::lines::Mark;
 use std::sync::Arc;
 use wasm_bindgen::{closure::Closure, JsCast};
@@ -238,7 +239,7 @@ pub fn Transcript(
             style=("--pl-zoom", move || { let z = zoom.get().unwrap_or(100); format!("{}.{:02}", z / 100, z % 100) })>
             <Show when=move || on_top.is_some() && has_older.get().unwrap_or(false)>
                 <button class="pl-transcript__older" data-testid="load-older"
-                    on:click=move |_| if let Some(cb) = on_top { cb.run(()) }>"Show earlier messages"</button>
+                    on:click=move |_| if let Some(cb) = on_top { cb.run(()) }>{t("transcript.earlier")}</button>
             </Show>
             <div class="pl-transcript__spacer" style:height=top_px></div>
             <ol class="pl-transcript__lines">
@@ -264,8 +265,8 @@ pub fn UnsentLines(
     view! {
         <For each=numbered key=|(i, t)| (*i, t.clone()) let:item>
             <li class="pl-line pl-line--mine pl-line--unsent" data-testid="message-unsent">
-                <span class="pl-line__text">{item.1}</span>
-                <span class="pl-line__time">"sending…"</span>
+                <span class="pl-line__text" translate="no">{item.1}</span>
+                <span class="pl-line__time">{t("transcript.sending")}</span>
             </li>
         </For>
     }
@@ -286,11 +287,16 @@ fn render_line(line: Line, read: ReadMarks, past: bool) -> AnyView {
     match line {
         Line::Divider { mark, .. } => {
             let (testid, text) = match mark {
-                Mark::Day { at } => ("day-separator", day_label(at, parley_client::time::now_ms())),
-                Mark::CurrentChat => ("current-chat-marker", "Current chat".to_owned()),
+                // A day is a date, as the browser's locale writes it.
+                Mark::Day { at } => {
+                    let day = day_label(at, parley_client::time::now_ms());
+                    return view! { <li class="pl-divider" data-testid="day-separator"><time>{day}</time></li> }
+                        .into_any();
+                }
+                Mark::CurrentChat => ("current-chat-marker", t("transcript.current_chat")),
                 Mark::HistoryLimit { days } => (
                     "history-limit-notice",
-                    format!("{days} last days loaded, no more accessible"),
+                    plural("transcript.history_limit", i64::from(days)),
                 ),
             };
             view! { <li class="pl-divider" data-testid=testid><span>{text}</span></li> }.into_any()
@@ -362,22 +368,19 @@ fn party_line(
     let unread_mark = mine.then(|| {
         view! {
             <Show when=move || !read(seq)>
-                <span class="pl-line__unread" title="The contact has not read this message yet." aria-label="not read yet">" ◌"</span>
+                <span class="pl-line__unread" title=t("transcript.unread_title") aria-label=t("transcript.unread")>" ◌"</span>
             </Show>
         }
     });
     view! {
         <li class=class data-testid="message" data-id=seq data-from=sender data-read=read_mark>
-            <span class="pl-line__from" dir="auto">{from}</span>
-            <span class="pl-line__text" dir="auto">{body}</span>
+            <span class="pl-line__from" dir="auto" translate="no">{from}</span>
+            <span class="pl-line__text" dir="auto" translate="no">{body}</span>
             <time class="pl-line__time">{clock(at)}{unread_mark}</time>
         </li>
     }
     .into_any()
 }
-
-/// The tooltip of an image that cannot be shown.
-pub const BROKEN_IMAGE: &str = "File broken or not recognized as an image by file system";
 
 /// A file in the transcript: a thumbnail for an image (a "broken file" mark when it cannot be
 /// decoded), a type icon otherwise; either opens or saves the file.
@@ -399,10 +402,10 @@ pub fn file_view(file: parley_protocol::FileRef) -> impl IntoView {
                             </a>
                         }
                     }>
-                    <span class="pl-file__broken" data-testid="file-broken" title=BROKEN_IMAGE>"▨"</span>
+                    <span class="pl-file__broken" data-testid="file-broken" title=t("transcript.broken_image")>"▨"</span>
                 </Show>
                 <a class="pl-file__save" href=file.url() download=file.name.clone() data-testid="file-save"
-                    title="Save">{file.name.clone()}</a>
+                    title=t("transcript.save")>{file.name.clone()}</a>
                 <span class="pl-file__size">{size}</span>
             </span>
         }
@@ -410,8 +413,8 @@ pub fn file_view(file: parley_protocol::FileRef) -> impl IntoView {
     } else {
         view! {
             <span class="pl-file" data-testid="file" data-kind="document">
-                <span class="pl-file__icon" aria-hidden="true">"📄"</span>
-                <a class="pl-file__save" href=url download=file.name.clone() data-testid="file-save" title="Save">{file.name.clone()}</a>
+                <span class="pl-file__icon">{super::icon("document")}</span>
+                <a class="pl-file__save" href=url download=file.name.clone() data-testid="file-save" title=t("transcript.save")>{file.name.clone()}</a>
                 <span class="pl-file__size">{size}</span>
             </span>
         }
@@ -422,11 +425,14 @@ pub fn file_view(file: parley_protocol::FileRef) -> impl IntoView {
 /// "12 KB", "3.4 MB".
 pub fn human_size(bytes: u64) -> String {
     match bytes {
-        b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{} KB", b.div_ceil(1024)),
+        b if b < 1024 => tf("files.bytes", &[("n", &b.to_string())]),
+        b if b < 1024 * 1024 => tf("files.kb", &[("n", &b.div_ceil(1024).to_string())]),
         b => {
             let tenths = b * 10 / (1024 * 1024);
-            format!("{}.{} MB", tenths / 10, tenths % 10)
+            tf(
+                "files.mb",
+                &[("n", &format!("{}.{}", tenths / 10, tenths % 10))],
+            )
         }
     }
 }
@@ -437,6 +443,7 @@ mod tests {
 
     #[test]
     fn sizes_read_as_people_write_them() {
+        crate::english();
         assert_eq!(human_size(80), "80 B");
         assert_eq!(human_size(1536), "2 KB");
         assert_eq!(human_size(3 * 1_048_576 + 400_000), "3.3 MB");

@@ -4,7 +4,7 @@
 use super::parties::Parties;
 use parley_client::lines::{line, lines, Line, Mark, CURRENT_KEYS};
 use parley_client::typing::TypingNotice;
-use parley_protocol::visit::parse_journey;
+use parley_protocol::visit::read_journey;
 use parley_protocol::{
     AgentId, Event, EventKind, HistoryEntry, InteractionSummary, Notice, Party, PastChat,
     PendingLevel, Role, Seq, Transcript,
@@ -54,6 +54,9 @@ pub struct Chat {
     pub note: String,
     /// The unsent text of the composer, kept while the agent looks at other chats.
     pub draft: String,
+    /// The words of the draft the spelling check did not know, while the agent is asked
+    /// whether to send it anyway.
+    pub spelling: Option<Vec<String>>,
     /// This agent left the chat (End in a conference, or deleted from it): its part is over.
     pub left: bool,
     /// The last refusal from the server for this chat, shown above the transcript.
@@ -109,6 +112,7 @@ impl Chat {
             disposition: None,
             note: String::new(),
             draft: String::new(),
+            spelling: None,
             left: false,
             error: None,
             notice: None,
@@ -251,8 +255,8 @@ impl Chat {
         }
     }
 
-    /// The server's pending-response level changed.
-    pub fn set_pending(&mut self, level: PendingLevel, looking: bool) {
+    /// The server's pending-response level changed; whether it rose (warning, then late).
+    pub fn set_pending(&mut self, level: PendingLevel, looking: bool) -> bool {
         let rising = matches!(
             (self.summary.pending, level),
             (PendingLevel::Ok, PendingLevel::Warn | PendingLevel::Late)
@@ -262,6 +266,7 @@ impl Chat {
         if rising && !looking {
             self.flash = Some(Flash::PendingWarning);
         }
+        rising
     }
 
     /// The agent looks at the chat: nothing is unread and nothing needs to flash.
@@ -389,7 +394,10 @@ impl Chat {
 /// The pages of a journey as [`Chat::visit_data`] gives it (none when there is none, or when it
 /// does not read as one).
 pub fn journey(visit_data: Option<&str>) -> Vec<Visit> {
-    visit_data.and_then(parse_journey).unwrap_or_default()
+    visit_data
+        .and_then(parley_client::json::value)
+        .and_then(|v| read_journey(&v))
+        .unwrap_or_default()
 }
 
 fn count_files(lines: &[Line]) -> usize {

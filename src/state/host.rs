@@ -3,11 +3,12 @@
 //! desktop's state makes. The browser's side of it (postMessage, origins) is `crate::host`.
 
 use super::{Chat, DesktopState};
+use parley_client::i18n::t;
 use parley_protocol::{
     act, AgentId, AgentStatus, ClientMsg, Event, EventKind, InteractionId, InteractionState,
     InteractionSummary, Invitation, InvitationId, Party, QueueId, RequestKind, Seq, Target,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// A refused request, as the host sees it.
@@ -124,7 +125,7 @@ fn details(c: &Chat) -> Value {
     let mut out = interaction(&c.summary);
     out["visit"] = c
         .visit_data()
-        .and_then(|v| serde_json::from_str::<Value>(v).ok())
+        .and_then(parley_client::json::value)
         .unwrap_or(Value::Null);
     out["parties"] = c
         .parties
@@ -180,22 +181,17 @@ fn text_param(params: &Value, name: &str) -> Result<String, HostError> {
 /// What the host has been told; comparing two tells what changed. The host keeps the last one
 /// it heard (the cursor of its events) and gives it back after a reload of its page or of the
 /// frame, so it hears exactly what it missed.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostView {
-    #[serde(default)]
     offers: Vec<(InvitationId, InteractionId)>,
-    #[serde(default)]
     chats: Vec<ChatView>,
-    #[serde(default)]
     status: Option<AgentStatus>,
-    #[serde(default)]
     selected: Option<InteractionId>,
-    #[serde(default)]
     offline: bool,
 }
 
 /// One open chat as the host knows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 struct ChatView {
     id: InteractionId,
     ended: bool,
@@ -212,9 +208,29 @@ pub const MAX_CURSOR: usize = 256 * 1024;
 impl HostView {
     /// The view a cursor from the host stands for; `None` when it is not one of ours.
     pub fn from_cursor(cursor: &str) -> Option<Self> {
-        (cursor.len() <= MAX_CURSOR)
-            .then(|| serde_json::from_str(cursor).ok())
-            .flatten()
+        if cursor.len() > MAX_CURSOR {
+            return None;
+        }
+        let view = parley_client::json::value(cursor)?;
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let chat = |c: &Value| {
+            Some(ChatView {
+                id: InteractionId(text(&c["id"])?),
+                ended: c["ended"].as_bool()?,
+                seq: c["seq"].as_u64()?,
+                disposition: optional(&c["disposition"], text)?,
+                note: text(&c["note"])?,
+            })
+        };
+        Some(Self {
+            offers: list(&view["offers"], |o| {
+                Some((InvitationId(text(&o[0])?), InteractionId(text(&o[1])?)))
+            })?,
+            chats: list(&view["chats"], chat)?,
+            status: optional(&view["status"], |s| AgentStatus::read(s))?,
+            selected: optional(&view["selected"], |s| text(s).map(InteractionId))?,
+            offline: optional(&view["offline"], Value::as_bool)?.unwrap_or(false),
+        })
     }
 
     /// Whether the host was told the agent is signed in.
@@ -225,6 +241,22 @@ impl HostView {
     /// The cursor the host keeps.
     pub fn cursor(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A field a cursor may leave out (`Some(None)`); `None` when it holds something else.
+fn optional<T>(v: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
+    match v {
+        Value::Null => Some(None),
+        v => read(v).map(Some),
+    }
+}
+
+/// A list a cursor may leave out (empty); `None` when it or one of its items is not one.
+fn list<T>(v: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    match v {
+        Value::Null => Some(Vec::new()),
+        v => v.as_array()?.iter().map(read).collect(),
     }
 }
 
@@ -274,10 +306,7 @@ impl DesktopState {
                 }),
             })),
             "agent.setStatus" => {
-                let status = params
-                    .get("status")
-                    .cloned()
-                    .and_then(|s| serde_json::from_value::<AgentStatus>(s).ok());
+                let status = params.get("status").and_then(AgentStatus::read);
                 return match status {
                     Some(status) => Handled {
                         reply: Ok(Value::Null),
@@ -761,7 +790,7 @@ pub fn verdict(
         return if interceptor.proceed_on_timeout {
             Ok(vec![held])
         } else {
-            Err("The CRM did not answer in time; try again.".into())
+            Err(t("crm.no_answer"))
         };
     };
     if answer["allow"].as_bool() != Some(true) {
@@ -769,7 +798,7 @@ pub fn verdict(
             .as_str()
             .map(|m| m.chars().take(300).collect::<String>())
             .filter(|m| !m.trim().is_empty())
-            .unwrap_or_else(|| "The CRM refused this action.".into());
+            .unwrap_or_else(|| t("crm.refused"));
         return Err(why);
     }
     let mut out = Vec::new();
@@ -840,7 +869,7 @@ pub fn theme_of(params: &Value) -> Result<Vec<(String, String)>, HostError> {
 }
 
 /// The languages the desktop speaks.
-pub const LOCALES: &[&str] = &["en"];
+pub const LOCALES: &[&str] = &parley_client::i18n::LANGUAGES;
 
 /// The language a `ui.setLocale` request asks for, if the desktop speaks it.
 pub fn locale_of(params: &Value) -> Result<&'static str, HostError> {

@@ -4,6 +4,7 @@
 //! Both follow from the events alone, so a resume or a scroll-back that fills a gap rebuilds
 //! them with [`Parties::rebuild`] and gets the same answer as the live path.
 
+use parley_client::i18n::{t, tf};
 use parley_client::lines::Line;
 use parley_protocol::{AgentId, Event, EventKind, Party};
 
@@ -25,11 +26,12 @@ impl PartyStatus {
         }
     }
 
+    /// The catalogue key of what the party list says.
     pub fn label(self) -> &'static str {
         match self {
-            PartyStatus::Connected => "Connected",
-            PartyStatus::Consulting => "Consulting",
-            PartyStatus::Left => "Ended",
+            PartyStatus::Connected => "parties.connected",
+            PartyStatus::Consulting => "parties.consulting",
+            PartyStatus::Left => "parties.left",
         }
     }
 }
@@ -143,7 +145,7 @@ impl Parties {
                         lines: vec![Line::System {
                             seq: e.seq,
                             at: e.at,
-                            text: format!("Consultation with {} started", with.name()),
+                            text: tf("parties.consult_started", &[("name", with.name())]),
                         }],
                         typing: false,
                         dismissed: false,
@@ -155,8 +157,8 @@ impl Parties {
                     c.active = false;
                     c.typing = false;
                     let text = match by {
-                        Some(p) => format!("{} ended the consultation", p.name()),
-                        None => "The consultation ended".to_owned(),
+                        Some(p) => tf("parties.consult_ended_by", &[("name", p.name())]),
+                        None => t("parties.consult_ended"),
                     };
                     c.lines.push(Line::System {
                         seq: e.seq,

@@ -3,6 +3,7 @@
 //! chat's active consultations as the default for transfer and conference.
 
 use super::DesktopState;
+use parley_client::i18n::{t, tf};
 use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg, InteractionId, RequestKind, Target};
 
@@ -69,13 +70,13 @@ impl TcEntry {
     }
 }
 
-/// The label of an action in the Action menu.
-pub fn action_label(request: RequestKind) -> &'static str {
-    match request {
-        RequestKind::Consultation => "Start Chat Consultation",
-        RequestKind::Transfer => "Instant Chat Transfer",
-        RequestKind::Conference => "Instant Chat Conference",
-    }
+/// The label of an action in the Action menu (and of the communicator opened for it).
+pub fn action_label(request: RequestKind) -> String {
+    t(match request {
+        RequestKind::Consultation => "team.consult",
+        RequestKind::Transfer => "team.transfer",
+        RequestKind::Conference => "team.conference",
+    })
 }
 
 /// The open Team Communicator.
@@ -93,12 +94,16 @@ pub struct TeamCommunicator {
 /// How many recent targets are remembered.
 const RECENT: usize = 8;
 
-fn status_text(status: &AgentStatus) -> String {
+/// An agent's status as the desktop says it ("Not Ready – Lunch"), the reason as `label` calls
+/// it.
+pub fn status_text(status: &AgentStatus, label: impl Fn(&str) -> String) -> String {
     match status {
-        AgentStatus::Ready => "Ready".into(),
-        AgentStatus::NotReady { reason: Some(r) } => format!("Not Ready ({r})"),
-        AgentStatus::NotReady { reason: None } => "Not Ready".into(),
-        AgentStatus::AfterCallWork => "After-call work".into(),
+        AgentStatus::Ready => t("status.ready"),
+        AgentStatus::NotReady { reason: Some(r) } => {
+            tf("status.not_ready_for", &[("reason", &label(r))])
+        }
+        AgentStatus::NotReady { reason: None } => t("status.not_ready"),
+        AgentStatus::AfterCallWork => t("status.after_call_work"),
     }
 }
 
@@ -154,13 +159,15 @@ impl DesktopState {
         let me = self.me.as_ref().map(|m| &m.id);
         let presence = |id: &parley_protocol::AgentId| self.presence.iter().find(|p| &p.id == id);
         let agent_detail = |id: &parley_protocol::AgentId| match presence(id) {
-            Some(p) if p.online => format!(
-                "{} · {}/{} chats",
-                status_text(&p.status),
-                p.load,
-                p.capacity
+            Some(p) if p.online => tf(
+                "team.agent_detail",
+                &[
+                    ("status", &status_text(&p.status, |code| self.label(code))),
+                    ("load", &p.load.to_string()),
+                    ("capacity", &p.capacity.to_string()),
+                ],
             ),
-            _ => "Offline".to_owned(),
+            _ => t("team.offline"),
         };
 
         let mut active: Vec<TcEntry> = chat
@@ -203,9 +210,9 @@ impl DesktopState {
             }
         }
         let named = [
-            (&self.settings.groups, "Agent group"),
-            (&self.settings.skills, "Skill"),
-            (&self.settings.queues, "Interaction queue"),
+            (&self.settings.groups, "team.group"),
+            (&self.settings.skills, "team.skill"),
+            (&self.settings.queues, "team.queue"),
         ];
         for (i, (list, detail)) in named.into_iter().enumerate() {
             for n in list.iter().filter(|n| matches(&n.name, &n.id)) {
@@ -218,7 +225,7 @@ impl DesktopState {
                     kind: TcKind::of(&target),
                     target,
                     name: n.name.clone(),
-                    detail: detail.to_owned(),
+                    detail: t(detail),
                     actions: vec![tc.mode],
                     active_consultation: false,
                 });

@@ -141,6 +141,7 @@ fn an_offer_shows_until_it_is_gone_and_can_be_answered() {
 
 #[test]
 fn an_opened_chat_is_selected_and_collects_its_transcript_once() {
+    crate::english();
     let mut s = with_chat();
     assert_eq!(s.selected, Some("ix-1".into()));
     s.apply(events(
@@ -177,6 +178,7 @@ fn an_opened_chat_is_selected_and_collects_its_transcript_once() {
 
 #[test]
 fn a_sent_message_is_pending_until_acknowledged_and_resent_after_a_reconnect() {
+    crate::english();
     let mut s = with_chat();
     let ix: InteractionId = "ix-1".into();
     let Some(ClientMsg::Act(Action::Send(act::Send { client_id, .. }))) =
@@ -460,7 +462,7 @@ fn drafts_are_kept_per_chat_and_keywords_expand_to_standard_responses() {
         category: "Openers".into(),
         keyword: Some("hi".into()),
         text: "Hello, how can I help you today?".into(),
-        attachment: None,
+        ..StandardResponse::default()
     }];
     let (ix1, ix2): (InteractionId, InteractionId) = ("ix-1".into(), "ix-2".into());
     s.set_draft(&ix1, "half a sentence");
@@ -498,7 +500,49 @@ fn drafts_are_kept_per_chat_and_keywords_expand_to_standard_responses() {
 }
 
 #[test]
+fn a_response_comes_in_the_chats_language_and_codes_in_the_agents() {
+    crate::english();
+    let mut s = two_chats();
+    s.settings.responses = vec![StandardResponse {
+        name: "Greeting".into(),
+        category: "Openers".into(),
+        keyword: Some("hi".into()),
+        text: "Hello".into(),
+        texts: [("de".to_owned(), "Hallo".to_owned())].into(),
+        ..StandardResponse::default()
+    }];
+    s.settings.labels = vec![parley_protocol::Label {
+        language: "en".into(),
+        code: "Lunch".into(),
+        text: "Lunch break".into(),
+    }];
+    // ix-2's contact speaks German (their widget said so); ix-1's did not say.
+    let (ix1, ix2): (InteractionId, InteractionId) = ("ix-1".into(), "ix-2".into());
+    if let Some(c) = s.chats.iter_mut().find(|c| c.summary.id == ix2) {
+        let language = (parley_protocol::LANGUAGE_KEY.to_owned(), "de".to_owned());
+        c.summary.case_data.extend([language]);
+    }
+    s.set_draft(&ix2, "#hi ");
+    assert_eq!(s.chat(&ix2).map(|c| c.draft.as_str()), Some("Hallo "));
+    s.insert_response(&ix1, "Greeting");
+    assert_eq!(s.chat(&ix1).map(|c| c.draft.as_str()), Some("Hello"));
+    assert_eq!(s.chat_language(&ix2), "de");
+    assert_eq!(
+        s.chat_language(&ix1),
+        "en",
+        "the agent's when the contact's is unknown"
+    );
+    assert_eq!(s.label("Lunch"), "Lunch break");
+    assert_eq!(
+        s.label("Meeting"),
+        "Meeting",
+        "a code without a label shows as written"
+    );
+}
+
+#[test]
 fn pushing_a_url_sends_the_navigation_text_and_remembers_the_address() {
+    crate::english();
     let mut s = with_chat();
     let ix: InteractionId = "ix-1".into();
     assert!(s.push_url(&ix, "javascript:alert(1)").is_err());
@@ -570,6 +614,7 @@ fn the_contact_typing_notice_shows_until_the_message_arrives() {
 
 #[test]
 fn a_rejected_transfer_shows_at_the_top_of_the_window_and_in_my_messages() {
+    crate::english();
     let mut s = with_chat();
     let declined = EventKind::Declined {
         request: parley_protocol::RequestKind::Transfer,
@@ -754,10 +799,12 @@ fn a_long_chat_opens_on_its_latest_events_and_loads_older_ones_on_request() {
 mod host;
 #[cfg(not(target_arch = "wasm32"))]
 mod hostile;
+mod keys;
 mod team;
 
 #[test]
 fn earlier_chats_of_the_contact_load_above_the_current_one_with_day_marks() {
+    crate::english();
     use parley_client::lines::Mark;
     use parley_protocol::PastChat;
     const DAY: i64 = 86_400_000;

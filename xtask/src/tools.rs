@@ -58,7 +58,59 @@ pub fn ensure() -> Result<(), String> {
         // Not --locked: that lock file names a crate version the registry no longer has.
         run(cmd("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN]))?;
     }
+    ensure_dictionaries();
     ensure_npm()
+}
+
+/// The Hunspell dictionaries the spelling check reads (`[spelling]` in the configuration).
+const DICTIONARIES: [(&str, &str); 4] = [
+    ("en_US", "hunspell-en-us"),
+    ("de_DE", "hunspell-de-de"),
+    ("fr_FR", "hunspell-fr"),
+    ("ar", "hunspell-ar"),
+];
+
+/// Debian's Hunspell dictionaries of the languages Parley speaks, when root; otherwise a
+/// warning: a language without its dictionary is not checked.
+fn ensure_dictionaries() {
+    let dir = std::path::Path::new("/usr/share/hunspell");
+    let missing: Vec<&str> = DICTIONARIES
+        .iter()
+        .filter(|(file, _)| !dir.join(format!("{file}.dic")).is_file())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    if !is_root() {
+        println!(
+            "xtask: the spelling check lacks dictionaries: run `sudo apt-get install {}`",
+            missing.join(" ")
+        );
+        return;
+    }
+    println!("xtask: installing {} from apt", missing.join(" "));
+    let install = || {
+        run(cmd("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    let installed = install().or_else(|_| {
+        run(cmd("apt-get").arg("update"))?;
+        install()
+    });
+    if let Err(e) = installed {
+        println!("xtask: the dictionaries could not be installed ({e}); the spelling check skips those languages");
+    }
+}
+
+/// Whether this runs as root (and may install Debian packages).
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// `npm ci` when node_modules is missing or older than the lock file.
@@ -77,12 +129,7 @@ pub fn ensure_browser() -> Result<(), String> {
     if version("chromium").is_some() && version("chromedriver").is_some() {
         return Ok(());
     }
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
-    if uid != "0" {
+    if !is_root() {
         return Err("the browser tests need Chromium and chromedriver: run `sudo apt-get install chromium chromium-driver`".into());
     }
     println!("xtask: installing chromium and chromium-driver from apt");

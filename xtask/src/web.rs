@@ -13,6 +13,8 @@ struct App {
     inputs: Vec<PathBuf>,
     /// Where the app is served (trunk's `public_url`).
     public_url: &'static str,
+    /// The app's own catalogues (`<language>.txt`).
+    catalogues: PathBuf,
 }
 
 fn apps() -> Vec<App> {
@@ -24,12 +26,14 @@ fn apps() -> Vec<App> {
         r.join("crates/protocol/src"),
         r.join("crates/client/src"),
         r.join("crates/client/stopped.js"),
+        r.join("crates/client/i18n"),
     ];
     let desktop = [
         r.join("src"),
         r.join("style"),
         r.join("index.html"),
         r.join("Trunk.toml"),
+        r.join("i18n"),
     ];
     let w = r.join("crates/widget");
     let widget = [
@@ -46,11 +50,13 @@ fn apps() -> Vec<App> {
             dir: r.clone(),
             inputs: shared.iter().cloned().chain(desktop).collect(),
             public_url: "/",
+            catalogues: r.join("i18n"),
         },
         App {
-            dir: w,
+            dir: w.clone(),
             inputs: shared.into_iter().chain(widget).collect(),
             public_url: "/chat/",
+            catalogues: w.join("i18n"),
         },
     ]
 }
@@ -86,73 +92,59 @@ pub fn build_all() -> Result<(), String> {
         }
         // Always: a build interrupted before this step is finished by the next run.
         externalise_scripts(&app.dir.join("dist"), app.public_url)?;
+        write_catalogues(&app.catalogues, &app.dir.join("dist/i18n"))?;
         write_pseudo_catalogue(&app.dir.join("dist/i18n"))?;
-        strip_script_comments(&app.dir.join("dist"))?;
+        minify_scripts(&app.dir.join("dist"))?;
     }
     Ok(())
 }
 
-/// Takes the comments out of the scripts of our own the build copies as written (`embed.js`,
-/// the scripts moved out of the page): they are a third of what a browser downloads of them
-/// (`embed.js`: 2,048 bytes brotli with its comments, 1,296 without). Trunk's own output is
-/// left alone.
-fn strip_script_comments(dist: &Path) -> Result<(), String> {
+/// Minifies every script of the build with esbuild (npm): trunk minifies the page and the
+/// style sheet but copies wasm-bindgen's JavaScript glue and our own scripts (`embed.js`, the
+/// ones moved out of the page) as written. The desktop's glue: 8,243 bytes brotli as written,
+/// 6,509 minified. A script minified already comes out the same, so a re-run changes nothing.
+fn minify_scripts(dist: &Path) -> Result<(), String> {
     let Ok(entries) = std::fs::read_dir(dist) else {
         return Ok(());
     };
+    let esbuild = root().join("node_modules/.bin/esbuild");
     for entry in entries.filter_map(|e| e.ok()) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "embed.js" || (name.starts_with("inline-") && name.ends_with(".js")) {
-            let path = entry.path();
-            let script = std::fs::read_to_string(&path).map_err(|e| format!("{name}: {e}"))?;
-            std::fs::write(&path, without_comments(&script)).map_err(|e| format!("{name}: {e}"))?;
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "js") {
+            continue;
         }
+        let output = cmd(&esbuild.to_string_lossy())
+            .args(["--minify", "--log-level=warning", "--loader=js"])
+            .stdin(std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+            .output()
+            .map_err(|e| format!("esbuild: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "esbuild on {}: {}",
+                path.display(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        std::fs::write(&path, output.stdout).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
 
-/// A script without its `//` and `/* */` comments and the lines they leave blank. Strings
-/// (quoted or template) are kept whole; the scripts it is given hold no regular expressions.
-fn without_comments(script: &str) -> String {
-    let mut out = String::with_capacity(script.len());
-    let mut chars = script.chars().peekable();
-    let mut quote = None;
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), _) => {
-                out.push(c);
-                if c == '\\' {
-                    out.extend(chars.next());
-                } else if c == q {
-                    quote = None;
-                }
-            }
-            (None, '"' | '\'' | '`') => {
-                quote = Some(c);
-                out.push(c);
-            }
-            (None, '/') if chars.peek() == Some(&'/') => {
-                while chars.next_if(|&n| n != '\n').is_some() {}
-            }
-            (None, '/') if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut last = ' ';
-                for n in chars.by_ref() {
-                    if last == '*' && n == '/' {
-                        break;
-                    }
-                    last = n;
-                }
-            }
-            _ => out.push(c),
-        }
+/// Writes each language's catalogue as the app fetches it: the app's own texts, then those of
+/// the code both apps share (`crates/client/i18n`), one file per language.
+fn write_catalogues(own: &Path, dist: &Path) -> Result<(), String> {
+    let shared = root().join("crates/client/i18n");
+    let read =
+        |p: PathBuf| std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()));
+    std::fs::create_dir_all(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
+    let entries = std::fs::read_dir(own).map_err(|e| format!("{}: {e}", own.display()))?;
+    for entry in entries.filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        let text = [read(entry.path())?, read(shared.join(&name))?].join("\n");
+        let path = dist.join(&name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    let lines: Vec<&str> = out
-        .lines()
-        .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    lines.join("\n") + "\n"
+    Ok(())
 }
 
 /// Writes the pseudo-language's catalogue (`en-XA.txt`) beside the English one, when the app
@@ -265,16 +257,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{pseudo_catalogue, split_inline_scripts, without_comments};
-
-    #[test]
-    fn comments_go_and_strings_stay_whole() {
-        let script = "// a comment\nconst url = 'https://x.org/*not*/'; /* gone */ f(\"//\", `a\\`//b`);\n  // indented\n\ng(1); // tail\n";
-        assert_eq!(
-            without_comments(script),
-            "const url = 'https://x.org/*not*/';  f(\"//\", `a\\`//b`);\ng(1);\n"
-        );
-    }
+    use super::{pseudo_catalogue, split_inline_scripts};
 
     #[test]
     fn the_pseudo_language_brackets_and_lengthens_every_text_and_keeps_its_values() {

@@ -76,6 +76,11 @@ pub fn language() -> &'static str {
     IN_USE.read().map_or(LANGUAGES[0], |c| c.language)
 }
 
+/// The language in use as a language code (`de`); the pseudo-language's is English's.
+pub fn language_code() -> &'static str {
+    language().get(..2).unwrap_or(LANGUAGES[0])
+}
+
 /// Whether the language in use is written right to left.
 pub fn right_to_left() -> bool {
     language() == "ar"
@@ -92,48 +97,23 @@ pub fn tf(key: &str, values: &[(&str, &str)]) -> String {
     fill(t(key), values)
 }
 
-/// The text of `key`, or `fallback` (English, in the code) while an app has no catalogue of
-/// its own for it; values put in either way.
-pub fn tf_or(key: &str, fallback: &str, values: &[(&str, &str)]) -> String {
-    fill(lookup(key).unwrap_or_else(|| fallback.to_owned()), values)
-}
-
-/// Text shared code shows in both apps: the catalogue's (the `catalogue` feature: an app that
-/// has one), else the English written beside the key. The desktop's texts are not in
-/// catalogues yet, and without the feature it carries none of the lookup code (800 bytes).
-pub fn say(key: &str, english: &str, values: &[(&str, &str)]) -> String {
-    #[cfg(feature = "catalogue")]
-    return tf_or(key, english, values);
-    #[cfg(not(feature = "catalogue"))]
-    {
-        let _ = key;
-        fill(english.to_owned(), values)
-    }
-}
-
-/// [`say`] for a count: `english` is the text for this `n`, already written.
-pub fn say_count(key: &str, n: i64, english: &str) -> String {
-    #[cfg(feature = "catalogue")]
-    return plural_or(key, n, english);
-    #[cfg(not(feature = "catalogue"))]
-    {
-        let _ = (key, n);
-        english.to_owned()
-    }
-}
-
 /// The form of `key` for the count `n` (as `{n}`), as the language in use says it.
 pub fn plural(key: &str, n: i64) -> String {
-    plural_or(key, n, key)
-}
-
-/// [`plural`], or `fallback` (with `{n}`) while an app has no catalogue of its own for it.
-pub fn plural_or(key: &str, n: i64, fallback: &str) -> String {
     let form = |category: &str| lookup(&[key, ".", category].concat());
     let text = form(&plural_category(n))
         .or_else(|| form("other"))
-        .unwrap_or_else(|| fallback.to_owned());
+        .unwrap_or_else(|| key.to_owned());
     fill(text, &[("n", &n.to_string())])
+}
+
+/// The English catalogue of the code both apps share (`i18n/en.txt` beside this crate); the
+/// build appends each language's to each app's own.
+pub const SHARED_ENGLISH: &str = include_str!("../i18n/en.txt");
+
+/// For the reducers' tests: English from now on, the app's texts (`app`, its `en.txt`) and the
+/// shared ones, as the build puts them together.
+pub fn install_english(app: &str) {
+    install(LANGUAGES[0], parse(&[app, "\n", SHARED_ENGLISH].concat()));
 }
 
 fn lookup(key: &str) -> Option<String> {
@@ -241,6 +221,22 @@ pub async fn start(dir: &str) {
     }
 }
 
+/// Keeps `language` as this reader's own choice (in this browser) and reloads the page in it:
+/// every view reads its texts once, and the apps come back where they were after a reload.
+#[cfg(target_arch = "wasm32")]
+pub fn switch_to(language: &str) {
+    if let Some(storage) = crate::storage(false) {
+        let _ = storage.set_item(CHOICE_KEY, language);
+    }
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
+/// Natively there is no page to reload.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn switch_to(_language: &str) {}
+
 /// Natively there is no browser: English's texts stay as the tests install them.
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn start(_dir: &str) {}
@@ -252,71 +248,6 @@ pub fn plural_forms(language: &str) -> &'static [&'static str] {
         "ar" => &["zero", "one", "two", "few", "many", "other"],
         _ => &["one", "other"],
     }
-}
-
-/// What is wrong with `language`'s catalogue beside English's: keys missing or unknown, a
-/// count without exactly the forms its language has, values (`{name}`) not the same.
-/// Empty when nothing is. For the apps' catalogue tests.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn problems(english: &str, language: &str, catalogue: &str) -> Vec<String> {
-    let values = |t: &str| -> std::collections::BTreeSet<String> {
-        t.split('{')
-            .skip(1)
-            .filter_map(|v| v.split_once('}'))
-            .map(|(v, _)| v.to_owned())
-            .collect()
-    };
-    // Counts are compared by their key without the form.
-    let base = |key: &str| -> (String, Option<String>) {
-        match key.rsplit_once('.') {
-            Some((b, form)) if plural_forms("ar").contains(&form) => {
-                (b.to_owned(), Some(form.to_owned()))
-            }
-            _ => (key.to_owned(), None),
-        }
-    };
-    use std::collections::BTreeMap;
-    let (english, theirs) = (parse(english), parse(catalogue));
-    let group = |texts: &Texts| {
-        let mut by: BTreeMap<String, (Vec<String>, std::collections::BTreeSet<String>)> =
-            BTreeMap::new();
-        for (key, text) in texts {
-            let (b, form) = base(key);
-            let entry = by.entry(b).or_default();
-            entry.0.extend(form);
-            entry.1.extend(values(text));
-        }
-        by
-    };
-    let (ours, theirs) = (group(&english), group(&theirs));
-    let mut problems = Vec::new();
-    for (key, (forms, vals)) in &ours {
-        let Some((their_forms, their_vals)) = theirs.get(key) else {
-            problems.push(format!("{language}: {key} is missing"));
-            continue;
-        };
-        if !forms.is_empty() {
-            let mut want: Vec<&str> = plural_forms(language).to_vec();
-            want.sort_unstable();
-            let mut have: Vec<&str> = their_forms.iter().map(String::as_str).collect();
-            have.sort_unstable();
-            if want != have {
-                problems.push(format!(
-                    "{language}: {key} has the forms {have:?}, not {want:?}"
-                ));
-            }
-        }
-        // A form may leave the count out ("two seconds"), never name another value.
-        if !their_vals.is_subset(vals) || (forms.is_empty() && their_vals != vals) {
-            problems.push(format!(
-                "{language}: {key} has the values {their_vals:?}, not {vals:?}"
-            ));
-        }
-    }
-    for key in theirs.keys().filter(|k| !ours.contains_key(*k)) {
-        problems.push(format!("{language}: {key} is not in English's catalogue"));
-    }
-    problems
 }
 
 #[cfg(test)]
@@ -343,35 +274,17 @@ mod tests {
             "{target} asks Kate"
         );
         assert_eq!(fill("{unknown} {".into(), &[("n", "1")]), "{unknown} {");
-        assert_eq!(plural_or("missing", 3, "in {n} seconds"), "in 3 seconds");
     }
 
     #[test]
     #[cfg(not(target_arch = "wasm32"))]
-    fn a_catalogue_missing_a_key_a_form_or_a_value_is_found_out() {
-        let english = "a = A {name}\nn.one = {n} second\nn.other = {n} seconds\n";
-        assert!(problems(
-            english,
-            "de",
-            "a = B {name}\nn.one = {n} s\nn.other = {n} s\n"
-        )
-        .is_empty());
-        let found = problems(
-            english,
-            "fr",
-            "a = B {nom}\nn.one = x\nn.other = {n} s\nz = ?\n",
-        );
-        assert_eq!(found.len(), 3, "{found:?}");
-        assert!(found[0].contains("a has the values"));
-        assert!(
-            found[1].contains("n has the forms"),
-            "French has `many` too"
-        );
-        assert!(found[2].contains("z is not in English"));
-        assert_eq!(
-            problems(english, "de", "a = B {name}\n"),
-            ["de: n is missing"]
-        );
+    fn a_count_takes_its_form_and_a_missing_key_shows_itself() {
+        install_english("");
+        let closes = |n| plural("notice.auto_close", n);
+        assert!(closes(1).ends_with("in 1 second"), "{}", closes(1));
+        assert!(closes(3).ends_with("in 3 seconds"), "{}", closes(3));
+        assert_eq!(plural("no.such.count", 3), "no.such.count");
+        assert_eq!(tf("no.such.text", &[("n", "1")]), "no.such.text");
     }
 
     #[test]

@@ -20,6 +20,20 @@ pub fn parse(text: &str) -> Option<Js> {
     js_sys::JSON::parse(text).ok().map(Js)
 }
 
+/// How deeply nested a value [`value`] follows; deeper is refused (as serde_json does, at 128).
+#[cfg(target_arch = "wasm32")]
+const DEPTH: usize = 64;
+
+/// JSON text as serde_json's value, for what the desktop reads as a tree (messages from a host
+/// page, its cursor). In the browser `JSON.parse` reads it and the tree is copied out, so the
+/// app carries no JSON text parser; natively (the reducer's tests) serde_json reads it.
+pub fn value(text: &str) -> Option<serde_json::Value> {
+    #[cfg(target_arch = "wasm32")]
+    return parse(text)?.value(DEPTH);
+    #[cfg(not(target_arch = "wasm32"))]
+    return serde_json::from_str(text).ok();
+}
+
 /// A frame from the server as the agent desktop reads it (`ServerMsg::read_agent`): the
 /// browser parses the JSON, the hand-written reader builds the message. `None`: not a frame.
 pub fn agent_frame(text: &str) -> Option<parley_protocol::ServerMsg> {
@@ -35,6 +49,39 @@ impl Js {
         self.0
             .as_f64()
             .filter(|n| n.fract() == 0.0 && n.abs() <= EXACT)
+    }
+
+    /// The value as serde_json's, at most `depth` levels deep (`None`: deeper, or not JSON).
+    pub fn value(&self, depth: usize) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        let depth = depth.checked_sub(1)?;
+        Some(if self.is_null() {
+            Value::Null
+        } else if let Some(b) = self.0.as_bool() {
+            Value::Bool(b)
+        } else if let Some(n) = self.unsigned() {
+            Value::from(n)
+        } else if let Some(n) = self.signed() {
+            Value::from(n)
+        } else if let Some(n) = self.0.as_f64() {
+            Value::from(serde_json::Number::from_f64(n)?)
+        } else if let Some(s) = self.0.as_string() {
+            Value::String(s)
+        } else if let Some(items) = self.items() {
+            Value::Array(
+                items
+                    .iter()
+                    .map(|item| item.value(depth))
+                    .collect::<Option<_>>()?,
+            )
+        } else {
+            Value::Object(
+                self.entries()?
+                    .into_iter()
+                    .map(|(k, v)| Some((k, v.value(depth)?)))
+                    .collect::<Option<_>>()?,
+            )
+        })
     }
 
     /// A text field of an object (`None` when missing or not text).

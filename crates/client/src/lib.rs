@@ -4,7 +4,7 @@
 //! - [`socket`]: the one WebSocket, reconnecting with back-off and re-sending `hello` each time.
 //! - [`typing`]: when to send typing notices (pure).
 //! - [`http`]: JSON POSTs to the server's small HTTP API.
-//! - [`i18n`]: the reader's language and its catalogue of texts.
+//! - [`i18n`]: the reader's language and its catalogue of texts ([`catalogues`]: their checks).
 //! - [`json`]: JSON read with the browser's `JSON.parse`.
 //! - [`lines`]: a transcript as display lines (pure, shared by both apps).
 //! - [`links`]: message text split into text and http(s) links (pure, shared by both apps).
@@ -12,6 +12,8 @@
 //!
 //! Nothing here knows about the views; the apps feed what arrives into their reducers.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod catalogues;
 pub mod http;
 pub mod i18n;
 pub mod json;

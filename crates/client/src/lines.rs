@@ -1,6 +1,6 @@
 //! A transcript turned into display lines, the same way in the desktop and the widget.
 
-use crate::i18n::{say, say_count};
+use crate::i18n::{plural, t, tf};
 use parley_protocol::{
     DeclineReason, EndReason, Event, EventKind, FileRef, LeaveReason, Notice, Party, RequestKind,
     Rich, Transcript,
@@ -134,75 +134,38 @@ pub fn line(e: &Event, is_me: impl Fn(&Party) -> bool) -> Option<Line> {
             from: from.name().to_owned(),
             content: content.clone(),
         }),
-        EventKind::Joined { party } => system(say(
-            "line.joined",
-            "New party '{name}' has joined the session",
-            &[("name", party.name())],
-        )),
+        EventKind::Joined { party } => system(tf("line.joined", &[("name", party.name())])),
         EventKind::Left { party, reason } => {
-            let (key, english) = match reason {
-                Some(LeaveReason::Removed) => (
-                    "line.removed",
-                    "Party '{name}' was removed from the conference",
-                ),
-                Some(LeaveReason::Disconnected) => {
-                    ("line.disconnected", "Party '{name}' has disconnected")
-                }
-                _ => ("line.left", "Party '{name}' has left the session"),
+            let key = match reason {
+                Some(LeaveReason::Removed) => "line.removed",
+                Some(LeaveReason::Disconnected) => "line.disconnected",
+                _ => "line.left",
             };
-            system(say(key, english, &[("name", party.name())]))
+            system(tf(key, &[("name", party.name())]))
         }
         EventKind::Notice { text } => system(text.clone()),
         EventKind::System { notice } => system(notice_text(notice)),
-        EventKind::Ended { reason } => {
-            let (key, english) = match reason {
-                EndReason::ContactEnded => ("end.contact", "The contact ended the chat"),
-                EndReason::ContactDisconnected => (
-                    "end.disconnected",
-                    "The chat ended: the contact is disconnected",
-                ),
-                EndReason::Inactivity => (
-                    "end.inactivity",
-                    "The chat ended after a period of inactivity",
-                ),
-                EndReason::AgentEnded => ("end.agent", "The chat was ended"),
-            };
-            system(say(key, english, &[]))
-        }
+        EventKind::Ended { reason } => system(t(match reason {
+            EndReason::ContactEnded => "end.contact",
+            EndReason::ContactDisconnected => "end.disconnected",
+            EndReason::Inactivity => "end.inactivity",
+            EndReason::AgentEnded => "end.agent",
+        })),
         EventKind::Declined {
             request,
             target,
             reason,
         } => {
-            let key = match request {
-                RequestKind::Consultation => "request.consultation",
-                RequestKind::Transfer => "request.transfer",
-                RequestKind::Conference => "request.conference",
-            };
-            let request = say(key, request.noun(), &[]);
-            let (key, english) = match reason {
-                DeclineReason::Rejected => ("declined.rejected", "{target} rejected the {request}"),
-                DeclineReason::TimedOut => (
-                    "declined.timed_out",
-                    "{target} did not answer the {request} request",
-                ),
-                DeclineReason::NobodyAvailable => (
-                    "declined.nobody",
-                    "Nobody in {target} accepted the {request}",
-                ),
+            let request = request_name(*request);
+            let key = match reason {
+                DeclineReason::Rejected => "declined.rejected",
+                DeclineReason::TimedOut => "declined.timed_out",
+                DeclineReason::NobodyAvailable => "declined.nobody",
             };
             let target = target.to_string();
-            system(say(
-                key,
-                english,
-                &[("target", &target), ("request", &request)],
-            ))
+            system(tf(key, &[("target", &target), ("request", &request)]))
         }
-        EventKind::OwnerChanged { owner } => system(say(
-            "line.owner",
-            "'{name}' is now the owner of the chat",
-            &[("name", owner.name())],
-        )),
+        EventKind::OwnerChanged { owner } => system(tf("line.owner", &[("name", owner.name())])),
         EventKind::Done { .. }
         | EventKind::ConsultationStarted { .. }
         | EventKind::ConsultationEnded { .. }
@@ -211,17 +174,26 @@ pub fn line(e: &Event, is_me: impl Fn(&Party) -> bool) -> Option<Line> {
     }
 }
 
-/// A typed system notice in the reader's language (English while an app has no catalogue).
+/// What a request is called in the reader's language ("transfer").
+pub fn request_name(request: RequestKind) -> String {
+    t(match request {
+        RequestKind::Consultation => "request.consultation",
+        RequestKind::Transfer => "request.transfer",
+        RequestKind::Conference => "request.conference",
+    })
+}
+
+/// A typed system notice in the reader's language.
 fn notice_text(notice: &Notice) -> String {
     let key = match notice {
         Notice::Queued => "notice.queued",
         Notice::InactivityWarning => "notice.inactivity_warning",
         Notice::InactivityTimeout => "notice.inactivity_timeout",
         Notice::AutoClose { secs } => {
-            return say_count("notice.auto_close", i64::from(*secs), &notice.text());
+            return plural("notice.auto_close", i64::from(*secs));
         }
     };
-    say(key, &notice.text(), &[])
+    t(key)
 }
 
 #[cfg(test)]
@@ -231,6 +203,7 @@ mod tests {
 
     #[test]
     fn events_become_lines_from_the_viewers_side() {
+        crate::i18n::install_english("");
         let mut t = Transcript::default();
         let kate = Party::Agent {
             id: "kate".into(),

@@ -95,10 +95,10 @@ pub fn rich_view(content: Rich, on_pick: Option<Callback<String>>) -> AnyView {
                 <div class="pl-rich" data-testid="rich" data-template="carousel">
                     {card}
                     <div class="pl-rich__pager">
-                        <button data-testid="rich-previous" aria-label=crate::i18n::say("card.previous", "Previous card", &[]) prop:disabled=at_start
+                        <button data-testid="rich-previous" aria-label=crate::i18n::t("card.previous") prop:disabled=at_start
                             on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"‹"</button>
                         <span data-testid="rich-page">{move || format!("{} / {count}", page.get() + 1)}</span>
-                        <button data-testid="rich-next" aria-label=crate::i18n::say("card.next", "Next card", &[]) prop:disabled=at_end
+                        <button data-testid="rich-next" aria-label=crate::i18n::t("card.next") prop:disabled=at_end
                             on:click=move |_| page.update(|p| *p = (*p + 1).min(count.saturating_sub(1)))>"›"</button>
                     </div>
                 </div>

@@ -4,7 +4,7 @@
 //! Plain data, so the engine can take it as it is; reading the file and checking it against the
 //! file system is the server's (`parley_server::config::load`). The engine ignores `server`.
 
-use parley_protocol::{AgentId, AgentSettings, QueueId, StandardResponse};
+use parley_protocol::{AgentId, AgentSettings, Label, QueueId, StandardResponse};
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -53,6 +53,36 @@ pub struct Config {
     /// The keys sites sign their visitors' identities with (verified contacts).
     #[serde(default)]
     pub identity: IdentityConfig,
+    #[serde(default)]
+    pub spelling: SpellingConfig,
+    /// What dispositions and Not Ready reasons are called in each language (`[labels.de]`
+    /// `Lunch = "Mittagspause"`); a code without a label shows as written.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+}
+
+/// The spelling confirmation: before an agent's message with words the check does not know
+/// goes, the desktop asks. The check runs on the server with Hunspell dictionaries (Debian's
+/// `hunspell-*` packages), in the chat's language; a language without one is not checked.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpellingConfig {
+    /// Whether agents are asked at all.
+    pub confirm: bool,
+    /// Where the dictionaries are (`<language>_<REGION>.aff` and `.dic`, or `<language>.aff`).
+    pub dictionaries: std::path::PathBuf,
+    /// Words every language knows here: product names, the brand.
+    pub words: Vec<String>,
+}
+
+impl Default for SpellingConfig {
+    fn default() -> Self {
+        Self {
+            confirm: false,
+            dictionaries: "/usr/share/hunspell".into(),
+            words: Vec::new(),
+        }
+    }
 }
 
 /// Verified contacts: a site signs its visitor's identity as a JWT (HS256 with a shared
@@ -463,6 +493,9 @@ pub struct ResponseConfig {
     /// can attach it to a chat from the responses library.
     #[serde(default)]
     pub attachment: Option<PathBuf>,
+    /// The text in other languages (`texts = { de = "…" }`), for chats in them.
+    #[serde(default)]
+    pub texts: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
@@ -494,10 +527,23 @@ impl Config {
                         .as_ref()
                         .and_then(|a| a.file_name())
                         .map(|n| n.to_string_lossy().into_owned()),
+                    texts: r.texts.clone(),
                 })
                 .collect(),
             pending_secs: (self.chat.pending_warn_secs, self.chat.pending_late_secs),
             history_days: self.chat.history_days,
+            spell_check: self.spelling.confirm,
+            labels: self
+                .labels
+                .iter()
+                .flat_map(|(language, codes)| {
+                    codes.iter().map(|(code, text)| Label {
+                        language: language.clone(),
+                        code: code.clone(),
+                        text: text.clone(),
+                    })
+                })
+                .collect(),
             ..AgentSettings::default()
         }
     }

@@ -23,7 +23,9 @@ use crate::domain::{
     RichItem, Role,
 };
 use crate::ids::{AgentId, InteractionId, InvitationId, QueueId};
-use crate::msg::{AgentSettings, ErrorCode, HistoryScope, ParseError, ServerMsg, StandardResponse};
+use crate::msg::{
+    AgentSettings, ErrorCode, HistoryScope, Label, ParseError, ServerMsg, StandardResponse,
+};
 use crate::MAX_FRAME_BYTES;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -496,6 +498,16 @@ read_enum!(AgentStatus, placeholder AgentStatus::Ready, |f| {
     "after_call_work" => AgentStatus::AfterCallWork,
 });
 
+impl AgentStatus {
+    /// Reads a status as the wire writes it (`"ready"`, `{"not_ready": {"reason": …}}`);
+    /// `None` when it is not one.
+    pub fn read<J: Json>(value: J) -> Option<Self> {
+        let problem = Problem::default();
+        let status = <Self as FromJson>::read(&At::top(&problem), &value);
+        problem.0.into_inner().is_none().then_some(status)
+    }
+}
+
 read_enum!(Identity, placeholder Identity::Contact { interaction: InteractionId(String::new()), name: String::new() }, |f| {
     "agent" => {
         let f = f();
@@ -697,13 +709,14 @@ read_struct!(AgentPresence as "agent" { id, name, online, status, load, capacity
 read_struct!(Named as "named" { id, name });
 read_struct!(HistoryEntry as "entry" { id, contact, subject, started_at, closed });
 read_struct!(PastChat as "chat" { id, started_at, events });
-read_struct!(StandardResponse as "response" { name, category, keyword, text, attachment });
+read_struct!(StandardResponse as "response" { name, category, keyword, text, attachment } default { texts });
+read_struct!(Label as "label" { language, code, text });
 read_struct!(InteractionSummary as "interaction" {
     id, contact, email, subject, queue, state, started_at
 } default { verified, case_data, pending, role, agents });
 read_struct!(AgentSettings as "settings" {
     dispositions, disposition_required, not_ready_reasons
-} default { editable_case_data, groups, skills, queues, responses, pending_secs, history_days });
+} default { editable_case_data, groups, skills, queues, responses, pending_secs, history_days, spell_check, labels });
 read_struct!(FileRef as "file" { id, name, mime, size });
 read_struct!(RichItem as "item" { title, subtitle });
 read_struct!(RichCard as "card" { title, text, image });

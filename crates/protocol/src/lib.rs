@@ -38,15 +38,25 @@ pub use msg::*;
 pub use transcript::Transcript;
 pub use visit::{Visit, VISIT_KEY};
 
+/// The case data key holding the contact's language, as their widget speaks it (`de`): the
+/// agent sees it with the chat, and the spelling check uses it.
+pub const LANGUAGE_KEY: &str = "Language";
+
+/// Whether `code` names a language as Parley keeps one: two or three lowercase letters (`de`).
+pub fn is_language_code(code: &str) -> bool {
+    (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase())
+}
+
 /// The protocol version a client announces in its `hello`.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// The oldest version a server still accepts: at least the one before the current one, so that
 /// upgrading a server does not make every open desktop reload in the middle of its chats.
 /// Protocol 4 only adds `hello`'s `client`, 5 only HTTP routes, and 6 a frame older apps
 /// ignore (`active_desktop`) and one they never send (`use_here`), 7 only HTTP routes and the
 /// widget's messages to its host page, 8 only how long tokens live and how close codes are
-/// read, so protocol 2 clients are still served too.
+/// read, 9 an optional field (`settings.spell_check`) and HTTP routes, so protocol 2 clients are
+/// still served too.
 pub const OLDEST_PROTOCOL_VERSION: u32 = 2;
 
 /// The longest `client` a `hello` may name.

@@ -93,6 +93,7 @@ use crate::domain::{
 use crate::ids::{AgentId, InteractionId, InvitationId, Millis, Seq};
 use crate::MAX_FRAME_BYTES;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Where a reconnecting client left off in one interaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +187,31 @@ pub struct AgentSettings {
     /// How far back earlier chats of a contact are shown, in days.
     #[serde(default)]
     pub history_days: u32,
+    /// Sending a message with words the server's spelling check does not know asks the agent
+    /// first (`POST /api/spelling`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spell_check: bool,
+    /// What dispositions and Not Ready reasons are called in other languages than their code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<Label>,
+}
+
+/// What a code (a disposition, a Not Ready reason) is called in a language.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub language: String,
+    pub code: String,
+    pub text: String,
+}
+
+impl AgentSettings {
+    /// What `code` is called in `language`: its label there, else the code itself.
+    pub fn label<'a>(&'a self, language: &str, code: &'a str) -> &'a str {
+        self.labels
+            .iter()
+            .find(|l| l.language == language && l.code == code)
+            .map_or(code, |l| l.text.as_str())
+    }
 }
 
 /// A prepared answer an agent can insert, found by name or category, or by typing `#keyword`.
@@ -199,6 +225,16 @@ pub struct StandardResponse {
     /// The name of a file that goes with the response (attached from the library).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<String>,
+    /// The text in other languages (`de` → text), for chats in them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub texts: BTreeMap<String, String>,
+}
+
+impl StandardResponse {
+    /// The text for a chat in `language`: its own there, else the default.
+    pub fn text_in(&self, language: &str) -> &str {
+        self.texts.get(language).unwrap_or(&self.text)
+    }
 }
 
 /// Machine-readable error codes of the `error` frame.

@@ -27,10 +27,23 @@ fn cut(text: &str, max: usize) -> String {
 /// Reads a journey from untrusted JSON: anything malformed is dropped, fields are shortened, and
 /// only http(s) addresses are kept. `None` when nothing usable remains.
 pub fn parse_journey(json: &str) -> Option<Vec<Visit>> {
-    let raw: Vec<serde_json::Value> = serde_json::from_str(json).ok()?;
-    let visits: Vec<Visit> = raw
-        .into_iter()
-        .filter_map(|v| serde_json::from_value::<Visit>(v).ok())
+    read_journey(&serde_json::from_str(json).ok()?)
+}
+
+/// Reads a journey already parsed as JSON (as [`parse_journey`] does): the desktop parses with
+/// the browser's own `JSON.parse` and carries no JSON text parser.
+pub fn read_journey(json: &serde_json::Value) -> Option<Vec<Visit>> {
+    let visit = |v: &serde_json::Value| {
+        Some(Visit {
+            title: v.get("title")?.as_str()?.to_owned(),
+            url: v.get("url")?.as_str()?.to_owned(),
+            at: v.get("at")?.as_i64()?,
+        })
+    };
+    let visits: Vec<Visit> = json
+        .as_array()?
+        .iter()
+        .filter_map(visit)
         .filter(|v| v.url.starts_with("http://") || v.url.starts_with("https://"))
         .map(|v| Visit {
             title: cut(v.title.trim(), 120),

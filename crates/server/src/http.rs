@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
 use parley_protocol::visit::{journey_value, parse_journey};
-use parley_protocol::{InteractionId, QueueId, MAX_MESSAGE_CHARS, VISIT_KEY};
+use parley_protocol::{InteractionId, QueueId, LANGUAGE_KEY, MAX_MESSAGE_CHARS, VISIT_KEY};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,6 +27,7 @@ mod handles;
 mod login;
 pub mod origin;
 mod policy;
+mod spelling;
 
 pub use origin::SESSION_COOKIE;
 
@@ -45,6 +46,8 @@ pub struct AppState {
     pub guards: Guards,
     /// What contacts call agents.
     pub aliases: crate::alias::Aliases,
+    /// The spelling check of agents' messages.
+    pub spelling: crate::spelling::Spelling,
 }
 
 /// The limits on what one client may ask of the server over HTTP.
@@ -155,6 +158,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/chats", post(start_chat))
         .route("/api/chats/resume", post(handles::resume))
         .route("/api/chats/release", post(handles::release))
+        .route("/api/spelling", post(spelling::check))
         // The process lives.
         .route("/healthz", get(|| async { "ok" }))
         // It can serve: a load balancer takes a node that is not ready out.
@@ -324,6 +328,11 @@ pub(crate) struct StartChatRequest {
     /// and links the contact's chats. One that does not verify refuses the chat.
     #[serde(default)]
     identity: Option<String>,
+    /// The contact's language, as their widget speaks it (`de`: two or three lowercase
+    /// letters): kept with the chat as case data (`Language`), for the agent to see and the
+    /// spelling check to use.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// A chat just started: what the contact's widget needs.
@@ -427,13 +436,21 @@ pub(crate) async fn start(state: &AppState, req: StartChatRequest) -> Result<Sta
             "case data: at most 50 keys of 100 characters, values of 1000".into(),
         ));
     }
-    let case_data = case_data
+    let mut case_data: BTreeMap<String, String> = case_data
         .into_iter()
         .map(|(k, v)| {
             let shown = |s: &str| crate::engine::marks::shown(s).into_owned();
             (shown(&k), shown(&v))
         })
         .collect();
+    if let Some(language) = req.language {
+        if !parley_protocol::is_language_code(&language) {
+            return Err(bad(
+                "language is two or three lowercase letters (`de`)".into()
+            ));
+        }
+        case_data.insert(LANGUAGE_KEY.to_owned(), language);
+    }
     let chat = NewChat {
         contact,
         queue: req.queue,
@@ -585,6 +602,7 @@ mod tests {
             queue: None,
             case_data: BTreeMap::new(),
             identity: None,
+            language: None,
         };
         assert_eq!(
             contact_from(&req("  ", None)),

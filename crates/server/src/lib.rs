@@ -40,6 +40,7 @@ pub mod net;
 pub mod outbox;
 pub mod reads;
 pub mod retention;
+pub mod spelling;
 pub mod store;
 pub mod throttle;
 pub mod webhooks;
@@ -142,6 +143,7 @@ async fn listen(
     let aliases = alias::Aliases::load(&*store).await?;
     let app = http::router(std::sync::Arc::new(http::AppState {
         aliases,
+        spelling: spelling::Spelling::new(&config.spelling),
         api_keys: api::keys::ApiKeys::new(&config.api_keys),
         identity,
         guards: http::Guards::new(

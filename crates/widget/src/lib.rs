@@ -186,6 +186,8 @@ struct StartRequest {
     /// The site's signed identity of the visitor, when it gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<String>,
+    /// The language the widget speaks to the contact (the pseudo-language's is English).
+    language: &'static str,
 }
 
 /// How this page was opened (on its own, or embedded in a website by `embed.js`).
@@ -225,6 +227,7 @@ fn PreChat(
             case_data: embed.case_data(),
             queue: embed.queue,
             identity: embed.identity,
+            language: parley_client::i18n::language_code(),
         };
         if req.name.trim().is_empty() {
             error.set(Some(t("form.name_missing")));

@@ -266,6 +266,7 @@ impl WidgetState {
 
 #[cfg(test)]
 mod older_tests {
+    use super::tests::english;
     use super::*;
     use parley_protocol::{Audience, Event};
 
@@ -287,6 +288,7 @@ mod older_tests {
 
     #[test]
     fn a_long_chat_opens_with_its_latest_messages_and_pages_back_to_the_start() {
+        english();
         let session = Session {
             interaction: "ix-1".into(),
             token: "t".into(),
@@ -332,6 +334,11 @@ mod tests {
     use parley_protocol::act::Action;
     use parley_protocol::{Audience, EndReason, Event, Identity};
 
+    /// The texts the reader sees, in English.
+    pub(super) fn english() {
+        parley_client::i18n::install_english(include_str!("../i18n/en.txt"));
+    }
+
     fn state() -> WidgetState {
         WidgetState::new(
             Session {
@@ -364,6 +371,7 @@ mod tests {
 
     #[test]
     fn a_refused_connection_is_said_and_a_dropped_one_is_not() {
+        english();
         let mut s = state();
         s.apply(welcome());
         s.disconnected();
@@ -374,6 +382,7 @@ mod tests {
 
     #[test]
     fn messages_survive_a_reconnect_and_resume_after_the_last_event() {
+        english();
         let mut s = state();
         s.apply(welcome());
         s.apply(events(vec![Event {
@@ -424,6 +433,7 @@ mod tests {
 
     #[test]
     fn events_of_another_chat_are_ignored_and_the_end_closes_the_composer() {
+        english();
         let mut s = state();
         let end = Event {
             seq: 1,
@@ -453,6 +463,7 @@ mod tests {
 
     #[test]
     fn a_message_held_back_goes_again_later_once() {
+        english();
         let mut s = state();
         s.apply(welcome());
         let sent = s.send("one").expect("sent");
@@ -471,6 +482,7 @@ mod tests {
 
     #[test]
     fn the_contact_leaving_ends_the_chat_on_its_side() {
+        english();
         let mut s = state();
         let left = |seq, party| Event {
             seq,
@@ -499,6 +511,7 @@ mod tests {
 
     #[test]
     fn read_receipts_report_what_a_visible_page_shows_once() {
+        english();
         let mut s = state();
         let notice = |seq| Event {
             seq,
@@ -534,6 +547,7 @@ mod tests {
 
     #[test]
     fn typing_goes_both_ways() {
+        english();
         let mut s = state();
         let Some(ClientMsg::Act(Action::Typing(act::Typing {
             typing: true,
@@ -568,6 +582,7 @@ mod tests {
 
     #[test]
     fn an_unknown_token_forgets_the_chat() {
+        english();
         let mut s = state();
         s.apply(ServerMsg::error(ErrorCode::Unauthorized, "no"));
         assert!(s.forgotten);
@@ -575,6 +590,7 @@ mod tests {
 
     #[test]
     fn a_server_that_cannot_talk_to_the_page_asks_for_a_reload() {
+        english();
         let mut s = state();
         assert!(!s.outdated);
         s.apply(ServerMsg::error(

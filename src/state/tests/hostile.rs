@@ -14,14 +14,14 @@ fn desk_with(responses_text: &str) -> DesktopState {
             category: responses_text.into(),
             keyword: Some(responses_text.into()),
             text: responses_text.into(),
-            attachment: None,
+            ..StandardResponse::default()
         },
         StandardResponse {
             name: "Greeting".into(),
             category: "Openers".into(),
             keyword: Some("hi".into()),
             text: "Hello!".into(),
-            attachment: None,
+            ..StandardResponse::default()
         },
     ];
     s.settings.editable_case_data = vec![responses_text.into(), "Account".into()];

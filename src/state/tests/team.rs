@@ -99,6 +99,7 @@ fn ix() -> InteractionId {
 
 #[test]
 fn the_team_communicator_lists_every_target_but_me_with_live_presence() {
+    crate::english();
     let mut s = team();
     assert!(s.tc_entries().is_empty(), "nothing listed while closed");
     s.open_tc(&ix(), RequestKind::Consultation);
@@ -130,7 +131,7 @@ fn the_team_communicator_lists_every_target_but_me_with_live_presence() {
             ..presence("john", "John Davis", true, 2)
         }],
     });
-    assert_eq!(s.tc_entries()[0].detail, "Not Ready (Lunch) · 2/3 chats");
+    assert_eq!(s.tc_entries()[0].detail, "Not Ready – Lunch · 2/3 chats");
 
     s.tc_search("TIER");
     let found = s.tc_entries();
@@ -217,6 +218,7 @@ fn an_active_consultation_is_the_default_for_transfer_and_conference() {
 
 #[test]
 fn consultation_messages_go_to_the_panel_and_never_to_the_contact_transcript() {
+    crate::english();
     let mut s = team();
     s.apply(events("ix-1", vec![started(3)]));
     let chat = s.chat(&ix()).unwrap();
@@ -417,6 +419,7 @@ fn a_consultant_reads_the_chat_talks_only_to_the_initiator_and_marks_done_withou
 
 #[test]
 fn a_declined_consultation_or_conference_is_a_notice_at_the_top_not_a_my_messages_entry() {
+    crate::english();
     let mut s = team();
     s.apply(events(
         "ix-1",

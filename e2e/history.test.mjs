@@ -34,6 +34,17 @@ test('earlier chats of the contact load above the current one as the agent scrol
     await transcript.getByText('Hello again').waitFor();
     assert.equal(await transcript.getByText('My card is refused').count(), 0, 'not before scrolling up');
 
+    // His earlier chat counts beside his connection status, and the count opens his history.
+    const others = kate.page.getByTestId('contact-chats');
+    await others.waitFor();
+    assert.equal(await others.textContent(), '1');
+    assert.match(await others.getAttribute('aria-label'), /^1 other chat of this contact/);
+    await others.click();
+    const entries = kate.page.getByTestId('contact-history-entry');
+    await entries.first().waitFor();
+    assert.equal(await entries.count(), 1);
+    await shot(kate.page, 'other-chats-count');
+
     // Scrolling up (the wheel at the top) brings the earlier chat above the current one.
     await transcript.hover();
     await kate.page.mouse.wheel(0, -400);
@@ -75,6 +86,7 @@ test('earlier chats of the contact load above the current one as the agent scrol
     await transcript.getByText('It is me, really').waitFor();
     await kate.page.getByTestId('tab-contact').click();
     await kate.page.getByTestId('contact-unverified').waitFor();
+    assert.equal(await kate.page.getByTestId('contact-chats').count(), 0, 'no chats of his counted');
     await transcript.hover();
     await kate.page.mouse.wheel(0, -400);
     await transcript.getByTestId('history-limit-notice').waitFor();

@@ -632,6 +632,20 @@ impl DesktopState {
         self.focus = Some(id);
     }
 
+    /// Asks for the contact's earlier chats (in progress, or closed within the history limit):
+    /// when the agent opens the history (`asked`), and as the chat's window opens, to count
+    /// them beside the contact's status, if the contact's site vouched for them (only such
+    /// contacts have chats linked to this one).
+    pub fn contact_history(&self, interaction: &InteractionId, asked: bool) -> Option<ClientMsg> {
+        self.chat(interaction)
+            .filter(|c| asked || c.summary.verified)
+            .map(|_| ClientMsg::History {
+                scope: HistoryScope::Contact {
+                    interaction: interaction.clone(),
+                },
+            })
+    }
+
     /// The agent scrolled to the top of a chat: ask for older events, or once the chat is whole,
     /// for the contact's chat before it; one request at a time.
     pub fn older(&mut self, interaction: &InteractionId) -> Option<ClientMsg> {

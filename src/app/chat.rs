@@ -4,7 +4,7 @@
 use super::composer::{Composer, ComposerTools};
 use super::interaction_bar::pending_name;
 use super::parties::{ConsultPanels, PartyList};
-use super::side_panel::SidePanel;
+use super::side_panel::{open_tab, SidePanel, Tab};
 use super::transcript::Transcript;
 use super::use_desk;
 use crate::state::Chat;
@@ -74,6 +74,13 @@ pub(super) fn ChatWindow(
         .and_then(|w| w.as_f64())
         .is_some_and(|w| w <= NARROW_PX);
     let collapsed = RwSignal::new(narrow);
+    let side_tab = RwSignal::new(Tab::CaseData);
+    // The count of the contact's other chats beside the contact's status opens their list.
+    desk.act(|s| s.contact_history(&id, false));
+    let open_history = Callback::new(move |()| {
+        collapsed.set(false);
+        open_tab(side_tab, Tab::History, &key.get_value());
+    });
     let load_older = Callback::new(move |()| desk.act(|s| s.older(&key.get_value())));
 
     let end = move |_| {
@@ -165,7 +172,7 @@ pub(super) fn ChatWindow(
             <Show when=move || notice.with(Option::is_some)>
                 <p class="pl-chat__notice" role="status" data-testid="chat-notice">{move || notice.get()}</p>
             </Show>
-            <PartyList id=key.get_value() />
+            <PartyList id=key.get_value() open_history />
             <div class="pl-chat__body">
                 <div class="pl-chat__main">
                     <Transcript lines=transcript_lines unsent read_up_to zoom on_top=load_older has_older />
@@ -202,7 +209,7 @@ pub(super) fn ChatWindow(
                 </div>
                 <Show when=move || !collapsed.get()>
                     <AfterPaint>
-                        <SidePanel id=key.get_value() />
+                        <SidePanel id=key.get_value() tab=side_tab />
                     </AfterPaint>
                 </Show>
             </div>

@@ -3,9 +3,9 @@
 use super::composer::Composer;
 use super::transcript::{render, UnsentLines};
 use super::use_desk;
-use crate::state::{Consult, PartyEntry, PartyStatus};
+use crate::state::{Chat, Consult, PartyEntry, PartyStatus};
 use leptos::prelude::*;
-use parley_client::i18n::{t, tf};
+use parley_client::i18n::{plural, t, tf};
 use parley_protocol::InteractionId;
 
 /// The parties of a chat with their status; another agent has an Action menu.
@@ -13,21 +13,46 @@ use parley_protocol::InteractionId;
 pub fn PartyList(
     /// The chat.
     id: InteractionId,
+    /// Opens the contact's history in the side panel.
+    open_history: Callback<()>,
 ) -> impl IntoView {
     let desk = use_desk();
     let key = StoredValue::new(id);
     let parties = desk.chat_part(key, |c| c.parties.list.clone());
+    let others = desk.chat_part(key, Chat::other_chats);
     view! {
         <ul class="pl-parties" aria-label=t("parties.list")>
             <For each=move || parties.get() key=|p| (p.key(), p.status.as_str()) let:entry>
-                <Party entry chat=key.get_value() />
+                {
+                    let contact = matches!(entry.party, parley_protocol::Party::Contact { .. });
+                    view! {
+                        <Party entry chat=key.get_value()>
+                            {move || (contact && others.get() > 0).then(|| other_chats(others.get(), open_history))}
+                        </Party>
+                    }
+                }
             </For>
         </ul>
     }
 }
 
+/// The number of the contact's other chats, in progress or recent, as a button to their list.
+fn other_chats(n: usize, open_history: Callback<()>) -> impl IntoView {
+    let label = plural("parties.other_chats", i64::try_from(n).unwrap_or(i64::MAX));
+    view! {
+        <button class="pl-party__chats" data-testid="contact-chats" title=label.clone() aria-label=label
+            on:click=move |_| open_history.run(())>{n}</button>
+    }
+}
+
 #[component]
-fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
+fn Party(
+    entry: PartyEntry,
+    chat: InteractionId,
+    /// Shown after the party's status.
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
     let desk = use_desk();
     let chat = StoredValue::new(chat);
     let open = RwSignal::new(false);
@@ -82,6 +107,7 @@ fn Party(entry: PartyEntry, chat: InteractionId) -> impl IntoView {
             <span class="pl-party__dot" aria-hidden="true"></span>
             <span class="pl-party__name" translate="no">{name}</span>
             <span class="pl-party__status">{t(status.label())}</span>
+            {children.map(|c| c())}
             <Show when=has_menu>
                 <button class="pl-icon-button" data-testid="party-menu" aria-haspopup="menu" title=t("parties.action")
                     aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"▾"</button>

@@ -4,10 +4,11 @@
 use super::use_desk;
 use leptos::prelude::*;
 use parley_client::i18n::t;
-use parley_protocol::{ClientMsg, HistoryScope, InteractionId};
+use parley_protocol::InteractionId;
 
+/// The side panel's tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tab {
+pub enum Tab {
     CaseData,
     Visit,
     Contact,
@@ -20,22 +21,12 @@ enum Tab {
 pub fn SidePanel(
     /// The chat it describes.
     id: InteractionId,
+    /// The tab shown; the chat window opens the history from the contact's party too.
+    tab: RwSignal<Tab>,
 ) -> impl IntoView {
     let desk = use_desk();
     let key = StoredValue::new(id);
-    let tab = RwSignal::new(Tab::CaseData);
-    let pick = move |t: Tab| {
-        move |_| {
-            tab.set(t);
-            if t == Tab::History {
-                desk.send(&ClientMsg::History {
-                    scope: HistoryScope::Contact {
-                        interaction: key.get_value(),
-                    },
-                });
-            }
-        }
-    };
+    let pick = move |t: Tab| move |_| open_tab(tab, t, &key.get_value());
     // `label`: the tab's catalogue key.
     let tab_button = move |this: Tab, label: &'static str, testid: &'static str| {
         view! { <button class="pl-side__tab" class:pl-side__tab--active=move || tab.get() == this data-testid=testid on:click=pick(this)>{t(label)}</button> }
@@ -157,6 +148,14 @@ pub fn SidePanel(
                     on:input=move |ev| { let v = event_target_value(&ev); desk.update(|s| key.with_value(|id| s.set_note(id, &v))) }></textarea>
             </Show>
         </aside>
+    }
+}
+
+/// Shows the tab `t`; the contact's history is asked for again each time it opens.
+pub fn open_tab(tab: RwSignal<Tab>, t: Tab, id: &InteractionId) {
+    tab.set(t);
+    if t == Tab::History {
+        use_desk().act(|s| s.contact_history(id, true));
     }
 }
 

@@ -76,7 +76,8 @@ pub struct Chat {
     pub typing: Option<Typing>,
     /// The contact has read everything up to here.
     pub read_up_to: Seq,
-    /// Earlier chats of the same contact, once asked for.
+    /// The contact's earlier chats (in progress, or closed within the history limit), once
+    /// asked for.
     pub history: Option<Vec<HistoryEntry>>,
     /// When to tell the contact this agent is typing.
     pub typing_notice: TypingNotice,
@@ -152,6 +153,11 @@ impl Chat {
         Party::Contact {
             name: self.summary.contact.clone(),
         }
+    }
+
+    /// How many other chats of the contact the history holds (0 until it arrives).
+    pub fn other_chats(&self) -> usize {
+        self.history.as_ref().map_or(0, Vec::len)
     }
 
     /// Whether this agent's part is over: Mark Done is offered, the composer is closed. A

@@ -926,6 +926,58 @@ fn earlier_chats_of_the_contact_load_above_the_current_one_with_day_marks() {
 }
 
 #[test]
+fn the_other_chats_of_a_verified_contact_are_counted_as_the_window_opens() {
+    let history = |id: &str| ClientMsg::History {
+        scope: HistoryScope::Contact {
+            interaction: id.into(),
+        },
+    };
+    let mut s = with_chat();
+    // A contact who only typed an address has no linked chats: nothing to count, but the
+    // agent may still open the history.
+    assert_eq!(s.contact_history(&"ix-1".into(), false), None);
+    assert_eq!(
+        s.contact_history(&"ix-1".into(), true),
+        Some(history("ix-1"))
+    );
+    assert_eq!(
+        s.contact_history(&"ix-9".into(), true),
+        None,
+        "not a chat here"
+    );
+
+    s.apply(ServerMsg::Opened {
+        interaction: InteractionSummary {
+            verified: true,
+            email: Some("mark@example.com".into()),
+            ..summary("ix-2")
+        },
+    });
+    let ix2 = InteractionId::from("ix-2");
+    assert_eq!(s.contact_history(&ix2, false), Some(history("ix-2")));
+    assert_eq!(
+        s.chat(&ix2).map(Chat::other_chats),
+        Some(0),
+        "until the answer"
+    );
+    let entry = |id: &str, closed| HistoryEntry {
+        id: id.into(),
+        contact: "Mark Avram".into(),
+        subject: None,
+        started_at: 0,
+        closed,
+    };
+    s.apply(ServerMsg::History {
+        scope: HistoryScope::Contact {
+            interaction: ix2.clone(),
+        },
+        entries: vec![entry("ix-3", false), entry("ix-0", true)],
+    });
+    assert_eq!(s.chat(&ix2).map(Chat::other_chats), Some(2));
+    assert_eq!(s.chat(&"ix-1".into()).map(Chat::other_chats), Some(0));
+}
+
+#[test]
 fn a_long_chat_lists_the_agents_connected_before_its_loaded_events() {
     let mut s = DesktopState::new(Outbox::new("t"));
     s.apply(welcome());

@@ -251,8 +251,9 @@ pub trait History: Send + Sync {
         before: Millis,
         since: Millis,
     ) -> StoreFuture<'a, Option<(InteractionId, Millis)>>;
-    /// Closed interactions of the same contact (same e-mail address) that started before this
-    /// one and since `since`, newest first.
+    /// The interactions of the same verified contact that started before this one: those in
+    /// progress, and the closed ones that started since `since`, newest first. Never a later
+    /// one: reading a chat tells nothing of what came after it.
     fn history_of_contact<'a>(
         &'a self,
         interaction: &'a InteractionId,

@@ -54,6 +54,21 @@ async fn typed_chat(addr: std::net::SocketAddr, agent: &mut Client, email: &str)
 }
 
 #[tokio::test]
+async fn a_verified_contacts_chats_in_progress_are_in_the_history_too() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;
+    let mut kate = ready_agent(addr, "kate").await;
+    // Mark chats in two tabs at once: the second lists the first, still in progress; the
+    // first lists nothing that came after it.
+    let (first, _c1, _) = chat_with(addr, &mut kate, "Mark Avram").await;
+    let (second, _c2, _) = chat_with(addr, &mut kate, "Mark Avram").await;
+    assert_eq!(history(&mut kate, &second).await, vec![first.clone()]);
+    assert_eq!(history(&mut kate, &first).await, Vec::<InteractionId>::new());
+    finish(&mut kate, &first).await;
+    assert_eq!(history(&mut kate, &second).await, vec![first]);
+}
+
+#[tokio::test]
 async fn only_a_verified_identity_links_a_contacts_chats() {
     let dir = tempfile::tempdir().expect("tmp");
     let addr = spawn_server(&dir.path().join("p.db"), |_| {}).await;

@@ -174,7 +174,7 @@ async fn contract(store: &impl Store) {
     assert_eq!(store.contact_interaction("nope").await.expect("read"), None);
 
     // Earlier chats of the same contact (e-mail in any case): finished, started before, within
-    // the limit; My History: the chats an agent joined, newest first.
+    // the limit; the contact's history; My History: the chats an agent joined, newest first.
     store
         .commit(vec![
             Write::Interaction(record("ix-0", Some("mark@example.com"), 50, true)),
@@ -213,14 +213,26 @@ async fn contract(store: &impl Store) {
         store.earlier_of_contact(&ix, 50, 20).await.expect("none"),
         None
     );
-    let history: Vec<String> = store
-        .history_of_contact(&ix, 0)
-        .await
-        .expect("history")
-        .into_iter()
-        .map(|e| e.id.to_string())
-        .collect();
-    assert_eq!(history, ["ix-0", "ix-old"]);
+    // The contact's chats before this one: in progress, or closed since the limit; none later.
+    let history = |since| async move {
+        store
+            .history_of_contact(&InteractionId("ix-1".into()), since)
+            .await
+            .expect("history")
+            .into_iter()
+            .map(|e| (e.id.to_string(), e.closed))
+            .collect::<Vec<_>>()
+    };
+    let entry = |id: &str, closed| (id.to_owned(), closed);
+    assert_eq!(
+        history(0).await,
+        [
+            entry("ix-open", false),
+            entry("ix-0", true),
+            entry("ix-old", true)
+        ]
+    );
+    assert_eq!(history(55).await, [entry("ix-open", false)]);
     let mine: Vec<String> = store
         .history_of_agent(&kate_id)
         .await

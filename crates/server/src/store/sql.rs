@@ -651,8 +651,8 @@ macro_rules! sql_ports {
                              FROM interactions i
                              JOIN interactions me ON me.id = $1 AND me.contact_key IS NOT NULL
                                AND i.contact_key = me.contact_key
-                             WHERE i.id <> me.id AND i.closed AND i.started_at < me.started_at
-                               AND i.started_at >= $2
+                             WHERE i.id <> me.id AND i.started_at < me.started_at
+                               AND (NOT i.closed OR i.started_at >= $2)
                              ORDER BY i.started_at DESC LIMIT $3",
                         )
                         .bind(interaction.as_str())

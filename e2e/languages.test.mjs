@@ -231,3 +231,22 @@ test('pseudo-language: every text the desktop shows comes from its catalogue', {
     await server.kill().catch(() => {});
   }
 });
+
+test('refusals are said in the reader\'s language: a wrong password in German', { timeout: 60_000 }, async () => {
+  const server = await Server.start();
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ locale: 'de-DE' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('login-username').fill('kate');
+    await page.getByTestId('login-password').fill('not-her-password');
+    await page.getByTestId('login-submit').click();
+    const error = page.getByTestId('login-error');
+    await error.waitFor();
+    assert.equal(await error.textContent(), 'Benutzername oder Passwort ist falsch.');
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+});

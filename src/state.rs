@@ -19,7 +19,7 @@ pub use chat::{journey, shown_case_data, Chat, Flash, Typing};
 pub use parties::{party_key, Consult, Parties, PartyEntry, PartyStatus};
 pub use team::{action_label, TcEntry, TcKind, TeamCommunicator};
 
-use parley_client::i18n::{t, tf};
+use parley_client::i18n::{refusal, t, tf};
 pub use parley_client::lines::Line;
 pub use parley_client::Outbox;
 use parley_protocol::act;
@@ -487,11 +487,15 @@ impl DesktopState {
             // Other agents' typing in the main chat is not shown; the queue position is for
             // contacts only.
             ServerMsg::Typing { .. } | ServerMsg::QueuePosition { .. } => {}
-            ServerMsg::Error { code, message, req } => {
+            ServerMsg::Error {
+                code, reason, req, ..
+            } => {
                 self.refusals = self.refusals.wrapping_add(1);
                 if code == ErrorCode::Unauthorized {
                     self.logged_out = true;
                 }
+                // Said in the agent's language; the server's `message` is English, for logs.
+                let message = refusal(code.as_str(), reason.as_deref());
                 // A refusal of a command about a chat shows in that chat; any other in the bar.
                 let about = self.requests.about(req).flatten().cloned();
                 match about.and_then(|id| self.chat_mut(&id)) {

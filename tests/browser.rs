@@ -477,11 +477,7 @@ async fn a_refused_status_does_not_stay_in_the_status_select() {
             select.value()
         }
     };
-    let refused = ServerMsg::Error {
-        code: ErrorCode::Invalid,
-        message: "not now".into(),
-        req: None,
-    };
+    let refused = ServerMsg::error(ErrorCode::Invalid, "not now");
     assert_eq!(
         answered(refused).await,
         "ready",
@@ -896,24 +892,25 @@ fn the_apps_message_ids_are_128_random_bits_each() {
 #[wasm_bindgen_test]
 async fn a_desktop_older_than_its_server_says_parley_was_updated() {
     use parley_desktop::app::main_bar::MainBar;
+    parley_client::i18n::install_english(include_str!("../i18n/en.txt"));
     let root = fresh_root();
     let desk = desk_with_two_chats();
     let _handle = mount_on(&root, desk, || view! { <MainBar on_logout=|| {} /> });
     tick().await;
-    // What the server answers a hello in a version it no longer speaks.
+    // What the server answers a hello in a version it no longer speaks, said in the agent's
+    // language rather than the server's English.
     desk.update(|s| {
-        s.apply(ServerMsg::Error {
-            code: ErrorCode::UnsupportedVersion,
-            message: parley_protocol::UPDATED_NOTICE.into(),
-            req: None,
-        })
+        s.apply(ServerMsg::error(
+            ErrorCode::UnsupportedVersion,
+            parley_protocol::UPDATED_NOTICE,
+        ))
     });
     tick().await;
     assert_eq!(
         one(&root, "[data-testid=desktop-notice]")
             .text_content()
             .as_deref(),
-        Some("Parley was updated: reload")
+        Some("Parley was updated: reload the page.")
     );
     root.remove();
 }

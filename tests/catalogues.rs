@@ -23,8 +23,37 @@ fn every_language_has_every_text_and_every_key_the_code_names() {
     sources(&root.join("src"), &mut files);
     files.push(root.join("crates/client/src/lines.rs"));
     files.push(root.join("crates/client/src/rich.rs"));
+    files.push(root.join("crates/client/src/http.rs"));
     let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let (named, problems) = parley_client::catalogues::check(&root.join("i18n"), &files);
     assert!(named > 150, "the scan finds the keys ({named})");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Refusals come as a code and, where it says too little, a reason: the desktop says each in
+/// its own words, never the general sentence, and never the server's English.
+#[test]
+fn every_refusal_the_server_can_send_has_its_sentence() {
+    use parley_client::i18n::{refusal, t};
+    use parley_protocol::{ErrorCode, Reason};
+    parley_client::i18n::install_english(include_str!("../i18n/en.txt"));
+    let general = t("refusal.general");
+    for code in ErrorCode::ALL {
+        let said = refusal(code.as_str(), None);
+        assert_ne!(said, general, "{code:?}");
+        for reason in Reason::ALL {
+            let because = refusal(code.as_str(), Some(reason.key()));
+            assert!(because != said && because != general, "{reason:?}");
+            assert_ne!(because, reason.text(), "{reason:?} in the server's words");
+        }
+    }
+    // What the HTTP API answers with.
+    for status in [400, 401, 403, 404, 410, 413, 415, 429, 500, 503] {
+        assert_ne!(
+            refusal(&format!("http_{status}"), None),
+            general,
+            "{status}"
+        );
+    }
+    assert_eq!(refusal("http_418", Some("no_such_reason")), general);
 }

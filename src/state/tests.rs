@@ -2,7 +2,7 @@ use super::*;
 use parley_protocol::act::{self, Action};
 use parley_protocol::{
     Audience, DeclineReason, EndReason, Event, EventKind, FileRef, InteractionState,
-    InteractionSummary, InvitationKind, Notice, Party, PendingLevel, StandardResponse,
+    InteractionSummary, InvitationKind, Notice, Party, PendingLevel, Reason, StandardResponse,
 };
 
 fn summary(id: &str) -> InteractionSummary {
@@ -277,18 +277,19 @@ fn mark_done_is_offered_only_after_the_end_and_needs_a_disposition_when_required
 
 #[test]
 fn refusals_go_to_the_chat_or_the_main_notice_and_unauthorized_logs_out() {
+    crate::english();
     let mut s = with_chat();
     let end = ClientMsg::from(act::End {
         interaction: "ix-1".into(),
     });
     let req = s.requests.track(&end);
-    s.apply(ServerMsg::error(ErrorCode::Invalid, "the chat has ended").answering(req));
+    s.apply(ServerMsg::refused(ErrorCode::Invalid, Reason::ChatEnded).answering(req));
     assert_eq!(
         s.chat(&"ix-1".into()).expect("chat").error.as_deref(),
-        Some("the chat has ended")
+        Some("The chat has ended.")
     );
     s.apply(ServerMsg::error(ErrorCode::Internal, "try again"));
-    assert_eq!(s.notice.as_deref(), Some("try again"));
+    assert_eq!(s.notice.as_deref(), Some("The server failed: try again."));
     assert!(!s.logged_out);
     s.apply(ServerMsg::error(ErrorCode::Unauthorized, "log in"));
     assert!(s.logged_out);
@@ -1100,11 +1101,10 @@ fn every_refusal_is_counted_so_that_controls_showing_confirmed_state_show_it_aga
     let mut s = with_chat();
     assert_eq!(s.refusals, 0);
     for _ in 0..2 {
-        s.apply(ServerMsg::Error {
-            code: ErrorCode::Invalid,
-            message: "unknown Not Ready reason".into(),
-            req: None,
-        });
+        s.apply(ServerMsg::error(
+            ErrorCode::Invalid,
+            "unknown Not Ready reason",
+        ));
     }
     assert_eq!(s.refusals, 2, "the same refusal twice counts twice");
     assert_eq!(s.status, AgentStatus::Ready, "the status is unchanged");
@@ -1138,33 +1138,46 @@ fn a_refusal_lands_on_the_chat_of_the_command_that_caused_it() {
     let about_no_chat = s.requests.track(&status);
     assert!(in_first.is_some() && in_second.is_some() && about_no_chat.is_some());
     assert_ne!(in_first, in_second);
-    let refused = |message: &str, req| ServerMsg::Error {
-        code: ErrorCode::Forbidden,
-        message: message.into(),
-        req,
-    };
+    crate::english();
+    let refused = |code, reason: Reason, req| ServerMsg::refused(code, reason).answering(req);
 
-    // The first chat's refusal arrives while the second is on screen: it lands on the first.
-    s.apply(refused("this case data key is not editable", in_first));
+    // The first chat's refusal arrives while the second is on screen: it lands on the first,
+    // said in the agent's language.
+    s.apply(refused(ErrorCode::Forbidden, Reason::NotEditable, in_first));
     let error = |s: &DesktopState, id: &InteractionId| s.chat(id).and_then(|c| c.error.clone());
     assert_eq!(
         error(&s, &first).as_deref(),
-        Some("this case data key is not editable")
+        Some("This case data key cannot be edited.")
     );
     assert_eq!(error(&s, &second), None, "the chat on screen is untouched");
-    s.apply(refused("choose a disposition code first", in_second));
+    s.apply(refused(
+        ErrorCode::Invalid,
+        Reason::DispositionFirst,
+        in_second,
+    ));
     assert_eq!(
         error(&s, &second).as_deref(),
-        Some("choose a disposition code first")
+        Some("Choose a disposition code first.")
     );
-    // About no chat, or with no id the desktop knows: the main notice, never a chat.
-    s.apply(refused("unknown Not Ready reason", about_no_chat));
-    assert_eq!(s.notice.as_deref(), Some("unknown Not Ready reason"));
-    s.apply(refused("too many messages; slow down", None));
-    assert_eq!(s.notice.as_deref(), Some("too many messages; slow down"));
+    // About no chat, or with no id the desktop knows: the main notice, never a chat. A
+    // refusal with no reason, or one this desktop does not know, is said by its code.
+    s.apply(
+        ServerMsg::error(ErrorCode::Invalid, "unknown Not Ready reason").answering(about_no_chat),
+    );
+    assert_eq!(s.notice.as_deref(), Some("This cannot be done now."));
+    s.apply(ServerMsg::Error {
+        code: ErrorCode::RateLimited,
+        message: "too many messages; slow down".into(),
+        reason: Some("a_reason_of_a_later_server".into()),
+        req: None,
+    });
+    assert_eq!(
+        s.notice.as_deref(),
+        Some("Too many requests: wait a moment and try again.")
+    );
     assert_eq!(
         error(&s, &second).as_deref(),
-        Some("choose a disposition code first")
+        Some("Choose a disposition code first.")
     );
     // Reads name their subject in their answers and get no id.
     let older = ClientMsg::Older {

@@ -1,13 +1,17 @@
-//! Requests to the server's HTTP API with the browser's `fetch`, its `{"error": "..."}` bodies
-//! turned into a sentence for the user.
+//! Requests to the server's HTTP API with the browser's `fetch`, its refusals turned into a
+//! sentence for the user in their language ([`crate::i18n::refusal`]).
 
+use crate::i18n::{refusal, t};
 use crate::json::{self, Js};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
 
-const UNREACHABLE: &str = "the server cannot be reached; check your connection";
+/// The sentence for a server that did not answer.
+fn unreachable<E>(_: E) -> String {
+    t("http.unreachable")
+}
 
 /// One request: `method` to `path` with these headers and body. An answer of any status is
 /// `Ok`; no answer at all is the sentence for an unreachable server.
@@ -19,20 +23,19 @@ async fn fetch(
 ) -> Result<Response, String> {
     let init = RequestInit::new();
     init.set_method(method);
-    let map = Headers::new().map_err(|_| UNREACHABLE.to_owned())?;
+    let map = Headers::new().map_err(unreachable)?;
     for (name, value) in headers {
-        map.set(name, value)
-            .map_err(|_| format!("could not send the request: bad header {name}"))?;
+        map.set(name, value).map_err(|_| t("http.not_sent"))?;
     }
     init.set_headers(&map);
     if let Some(body) = body {
         init.set_body(body);
     }
-    let window = web_sys::window().ok_or_else(|| UNREACHABLE.to_owned())?;
+    let window = web_sys::window().ok_or_else(|| t("http.unreachable"))?;
     let answer = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await
-        .map_err(|_| UNREACHABLE.to_owned())?;
-    answer.dyn_into().map_err(|_| UNREACHABLE.to_owned())
+        .map_err(unreachable)?;
+    answer.dyn_into().map_err(unreachable)
 }
 
 /// The body of an answer as text.
@@ -65,7 +68,7 @@ pub async fn get_json(path: &str) -> Result<Js, String> {
 /// The answer read by the browser: the apps carry no typed JSON readers for what they only read
 /// (each `Deserialize` the desktop read its answers with cost it kilobytes).
 fn parsed(answer: &str) -> Result<Js, String> {
-    json::parse(answer).ok_or_else(|| "unexpected answer from the server: not JSON".to_owned())
+    json::parse(answer).ok_or_else(|| t("http.not_json"))
 }
 
 /// POSTs `body` as JSON to `path` and reads the JSON answer (see [`crate::json`]); the error is
@@ -101,11 +104,11 @@ pub async fn post_json_refusable<B: Serialize>(
     let answer = text(&response).await.unwrap_or_default();
     json::parse(&answer)
         .map(Ok)
-        .ok_or_else(|| "unexpected answer from the server: not JSON".to_owned())
+        .ok_or_else(|| t("http.not_json"))
 }
 
 fn to_json<B: Serialize>(body: &B) -> Result<String, String> {
-    serde_json::to_string(body).map_err(|e| format!("could not send the request: {e}"))
+    serde_json::to_string(body).map_err(|_| t("http.not_sent"))
 }
 
 /// POSTs JSON text to `path`; the answer of any status.
@@ -135,12 +138,15 @@ pub async fn post_with_token_for(path: &str, token: &str) -> Result<Js, String> 
     parsed(&text(&response).await.unwrap_or_default())
 }
 
-/// The sentence for a refused request: the `error` of its `{"error": "..."}` body.
+/// The sentence for a refused request: the `reason` of its `{"error": …, "reason": …}` body
+/// where the apps know it, else its status's.
 async fn error_of(response: &Response) -> String {
     let body = text(response).await.unwrap_or_default();
-    json::parse(&body)
-        .and_then(|answer| answer.text("error"))
-        .unwrap_or_else(|| format!("the server answered {}", response.status()))
+    let reason = json::parse(&body).and_then(|answer| answer.text("reason"));
+    refusal(
+        &["http_", &response.status().to_string()].concat(),
+        reason.as_deref(),
+    )
 }
 
 /// Whether a request without an answer body went through; the error is a sentence for the user.
@@ -197,14 +203,14 @@ pub async fn file_blob_url(path: &str, token: &str) -> Result<String, String> {
     let auth = format!("Bearer {token}");
     let response = fetch("GET", path, &[("Authorization", &auth)], None)
         .await
-        .map_err(|_| "the server cannot be reached".to_owned())?;
+        .map_err(unreachable)?;
     if !response.ok() {
         return Err(error_of(&response).await);
     }
-    let read = |_| "could not read the file".to_owned();
+    let read = |_| t("http.unreadable");
     let blob = JsFuture::from(response.blob().map_err(read)?)
         .await
         .map_err(read)?;
     let blob: web_sys::Blob = blob.dyn_into().map_err(read)?;
-    web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not show the file".into())
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(read)
 }

@@ -97,6 +97,17 @@ pub fn tf(key: &str, values: &[(&str, &str)]) -> String {
     fill(t(key), values)
 }
 
+/// The sentence for a refusal: its reason's (`refusal.<reason>`, see `parley_protocol::Reason`)
+/// where the catalogue has it, else its kind's (`refusal.<kind>`: an error code's name, or
+/// `http_<status>`), else the general one.
+pub fn refusal(kind: &str, reason: Option<&str>) -> String {
+    let of = |k: &str| lookup(&["refusal.", k].concat());
+    reason
+        .and_then(of)
+        .or_else(|| of(kind))
+        .unwrap_or_else(|| t("refusal.general"))
+}
+
 /// The form of `key` for the count `n` (as `{n}`), as the language in use says it.
 pub fn plural(key: &str, n: i64) -> String {
     let form = |category: &str| lookup(&[key, ".", category].concat());

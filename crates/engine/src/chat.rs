@@ -1,10 +1,10 @@
 //! What happens inside an interaction: messages (main chat and consultations), typing, read
 //! receipts, End, Mark Done, Delete From Conference, case data, and the contact's connection.
 
-use super::{act, refuse, Actor, Effect, Engine, Outcome, Refusal};
+use super::{act, refuse, refuse_for, Actor, Effect, Engine, Outcome, Refusal};
 use parley_protocol::{
     AgentId, Audience, EndReason, ErrorCode, EventKind, InteractionId, InteractionState,
-    LeaveReason, Millis, Notice, Party, ServerMsg, MAX_MESSAGE_CHARS,
+    LeaveReason, Millis, Notice, Party, Reason, ServerMsg, MAX_MESSAGE_CHARS,
 };
 
 /// The longest case data value and typing preview, in characters.
@@ -71,10 +71,10 @@ impl Engine {
         } = a;
         let text = text.trim();
         if text.is_empty() {
-            return refuse(ErrorCode::Invalid, "empty message");
+            return refuse_for(ErrorCode::Invalid, Reason::EmptyMessage);
         }
         if text.chars().count() > MAX_MESSAGE_CHARS {
-            return refuse(ErrorCode::Invalid, "message is too long");
+            return refuse_for(ErrorCode::Invalid, Reason::MessageTooLong);
         }
         if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
             return refuse(ErrorCode::Invalid, "client_id must be 1 to 64 bytes");
@@ -109,7 +109,7 @@ impl Engine {
             return Ok(vec![ack(seq)]);
         }
         if ix.state == InteractionState::Ended {
-            return refuse(ErrorCode::Invalid, "the chat has ended");
+            return refuse_for(ErrorCode::Invalid, Reason::ChatEnded);
         }
         // Nobody reads a queued chat yet: its contact writes no faster than a person types.
         let gap = self.timers.queued_gap;
@@ -199,11 +199,11 @@ impl Engine {
             return refuse(ErrorCode::NotFound, "no such interaction");
         };
         if ix.state == InteractionState::Ended {
-            return refuse(ErrorCode::Invalid, "the chat has ended");
+            return refuse_for(ErrorCode::Invalid, Reason::ChatEnded);
         }
         let (max_files, max_bytes) = self.file_quota;
         if ix.files.0 >= max_files || ix.files.1.saturating_add(file.size) > max_bytes {
-            return refuse(ErrorCode::TooLarge, "this chat holds all the files it may");
+            return refuse_for(ErrorCode::TooLarge, Reason::FilesFull);
         }
         let mut out = Vec::new();
         let was = ix.pending;
@@ -323,10 +323,7 @@ impl Engine {
                 .get(&interaction)
                 .is_some_and(|ix| !ix.agents.contains(agent) && ix.consulting(agent).is_some());
             if consultant {
-                return refuse(
-                    ErrorCode::Invalid,
-                    "you are consulting on this chat: end the consultation instead",
-                );
+                return refuse_for(ErrorCode::Invalid, Reason::ConsultingInstead);
             }
         }
         let party = self.party_of(&by, &interaction)?;
@@ -335,7 +332,7 @@ impl Engine {
             .get(&interaction)
             .is_some_and(|ix| ix.state == InteractionState::Ended)
         {
-            return refuse(ErrorCode::Invalid, "the chat has already ended");
+            return refuse_for(ErrorCode::Invalid, Reason::ChatEnded);
         }
         let mut out = Vec::new();
         match by {
@@ -442,7 +439,7 @@ impl Engine {
             );
         }
         if !ix.part_over(&agent) {
-            return refuse(ErrorCode::Invalid, "end the chat before marking it done");
+            return refuse_for(ErrorCode::Invalid, Reason::EndFirst);
         }
         if disposition
             .as_ref()
@@ -454,7 +451,7 @@ impl Engine {
             && disposition.is_none()
             && ix.ever_party.contains(&agent)
         {
-            return refuse(ErrorCode::Invalid, "choose a disposition code first");
+            return refuse_for(ErrorCode::Invalid, Reason::DispositionFirst);
         }
         let note = note
             .map(|n| n.trim().chars().take(MAX_MESSAGE_CHARS).collect::<String>())
@@ -531,7 +528,7 @@ impl Engine {
             );
         }
         if ix.agents.contains(&agent) {
-            return refuse(ErrorCode::Invalid, "you are already in this chat");
+            return refuse_for(ErrorCode::Invalid, Reason::AlreadyInChat);
         }
         // Only an agent that left by its own End may come back, and only with asynchronous
         // chat: one deleted from a conference or transferred away lost the right.
@@ -539,13 +536,10 @@ impl Engine {
             return refuse(ErrorCode::Forbidden, "asynchronous chat is off");
         }
         if !ix.rights.get(&agent).is_some_and(|r| r.left_by_own_end) {
-            return refuse(
-                ErrorCode::Forbidden,
-                "you were taken out of this chat and cannot rejoin it",
-            );
+            return refuse_for(ErrorCode::Forbidden, Reason::TakenOut);
         }
         if ix.state == InteractionState::Ended {
-            return refuse(ErrorCode::Invalid, "the chat has ended");
+            return refuse_for(ErrorCode::Invalid, Reason::ChatEnded);
         }
         let mut out = Vec::new();
         self.join(&interaction, &agent, now, &mut out);
@@ -578,18 +572,18 @@ impl Engine {
         } = a;
         self.party_of(&Actor::Agent(agent.clone()), &interaction)?;
         if target == agent {
-            return refuse(ErrorCode::Invalid, "use End to leave the chat yourself");
+            return refuse_for(ErrorCode::Invalid, Reason::UseEnd);
         }
         let party = match self.party_of(&Actor::Agent(target.clone()), &interaction) {
             Ok(p) => p,
-            Err(_) => return refuse(ErrorCode::NotFound, "this agent is not in the conference"),
+            Err(_) => return refuse_for(ErrorCode::NotFound, Reason::NotInConference),
         };
         if self
             .interactions
             .get(&interaction)
             .is_some_and(|ix| ix.state == InteractionState::Ended)
         {
-            return refuse(ErrorCode::Invalid, "the chat has ended");
+            return refuse_for(ErrorCode::Invalid, Reason::ChatEnded);
         }
         let mut out = Vec::new();
         self.end_consultations_of(&interaction, &target, None, Some(&agent), now, &mut out);
@@ -617,7 +611,7 @@ impl Engine {
         } = a;
         self.party_of(&Actor::Agent(agent), &interaction)?;
         if !self.settings.editable_case_data.contains(&key) {
-            return refuse(ErrorCode::Forbidden, "this case data key is not editable");
+            return refuse_for(ErrorCode::Forbidden, Reason::NotEditable);
         }
         self.write_case_data(interaction, key, value, now)
     }
@@ -638,7 +632,7 @@ impl Engine {
         match self.interactions.get(&interaction) {
             None => return refuse(ErrorCode::NotFound, "no such live chat"),
             Some(ix) if ix.state == InteractionState::Ended => {
-                return refuse(ErrorCode::Invalid, "the chat has ended")
+                return refuse_for(ErrorCode::Invalid, Reason::ChatEnded)
             }
             Some(_) => {}
         }
@@ -661,7 +655,7 @@ impl Engine {
             .as_ref()
             .is_some_and(|v| v.chars().count() > MAX_VALUE_CHARS)
         {
-            return refuse(ErrorCode::Invalid, "the value is too long");
+            return refuse_for(ErrorCode::Invalid, Reason::ValueTooLong);
         }
         let mut out = Vec::new();
         if let Some(ix) = self.interactions.get_mut(&interaction) {

@@ -35,7 +35,7 @@ pub use offers::{PendingOffer, PendingRequest};
 use parley_protocol::act::{self, Action};
 use parley_protocol::{
     AgentId, AgentPresence, AgentSettings, AgentStatus, ErrorCode, Event, InteractionId,
-    InteractionSummary, Invitation, InvitationId, Millis, Named, QueueId, Seq, ServerMsg,
+    InteractionSummary, Invitation, InvitationId, Millis, Named, QueueId, Reason, Seq, ServerMsg,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -295,7 +295,10 @@ pub struct Engine {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
     pub code: ErrorCode,
+    /// In English.
     pub reason: String,
+    /// For the apps to say in the reader's language, where the code says too little.
+    pub why: Option<Reason>,
 }
 
 impl Refusal {
@@ -303,12 +306,25 @@ impl Refusal {
         Self {
             code,
             reason: reason.to_owned(),
+            why: None,
+        }
+    }
+
+    pub fn because(code: ErrorCode, why: Reason) -> Self {
+        Self {
+            code,
+            reason: why.text().to_owned(),
+            why: Some(why),
         }
     }
 
     /// The `error` frame that tells the issuer, naming its request.
     pub fn to_msg(&self, req: Option<u64>) -> ServerMsg {
-        ServerMsg::error(self.code, &self.reason).answering(req)
+        match self.why {
+            Some(why) => ServerMsg::refused(self.code, why),
+            None => ServerMsg::error(self.code, &self.reason),
+        }
+        .answering(req)
     }
 }
 
@@ -317,6 +333,10 @@ pub type Outcome = Result<Vec<Effect>, Refusal>;
 
 fn refuse(code: ErrorCode, reason: &str) -> Outcome {
     Err(Refusal::new(code, reason))
+}
+
+fn refuse_for(code: ErrorCode, why: Reason) -> Outcome {
+    Err(Refusal::because(code, why))
 }
 
 fn secs(s: u32) -> Millis {

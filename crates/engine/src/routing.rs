@@ -4,14 +4,14 @@
 
 use super::ix::{Consultation, Interaction, Request};
 use super::{
-    act, refuse, Actor, ContactInfo, Effect, Engine, InteractionRecord, Offer, Outcome, Purpose,
-    Refusal,
+    act, refuse, refuse_for, Actor, ContactInfo, Effect, Engine, InteractionRecord, Offer, Outcome,
+    Purpose, Refusal,
 };
 use crate::DomainEvent;
 use parley_protocol::{
     AgentId, AgentStatus, Audience, DeclineReason, ErrorCode, EventKind, InteractionId,
     InteractionState, Invitation, InvitationId, InvitationKind, LeaveReason, Millis, Notice,
-    QueueId, RequestKind, ServerMsg, Target, MAX_MESSAGE_CHARS,
+    QueueId, Reason, RequestKind, ServerMsg, Target, MAX_MESSAGE_CHARS,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -502,20 +502,17 @@ impl Engine {
             );
         }
         if ix.state != InteractionState::Active {
-            return refuse(ErrorCode::Invalid, "the chat is not active");
+            return refuse_for(ErrorCode::Invalid, Reason::NotActive);
         }
         if ix.request.is_some() {
-            return refuse(
-                ErrorCode::Invalid,
-                "another request for this chat is waiting for an answer",
-            );
+            return refuse_for(ErrorCode::Invalid, Reason::RequestWaiting);
         }
         if let Target::Agent(t) = &target {
             if t == &agent {
-                return refuse(ErrorCode::Invalid, "you cannot invite yourself");
+                return refuse_for(ErrorCode::Invalid, Reason::InviteSelf);
             }
             if ix.agents.contains(t) {
-                return refuse(ErrorCode::Invalid, "this agent is already in the chat");
+                return refuse_for(ErrorCode::Invalid, Reason::AlreadyParty);
             }
             let consulted = ix
                 .consultations
@@ -528,14 +525,11 @@ impl Engine {
                 return Ok(out);
             }
             if ix.consulting(t).is_some() && kind == RequestKind::Consultation {
-                return refuse(
-                    ErrorCode::Invalid,
-                    "this agent is already consulting on this chat",
-                );
+                return refuse_for(ErrorCode::Invalid, Reason::AlreadyConsulting);
             }
         }
         if !self.target_exists(&target) {
-            return refuse(ErrorCode::NotFound, "no such agent, group, skill or queue");
+            return refuse_for(ErrorCode::NotFound, Reason::UnknownTarget);
         }
         let request = Request {
             kind,
@@ -552,7 +546,7 @@ impl Engine {
             if let Some(ix) = self.interactions.get_mut(&interaction) {
                 ix.request = None;
             }
-            return refuse(ErrorCode::Invalid, "nobody in this target is available now");
+            return refuse_for(ErrorCode::Invalid, Reason::NobodyAvailable);
         }
         Ok(out)
     }

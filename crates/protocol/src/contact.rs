@@ -232,6 +232,7 @@ fn contact_msg<J: Json>(at: &At, kind: &str, f: &Fields<J>) -> Option<ServerMsg>
         "error" => ServerMsg::Error {
             code: f.get("code"),
             message: f.get("message"),
+            reason: f.get("reason"),
             req: f.get("req"),
         },
         "typing" => ServerMsg::Typing {

@@ -265,6 +265,177 @@ pub enum ErrorCode {
     Busy,
 }
 
+/// What was refused, where the code alone says too little to the person who tried: the apps
+/// say it in the reader's language (`refusal.<key>` in their catalogues), the `message` beside
+/// it says it in English for logs and API clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    ChatEnded,
+    NotActive,
+    EmptyMessage,
+    MessageTooLong,
+    ValueTooLong,
+    NobodyAvailable,
+    AlreadyParty,
+    AlreadyInChat,
+    InviteSelf,
+    UnknownTarget,
+    NotInConference,
+    UseEnd,
+    EndFirst,
+    DispositionFirst,
+    NotEditable,
+    FilesFull,
+    RequestWaiting,
+    AlreadyConsulting,
+    ConsultingInstead,
+    TakenOut,
+    WrongCredentials,
+    SignInUsed,
+    FileEmpty,
+    FileTooLarge,
+    FileType,
+    FileMislabelled,
+    FileMarkup,
+}
+
+impl Reason {
+    /// Every reason, for the apps' catalogue tests.
+    pub const ALL: [Reason; 27] = [
+        Reason::ChatEnded,
+        Reason::NotActive,
+        Reason::EmptyMessage,
+        Reason::MessageTooLong,
+        Reason::ValueTooLong,
+        Reason::NobodyAvailable,
+        Reason::AlreadyParty,
+        Reason::AlreadyInChat,
+        Reason::InviteSelf,
+        Reason::UnknownTarget,
+        Reason::NotInConference,
+        Reason::UseEnd,
+        Reason::EndFirst,
+        Reason::DispositionFirst,
+        Reason::NotEditable,
+        Reason::FilesFull,
+        Reason::RequestWaiting,
+        Reason::AlreadyConsulting,
+        Reason::ConsultingInstead,
+        Reason::TakenOut,
+        Reason::WrongCredentials,
+        Reason::SignInUsed,
+        Reason::FileEmpty,
+        Reason::FileTooLarge,
+        Reason::FileType,
+        Reason::FileMislabelled,
+        Reason::FileMarkup,
+    ];
+
+    /// Its key on the wire and in the catalogues.
+    pub fn key(self) -> &'static str {
+        match self {
+            Reason::ChatEnded => "chat_ended",
+            Reason::NotActive => "not_active",
+            Reason::EmptyMessage => "empty_message",
+            Reason::MessageTooLong => "message_too_long",
+            Reason::ValueTooLong => "value_too_long",
+            Reason::NobodyAvailable => "nobody_available",
+            Reason::AlreadyParty => "already_party",
+            Reason::AlreadyInChat => "already_in_chat",
+            Reason::InviteSelf => "invite_self",
+            Reason::UnknownTarget => "unknown_target",
+            Reason::NotInConference => "not_in_conference",
+            Reason::UseEnd => "use_end",
+            Reason::EndFirst => "end_first",
+            Reason::DispositionFirst => "disposition_first",
+            Reason::NotEditable => "not_editable",
+            Reason::FilesFull => "files_full",
+            Reason::TakenOut => "taken_out",
+            Reason::ConsultingInstead => "consulting_instead",
+            Reason::AlreadyConsulting => "already_consulting",
+            Reason::RequestWaiting => "request_waiting",
+            Reason::WrongCredentials => "wrong_credentials",
+            Reason::SignInUsed => "sign_in_used",
+            Reason::FileEmpty => "file_empty",
+            Reason::FileTooLarge => "file_too_large",
+            Reason::FileType => "file_type",
+            Reason::FileMislabelled => "file_mislabelled",
+            Reason::FileMarkup => "file_markup",
+        }
+    }
+
+    /// It in English (the files' reasons say more in `message`).
+    pub fn text(self) -> &'static str {
+        match self {
+            Reason::ChatEnded => "the chat has ended",
+            Reason::NotActive => "the chat is not active",
+            Reason::EmptyMessage => "empty message",
+            Reason::MessageTooLong => "message is too long",
+            Reason::ValueTooLong => "the value is too long",
+            Reason::NobodyAvailable => "nobody in this target is available now",
+            Reason::AlreadyParty => "this agent is already in the chat",
+            Reason::AlreadyInChat => "you are already in this chat",
+            Reason::InviteSelf => "you cannot invite yourself",
+            Reason::UnknownTarget => "no such agent, group, skill or queue",
+            Reason::NotInConference => "this agent is not in the conference",
+            Reason::UseEnd => "use End to leave the chat yourself",
+            Reason::EndFirst => "end the chat before marking it done",
+            Reason::DispositionFirst => "choose a disposition code first",
+            Reason::NotEditable => "this case data key is not editable",
+            Reason::FilesFull => "this chat holds all the files it may",
+            Reason::TakenOut => "you were taken out of this chat and cannot rejoin it",
+            Reason::ConsultingInstead => {
+                "you are consulting on this chat: end the consultation instead"
+            }
+            Reason::AlreadyConsulting => "this agent is already consulting on this chat",
+            Reason::RequestWaiting => "another request for this chat is waiting for an answer",
+            Reason::WrongCredentials => "wrong username or password",
+            Reason::SignInUsed => "this sign-in link has been used or has expired",
+            Reason::FileEmpty => "the file is empty",
+            Reason::FileTooLarge => "the file is too large",
+            Reason::FileType => "this type of file is not accepted",
+            Reason::FileMislabelled => {
+                "the file's name or declared type does not match its content"
+            }
+            Reason::FileMarkup => "the file carries web page markup and is refused",
+        }
+    }
+}
+
+impl ErrorCode {
+    /// Every code, for the apps' catalogue tests.
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::BadFrame,
+        ErrorCode::UnknownType,
+        ErrorCode::TooLarge,
+        ErrorCode::UnsupportedVersion,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Invalid,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::Busy,
+    ];
+
+    /// Its name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::UnsupportedVersion => "unsupported_version",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Busy => "busy",
+        }
+    }
+}
+
 /// Every frame the server sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -310,6 +481,10 @@ pub enum ServerMsg {
     Error {
         code: ErrorCode,
         message: String,
+        /// What was refused, where the code says too little ([`Reason::key`]); an app that
+        /// does not know the key says the code's sentence.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         req: Option<u64>,
     },
@@ -360,6 +535,17 @@ impl ServerMsg {
         ServerMsg::Error {
             code,
             message: message.into(),
+            reason: None,
+            req: None,
+        }
+    }
+
+    /// An `error` frame with its reason, in English in `message`.
+    pub fn refused(code: ErrorCode, reason: Reason) -> Self {
+        ServerMsg::Error {
+            code,
+            message: reason.text().to_owned(),
+            reason: Some(reason.key().to_owned()),
             req: None,
         }
     }

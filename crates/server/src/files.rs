@@ -127,6 +127,20 @@ pub enum Refusal {
     Polyglot,
 }
 
+impl Refusal {
+    /// What the apps say of it in the reader's language.
+    pub fn reason(&self) -> parley_protocol::Reason {
+        use parley_protocol::Reason;
+        match self {
+            Refusal::Empty => Reason::FileEmpty,
+            Refusal::TooLarge(_) => Reason::FileTooLarge,
+            Refusal::NotAllowed => Reason::FileType,
+            Refusal::Mislabelled(_) => Reason::FileMislabelled,
+            Refusal::Polyglot => Reason::FileMarkup,
+        }
+    }
+}
+
 /// Checks an upload held whole: see [`check_scan`].
 pub fn check(
     bytes: &[u8],

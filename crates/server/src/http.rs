@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
 use parley_protocol::visit::{journey_value, parse_journey};
-use parley_protocol::{InteractionId, QueueId, LANGUAGE_KEY, MAX_MESSAGE_CHARS, VISIT_KEY};
+use parley_protocol::{InteractionId, QueueId, Reason, LANGUAGE_KEY, MAX_MESSAGE_CHARS, VISIT_KEY};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -271,17 +271,26 @@ async fn embed_hosts(State(state): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
-/// A JSON error body: `{"error": "..."}`.
+/// A JSON error body: `{"error": "...", "reason": "..."}`, the reason where the status says too
+/// little (see [`Reason`]).
 #[derive(Serialize)]
 struct ApiError {
     error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
 }
 
 pub(crate) fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
+    api_error_for(status, message.into(), None)
+}
+
+/// [`api_error`] with the reason the apps say in the reader's language.
+pub(crate) fn api_error_for(status: StatusCode, message: String, why: Option<Reason>) -> Response {
     (
         status,
         Json(ApiError {
-            error: message.into(),
+            error: message,
+            reason: why.map(Reason::key),
         }),
     )
         .into_response()

@@ -63,7 +63,10 @@ async fn a_verified_contacts_chats_in_progress_are_in_the_history_too() {
     let (first, _c1, _) = chat_with(addr, &mut kate, "Mark Avram").await;
     let (second, _c2, _) = chat_with(addr, &mut kate, "Mark Avram").await;
     assert_eq!(history(&mut kate, &second).await, vec![first.clone()]);
-    assert_eq!(history(&mut kate, &first).await, Vec::<InteractionId>::new());
+    assert_eq!(
+        history(&mut kate, &first).await,
+        Vec::<InteractionId>::new()
+    );
     finish(&mut kate, &first).await;
     assert_eq!(history(&mut kate, &second).await, vec![first]);
 }

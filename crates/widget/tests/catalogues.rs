@@ -13,6 +13,7 @@ fn every_language_has_every_text_and_every_key_the_code_names() {
         "src/embed.rs",
         "../client/src/lines.rs",
         "../client/src/rich.rs",
+        "../client/src/http.rs",
     ]
     .map(|f| root.join(f));
     let sources: Vec<&Path> = sources.iter().map(|p| p.as_path()).collect();

@@ -6,7 +6,7 @@
 //! cookie). The content is checked ([`crate::files::check`]), stored under a generated name,
 //! and the chat gets a `file` event. Answer: `201 {"file": {...}, "seq": N}`.
 
-use super::{api_error, AppState};
+use super::{api_error, api_error_for, AppState};
 use crate::engine::rights::read_limit;
 use crate::engine::Actor;
 use crate::files::{check_scan, clean_name, FileDir, Receive, Refusal};
@@ -232,10 +232,12 @@ async fn send_file<B: AsRef<[u8]>, E: std::fmt::Display>(
     let scan = match state.files.receive(&id, body, max).await {
         Ok(scan) => scan,
         Err(Receive::TooLarge(_)) => {
-            return api_error(
+            let refusal = Refusal::TooLarge(max);
+            return api_error_for(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                Refusal::TooLarge(max).to_string(),
-            )
+                refusal.to_string(),
+                Some(refusal.reason()),
+            );
         }
         Err(Receive::Broken(e)) => {
             tracing::info!("an upload broke off: {e}");
@@ -256,7 +258,7 @@ async fn send_file<B: AsRef<[u8]>, E: std::fmt::Display>(
                 Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             };
-            return api_error(status, refusal.to_string());
+            return api_error_for(status, refusal.to_string(), Some(refusal.reason()));
         }
     };
     if let Err(e) = state.files.keep(&id).await {

@@ -12,14 +12,14 @@
 //! Using such a token ends the session that minted it (the session moves to the new window),
 //! and logging out of that session revokes the token.
 
-use super::{api_error, AppState};
+use super::{api_error, api_error_for, AppState};
 use crate::auth::{hash_password, new_token, token_hash, verify_password};
 use crate::now_ms;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use parley_protocol::AgentId;
+use parley_protocol::{AgentId, Reason};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, LazyLock};
 
@@ -95,7 +95,11 @@ pub(super) async fn login(
     let Some(agent) = agent.filter(|_| ok) else {
         guards.throttle.login_failed(&user, key).await;
         tracing::warn!(address = %ip, user, "login refused: wrong username or password");
-        return api_error(StatusCode::UNAUTHORIZED, "wrong username or password");
+        return api_error_for(
+            StatusCode::UNAUTHORIZED,
+            Reason::WrongCredentials.text().into(),
+            Some(Reason::WrongCredentials),
+        );
     };
     guards.throttle.login_succeeded(&user, key).await;
     open_session(&state, agent).await
@@ -134,15 +138,17 @@ pub(super) async fn login_with_token(
         Err(e) => return unavailable(e),
     };
     let Some(taken) = taken else {
-        return api_error(
+        return api_error_for(
             StatusCode::UNAUTHORIZED,
-            "this sign-in link has been used or has expired",
+            Reason::SignInUsed.text().into(),
+            Some(Reason::SignInUsed),
         );
     };
     let used_up = || {
-        api_error(
+        api_error_for(
             StatusCode::UNAUTHORIZED,
-            "this sign-in link has been used or has expired",
+            Reason::SignInUsed.text().into(),
+            Some(Reason::SignInUsed),
         )
     };
     let agent = state.config.agents.iter().find(|a| a.id == taken.agent);

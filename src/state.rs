@@ -21,6 +21,7 @@ pub use team::{action_label, TcEntry, TcKind, TeamCommunicator};
 
 use parley_client::i18n::{refusal, t, tf};
 pub use parley_client::lines::Line;
+use parley_client::lowercase;
 pub use parley_client::Outbox;
 use parley_protocol::act;
 use parley_protocol::{
@@ -64,16 +65,16 @@ pub fn find_responses<'a>(
     responses: &'a [StandardResponse],
     query: &str,
 ) -> Vec<&'a StandardResponse> {
-    let q = query.trim().to_lowercase();
+    let q = lowercase(query.trim());
     let mut found: Vec<&StandardResponse> = responses
         .iter()
         .filter(|r| {
             q.is_empty()
-                || r.name.to_lowercase().contains(&q)
-                || r.category.to_lowercase().contains(&q)
+                || lowercase(&r.name).contains(&q)
+                || lowercase(&r.category).contains(&q)
                 || r.keyword
                     .as_ref()
-                    .is_some_and(|k| k.to_lowercase().contains(&q))
+                    .is_some_and(|k| lowercase(k).contains(&q))
         })
         .collect();
     found.sort_by(|a, b| (&a.category, &a.name).cmp(&(&b.category, &b.name)));
@@ -82,10 +83,10 @@ pub fn find_responses<'a>(
 
 /// Earlier pushed addresses (most recent first) that start with (or contain) what is typed.
 pub fn url_suggestions<'a>(pushed: &'a [String], typed: &str) -> Vec<&'a str> {
-    let typed = typed.trim().to_lowercase();
+    let typed = lowercase(typed.trim());
     pushed
         .iter()
-        .filter(|u| u.to_lowercase().contains(&typed))
+        .filter(|u| lowercase(u).contains(&typed))
         .map(String::as_str)
         .collect()
 }

@@ -971,3 +971,10 @@ fn json_read_by_the_browser_is_the_tree_serde_json_reads() {
     assert!(value(&deep(64)).is_some());
     assert_eq!(value(&deep(65)), None, "deeper than the app follows");
 }
+
+#[wasm_bindgen_test]
+fn searches_fold_case_with_the_browsers_rules() {
+    // The browser's `toLowerCase`, not Rust's tables: the same Unicode mapping.
+    assert_eq!(parley_client::lowercase("Émile DAVIS"), "émile davis");
+    assert_eq!(parley_client::lowercase("ΟΔΥΣΣΕΥΣ"), "ΟΔΥΣΣΕΥΣ".to_lowercase());
+}

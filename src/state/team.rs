@@ -4,6 +4,7 @@
 
 use super::DesktopState;
 use parley_client::i18n::{t, tf};
+use parley_client::lowercase;
 use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg, InteractionId, RequestKind, Target};
 
@@ -150,11 +151,9 @@ impl DesktopState {
         let Some(chat) = self.chat(&tc.interaction) else {
             return Vec::new();
         };
-        let query = tc.query.trim().to_lowercase();
+        let query = lowercase(tc.query.trim());
         let matches = |name: &str, id: &str| {
-            query.is_empty()
-                || name.to_lowercase().contains(&query)
-                || id.to_lowercase().contains(&query)
+            query.is_empty() || lowercase(name).contains(&query) || lowercase(id).contains(&query)
         };
         let me = self.me.as_ref().map(|m| &m.id);
         let presence = |id: &parley_protocol::AgentId| self.presence.iter().find(|p| &p.id == id);
@@ -238,10 +237,10 @@ impl DesktopState {
                 .unwrap_or(usize::MAX)
         };
         others.sort_by(|a, b| {
-            (recency(&a.target), a.kind, a.name.to_lowercase()).cmp(&(
+            (recency(&a.target), a.kind, lowercase(&a.name)).cmp(&(
                 recency(&b.target),
                 b.kind,
-                b.name.to_lowercase(),
+                lowercase(&b.name),
             ))
         });
         active.extend(others);

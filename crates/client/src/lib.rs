@@ -42,6 +42,16 @@ pub fn random_id() -> String {
     format!("{:032x}", u128::from_le_bytes(bytes))
 }
 
+/// `text` in lower case, to match what someone typed whatever its case. In the browser the
+/// browser's `toLowerCase` does it: Rust's own `to_lowercase` brings Unicode's case tables into
+/// the app's WebAssembly (decision record 0005 has the bytes).
+pub fn lowercase(text: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    return String::from(js_sys::JsString::from(text).to_lower_case());
+    #[cfg(not(target_arch = "wasm32"))]
+    text.to_lowercase()
+}
+
 /// The page's storage (`localStorage` or `sessionStorage`), when the browser allows it.
 pub fn storage(session: bool) -> Option<web_sys::Storage> {
     let window = web_sys::window()?;

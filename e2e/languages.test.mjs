@@ -145,10 +145,20 @@ test('a German agent works in German with a 24-hour clock, and can switch to Fre
     await page.getByTestId('composer-input').pressSequentially('#hi ');
     assert.equal(await page.getByTestId('composer-input').inputValue(), 'Hallo, wie kann ich Ihnen heute helfen? ');
 
+    // A file waiting to be sent cannot wait over the reload: the language stays, and says why,
+    // until the file is sent or removed.
+    await page.getByTestId('attach-button').setInputFiles({ name: 'beleg.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 beleg') });
+    await page.getByTestId('settings-button').click();
+    await page.getByTestId('language-select').selectOption('fr');
+    await page.getByTestId('desktop-notice').getByText('In einem Chat warten Dateien auf das Senden', { exact: false }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+    assert.equal(await page.getByTestId('language-select').inputValue(), 'de');
+    await page.getByTestId('attachments-delete-all').click();
+
     // The settings switch the desktop to French: it reloads in French, still signed in, the
     // chat still open, its unsent draft kept.
     await page.getByTestId('composer-input').fill('Einen Moment bitte');
-    await page.getByTestId('settings-button').click();
+    if (!(await page.getByTestId('language-select').isVisible())) await page.getByTestId('settings-button').click();
     await page.getByTestId('language-select').selectOption('fr');
     await page.waitForFunction(() => document.documentElement.lang === 'fr');
     await page.getByTestId('connection-state').and(page.locator('[data-state=online]')).waitFor();

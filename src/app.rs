@@ -189,9 +189,22 @@ pub(crate) fn icon(name: &'static str) -> impl IntoView {
 /// Where drafts and notes wait over a reload (`sessionStorage`: this tab only).
 const KEPT_KEY: &str = "parley.kept";
 
+/// Whether files attached in a chat wait to be sent or removed: a browser `File` is not data a
+/// tab can keep over a reload, so the language stays until they are gone.
+pub(crate) fn files_waiting(desk: Option<Desk>) -> bool {
+    desk.is_some_and(|desk| desk.attachments.waiting())
+}
+
 /// Changes the language: keeps the drafts and notes of the open chats for the reload, then
-/// reloads in it.
-pub(crate) fn switch_language(desk: Option<Desk>, language: &str) {
+/// reloads in it. While files wait to be sent (see [`files_waiting`]) it does not, tells the
+/// agent why, and answers `false`.
+pub(crate) fn switch_language(desk: Option<Desk>, language: &str) -> bool {
+    if files_waiting(desk) {
+        if let Some(desk) = desk {
+            desk.update(|s| s.notice = Some(t("settings.files_waiting")));
+        }
+        return false;
+    }
     if let (Some(desk), Some(storage)) = (desk, parley_client::storage(true)) {
         let kept: Vec<serde_json::Value> = desk
             .with(DesktopState::to_keep)
@@ -201,6 +214,7 @@ pub(crate) fn switch_language(desk: Option<Desk>, language: &str) {
         let _ = storage.set_item(KEPT_KEY, &serde_json::Value::Array(kept).to_string());
     }
     parley_client::i18n::switch_to(language);
+    true
 }
 
 /// The drafts and notes a reload kept, once.

@@ -289,19 +289,25 @@ impl Bridge {
                 set_theme(&properties);
                 Value::Null
             }),
-            "ui.setLocale" => host::locale_of(params).map(|locale| {
+            "ui.setLocale" => host::locale_of(params).and_then(|locale| {
+                let other = locale != parley_client::i18n::language();
+                if other && crate::app::files_waiting(desk) {
+                    return Err(host::HostError::new(
+                        "files_waiting",
+                        "files attached in a chat wait to be sent or removed; the language changes after",
+                    ));
+                }
                 // Another language reloads the frame in it once the answer is posted; the page
                 // greets the reloaded desktop and it signs in again by itself.
-                if locale != parley_client::i18n::language() {
+                if other {
                     set_timeout(
                         move || {
-                            let desk = self.desk.with_value(|d| d.as_ref().map(|(desk, _)| *desk));
-                            crate::app::switch_language(desk, locale)
+                            crate::app::switch_language(desk, locale);
                         },
                         Duration::from_millis(50),
                     );
                 }
-                json!({ "locale": locale })
+                Ok(json!({ "locale": locale }))
             }),
             _ => {
                 let handled = match desk {

@@ -976,5 +976,8 @@ fn json_read_by_the_browser_is_the_tree_serde_json_reads() {
 fn searches_fold_case_with_the_browsers_rules() {
     // The browser's `toLowerCase`, not Rust's tables: the same Unicode mapping.
     assert_eq!(parley_client::lowercase("Émile DAVIS"), "émile davis");
-    assert_eq!(parley_client::lowercase("ΟΔΥΣΣΕΥΣ"), "ΟΔΥΣΣΕΥΣ".to_lowercase());
+    assert_eq!(
+        parley_client::lowercase("ΟΔΥΣΣΕΥΣ"),
+        "ΟΔΥΣΣΕΥΣ".to_lowercase()
+    );
 }

@@ -73,6 +73,11 @@ impl Attachments {
         self.sync();
     }
 
+    /// Whether any chat has files waiting to be sent.
+    pub fn waiting(&self) -> bool {
+        self.files.with_value(|f| !f.is_empty())
+    }
+
     pub fn shown(&self, interaction: &InteractionId) -> Vec<Staged> {
         self.shown.with(|s| {
             s.iter()

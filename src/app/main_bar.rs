@@ -155,10 +155,15 @@ pub fn LanguagePicker() -> impl IntoView {
     let now = parley_client::i18n::language();
     // Signed in, the desktop keeps the chats' drafts and notes over the reload.
     let desk = use_context::<super::Desk>();
+    let shown = RwSignal::new(now);
     view! {
         <label class="pl-language">{t("settings.language")}" "
             <select data-testid="language-select" translate="no"
-                on:change=move |ev| super::switch_language(desk, &event_target_value(&ev))>
+                prop:value=move || shown.get()
+                on:change=move |ev| if !super::switch_language(desk, &event_target_value(&ev)) {
+                    // It stays: the select says so again.
+                    shown.set(now);
+                }>
                 {parley_client::i18n::LANGUAGES.iter().map(|&code| view! { <option value=code lang=code selected=code == now>{own_name(code)}</option> }).collect::<Vec<_>>()}
             </select>
         </label>

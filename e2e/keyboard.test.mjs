@@ -4,7 +4,7 @@
 // the chat not on screen; `?` lists the shortcuts. No mouse from the login on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, launchBrowser, AgentDesk, ContactWidget } from './support.mjs';
+import { Server, launchBrowser, AgentDesk, ContactWidget, withChat } from './support.mjs';
 
 /** The `data-testid` of what has the focus. */
 function focused(page) {
@@ -103,22 +103,11 @@ test('keyboard only: accept, standard response, end and done, transfer through t
   }
 });
 
-test('in the message box the shortcuts keep their hands off the text', { timeout: 90_000 }, async () => {
-  const server = await Server.start();
-  const browser = await launchBrowser();
-  try {
-    await ContactWidget.open(browser, server, 'Mark Avram', 'Hello');
-    const kate = await AgentDesk.open(browser, server, 'kate');
-    await kate.setStatus('ready');
-    await kate.answer();
-    const input = kate.page.getByTestId('composer-input');
-    await input.focus();
-    await kate.page.keyboard.type('Why? ');
-    await kate.page.keyboard.press('Alt+Shift+KeyM');
-    assert.equal(await input.inputValue(), 'Why? ', '`?` is typed, Alt+Shift+M types nothing');
-    assert.equal(await kate.page.getByTestId('shortcuts').count(), 0);
-  } finally {
-    await browser.close();
-    await server.kill().catch(() => {});
-  }
-});
+test('in the message box the shortcuts keep their hands off the text', { timeout: 90_000 }, () => withChat(async ({ kate }) => {
+  const input = kate.page.getByTestId('composer-input');
+  await input.focus();
+  await kate.page.keyboard.type('Why? ');
+  await kate.page.keyboard.press('Alt+Shift+KeyM');
+  assert.equal(await input.inputValue(), 'Why? ', '`?` is typed, Alt+Shift+M types nothing');
+  assert.equal(await kate.page.getByTestId('shortcuts').count(), 0);
+}));

@@ -261,3 +261,24 @@ export async function accessibilityViolations(page) {
   return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+
+/**
+ * A chat taken, for the tests that start from one: a server (with `config`), a browser, Mark
+ * Avram's widget opened with `text` (and the `contact` options of `ContactWidget.open`), and
+ * Kate's desktop, which accepted it. `run({ server, browser, mark, kate })` goes on from there;
+ * the browser and the server stop after it, whatever happens.
+ */
+export async function withChat(run, { config, text = 'Hello', contact } = {}) {
+  const server = await Server.start(config);
+  const browser = await launchBrowser();
+  try {
+    const mark = await ContactWidget.open(browser, server, 'Mark Avram', text, contact);
+    const kate = await AgentDesk.open(browser, server, 'kate');
+    await kate.setStatus('ready');
+    await kate.answer();
+    return await run({ server, browser, mark, kate });
+  } finally {
+    await browser.close();
+    await server.kill().catch(() => {});
+  }
+}

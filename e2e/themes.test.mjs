@@ -4,7 +4,7 @@
 // SVG, not emoji characters a system may lack.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, launchBrowser, AgentDesk, ContactWidget } from './support.mjs';
+import { Server, launchBrowser, withChat } from './support.mjs';
 
 /**
  * The computed `property` of an element of `className` (with `data` attributes) added to the
@@ -87,45 +87,34 @@ test('in forced colours the widget\'s bubbles and buttons keep an edge', { timeo
   }
 });
 
-test('the desktop draws its icons in SVG and keeps them, its dots and its controls in forced colours', { timeout: 90_000 }, async () => {
-  const server = await Server.start();
-  const browser = await launchBrowser();
-  try {
-    await ContactWidget.open(browser, server, 'Mark Avram', 'Hello');
-    const kate = await AgentDesk.open(browser, server, 'kate');
-    await kate.setStatus('ready');
-    await kate.answer();
-    await kate.transcript().getByText('Hello').waitFor();
-    const page = kate.page;
-    // No emoji character anywhere in the interface (the emoji picker's list is the message's).
-    const emoji = await page.evaluate(() => {
-      const found = [];
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        if (/\p{Extended_Pictographic}/u.test(node.textContent) && !node.parentElement.closest('[data-testid=transcript], .pl-emoji')) found.push(node.textContent);
-      }
-      return found;
-    });
-    assert.deepEqual(emoji, []);
-    const icons = await page.locator('.pl-icon').evaluateAll((els) => els.map((el) => [el.dataset.icon, getComputedStyle(el).maskImage.startsWith('url("data:image/svg+xml')]));
-    for (const name of ['menu', 'settings', 'emoji', 'responses', 'link', 'attach']) {
-      assert.ok(icons.some(([n, svg]) => n === name && svg), `the ${name} icon is an SVG`);
+test('the desktop draws its icons in SVG and keeps them, its dots and its controls in forced colours', { timeout: 90_000 }, () => withChat(async ({ kate }) => {
+  await kate.transcript().getByText('Hello').waitFor();
+  const page = kate.page;
+  // No emoji character anywhere in the interface (the emoji picker's list is the message's).
+  const emoji = await page.evaluate(() => {
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (/\p{Extended_Pictographic}/u.test(node.textContent) && !node.parentElement.closest('[data-testid=transcript], .pl-emoji')) found.push(node.textContent);
     }
-    // Each icon button still says what it does.
-    assert.equal(await page.getByTestId('responses-button').getAttribute('title'), 'Standard responses');
-
-    await page.emulateMedia({ forcedColors: 'active' });
-    const forced = await page.evaluate(() => {
-      const style = (selector) => getComputedStyle(document.querySelector(selector));
-      return {
-        icon: style('.pl-icon').forcedColorAdjust,
-        dot: style('[data-testid=pending-indicator]').forcedColorAdjust,
-        edge: style('[data-testid=responses-button]').borderTopStyle,
-      };
-    });
-    assert.deepEqual(forced, { icon: 'none', dot: 'none', edge: 'solid' });
-  } finally {
-    await browser.close();
-    await server.kill().catch(() => {});
+    return found;
+  });
+  assert.deepEqual(emoji, []);
+  const icons = await page.locator('.pl-icon').evaluateAll((els) => els.map((el) => [el.dataset.icon, getComputedStyle(el).maskImage.startsWith('url("data:image/svg+xml')]));
+  for (const name of ['menu', 'settings', 'emoji', 'responses', 'link', 'attach']) {
+    assert.ok(icons.some(([n, svg]) => n === name && svg), `the ${name} icon is an SVG`);
   }
-});
+  // Each icon button still says what it does.
+  assert.equal(await page.getByTestId('responses-button').getAttribute('title'), 'Standard responses');
+
+  await page.emulateMedia({ forcedColors: 'active' });
+  const forced = await page.evaluate(() => {
+    const style = (selector) => getComputedStyle(document.querySelector(selector));
+    return {
+      icon: style('.pl-icon').forcedColorAdjust,
+      dot: style('[data-testid=pending-indicator]').forcedColorAdjust,
+      edge: style('[data-testid=responses-button]').borderTopStyle,
+    };
+  });
+  assert.deepEqual(forced, { icon: 'none', dot: 'none', edge: 'solid' });
+}));

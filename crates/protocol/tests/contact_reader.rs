@@ -346,20 +346,7 @@ fn every_contact_frame_reads_as_serde_reads_it() {
         Identity::Agent { .. } => 0,
         Identity::Contact { .. } => 1,
     });
-    let codes = [
-        ErrorCode::BadFrame,
-        ErrorCode::UnknownType,
-        ErrorCode::TooLarge,
-        ErrorCode::UnsupportedVersion,
-        ErrorCode::Unauthorized,
-        ErrorCode::Forbidden,
-        ErrorCode::NotFound,
-        ErrorCode::Invalid,
-        ErrorCode::RateLimited,
-        ErrorCode::Internal,
-        ErrorCode::Busy,
-    ];
-    covers(&codes, 11, |c| match c {
+    covers(&ErrorCode::ALL, 11, |c| match c {
         ErrorCode::BadFrame => 0,
         ErrorCode::UnknownType => 1,
         ErrorCode::TooLarge => 2,
@@ -381,7 +368,10 @@ fn every_contact_frame_reads_as_serde_reads_it() {
             desktop: None,
         })
         .collect();
-    frames.extend(codes.map(|code| ServerMsg::error(code, "why")));
+    frames.extend(ErrorCode::ALL.map(|code| ServerMsg::error(code, "why")));
+    frames.extend(
+        parley_protocol::Reason::ALL.map(|reason| ServerMsg::refused(ErrorCode::Invalid, reason)),
+    );
     frames.extend(parties().into_iter().map(|party| ServerMsg::Typing {
         interaction: "ix-1".into(),
         party,

@@ -86,6 +86,9 @@ test('earlier chats of the contact load above the current one as the agent scrol
     await transcript.getByText('It is me, really').waitFor();
     await kate.page.getByTestId('tab-contact').click();
     await kate.page.getByTestId('contact-unverified').waitFor();
+    // His history, asked for, lists none of Mark's chats, and no count shows beside him.
+    await kate.page.getByTestId('tab-history').click();
+    await kate.page.getByTestId('contact-history').getByText('No earlier chats').waitFor();
     assert.equal(await kate.page.getByTestId('contact-chats').count(), 0, 'no chats of his counted');
     await transcript.hover();
     await kate.page.mouse.wheel(0, -400);

@@ -87,7 +87,7 @@ test('in forced colours the widget\'s bubbles and buttons keep an edge', { timeo
   }
 });
 
-test('the desktop draws its icons in SVG and keeps them, its dots and its controls in forced colours', { timeout: 90_000 }, () => withChat(async ({ kate }) => {
+test('the desktop draws its icons from one SVG sprite and keeps them, its dots and its controls in forced colours', { timeout: 90_000 }, () => withChat(async ({ kate }) => {
   await kate.transcript().getByText('Hello').waitFor();
   const page = kate.page;
   // No emoji character anywhere in the interface (the emoji picker's list is the message's).
@@ -100,10 +100,22 @@ test('the desktop draws its icons in SVG and keeps them, its dots and its contro
     return found;
   });
   assert.deepEqual(emoji, []);
-  const icons = await page.locator('.pl-icon').evaluateAll((els) => els.map((el) => [el.dataset.icon, getComputedStyle(el).maskImage.startsWith('url("data:image/svg+xml')]));
+  // Every icon is an <svg> drawing a symbol of the page's one sprite, in the text's colour.
+  const icons = await page.locator('.pl-icon').evaluateAll((els) => els.map((el) => {
+    const href = el.querySelector('use')?.getAttribute('href') ?? '';
+    const symbol = document.querySelector(`svg[data-sprite] > symbol${href}`);
+    return [el.dataset.icon, el.tagName === 'svg' && symbol !== null, getComputedStyle(el).stroke === getComputedStyle(el).color];
+  }));
+  assert.equal(await page.locator('svg[data-sprite]').count(), 1, 'one sprite');
+  assert.equal(await page.locator('svg[data-sprite]').boundingBox(), null, 'the sprite itself takes no room');
   for (const name of ['menu', 'settings', 'emoji', 'responses', 'link', 'attach']) {
-    assert.ok(icons.some(([n, svg]) => n === name && svg), `the ${name} icon is an SVG`);
+    assert.ok(icons.some(([n, svg]) => n === name && svg), `the ${name} icon is a symbol of the sprite`);
   }
+  assert.ok(icons.every(([, , themed]) => themed), 'drawn in the text colour');
+  // A theme recolours them through a custom property.
+  await page.evaluate(() => document.documentElement.style.setProperty('--pl-icon-colour', 'rgb(1, 2, 3)'));
+  assert.equal(await page.locator('.pl-icon').first().evaluate((el) => getComputedStyle(el).stroke), 'rgb(1, 2, 3)');
+  await page.evaluate(() => document.documentElement.style.removeProperty('--pl-icon-colour'));
   // Each icon button still says what it does.
   assert.equal(await page.getByTestId('responses-button').getAttribute('title'), 'Standard responses');
 
@@ -112,9 +124,10 @@ test('the desktop draws its icons in SVG and keeps them, its dots and its contro
     const style = (selector) => getComputedStyle(document.querySelector(selector));
     return {
       icon: style('.pl-icon').forcedColorAdjust,
+      stroke: style('.pl-icon').stroke === style('[data-testid=responses-button]').borderTopColor,
       dot: style('[data-testid=pending-indicator]').forcedColorAdjust,
       edge: style('[data-testid=responses-button]').borderTopStyle,
     };
   });
-  assert.deepEqual(forced, { icon: 'none', dot: 'none', edge: 'solid' });
+  assert.deepEqual(forced, { icon: 'none', stroke: true, dot: 'none', edge: 'solid' });
 }));

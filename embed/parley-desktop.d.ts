@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'invalid'
   | 'not_found'
   | 'signed_out'
-  | 'unsupported_locale';
+  | 'unsupported_locale'
+  | 'files_waiting';
 
 export declare class ParleyError extends Error {
   readonly code: ErrorCode;
@@ -144,7 +145,8 @@ export interface Methods {
   'chat.send': { params: { interaction: string; text: string }; result: null };
   /** Needs `ui.control`: only `--pl-…` properties with plain values. */
   'ui.setTheme': { params: { properties: Record<string, string> }; result: null };
-  /** Needs `ui.control`; `unsupported_locale` for a language the desktop does not speak yet. */
+  /** Needs `ui.control`; `unsupported_locale` for a language the desktop does not speak yet,
+   * `files_waiting` while files attached in a chat wait to be sent (the reload would lose them). */
   'ui.setLocale': { params: { locale: string }; result: { locale: string } };
   /** What this page answers for (the SDK sends it; use `handle` and `intercept`). */
   'host.register': {

@@ -27,7 +27,7 @@ use crate::state::DesktopState;
 use leptos::prelude::*;
 use parley_client::i18n::{t, tf};
 use parley_client::{socket, SocketEvent};
-use parley_protocol::ServerMsg;
+use parley_protocol::{InteractionId, ServerMsg};
 
 /// The whole app: login first, then the desktop.
 #[component]
@@ -180,19 +180,23 @@ pub fn Desktop(
     }
 }
 
-/// An icon of the style sheet's (`[data-icon]`: attach, link, document, emoji, responses,
+/// An icon of the page's sprite (`index.html`: attach, link, document, emoji, responses,
 /// settings, menu), hidden from screen readers: its control says what it does in words.
 pub(crate) fn icon(name: &'static str) -> impl IntoView {
-    view! { <span class="pl-icon" data-icon=name aria-hidden="true"></span> }
+    view! { <svg class="pl-icon" data-icon=name aria-hidden="true"><use href=["#pl-i-", name].concat() /></svg> }
 }
 
 /// Where drafts and notes wait over a reload (`sessionStorage`: this tab only).
 const KEPT_KEY: &str = "parley.kept";
 
 /// Whether files attached in a chat wait to be sent or removed: a browser `File` is not data a
-/// tab can keep over a reload, so the language stays until they are gone.
+/// tab can keep over a reload, so the language stays until they are gone. Files of a chat that
+/// ended or left the desktop can no longer be sent, and hold nothing up.
 pub(crate) fn files_waiting(desk: Option<Desk>) -> bool {
-    desk.is_some_and(|desk| desk.attachments.waiting())
+    desk.is_some_and(|desk| {
+        let can_send = |ix: &InteractionId| desk.with(|s| s.chat(ix).is_some_and(|c| !c.ended()));
+        desk.attachments.waiting(can_send)
+    })
 }
 
 /// Changes the language: keeps the drafts and notes of the open chats for the reload, then

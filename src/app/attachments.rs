@@ -73,9 +73,10 @@ impl Attachments {
         self.sync();
     }
 
-    /// Whether any chat has files waiting to be sent.
-    pub fn waiting(&self) -> bool {
-        self.files.with_value(|f| !f.is_empty())
+    /// Whether files wait to be sent in a chat that `open` says can still send them.
+    pub fn waiting(&self, open: impl Fn(&InteractionId) -> bool) -> bool {
+        self.files
+            .with_value(|f| f.iter().any(|(ix, _, _)| open(ix)))
     }
 
     pub fn shown(&self, interaction: &InteractionId) -> Vec<Staged> {

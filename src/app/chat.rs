@@ -76,7 +76,7 @@ pub(super) fn ChatWindow(
     let collapsed = RwSignal::new(narrow);
     let side_tab = RwSignal::new(Tab::CaseData);
     // The count of the contact's other chats beside the contact's status opens their list.
-    desk.act(|s| s.contact_history(&id, false));
+    desk.request(|s| s.contact_history(&id, false));
     let open_history = Callback::new(move |()| {
         collapsed.set(false);
         open_tab(side_tab, Tab::History, &key.get_value());

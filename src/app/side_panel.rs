@@ -155,7 +155,7 @@ pub fn SidePanel(
 pub fn open_tab(tab: RwSignal<Tab>, t: Tab, id: &InteractionId) {
     tab.set(t);
     if t == Tab::History {
-        use_desk().act(|s| s.contact_history(id, true));
+        use_desk().request(|s| s.contact_history(id, true));
     }
 }
 

@@ -21,3 +21,38 @@ fn every_language_has_every_text_and_every_key_the_code_names() {
     assert!(named > 40, "the scan finds the keys ({named})");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// What the HTTP API refuses a contact is said in the widget's words: every status it answers
+/// and every reason an upload is refused for, never the general sentence.
+#[test]
+fn every_refusal_a_contact_can_meet_has_its_sentence() {
+    use parley_client::i18n::{refusal, t};
+    use parley_protocol::Reason;
+    parley_client::i18n::install_english(include_str!("../i18n/en.txt"));
+    let general = t("refusal.general");
+    for status in [400, 401, 403, 404, 410, 413, 415, 421, 429, 500, 503, 507] {
+        assert_ne!(
+            refusal(&format!("http_{status}"), None),
+            general,
+            "{status}"
+        );
+    }
+    assert_eq!(
+        refusal("http_401", None),
+        "This chat session has ended: start a new chat."
+    );
+    let uploads = [
+        Reason::FileEmpty,
+        Reason::FileTooLarge,
+        Reason::FileType,
+        Reason::FileMislabelled,
+        Reason::FileMarkup,
+    ];
+    for reason in uploads {
+        let said = refusal("http_415", Some(reason.key()));
+        assert!(
+            said != general && said != refusal("http_415", None),
+            "{reason:?}"
+        );
+    }
+}

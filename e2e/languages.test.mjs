@@ -139,7 +139,7 @@ test('a German agent works in German with a 24-hour clock, and can switch to Fre
     assert.equal(await page.getByTestId('chat-end').textContent(), 'Beenden');
     assert.equal(await page.getByTestId('composer-send').textContent(), 'Senden');
     const time = kate.transcript().locator('.pl-line__time').first();
-    assert.match(await time.textContent(), /^\d{2}:\d{2}:\d{2}(?! [AP]M)/, 'a 24-hour clock, no AM or PM');
+    assert.match(await time.textContent(), /^\d{1,2}:\d{2}:\d{2}(?!.*[AP]M)/, 'a 24-hour clock, no AM or PM');
     // The contact's widget speaks German: the chat says so, and a standard response comes in it.
     await page.getByTestId('case-data').getByText('de', { exact: true }).waitFor();
     await page.getByTestId('composer-input').pressSequentially('#hi ');

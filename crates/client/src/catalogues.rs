@@ -66,6 +66,21 @@ pub fn check(app: &Path, sources: &[&Path]) -> (usize, Vec<String>) {
     (named, found)
 }
 
+/// The HTTP statuses the server's API refuses a request with, each said by the apps as
+/// `refusal.http_<status>`.
+pub const REFUSED_STATUSES: [u16; 12] =
+    [400, 401, 403, 404, 410, 413, 415, 421, 429, 500, 503, 507];
+
+/// The statuses of [`REFUSED_STATUSES`] the catalogue in use says no better than its general
+/// sentence (none, when every one has a sentence of its own).
+pub fn unsaid_statuses() -> Vec<u16> {
+    let general = crate::i18n::t("refusal.general");
+    REFUSED_STATUSES
+        .into_iter()
+        .filter(|status| crate::i18n::refusal(&format!("http_{status}"), None) == general)
+        .collect()
+}
+
 /// File names the code writes, which look like keys (`"card.png"`).
 const FILE_ENDINGS: [&str; 8] = ["png", "jpg", "pdf", "txt", "json", "js", "css", "html"];
 

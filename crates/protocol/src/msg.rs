@@ -331,6 +331,12 @@ impl Reason {
         Reason::FileMarkup,
     ];
 
+    /// The reason a key names; `None` for a key this release does not know (one from a newer
+    /// node, say).
+    pub fn from_key(key: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.key() == key)
+    }
+
     /// Its key on the wire and in the catalogues.
     pub fn key(self) -> &'static str {
         match self {

@@ -574,3 +574,21 @@ fn transcript_merges_overlapping_batches_once_in_order() {
     assert_eq!(t.merge([msg_event(6, "f")]), 0);
     assert!(t.is_ended());
 }
+
+#[test]
+fn every_reason_is_found_by_its_key_and_no_other_key_names_one() {
+    use parley_protocol::Reason;
+    for reason in Reason::ALL {
+        assert_eq!(Reason::from_key(reason.key()), Some(reason));
+    }
+    let keys: std::collections::HashSet<_> = Reason::ALL.iter().map(|r| r.key()).collect();
+    assert_eq!(keys.len(), Reason::ALL.len(), "two reasons share a key");
+    for unknown in [
+        "",
+        "Chat_Ended",
+        "chat_ended ",
+        "a_reason_of_a_newer_release",
+    ] {
+        assert_eq!(Reason::from_key(unknown), None, "{unknown:?}");
+    }
+}

@@ -17,7 +17,7 @@
 
 use crate::config::Config;
 use crate::edge::{Bus, Lease, Ports, Presence};
-use crate::engine::{Actor, Command, ContactInfo, Effect, Engine};
+use crate::engine::{Actor, Command, ContactInfo, Effect, Engine, Refusal};
 use crate::now_ms;
 use crate::store::{Store, StoreError, Write};
 use parley_protocol::{ErrorCode, InteractionId, QueueId, Seq};
@@ -321,11 +321,11 @@ impl<S: Store> Hub<S> {
                     interaction: interaction.clone(),
                     file: file.clone(),
                 };
-                let not_sent = || (ErrorCode::Internal, "the file was not sent".to_owned());
+                let not_sent = || Refusal::new(ErrorCode::Internal, "the file was not sent");
                 let effects = match self.engine.handle(command, now) {
                     Ok(effects) => effects,
                     Err(refusal) => {
-                        let _ = reply.send(Err((refusal.code, refusal.reason)));
+                        let _ = reply.send(Err(refusal));
                         return;
                     }
                 };

@@ -610,3 +610,24 @@ async fn a_client_spreading_its_requests_over_the_nodes_gets_one_nodes_budget() 
     let (status, _) = post_from(a.addr, "198.51.100.4", "/api/chats", chat).await;
     assert_eq!(status, 200, "another visitor");
 }
+
+#[tokio::test]
+async fn an_upload_refused_by_the_writer_says_why_on_the_other_node() {
+    let cluster = Cluster::new("refused_upload").await;
+    let a = cluster.node("node-a").await;
+    let b = cluster.node("node-b").await;
+    until_ready(&a).await;
+    until_ready(&b).await;
+    let writer = cluster.writer().await;
+    let (writer, other) = if writer == a.name { (&a, &b) } else { (&b, &a) };
+    // Kate works on the writer; her chat ends there, and she uploads to it through the other
+    // node, whose hub asks the writer's engine across the link.
+    let kate_token = login(writer.addr, "kate").await;
+    let mut kate = ready_agent_with(writer.addr, &kate_token).await;
+    let (ix, _contact, _) = chat_with(other.addr, &mut kate, "Ana Pop").await;
+    end_chat(&mut kate, &ix).await;
+    let late = upload(other.addr, &kate_token, &ix, "late.png", "image/png", PNG).await;
+    let body: serde_json::Value = serde_json::from_slice(&late.body).expect("JSON");
+    assert_eq!(late.status, 400, "{body}");
+    assert_eq!(body["reason"], "chat_ended", "{body}");
+}

@@ -560,13 +560,23 @@ pub async fn accept_next(agent: &mut Client, ix: &InteractionId) {
         .await;
 }
 
-/// The agent ends the chat and marks it done ("Resolved"); it waits until the chat closes.
-pub async fn finish(agent: &mut Client, ix: &InteractionId) {
+/// The agent ends the chat; it waits until the chat has ended (and waits for wrap-up).
+pub async fn end_chat(agent: &mut Client, ix: &InteractionId) {
     agent
         .send(&ClientMsg::from(act::End {
             interaction: ix.clone(),
         }))
         .await;
+    agent
+        .expect_event(ix, |k| {
+            matches!(k, parley_protocol::EventKind::Ended { .. })
+        })
+        .await;
+}
+
+/// The agent ends the chat and marks it done ("Resolved"); it waits until the chat closes.
+pub async fn finish(agent: &mut Client, ix: &InteractionId) {
+    end_chat(agent, ix).await;
     agent
         .send(&ClientMsg::from(act::Done {
             interaction: ix.clone(),

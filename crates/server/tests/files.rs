@@ -218,3 +218,49 @@ async fn an_agent_attaches_the_file_of_a_standard_response() {
         "only agents attach standard responses"
     );
 }
+
+#[tokio::test]
+async fn a_file_the_chat_has_no_room_for_is_refused_with_its_reason() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let addr = spawn_server(&dir.path().join("p.db"), |c| {
+        c.server.max_files_per_chat = 1
+    })
+    .await;
+    let mut kate = ready_agent(addr, "kate").await;
+    let (ix, _contact, token) = chat_with(addr, &mut kate, "Mark Avram").await;
+    let first = upload(addr, &token, &ix, "one.png", "image/png", PNG).await;
+    assert_eq!(
+        first.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+
+    // The engine refuses the second: the answer names why, for the apps to say it in the
+    // uploader's language, and the English text stays beside it.
+    let second = upload(addr, &token, &ix, "two.png", "image/png", PNG).await;
+    assert_eq!(
+        second.status,
+        413,
+        "{}",
+        String::from_utf8_lossy(&second.body)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&second.body).expect("json");
+    assert_eq!(body["reason"], "files_full", "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+
+    // A chat that has ended takes no file: the engine refuses it, and its reason comes back.
+    let (ended, _contact, _) = chat_with(addr, &mut kate, "Avril Mai").await;
+    end_chat(&mut kate, &ended).await;
+    let kate_token = login(addr, "kate").await;
+    let late = upload(addr, &kate_token, &ended, "late.png", "image/png", PNG).await;
+    let body: serde_json::Value = serde_json::from_slice(&late.body).expect("json");
+    assert_eq!(
+        (late.status, &body["reason"]),
+        (400, &"chat_ended".into()),
+        "{body}"
+    );
+}

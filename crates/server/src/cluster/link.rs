@@ -11,11 +11,13 @@
 
 use super::presence::Holders;
 use crate::edge::{Bus, Delivery, Edges};
-use crate::engine::Actor;
+use crate::engine::{Actor, Refusal};
 use crate::hub::host::{HostAnswer, HostCall};
 use crate::hub::{ConnId, HubMsg, NewChat, Registered, StartError};
 use futures::StreamExt;
-use parley_protocol::{ClientMsg, ErrorCode, FileRef, InteractionId, Request, Seq, ServerMsg};
+use parley_protocol::{
+    ClientMsg, ErrorCode, FileRef, InteractionId, Reason, Request, Seq, ServerMsg,
+};
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -95,6 +97,11 @@ enum ToWriter {
 struct Answer {
     id: u64,
     answer: Answered,
+    /// Why a file was not posted ([`Reason::key`]), beside `answer`'s code and English text:
+    /// a field of its own, which a node of the previous release skips, and read as text, so a
+    /// key only a newer release knows costs the reason, not the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -102,22 +109,41 @@ struct Answer {
 enum Answered {
     Joined(Option<Registered>),
     Started(Result<(InteractionId, String), Option<String>>),
-    Posted(Result<Seq, (ErrorCode, String)>),
+    Posted(PostedOnWire),
     Connections(usize),
     Host(HostAnswer),
+}
+
+/// A file's posting as the link carries it: the code and English text in the answer as a node
+/// of the previous release reads it, the reason beside it (see [`Answer::reason`]).
+type PostedOnWire = Result<Seq, (ErrorCode, String)>;
+
+fn posted_to_wire(posted: Result<Seq, Refusal>) -> (PostedOnWire, Option<Reason>) {
+    match posted {
+        Ok(seq) => (Ok(seq), None),
+        Err(refusal) => (Err((refusal.code, refusal.reason)), refusal.why),
+    }
+}
+
+fn posted_from_wire(posted: PostedOnWire, reason: Option<&str>) -> Result<Seq, Refusal> {
+    posted.map_err(|(code, reason_text)| Refusal {
+        code,
+        reason: reason_text,
+        why: reason.and_then(Reason::from_key),
+    })
 }
 
 /// A caller waiting for the writer's answer.
 enum Waiting {
     Join(oneshot::Sender<Option<Registered>>),
     Start(oneshot::Sender<Result<(InteractionId, String), StartError>>),
-    Post(oneshot::Sender<Result<Seq, (ErrorCode, String)>>),
+    Post(oneshot::Sender<Result<Seq, Refusal>>),
     Connections(oneshot::Sender<usize>),
     Host(oneshot::Sender<HostAnswer>),
 }
 
 impl Waiting {
-    fn answer(self, answered: Answered) {
+    fn answer(self, answered: Answered, reason: Option<&str>) {
         match (self, answered) {
             (Waiting::Join(tx), Answered::Joined(joined)) => {
                 let _ = tx.send(joined);
@@ -129,7 +155,7 @@ impl Waiting {
                 }));
             }
             (Waiting::Post(tx), Answered::Posted(posted)) => {
-                let _ = tx.send(posted);
+                let _ = tx.send(posted_from_wire(posted, reason));
             }
             (Waiting::Connections(tx), Answered::Connections(n)) => {
                 let _ = tx.send(n);
@@ -219,7 +245,8 @@ pub(crate) async fn start(
         loop {
             let mut messages = pubsub.into_on_message();
             while let Some(msg) = messages.next().await {
-                let Ok(Answer { id, answer }) = serde_json::from_slice(msg.get_payload_bytes())
+                let Ok(Answer { id, answer, reason }) =
+                    serde_json::from_slice(msg.get_payload_bytes())
                 else {
                     tracing::error!("link: an unreadable answer");
                     continue;
@@ -229,7 +256,7 @@ pub(crate) async fn start(
                     .unwrap_or_else(PoisonError::into_inner)
                     .remove(&id);
                 if let Some((_, waiting)) = found {
-                    waiting.answer(answer);
+                    waiting.answer(answer, reason.as_deref());
                 }
             }
             tracing::warn!("link: the answers' subscription dropped; subscribing again");
@@ -390,10 +417,16 @@ struct Replier {
 }
 
 impl Replier {
-    async fn send(mut self, answer: Answered) {
+    async fn send(self, answer: Answered) {
+        self.send_with(answer, None).await
+    }
+
+    /// [`Replier::send`] with the reason of a refusal.
+    async fn send_with(mut self, answer: Answered, reason: Option<Reason>) {
         let answer = Answer {
             id: self.id,
             answer,
+            reason: reason.map(|r| r.key().to_owned()),
         };
         if let Ok(bytes) = serde_json::to_vec(&answer) {
             if let Err(e) = self.redis.publish::<_, _, ()>(&self.to, bytes).await {
@@ -486,9 +519,9 @@ async fn take(
             };
             if hub.send(post).await.is_ok() {
                 tokio::spawn(async move {
-                    let gone = (ErrorCode::Internal, "the server is stopping".to_owned());
-                    let posted = rx.await.unwrap_or(Err(gone));
-                    answer.send(Answered::Posted(posted)).await;
+                    let gone = Refusal::new(ErrorCode::Internal, "the server is stopping");
+                    let (posted, why) = posted_to_wire(rx.await.unwrap_or(Err(gone)));
+                    answer.send_with(Answered::Posted(posted), why).await;
                 });
             }
         }
@@ -513,5 +546,76 @@ async fn take(
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An answer as a node of the previous release writes and reads it.
+    #[derive(Debug, Serialize, Deserialize)]
+    struct PreviousAnswer {
+        id: u64,
+        answer: Answered,
+    }
+
+    fn refused_post(why: Option<Reason>) -> Answer {
+        let refusal = Refusal {
+            code: ErrorCode::TooLarge,
+            reason: "this chat holds as many files as it may".to_owned(),
+            why,
+        };
+        let (posted, why) = posted_to_wire(Err(refusal));
+        Answer {
+            id: 7,
+            answer: Answered::Posted(posted),
+            reason: why.map(|r| r.key().to_owned()),
+        }
+    }
+
+    fn read_post(json: &[u8]) -> Result<Seq, Refusal> {
+        let Answer { answer, reason, .. } = serde_json::from_slice(json).expect("an answer");
+        let Answered::Posted(posted) = answer else {
+            panic!("not a post's answer");
+        };
+        posted_from_wire(posted, reason.as_deref())
+    }
+
+    #[test]
+    fn a_refused_post_keeps_its_reason_across_the_link() {
+        let json = serde_json::to_vec(&refused_post(Some(Reason::FilesFull))).expect("json");
+        let refusal = read_post(&json).expect_err("refused");
+        assert_eq!(refusal.code, ErrorCode::TooLarge);
+        assert_eq!(refusal.why, Some(Reason::FilesFull));
+        assert_eq!(refusal.reason, "this chat holds as many files as it may");
+        // A posted file's answer carries no reason at all.
+        let (posted, why) = posted_to_wire(Ok(12));
+        assert_eq!((posted, why), (Ok(12), None));
+    }
+
+    #[test]
+    fn nodes_of_the_previous_release_read_and_write_post_answers() {
+        // The previous release reads the new answer, reason and all.
+        let json = serde_json::to_vec(&refused_post(Some(Reason::ChatEnded))).expect("json");
+        let old: PreviousAnswer = serde_json::from_slice(&json).expect("read by the previous");
+        assert!(matches!(
+            old.answer,
+            Answered::Posted(Err((ErrorCode::TooLarge, _)))
+        ));
+        // Its answers, without a reason, read here as a refusal without one.
+        let previous = PreviousAnswer {
+            id: 7,
+            answer: Answered::Posted(Err((ErrorCode::Invalid, "the chat has ended".into()))),
+        };
+        let json = serde_json::to_vec(&previous).expect("json");
+        let refusal = read_post(&json).expect_err("refused");
+        assert_eq!((refusal.code, refusal.why), (ErrorCode::Invalid, None));
+        // A reason only a newer release knows costs the reason, not the answer.
+        let mut newer = refused_post(None);
+        newer.reason = Some("a_reason_of_a_newer_release".into());
+        let json = serde_json::to_vec(&newer).expect("json");
+        let refusal = read_post(&json).expect_err("refused");
+        assert_eq!((refusal.code, refusal.why), (ErrorCode::TooLarge, None));
     }
 }

@@ -17,7 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use parley_protocol::{AgentId, ErrorCode, FileRef, InteractionId};
+use parley_protocol::{AgentId, ErrorCode, FileRef, InteractionId, Reason};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -133,13 +133,14 @@ async fn within_quotas(
             if files >= u64::from(server.max_files_per_chat)
                 || bytes >= server.max_chat_file_bytes =>
         {
-            Err(api_error(
+            Err(api_error_for(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "this chat holds all the files it may ({} files, {} MB in all)",
                     server.max_files_per_chat,
                     server.max_chat_file_bytes / (1024 * 1024)
                 ),
+                Some(Reason::FilesFull),
             ))
         }
         Ok(_) => Ok(()),
@@ -280,7 +281,7 @@ async fn send_file<B: AsRef<[u8]>, E: std::fmt::Display>(
             )
                 .into_response()
         }
-        Err((code, message)) => api_error(status_of(code), message),
+        Err(refusal) => api_error_for(status_of(refusal.code), refusal.reason, refusal.why),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{Access, ConnId, Joined, NewChat, Outbox, Registered, StartError};
 use crate::edge::Edges;
-use crate::engine::Actor;
+use crate::engine::{Actor, Refusal};
 use crate::store::Store;
 use parley_protocol::{ErrorCode, InteractionId, Request, Seq};
 use tokio::sync::{mpsc, oneshot};
@@ -34,7 +34,7 @@ pub(crate) enum HubMsg {
         actor: Actor,
         interaction: InteractionId,
         file: parley_protocol::FileRef,
-        reply: oneshot::Sender<Result<Seq, (ErrorCode, String)>>,
+        reply: oneshot::Sender<Result<Seq, Refusal>>,
     },
     Tick,
     /// A host system's call through `/api/v1`.
@@ -239,15 +239,16 @@ impl HubHandle {
         Some((actor, access))
     }
 
-    /// Puts a stored file into the chat; the event's sequence number, or why not.
+    /// Puts a stored file into the chat; the event's sequence number, or why not (with the
+    /// reason the apps say in the uploader's language).
     pub async fn post_file(
         &self,
         actor: Actor,
         interaction: InteractionId,
         file: parley_protocol::FileRef,
-    ) -> Result<Seq, (ErrorCode, String)> {
+    ) -> Result<Seq, Refusal> {
         let (reply, rx) = oneshot::channel();
-        let gone = || (ErrorCode::Internal, "the server is stopping".to_owned());
+        let gone = || Refusal::new(ErrorCode::Internal, "the server is stopping");
         self.tx
             .send(HubMsg::PostFile {
                 actor,

@@ -155,9 +155,9 @@ pub(super) fn ChatWindow(
                 <Show when=move || ended() && !consultant()>
                     <select data-testid="disposition-select" aria-label=t("ix.disposition") on:change=pick>
                         <option value="">{t("ix.choose_disposition")}</option>
-                        <For each=move || dispositions.get() key=|d| d.clone() let:code>
+                        {move || dispositions.get().into_iter().map(|code| view! {
                             <option value=code.0 translate="no">{code.1}</option>
-                        </For>
+                        }).collect_view()}
                     </select>
                     <button class="pl-button pl-button--primary" data-testid="chat-done" on:click=done>{t("ix.done")}</button>
                 </Show>

@@ -204,9 +204,7 @@ pub fn ComposerTools(
                         prop:value=url on:input=move |ev| url.set(event_target_value(&ev))
                         on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); push() } />
                     <datalist id="pl-push-url-history">
-                        <For each=suggestions key=|u| u.clone() let:u>
-                            <option value=u></option>
-                        </For>
+                        {move || suggestions().into_iter().map(|u| view! { <option value=u></option> }).collect_view()}
                     </datalist>
                     <button class="pl-button" data-testid="push-url-check" on:click=check>{t("composer.check_url")}</button>
                     <button class="pl-button pl-button--primary" data-testid="push-url-send" on:click=move |_| push()>{t("composer.send")}</button>

@@ -78,9 +78,9 @@ pub fn MainBar(
                 prop:value=move || status.get().0 on:change=on_status>
                 <option value=READY>{t("status.ready")}</option>
                 <option value=NOT_READY>{t("status.not_ready")}</option>
-                <For each=move || reasons.get() key=|r| r.clone() let:reason>
+                {move || reasons.get().into_iter().map(|reason| view! {
                     <option value=format!("{REASON}{}", reason.0)>{tf("status.not_ready_for", &[("reason", &reason.1)])}</option>
-                </For>
+                }).collect_view()}
                 <option value=ACW>{t("status.after_call_work")}</option>
             </select>
             <span class="pl-main-bar__link" data-testid="connection-state" data-state=move || link.get().as_str()

@@ -220,7 +220,7 @@ async fn an_agent_attaches_the_file_of_a_standard_response() {
 }
 
 #[tokio::test]
-async fn a_file_the_chat_has_no_room_for_is_refused_with_its_reason() {
+async fn an_upload_the_chat_cannot_take_is_refused_with_its_reason() {
     let dir = tempfile::tempdir().expect("tmp");
     let addr = spawn_server(&dir.path().join("p.db"), |c| {
         c.server.max_files_per_chat = 1

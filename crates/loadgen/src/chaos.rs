@@ -224,6 +224,25 @@ async fn status(addr: SocketAddr, method: &str, path: &str, headers: &str, body:
         .unwrap_or(0)
 }
 
+/// The header of a JSON body.
+const JSON: &str = "Content-Type: application/json\r\n";
+
+/// One POST sent `times` times, at most `at_once` at a time: how often each status answered.
+async fn post_burst(
+    addr: SocketAddr,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+    (times, at_once): (usize, usize),
+) -> String {
+    let answers = futures::stream::iter(0..times)
+        .map(|_| status(addr, "POST", path, headers, body))
+        .buffer_unordered(at_once)
+        .collect::<Vec<_>>()
+        .await;
+    tally(answers)
+}
+
 /// Counts of each status among the answers.
 fn tally(statuses: Vec<u16>) -> String {
     let mut counts: std::collections::BTreeMap<u16, usize> = Default::default();
@@ -245,20 +264,8 @@ fn brute_force(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>> {
     Box::pin(async move {
         let body = br#"{"username":"bench-2","password":"wrong"}"#;
-        let tries = futures::stream::iter(0..300)
-            .map(|_| {
-                status(
-                    addr,
-                    "POST",
-                    "/api/login",
-                    "Content-Type: application/json\r\n",
-                    body,
-                )
-            })
-            .buffer_unordered(20)
-            .collect::<Vec<_>>()
-            .await;
-        format!("tries=300 {}", tally(tries))
+        let tally = post_burst(addr, "/api/login", JSON, body, (300, 20)).await;
+        format!("tries=300 {tally}")
     })
 }
 
@@ -316,12 +323,8 @@ fn upload_flood(
             b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
         let path = format!("/api/files?interaction={}&name=a.png", ix.as_str());
         let headers = format!("Authorization: Bearer {token}\r\nContent-Type: image/png\r\n");
-        let answers = futures::stream::iter(0..300)
-            .map(|_| status(addr, "POST", &path, &headers, png))
-            .buffer_unordered(20)
-            .collect::<Vec<_>>()
-            .await;
-        format!("uploads=300 {}", tally(answers))
+        let tally = post_burst(addr, &path, &headers, png, (300, 20)).await;
+        format!("uploads=300 {tally}")
     })
 }
 
@@ -375,19 +378,7 @@ fn chat_flood(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>> {
     Box::pin(async move {
         let body = br#"{"name":"Flood","text":"hi"}"#;
-        let answers = futures::stream::iter(0..2000)
-            .map(|_| {
-                status(
-                    addr,
-                    "POST",
-                    "/api/chats",
-                    "Content-Type: application/json\r\n",
-                    body,
-                )
-            })
-            .buffer_unordered(50)
-            .collect::<Vec<_>>()
-            .await;
-        format!("chats=2000 {}", tally(answers))
+        let tally = post_burst(addr, "/api/chats", JSON, body, (2000, 50)).await;
+        format!("chats=2000 {tally}")
     })
 }

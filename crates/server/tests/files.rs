@@ -236,8 +236,9 @@ async fn an_upload_the_chat_cannot_take_is_refused_with_its_reason() {
         String::from_utf8_lossy(&first.body)
     );
 
-    // The engine refuses the second: the answer names why, for the apps to say it in the
-    // uploader's language, and the English text stays beside it.
+    // The second is refused before it is stored (the chat's files are counted first): the
+    // answer names why, for the apps to say it in the uploader's language, and the English
+    // text stays beside it.
     let second = upload(addr, &token, &ix, "two.png", "image/png", PNG).await;
     assert_eq!(
         second.status,

@@ -18,6 +18,7 @@
 //! runs the test tiers and counts results.
 
 mod bench;
+mod bindings;
 mod cluster;
 mod previous;
 mod services;

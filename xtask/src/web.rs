@@ -95,6 +95,7 @@ pub fn build_all() -> Result<(), String> {
         write_catalogues(&app.catalogues, &app.dir.join("dist/i18n"))?;
         write_pseudo_catalogue(&app.dir.join("dist/i18n"))?;
         minify_scripts(&app.dir.join("dist"))?;
+        crate::bindings::shorten(&app.dir.join("dist"))?;
     }
     Ok(())
 }

@@ -77,7 +77,9 @@ pub fn find_responses<'a>(
                     .is_some_and(|k| lowercase(k).contains(&q))
         })
         .collect();
-    found.sort_by(|a, b| (&a.category, &a.name).cmp(&(&b.category, &b.name)));
+    parley_client::order::sort_by(&mut found, |a, b| {
+        (&a.category, &a.name).cmp(&(&b.category, &b.name))
+    });
     found
 }
 

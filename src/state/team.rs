@@ -236,7 +236,7 @@ impl DesktopState {
                 .position(|r| r == t)
                 .unwrap_or(usize::MAX)
         };
-        others.sort_by(|a, b| {
+        parley_client::order::sort_by(&mut others, |a, b| {
             (recency(&a.target), a.kind, lowercase(&a.name)).cmp(&(
                 recency(&b.target),
                 b.kind,

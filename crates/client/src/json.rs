@@ -75,12 +75,13 @@ impl Js {
                     .collect::<Option<_>>()?,
             )
         } else {
-            Value::Object(
-                self.entries()?
-                    .into_iter()
-                    .map(|(k, v)| Some((k, v.value(depth)?)))
-                    .collect::<Option<_>>()?,
-            )
+            // Inserted one by one rather than collected, which sorts first: see
+            // `parley_protocol::contact`'s reading of a map.
+            let mut map = serde_json::Map::new();
+            for (k, v) in self.entries()? {
+                map.insert(k, v.value(depth)?);
+            }
+            Value::Object(map)
         })
     }
 

@@ -33,7 +33,7 @@ mod tests {
             .map(|(i, k)| (k, i))
             .collect();
         let mut expected = items.clone();
-        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        expected.sort_by_key(|a| a.0);
         sort_by(&mut items, |a, b| a.0.cmp(&b.0));
         assert_eq!(items, expected);
         assert_eq!(items[1..4], [(1, 1), (1, 3), (1, 7)]);

@@ -168,14 +168,14 @@ pub fn AttachmentTools(
         <div class="pl-attachments">
             <Show when=move || !staged().is_empty()>
                 <ul class="pl-attachments__list" aria-label=t("files.to_send")>
-                    <For each=staged key=|s| s.key let:item>
+                    {parley_client::list::keyed(staged, |s| s.key, move |item| view! {
                         <li data-testid="attachment">
                             {item.name.clone()} " "
                             <span class="pl-file__size">{super::transcript::human_size(item.size)}</span>
                             <button class="pl-icon-button" data-testid="attachment-delete" title=t("files.delete")
                                 on:click=move |_| key.with_value(|id| attachments.delete(id, Some(item.key)))>"✕"</button>
                         </li>
-                    </For>
+                    })}
                 </ul>
                 <button class="pl-button" data-testid="attachments-delete-all"
                     on:click=move |_| key.with_value(|id| attachments.delete(id, None))>{t("files.delete_all")}</button>

@@ -165,8 +165,7 @@ pub fn ComposerTools(
                     <input data-testid="responses-search" placeholder=t("composer.search_responses") aria-label=t("composer.search_responses") prop:value=query
                         on:input=move |ev| query.set(event_target_value(&ev)) />
                     <ul class="pl-responses__list">
-                        <For each=found key=|r| r.name.clone() let:response>
-                            {
+                        {parley_client::list::keyed(found, |r| r.name.clone(), move |response| {
                                 let chosen = response.name.clone();
                                 let attach = response.attachment.clone().map(|file| {
                                     let name = response.name.clone();
@@ -193,8 +192,7 @@ pub fn ComposerTools(
                                         {attach}
                                     </li>
                                 }
-                            }
-                        </For>
+                        })}
                     </ul>
                 </div>
             </Show>

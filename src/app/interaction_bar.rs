@@ -54,9 +54,7 @@ pub fn InteractionBar() -> impl IntoView {
     let now = use_clock();
     view! {
         <nav class="pl-interaction-bar" aria-label=parley_client::i18n::t("bar.chats")>
-            <For each=move || ids.get() key=|id| id.clone() let:id>
-                <Tab id now />
-            </For>
+            {parley_client::list::keyed(move || ids.get(), |id| id.clone(), move |id| view! { <Tab id now /> })}
         </nav>
     }
 }

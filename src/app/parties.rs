@@ -22,16 +22,14 @@ pub fn PartyList(
     let others = desk.chat_part(key, Chat::other_chats);
     view! {
         <ul class="pl-parties" aria-label=t("parties.list")>
-            <For each=move || parties.get() key=|p| (p.key(), p.status.as_str()) let:entry>
-                {
-                    let contact = matches!(entry.party, parley_protocol::Party::Contact { .. });
-                    view! {
-                        <Party entry chat=key.get_value()>
-                            {move || (contact && others.get() > 0).then(|| other_chats(others.get(), open_history))}
-                        </Party>
-                    }
+            {parley_client::list::keyed(move || parties.get(), |p| (p.key(), p.status.as_str()), move |entry| {
+                let contact = matches!(entry.party, parley_protocol::Party::Contact { .. });
+                view! {
+                    <Party entry chat=key.get_value()>
+                        {move || (contact && others.get() > 0).then(|| other_chats(others.get(), open_history))}
+                    </Party>
                 }
-            </For>
+            })}
         </ul>
     }
 }
@@ -142,9 +140,9 @@ pub fn ConsultPanels(
             .collect::<Vec<_>>()
     });
     view! {
-        <For each=move || shown.get() key=|c| c.clone() let:consultation>
+        {parley_client::list::keyed(move || shown.get(), |c| c.clone(), move |consultation| view! {
             <ConsultPanel chat=key.get_value() consultation />
-        </For>
+        })}
     }
 }
 
@@ -202,9 +200,7 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
                 </Show>
             </header>
             <ol class="pl-consult__lines" data-testid="consult-transcript" aria-live="polite">
-                <For each=move || lines.get() key=|l| l.seq() let:line>
-                    {render(line, None)}
-                </For>
+                {parley_client::list::keyed(move || lines.get(), |l| l.seq(), |line| render(line, None))}
                 <UnsentLines texts=unsent />
             </ol>
             <Show when=move || typing.get()>

@@ -26,9 +26,7 @@ pub fn Previews() -> impl IntoView {
     view! {
         <p class="pl-sr-only" aria-live="assertive" data-testid="offer-announcement">{announced}</p>
         <div class="pl-previews">
-            <For each=move || invitations.get() key=|i| i.id.clone() let:invitation>
-                <Preview invitation />
-            </For>
+            {parley_client::list::keyed(move || invitations.get(), |i| i.id.clone(), |invitation| view! { <Preview invitation /> })}
         </div>
     }
 }

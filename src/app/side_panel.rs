@@ -81,31 +81,26 @@ pub fn SidePanel(
             </nav>
             <Show when=move || tab.get() == Tab::CaseData>
                 <dl class="pl-case-data" data-testid="case-data">
-                    <For each=move || case_data.get() key=|(k, v)| (k.clone(), v.clone()) let:entry>
-                        {
-                            let (k, v) = entry;
-                            let field = k.clone();
-                            view! {
-                                <dt translate="no">{k.clone()}</dt>
-                                <dd translate="no">{if editable(&k) {
-                                    view! { <input data-testid="case-data-input" data-key=k.clone() value=v
-                                        on:change=move |ev| save(field.clone(), event_target_value(&ev)) /> }.into_any()
-                                } else {
-                                    view! { <span>{v}</span> }.into_any()
-                                }}</dd>
-                            }
+                    {parley_client::list::keyed(move || case_data.get(), |(k, v)| (k.clone(), v.clone()), move |(k, v)| {
+                        let field = k.clone();
+                        view! {
+                            <dt translate="no">{k.clone()}</dt>
+                            <dd translate="no">{if editable(&k) {
+                                view! { <input data-testid="case-data-input" data-key=k.clone() value=v
+                                    on:change=move |ev| save(field.clone(), event_target_value(&ev)) /> }.into_any()
+                            } else {
+                                view! { <span>{v}</span> }.into_any()
+                            }}</dd>
                         }
-                    </For>
-                    <For each=missing_keys key=|k| k.clone() let:k>
-                        {
-                            let field = k.clone();
-                            view! {
-                                <dt translate="no">{k.clone()}</dt>
-                                <dd><input data-testid="case-data-input" data-key=k.clone() placeholder="—"
-                                    on:change=move |ev| save(field.clone(), event_target_value(&ev)) /></dd>
-                            }
+                    })}
+                    {parley_client::list::keyed(missing_keys, |k| k.clone(), move |k| {
+                        let field = k.clone();
+                        view! {
+                            <dt translate="no">{k.clone()}</dt>
+                            <dd><input data-testid="case-data-input" data-key=k.clone() placeholder="—"
+                                on:change=move |ev| save(field.clone(), event_target_value(&ev)) /></dd>
                         }
-                    </For>
+                    })}
                 </dl>
             </Show>
             <Show when=move || tab.get() == Tab::Visit>

@@ -243,9 +243,7 @@ pub fn Transcript(
             </Show>
             <div class="pl-transcript__spacer" style:height=top_px></div>
             <ol class="pl-transcript__lines">
-                <For each=shown key=Line::key let:line>
-                    {render(line, read)}
-                </For>
+                {parley_client::list::keyed(shown, Line::key, move |line| render(line, read))}
                 <UnsentLines texts=unsent />
             </ol>
             <div class="pl-transcript__spacer" style:height=bottom_px></div>
@@ -263,12 +261,12 @@ pub fn UnsentLines(
 ) -> impl IntoView {
     let numbered = move || texts.get().into_iter().enumerate().collect::<Vec<_>>();
     view! {
-        <For each=numbered key=|(i, t)| (*i, t.clone()) let:item>
+        {parley_client::list::keyed(numbered, |(i, t)| (*i, t.clone()), |item| view! {
             <li class="pl-line pl-line--mine pl-line--unsent" data-testid="message-unsent">
                 <span class="pl-line__text" translate="no">{item.1}</span>
                 <span class="pl-line__time">{t("transcript.sending")}</span>
             </li>
-        </For>
+        })}
     }
 }
 

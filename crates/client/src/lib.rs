@@ -8,6 +8,7 @@
 //! - [`json`]: JSON read with the browser's `JSON.parse`.
 //! - [`lines`]: a transcript as display lines (pure, shared by both apps).
 //! - [`links`]: message text split into text and http(s) links (pure, shared by both apps).
+//! - [`list`]: keyed lists through one copy of Leptos's `<For>`.
 //! - [`order`]: stable sorting through one copy of the standard library's sort (pure).
 //! - [`time`]: the clock, local days, and times as the reader's locale writes them (`Intl`).
 //!
@@ -20,6 +21,7 @@ pub mod i18n;
 pub mod json;
 pub mod lines;
 pub mod links;
+pub mod list;
 pub mod markdown;
 pub mod order;
 pub mod outbox;

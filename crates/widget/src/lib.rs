@@ -392,12 +392,10 @@ fn Chat(
                         if let Some(msg) = msg { send(&msg) }
                     }>{t("chat.older")}</button></li>
                 </Show>
-                <For each=move || state.with(WidgetState::lines) key=Line::seq let:line>
-                    {render(line, pick)}
-                </For>
-                <For each=move || state.with(|s| s.unsent()) key=|(id, _)| id.clone() let:item>
+                {parley_client::list::keyed(move || state.with(WidgetState::lines), Line::seq, move |line| render(line, pick))}
+                {parley_client::list::keyed(move || state.with(|s| s.unsent()), |(id, _)| id.clone(), |item| view! {
                     <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text" translate="no">{linked_text(item.1)}</span></li>
-                </For>
+                })}
                         </ol>
             <Show when=move || state.with(|s| s.agent_typing.is_some())>
                 <p class="pl-system" data-testid="widget-typing" aria-live="polite">

@@ -25,6 +25,7 @@ pub use desk::{use_desk, Desk, Part};
 
 use crate::state::DesktopState;
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::{t, tf};
 use parley_client::{socket, SocketEvent};
 use parley_protocol::{InteractionId, ServerMsg};

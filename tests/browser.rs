@@ -981,3 +981,78 @@ fn searches_fold_case_with_the_browsers_rules() {
         "ΟΔΥΣΣΕΥΣ".to_lowercase()
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_keyed_list_keeps_each_rows_element_by_key_through_reorders_and_removals() {
+    let root = fresh_root();
+    let items = RwSignal::new(vec![(1_u32, "one"), (2, "two"), (3, "three")]);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <ul>
+                {parley_client::flow::keyed(move || items.get(), |(k, _)| *k, |(_, text)| view! {
+                    <li data-testid="row">{text}</li>
+                })}
+            </ul>
+        }
+    });
+    tick().await;
+    let texts = |root: &web_sys::HtmlElement| -> Vec<String> {
+        all(root, "[data-testid=row]")
+            .iter()
+            .map(|e| e.text_content().unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(texts(&root), ["one", "two", "three"]);
+    let before = all(&root, "[data-testid=row]");
+
+    // Reordered, one removed, one added: the kept rows are the same elements, moved.
+    items.set(vec![(3, "three"), (4, "four"), (1, "one")]);
+    tick().await;
+    assert_eq!(texts(&root), ["three", "four", "one"]);
+    let after = all(&root, "[data-testid=row]");
+    assert!(after[0].is_same_node(Some(&before[2])));
+    assert!(after[2].is_same_node(Some(&before[0])));
+    assert!(!after.iter().any(|e| e.is_same_node(Some(&before[1]))));
+
+    // The same text under another key is another row, built anew.
+    items.set(vec![(5, "three")]);
+    tick().await;
+    assert_eq!(texts(&root), ["three"]);
+    assert!(!all(&root, "[data-testid=row]")[0].is_same_node(Some(&after[0])));
+}
+
+#[wasm_bindgen_test]
+async fn show_builds_its_children_only_when_its_condition_changes() {
+    use parley_client::flow::Show;
+    let root = fresh_root();
+    let count = RwSignal::new(1_u32);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let some = move || count.get() != 0;
+        view! {
+            <Show when=some fallback=|| view! { <p data-testid="none">"none"</p> }>
+                <p data-testid="some">"some"</p>
+            </Show>
+        }
+    });
+    tick().await;
+    let some = one(&root, "[data-testid=some]");
+    assert!(all(&root, "[data-testid=none]").is_empty());
+
+    // Still true: the children stay the same element.
+    count.set(2);
+    tick().await;
+    assert!(one(&root, "[data-testid=some]").is_same_node(Some(&some)));
+
+    count.set(0);
+    tick().await;
+    assert!(all(&root, "[data-testid=some]").is_empty());
+    assert_eq!(
+        one(&root, "[data-testid=none]").text_content().as_deref(),
+        Some("none")
+    );
+
+    count.set(3);
+    tick().await;
+    assert!(!one(&root, "[data-testid=some]").is_same_node(Some(&some)));
+    assert!(all(&root, "[data-testid=none]").is_empty());
+}

@@ -8,6 +8,7 @@
 use super::{use_desk, Desk};
 use crate::state::Line;
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::t;
 use parley_protocol::InteractionId;
 
@@ -168,7 +169,7 @@ pub fn AttachmentTools(
         <div class="pl-attachments">
             <Show when=move || !staged().is_empty()>
                 <ul class="pl-attachments__list" aria-label=t("files.to_send")>
-                    {parley_client::list::keyed(staged, |s| s.key, move |item| view! {
+                    {parley_client::flow::keyed(staged, |s| s.key, move |item| view! {
                         <li data-testid="attachment">
                             {item.name.clone()} " "
                             <span class="pl-file__size">{super::transcript::human_size(item.size)}</span>

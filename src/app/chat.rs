@@ -9,6 +9,7 @@ use super::transcript::Transcript;
 use super::use_desk;
 use crate::state::Chat;
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::{t, tf};
 use parley_protocol::act;
 use parley_protocol::contact::Json;

@@ -4,6 +4,7 @@
 use super::use_desk;
 use crate::state::{find_responses, url_suggestions};
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::t;
 use parley_protocol::InteractionId;
 
@@ -165,7 +166,7 @@ pub fn ComposerTools(
                     <input data-testid="responses-search" placeholder=t("composer.search_responses") aria-label=t("composer.search_responses") prop:value=query
                         on:input=move |ev| query.set(event_target_value(&ev)) />
                     <ul class="pl-responses__list">
-                        {parley_client::list::keyed(found, |r| r.name.clone(), move |response| {
+                        {parley_client::flow::keyed(found, |r| r.name.clone(), move |response| {
                                 let chosen = response.name.clone();
                                 let attach = response.attachment.clone().map(|file| {
                                     let name = response.name.clone();

@@ -5,6 +5,7 @@
 use super::use_desk;
 use crate::state::Chat;
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_protocol::{InteractionId, PendingLevel};
 use std::time::Duration;
 
@@ -54,7 +55,7 @@ pub fn InteractionBar() -> impl IntoView {
     let now = use_clock();
     view! {
         <nav class="pl-interaction-bar" aria-label=parley_client::i18n::t("bar.chats")>
-            {parley_client::list::keyed(move || ids.get(), |id| id.clone(), move |id| view! { <Tab id now /> })}
+            {parley_client::flow::keyed(move || ids.get(), |id| id.clone(), move |id| view! { <Tab id now /> })}
         </nav>
     }
 }

@@ -7,6 +7,7 @@
 use super::use_desk;
 use crate::state::keys::{command, Command, Press, SHORTCUTS};
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::t;
 use wasm_bindgen::JsCast;
 

@@ -1,6 +1,7 @@
 //! The login form.
 
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::t;
 use serde::Serialize;
 

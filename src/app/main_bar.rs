@@ -2,6 +2,7 @@
 
 use super::use_desk;
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::{t, tf};
 use parley_protocol::act;
 use parley_protocol::{AgentStatus, ClientMsg};

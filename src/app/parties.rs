@@ -5,6 +5,7 @@ use super::transcript::{render, UnsentLines};
 use super::use_desk;
 use crate::state::{Chat, Consult, PartyEntry, PartyStatus};
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::{plural, t, tf};
 use parley_protocol::InteractionId;
 
@@ -22,7 +23,7 @@ pub fn PartyList(
     let others = desk.chat_part(key, Chat::other_chats);
     view! {
         <ul class="pl-parties" aria-label=t("parties.list")>
-            {parley_client::list::keyed(move || parties.get(), |p| (p.key(), p.status.as_str()), move |entry| {
+            {parley_client::flow::keyed(move || parties.get(), |p| (p.key(), p.status.as_str()), move |entry| {
                 let contact = matches!(entry.party, parley_protocol::Party::Contact { .. });
                 view! {
                     <Party entry chat=key.get_value()>
@@ -140,7 +141,7 @@ pub fn ConsultPanels(
             .collect::<Vec<_>>()
     });
     view! {
-        {parley_client::list::keyed(move || shown.get(), |c| c.clone(), move |consultation| view! {
+        {parley_client::flow::keyed(move || shown.get(), |c| c.clone(), move |consultation| view! {
             <ConsultPanel chat=key.get_value() consultation />
         })}
     }
@@ -200,7 +201,7 @@ fn ConsultPanel(chat: InteractionId, consultation: String) -> impl IntoView {
                 </Show>
             </header>
             <ol class="pl-consult__lines" data-testid="consult-transcript" aria-live="polite">
-                {parley_client::list::keyed(move || lines.get(), |l| l.seq(), |line| render(line, None))}
+                {parley_client::flow::keyed(move || lines.get(), |l| l.seq(), |line| render(line, None))}
                 <UnsentLines texts=unsent />
             </ol>
             <Show when=move || typing.get()>

@@ -26,7 +26,7 @@ pub fn Previews() -> impl IntoView {
     view! {
         <p class="pl-sr-only" aria-live="assertive" data-testid="offer-announcement">{announced}</p>
         <div class="pl-previews">
-            {parley_client::list::keyed(move || invitations.get(), |i| i.id.clone(), |invitation| view! { <Preview invitation /> })}
+            {parley_client::flow::keyed(move || invitations.get(), |i| i.id.clone(), |invitation| view! { <Preview invitation /> })}
         </div>
     }
 }

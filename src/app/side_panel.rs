@@ -3,6 +3,7 @@
 
 use super::use_desk;
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::t;
 use parley_protocol::InteractionId;
 
@@ -81,7 +82,7 @@ pub fn SidePanel(
             </nav>
             <Show when=move || tab.get() == Tab::CaseData>
                 <dl class="pl-case-data" data-testid="case-data">
-                    {parley_client::list::keyed(move || case_data.get(), |(k, v)| (k.clone(), v.clone()), move |(k, v)| {
+                    {parley_client::flow::keyed(move || case_data.get(), |(k, v)| (k.clone(), v.clone()), move |(k, v)| {
                         let field = k.clone();
                         view! {
                             <dt translate="no">{k.clone()}</dt>
@@ -93,7 +94,7 @@ pub fn SidePanel(
                             }}</dd>
                         }
                     })}
-                    {parley_client::list::keyed(missing_keys, |k| k.clone(), move |k| {
+                    {parley_client::flow::keyed(missing_keys, |k| k.clone(), move |k| {
                         let field = k.clone();
                         view! {
                             <dt translate="no">{k.clone()}</dt>

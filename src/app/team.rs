@@ -5,6 +5,7 @@
 use super::use_desk;
 use crate::state::{action_label, TcEntry};
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::t;
 use parley_protocol::RequestKind;
 

@@ -9,6 +9,7 @@
 use crate::state::Line;
 use leptos::html;
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::{plural, t, tf};
 use parley_client::lines::Mark;
 use std::sync::Arc;
@@ -243,7 +244,7 @@ pub fn Transcript(
             </Show>
             <div class="pl-transcript__spacer" style:height=top_px></div>
             <ol class="pl-transcript__lines">
-                {parley_client::list::keyed(shown, Line::key, move |line| render(line, read))}
+                {parley_client::flow::keyed(shown, Line::key, move |line| render(line, read))}
                 <UnsentLines texts=unsent />
             </ol>
             <div class="pl-transcript__spacer" style:height=bottom_px></div>
@@ -261,7 +262,7 @@ pub fn UnsentLines(
 ) -> impl IntoView {
     let numbered = move || texts.get().into_iter().enumerate().collect::<Vec<_>>();
     view! {
-        {parley_client::list::keyed(numbered, |(i, t)| (*i, t.clone()), |item| view! {
+        {parley_client::flow::keyed(numbered, |(i, t)| (*i, t.clone()), |item| view! {
             <li class="pl-line pl-line--mine pl-line--unsent" data-testid="message-unsent">
                 <span class="pl-line__text" translate="no">{item.1}</span>
                 <span class="pl-line__time">{t("transcript.sending")}</span>

@@ -5,10 +5,10 @@
 //! - [`typing`]: when to send typing notices (pure).
 //! - [`http`]: JSON POSTs to the server's small HTTP API.
 //! - [`i18n`]: the reader's language and its catalogue of texts ([`catalogues`]: their checks).
+//! - [`flow`]: keyed lists and shown-when views, each through one copy of Leptos's own.
 //! - [`json`]: JSON read with the browser's `JSON.parse`.
 //! - [`lines`]: a transcript as display lines (pure, shared by both apps).
 //! - [`links`]: message text split into text and http(s) links (pure, shared by both apps).
-//! - [`list`]: keyed lists through one copy of Leptos's `<For>`.
 //! - [`order`]: stable sorting through one copy of the standard library's sort (pure).
 //! - [`time`]: the clock, local days, and times as the reader's locale writes them (`Intl`).
 //!
@@ -16,12 +16,12 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod catalogues;
+pub mod flow;
 pub mod http;
 pub mod i18n;
 pub mod json;
 pub mod lines;
 pub mod links;
-pub mod list;
 pub mod markdown;
 pub mod order;
 pub mod outbox;

@@ -7,6 +7,7 @@ pub mod embed;
 pub mod state;
 
 use leptos::prelude::*;
+use parley_client::flow::Show;
 use parley_client::i18n::{t, tf};
 use parley_client::json::{self, Js};
 use parley_client::lines::Line;
@@ -392,8 +393,8 @@ fn Chat(
                         if let Some(msg) = msg { send(&msg) }
                     }>{t("chat.older")}</button></li>
                 </Show>
-                {parley_client::list::keyed(move || state.with(WidgetState::lines), Line::seq, move |line| render(line, pick))}
-                {parley_client::list::keyed(move || state.with(|s| s.unsent()), |(id, _)| id.clone(), |item| view! {
+                {parley_client::flow::keyed(move || state.with(WidgetState::lines), Line::seq, move |line| render(line, pick))}
+                {parley_client::flow::keyed(move || state.with(|s| s.unsent()), |(id, _)| id.clone(), |item| view! {
                     <li class="pl-bubble pl-bubble--mine" data-testid="widget-unsent"><span class="pl-bubble__text" translate="no">{linked_text(item.1)}</span></li>
                 })}
                         </ol>

@@ -1,10 +1,14 @@
-//! Keyed lists through one copy of Leptos's `<For>`.
+//! Keyed lists and shown-when views, each through one copy of Leptos's own.
 //!
-//! `<For>` is compiled anew for every item type, key type and row view, and each copy (its
-//! diffing and its reactive wrapping) is about 2.5 KB of WebAssembly. [`keyed`] erases the
-//! three: every list of an app goes through one `<For>` over [`Entry`]s (a boxed item and a
-//! shared key, compared through a reference), and only the small boxing and unboxing is per
-//! type.
+//! Leptos's `<For>` and `<Show>` are compiled anew for every type they are used with, and each
+//! copy carries their reactive wrapping (and `<For>` its keyed diffing).
+//!
+//! - [`keyed`] erases a list's item type, key type and row view: every list of an app goes
+//!   through one `<For>` over [`Entry`]s (a boxed item and a shared key, compared through a
+//!   reference), and only the small boxing and unboxing is per type. Thirteen lists: 10.9 KB
+//!   brotli less in the desktop, 0.8 KB in the widget.
+//! - [`Show`] takes its children as a shared function returning an erased view, and its
+//!   condition behind a reference: views name it instead of Leptos's, unchanged otherwise.
 
 use leptos::prelude::*;
 use std::any::Any;
@@ -51,6 +55,42 @@ fn erased(
             {row(entry)}
         </For>
     }
+    .into_any()
+}
+
+/// Its children while `when` holds, else its `fallback` (nothing by default); the condition is
+/// memoised, so the children are built again only when it changes, as with Leptos's `<Show>`.
+#[component]
+pub fn Show<W>(
+    /// What is shown while `when` holds.
+    children: ChildrenFn,
+    /// The condition, read reactively.
+    when: W,
+    /// What is shown otherwise.
+    #[prop(optional, into)]
+    fallback: ViewFn,
+) -> impl IntoView
+where
+    W: Fn() -> bool + Send + Sync + 'static,
+{
+    shown_when(Box::new(when), children, fallback)
+}
+
+/// The one copy of the shown-when view.
+#[inline(never)]
+fn shown_when(
+    when: Box<dyn Fn() -> bool + Send + Sync>,
+    children: ChildrenFn,
+    fallback: ViewFn,
+) -> AnyView {
+    let when = Memo::new(move |_| when());
+    (move || {
+        if when.get() {
+            children()
+        } else {
+            fallback.run()
+        }
+    })
     .into_any()
 }
 

@@ -1056,3 +1056,40 @@ async fn show_builds_its_children_only_when_its_condition_changes() {
     assert!(!one(&root, "[data-testid=some]").is_same_node(Some(&some)));
     assert!(all(&root, "[data-testid=none]").is_empty());
 }
+
+#[wasm_bindgen_test]
+fn files_attached_to_a_chat_that_leaves_the_desktop_are_forgotten() {
+    let desk = desk_with_two_chats();
+    let attach = |ix: &str, name: &str| {
+        let parts = js_sys::Array::of1(&"bytes".into());
+        let file = web_sys::File::new_with_str_sequence(&parts, name).expect("file");
+        let drop = web_sys::DataTransfer::new().expect("data transfer");
+        drop.items().add_with_file(&file).expect("add");
+        desk.attachments
+            .add(&ix.into(), drop.files().expect("files"));
+    };
+    attach("ix-1", "invoice.pdf");
+    attach("ix-2", "photo.png");
+    let names = |ix: &str| -> Vec<String> {
+        desk.attachments
+            .shown(&ix.into())
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+    };
+    assert_eq!(names("ix-1"), ["invoice.pdf"]);
+
+    // Any other update keeps them.
+    desk.update(|s| s.zoom_by(1));
+    assert_eq!(names("ix-1"), ["invoice.pdf"]);
+
+    // The first chat is done and goes: its file goes with it, the other chat's stays.
+    desk.update(|s| {
+        s.apply(ServerMsg::Closed {
+            interaction: "ix-1".into(),
+        })
+    });
+    assert!(names("ix-1").is_empty());
+    assert_eq!(names("ix-2"), ["photo.png"]);
+    assert!(desk.attachments.waiting(|_| true));
+}

@@ -3,7 +3,8 @@
 //! Print for the files and transcript already in a chat.
 //!
 //! Browser `File` objects cannot live in the reducer's state (they are not plain data), so the
-//! staging area lives here, beside the views that use it.
+//! staging area lives here, beside the views that use it. The desk forgets a chat's files when
+//! the chat leaves the desktop.
 
 use super::{use_desk, Desk};
 use crate::state::Line;
@@ -72,6 +73,20 @@ impl Attachments {
             f.retain(|(ix, k, _)| ix != interaction || key.is_some_and(|key| *k != key))
         });
         self.sync();
+    }
+
+    /// Forgets the files of chats that left the desktop (`on_desk` says which are still on it):
+    /// nothing can send them any more, and the browser would keep them until a reload.
+    pub fn forget_gone(&self, on_desk: impl Fn(&InteractionId) -> bool) {
+        let gone = self
+            .files
+            .try_with_value(|f| f.iter().any(|(ix, _, _)| !on_desk(ix)))
+            .unwrap_or(false);
+        if gone {
+            self.files
+                .update_value(|f| f.retain(|(ix, _, _)| on_desk(ix)));
+            self.sync();
+        }
     }
 
     /// Whether files wait to be sent in a chat that `open` says can still send them.

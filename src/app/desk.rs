@@ -205,6 +205,9 @@ impl Desk {
     /// Computes every selected part again; those that changed wake their views (later, in the
     /// views' own tasks: nothing here re-enters the state).
     fn publish(&self) {
+        // Files attached to a chat that left the desktop can no longer be sent.
+        self.attachments
+            .forget_gone(|ix| self.with(|s| s.chat(ix).is_some()));
         let refresh: Vec<_> = self
             .selectors
             .try_with_value(|s| s.borrow().list.iter().map(|(_, f)| f.clone()).collect())

@@ -206,8 +206,11 @@ impl Desk {
     /// views' own tasks: nothing here re-enters the state).
     fn publish(&self) {
         // Files attached to a chat that left the desktop can no longer be sent.
-        self.attachments
-            .forget_gone(|ix| self.with(|s| s.chat(ix).is_some()));
+        self.attachments.forget_gone(|ix| {
+            self.state
+                .try_with_value(|s| s.chat(ix).is_some())
+                .unwrap_or(false)
+        });
         let refresh: Vec<_> = self
             .selectors
             .try_with_value(|s| s.borrow().list.iter().map(|(_, f)| f.clone()).collect())

@@ -27,15 +27,20 @@ pub fn shorten(dist: &Path) -> Result<(), String> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
     let (wasm, glue) = (read(&wasm_path)?, read(&glue_path)?);
     let glue = String::from_utf8(glue).map_err(|e| format!("{}: {e}", glue_path.display()))?;
-    let names = Names::of(&wasm).map_err(|e| format!("{}: {e}", wasm_path.display()))?;
+    let names = Names::of(&wasm, &glue).map_err(|e| format!("{}: {e}", wasm_path.display()))?;
     if names.renamed.is_empty() {
         return Ok(());
     }
     let module = names
         .rewrite(&wasm)
         .map_err(|e| format!("{}: {e}", wasm_path.display()))?;
+    // Each file is replaced whole (written beside it, then renamed over it): a run stopped
+    // halfway leaves the old file or the new one, never half of one.
     let write = |p: &Path, bytes: &[u8]| {
-        std::fs::write(p, bytes).map_err(|e| format!("{}: {e}", p.display()))
+        let part = p.with_extension("part");
+        std::fs::write(&part, bytes)
+            .and_then(|()| std::fs::rename(&part, p))
+            .map_err(|e| format!("{}: {e}", p.display()))
     };
     write(&glue_path, names.rename_in_glue(&glue).as_bytes())?;
     write(&wasm_path, &module)?;
@@ -90,6 +95,17 @@ fn short_name(mut n: usize) -> String {
     }
 }
 
+/// Words JavaScript reserves that a short name could spell (the glue declares some bindings
+/// as functions of their own name, so a short name must be a valid function name).
+const RESERVED: &[&str] = &["do", "if", "in", "for", "let", "new", "try", "var", "NaN"];
+
+/// The identifiers of a script: maximal runs of letters, digits, `_` and `$`.
+fn tokens(script: &str) -> impl Iterator<Item = &str> {
+    script
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .filter(|t| !t.is_empty())
+}
+
 /// The module's import and export names, and what each generated one becomes.
 struct Names {
     /// Generated name → short name, in the order the module names them.
@@ -101,7 +117,9 @@ const IMPORTS: u8 = 2;
 const EXPORTS: u8 = 7;
 
 impl Names {
-    fn of(wasm: &[u8]) -> Result<Self, String> {
+    /// The new names for a module's generated names; none of them is a name the module or the
+    /// glue already uses (the glue's own variables and parameters included) or a reserved word.
+    fn of(wasm: &[u8], glue: &str) -> Result<Self, String> {
         let mut all = Vec::new();
         for section in sections(wasm)? {
             match section.id {
@@ -110,17 +128,21 @@ impl Names {
                 _ => {}
             }
         }
+        let taken: std::collections::HashSet<&str> = tokens(glue)
+            .chain(all.iter().map(String::as_str))
+            .chain(RESERVED.iter().copied())
+            .collect();
         let mut renamed: Vec<(String, String)> = Vec::new();
         let mut next = 0;
         for name in all.iter().filter(|n| generated(n)) {
             if renamed.iter().any(|(from, _)| from == name) {
                 continue;
             }
-            // A short name never stands for two things: skip any the module already uses.
+            // A short name never stands for two things.
             let short = loop {
                 let candidate = short_name(next);
                 next += 1;
-                if !all.contains(&candidate) {
+                if !taken.contains(candidate.as_str()) {
                     break candidate;
                 }
             };
@@ -138,8 +160,9 @@ impl Names {
 
     /// The module with its import and export sections renamed; every other byte as it was.
     fn rewrite(&self, wasm: &[u8]) -> Result<Vec<u8>, String> {
+        let sections = sections(wasm)?;
         let mut out = wasm[..8].to_vec();
-        for section in sections(wasm)? {
+        for section in sections {
             let body = match section.id {
                 IMPORTS => {
                     let imports = imports(section.body)?;
@@ -250,7 +273,8 @@ impl<'a> Reader<'a> {
         String::from_utf8(self.bytes(len)?.to_vec()).map_err(|_| "a name is not UTF-8".into())
     }
 
-    /// A value type: a one-byte type, or a reference to a heap type.
+    /// A value type: a one-byte type, or a reference to a heap type. Types this reader does
+    /// not know are refused rather than guessed: the module then keeps its names.
     fn value_type(&mut self) -> Result<(), String> {
         match self.byte()? {
             0x63 | 0x64 => self.leb().map(|_| ()),
@@ -403,7 +427,7 @@ mod tests {
         let long = "__wbg_appendChild_0123456789abcdef";
         let closure = "wasm_bindgen__convert__closures_____invoke__h0123456789abcdef";
         let wasm = module(long, closure);
-        let names = Names::of(&wasm).unwrap();
+        let names = Names::of(&wasm, "").unwrap();
         let out = names.rewrite(&wasm).unwrap();
         assert_eq!(out, module("a", "b"));
         let glue = format!("{{{long}:function(e){{}}}};c.{closure}(1);c.main();x.{long}_2");
@@ -412,13 +436,22 @@ mod tests {
             format!("{{a:function(e){{}}}};c.b(1);c.main();x.{long}_2")
         );
         // Renamed already: nothing left to rename.
-        assert!(Names::of(&out).unwrap().renamed.is_empty());
+        assert!(Names::of(&out, "").unwrap().renamed.is_empty());
+    }
+
+    #[test]
+    fn a_short_name_the_glue_already_uses_is_not_given() {
+        let wasm = module("__wbg_x_0123456789abcdef", "__wbindgen_start");
+        let glue = "function f(a, b) { return a + b; } const d = 1;";
+        let names = Names::of(&wasm, glue).unwrap();
+        let new: Vec<&str> = names.renamed.iter().map(|(_, to)| to.as_str()).collect();
+        assert_eq!(new, ["c", "e"]);
     }
 
     #[test]
     fn the_other_sections_and_the_entries_kinds_are_kept() {
         let wasm = module("__wbg_x_0123456789abcdef", "__wbindgen_start");
-        let out = Names::of(&wasm).unwrap().rewrite(&wasm).unwrap();
+        let out = Names::of(&wasm, "").unwrap().rewrite(&wasm).unwrap();
         let (before, after) = (sections(&wasm).unwrap(), sections(&out).unwrap());
         assert_eq!(before.len(), after.len());
         for (b, a) in before.iter().zip(&after) {
@@ -447,7 +480,7 @@ mod tests {
     #[test]
     fn a_broken_module_is_refused_not_misread() {
         let wasm = module("__wbg_x_0123456789abcdef", "main");
-        assert!(Names::of(&wasm[..wasm.len() - 3]).is_err());
-        assert!(Names::of(b"not wasm").is_err());
+        assert!(Names::of(&wasm[..wasm.len() - 3], "").is_err());
+        assert!(Names::of(b"not wasm", "").is_err());
     }
 }

@@ -83,12 +83,15 @@ fn shown_when(
     children: ChildrenFn,
     fallback: ViewFn,
 ) -> AnyView {
-    let when = Memo::new(move |_| when());
+    // Owned by the view, as Leptos's is: it lives exactly as long as what it decides.
+    let when = ArcMemo::new(move |_| when());
+    // Two branches, not one erased view: going from one to the other replaces the DOM even
+    // where the children and the fallback happen to be views of the same type.
     (move || {
         if when.get() {
-            children()
+            leptos::either::Either::Left(children())
         } else {
-            fallback.run()
+            leptos::either::Either::Right(fallback.run())
         }
     })
     .into_any()

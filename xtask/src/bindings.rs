@@ -11,8 +11,10 @@
 //!
 //! Only wasm-bindgen's own names are renamed (those starting `__wbg_`, `__wbindgen_`,
 //! `__externref_` or `wasm_bindgen__`): they are unique tokens of the glue, so replacing them as
-//! whole identifiers there cannot touch anything else. The module is read and written by hand:
-//! its sections are length-prefixed, and only the names in two of them change.
+//! whole identifiers there cannot touch anything else. A short name is never one the glue
+//! already uses (its own variables included) or a word JavaScript reserves, and the renaming
+//! runs before esbuild, which then minifies the glue as usual. The module is read and written
+//! by hand: its sections are length-prefixed, and only the names in two of them change.
 
 use std::path::{Path, PathBuf};
 

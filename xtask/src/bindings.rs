@@ -101,11 +101,14 @@ fn short_name(mut n: usize) -> String {
 /// as functions of their own name, so a short name must be a valid function name).
 const RESERVED: &[&str] = &["do", "if", "in", "for", "let", "new", "try", "var", "NaN"];
 
-/// The identifiers of a script: maximal runs of letters, digits, `_` and `$`.
+/// Whether a character belongs in an identifier of the glue (wasm-bindgen's names are ASCII).
+fn ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$'
+}
+
+/// The identifiers of a script: maximal runs of [`ident`] characters.
 fn tokens(script: &str) -> impl Iterator<Item = &str> {
-    script
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
-        .filter(|t| !t.is_empty())
+    script.split(|c| !ident(c)).filter(|t| !t.is_empty())
 }
 
 /// The module's import and export names, and what each generated one becomes.
@@ -125,8 +128,11 @@ impl Names {
         let mut all = Vec::new();
         for section in sections(wasm)? {
             match section.id {
-                IMPORTS => all.extend(imports(section.body)?.into_iter().map(|i| i.name)),
-                EXPORTS => all.extend(exports(section.body)?.into_iter().map(|e| e.name)),
+                IMPORTS | EXPORTS => all.extend(
+                    entries(section.id, section.body)?
+                        .into_iter()
+                        .map(|e| e.name),
+                ),
                 _ => {}
             }
         }
@@ -166,22 +172,15 @@ impl Names {
         let mut out = wasm[..8].to_vec();
         for section in sections {
             let body = match section.id {
-                IMPORTS => {
-                    let imports = imports(section.body)?;
-                    let mut body = leb(imports.len() as u64);
-                    for import in imports {
-                        body.extend(name_bytes(&import.module));
-                        body.extend(name_bytes(self.new_name(&import.name)));
-                        body.extend(import.desc);
-                    }
-                    body
-                }
-                EXPORTS => {
-                    let exports = exports(section.body)?;
-                    let mut body = leb(exports.len() as u64);
-                    for export in exports {
-                        body.extend(name_bytes(self.new_name(&export.name)));
-                        body.extend(export.desc);
+                IMPORTS | EXPORTS => {
+                    let entries = entries(section.id, section.body)?;
+                    let mut body = leb(entries.len() as u64);
+                    for entry in entries {
+                        if let Some(module) = &entry.module {
+                            body.extend(name_bytes(module));
+                        }
+                        body.extend(name_bytes(self.new_name(&entry.name)));
+                        body.extend(entry.desc);
                     }
                     body
                 }
@@ -198,7 +197,6 @@ impl Names {
     fn rename_in_glue(&self, glue: &str) -> String {
         let mut out = String::with_capacity(glue.len());
         let mut rest = glue;
-        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
         while let Some(start) = rest.find(ident) {
             out.push_str(&rest[..start]);
             let token = &rest[start..];
@@ -217,9 +215,10 @@ struct Section<'a> {
     body: &'a [u8],
 }
 
-/// One import or export: its names, and the bytes after them as they were.
+/// One import or export: its names (an export has no module), and the bytes after them as
+/// they were.
 struct Entry {
-    module: String,
+    module: Option<String>,
     name: String,
     desc: Vec<u8>,
 }
@@ -317,58 +316,38 @@ fn sections(wasm: &[u8]) -> Result<Vec<Section<'_>>, String> {
     Ok(out)
 }
 
-fn imports(body: &[u8]) -> Result<Vec<Entry>, String> {
+/// The entries of an import or export section (`id`): an import names its module and its
+/// field, then what it is; an export names itself, then its kind and index.
+fn entries(id: u8, body: &[u8]) -> Result<Vec<Entry>, String> {
     let mut r = Reader::new(body);
     let count = r.leb()?;
     let mut out = Vec::new();
     for _ in 0..count {
-        let module = r.name()?;
+        let module = if id == IMPORTS { Some(r.name()?) } else { None };
         let name = r.name()?;
         let start = r.at;
-        match r.byte()? {
-            0x00 => drop(r.leb()?),
-            0x01 => {
+        match (id, r.byte()?) {
+            (IMPORTS, 0x00) | (EXPORTS, _) => drop(r.leb()?),
+            (_, 0x01) => {
                 r.value_type()?;
                 r.limits()?;
             }
-            0x02 => r.limits()?,
-            0x03 => {
+            (_, 0x02) => r.limits()?,
+            (_, 0x03) => {
                 r.value_type()?;
                 r.byte()?;
             }
-            0x04 => {
+            (_, 0x04) => {
                 r.byte()?;
                 r.leb()?;
             }
-            other => return Err(format!("unknown import kind {other:#x}")),
+            (_, other) => return Err(format!("unknown import kind {other:#x}")),
         }
         let desc = body[start..r.at].to_vec();
         out.push(Entry { module, name, desc });
     }
     if !r.done() {
-        return Err("the import section runs on".into());
-    }
-    Ok(out)
-}
-
-fn exports(body: &[u8]) -> Result<Vec<Entry>, String> {
-    let mut r = Reader::new(body);
-    let count = r.leb()?;
-    let mut out = Vec::new();
-    for _ in 0..count {
-        let name = r.name()?;
-        let start = r.at;
-        r.byte()?;
-        r.leb()?;
-        let desc = body[start..r.at].to_vec();
-        out.push(Entry {
-            module: String::new(),
-            name,
-            desc,
-        });
-    }
-    if !r.done() {
-        return Err("the export section runs on".into());
+        return Err(format!("section {id} runs on"));
     }
     Ok(out)
 }
@@ -394,7 +373,7 @@ fn name_bytes(name: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{exports, imports, leb, name_bytes, sections, short_name, Names};
+    use super::{entries, leb, name_bytes, sections, short_name, Names};
 
     /// A module with a type section, two imports (a function and a memory), a function
     /// section and two exports, as bytes.
@@ -462,10 +441,10 @@ mod tests {
                 assert_eq!(b.body, a.body);
             }
         }
-        let imports = imports(after[1].body).unwrap();
+        let imports = entries(2, after[1].body).unwrap();
         assert_eq!(imports[1].name, "memory");
         assert_eq!(imports[1].desc, [0x02, 0x01, 0x11, 0x80, 0x02]);
-        assert_eq!(exports(after[3].body).unwrap()[1].name, "main");
+        assert_eq!(entries(7, after[3].body).unwrap()[1].name, "main");
     }
 
     #[test]
